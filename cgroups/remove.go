@@ -1,0 +1,53 @@
+package cgroups
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// removeBusyFor is how long rmdir is retried on EBUSY. A cgroup stays busy
+// for a moment after its last process exits, until the exit is fully
+// accounted; a container that is really still running keeps it busy longer,
+// and that is the caller's error to see.
+const removeBusyFor = 2 * time.Second
+
+// removeTree removes a cgroup directory and any child cgroups, deepest
+// first. cgroupfs directories are removed with rmdir alone (their files are
+// not real), so os.RemoveAll's unlinking would only add noise. A directory
+// that is already gone is success, which makes Delete idempotent.
+func removeTree(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cgroups: delete: list %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			if err := removeTree(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	deadline := time.Now().Add(removeBusyFor)
+	delay := 5 * time.Millisecond
+	for {
+		err := unix.Rmdir(dir)
+		switch {
+		case err == nil || errors.Is(err, unix.ENOENT):
+			return nil
+		case errors.Is(err, unix.EBUSY) && time.Now().Before(deadline):
+			time.Sleep(delay)
+			delay = min(2*delay, 100*time.Millisecond)
+		default:
+			return fmt.Errorf("cgroups: delete: rmdir %s: %w", dir, err)
+		}
+	}
+}

@@ -1,0 +1,59 @@
+package cgroups
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// setting is one value for one cgroup file. Translating linux.resources
+// into a list of these is pure, so it is tested without root; writing them
+// is one small loop that names the file and value when the kernel refuses.
+type setting struct {
+	controller string // v1 hierarchy that owns file; on v2 only for messages
+	file       string
+	value      string
+}
+
+func (s setting) String() string { return s.file + "=" + s.value }
+
+// writeSettings writes each setting into dirOf(controller), in order.
+func writeSettings(settings []setting, dirOf func(controller string) string) error {
+	for _, s := range settings {
+		dir := dirOf(s.controller)
+		if err := writeFile(dir, s.file, s.value); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("cgroups: set %s in %s: %s controller not available: %w", s, dir, s.controller, err)
+			}
+			return fmt.Errorf("cgroups: set %s in %s: %w", s, dir, err)
+		}
+	}
+	return nil
+}
+
+// writeFile writes one value without O_CREAT or O_TRUNC: cgroupfs files
+// exist or the controller is missing, and the kernel takes each write whole.
+// The returned error is the bare errno (wrapped) so callers can print the
+// path once and still match it with errors.Is.
+func writeFile(dir, file, value string) error {
+	f, err := os.OpenFile(filepath.Join(dir, file), os.O_WRONLY, 0)
+	if err != nil {
+		return unwrapPath(err)
+	}
+	_, werr := f.WriteString(value)
+	cerr := f.Close()
+	if werr != nil {
+		return unwrapPath(werr)
+	}
+	return unwrapPath(cerr)
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,146 @@
+package cgroups
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/containerd/cgroups/v3/cgroup1"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// v1Root is where the v1 hierarchies are mounted, one directory per
+// controller (also on hybrid hosts, where they do all the work).
+const v1Root = "/sys/fs/cgroup"
+
+// v1Manager drives one cgroup across the v1 hierarchies. The containerd
+// library creates the directories (copying cpuset.cpus/mems down from the
+// parent, without which no task could join), moves pids and lists them; we
+// write resource files and the freezer ourselves so errors name the file and
+// value, and so nothing loops without a bound.
+type v1Manager struct {
+	path string
+	cg   cgroup1.Cgroup
+}
+
+func newV1(path string) (Manager, error) {
+	// Empty resources: the library would write them, but with errors that
+	// don't say which value failed; Set does it instead.
+	cg, err := cgroup1.New(cgroup1.StaticPath(path), &specs.LinuxResources{})
+	if err != nil {
+		return nil, fmt.Errorf("cgroups: create %s in the v1 hierarchies: %w", path, err)
+	}
+	return &v1Manager{path: path, cg: cg}, nil
+}
+
+func loadV1(path string) (Manager, error) {
+	cg, err := cgroup1.Load(cgroup1.StaticPath(path))
+	if errors.Is(err, cgroup1.ErrCgroupDeleted) {
+		return nil, fmt.Errorf("cgroups: load %s: %w", path, fs.ErrNotExist)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cgroups: load %s from the v1 hierarchies: %w", path, err)
+	}
+	return &v1Manager{path: path, cg: cg}, nil
+}
+
+func (m *v1Manager) Path() string { return m.path }
+
+func (m *v1Manager) dir(controller string) string {
+	return filepath.Join(v1Root, controller, m.path)
+}
+
+func (m *v1Manager) Apply(pid int) error {
+	if err := m.cg.AddProc(uint64(pid)); err != nil {
+		return fmt.Errorf("cgroups: apply pid %d to %s: %w", pid, m.path, err)
+	}
+	return nil
+}
+
+func (m *v1Manager) Set(res *specs.LinuxResources) error {
+	topo, err := hostTopology()
+	if err != nil {
+		return err
+	}
+	if err := validate(res, topo); err != nil {
+		return err
+	}
+	settings := v1Settings(res)
+	if cur, ok := m.currentMemsw(settings); ok {
+		settings = orderMemoryV1(settings, cur)
+	}
+	return writeSettings(settings, m.dir)
+}
+
+// currentMemsw reads memory.memsw.limit_in_bytes when Set is about to write
+// it. Without swap accounting the file is missing, and writeSettings will
+// report that.
+func (m *v1Manager) currentMemsw(settings []setting) (int64, bool) {
+	if !slices.ContainsFunc(settings, func(s setting) bool { return s.file == "memory.memsw.limit_in_bytes" }) {
+		return 0, false
+	}
+	b, err := os.ReadFile(filepath.Join(m.dir("memory"), "memory.memsw.limit_in_bytes"))
+	if err != nil {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	return v, err == nil
+}
+
+func (m *v1Manager) Freeze() error {
+	err := freezer{dir: m.dir("freezer"), file: "freezer.state", value: "FROZEN", done: v1StateIs("FROZEN")}.run()
+	if err != nil {
+		// Don't leave the container half frozen (FREEZING) behind a failed pause.
+		_ = m.Thaw()
+	}
+	return err
+}
+
+func (m *v1Manager) Thaw() error {
+	return freezer{dir: m.dir("freezer"), file: "freezer.state", value: "THAWED", done: v1StateIs("THAWED")}.run()
+}
+
+func (m *v1Manager) Pids() ([]int, error) {
+	// Every hierarchy holds the same processes; pids is the natural one,
+	// freezer the fallback on kernels without it.
+	name := cgroup1.Pids
+	if !slices.ContainsFunc(m.cg.Subsystems(), func(s cgroup1.Subsystem) bool { return s.Name() == cgroup1.Pids }) {
+		name = cgroup1.Freezer
+	}
+	procs, err := m.cg.Processes(name, true)
+	if err != nil {
+		return nil, fmt.Errorf("cgroups: list processes of %s in %s: %w", m.path, name, err)
+	}
+	pids := make([]int, 0, len(procs))
+	for _, p := range procs {
+		pids = append(pids, p.Pid)
+	}
+	slices.Sort(pids)
+	return slices.Compact(pids), nil
+}
+
+// Delete removes the directory in every mounted v1 hierarchy, not just
+// those this Manager saw when it was opened, so a cgroup left half-created
+// by a failed New is still cleaned up.
+func (m *v1Manager) Delete() error {
+	subs, err := cgroup1.Default()
+	if err != nil {
+		return fmt.Errorf("cgroups: delete %s: list v1 hierarchies: %w", m.path, err)
+	}
+	var errs []error
+	for _, s := range subs {
+		p, ok := s.(interface{ Path(string) string })
+		if !ok {
+			continue
+		}
+		if err := removeTree(p.Path(m.path)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

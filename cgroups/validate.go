@@ -1,0 +1,56 @@
+package cgroups
+
+import (
+	"fmt"
+	"sort"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// validate rejects resources that the kernel would either refuse halfway
+// through Set (leaving some values written) or accept with a surprising
+// meaning. It runs before anything is written.
+func validate(res *specs.LinuxResources, topo topology) error {
+	if res == nil {
+		return nil
+	}
+	if m := res.Memory; m != nil && set(m.Swap) && *m.Swap > 0 {
+		// memory.swap is memory+swap; below the limit it means nothing.
+		if set(m.Limit) && *m.Limit > 0 && *m.Swap < *m.Limit {
+			return fmt.Errorf("cgroups: memory.swap=%d is below memory.limit=%d (swap counts memory+swap): %w", *m.Swap, *m.Limit, ErrInvalid)
+		}
+	}
+	if c := res.CPU; c != nil {
+		if err := checkList("cpuset.cpus", c.Cpus, topo.cpus, "cpu"); err != nil {
+			return err
+		}
+		if err := checkList("cpuset.mems", c.Mems, topo.mems, "memory node"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkList(file, value string, have map[int]bool, what string) error {
+	if value == "" {
+		return nil
+	}
+	want, err := parseList(value)
+	if err != nil {
+		return fmt.Errorf("cgroups: %s=%s: %v: %w", file, value, err, ErrInvalid)
+	}
+	if len(want) == 0 {
+		return fmt.Errorf("cgroups: %s=%q: empty list: %w", file, value, ErrInvalid)
+	}
+	var missing []int
+	for n := range want {
+		if !have[n] {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Ints(missing)
+		return fmt.Errorf("cgroups: %s=%s: no such %s %v on this host: %w", file, value, what, missing, ErrInvalid)
+	}
+	return nil
+}
