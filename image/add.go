@@ -1,0 +1,167 @@
+package image
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// layerSource is one layer to store: its diff-id when known beforehand (so a
+// layer already in the store is not fetched again), and how to read it as an
+// uncompressed tar.
+type layerSource struct {
+	diffID string
+	size   int64 // bytes to fetch, for progress; 0 if unknown
+	open   func() (io.ReadCloser, error)
+}
+
+// newImage is what Pull and Import hand to add.
+type newImage struct {
+	name   string // normalized
+	id     string // config digest; empty to derive one from the layers
+	config Config
+	layers []layerSource
+}
+
+// add unpacks the layers the store lacks, then, under the store lock, moves
+// them into place and writes the image record. Unpacking happens without
+// the lock so that a long pull doesn't hold up runs and other pulls; two
+// pulls of one layer both unpack it and the second commit drops its copy.
+func (s *Store) add(n newImage, progress io.Writer) (*Image, error) {
+	p := newProgress(progress)
+	tmps := make([]string, len(n.layers))
+	metas := make([]layerMeta, len(n.layers))
+	defer func() {
+		for _, t := range tmps {
+			if t != "" {
+				os.RemoveAll(t)
+			}
+		}
+	}()
+	for i, l := range n.layers {
+		if l.diffID != "" {
+			if _, ok := s.layerSize(l.diffID); ok {
+				p.linef("%s: already present", short(l.diffID))
+				metas[i].DiffID = l.diffID
+				continue
+			}
+		}
+		tmp, meta, err := s.fetchLayer(l, i, p)
+		if err != nil {
+			return nil, fmt.Errorf("image %s: layer %d: %w", n.name, i+1, err)
+		}
+		tmps[i], metas[i] = tmp, meta
+	}
+
+	unlock, err := s.lock(lockEx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	rec := record{Name: n.name, ID: n.id, Config: n.config}
+	for i, l := range n.layers {
+		if tmps[i] != "" {
+			if err := s.commitLayer(tmps[i], metas[i]); err != nil {
+				return nil, fmt.Errorf("image %s: %w", n.name, err)
+			}
+			tmps[i] = ""
+		}
+		size, ok := s.layerSize(metas[i].DiffID)
+		if !ok {
+			// rmi took a layer we had found present: fetch it again, now
+			// under the lock so it can't happen twice.
+			tmp, meta, err := s.fetchLayer(l, i, p)
+			if err != nil {
+				return nil, fmt.Errorf("image %s: layer %d: %w", n.name, i+1, err)
+			}
+			if err := s.commitLayer(tmp, meta); err != nil {
+				return nil, fmt.Errorf("image %s: %w", n.name, err)
+			}
+			size = meta.Size
+		}
+		rec.DiffIDs = append(rec.DiffIDs, metas[i].DiffID)
+		rec.Size += size
+	}
+	if rec.ID == "" {
+		if rec.ID, err = syntheticID(rec.DiffIDs, rec.Config); err != nil {
+			return nil, fmt.Errorf("image %s: %w", n.name, err)
+		}
+	}
+	if err := writeJSON(s.recordPath(n.name), rec); err != nil {
+		return nil, fmt.Errorf("image %s: record: %w", n.name, err)
+	}
+	p.linef("%s: stored as %s", n.name, short(rec.ID))
+	return s.image(&rec), nil
+}
+
+func (s *Store) fetchLayer(l layerSource, i int, p *progress) (string, layerMeta, error) {
+	label := fmt.Sprintf("layer %d", i+1)
+	if l.diffID != "" {
+		label = short(l.diffID)
+	}
+	rc, err := l.open()
+	if err != nil {
+		return "", layerMeta{}, fmt.Errorf("open: %w", err)
+	}
+	defer rc.Close()
+	p.linef("%s: fetching%s", label, sizeNote(l.size))
+	tmp, meta, err := s.unpackTemp(p.counter(label, rc))
+	if err != nil {
+		return "", meta, err
+	}
+	if l.diffID != "" && meta.DiffID != l.diffID {
+		os.RemoveAll(tmp)
+		return "", meta, fmt.Errorf("content is %s, but the image says %s", meta.DiffID, l.diffID)
+	}
+	p.linef("%s: unpacked %s", label, humanSize(meta.Size))
+	return tmp, meta, nil
+}
+
+// syntheticID is the digest of an OCI config for an image made from plain
+// files (a rootfs import), so the same files get the same ID.
+func syntheticID(diffIDs []string, c Config) (string, error) {
+	cf := v1.ConfigFile{
+		Architecture: runtime.GOARCH,
+		OS:           "linux",
+		RootFS:       v1.RootFS{Type: "layers"},
+		Config: v1.Config{
+			Env: c.Env, Entrypoint: c.Entrypoint, Cmd: c.Cmd,
+			WorkingDir: c.WorkingDir, User: c.User,
+		},
+	}
+	for _, d := range diffIDs {
+		h, err := v1.NewHash(d)
+		if err != nil {
+			return "", fmt.Errorf("config: diff-id %q: %w", d, err)
+		}
+		cf.RootFS.DiffIDs = append(cf.RootFS.DiffIDs, h)
+	}
+	data, err := json.Marshal(cf)
+	if err != nil {
+		return "", fmt.Errorf("config: %w", err)
+	}
+	h, _, err := v1.SHA256(bytesReader(data))
+	if err != nil {
+		return "", fmt.Errorf("config: %w", err)
+	}
+	return h.String(), nil
+}
+
+func configOf(c v1.Config) Config {
+	return Config{Env: c.Env, Entrypoint: c.Entrypoint, Cmd: c.Cmd, WorkingDir: c.WorkingDir, User: c.User}
+}
+
+// short is the 12 hex digits people see for a digest.
+func short(digest string) string {
+	if i := len("sha256:"); len(digest) > i && digest[:i] == "sha256:" {
+		digest = digest[i:]
+	}
+	if len(digest) > 12 {
+		return digest[:12]
+	}
+	return digest
+}

@@ -1,0 +1,167 @@
+package image
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// containerRecord tells rmi which layers a container root still stacks.
+type containerRecord struct {
+	Image   string   `json:"image"`
+	DiffIDs []string `json:"diffIDs"`
+}
+
+func (s *Store) containerDir(id string) string { return filepath.Join(s.containersDir(), id) }
+
+func checkContainerID(id string) error {
+	if id == "" || id == "." || id == ".." || strings.ContainsAny(id, "/\x00") {
+		return fmt.Errorf("container id %q: not a plain name", id)
+	}
+	return nil
+}
+
+// MountRootfs mounts an overlayfs for a container at
+// <store>/containers/<id>/rootfs: the image's layers as read-only lowerdirs
+// and a fresh upper/work pair beside it, so the container's writes never
+// reach the shared layers.
+func (s *Store) MountRootfs(img *Image, containerID string) (rootfs string, err error) {
+	if err := checkContainerID(containerID); err != nil {
+		return "", fmt.Errorf("mount rootfs: %w", err)
+	}
+	// Shared lock: rmi must not delete a layer between our check that it
+	// is there and layers.json naming it.
+	unlock, err := s.lock(lockSh)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+
+	dir := s.containerDir(containerID)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(dir)
+		}
+	}()
+	rec := containerRecord{Image: img.Name}
+	for _, l := range img.Layers {
+		if _, err := os.Stat(l); err != nil {
+			return "", fmt.Errorf("mount rootfs for container %s: image %s: layer: %w", containerID, img.Name, err)
+		}
+		if filepath.Dir(filepath.Dir(l)) == s.layersDir() {
+			rec.DiffIDs = append(rec.DiffIDs, "sha256:"+filepath.Base(filepath.Dir(l)))
+		}
+	}
+	if err := writeJSON(filepath.Join(dir, "layers.json"), rec); err != nil {
+		return "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
+	}
+	rootfs = filepath.Join(dir, "rootfs")
+	upper, work := filepath.Join(dir, "upper"), filepath.Join(dir, "work")
+	// upper's mode becomes the mode of the container's "/".
+	for _, d := range []string{rootfs, upper, work} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			return "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
+		}
+	}
+	lowers := make([]string, 0, len(img.Layers)+1)
+	// overlayfs lists lowerdirs top first.
+	for i := len(img.Layers) - 1; i >= 0; i-- {
+		lowers = append(lowers, img.Layers[i])
+	}
+	if len(lowers) == 0 {
+		// overlayfs needs a lowerdir even for an image with no layers.
+		empty := filepath.Join(dir, "empty")
+		if err := os.Mkdir(empty, 0o755); err != nil {
+			return "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
+		}
+		lowers = append(lowers, empty)
+	}
+	for _, l := range append(lowers, upper, work) {
+		if strings.ContainsAny(l, ":,") {
+			return "", fmt.Errorf("mount rootfs for container %s: path %q has a ':' or ',', which overlayfs options can't carry", containerID, l)
+		}
+	}
+	opts := "lowerdir=" + strings.Join(lowers, ":") + ",upperdir=" + upper + ",workdir=" + work
+	// The options travel in one page.
+	if len(opts) >= os.Getpagesize() {
+		return "", fmt.Errorf("mount rootfs for container %s: %d layers make overlay options of %d bytes, over the %d-byte limit", containerID, len(img.Layers), len(opts), os.Getpagesize())
+	}
+	if err := unix.Mount("overlay", rootfs, "overlay", 0, opts); err != nil {
+		return "", fmt.Errorf("mount rootfs for container %s: mount overlay on %s with %s: %w", containerID, rootfs, opts, err)
+	}
+	return rootfs, nil
+}
+
+// RemoveRootfs unmounts a container's root (detaching it if busy) and
+// deletes its upper layer and everything else of it. Removing a container
+// that has no root is not an error.
+func (s *Store) RemoveRootfs(containerID string) error {
+	if err := checkContainerID(containerID); err != nil {
+		return fmt.Errorf("remove rootfs: %w", err)
+	}
+	dir := s.containerDir(containerID)
+	if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	rootfs := filepath.Join(dir, "rootfs")
+	if err := unmountAll(rootfs); err != nil {
+		return fmt.Errorf("remove rootfs of container %s: %w", containerID, err)
+	}
+	// Never delete through a mount still there: that would reach into
+	// whatever is mounted.
+	if mounted, err := isMountpoint(rootfs); err != nil || mounted {
+		if err == nil {
+			err = errors.New("still mounted")
+		}
+		return fmt.Errorf("remove rootfs of container %s: %s: %w", containerID, rootfs, err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("remove rootfs of container %s: %w", containerID, err)
+	}
+	return nil
+}
+
+// unmountAll takes off every mount stacked on p. A busy one is detached:
+// it goes from the namespace now and from the kernel once its last user
+// does.
+func unmountAll(p string) error {
+	for range 16 {
+		err := unix.Unmount(p, unix.UMOUNT_NOFOLLOW)
+		switch {
+		case err == nil:
+			continue
+		case errors.Is(err, unix.EINVAL), errors.Is(err, unix.ENOENT):
+			return nil // not a mount point (any more)
+		case errors.Is(err, unix.EBUSY):
+			if err := unix.Unmount(p, unix.MNT_DETACH|unix.UMOUNT_NOFOLLOW); err != nil {
+				return fmt.Errorf("unmount %s (detach): %w", p, err)
+			}
+		default:
+			return fmt.Errorf("unmount %s: %w", p, err)
+		}
+	}
+	return fmt.Errorf("unmount %s: still mounted after 16 unmounts", p)
+}
+
+// isMountpoint compares p's device with its parent's; enough for the overlay
+// (and any other filesystem) mounted there by us.
+func isMountpoint(p string) (bool, error) {
+	var st, parent unix.Stat_t
+	if err := unix.Lstat(p, &st); err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return false, nil
+		}
+		return false, err
+	}
+	if err := unix.Lstat(filepath.Dir(p), &parent); err != nil {
+		return false, err
+	}
+	return st.Dev != parent.Dev, nil
+}

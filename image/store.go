@@ -1,0 +1,109 @@
+package image
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrNotFound is wrapped by errors for an image the store does not hold.
+var ErrNotFound = errors.New("image not found")
+
+// Store is a directory of images, layers and container roots.
+type Store struct{ Root string }
+
+// Open makes sure the store's directories exist.
+func Open(root string) (*Store, error) {
+	if root == "" {
+		return nil, fmt.Errorf("open image store: empty root")
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("open image store %s: %w", root, err)
+	}
+	s := &Store{Root: abs}
+	for _, d := range []string{s.imagesDir(), s.layersDir(), s.containersDir(), s.tmpDir()} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("open image store %s: create %s: %w", abs, d, err)
+		}
+	}
+	return s, nil
+}
+
+func (s *Store) imagesDir() string     { return filepath.Join(s.Root, "images") }
+func (s *Store) layersDir() string     { return filepath.Join(s.Root, "layers", "sha256") }
+func (s *Store) containersDir() string { return filepath.Join(s.Root, "containers") }
+func (s *Store) tmpDir() string        { return filepath.Join(s.Root, "tmp") }
+
+// lock takes the store-wide flock. Metadata changes (new image records,
+// layers appearing or disappearing, container roots claiming layers) happen
+// under LOCK_EX; reads need none because every file is replaced by rename.
+// Mounting takes LOCK_SH so that rmi can't delete layers being mounted.
+func (s *Store) lock(how int) (unlock func(), err error) {
+	p := filepath.Join(s.Root, "lock")
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock image store: open %s: %w", p, err)
+	}
+	for {
+		err = unix.Flock(int(f.Fd()), how)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock image store: flock %s: %w", p, err)
+	}
+	// Closing the file drops the lock.
+	return func() { f.Close() }, nil
+}
+
+// writeJSON replaces path atomically: readers see the old or the new file,
+// never half of one.
+func writeJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write %s: encode: %w", path, err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(append(data, '\n'))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+func readJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("read %s: decode: %w", path, err)
+	}
+	return nil
+}
+
+const (
+	lockEx = unix.LOCK_EX
+	lockSh = unix.LOCK_SH
+)

@@ -1,0 +1,116 @@
+package image
+
+import (
+	"archive/tar"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// writeTar writes dir as a layer tar: owners, modes, times, xattrs, hard
+// links and device nodes kept. Sockets are skipped, as tar(1) does.
+func writeTar(dir string, w io.Writer) error {
+	tw := tar.NewWriter(w)
+	type inode struct{ dev, ino uint64 }
+	seen := map[inode]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&fs.ModeSocket != 0 {
+			return nil
+		}
+		link := ""
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			if link, err = os.Readlink(p); err != nil {
+				return err
+			}
+		}
+		hdr, err := tar.FileInfoHeader(fi, link)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		hdr.Name = filepath.ToSlash(rel)
+		if fi.IsDir() {
+			hdr.Name += "/"
+		}
+		// Names are lookups in the host's passwd, which means nothing to
+		// the image; the numeric ids are what counts.
+		hdr.Uname, hdr.Gname = "", ""
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok && !fi.IsDir() && st.Nlink > 1 {
+			key := inode{uint64(st.Dev), st.Ino}
+			if first, ok := seen[key]; ok {
+				hdr.Typeflag, hdr.Linkname, hdr.Size = tar.TypeLink, first, 0
+			} else {
+				seen[key] = hdr.Name
+			}
+		}
+		if err := addXattrs(p, hdr); err != nil {
+			return err
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		if hdr.Typeflag != tar.TypeReg || hdr.Size == 0 {
+			return nil
+		}
+		return copyFile(tw, p)
+	})
+	if err != nil {
+		return fmt.Errorf("tar %s: %w", dir, err)
+	}
+	if err := tw.Close(); err != nil {
+		return fmt.Errorf("tar %s: %w", dir, err)
+	}
+	return nil
+}
+
+func copyFile(w io.Writer, p string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := io.Copy(w, f); err != nil {
+		return fmt.Errorf("%s: %w", p, err)
+	}
+	return nil
+}
+
+// addXattrs records xattrs such as security.capability (ping's file caps).
+func addXattrs(p string, hdr *tar.Header) error {
+	buf := make([]byte, 4096)
+	n, err := unix.Llistxattr(p, buf)
+	if err == unix.ENOTSUP || n == 0 {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s: listxattr: %w", p, err)
+	}
+	for _, name := range strings.Split(strings.TrimRight(string(buf[:n]), "\x00"), "\x00") {
+		val := make([]byte, 64*1024)
+		vn, err := unix.Lgetxattr(p, name, val)
+		if err != nil {
+			continue // vanished, or not readable here: not worth failing over
+		}
+		if hdr.PAXRecords == nil {
+			hdr.PAXRecords = map[string]string{}
+		}
+		hdr.PAXRecords["SCHILY.xattr."+name] = string(val[:vn])
+	}
+	return nil
+}

@@ -1,0 +1,295 @@
+package image
+
+import (
+	"archive/tar"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
+	"golang.org/x/sys/unix"
+)
+
+// OCI whiteout names, as written in layer tars.
+const (
+	whiteoutPrefix = ".wh."
+	whiteoutOpaque = ".wh..wh..opq"
+	// Other ".wh..wh." names are aufs bookkeeping (hardlink dirs); skipped.
+	whiteoutMeta = ".wh..wh."
+)
+
+// overlayOpaque marks a directory whose lower contents overlayfs hides.
+const overlayOpaque = "trusted.overlay.opaque"
+
+// unpacker extracts one layer tar into a directory it owns alone, so no other
+// process can race it between a check and a use; the dangers it guards
+// against come from the tar itself.
+type unpacker struct {
+	root     string
+	rootless bool // not root: ownership and device nodes can't be kept
+	size     int64
+	dirTimes []dirTime
+}
+
+type dirTime struct {
+	path  string
+	atime time.Time
+	mtime time.Time
+}
+
+// unpack extracts the uncompressed layer tar r into root, turning OCI
+// whiteouts into overlayfs ones so root can serve as a lowerdir. It returns
+// the bytes of file content written.
+func unpack(r io.Reader, root string) (int64, error) {
+	u := &unpacker{root: root, rootless: os.Geteuid() != 0}
+	tr := tar.NewReader(r)
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return u.size, fmt.Errorf("unpack layer: read tar: %w", err)
+		}
+		if err := u.entry(hdr, tr); err != nil {
+			return u.size, fmt.Errorf("unpack layer: entry %q: %w", hdr.Name, err)
+		}
+	}
+	// Directory times go last: creating entries inside a directory bumps them.
+	for i := len(u.dirTimes) - 1; i >= 0; i-- {
+		d := u.dirTimes[i]
+		if err := setTimes(d.path, d.atime, d.mtime); err != nil {
+			return u.size, fmt.Errorf("unpack layer: %w", err)
+		}
+	}
+	return u.size, nil
+}
+
+// cleanEntry makes a tar name relative to the layer root. A leading "/" is
+// dropped, as tar(1) does; a name that climbs out with ".." is refused.
+func cleanEntry(name string) (string, error) {
+	p := path.Clean(strings.TrimLeft(name, "/"))
+	if p == ".." || strings.HasPrefix(p, "../") {
+		return "", fmt.Errorf("path escapes the layer")
+	}
+	return p, nil
+}
+
+// resolve returns where an entry lives on disk. The parent is resolved with
+// securejoin, so a symlink in the layer (even an absolute one, or one with
+// "..") can't lead outside root; the last component is never followed, since
+// the entry replaces whatever is there.
+func (u *unpacker) resolve(name string) (string, error) {
+	p, err := cleanEntry(name)
+	if err != nil {
+		return "", err
+	}
+	if p == "." {
+		return u.root, nil
+	}
+	parent, err := securejoin.SecureJoin(u.root, path.Dir(p))
+	if err != nil {
+		return "", fmt.Errorf("resolve parent: %w", err)
+	}
+	// Tars may omit directory entries; create what is missing.
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", fmt.Errorf("create parent: %w", err)
+	}
+	return filepath.Join(parent, path.Base(p)), nil
+}
+
+func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
+	target, err := u.resolve(hdr.Name)
+	if err != nil {
+		return err
+	}
+	base := path.Base(path.Clean("/" + hdr.Name))
+	if strings.HasPrefix(base, whiteoutPrefix) {
+		return u.whiteout(filepath.Dir(target), base)
+	}
+	if err := u.clear(target, hdr.Typeflag == tar.TypeDir); err != nil {
+		return err
+	}
+	switch hdr.Typeflag {
+	case tar.TypeDir:
+		if target != u.root {
+			if err := os.Mkdir(target, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+				return fmt.Errorf("mkdir: %w", err)
+			}
+		}
+	case tar.TypeReg:
+		if err := u.writeFile(target, r); err != nil {
+			return err
+		}
+		u.size += hdr.Size
+	case tar.TypeSymlink:
+		if err := os.Symlink(hdr.Linkname, target); err != nil {
+			return fmt.Errorf("symlink: %w", err)
+		}
+	case tar.TypeLink:
+		// A hard link shares its target's inode, owner and mode: nothing
+		// more to set.
+		return u.hardlink(hdr.Linkname, target)
+	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+		if done, err := u.mknod(hdr, target); err != nil || !done {
+			return err
+		}
+	case tar.TypeXGlobalHeader:
+		return nil
+	default:
+		return fmt.Errorf("unsupported tar entry type %q", hdr.Typeflag)
+	}
+	return u.setMeta(hdr, target)
+}
+
+// clear removes what an entry replaces. An existing directory stays when
+// the entry is a directory too, as tar(1) does, so its contents survive.
+func (u *unpacker) clear(target string, isDir bool) error {
+	fi, err := os.Lstat(target)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("stat existing: %w", err)
+	}
+	if fi.IsDir() && isDir {
+		return nil
+	}
+	if target == u.root {
+		return fmt.Errorf("the layer root can only be a directory")
+	}
+	if err := os.RemoveAll(target); err != nil {
+		return fmt.Errorf("replace existing: %w", err)
+	}
+	return nil
+}
+
+func (u *unpacker) writeFile(target string, r io.Reader) error {
+	f, err := os.OpenFile(target, os.O_CREATE|os.O_EXCL|os.O_WRONLY|unix.O_NOFOLLOW|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("create file: %w", err)
+	}
+	_, err = io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write file: %w", err)
+	}
+	return nil
+}
+
+func (u *unpacker) hardlink(linkname, target string) error {
+	// The link target is a path in the same layer, resolved like any entry.
+	old, err := u.resolve(linkname)
+	if err != nil {
+		return fmt.Errorf("hard link to %q: %w", linkname, err)
+	}
+	if err := os.Link(old, target); err != nil {
+		return fmt.Errorf("hard link to %q: %w", linkname, err)
+	}
+	return nil
+}
+
+// mknod creates a device node or fifo; without root, devices are skipped
+// (done=false) rather than failing the whole layer.
+func (u *unpacker) mknod(hdr *tar.Header, target string) (done bool, err error) {
+	mode := uint32(hdr.Mode & 0o7777)
+	switch hdr.Typeflag {
+	case tar.TypeChar:
+		mode |= unix.S_IFCHR
+	case tar.TypeBlock:
+		mode |= unix.S_IFBLK
+	case tar.TypeFifo:
+		mode |= unix.S_IFIFO
+	}
+	dev := unix.Mkdev(uint32(hdr.Devmajor), uint32(hdr.Devminor))
+	if err := unix.Mknod(target, mode, int(dev)); err != nil {
+		if u.rootless && errors.Is(err, unix.EPERM) {
+			return false, nil
+		}
+		return false, fmt.Errorf("mknod %d:%d: %w", hdr.Devmajor, hdr.Devminor, err)
+	}
+	return true, nil
+}
+
+// whiteout turns an OCI whiteout into overlayfs's form: ".wh.NAME" becomes a
+// 0/0 character device NAME, and ".wh..wh..opq" the opaque xattr on dir.
+func (u *unpacker) whiteout(dir, base string) error {
+	if base == whiteoutOpaque {
+		if err := unix.Lsetxattr(dir, overlayOpaque, []byte("y"), 0); err != nil {
+			return fmt.Errorf("opaque whiteout: setxattr %s on %s: %w", overlayOpaque, dir, err)
+		}
+		return nil
+	}
+	if strings.HasPrefix(base, whiteoutMeta) {
+		return nil
+	}
+	name := strings.TrimPrefix(base, whiteoutPrefix)
+	if name == "" || name == "." || name == ".." {
+		return fmt.Errorf("whiteout names nothing")
+	}
+	target := filepath.Join(dir, name)
+	if err := u.clear(target, false); err != nil {
+		return err
+	}
+	if err := unix.Mknod(target, unix.S_IFCHR, 0); err != nil {
+		return fmt.Errorf("whiteout %s: mknod 0:0: %w", name, err)
+	}
+	return nil
+}
+
+// setMeta keeps the entry's owner, mode, xattrs and times. chown comes before
+// chmod because chown clears the setuid and setgid bits.
+func (u *unpacker) setMeta(hdr *tar.Header, target string) error {
+	if err := os.Lchown(target, hdr.Uid, hdr.Gid); err != nil && !(u.rootless && errors.Is(err, unix.EPERM)) {
+		return fmt.Errorf("chown %d:%d: %w", hdr.Uid, hdr.Gid, err)
+	}
+	for k, v := range hdr.PAXRecords {
+		attr, ok := strings.CutPrefix(k, "SCHILY.xattr.")
+		// Overlay's own xattrs come only from whiteout conversion: a layer
+		// that sets them could redirect lookups elsewhere in the stack.
+		if !ok || strings.HasPrefix(attr, "trusted.overlay.") {
+			continue
+		}
+		if err := unix.Lsetxattr(target, attr, []byte(v), 0); err != nil {
+			if errors.Is(err, unix.ENOTSUP) || (u.rootless && errors.Is(err, unix.EPERM)) {
+				continue
+			}
+			return fmt.Errorf("setxattr %s: %w", attr, err)
+		}
+	}
+	if hdr.Typeflag != tar.TypeSymlink {
+		if err := os.Chmod(target, hdr.FileInfo().Mode()&(os.ModePerm|os.ModeSetuid|os.ModeSetgid|os.ModeSticky)); err != nil {
+			return fmt.Errorf("chmod: %w", err)
+		}
+	}
+	atime := hdr.AccessTime
+	if atime.IsZero() {
+		atime = hdr.ModTime
+	}
+	if hdr.Typeflag == tar.TypeDir {
+		u.dirTimes = append(u.dirTimes, dirTime{target, atime, hdr.ModTime})
+		return nil
+	}
+	return setTimes(target, atime, hdr.ModTime)
+}
+
+func setTimes(p string, atime, mtime time.Time) error {
+	if mtime.IsZero() {
+		return nil // no time recorded; UnixNano of the zero time overflows
+	}
+	if atime.IsZero() {
+		atime = mtime
+	}
+	ts := []unix.Timespec{unix.NsecToTimespec(atime.UnixNano()), unix.NsecToTimespec(mtime.UnixNano())}
+	if err := unix.UtimesNanoAt(unix.AT_FDCWD, p, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return fmt.Errorf("set times of %s: %w", p, err)
+	}
+	return nil
+}
