@@ -30,7 +30,7 @@ var (
 
 func setupGlobals(c *cli.Context) error {
 	if p := c.String("log"); p != "" {
-		f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND|os.O_CLOEXEC, 0o644)
+		f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
 			return exitErr(125, fmt.Errorf("open log %s: %w", p, err))
 		}
@@ -78,9 +78,8 @@ func report(err error) int {
 	if errors.As(err, &ee) {
 		code = ee.code
 	}
-	var ce cli.ExitCoder
-	if errors.As(err, &ce) && ee == nil {
-		code = ce.ExitCode()
+	if ce, ok := asContainerError(err); ok && ee == nil {
+		code = ce.Code
 	}
 	msg := strings.ReplaceAll(err.Error(), "\n", " ")
 	fmt.Fprintf(os.Stderr, "minirun: %s\n", msg)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/version"
 )
 
@@ -15,6 +16,9 @@ import (
 var commands []*cli.Command
 
 func main() {
+	if container.IsInit() {
+		container.Init() // never returns
+	}
 	app := &cli.App{
 		Name:     "minirun",
 		Usage:    "a small OCI container runtime",

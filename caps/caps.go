@@ -1,0 +1,107 @@
+// Package caps maps capability names to values and applies the five
+// capability sets of a runtime-spec process in the order the kernel needs.
+package caps
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/moby/sys/capability"
+	"github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// DockerDefaults are the 14 capabilities Docker grants a container.
+var DockerDefaults = []string{
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
+	"CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
+	"CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+}
+
+var byName = func() map[string]capability.Cap {
+	m := make(map[string]capability.Cap)
+	for _, c := range capability.ListKnown() {
+		m["CAP_"+strings.ToUpper(c.String())] = c
+	}
+	return m
+}()
+
+// Value returns the capability called name, which must be spelled as in
+// runtime-spec configs: "CAP_SYS_ADMIN".
+func Value(name string) (capability.Cap, error) {
+	c, ok := byName[name]
+	if !ok {
+		return 0, fmt.Errorf("unknown capability %q", name)
+	}
+	return c, nil
+}
+
+// Normalize turns the spellings Docker users type ("sys_admin",
+// "CAP_SYS_ADMIN", "Sys_Admin") into the canonical "CAP_SYS_ADMIN".
+// "ALL" stays "ALL".
+func Normalize(name string) (string, error) {
+	n := strings.ToUpper(strings.TrimSpace(name))
+	if n == "ALL" {
+		return n, nil
+	}
+	if !strings.HasPrefix(n, "CAP_") {
+		n = "CAP_" + n
+	}
+	if _, ok := byName[n]; !ok {
+		return "", fmt.Errorf("unknown capability %q", name)
+	}
+	return n, nil
+}
+
+// All returns every capability the library knows, sorted by name.
+func All() []string {
+	out := make([]string, 0, len(byName))
+	for n := range byName {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Validate checks that every name in every set is a known capability.
+func Validate(c *specs.LinuxCapabilities) error {
+	if c == nil {
+		return nil
+	}
+	for _, set := range sets(c) {
+		for _, n := range set.names {
+			if _, err := Value(n); err != nil {
+				return fmt.Errorf("process.capabilities.%s: %w", set.kind, err)
+			}
+		}
+	}
+	return nil
+}
+
+type namedSet struct {
+	kind  string
+	which capability.CapType
+	names []string
+}
+
+func sets(c *specs.LinuxCapabilities) []namedSet {
+	return []namedSet{
+		{"bounding", capability.BOUNDING, c.Bounding},
+		{"effective", capability.EFFECTIVE, c.Effective},
+		{"permitted", capability.PERMITTED, c.Permitted},
+		{"inheritable", capability.INHERITABLE, c.Inheritable},
+		{"ambient", capability.AMBIENT, c.Ambient},
+	}
+}
+
+func values(names []string) ([]capability.Cap, error) {
+	out := make([]capability.Cap, 0, len(names))
+	for _, n := range names {
+		v, err := Value(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/minirun/minirun/container"
+)
+
+var specCommand = &cli.Command{
+	Name:  "spec",
+	Usage: "write a starting config.json with Docker's defaults",
+	Flags: []cli.Flag{
+		&cli.StringFlag{Name: "bundle", Aliases: []string{"b"}, Value: ".", Usage: "directory to write config.json in"},
+		&cli.BoolFlag{Name: "rootless", Usage: "accepted for runc compatibility; not supported"},
+	},
+	Action: func(c *cli.Context) error {
+		if c.Bool("rootless") {
+			return exitErr(125, fmt.Errorf("spec: rootless configs are not supported"))
+		}
+		s, err := container.DefaultSpec()
+		if err != nil {
+			return err
+		}
+		data, err := json.MarshalIndent(s, "", "\t")
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(c.String("bundle"), "config.json")
+		if _, err := os.Stat(path); err == nil {
+			return exitErr(125, fmt.Errorf("spec: %s already exists", path))
+		}
+		if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+			return exitErr(125, fmt.Errorf("spec: write %s: %w", path, err))
+		}
+		return nil
+	},
+}
+
+func init() { commands = append(commands, specCommand) }

@@ -1,0 +1,156 @@
+package container
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/minirun/minirun/caps"
+	"github.com/minirun/minirun/namespaces"
+	"github.com/minirun/minirun/rootfs"
+	"github.com/minirun/minirun/seccomp"
+)
+
+// LoadSpec reads BUNDLE/config.json. JSON errors name the line and column.
+func LoadSpec(bundle string) (*specs.Spec, error) {
+	path := filepath.Join(bundle, "config.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, stepErr("load config", err)
+	}
+	var s specs.Spec
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&s); err != nil {
+		return nil, stepErrf("load config", "%s: %s", path, describeJSONError(data, err))
+	}
+	return &s, nil
+}
+
+// describeJSONError turns encoding/json's byte offsets into line:column.
+func describeJSONError(data []byte, err error) string {
+	var off int64 = -1
+	var field string
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off, field = te.Offset, te.Field
+	}
+	if off < 0 {
+		return err.Error()
+	}
+	line, col := 1, 1
+	for _, b := range data[:min(int(off), len(data))] {
+		if b == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	if field != "" {
+		return fmt.Sprintf("line %d, column %d: field %s: %v", line, col, field, err)
+	}
+	return fmt.Sprintf("line %d, column %d: %v", line, col, err)
+}
+
+// Validate checks everything that can be checked before anything starts,
+// so that a bad config never leaves half a container behind. bundle is
+// where a relative root.path is resolved.
+func Validate(s *specs.Spec, bundle string) error {
+	if err := checkVersion(s.Version); err != nil {
+		return stepErr("validate config", err)
+	}
+	if s.Process == nil {
+		return stepErrf("validate config", "process: missing")
+	}
+	if len(s.Process.Args) == 0 {
+		return stepErrf("validate config", "process.args: empty")
+	}
+	if s.Root == nil || s.Root.Path == "" {
+		return stepErrf("validate config", "root.path: missing")
+	}
+	root := RootfsPath(s, bundle)
+	fi, err := os.Stat(root)
+	if err != nil {
+		return stepErrf("validate config", "root.path %s: %w", root, err)
+	}
+	if !fi.IsDir() {
+		return stepErrf("validate config", "root.path %s: not a directory", root)
+	}
+	if err := caps.Validate(s.Process.Capabilities); err != nil {
+		return stepErr("validate config", err)
+	}
+	for i, m := range s.Mounts {
+		if !filepath.IsAbs(m.Destination) {
+			return stepErrf("validate config", "mounts[%d].destination %q: not an absolute path", i, m.Destination)
+		}
+	}
+	for i, r := range s.Process.Rlimits {
+		if _, ok := rlimitTypes[r.Type]; !ok {
+			return stepErrf("validate config", "process.rlimits[%d]: unknown type %q", i, r.Type)
+		}
+		if r.Soft > r.Hard {
+			return stepErrf("validate config", "process.rlimits[%d] %s: soft limit %d above hard limit %d", i, r.Type, r.Soft, r.Hard)
+		}
+	}
+	if s.Linux == nil {
+		return nil
+	}
+	plan, err := namespaces.FromSpec(s.Linux.Namespaces)
+	if err != nil {
+		return stepErr("validate config", err)
+	}
+	if (s.Hostname != "" || s.Domainname != "") && !plan.Has(specs.UTSNamespace) {
+		return stepErrf("validate config", "hostname: setting it needs a uts namespace")
+	}
+	if plan.Creates(specs.UserNamespace) && (len(s.Linux.UIDMappings) == 0 || len(s.Linux.GIDMappings) == 0) {
+		return stepErrf("validate config", "linux.uidMappings/gidMappings: a new user namespace needs both")
+	}
+	if _, err := rootfs.PropagationFlag(s.Linux.RootfsPropagation); err != nil {
+		return stepErr("validate config", err)
+	}
+	for k := range s.Linux.Sysctl {
+		if strings.ContainsAny(k, "/") || strings.Contains(k, "..") || k == "" {
+			return stepErrf("validate config", "linux.sysctl: bad key %q", k)
+		}
+	}
+	if s.Linux.Seccomp != nil {
+		if err := seccomp.Validate(s.Linux.Seccomp); err != nil {
+			return stepErrf("validate config", "linux.seccomp: %w", err)
+		}
+	}
+	return nil
+}
+
+// checkVersion accepts runtime-spec 1.0.0 through 1.3.x.
+func checkVersion(v string) error {
+	major, rest, ok := strings.Cut(v, ".")
+	minor, _, ok2 := strings.Cut(rest, ".")
+	if !ok || !ok2 {
+		return fmt.Errorf("ociVersion %q: not a version", v)
+	}
+	ma, err1 := strconv.Atoi(major)
+	mi, err2 := strconv.Atoi(minor)
+	if err1 != nil || err2 != nil || ma != 1 || mi > 3 {
+		return fmt.Errorf("ociVersion %q: unsupported (minirun takes 1.0.0 through 1.3.x)", v)
+	}
+	return nil
+}
+
+// RootfsPath is root.path made absolute against the bundle.
+func RootfsPath(s *specs.Spec, bundle string) string {
+	p := s.Root.Path
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(bundle, p)
+	}
+	return filepath.Clean(p)
+}

@@ -1,0 +1,402 @@
+package container
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/caps"
+	"github.com/minirun/minirun/namespaces"
+	"github.com/minirun/minirun/rootfs"
+)
+
+// IsInit reports whether this process is a container init: the parent
+// re-executes minirun with this marker.
+func IsInit() bool {
+	return len(os.Args) > 1 && os.Args[1] == "init" && os.Getenv("MINIRUN_INIT_FD") != ""
+}
+
+// Init is the child half. It never returns on success: the last step is
+// execve. On failure it tells the parent which step failed and exits.
+func Init() {
+	// Capabilities are per thread and execve replaces only the calling
+	// thread's image, so every step runs on this one thread.
+	runtime.LockOSThread()
+	fd, err := strconv.Atoi(os.Getenv("MINIRUN_INIT_FD"))
+	if err != nil {
+		os.Exit(ExitRuntime)
+	}
+	os.Unsetenv("MINIRUN_INIT_FD")
+	c := conn{fd}
+	var cfg initConfig
+	if _, err := c.recv(&cfg); err != nil {
+		os.Exit(ExitRuntime)
+	}
+	err = initSequence(c, &cfg)
+	m := message{Type: "error", Step: "init", Err: err.Error(), Code: ExitRuntime}
+	var ce *Error
+	if errors.As(err, &ce) {
+		m.Step, m.Err, m.Code = ce.Step, ce.Err.Error(), ce.Code
+	}
+	_ = c.send(m, -1)
+	os.Exit(m.Code)
+}
+
+// initSequence sets the container up, in the order that makes each step
+// possible and safe:
+//
+//   - mounts before pivot_root, because their sources are host paths;
+//   - masked and read-only paths after pivot_root, so they can only touch
+//     the container's own tree;
+//   - no_new_privs, then seccomp, then capabilities. Loading a filter
+//     without no_new_privs needs CAP_SYS_ADMIN, which the drop removes, so
+//     in that (Docker's default) case the filter goes in before the drop.
+//     With no_new_privs it goes in last, right before execve, so it has to
+//     allow as little of the runtime as possible.
+//   - Either way, whatever runs after the filter is loaded is filtered too:
+//     the profile must allow setgroups, setresuid, setresgid, capset,
+//     prctl, chdir, close_range and execve (and write, to report a
+//     failure). Docker's default profile does.
+//   - cwd, fds and the executable are checked after the identity change,
+//     so they are checked with the container's own permissions.
+func initSequence(c conn, cfg *initConfig) error {
+	s := cfg.Spec
+	p := s.Process
+	log := tracer(cfg.Debug)
+	linux := linuxOf(s)
+	plan, _ := namespaces.FromSpec(linux.Namespaces) // validated by the parent
+	capSet, err := caps.Prepare(p.Capabilities)
+	if err != nil {
+		return stepErr("capabilities", err)
+	}
+
+	fifo, err := openExecFifo(cfg.ExecFifo)
+	if err != nil {
+		return err
+	}
+
+	if plan.Creates(specs.MountNamespace) {
+		if err := rootfs.SetPropagation(linux.RootfsPropagation, log); err != nil {
+			return stepErr("rootfs propagation", err)
+		}
+		if err := rootfs.BindSelf(cfg.Rootfs, log); err != nil {
+			return stepErr("bind rootfs", err)
+		}
+	}
+	for _, m := range s.Mounts {
+		if err := rootfs.Mount(cfg.Rootfs, m, log); err != nil {
+			return stepErr("mount "+m.Destination, err)
+		}
+	}
+	if err := rootfs.CreateDevices(cfg.Rootfs, linux.Devices, plan.Has(specs.UserNamespace), log); err != nil {
+		return stepErr("devices", err)
+	}
+	if err := rootfs.DevLinks(cfg.Rootfs); err != nil {
+		return stepErr("devices", err)
+	}
+	if plan.Creates(specs.MountNamespace) {
+		if err := rootfs.PivotRoot(cfg.Rootfs, log); err != nil {
+			return stepErr("pivot_root", err)
+		}
+	} else if err := chrootNoMountNS(cfg.Rootfs); err != nil {
+		return stepErr("chroot", err)
+	}
+	if err := rootfs.MaskPaths(linux.MaskedPaths, log); err != nil {
+		return stepErr("masked paths", err)
+	}
+	if err := rootfs.ReadonlyPaths(linux.ReadonlyPaths, log); err != nil {
+		return stepErr("read-only paths", err)
+	}
+	if err := setHostname(s, log); err != nil {
+		return err
+	}
+	if err := setSysctls(linux.Sysctl, log); err != nil {
+		return err
+	}
+	if s.Root.Readonly {
+		if err := rootfs.ReadonlyRoot(log); err != nil {
+			return stepErr("read-only root", err)
+		}
+	}
+	if err := setOOMScore(p.OOMScoreAdj, log); err != nil {
+		return err
+	}
+	keepRlimitNofile()
+	if p.NoNewPrivileges {
+		log("no_new_privs: on")
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return stepErr("no_new_privs", err)
+		}
+	} else if err := loadSeccomp(c, cfg, log); err != nil {
+		return err
+	}
+	if err := dropPrivileges(capSet, p.User, log); err != nil {
+		return err
+	}
+	if err := enterCwd(p.Cwd, log); err != nil {
+		return err
+	}
+	if err := closeExtraFds(3 + cfg.PreserveFds); err != nil {
+		return stepErr("close fds", err)
+	}
+	path, err := lookPath(p.Args[0], p.Env)
+	if err != nil {
+		return err
+	}
+	if err := waitForStart(c, fifo, log); err != nil {
+		return err
+	}
+	if p.NoNewPrivileges {
+		if err := loadSeccomp(c, cfg, log); err != nil {
+			return err
+		}
+	}
+	log("execve %s %q", path, p.Args)
+	err = unix.Exec(path, p.Args, p.Env)
+	return execError(p.Args[0], err)
+}
+
+func tracer(on bool) rootfs.Logger {
+	if !on {
+		return func(string, ...any) {}
+	}
+	return func(format string, args ...any) {
+		fmt.Fprintf(os.Stderr, "minirun[init]: "+format+"\n", args...)
+	}
+}
+
+// chrootNoMountNS is the fallback when a config shares the host's mount
+// namespace: pivot_root would change the host's root, so only chroot is
+// possible there. runc does the same.
+func chrootNoMountNS(root string) error {
+	if err := unix.Chroot(root); err != nil {
+		return fmt.Errorf("chroot %s: %w", root, err)
+	}
+	return unix.Chdir("/")
+}
+
+func setHostname(s *specs.Spec, log rootfs.Logger) error {
+	if s.Hostname != "" {
+		log("hostname %s", s.Hostname)
+		if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
+			return stepErrf("hostname", "sethostname %q: %w", s.Hostname, err)
+		}
+	}
+	if s.Domainname != "" {
+		log("domainname %s", s.Domainname)
+		if err := unix.Setdomainname([]byte(s.Domainname)); err != nil {
+			return stepErrf("hostname", "setdomainname %q: %w", s.Domainname, err)
+		}
+	}
+	return nil
+}
+
+func setSysctls(sysctl map[string]string, log rootfs.Logger) error {
+	for k, v := range sysctl {
+		log("sysctl %s=%s", k, v)
+		if err := rootfs.Sysctl(k, v); err != nil {
+			return stepErrf("sysctl", "%s=%s: %w", k, v, err)
+		}
+	}
+	return nil
+}
+
+func setOOMScore(adj *int, log rootfs.Logger) error {
+	if adj == nil {
+		return nil
+	}
+	log("oom_score_adj %d", *adj)
+	if err := rootfs.WriteProc("/proc/self/oom_score_adj", strconv.Itoa(*adj)); err != nil {
+		return stepErrf("oom score", "oom_score_adj=%d: %w", *adj, err)
+	}
+	return nil
+}
+
+// keepRlimitNofile stops the Go runtime from undoing the parent's prlimit:
+// Go raises its own soft RLIMIT_NOFILE at start and restores the value it
+// saw at exec time, unless the program sets the limit itself. Setting it to
+// what it already is counts, and needs no privilege.
+func keepRlimitNofile() {
+	var lim unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &lim) == nil {
+		_ = unix.Setrlimit(unix.RLIMIT_NOFILE, &lim)
+	}
+}
+
+func loadSeccomp(c conn, cfg *initConfig, log rootfs.Logger) error {
+	prog := cfg.Seccomp
+	if prog == nil {
+		return nil
+	}
+	log("seccomp: loading %d BPF instructions (%d rules) with TSYNC", len(prog.Instructions), prog.Rules)
+	fd, err := prog.Load()
+	if err != nil {
+		return stepErr("seccomp", err)
+	}
+	if fd >= 0 {
+		// The parent, still on the host, hands the fd to the listener.
+		err := c.send(message{Type: "listener"}, fd)
+		unix.Close(fd)
+		if err != nil {
+			return stepErrf("seccomp", "send listener fd: %w", err)
+		}
+	}
+	return nil
+}
+
+// dropPrivileges applies the user and the five capability sets, in the
+// only order that works: the bounding set needs CAP_SETPCAP, so it goes
+// first; keep-caps lets the permitted set survive the uid change; the new
+// ids; then capset on this thread, and the ambient set last because the
+// kernel only raises ambient capabilities that are permitted and
+// inheritable.
+func dropPrivileges(set *caps.Set, u specs.User, log rootfs.Logger) error {
+	if err := set.DropBounding(); err != nil {
+		return stepErr("capabilities", err)
+	}
+	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
+		return stepErrf("capabilities", "prctl PR_SET_KEEPCAPS: %w", err)
+	}
+	if err := setIDs(u, log); err != nil {
+		return err
+	}
+	if err := set.ApplyCaps(); err != nil {
+		return stepErr("capabilities", err)
+	}
+	log("capabilities: %s", set)
+	if u.Umask != nil {
+		unix.Umask(int(*u.Umask))
+	}
+	return nil
+}
+
+func setIDs(u specs.User, log rootfs.Logger) error {
+	groups := make([]int, len(u.AdditionalGids))
+	for i, g := range u.AdditionalGids {
+		groups[i] = int(g)
+	}
+	log("user uid=%d gid=%d groups=%v", u.UID, u.GID, groups)
+	if err := unix.Setgroups(groups); err != nil && !(len(groups) == 0 && errors.Is(err, unix.EPERM)) {
+		// EPERM with no groups is a user namespace with setgroups denied:
+		// there is nothing to change then.
+		return stepErrf("user", "setgroups %v: %w", groups, err)
+	}
+	if err := unix.Setresgid(int(u.GID), int(u.GID), int(u.GID)); err != nil {
+		return stepErrf("user", "setresgid %d: %w", u.GID, err)
+	}
+	if err := unix.Setresuid(int(u.UID), int(u.UID), int(u.UID)); err != nil {
+		return stepErrf("user", "setresuid %d: %w", u.UID, err)
+	}
+	return nil
+}
+
+// enterCwd changes into process.cwd and checks the result is the path that
+// was asked for, inside the container: a leaked host directory fd or a
+// racing symlink would otherwise leave the process outside its root.
+func enterCwd(cwd string, log rootfs.Logger) error {
+	if cwd == "" {
+		cwd = "/"
+	}
+	if !filepath.IsAbs(cwd) {
+		return stepErrf("cwd", "process.cwd %q: not absolute", cwd)
+	}
+	if err := unix.Chdir(cwd); err != nil {
+		return stepErrf("cwd", "chdir %s: %w", cwd, err)
+	}
+	got, err := unix.Getwd()
+	if err != nil {
+		return stepErrf("cwd", "getcwd after chdir %s: %w", cwd, err)
+	}
+	// getcwd reports paths outside the root with a "(unreachable)" prefix.
+	if !strings.HasPrefix(got, "/") {
+		return stepErrf("cwd", "cwd %s is outside the container (%s)", cwd, got)
+	}
+	log("cwd %s", got)
+	return nil
+}
+
+// closeExtraFds marks every fd from first up close-on-exec. Closing them
+// outright would pull fds from under the Go runtime; at execve the kernel
+// closes them all, so the container starts with only what it was given.
+func closeExtraFds(first int) error {
+	if err := unix.CloseRange(uint(first), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err == nil {
+		return nil
+	}
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		fd, err := strconv.Atoi(e.Name())
+		if err == nil && fd >= first {
+			unix.CloseOnExec(fd)
+		}
+	}
+	return nil
+}
+
+// lookPath finds the executable as execvp would, with the container's
+// PATH, and classifies failures the way Docker does: 127 when nothing is
+// there, 126 when it exists but can't be run.
+func lookPath(name string, env []string) (string, error) {
+	if strings.Contains(name, "/") {
+		return name, checkExecutable(name, name)
+	}
+	pathEnv := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "PATH="); ok {
+			pathEnv = v
+		}
+	}
+	var firstErr error
+	for _, dir := range filepath.SplitList(pathEnv) {
+		if dir == "" {
+			dir = "."
+		}
+		p := filepath.Join(dir, name)
+		err := checkExecutable(name, p)
+		if err == nil {
+			return p, nil
+		}
+		var ce *Error
+		if firstErr == nil && errors.As(err, &ce) && ce.Code == ExitNoExec {
+			firstErr = err
+		}
+	}
+	if firstErr != nil {
+		return "", firstErr
+	}
+	return "", &Error{Step: "exec", Code: ExitNotFound, Err: fmt.Errorf("%q: executable file not found in $PATH", name)}
+}
+
+func checkExecutable(name, p string) error {
+	var st unix.Stat_t
+	if err := unix.Stat(p, &st); err != nil {
+		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
+			return &Error{Step: "exec", Code: ExitNotFound, Err: fmt.Errorf("%q: no such file or directory", p)}
+		}
+		return &Error{Step: "exec", Code: ExitNoExec, Err: fmt.Errorf("%q: %w", p, err)}
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		return &Error{Step: "exec", Code: ExitNoExec, Err: fmt.Errorf("%q: is a directory", p)}
+	}
+	if err := unix.Access(p, unix.X_OK); err != nil {
+		return &Error{Step: "exec", Code: ExitNoExec, Err: fmt.Errorf("%q: permission denied", p)}
+	}
+	return nil
+}
+
+func execError(name string, err error) error {
+	code := ExitNoExec
+	if errors.Is(err, unix.ENOENT) {
+		code = ExitNotFound // e.g. a script whose interpreter is missing
+	}
+	return &Error{Step: "exec", Code: code, Err: fmt.Errorf("execve %q: %w", name, err)}
+}

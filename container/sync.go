@@ -1,0 +1,97 @@
+package container
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/seccomp"
+)
+
+// initConfig is everything the init needs, sent by the parent once the
+// child exists (so the parent can set rlimits and id maps first).
+type initConfig struct {
+	Spec    *specs.Spec
+	Rootfs  string
+	Bundle  string
+	Seccomp *seccomp.Program `json:",omitempty"`
+	Debug   bool
+	// WaitStart makes the init stop before execve until `start` opens the
+	// exec fifo: the create/start split.
+	ExecFifo string `json:",omitempty"`
+	// PreserveFds extra fds from 3 up are passed to the container as they
+	// are (runc's --preserve-fds); everything above them is closed.
+	PreserveFds int `json:",omitempty"`
+}
+
+// message is what the init tells the parent. Success needs no message:
+// the socket is close-on-exec, so EOF after the last step means execve
+// worked.
+type message struct {
+	Type string // "error", "listener", "created"
+	Step string `json:",omitempty"`
+	Err  string `json:",omitempty"`
+	Code int    `json:",omitempty"`
+}
+
+// conn is one end of the SOCK_SEQPACKET pair: each write is one message,
+// so no framing is needed and an fd can ride along with SCM_RIGHTS.
+type conn struct{ fd int }
+
+func newSocketPair() (parent, child *os.File, err error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("socketpair: %w", err)
+	}
+	return os.NewFile(uintptr(fds[0]), "init-parent"), os.NewFile(uintptr(fds[1]), "init-child"), nil
+}
+
+func (c conn) send(v any, fd int) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	var oob []byte
+	if fd >= 0 {
+		oob = unix.UnixRights(fd)
+	}
+	return unix.Sendmsg(c.fd, data, oob, nil, 0)
+}
+
+// recv reads one message. It returns io.EOF-like (nil, -1, errEOF) when
+// the peer closed its end.
+func (c conn) recv(v any) (fd int, err error) {
+	buf := make([]byte, 4<<20)
+	oob := make([]byte, unix.CmsgSpace(4))
+	for {
+		n, oobn, _, _, err := unix.Recvmsg(c.fd, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return -1, err
+		}
+		if n == 0 && oobn == 0 {
+			return -1, errEOF
+		}
+		fd = -1
+		if oobn > 0 {
+			msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+			if err == nil && len(msgs) > 0 {
+				if fds, err := unix.ParseUnixRights(&msgs[0]); err == nil && len(fds) > 0 {
+					fd = fds[0]
+				}
+			}
+		}
+		return fd, json.Unmarshal(buf[:n], v)
+	}
+}
+
+type eofError struct{}
+
+func (eofError) Error() string { return "init closed the sync socket" }
+
+var errEOF = eofError{}

@@ -1,0 +1,68 @@
+package rootfs
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// mountCgroup gives the container a read-only view of its own cgroups. On a
+// cgroup2 host that is a cgroup2 mount. On a v1 or hybrid host there is no
+// single filesystem to mount, so a tmpfs holds one bind per controller of
+// the container's own cgroup directory.
+func mountCgroup(via, dest string, o Options) error {
+	if checkFS("/sys/fs/cgroup", unix.CGROUP2_SUPER_MAGIC) == nil {
+		return mount("cgroup2", via, "cgroup2", o.Flags, "")
+	}
+	if err := mount("tmpfs", via, "tmpfs", o.Flags&^unix.MS_RDONLY, "mode=755"); err != nil {
+		return err
+	}
+	own, err := ownCgroups()
+	if err != nil {
+		return err
+	}
+	for ctrl, path := range own {
+		host := filepath.Join("/sys/fs/cgroup", ctrl, path)
+		if _, err := os.Stat(host); err != nil {
+			continue // a controller listed but not mounted at the usual place
+		}
+		target := filepath.Join(dest, ctrl)
+		if err := os.MkdirAll(target, 0o755); err != nil {
+			return err
+		}
+		if err := mount(host, target, "", unix.MS_BIND, ""); err != nil {
+			return err
+		}
+		if err := remount(target, o.Flags|unix.MS_RDONLY); err != nil {
+			return err
+		}
+	}
+	if o.Flags&unix.MS_RDONLY != 0 {
+		return remount(dest, o.Flags)
+	}
+	return nil
+}
+
+// ownCgroups reads /proc/self/cgroup into controller-directory → path.
+func ownCgroups() (map[string]string, error) {
+	f, err := os.Open("/proc/self/cgroup")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := map[string]string{}
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		parts := strings.SplitN(s.Text(), ":", 3)
+		if len(parts) != 3 || parts[1] == "" {
+			continue
+		}
+		name := strings.TrimPrefix(parts[1], "name=")
+		// Joint controllers (cpu,cpuacct) sit in a directory named after both.
+		out[name] = parts[2]
+	}
+	return out, s.Err()
+}

@@ -1,0 +1,121 @@
+package rootfs
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+var mode0666 = os.FileMode(0o666)
+var uid0 = uint32(0)
+
+// DefaultDevices are the nodes every container gets, as in runc and Docker.
+var DefaultDevices = []specs.LinuxDevice{
+	{Path: "/dev/null", Type: "c", Major: 1, Minor: 3, FileMode: &mode0666, UID: &uid0, GID: &uid0},
+	{Path: "/dev/zero", Type: "c", Major: 1, Minor: 5, FileMode: &mode0666, UID: &uid0, GID: &uid0},
+	{Path: "/dev/full", Type: "c", Major: 1, Minor: 7, FileMode: &mode0666, UID: &uid0, GID: &uid0},
+	{Path: "/dev/random", Type: "c", Major: 1, Minor: 8, FileMode: &mode0666, UID: &uid0, GID: &uid0},
+	{Path: "/dev/urandom", Type: "c", Major: 1, Minor: 9, FileMode: &mode0666, UID: &uid0, GID: &uid0},
+	{Path: "/dev/tty", Type: "c", Major: 5, Minor: 0, FileMode: &mode0666, UID: &uid0, GID: &uid0},
+}
+
+// CreateDevices makes the default devices and linux.devices. Inside a user
+// namespace mknod is refused, so the host's node is bind-mounted instead.
+func CreateDevices(rootfs string, devices []specs.LinuxDevice, bindOnly bool, log Logger) error {
+	all := append(append([]specs.LinuxDevice{}, DefaultDevices...), devices...)
+	for _, d := range all {
+		dest, err := securejoin.SecureJoin(rootfs, d.Path)
+		if err != nil {
+			return fmt.Errorf("device %s: %w", d.Path, err)
+		}
+		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+			return fmt.Errorf("device %s: %w", d.Path, err)
+		}
+		if bindOnly {
+			err = bindDevice(d.Path, dest)
+		} else {
+			err = mknodDevice(d, dest)
+		}
+		if err != nil {
+			return fmt.Errorf("device %s (%s %d:%d): %w", d.Path, d.Type, d.Major, d.Minor, err)
+		}
+		log.log("device %s %s %d:%d", d.Path, d.Type, d.Major, d.Minor)
+	}
+	return nil
+}
+
+func mknodDevice(d specs.LinuxDevice, dest string) error {
+	var typ uint32
+	switch d.Type {
+	case "c", "u":
+		typ = unix.S_IFCHR
+	case "b":
+		typ = unix.S_IFBLK
+	case "p":
+		typ = unix.S_IFIFO
+	default:
+		return fmt.Errorf("unknown device type %q", d.Type)
+	}
+	mode := uint32(0o666)
+	if d.FileMode != nil {
+		mode = uint32(d.FileMode.Perm())
+	}
+	// Replace whatever the image put there: it may be a regular file or a
+	// symlink posing as a device.
+	if err := unix.Unlink(dest); err != nil && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("remove old node: %w", err)
+	}
+	if err := unix.Mknod(dest, typ|mode, int(unix.Mkdev(uint32(d.Major), uint32(d.Minor)))); err != nil {
+		return fmt.Errorf("mknod: %w", err)
+	}
+	// mknod applies the umask; chmod makes the mode exactly what was asked.
+	if err := unix.Chmod(dest, mode); err != nil {
+		return fmt.Errorf("chmod: %w", err)
+	}
+	uid, gid := 0, 0
+	if d.UID != nil {
+		uid = int(*d.UID)
+	}
+	if d.GID != nil {
+		gid = int(*d.GID)
+	}
+	if err := unix.Lchown(dest, uid, gid); err != nil {
+		return fmt.Errorf("chown: %w", err)
+	}
+	return nil
+}
+
+func bindDevice(host, dest string) error {
+	if _, err := os.Lstat(dest); os.IsNotExist(err) {
+		f, err := os.OpenFile(dest, os.O_CREATE|os.O_EXCL|os.O_WRONLY|unix.O_NOFOLLOW, 0o644)
+		if err != nil {
+			return err
+		}
+		f.Close()
+	}
+	return mount(host, dest, "", unix.MS_BIND, "")
+}
+
+// DevLinks creates the conventional symlinks in /dev.
+func DevLinks(rootfs string) error {
+	links := [][2]string{
+		{"/proc/self/fd", "/dev/fd"}, {"/proc/self/fd/0", "/dev/stdin"},
+		{"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
+		{"pts/ptmx", "/dev/ptmx"},
+	}
+	for _, l := range links {
+		dest, err := securejoin.SecureJoin(rootfs, l[1])
+		if err != nil {
+			return err
+		}
+		if err := os.Symlink(l[0], dest); err != nil && !os.IsExist(err) {
+			return fmt.Errorf("symlink %s -> %s: %w", l[1], l[0], err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,209 @@
+package rootfs
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// Logger receives --debug traces; nil means silent.
+type Logger func(format string, args ...any)
+
+func (l Logger) log(format string, args ...any) {
+	if l != nil {
+		l(format, args...)
+	}
+}
+
+// MountError names the mount that failed, with its source, target and flags.
+type MountError struct {
+	Source, Target, Type string
+	Flags                uintptr
+	Data                 string
+	Err                  error
+}
+
+func (e *MountError) Error() string {
+	return fmt.Sprintf("mount %s on %s (type %q, flags %s, data %q): %v",
+		e.Source, e.Target, e.Type, FlagString(e.Flags), e.Data, e.Err)
+}
+
+func (e *MountError) Unwrap() error { return e.Err }
+
+func mount(source, target, fstype string, flags uintptr, data string) error {
+	if err := unix.Mount(source, target, fstype, flags, data); err != nil {
+		return &MountError{source, target, fstype, flags, data, err}
+	}
+	return nil
+}
+
+// SetPropagation makes the whole tree private or slave before anything is
+// mounted, so the container's mounts never show up on the host.
+func SetPropagation(propagation string, log Logger) error {
+	flag, err := PropagationFlag(propagation)
+	if err != nil {
+		return err
+	}
+	log.log("propagation: / becomes %s", FlagString(flag))
+	return mount("", "/", "", flag, "")
+}
+
+// BindSelf turns rootfs into a mount point, which pivot_root requires.
+func BindSelf(rootfs string, log Logger) error {
+	log.log("bind %s onto itself", rootfs)
+	return mount(rootfs, rootfs, "", unix.MS_BIND|unix.MS_REC, "")
+}
+
+// Mount performs one config mount with its destination resolved inside
+// rootfs, so a symlink planted in an image can't redirect it to the host.
+func Mount(rootfs string, m specs.Mount, log Logger) error {
+	o := ParseOptions(m.Options)
+	if m.Type == "bind" {
+		o.Bind = true
+	}
+	if filepath.Clean("/"+m.Destination) == "/proc" && (m.Type != "proc" || o.Bind) {
+		return fmt.Errorf("mount %s on /proc: only a real procfs may be mounted on /proc", m.Source)
+	}
+	dest, err := securejoin.SecureJoin(rootfs, m.Destination)
+	if err != nil {
+		return fmt.Errorf("resolve mount destination %s: %w", m.Destination, err)
+	}
+	if err := makeMountpoint(rootfs, dest, m, o.Bind); err != nil {
+		return err
+	}
+	// Mount through an O_PATH handle rather than the path: the handle was
+	// opened by a resolver that refuses to leave rootfs, and it can't be
+	// swapped for a symlink between the check and the mount.
+	target, err := pathrs.OpenInRoot(rootfs, m.Destination)
+	if err != nil {
+		return fmt.Errorf("open mount destination %s: %w", m.Destination, err)
+	}
+	defer target.Close()
+	via := "/proc/self/fd/" + strconv.Itoa(int(target.Fd()))
+	log.log("mount %s on %s type=%s flags=%s data=%q", m.Source, m.Destination, typeOf(m, o), FlagString(o.Flags), o.Data)
+
+	switch {
+	case o.Bind:
+		err = bindMount(m.Source, via, dest, o)
+	case m.Type == "cgroup":
+		err = mountCgroup(via, dest, o)
+	default:
+		err = mount(m.Source, via, m.Type, o.Flags, o.Data)
+		if e := (*MountError)(nil); errors.As(err, &e) {
+			e.Target = dest
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if m.Type == "proc" {
+		if err := checkFS(dest, unix.PROC_SUPER_MAGIC); err != nil {
+			return err
+		}
+	}
+	for _, p := range o.Propagation {
+		if err := mount("", dest, "", p, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func typeOf(m specs.Mount, o Options) string {
+	if o.Bind {
+		if o.Recursive {
+			return "rbind"
+		}
+		return "bind"
+	}
+	return m.Type
+}
+
+func bindMount(source, via, dest string, o Options) error {
+	flags := uintptr(unix.MS_BIND)
+	if o.Recursive {
+		flags |= unix.MS_REC
+	}
+	if err := mount(source, via, "", flags, ""); err != nil {
+		var e *MountError
+		if errors.As(err, &e) {
+			e.Target = dest
+		}
+		return err
+	}
+	// A bind ignores every flag but MS_REC; the others need a remount.
+	if rest := o.Flags &^ (unix.MS_REMOUNT | unix.MS_BIND | unix.MS_REC); rest != 0 {
+		return remount(dest, rest)
+	}
+	return nil
+}
+
+// remount changes a bind mount's flags, keeping the ones the kernel locks
+// (nosuid, nodev, noexec, atime) when the mount came from a more privileged
+// namespace: dropping them would fail with EPERM.
+func remount(path string, flags uintptr) error {
+	var st unix.Statfs_t
+	if err := unix.Statfs(path, &st); err != nil {
+		return fmt.Errorf("statfs %s: %w", path, err)
+	}
+	locked := map[int64]uintptr{
+		unix.ST_NOSUID: unix.MS_NOSUID, unix.ST_NODEV: unix.MS_NODEV, unix.ST_NOEXEC: unix.MS_NOEXEC,
+		unix.ST_NOATIME: unix.MS_NOATIME, unix.ST_NODIRATIME: unix.MS_NODIRATIME, unix.ST_RELATIME: unix.MS_RELATIME,
+	}
+	for st1, ms := range locked {
+		if st.Flags&st1 != 0 {
+			flags |= ms
+		}
+	}
+	return mount("", path, "", unix.MS_BIND|unix.MS_REMOUNT|flags, "")
+}
+
+func makeMountpoint(rootfs, dest string, m specs.Mount, bind bool) error {
+	rel, err := filepath.Rel(rootfs, dest)
+	if err != nil {
+		return err
+	}
+	if bind {
+		fi, err := os.Stat(m.Source)
+		if err != nil {
+			return fmt.Errorf("bind source %s: %w", m.Source, err)
+		}
+		if !fi.IsDir() {
+			if err := pathrs.MkdirAll(rootfs, filepath.Dir(rel), 0o755); err != nil {
+				return fmt.Errorf("create mountpoint %s: %w", m.Destination, err)
+			}
+			if _, err := os.Lstat(dest); os.IsNotExist(err) {
+				f, err := os.OpenFile(dest, os.O_CREATE|os.O_EXCL|os.O_WRONLY|unix.O_NOFOLLOW, 0o644)
+				if err != nil {
+					return fmt.Errorf("create mountpoint %s: %w", m.Destination, err)
+				}
+				f.Close()
+			}
+			return nil
+		}
+	}
+	if err := pathrs.MkdirAll(rootfs, rel, 0o755); err != nil {
+		return fmt.Errorf("create mountpoint %s: %w", m.Destination, err)
+	}
+	return nil
+}
+
+// checkFS verifies that path is on a filesystem of the given magic, so a
+// fake /proc (a tmpfs or bind dressed up as procfs) is never trusted.
+func checkFS(path string, magic int64) error {
+	var st unix.Statfs_t
+	if err := unix.Statfs(path, &st); err != nil {
+		return fmt.Errorf("statfs %s: %w", path, err)
+	}
+	if st.Type != magic {
+		return fmt.Errorf("%s: filesystem type %#x is not %#x", path, st.Type, magic)
+	}
+	return nil
+}

@@ -1,0 +1,39 @@
+package rootfs
+
+import (
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestParseOptions(t *testing.T) {
+	o := ParseOptions([]string{"nosuid", "strictatime", "mode=755", "size=65536k", "ro", "rw", "rslave"})
+	if o.Flags != unix.MS_NOSUID|unix.MS_STRICTATIME {
+		t.Errorf("flags %s", FlagString(o.Flags))
+	}
+	if o.Clear&unix.MS_RDONLY == 0 {
+		t.Error("rw should record that ro was cleared")
+	}
+	if o.Data != "mode=755,size=65536k" {
+		t.Errorf("data %q", o.Data)
+	}
+	if len(o.Propagation) != 1 || o.Propagation[0] != unix.MS_SLAVE|unix.MS_REC {
+		t.Errorf("propagation %v", o.Propagation)
+	}
+	b := ParseOptions([]string{"rbind", "ro", "nodev", "noexec"})
+	if !b.Bind || !b.Recursive || b.Flags != unix.MS_RDONLY|unix.MS_NODEV|unix.MS_NOEXEC {
+		t.Errorf("rbind: %+v", b)
+	}
+}
+
+func TestPropagationFlag(t *testing.T) {
+	if f, _ := PropagationFlag(""); f != unix.MS_SLAVE|unix.MS_REC {
+		t.Errorf("default %#x", f)
+	}
+	if f, _ := PropagationFlag("private"); f != unix.MS_PRIVATE {
+		t.Errorf("private %#x", f)
+	}
+	if _, err := PropagationFlag("sideways"); err == nil {
+		t.Error("bad propagation accepted")
+	}
+}
