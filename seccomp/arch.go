@@ -95,3 +95,6 @@ func nativeArch() archInfo {
 	a, _ := lookupArch(goarch)
 	return a
 }
+
+// NativeArch names the arch this binary runs as ("x86_64", "aarch64", ...).
+func NativeArch() string { return nativeArch().short() }

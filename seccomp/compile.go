@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	libseccomp "github.com/seccomp/libseccomp-golang"
@@ -158,7 +160,9 @@ func libseccompBPF(s *specs.LinuxSeccomp, arches []archInfo) ([]unix.SockFilter,
 		for _, name := range sc.Names {
 			nr, err := libseccomp.GetSyscallFromName(name)
 			if err != nil {
-				unknown = append(unknown, name)
+				if !slices.Contains(unknown, name) {
+					unknown = append(unknown, name)
+				}
 				continue
 			}
 			for _, conds := range condSets {
@@ -175,7 +179,7 @@ func libseccompBPF(s *specs.LinuxSeccomp, arches []archInfo) ([]unix.SockFilter,
 		}
 	}
 	var warnings []string
-	if len(unknown) > 0 {
+	if unknown = unexpectedUnknown(unknown); len(unknown) > 0 {
 		maj, min, mic := libseccomp.GetLibraryVersion()
 		warnings = append(warnings, fmt.Sprintf("skipped %d syscall names unknown to libseccomp %d.%d.%d: %s",
 			len(unknown), maj, min, mic, strings.Join(unknown, ", ")))
@@ -319,4 +323,28 @@ func scmpOp(op specs.LinuxSeccompOperator) (libseccomp.ScmpCompareOp, error) {
 		return libseccomp.CompareMaskedEqual, nil
 	}
 	return 0, fmt.Errorf("unknown operator %q", op)
+}
+
+// dockerNames are the syscalls Docker's default profile names. One of them
+// unknown to libseccomp only means the profile is newer than the library, as
+// it is on every start with an older libseccomp: not worth a warning.
+var dockerNames = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, sc := range DockerDefault().Syscalls {
+		for _, n := range append(sc.Names, sc.Name) {
+			m[n] = true
+		}
+	}
+	return m
+})
+
+// unexpectedUnknown keeps the unknown names worth a warning.
+func unexpectedUnknown(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if !dockerNames()[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }

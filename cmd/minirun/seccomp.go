@@ -1,0 +1,157 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urfave/cli/v2"
+
+	"github.com/minirun/minirun/caps"
+	"github.com/minirun/minirun/seccomp"
+)
+
+func init() { commands = append(commands, seccompCommand) }
+
+var capAddFlag = &cli.StringSliceFlag{
+	Name:  "cap-add",
+	Usage: "add a capability to Docker's default set (SYS_ADMIN, cap_sys_admin, ...)",
+}
+
+var seccompCommand = &cli.Command{
+	Name:  "seccomp",
+	Usage: "inspect seccomp profiles: what they allow, and the BPF they compile to",
+	Description: `PROFILE is a Docker-format profile file, or the word "default" for
+Docker's default profile. Profiles are resolved against Docker's default
+capabilities plus --cap-add, this host's arch and kernel.`,
+	Subcommands: []*cli.Command{
+		{
+			Name:   "default",
+			Usage:  "print Docker's default profile (Docker format)",
+			Action: seccompDefault,
+		},
+		{
+			Name:      "explain",
+			Usage:     "list the action each syscall gets, after includes and excludes",
+			ArgsUsage: "PROFILE",
+			Flags:     []cli.Flag{capAddFlag},
+			Action:    seccompExplain,
+		},
+		{
+			Name:      "check",
+			Usage:     "evaluate the compiled BPF for one syscall and print the action",
+			ArgsUsage: "PROFILE SYSCALL [ARG...]",
+			Flags: []cli.Flag{
+				capAddFlag,
+				&cli.StringFlag{Name: "arch", Value: "native", Usage: "x86_64, x86 (int $0x80), x32, aarch64, ..."},
+			},
+			Action: seccompCheck,
+		},
+		{
+			Name:      "bpf",
+			Usage:     "print the compiled program, one instruction a line",
+			ArgsUsage: "PROFILE",
+			Flags:     []cli.Flag{capAddFlag},
+			Action:    seccompBPF,
+		},
+	},
+}
+
+func seccompDefault(c *cli.Context) error {
+	out, err := json.MarshalIndent(seccomp.DockerDefault(), "", "\t")
+	if err != nil {
+		return exitErr(125, fmt.Errorf("seccomp default: %w", err))
+	}
+	fmt.Println(string(out))
+	return nil
+}
+
+func seccompExplain(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return exitErr(125, fmt.Errorf("seccomp explain: want PROFILE, got %d arguments", c.NArg()))
+	}
+	s, err := loadForCLI(c.Args().First(), c.StringSlice("cap-add"))
+	if err != nil {
+		return exitErr(125, err)
+	}
+	fmt.Print(seccomp.Explain(s).String())
+	return nil
+}
+
+func seccompCheck(c *cli.Context) error {
+	if c.NArg() < 2 || c.NArg() > 8 {
+		return exitErr(125, fmt.Errorf("seccomp check: want PROFILE SYSCALL [ARG...] (at most 6 args)"))
+	}
+	var args [6]uint64
+	for i, a := range c.Args().Slice()[2:] {
+		v, err := strconv.ParseUint(a, 0, 64)
+		if err != nil {
+			return exitErr(125, fmt.Errorf("seccomp check: arg %d %q: not a number", i, a))
+		}
+		args[i] = v
+	}
+	s, err := loadForCLI(c.Args().First(), c.StringSlice("cap-add"))
+	if err != nil {
+		return exitErr(125, err)
+	}
+	p, err := seccomp.Compile(s)
+	if err != nil {
+		return exitErr(125, err)
+	}
+	arch := c.String("arch")
+	if arch == "native" {
+		arch = seccomp.NativeArch()
+	}
+	ret, err := p.Evaluate(arch, c.Args().Get(1), args)
+	if err != nil {
+		return exitErr(125, fmt.Errorf("seccomp check: %w", err))
+	}
+	fmt.Println(seccomp.ActionString(ret))
+	return nil
+}
+
+func seccompBPF(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return exitErr(125, fmt.Errorf("seccomp bpf: want PROFILE, got %d arguments", c.NArg()))
+	}
+	s, err := loadForCLI(c.Args().First(), c.StringSlice("cap-add"))
+	if err != nil {
+		return exitErr(125, err)
+	}
+	p, err := seccomp.Compile(s)
+	if err != nil {
+		return exitErr(125, err)
+	}
+	fmt.Printf("# %d instructions, %d rules, arches %s, default %s\n",
+		len(p.Instructions), p.Rules, strings.Join(p.Arches, ","), p.DefaultAction)
+	fmt.Print(p.String())
+	return nil
+}
+
+// loadForCLI resolves PROFILE ("default" or a file) for Docker's default
+// capabilities plus capAdd.
+func loadForCLI(profile string, capAdd []string) (*specs.LinuxSeccomp, error) {
+	// Resolved against Docker's default capabilities plus --cap-add.
+	set := append([]string{}, caps.DockerDefaults...)
+	for _, c := range capAdd {
+		n, err := caps.Normalize(c)
+		if err != nil {
+			return nil, fmt.Errorf("--cap-add: %w", err)
+		}
+		if n == "ALL" {
+			set = caps.All()
+			continue
+		}
+		set = append(set, n)
+	}
+	if profile == "default" {
+		return seccomp.DefaultProfile(set)
+	}
+	if _, err := os.Stat(profile); err != nil {
+		return nil, fmt.Errorf("seccomp profile: %w", err)
+	}
+	return seccomp.LoadProfile(profile, set)
+}
