@@ -11,7 +11,7 @@ import (
 )
 
 // ErrNotFound is wrapped by errors for an image the store does not hold.
-var ErrNotFound = errors.New("image not found")
+var ErrNotFound = errors.New("no such image")
 
 // Store is a directory of images, layers and container roots.
 type Store struct{ Root string }

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/minirun/minirun/image"
+)
+
+func init() {
+	commands = append(commands, pullCommand, importCommand, imagesCommand, rmiCommand)
+}
+
+// openImageStore opens the image store named by the global --store flag.
+func openImageStore(c *cli.Context) (*image.Store, error) {
+	s, err := image.Open(c.String("store"))
+	if err != nil {
+		return nil, exitErr(125, err)
+	}
+	return s, nil
+}
+
+// imageArgs checks the count of positional arguments, so a typo is a usage
+// error (125) rather than a confusing failure later.
+func imageArgs(c *cli.Context, n int, usage string) error {
+	if c.NArg() != n {
+		return exitErr(125, fmt.Errorf("%s: want %d argument(s): %s %s", c.Command.Name, n, c.Command.Name, usage))
+	}
+	return nil
+}
+
+var pullCommand = &cli.Command{
+	Name:      "pull",
+	Usage:     "fetch an image from a registry",
+	ArgsUsage: "REF",
+	Action: func(c *cli.Context) error {
+		if err := imageArgs(c, 1, "REF"); err != nil {
+			return err
+		}
+		s, err := openImageStore(c)
+		if err != nil {
+			return err
+		}
+		// Ctrl-C stops the transfer; unpacked-but-uncommitted layers are
+		// cleaned up by the store.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		img, err := s.Pull(ctx, c.Args().First(), os.Stderr)
+		if err != nil {
+			return exitErr(125, err)
+		}
+		fmt.Println(img.Name)
+		return nil
+	},
+}
+
+var importCommand = &cli.Command{
+	Name:      "import",
+	Usage:     "store an image from a rootfs directory, a .tar/.tar.gz of one, an OCI layout or a docker save tarball",
+	ArgsUsage: "NAME SRC",
+	Action: func(c *cli.Context) error {
+		if err := imageArgs(c, 2, "NAME SRC"); err != nil {
+			return err
+		}
+		s, err := openImageStore(c)
+		if err != nil {
+			return err
+		}
+		img, err := s.Import(c.Args().Get(0), c.Args().Get(1))
+		if err != nil {
+			return exitErr(125, err)
+		}
+		fmt.Printf("%s %s\n", img.Name, imageShortID(img.ID))
+		return nil
+	},
+}
+
+var imagesCommand = &cli.Command{
+	Name:  "images",
+	Usage: "list stored images",
+	Flags: []cli.Flag{
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print names only"},
+	},
+	Action: func(c *cli.Context) error {
+		if err := imageArgs(c, 0, ""); err != nil {
+			return err
+		}
+		s, err := openImageStore(c)
+		if err != nil {
+			return err
+		}
+		imgs, err := s.List()
+		if err != nil {
+			return exitErr(125, err)
+		}
+		if c.Bool("quiet") {
+			for _, img := range imgs {
+				fmt.Println(img.Name)
+			}
+			return nil
+		}
+		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 3, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tID\tLAYERS\tSIZE")
+		for _, img := range imgs {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", img.Name, imageShortID(img.ID), len(img.Layers), imageSizeString(img.Size))
+		}
+		return tw.Flush()
+	},
+}
+
+var rmiCommand = &cli.Command{
+	Name:      "rmi",
+	Usage:     "remove images and the layers no other image uses",
+	ArgsUsage: "NAME [NAME...]",
+	Action: func(c *cli.Context) error {
+		if c.NArg() == 0 {
+			return exitErr(125, errors.New("rmi: name at least one image"))
+		}
+		s, err := openImageStore(c)
+		if err != nil {
+			return err
+		}
+		// Like docker rmi: remove what can be removed, report the rest.
+		var failed []error
+		for _, name := range c.Args().Slice() {
+			if err := s.Remove(name); err != nil {
+				failed = append(failed, err)
+				continue
+			}
+			fmt.Println("removed", name)
+		}
+		if len(failed) > 0 {
+			return exitErr(125, errors.Join(failed...))
+		}
+		return nil
+	},
+}
+
+func imageShortID(id string) string {
+	id = strings.TrimPrefix(id, "sha256:")
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+func imageSizeString(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1fGB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1fMB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1fkB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%dB", n)
+}
