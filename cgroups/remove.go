@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -44,10 +45,24 @@ func removeTree(dir string) error {
 		case err == nil || errors.Is(err, unix.ENOENT):
 			return nil
 		case errors.Is(err, unix.EBUSY) && time.Now().Before(deadline):
+			// Busy with live processes is the caller's mistake (Delete
+			// kills nothing): say so now instead of waiting it out.
+			if procs := readProcs(dir); procs != "" {
+				return fmt.Errorf("cgroups: delete: rmdir %s: %w: still holds pids %s", dir, err, procs)
+			}
 			time.Sleep(delay)
 			delay = min(2*delay, 100*time.Millisecond)
 		default:
 			return fmt.Errorf("cgroups: delete: rmdir %s: %w", dir, err)
 		}
 	}
+}
+
+// readProcs returns the pids in dir's cgroup.procs on one line, or "".
+func readProcs(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	if err != nil {
+		return ""
+	}
+	return strings.Join(strings.Fields(string(b)), " ")
 }
