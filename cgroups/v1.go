@@ -33,6 +33,10 @@ func newV1(path string) (Manager, error) {
 	// don't say which value failed; Set does it instead.
 	cg, err := cgroup1.New(cgroup1.StaticPath(path), &specs.LinuxResources{})
 	if err != nil {
+		// The library stops at the first failing hierarchy and leaves the
+		// directories it made; nobody else holds a Manager to remove them.
+		// Busy (populated) ones survive this, as removeTree never kills.
+		_ = (&v1Manager{path: path}).Delete()
 		return nil, fmt.Errorf("cgroups: create %s in the v1 hierarchies: %w", path, err)
 	}
 	return &v1Manager{path: path, cg: cg}, nil

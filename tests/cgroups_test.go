@@ -256,6 +256,12 @@ func TestCgroupSetRejectsInvalid(t *testing.T) {
 			t.Errorf("Set(%+v): got %v, want ErrInvalid", res, err)
 		}
 	}
+	// A value the kernel refuses is reported with its file and value.
+	err := m.Set(&specs.LinuxResources{CPU: &specs.LinuxCPU{Quota: cgI64(500)}})
+	want := "cgroups: set cpu.cfs_quota_us=500 in " + filepath.Join(cgV1Root, "cpu", m.Path()) + ": invalid argument"
+	if err == nil || err.Error() != want {
+		t.Errorf("quota below the kernel's 1ms minimum: got %v, want %q", err, want)
+	}
 	// Nothing was written by the refused Set.
 	if got := cgFile(t, m, "memory", "memory.limit_in_bytes"); got == "67108864" {
 		t.Errorf("refused Set still wrote memory.limit_in_bytes")
