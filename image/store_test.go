@@ -1,0 +1,72 @@
+package image
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestStoreImportGetListRemove(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := t.TempDir()
+	os.MkdirAll(filepath.Join(src, "bin"), 0o755)
+	os.WriteFile(filepath.Join(src, "bin/hello"), []byte("hello"), 0o755)
+	os.Symlink("hello", filepath.Join(src, "bin/hi"))
+
+	a, err := s.Import("one", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Name != "docker.io/library/one:latest" || len(a.Layers) != 1 || a.Size != 5 {
+		t.Fatalf("imported %+v", a)
+	}
+	if b, err := os.ReadFile(filepath.Join(a.Layers[0], "bin/hello")); err != nil || string(b) != "hello" {
+		t.Fatalf("layer content: %q %v", b, err)
+	}
+	// The same files under another name share the layer.
+	b, err := s.Import("two:v1", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Layers[0] != a.Layers[0] || b.ID != a.ID {
+		t.Errorf("same rootfs, different layer or ID: %v %v", a, b)
+	}
+	for _, ref := range []string{"one", "docker.io/library/one:latest", "docker.io/library/two:v1"} {
+		if _, err := s.Get(ref); err != nil {
+			t.Errorf("Get(%q): %v", ref, err)
+		}
+	}
+	// Two names share the ID, so asking by ID is ambiguous.
+	if _, err := s.Get(a.ID[7:19]); err == nil {
+		t.Error("Get by an ID tagged twice: no error")
+	}
+	list, err := s.List()
+	if err != nil || len(list) != 2 {
+		t.Fatalf("List = %v, %v", list, err)
+	}
+	if err := s.Remove("one"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(a.Layers[0]); err != nil {
+		t.Error("layer removed while two:v1 uses it")
+	}
+	if _, err := s.Get("one"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get after Remove: %v, want ErrNotFound", err)
+	}
+	if err := s.Remove("two:v1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(a.Layers[0]); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("unused layer kept: %v", err)
+	}
+	if err := s.Remove("two:v1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("second Remove: %v, want ErrNotFound", err)
+	}
+	if ents, _ := os.ReadDir(s.tmpDir()); len(ents) != 0 {
+		t.Errorf("tmp/ left with %d entries", len(ents))
+	}
+}
