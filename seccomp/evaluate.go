@@ -139,28 +139,72 @@ func errnoString(e uint32) string {
 }
 
 // String prints the program one instruction a line, with jump targets as
-// absolute indexes and return values named.
+// absolute indexes, return values named, and the constants compared with
+// the arch or the syscall number named for the arch being tested.
 func (p *Program) String() string {
 	var sb strings.Builder
-	for i, ins := range p.bpfInstructions() {
-		fmt.Fprintf(&sb, "%4d: %s\n", i, describe(i, ins))
+	loaded := ""
+	var cur archInfo
+	for pc, ins := range p.Instructions {
+		line := ""
+		switch ins.Code {
+		case bpfLdW:
+			loaded = dataField(ins.K)
+			line = "ld " + loaded
+		case bpfRet:
+			line = "ret " + ActionString(ins.K)
+		case bpfJa:
+			line = fmt.Sprintf("goto %d", pc+1+int(ins.K))
+		default:
+			op, ok := jumpOps[ins.Code]
+			if !ok {
+				line = fmt.Sprintf("%v", bpf.RawInstruction{Op: ins.Code, Jt: ins.Jt, Jf: ins.Jf, K: ins.K}.Disassemble())
+				break
+			}
+			note := ""
+			switch loaded {
+			case "arch":
+				if a, ok := archByAudit(ins.K); ok {
+					cur, note = a, "  # "+a.short()
+				}
+			case "nr":
+				note = syscallNote(cur, ins.K)
+			}
+			line = fmt.Sprintf("if A %s %#x goto %d else %d%s", op, ins.K, pc+1+int(ins.Jt), pc+1+int(ins.Jf), note)
+		}
+		fmt.Fprintf(&sb, "%4d: %s\n", pc, line)
 	}
 	return sb.String()
 }
 
-func describe(pc int, ins bpf.Instruction) string {
-	switch v := ins.(type) {
-	case bpf.RetConstant:
-		return "ret " + ActionString(v.Val)
-	case bpf.LoadAbsolute:
-		return "ld " + dataField(v.Off)
-	case bpf.Jump:
-		return fmt.Sprintf("jmp %d", pc+1+int(v.Skip))
-	case bpf.JumpIf:
-		return fmt.Sprintf("if A %s %#x goto %d else %d", condString(v.Cond), v.Val,
-			pc+1+int(v.SkipTrue), pc+1+int(v.SkipFalse))
+var jumpOps = map[uint16]string{bpfJeq: "==", bpfJgt: ">", bpfJge: ">=", bpfJset: "&"}
+
+func archByAudit(audit uint32) (archInfo, bool) {
+	for _, a := range archTable {
+		if a.audit == audit && a.nrBit == 0 {
+			return a, true
+		}
 	}
-	return fmt.Sprintf("%v", ins)
+	return archInfo{}, false
+}
+
+// syscallNote names nr for the arch under test (x32 when the bit is set).
+func syscallNote(a archInfo, nr uint32) string {
+	if a.scmp == "" {
+		return ""
+	}
+	if a.spec == "SCMP_ARCH_X86_64" && nr&x32Bit != 0 && nr != x32Bit {
+		a, _ = lookupArch("x32")
+	}
+	sa, err := a.scmpArch()
+	if err != nil {
+		return ""
+	}
+	name, err := libseccomp.ScmpSyscall(int32(nr)).GetNameByArch(sa)
+	if err != nil {
+		return ""
+	}
+	return "  # " + name
 }
 
 func dataField(off uint32) string {
@@ -181,26 +225,4 @@ func dataField(off uint32) string {
 		return fmt.Sprintf("args[%d]%s", (off-16)/8, half)
 	}
 	return fmt.Sprintf("[%d]", off)
-}
-
-func condString(c bpf.JumpTest) string {
-	switch c {
-	case bpf.JumpEqual:
-		return "=="
-	case bpf.JumpNotEqual:
-		return "!="
-	case bpf.JumpGreaterThan:
-		return ">"
-	case bpf.JumpLessThan:
-		return "<"
-	case bpf.JumpGreaterOrEqual:
-		return ">="
-	case bpf.JumpLessOrEqual:
-		return "<="
-	case bpf.JumpBitsSet:
-		return "&"
-	case bpf.JumpBitsNotSet:
-		return "!&"
-	}
-	return "?"
 }

@@ -84,7 +84,9 @@ func decodeStrict(body []byte, v any) error {
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &typ) {
 		line, col := lineCol(body, typ.Offset)
-		return fmt.Errorf("%w: %s: line %d, column %d: cannot use JSON %s as %s", ErrInvalid, typ.Field, line, col, typ.Value, typ.Type)
+		// Drop the embedded struct names moby's types add to the path.
+		field := strings.NewReplacer(".LinuxSyscall", "", "LinuxSeccomp.", "").Replace(typ.Field)
+		return fmt.Errorf("%w: %s: line %d, column %d: cannot use JSON %s as %s", ErrInvalid, field, line, col, typ.Value, typ.Type)
 	}
 	// Errors from a field's own UnmarshalJSON (minKernel) carry no offset.
 	return fmt.Errorf("%w: %v", ErrInvalid, err)
