@@ -82,8 +82,9 @@ func orderMemoryV1(settings []setting, currentMemsw int64) []setting {
 	return settings
 }
 
-// unlimited maps v1's "-1" and the kernel's page-rounded maximum onto one
-// comparable value.
+// unlimited maps v1's "-1" onto the top of the range so it compares above
+// any finite value, including the large number the kernel reads back for
+// "no limit".
 func unlimited(v int64) int64 {
 	if v < 0 {
 		return 1<<63 - 1
