@@ -52,6 +52,9 @@ func (s *Store) unpackTemp(r io.Reader) (tmp string, meta layerMeta, err error) 
 	if err := os.Mkdir(fsDir, 0o755); err != nil {
 		return "", meta, fmt.Errorf("unpack layer: %w", err)
 	}
+	if err := os.Chmod(fsDir, 0o755); err != nil { // past the umask
+		return "", meta, fmt.Errorf("unpack layer: %w", err)
+	}
 	h := sha256.New()
 	tee := io.TeeReader(r, h)
 	size, err := unpack(tee, fsDir)

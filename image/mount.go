@@ -69,6 +69,9 @@ func (s *Store) MountRootfs(img *Image, containerID string) (rootfs string, err 
 		if err := os.Mkdir(d, 0o755); err != nil {
 			return "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
 		}
+		if err := os.Chmod(d, 0o755); err != nil { // past the umask
+			return "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
+		}
 	}
 	lowers := make([]string, 0, len(img.Layers)+1)
 	// overlayfs lists lowerdirs top first.

@@ -93,19 +93,27 @@ func copyFile(w io.Writer, p string) error {
 
 // addXattrs records xattrs such as security.capability (ping's file caps).
 func addXattrs(p string, hdr *tar.Header) error {
-	buf := make([]byte, 4096)
-	n, err := unix.Llistxattr(p, buf)
-	if err == unix.ENOTSUP || n == 0 {
+	size, err := unix.Llistxattr(p, nil)
+	if err == unix.ENOTSUP || size == 0 {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("%s: listxattr: %w", p, err)
 	}
+	buf := make([]byte, size)
+	n, err := unix.Llistxattr(p, buf)
+	if err != nil {
+		return fmt.Errorf("%s: listxattr: %w", p, err)
+	}
 	for _, name := range strings.Split(strings.TrimRight(string(buf[:n]), "\x00"), "\x00") {
-		val := make([]byte, 64*1024)
-		vn, err := unix.Lgetxattr(p, name, val)
+		vsize, err := unix.Lgetxattr(p, name, nil)
 		if err != nil {
 			continue // vanished, or not readable here: not worth failing over
+		}
+		val := make([]byte, vsize)
+		vn, err := unix.Lgetxattr(p, name, val)
+		if err != nil {
+			continue
 		}
 		if hdr.PAXRecords == nil {
 			hdr.PAXRecords = map[string]string{}

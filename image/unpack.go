@@ -97,10 +97,33 @@ func (u *unpacker) resolve(name string) (string, error) {
 		return "", fmt.Errorf("resolve parent: %w", err)
 	}
 	// Tars may omit directory entries; create what is missing.
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	if err := mkdirAll(parent); err != nil {
 		return "", fmt.Errorf("create parent: %w", err)
 	}
 	return filepath.Join(parent, path.Base(p)), nil
+}
+
+// mkdirAll creates p and its missing parents as 0755 whatever the umask, as
+// an image's implied directories are. p's existing part has been resolved
+// by securejoin, so what is missing contains no symlinks.
+func mkdirAll(p string) error {
+	fi, err := os.Lstat(p)
+	if err == nil {
+		if !fi.IsDir() {
+			return fmt.Errorf("%s: %w", p, unix.ENOTDIR)
+		}
+		return nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if err := mkdirAll(filepath.Dir(p)); err != nil {
+		return err
+	}
+	if err := os.Mkdir(p, 0o755); err != nil {
+		return err
+	}
+	return os.Chmod(p, 0o755)
 }
 
 func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
