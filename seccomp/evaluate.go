@@ -56,7 +56,7 @@ func resolveSyscall(a archInfo, syscall string) (uint32, error) {
 		return 0, fmt.Errorf("syscall %q unknown on %s", syscall, a.short())
 	}
 	if nr < 0 {
-		return 0, fmt.Errorf("syscall %q has no number of its own on %s (it goes through a multiplexer)", syscall, a.short())
+		return 0, fmt.Errorf("syscall %q has no number of its own on %s (it goes through socketcall or ipc there; check that, or give the number)", syscall, a.short())
 	}
 	return uint32(nr), nil
 }

@@ -81,6 +81,9 @@ func validateTop(s *specs.LinuxSeccomp) error {
 	if s.DefaultErrnoRet != nil && !takesErrno(s.DefaultAction) {
 		return fieldErrorf("defaultErrnoRet", "only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not %s", s.DefaultAction)
 	}
+	if s.DefaultErrnoRet != nil && *s.DefaultErrnoRet > 0xffff {
+		return fieldErrorf("defaultErrnoRet", "%d does not fit in 16 bits", *s.DefaultErrnoRet)
+	}
 	for i, a := range s.Architectures {
 		if _, ok := lookupArch(string(a)); !ok {
 			return fieldErrorf(fmt.Sprintf("architectures[%d]", i), "unknown architecture %q", a)

@@ -70,10 +70,14 @@ func seccompDefault(c *cli.Context) error {
 }
 
 func seccompExplain(c *cli.Context) error {
-	if c.NArg() != 1 {
-		return exitErr(125, fmt.Errorf("seccomp explain: want PROFILE, got %d arguments", c.NArg()))
+	args, err := parseTrailing(c)
+	if err != nil {
+		return exitErr(125, fmt.Errorf("seccomp explain: %w", err))
 	}
-	s, err := loadForCLI(c.Args().First(), c.StringSlice("cap-add"))
+	if len(args.pos) != 1 {
+		return exitErr(125, fmt.Errorf("seccomp explain: want PROFILE, got %d arguments", len(args.pos)))
+	}
+	s, err := loadForCLI(args.pos[0], args.capAdd)
 	if err != nil {
 		return exitErr(125, err)
 	}
@@ -82,18 +86,22 @@ func seccompExplain(c *cli.Context) error {
 }
 
 func seccompCheck(c *cli.Context) error {
-	if c.NArg() < 2 || c.NArg() > 8 {
+	cl, err := parseTrailing(c)
+	if err != nil {
+		return exitErr(125, fmt.Errorf("seccomp check: %w", err))
+	}
+	if len(cl.pos) < 2 || len(cl.pos) > 8 {
 		return exitErr(125, fmt.Errorf("seccomp check: want PROFILE SYSCALL [ARG...] (at most 6 args)"))
 	}
 	var args [6]uint64
-	for i, a := range c.Args().Slice()[2:] {
+	for i, a := range cl.pos[2:] {
 		v, err := strconv.ParseUint(a, 0, 64)
 		if err != nil {
 			return exitErr(125, fmt.Errorf("seccomp check: arg %d %q: not a number", i, a))
 		}
 		args[i] = v
 	}
-	s, err := loadForCLI(c.Args().First(), c.StringSlice("cap-add"))
+	s, err := loadForCLI(cl.pos[0], cl.capAdd)
 	if err != nil {
 		return exitErr(125, err)
 	}
@@ -101,11 +109,11 @@ func seccompCheck(c *cli.Context) error {
 	if err != nil {
 		return exitErr(125, err)
 	}
-	arch := c.String("arch")
+	arch := cl.arch
 	if arch == "native" {
 		arch = seccomp.NativeArch()
 	}
-	ret, err := p.Evaluate(arch, c.Args().Get(1), args)
+	ret, err := p.Evaluate(arch, cl.pos[1], args)
 	if err != nil {
 		return exitErr(125, fmt.Errorf("seccomp check: %w", err))
 	}
@@ -114,10 +122,14 @@ func seccompCheck(c *cli.Context) error {
 }
 
 func seccompBPF(c *cli.Context) error {
-	if c.NArg() != 1 {
-		return exitErr(125, fmt.Errorf("seccomp bpf: want PROFILE, got %d arguments", c.NArg()))
+	args, err := parseTrailing(c)
+	if err != nil {
+		return exitErr(125, fmt.Errorf("seccomp bpf: %w", err))
 	}
-	s, err := loadForCLI(c.Args().First(), c.StringSlice("cap-add"))
+	if len(args.pos) != 1 {
+		return exitErr(125, fmt.Errorf("seccomp bpf: want PROFILE, got %d arguments", len(args.pos)))
+	}
+	s, err := loadForCLI(args.pos[0], args.capAdd)
 	if err != nil {
 		return exitErr(125, err)
 	}
@@ -129,6 +141,48 @@ func seccompBPF(c *cli.Context) error {
 		len(p.Instructions), p.Rules, strings.Join(p.Arches, ","), p.DefaultAction)
 	fmt.Print(p.String())
 	return nil
+}
+
+// cliArgs are the positional arguments and flags of a seccomp subcommand.
+type cliArgs struct {
+	pos    []string
+	capAdd []string
+	arch   string
+}
+
+// parseTrailing collects the flags urfave/cli parsed before the positional
+// arguments, then the ones written after them ("check default unshare 0
+// --cap-add SYS_ADMIN"), which urfave/cli v2 leaves in Args.
+func parseTrailing(c *cli.Context) (cliArgs, error) {
+	a := cliArgs{capAdd: c.StringSlice("cap-add"), arch: "native"}
+	if c.IsSet("arch") {
+		a.arch = c.String("arch")
+	}
+	rest := c.Args().Slice()
+	for i := 0; i < len(rest); i++ {
+		name, val, hasVal := strings.Cut(rest[i], "=")
+		name = strings.TrimLeft(name, "-")
+		if !strings.HasPrefix(rest[i], "-") || (name != "cap-add" && name != "arch") {
+			a.pos = append(a.pos, rest[i])
+			continue
+		}
+		if !hasVal {
+			if i+1 >= len(rest) {
+				return a, fmt.Errorf("flag --%s needs a value", name)
+			}
+			i++
+			val = rest[i]
+		}
+		if name == "arch" {
+			if c.Command.Name != "check" {
+				return a, fmt.Errorf("flag --arch is only for check")
+			}
+			a.arch = val
+		} else {
+			a.capAdd = append(a.capAdd, val)
+		}
+	}
+	return a, nil
 }
 
 // loadForCLI resolves PROFILE ("default" or a file) for Docker's default
