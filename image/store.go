@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -31,7 +32,26 @@ func Open(root string) (*Store, error) {
 			return nil, fmt.Errorf("open image store %s: create %s: %w", abs, d, err)
 		}
 	}
+	s.sweepTmp()
 	return s, nil
+}
+
+// staleAfter is how old an unpack in tmp/ must be before Open takes it for
+// the leftover of a killed pull rather than one still running.
+const staleAfter = 24 * time.Hour
+
+// sweepTmp removes the leftovers of killed pulls and imports. Failure only
+// costs disk space, so it is not reported.
+func (s *Store) sweepTmp() {
+	ents, err := os.ReadDir(s.tmpDir())
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleAfter {
+			os.RemoveAll(filepath.Join(s.tmpDir(), e.Name()))
+		}
+	}
 }
 
 func (s *Store) imagesDir() string     { return filepath.Join(s.Root, "images") }
