@@ -91,6 +91,11 @@ func initSequence(c conn, cfg *initConfig) error {
 		}
 	}
 	for _, m := range s.Mounts {
+		// The init's cwd is not the bundle (a user namespace's root may not
+		// even be able to enter it), so relative sources are made absolute.
+		if m.Source != "" && !filepath.IsAbs(m.Source) && isBind(m) {
+			m.Source = filepath.Join(cfg.Bundle, m.Source)
+		}
 		if err := rootfs.Mount(cfg.Rootfs, m, log); err != nil {
 			return stepErr("mount "+m.Destination, err)
 		}
@@ -161,6 +166,18 @@ func initSequence(c conn, cfg *initConfig) error {
 	log("execve %s %q", path, p.Args)
 	err = unix.Exec(path, p.Args, p.Env)
 	return execError(p.Args[0], err)
+}
+
+func isBind(m specs.Mount) bool {
+	if m.Type == "bind" {
+		return true
+	}
+	for _, o := range m.Options {
+		if o == "bind" || o == "rbind" {
+			return true
+		}
+	}
+	return false
 }
 
 func tracer(on bool) rootfs.Logger {

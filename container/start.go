@@ -86,7 +86,6 @@ func Start(o *Options) (*Process, error) {
 	cmd := &exec.Cmd{
 		Path:       exe,
 		Args:       []string{"minirun", "init"},
-		Dir:        o.Bundle,
 		Stdin:      o.Stdin,
 		Stdout:     o.Stdout,
 		Stderr:     o.Stderr,
@@ -95,9 +94,6 @@ func Start(o *Options) (*Process, error) {
 		SysProcAttr: &syscall.SysProcAttr{
 			Cloneflags: plan.CloneFlags(),
 		},
-	}
-	if plan.Creates(specs.TimeNamespace) {
-		cmd.SysProcAttr.Unshareflags = unix.CLONE_NEWTIME
 	}
 	if !o.Detached {
 		// If minirun dies, the container must not outlive it unattended.
@@ -109,6 +105,10 @@ func Start(o *Options) (*Process, error) {
 		cmd.SysProcAttr.UidMappings = idMaps(s.Linux.UIDMappings)
 		cmd.SysProcAttr.GidMappings = idMaps(s.Linux.GIDMappings)
 		cmd.SysProcAttr.GidMappingsEnableSetgroups = true
+		// The init keeps its host uid until it changes it; as host root it
+		// would be nobody in the namespace and execve would drop every
+		// capability. Becoming the namespace's root first keeps them.
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
 	}
 	debugf(o.Debug, "namespaces: %s", plan)
 	if err := cmd.Start(); err != nil {

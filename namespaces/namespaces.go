@@ -53,15 +53,13 @@ type Join struct {
 	Path string
 }
 
-// CloneFlags are the flags that create p.New, except time: clone(2) can't
-// take CLONE_NEWTIME (its bit is part of the exit-signal field), so it has
-// to go through unshare(2) instead.
+// CloneFlags are the flags that create p.New. CLONE_NEWTIME shares its bit
+// with clone(2)'s exit-signal field; Go's os/exec sees it and switches to
+// clone3(2), which takes it.
 func (p Plan) CloneFlags() uintptr {
 	var f uintptr
 	for _, k := range p.New {
-		if k.Type != specs.TimeNamespace {
-			f |= k.Flag
-		}
+		f |= k.Flag
 	}
 	return f
 }

@@ -34,12 +34,12 @@ func TestFromSpecOrdersByTable(t *testing.T) {
 	}
 }
 
-func TestTimeIsNotACloneFlag(t *testing.T) {
+func TestTimeIsACloneFlag(t *testing.T) {
 	p, err := FromSpec([]specs.LinuxNamespace{{Type: specs.TimeNamespace}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.CloneFlags() != 0 || !p.Creates(specs.TimeNamespace) {
+	if p.CloneFlags() != unix.CLONE_NEWTIME || !p.Creates(specs.TimeNamespace) {
 		t.Fatalf("time namespace: flags %#x", p.CloneFlags())
 	}
 }

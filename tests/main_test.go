@@ -1,0 +1,226 @@
+// Package tests runs real containers as root on a busybox rootfs. Every
+// test here needs root; without it they skip with a message saying so.
+package tests
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+	"strings"
+	"testing"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+)
+
+var (
+	minirun string // the binary under test
+	rootfs  string // shared busybox rootfs, never written by the tests
+	workDir string
+)
+
+func TestMain(m *testing.M) {
+	if os.Geteuid() != 0 {
+		fmt.Println("tests: skipping integration tests: they run real containers and need root")
+		os.Exit(m.Run()) // each test skips itself too
+	}
+	os.Exit(setup(m))
+}
+
+func setup(m *testing.M) int {
+	var err error
+	workDir, err = os.MkdirTemp("", "minirun-tests-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	// Containers with a user namespace run as an unprivileged host uid,
+	// which must be able to reach the rootfs.
+	os.Chmod(workDir, 0o755)
+	defer os.RemoveAll(workDir)
+	minirun = os.Getenv("MINIRUN_BIN")
+	if minirun == "" {
+		minirun = filepath.Join(workDir, "minirun")
+		build := exec.Command("go", "build", "-o", minirun, "../cmd/minirun")
+		build.Stdout, build.Stderr = os.Stdout, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "tests: build minirun:", err)
+			return 1
+		}
+	}
+	rootfs = filepath.Join(workDir, "rootfs")
+	if out, err := exec.Command("./mkrootfs.sh", rootfs).CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "tests: build rootfs: %v\n%s", err, out)
+		return 1
+	}
+	// Each run of the suite gets its own state and cache directories, so
+	// the tests see exactly what they caused.
+	os.Setenv("MINIRUN_ROOT", filepath.Join(workDir, "state"))
+	os.Setenv("MINIRUN_SECCOMP_CACHE", filepath.Join(workDir, "seccomp-cache"))
+	return m.Run()
+}
+
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: runs a real container")
+	}
+}
+
+// defaultSpec is what `minirun spec` writes, pointed at the shared rootfs.
+func defaultSpec(t *testing.T, args ...string) *specs.Spec {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := exec.Command(minirun, "spec", "-b", dir).CombinedOutput(); err != nil {
+		t.Fatalf("minirun spec: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s specs.Spec
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatal(err)
+	}
+	s.Root.Path = rootfs
+	if len(args) > 0 {
+		s.Process.Args = args
+	}
+	return &s
+}
+
+// writeBundle writes s as config.json in a new bundle directory.
+func writeBundle(t *testing.T, s *specs.Spec) string {
+	t.Helper()
+	dir := t.TempDir()
+	data, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// runSpec runs s with `minirun run -b` and returns what it printed.
+func runSpec(t *testing.T, s *specs.Spec, stdin string, extra ...string) result {
+	t.Helper()
+	return runIn(t, writeBundle(t, s), stdin, extra...)
+}
+
+func runIn(t *testing.T, bundle, stdin string, extra ...string) result {
+	t.Helper()
+	args := append(append([]string{}, extra...), "run", "-b", bundle, containerID(t))
+	return runMinirun(t, stdin, args...)
+}
+
+func runMinirun(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(minirun, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdin = strings.NewReader(stdin)
+	if stdin == "" {
+		cmd.Stdin = nil
+	}
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("minirun %v: %v", args, err)
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+func containerID(t *testing.T) string {
+	return strings.NewReplacer("/", "-", " ", "-").Replace(strings.ToLower(t.Name()))
+}
+
+// mountsUnder counts host mounts whose mount point is below dir.
+func mountsUnder(t *testing.T, dir string) int {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 4 && strings.HasPrefix(f[4], dir) {
+			n++
+		}
+	}
+	return n
+}
+
+// childrenOf lists the live processes whose parent is pid.
+func childrenOf(pid int) []int {
+	var out []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		var p int
+		if _, err := fmt.Sscanf(e.Name(), "%d", &p); err != nil {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// The command name may hold spaces; fields resume after ')'.
+		s := string(data)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		var ppid int
+		if len(fields) > 1 {
+			fmt.Sscanf(fields[1], "%d", &ppid)
+		}
+		if ppid == pid {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func mustContain(t *testing.T, what, got, want string) {
+	t.Helper()
+	if !strings.Contains(got, want) {
+		t.Fatalf("%s: %q does not contain %q", what, got, want)
+	}
+}
+
+// startSpec starts s in the background and returns once the container's
+// first process has exec'd, with that process's host pid. The container is
+// killed when the test ends.
+func startSpec(t *testing.T, s *specs.Spec, extra ...string) (*exec.Cmd, int) {
+	t.Helper()
+	bundle := writeBundle(t, s)
+	cmd := exec.Command(minirun, append(append([]string{}, extra...), "run", "-b", bundle, containerID(t))...)
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	want := filepath.Base(s.Process.Args[0])
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, pid := range childrenOf(cmd.Process.Pid) {
+			comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+			if strings.TrimSpace(string(comm)) == want {
+				return cmd, pid
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("container process %q never appeared", want)
+	return nil, 0
+}
