@@ -42,7 +42,7 @@ func (s *Store) MountRootfs(img *Image, containerID string) (rootfs string, err 
 	defer unlock()
 
 	dir := s.containerDir(containerID)
-	if err := os.Mkdir(dir, 0o700); err != nil {
+	if err := os.Mkdir(dir, 0o711); err != nil { // traversable: see Open
 		return "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
 	}
 	defer func() {

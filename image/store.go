@@ -27,9 +27,18 @@ func Open(root string) (*Store, error) {
 		return nil, fmt.Errorf("open image store %s: %w", root, err)
 	}
 	s := &Store{Root: abs}
-	for _, d := range []string{s.imagesDir(), s.layersDir(), s.containersDir(), s.tmpDir()} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			return nil, fmt.Errorf("open image store %s: create %s: %w", abs, d, err)
+	// The root and containers/ can be traversed by anyone (0711, not
+	// listed): a container's init in a user namespace is not host root,
+	// and must still reach its rootfs before pivot_root.
+	if err := os.MkdirAll(abs, 0o711); err != nil {
+		return nil, fmt.Errorf("open image store %s: %w", abs, err)
+	}
+	for _, d := range []struct {
+		path string
+		mode os.FileMode
+	}{{s.imagesDir(), 0o700}, {s.layersDir(), 0o700}, {s.containersDir(), 0o711}, {s.tmpDir(), 0o700}} {
+		if err := os.MkdirAll(d.path, d.mode); err != nil {
+			return nil, fmt.Errorf("open image store %s: create %s: %w", abs, d.path, err)
 		}
 	}
 	s.sweepTmp()
