@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -32,7 +31,7 @@ func defaultCacheDir() string {
 }
 
 // cacheMagic starts every entry; bump it when the layout or the stub changes.
-var cacheMagic = []byte("MRSECC2\n")
+var cacheMagic = []byte("MRSECC3\n")
 
 var errCacheMiss = errors.New("seccomp cache: miss")
 
@@ -49,7 +48,7 @@ var hostKey = sync.OnceValue(func() string {
 // cacheKey hashes the profile's canonical JSON (the OCI form, so the
 // capabilities are already folded in) with the host's part.
 func cacheKey(s *specs.LinuxSeccomp) ([32]byte, error) {
-	body, err := json.Marshal(s)
+	body, err := canonicalJSON(s)
 	if err != nil {
 		return [32]byte{}, fmt.Errorf("cache key: %w", err)
 	}
@@ -67,15 +66,10 @@ func cachePath(key [32]byte) string {
 }
 
 // Entry layout: magic, sha256 of the rest, key, meta length (uint32 LE),
-// meta JSON, raw sock_filter records. The checksum makes a truncated or
+// meta (see encodeMeta), raw sock_filter records. The checksum makes a truncated or
 // corrupt file a miss, never a filter.
 func encodeEntry(key [32]byte, p *Program) ([]byte, error) {
-	meta := *p
-	meta.Instructions, meta.Cached = nil, false
-	mj, err := json.Marshal(&meta)
-	if err != nil {
-		return nil, err
-	}
+	mj := encodeMeta(p)
 	var rest bytes.Buffer
 	rest.Write(key[:])
 	rest.Write(binary.LittleEndian.AppendUint32(nil, uint32(len(mj))))
@@ -105,8 +99,8 @@ func decodeEntry(key [32]byte, b []byte) (*Program, error) {
 	if n > len(rest) {
 		return nil, errors.New("short meta")
 	}
-	var p Program
-	if err := json.Unmarshal(rest[:n], &p); err != nil {
+	p, err := decodeMeta(rest[:n])
+	if err != nil {
 		return nil, fmt.Errorf("meta: %w", err)
 	}
 	ins, err := decodeInstructions(rest[n:])
@@ -117,7 +111,7 @@ func decodeEntry(key [32]byte, b []byte) (*Program, error) {
 		return nil, errors.New("empty program")
 	}
 	p.Instructions, p.Cached = ins, true
-	return &p, nil
+	return p, nil
 }
 
 func cacheGet(key [32]byte) (*Program, error) {
@@ -167,4 +161,77 @@ func cachePut(key [32]byte, p *Program) error {
 		return fmt.Errorf("seccomp cache: write %s: %w", cachePath(key), werr)
 	}
 	return nil
+}
+
+// encodeMeta writes the Program's fields other than the instructions as
+// length-prefixed values: decoding JSON would cost a fresh process more
+// than the rest of the lookup.
+func encodeMeta(p *Program) []byte {
+	b := binary.LittleEndian.AppendUint32(nil, uint32(p.Flags))
+	if p.Listener {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
+	b = binary.LittleEndian.AppendUint32(b, uint32(p.Rules))
+	b = appendStrings(b, []string{p.DefaultAction})
+	b = appendStrings(b, p.Arches)
+	return appendStrings(b, p.Warnings)
+}
+
+func appendStrings(b []byte, ss []string) []byte {
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(ss)))
+	for _, s := range ss {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(s)))
+		b = append(b, s...)
+	}
+	return b
+}
+
+func decodeMeta(b []byte) (*Program, error) {
+	if len(b) < 9 {
+		return nil, errors.New("short")
+	}
+	p := &Program{
+		Flags:    uint(binary.LittleEndian.Uint32(b)),
+		Listener: b[4] == 1,
+		Rules:    int(binary.LittleEndian.Uint32(b[5:])),
+	}
+	b = b[9:]
+	var lists [3][]string
+	for i := range lists {
+		var err error
+		if lists[i], b, err = readStrings(b); err != nil {
+			return nil, err
+		}
+	}
+	if len(lists[0]) != 1 || len(b) != 0 {
+		return nil, errors.New("bad layout")
+	}
+	p.DefaultAction, p.Arches, p.Warnings = lists[0][0], lists[1], lists[2]
+	return p, nil
+}
+
+func readStrings(b []byte) ([]string, []byte, error) {
+	if len(b) < 4 {
+		return nil, nil, errors.New("short")
+	}
+	n := int(binary.LittleEndian.Uint32(b))
+	b = b[4:]
+	if n > len(b)/4 {
+		return nil, nil, errors.New("bad count")
+	}
+	var out []string
+	for i := 0; i < n; i++ {
+		if len(b) < 4 {
+			return nil, nil, errors.New("short")
+		}
+		l := int(binary.LittleEndian.Uint32(b))
+		if l > len(b)-4 {
+			return nil, nil, errors.New("short string")
+		}
+		out = append(out, string(b[4:4+l]))
+		b = b[4+l:]
+	}
+	return out, b, nil
 }

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"sync"
 	"testing"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
 )
 
 func withCacheDir(t testing.TB) string {
@@ -189,4 +191,26 @@ func BenchmarkCompileDefault(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestCanonicalJSONMatchesEncodingJSON(t *testing.T) {
+	path := writeProfile(t, customProfile)
+	custom, err := LoadProfile(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	custom.ListenerPath, custom.ListenerMetadata = "/run/agent.sock", "meta"
+	def, err := DefaultProfile(dockerCaps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	odd := *custom
+	odd.ListenerMetadata = "<needs escaping>\n"
+	for name, s := range map[string]*specs.LinuxSeccomp{"custom": custom, "default": def, "escaped": &odd} {
+		want, _ := json.Marshal(s)
+		got, err := canonicalJSON(s)
+		if err != nil || string(got) != string(want) {
+			t.Errorf("%s: canonical JSON differs:\n%s\n%s", name, got, want)
+		}
+	}
 }
