@@ -45,6 +45,10 @@ func (s *Store) MountRootfs(img *Image, containerID string) (rootfs string, err 
 	if err := os.Mkdir(dir, 0o711); err != nil { // traversable: see Open
 		return "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
 	}
+	if err := os.Chmod(dir, 0o711); err != nil {
+		os.Remove(dir)
+		return "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
+	}
 	defer func() {
 		if err != nil {
 			os.RemoveAll(dir)

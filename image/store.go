@@ -41,6 +41,12 @@ func Open(root string) (*Store, error) {
 			return nil, fmt.Errorf("open image store %s: create %s: %w", abs, d.path, err)
 		}
 	}
+	// MkdirAll's modes went through the umask.
+	for _, d := range []string{abs, s.containersDir()} {
+		if err := os.Chmod(d, 0o711); err != nil {
+			return nil, fmt.Errorf("open image store %s: chmod %s: %w", abs, d, err)
+		}
+	}
 	s.sweepTmp()
 	return s, nil
 }
