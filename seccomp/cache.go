@@ -118,6 +118,9 @@ func cacheGet(key [32]byte) (*Program, error) {
 	if CacheDir == "" {
 		return nil, errCacheMiss
 	}
+	if err := checkCacheDir(); err != nil {
+		return nil, err
+	}
 	b, err := os.ReadFile(cachePath(key))
 	if err != nil {
 		return nil, errCacheMiss
@@ -234,4 +237,18 @@ func readStrings(b []byte) ([]string, []byte, error) {
 		b = b[4+l:]
 	}
 	return out, b, nil
+}
+
+// checkCacheDir refuses a cache others could write to: an entry there is a
+// filter the container will run under, and the checksum only catches
+// accidents, not someone who can write a matching one.
+func checkCacheDir() error {
+	var st unix.Stat_t
+	if err := unix.Stat(CacheDir, &st); err != nil {
+		return errCacheMiss
+	}
+	if st.Mode&0o022 != 0 || int(st.Uid) != os.Geteuid() {
+		return fmt.Errorf("%w: %s is writable by others or not ours: not trusted", errCacheMiss, CacheDir)
+	}
+	return nil
 }

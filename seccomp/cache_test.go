@@ -214,3 +214,20 @@ func TestCanonicalJSONMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestCacheDirWritableByOthersNotTrusted(t *testing.T) {
+	dir := withCacheDir(t)
+	compileDefault(t, dockerCaps)
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if p := compileDefault(t, dockerCaps); p.Cached {
+		t.Fatal("entry trusted in a world-writable cache dir")
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if p := compileDefault(t, dockerCaps); !p.Cached {
+		t.Fatal("entry not used once the dir is private again")
+	}
+}
