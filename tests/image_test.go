@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -433,4 +434,37 @@ func TestImageCLIImportImagesRmi(t *testing.T) {
 	if layers, _ := os.ReadDir(filepath.Join(store, "layers/sha256")); len(layers) != 0 {
 		t.Errorf("rmi left %d layers", len(layers))
 	}
+}
+
+func TestImagePullIndexPicksPlatform(t *testing.T) {
+	s := imgStore(t)
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	ref := strings.TrimPrefix(srv.URL, "http://") + "/multi/arch:latest"
+
+	mine := imgTestImage(t)
+	other, err := mutate.AppendLayers(empty.Image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherArch := "arm64"
+	if runtime.GOARCH == "arm64" {
+		otherArch = "amd64"
+	}
+	idx := mutate.AppendManifests(empty.Index,
+		mutate.IndexAddendum{Add: other, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: otherArch}}},
+		mutate.IndexAddendum{Add: mine, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: runtime.GOARCH}}},
+	)
+	r, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.WriteIndex(r, idx); err != nil {
+		t.Fatalf("push index: %v", err)
+	}
+	got, err := s.Pull(context.Background(), ref, nil)
+	if err != nil {
+		t.Fatalf("Pull %s: %v", ref, err)
+	}
+	imgCheckTestImage(t, got, mine)
 }
