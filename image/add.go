@@ -1,6 +1,7 @@
 package image
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -144,7 +145,7 @@ func syntheticID(diffIDs []string, c Config) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("config: %w", err)
 	}
-	h, _, err := v1.SHA256(bytesReader(data))
+	h, _, err := v1.SHA256(bytes.NewReader(data))
 	if err != nil {
 		return "", fmt.Errorf("config: %w", err)
 	}

@@ -1,7 +1,6 @@
 package image
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"time"
@@ -66,5 +65,3 @@ func humanSize(n int64) string {
 	}
 	return fmt.Sprintf("%d B", n)
 }
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
