@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -133,7 +134,9 @@ func initSequence(c conn, cfg *initConfig) error {
 	if err := setOOMScore(p.OOMScoreAdj, log); err != nil {
 		return err
 	}
-	keepRlimitNofile()
+	if err := keepRlimitNofile(p.Rlimits); err != nil {
+		return err
+	}
 	if p.NoNewPrivileges {
 		log("no_new_privs: on")
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
@@ -236,15 +239,22 @@ func setOOMScore(adj *int, log rootfs.Logger) error {
 	return nil
 }
 
-// keepRlimitNofile stops the Go runtime from undoing the parent's prlimit:
-// Go raises its own soft RLIMIT_NOFILE at start and restores the value it
-// saw at exec time, unless the program sets the limit itself. Setting it to
-// what it already is counts, and needs no privilege.
-func keepRlimitNofile() {
-	var lim unix.Rlimit
-	if unix.Getrlimit(unix.RLIMIT_NOFILE, &lim) == nil {
-		_ = unix.Setrlimit(unix.RLIMIT_NOFILE, &lim)
+// keepRlimitNofile stops the Go runtime from undoing the parent's prlimit.
+// The Go runtime raises its own soft RLIMIT_NOFILE when it starts, and
+// puts back what it saw at start when it execs, unless the program set the
+// limit itself. The init's runtime may start after the parent's prlimit, so
+// it would "restore" a value it invented. Setting the configured value here
+// needs no privilege (it never raises the hard limit) and ends that.
+func keepRlimitNofile(rls []specs.POSIXRlimit) error {
+	for _, r := range rls {
+		if r.Type == "RLIMIT_NOFILE" {
+			lim := syscall.Rlimit{Cur: r.Soft, Max: r.Hard}
+			if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+				return stepErrf("rlimits", "RLIMIT_NOFILE=%d:%d: %w", r.Soft, r.Hard, err)
+			}
+		}
 	}
+	return nil
 }
 
 func loadSeccomp(c conn, cfg *initConfig, log rootfs.Logger) error {

@@ -11,10 +11,10 @@ import (
 
 // Options is a mount's option list split the way mount(2) wants it.
 type Options struct {
-	Flags       uintptr  // flags for the mount call itself
-	Clear       uintptr  // flags an option explicitly turned off (rw, suid, ...)
+	Flags       uintptr   // flags for the mount call itself
+	Clear       uintptr   // flags an option explicitly turned off (rw, suid, ...)
 	Propagation []uintptr // applied with separate mount calls afterwards
-	Data        string   // filesystem-specific options, comma-joined
+	Data        string    // filesystem-specific options, comma-joined
 	Bind        bool
 	Recursive   bool
 }

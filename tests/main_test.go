@@ -10,9 +10,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"time"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -45,7 +45,9 @@ func setup(m *testing.M) int {
 	minirun = os.Getenv("MINIRUN_BIN")
 	if minirun == "" {
 		minirun = filepath.Join(workDir, "minirun")
-		build := exec.Command("go", "build", "-o", minirun, "../cmd/minirun")
+		// Static, as `make build` makes it: a dynamic runtime binary would
+		// load libraries from the container when run inside it.
+		build := exec.Command("go", "build", "-ldflags", "-extldflags=-static", "-o", minirun, "../cmd/minirun")
 		build.Stdout, build.Stderr = os.Stdout, os.Stderr
 		if err := build.Run(); err != nil {
 			fmt.Fprintln(os.Stderr, "tests: build minirun:", err)

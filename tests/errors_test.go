@@ -1,0 +1,117 @@
+package tests
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// checkFailure asserts a start failure: exit 125, one line on stderr
+// naming what it must, and nothing left behind.
+func checkFailure(t *testing.T, r result, want ...string) {
+	t.Helper()
+	if r.code != 125 {
+		t.Errorf("exit %d, want 125 (stderr %q)", r.code, r.stderr)
+	}
+	if strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("want one line of error, got %q", r.stderr)
+	}
+	for _, w := range want {
+		mustContain(t, "error", r.stderr, w)
+	}
+	if r.stdout != "" {
+		t.Errorf("the container's command ran: stdout %q", r.stdout)
+	}
+}
+
+func TestErrorMissingConfig(t *testing.T) {
+	needRoot(t)
+	r := runIn(t, t.TempDir(), "")
+	checkFailure(t, r, "load config", "config.json", "no such file or directory")
+}
+
+func TestErrorMalformedConfig(t *testing.T) {
+	needRoot(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "config.json"), []byte("{\n  \"ociVersion\": \"1.0.0\",\n  \"process\": {\"args\": [\"sh\",]}\n}\n"), 0o644)
+	checkFailure(t, runIn(t, dir, ""), "config.json", "line 3, column")
+	os.WriteFile(filepath.Join(dir, "config.json"), []byte("{\"ociVersion\": \"1.0.0\", \"process\": {\"args\": \"sh\"}}"), 0o644)
+	checkFailure(t, runIn(t, dir, ""), "line 1, column", "process.args")
+}
+
+func TestErrorUnsupportedVersion(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "true")
+	s.Version = "2.0.0"
+	checkFailure(t, runSpec(t, s, ""), "ociVersion", "2.0.0")
+	for _, ok := range []string{"1.0.0", "1.1.0", "1.2.0", "1.3.0"} {
+		s.Version = ok
+		if r := runSpec(t, s, ""); r.code != 0 {
+			t.Errorf("ociVersion %s refused: %+v", ok, r)
+		}
+	}
+}
+
+func TestErrorMissingRootfs(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "true")
+	s.Root.Path = "/nonexistent/rootfs"
+	checkFailure(t, runSpec(t, s, ""), "root.path", "/nonexistent/rootfs", "no such file or directory")
+}
+
+func TestErrorUnknownCapability(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "true")
+	s.Process.Capabilities.Effective = append(s.Process.Capabilities.Effective, "CAP_BOGUS")
+	checkFailure(t, runSpec(t, s, ""), "process.capabilities.effective", "CAP_BOGUS")
+}
+
+func TestErrorUnknownNamespace(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "true")
+	s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: "bogus"})
+	checkFailure(t, runSpec(t, s, ""), "linux.namespaces", "bogus")
+}
+
+func TestErrorFailingMountLeavesNothing(t *testing.T) {
+	needRoot(t)
+	before := mountsUnder(t, rootfs)
+	s := defaultSpec(t, "echo", "ran")
+	s.Mounts = append(s.Mounts, specs.Mount{Destination: "/data", Type: "bind", Source: "/nonexistent/src", Options: []string{"rbind"}})
+	checkFailure(t, runSpec(t, s, ""), "mount /data", "/nonexistent/src", "no such file or directory")
+	s.Mounts[len(s.Mounts)-1] = specs.Mount{Destination: "/x", Type: "nosuchfs", Source: "none"}
+	checkFailure(t, runSpec(t, s, ""), "mount /x", "nosuchfs", "no such device")
+	if after := mountsUnder(t, rootfs); after != before {
+		t.Fatalf("mounts left on the host: %d before, %d after", before, after)
+	}
+	if left := childrenOf(os.Getpid()); len(left) != 0 {
+		t.Fatalf("processes left: %v", left)
+	}
+}
+
+func TestErrorRlimitAboveHardLimit(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "true")
+	s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 1 << 20, Hard: 1 << 20}}
+	var cur [2]uint64
+	_ = cur
+	r := runSpec(t, s, "")
+	// Root without CAP_SYS_RESOURCE (as on this VM) can't raise a hard limit.
+	if r.code == 0 {
+		t.Skip("this host lets root raise hard limits; nothing to check")
+	}
+	checkFailure(t, r, "rlimits", "RLIMIT_NOFILE")
+}
+
+func TestRlimitsApplied(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "sh", "-c", "ulimit -n; ulimit -Hn")
+	s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 512, Hard: 800}}
+	r := runSpec(t, s, "")
+	if r.stdout != "512\n800\n" {
+		t.Fatalf("rlimits: %+v", r)
+	}
+}

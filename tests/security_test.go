@@ -1,0 +1,141 @@
+package tests
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// privateRootfs copies the shared rootfs so a test can plant things in it.
+func privateRootfs(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "rootfs")
+	if out, err := exec.Command("cp", "-a", rootfs, dir).CombinedOutput(); err != nil {
+		t.Fatalf("copy rootfs: %v %s", err, out)
+	}
+	return dir
+}
+
+// An image can't send a mount outside its rootfs with a symlink: the
+// destination is resolved inside the rootfs.
+func TestSymlinkedMountTargetStaysInside(t *testing.T) {
+	needRoot(t)
+	root := privateRootfs(t)
+	host := t.TempDir()
+	if err := os.Symlink(host, filepath.Join(root, "evil")); err != nil {
+		t.Fatal(err)
+	}
+	s := defaultSpec(t, "sh", "-c", "grep -c ' "+host+" tmpfs' /proc/mounts")
+	s.Root.Path = root
+	s.Mounts = append(s.Mounts, specs.Mount{Destination: "/evil", Type: "tmpfs", Source: "tmpfs"})
+	before := mountsUnder(t, host)
+	r := runSpec(t, s, "")
+	if r.code != 0 || r.stdout != "1\n" {
+		t.Fatalf("mount did not land inside the container at %s: %+v", host, r)
+	}
+	if mountsUnder(t, host) != before {
+		t.Fatal("a mount reached the host directory")
+	}
+	if _, err := os.Stat(filepath.Join(root, host)); err != nil {
+		t.Fatalf("mountpoint not created inside the rootfs: %v", err)
+	}
+}
+
+func TestOnlyProcfsOnProc(t *testing.T) {
+	needRoot(t)
+	for _, m := range []specs.Mount{
+		{Destination: "/proc", Type: "tmpfs", Source: "tmpfs"},
+		{Destination: "/proc/", Type: "bind", Source: t.TempDir(), Options: []string{"rbind"}},
+	} {
+		s := defaultSpec(t, "true")
+		s.Mounts[0] = m
+		checkFailure(t, runSpec(t, s, ""), "only a real procfs may be mounted on /proc")
+	}
+}
+
+// A rootfs with a fake /proc (a plain directory with planted files) must
+// not swallow the runtime's writes to procfs.
+func TestFakeProcIsRefused(t *testing.T) {
+	needRoot(t)
+	root := privateRootfs(t)
+	fake := filepath.Join(root, "proc", "self")
+	os.MkdirAll(fake, 0o755)
+	os.WriteFile(filepath.Join(fake, "oom_score_adj"), nil, 0o644)
+	s := defaultSpec(t, "true")
+	s.Root.Path = root
+	s.Mounts = s.Mounts[1:] // no real procfs
+	s.Linux.MaskedPaths, s.Linux.ReadonlyPaths = nil, nil
+	adj := 100
+	s.Process.OOMScoreAdj = &adj
+	checkFailure(t, runSpec(t, s, ""), "oom score", "not on procfs")
+}
+
+// CVE-2019-5736: a container whose entrypoint is /proc/self/exe runs the
+// runtime's binary inside the container. It must be a sealed copy, not the
+// host's file, so nothing in the container can overwrite the runtime.
+func TestRuntimeBinaryNotReachableFromContainer(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "/proc/self/exe", "seccomp", "explain", "/dev/stdin")
+	bundle := writeBundle(t, s)
+	cmd := exec.Command(minirun, "run", "-b", bundle, containerID(t))
+	stdin, _ := cmd.StdinPipe() // held open: the command blocks reading it
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() }()
+	var pid int
+	for deadline := time.Now().Add(10 * time.Second); pid == 0 && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		for _, p := range childrenOf(cmd.Process.Pid) {
+			if args, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p)); strings.Contains(string(args), "explain") {
+				pid = p
+			}
+		}
+	}
+	if pid == 0 {
+		t.Fatal("container process never appeared")
+	}
+	exe := fmt.Sprintf("/proc/%d/exe", pid)
+	link, _ := os.Readlink(exe)
+	if !strings.HasPrefix(link, "/memfd:minirun") {
+		t.Errorf("container runs %q, want the sealed memfd copy", link)
+	}
+	var host, inside syscall.Stat_t
+	syscall.Stat(minirun, &host)
+	if err := syscall.Stat(exe, &inside); err != nil {
+		t.Fatal(err)
+	}
+	if host.Dev == inside.Dev && host.Ino == inside.Ino {
+		t.Fatal("the container's process is the host's minirun binary")
+	}
+	// Even host root can't write the copy: it is sealed.
+	if f, err := os.OpenFile(exe, os.O_WRONLY, 0); err == nil {
+		_, werr := f.Write([]byte("x"))
+		f.Close()
+		if werr == nil {
+			t.Fatal("wrote to the runtime's binary through /proc/PID/exe")
+		}
+	}
+}
+
+// The container must not see or inherit the runtime's sync socket or the
+// memfd: covered by TestNoLeakedFdsAndSignalStatus. cwd must resolve inside.
+func TestCwdInsideContainer(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "pwd")
+	s.Process.Cwd = "/tmp/../etc"
+	r := runSpec(t, s, "")
+	if r.stdout != "/etc\n" {
+		t.Fatalf("%+v", r)
+	}
+	s.Process.Cwd = "/nonexistent"
+	checkFailure(t, runSpec(t, s, ""), "cwd", "/nonexistent")
+}
