@@ -1,0 +1,128 @@
+package state
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// Handle is a container's state directory held under an exclusive flock,
+// so two commands never change one container at once. The lock belongs to
+// the open directory, which is close-on-exec: a container's init never
+// inherits it.
+type Handle struct {
+	ID   string
+	Dir  string
+	root string
+	f    *os.File
+}
+
+// Create makes the directory of a new container and locks it. It fails
+// with ErrExists if the id is taken.
+func Create(root, id string) (*Handle, error) {
+	if err := CheckID(id); err != nil {
+		return nil, err
+	}
+	// 0711: inits in a user namespace run as an unprivileged host uid and
+	// must be able to reach the exec fifo by path, but not list ids.
+	if err := os.MkdirAll(root, 0o711); err != nil {
+		return nil, fmt.Errorf("create state root %s: %w", root, err)
+	}
+	dir := Dir(root, id)
+	if err := os.Mkdir(dir, 0o711); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return nil, fmt.Errorf("container %s: %w", id, ErrExists)
+		}
+		return nil, fmt.Errorf("create state dir %s: %w", dir, err)
+	}
+	h, err := lock(root, id)
+	if err != nil {
+		os.Remove(dir)
+	}
+	return h, err
+}
+
+// Open locks the directory of an existing container.
+func Open(root, id string) (*Handle, error) {
+	if err := CheckID(id); err != nil {
+		return nil, err
+	}
+	return lock(root, id)
+}
+
+func lock(root, id string) (*Handle, error) {
+	dir := Dir(root, id)
+	f, err := os.OpenFile(dir, os.O_RDONLY|unix.O_DIRECTORY, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open state dir %s: %w", dir, err)
+	}
+	for {
+		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock state dir %s: %w", dir, err)
+	}
+	// A delete that held the lock before us may have removed the directory.
+	if _, err := os.Stat(filepath.Join(dir, StateFile)); err != nil && !isNew(dir) {
+		f.Close()
+		return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
+	}
+	return &Handle{ID: id, Dir: dir, root: root, f: f}, nil
+}
+
+// isNew reports a directory created but not yet saved (Create's own).
+func isNew(dir string) bool {
+	ents, err := os.ReadDir(dir)
+	return err == nil && len(ents) == 0
+}
+
+// Unlock releases the lock; the handle can't be used afterwards.
+func (h *Handle) Unlock() {
+	if h != nil && h.f != nil {
+		h.f.Close()
+		h.f = nil
+	}
+}
+
+// Save writes the state atomically.
+func (h *Handle) Save(st *State) error {
+	if err := writeJSON(filepath.Join(h.Dir, StateFile), st); err != nil {
+		return fmt.Errorf("container %s: save state: %w", h.ID, err)
+	}
+	return nil
+}
+
+// SaveSpec keeps the config, so later commands (exec, hooks, delete) see
+// the one the container was created with, even if the bundle changes.
+func (h *Handle) SaveSpec(spec any) error {
+	if err := writeJSON(filepath.Join(h.Dir, ConfigFile), spec); err != nil {
+		return fmt.Errorf("container %s: save config: %w", h.ID, err)
+	}
+	return nil
+}
+
+// Load reads the saved state.
+func (h *Handle) Load() (*State, error) { return Read(h.root, h.ID) }
+
+// Path names a file in the container's directory.
+func (h *Handle) Path(name string) string { return filepath.Join(h.Dir, name) }
+
+// Remove deletes the directory and releases the lock.
+func (h *Handle) Remove() error {
+	err := os.RemoveAll(h.Dir)
+	h.Unlock()
+	if err != nil {
+		return fmt.Errorf("container %s: remove state dir: %w", h.ID, err)
+	}
+	return nil
+}

@@ -1,0 +1,104 @@
+package state
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+func TestCreateSaveReadRemove(t *testing.T) {
+	root := t.TempDir()
+	h, err := Create(root, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &State{}
+	st.ID, st.Status, st.Pid = "c1", "created", os.Getpid()
+	if err := h.Save(st); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Create(root, "c1"); !errors.Is(err, ErrExists) {
+		t.Fatalf("second create: %v", err)
+	}
+	got, err := Read(root, "c1")
+	if err != nil || got.Pid != os.Getpid() || got.Status != "created" {
+		t.Fatalf("read: %+v %v", got, err)
+	}
+	ids, _ := List(root)
+	if len(ids) != 1 || ids[0] != "c1" {
+		t.Fatalf("list: %v", ids)
+	}
+	if err := h.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Read(root, "c1"); !errors.Is(err, ErrNotExist) {
+		t.Fatalf("read after remove: %v", err)
+	}
+	if _, err := Open(root, "c1"); !errors.Is(err, ErrNotExist) {
+		t.Fatalf("open after remove: %v", err)
+	}
+}
+
+func TestBadIDs(t *testing.T) {
+	for _, id := range []string{"", ".", "..", "a/b", "../x", "a b"} {
+		if _, err := Create(t.TempDir(), id); err == nil {
+			t.Errorf("id %q accepted", id)
+		}
+	}
+}
+
+// Concurrent writers serialise on the lock: each increment survives.
+func TestLockSerialises(t *testing.T) {
+	root := t.TempDir()
+	h, err := Create(root, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Save(&State{})
+	h.Unlock()
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h, err := Open(root, "c")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer h.Unlock()
+			st, _ := h.Load()
+			st.Pid++
+			h.Save(st)
+		}()
+	}
+	wg.Wait()
+	st, _ := Read(root, "c")
+	if st.Pid != 20 {
+		t.Fatalf("pid counter %d, want 20", st.Pid)
+	}
+}
+
+func TestAtomicWriteLeavesNoTemp(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "pid")
+	if err := WriteFileAtomic(p, []byte("42"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 {
+		t.Fatalf("left: %v", ents)
+	}
+}
+
+func TestAliveChecksStartTime(t *testing.T) {
+	st, err := StartTime(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !Alive(os.Getpid(), st) || Alive(os.Getpid(), st+1) {
+		t.Fatal("Alive does not honour the start time")
+	}
+}
