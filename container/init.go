@@ -123,6 +123,11 @@ func initSequence(c conn, cfg *initConfig) error {
 	if err := setHostname(s, log); err != nil {
 		return err
 	}
+	if plan.Creates(specs.NetworkNamespace) {
+		if err := loopbackUp(log); err != nil {
+			return stepErr("network", err)
+		}
+	}
 	if err := setSysctls(linux.Sysctl, log); err != nil {
 		return err
 	}

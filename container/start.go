@@ -252,6 +252,9 @@ func compileSeccomp(s *specs.Spec, debug bool) (*seccomp.Program, error) {
 	if err != nil {
 		return nil, stepErr("seccomp", err)
 	}
+	if err := checkStartable(prog, s.Process.NoNewPrivileges); err != nil {
+		return nil, stepErr("seccomp", err)
+	}
 	debugf(debug, "seccomp: %d rules, arches %s, default %s, cached=%v, %d BPF instructions",
 		prog.Rules, strings.Join(prog.Arches, ","), prog.DefaultAction, prog.Cached, len(prog.Instructions))
 	return prog, nil

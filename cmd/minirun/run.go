@@ -2,57 +2,44 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/minirun/minirun/container"
 )
 
+// run has two modes. runc's: `run [-b BUNDLE] ID`, what engines call. And
+// Docker's: `run [OPTIONS] IMAGE [COMMAND] [ARG...]`, what people type.
+// A bundle flag, or a config.json in the current directory with a lone
+// argument, means runc's.
 var runCommand = &cli.Command{
 	Name:      "run",
-	Usage:     "run a container from a bundle (-b DIR ID)",
-	ArgsUsage: "ID",
-	Flags: []cli.Flag{
-		&cli.StringFlag{Name: "bundle", Aliases: []string{"b"}, Usage: "bundle directory holding config.json"},
+	Usage:     "run a container: from an image (Docker style) or a bundle (-b DIR ID, runc style)",
+	ArgsUsage: "IMAGE [COMMAND] [ARG...] | -b BUNDLE ID",
+	Flags:     append(append([]cli.Flag{}, runcRunFlags...), dockerRunFlags...),
+	// Flags after the image belong to the container's command.
+	SkipFlagParsing: false,
+	Action: func(c *cli.Context) error {
+		if bundleMode(c) {
+			return runBundle(c)
+		}
+		return runImage(c)
 	},
-	Action: runBundle,
 }
 
 func init() { commands = append(commands, runCommand) }
 
-func runBundle(c *cli.Context) error {
-	if c.NArg() != 1 {
-		return exitErr(125, fmt.Errorf("run: want exactly one container ID, got %d arguments", c.NArg()))
+func bundleMode(c *cli.Context) bool {
+	if c.IsSet("bundle") {
+		return true
 	}
-	bundle, err := filepath.Abs(c.String("bundle"))
-	if err != nil {
-		return exitErr(125, err)
+	if c.NArg() == 1 {
+		if _, err := os.Stat("config.json"); err == nil {
+			return true
+		}
 	}
-	if c.String("bundle") == "" {
-		bundle, _ = os.Getwd()
-	}
-	spec, err := container.LoadSpec(bundle)
-	if err != nil {
-		return err
-	}
-	if err := container.Validate(spec, bundle); err != nil {
-		return err
-	}
-	p, err := container.Start(&container.Options{
-		ID: c.Args().First(), Bundle: bundle, Spec: spec, Debug: c.Bool("debug"),
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-	})
-	if err != nil {
-		return err
-	}
-	code, err := p.Wait()
-	if err != nil {
-		return err
-	}
-	return statusError(code)
+	return false
 }
 
 // asContainerError lets report() pick the step's exit code.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 
 	"github.com/minirun/minirun/container"
@@ -42,3 +43,13 @@ var specCommand = &cli.Command{
 }
 
 func init() { commands = append(commands, specCommand) }
+
+// writeConfig saves a spec as DIR/config.json, so a container made from an
+// image is an ordinary bundle anyone can inspect or rerun with `run -b`.
+func writeConfig(dir string, s *specs.Spec) error {
+	data, err := json.MarshalIndent(s, "", "\t")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "config.json"), append(data, '\n'), 0o644)
+}

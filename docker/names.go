@@ -1,0 +1,96 @@
+package docker
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Record is what the front remembers of a container it made, kept in the
+// container's directory in the image store beside its layers.
+type Record struct {
+	ID      string
+	Name    string
+	Image   string
+	Created time.Time
+}
+
+const recordFile = "container.json"
+
+var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+
+// NewID makes a 64-hex-digit container ID, as Docker's.
+func NewID() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// CheckName refuses a malformed name or one another container has.
+func CheckName(containersDir, name string) error {
+	if name == "" {
+		return nil
+	}
+	if !validName.MatchString(name) {
+		return fmt.Errorf("--name %q: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name)
+	}
+	if r, err := Find(containersDir, name); err == nil {
+		return fmt.Errorf("--name %q: already in use by container %s; remove it with `minirun rm %s`", name, r.ID[:12], name)
+	}
+	return nil
+}
+
+// Save writes the record into dir.
+func (r Record) Save(dir string) error {
+	data, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, recordFile+".tmp")
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, recordFile))
+}
+
+// Find looks a container up by name, full ID or an ID prefix.
+func Find(containersDir, ref string) (*Record, error) {
+	ents, err := os.ReadDir(containersDir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	var found []*Record
+	for _, e := range ents {
+		data, err := os.ReadFile(filepath.Join(containersDir, e.Name(), recordFile))
+		if err != nil {
+			continue
+		}
+		var r Record
+		if json.Unmarshal(data, &r) != nil {
+			continue
+		}
+		if r.Name == ref || r.ID == ref {
+			return &r, nil
+		}
+		if len(ref) >= 4 && strings.HasPrefix(r.ID, ref) {
+			found = append(found, &r)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("no such container: %s", ref)
+	case 1:
+		return found[0], nil
+	default:
+		return nil, fmt.Errorf("container reference %q is ambiguous", ref)
+	}
+}

@@ -1,0 +1,235 @@
+// Package docker is minirun's Docker-style front: it turns an image and the
+// flags people type after `docker run` into a runtime-spec config, which
+// then runs through the same code path as `minirun run -b`.
+package docker
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// RunOptions are the `docker run` flags minirun understands.
+type RunOptions struct {
+	SecurityOpts []string
+	CapAdd       []string
+	CapDrop      []string
+	Privileged   bool
+	Interactive  bool
+	TTY          bool
+	Env          []string
+	EnvFiles     []string
+	Volumes      []string
+	Workdir      string
+	User         string
+	Hostname     string
+	ReadOnly     bool
+	Network      string
+	Ulimits      []string
+	Entrypoint   *string // nil: the image's; "": none
+	Memory       string
+	PidsLimit    int64
+	CPUs         string
+	Cmd          []string
+}
+
+// security is what --security-opt and --privileged decide.
+type security struct {
+	seccomp      string // "", "unconfined", "builtin" or a file path
+	noNewPrivs   bool
+	explicitProf bool
+}
+
+func parseSecurityOpts(opts []string) (security, error) {
+	var s security
+	for _, o := range opts {
+		key, val, hasVal := strings.Cut(o, "=")
+		if !hasVal {
+			key, val, hasVal = strings.Cut(o, ":") // the old spelling
+		}
+		switch key {
+		case "seccomp":
+			if val == "" {
+				return s, fmt.Errorf("--security-opt %q: seccomp needs a value: a profile path, unconfined or builtin", o)
+			}
+			s.seccomp, s.explicitProf = val, true
+		case "no-new-privileges":
+			if !hasVal {
+				s.noNewPrivs = true
+				continue
+			}
+			b, err := strconv.ParseBool(val)
+			if err != nil {
+				return s, fmt.Errorf("--security-opt %q: want true or false", o)
+			}
+			s.noNewPrivs = b
+		case "apparmor", "label":
+			// Neither LSM is available to minirun; Docker on such hosts
+			// ignores them the same way.
+		default:
+			return s, fmt.Errorf("--security-opt %q: unknown option (want seccomp=, no-new-privileges)", o)
+		}
+	}
+	return s, nil
+}
+
+// parseVolume reads SRC:DST[:ro|rw]. Only host paths are supported; named
+// volumes need a volume store minirun does not have.
+func parseVolume(v string) (specs.Mount, error) {
+	parts := strings.Split(v, ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return specs.Mount{}, fmt.Errorf("-v %q: want SRC:DST[:ro]", v)
+	}
+	src, dst := parts[0], parts[1]
+	if !filepath.IsAbs(src) {
+		return specs.Mount{}, fmt.Errorf("-v %q: source must be an absolute host path (named volumes are not supported)", v)
+	}
+	if !filepath.IsAbs(dst) {
+		return specs.Mount{}, fmt.Errorf("-v %q: destination must be absolute", v)
+	}
+	opts := []string{"rbind", "rprivate"}
+	if len(parts) == 3 {
+		switch parts[2] {
+		case "ro":
+			opts = append(opts, "ro")
+		case "rw":
+		default:
+			return specs.Mount{}, fmt.Errorf("-v %q: unknown mode %q (want ro or rw)", v, parts[2])
+		}
+	}
+	// Docker creates a missing source directory.
+	if _, err := os.Stat(src); os.IsNotExist(err) {
+		if err := os.MkdirAll(src, 0o755); err != nil {
+			return specs.Mount{}, fmt.Errorf("-v %q: create source: %w", v, err)
+		}
+	}
+	return specs.Mount{Destination: dst, Type: "bind", Source: src, Options: opts}, nil
+}
+
+var ulimitNames = map[string]string{
+	"core": "RLIMIT_CORE", "cpu": "RLIMIT_CPU", "data": "RLIMIT_DATA", "fsize": "RLIMIT_FSIZE",
+	"locks": "RLIMIT_LOCKS", "memlock": "RLIMIT_MEMLOCK", "msgqueue": "RLIMIT_MSGQUEUE", "nice": "RLIMIT_NICE",
+	"nofile": "RLIMIT_NOFILE", "nproc": "RLIMIT_NPROC", "rss": "RLIMIT_RSS", "rtprio": "RLIMIT_RTPRIO",
+	"rttime": "RLIMIT_RTTIME", "sigpending": "RLIMIT_SIGPENDING", "stack": "RLIMIT_STACK", "as": "RLIMIT_AS",
+}
+
+// parseUlimit reads NAME=SOFT[:HARD], as docker run --ulimit does.
+func parseUlimit(u string) (specs.POSIXRlimit, error) {
+	name, vals, ok := strings.Cut(u, "=")
+	typ, known := ulimitNames[name]
+	if !ok || !known {
+		return specs.POSIXRlimit{}, fmt.Errorf("--ulimit %q: want NAME=SOFT[:HARD] with a known NAME", u)
+	}
+	softS, hardS, hasHard := strings.Cut(vals, ":")
+	soft, err := parseLimit(softS)
+	if err != nil {
+		return specs.POSIXRlimit{}, fmt.Errorf("--ulimit %q: %w", u, err)
+	}
+	hard := soft
+	if hasHard {
+		if hard, err = parseLimit(hardS); err != nil {
+			return specs.POSIXRlimit{}, fmt.Errorf("--ulimit %q: %w", u, err)
+		}
+	}
+	if soft > hard {
+		return specs.POSIXRlimit{}, fmt.Errorf("--ulimit %q: soft limit above hard limit", u)
+	}
+	return specs.POSIXRlimit{Type: typ, Soft: soft, Hard: hard}, nil
+}
+
+func parseLimit(s string) (uint64, error) {
+	if s == "-1" || s == "unlimited" {
+		return unix.RLIM_INFINITY, nil
+	}
+	return strconv.ParseUint(s, 10, 64)
+}
+
+// readEnvFile reads KEY=VALUE lines; a bare KEY takes the host's value, as
+// in Docker.
+func readEnvFile(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--env-file: %w", err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		kv, err := envEntry(line)
+		if err != nil {
+			return nil, fmt.Errorf("--env-file %s line %d: %w", path, n, err)
+		}
+		if kv != "" {
+			out = append(out, kv)
+		}
+	}
+	return out, sc.Err()
+}
+
+func envEntry(e string) (string, error) {
+	k, _, has := strings.Cut(e, "=")
+	if k == "" || strings.ContainsAny(k, " \t") {
+		return "", fmt.Errorf("bad variable %q", e)
+	}
+	if !has {
+		v, ok := os.LookupEnv(k)
+		if !ok {
+			return "", nil
+		}
+		return k + "=" + v, nil
+	}
+	return e, nil
+}
+
+// mergeEnv sets each KEY=VALUE of add over base, keeping base's order.
+func mergeEnv(base []string, add ...string) []string {
+	out := append([]string(nil), base...)
+	for _, kv := range add {
+		k, _, _ := strings.Cut(kv, "=")
+		replaced := false
+		for i, old := range out {
+			if ok, _, _ := strings.Cut(old, "="); ok == k {
+				out[i], replaced = kv, true
+			}
+		}
+		if !replaced {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// parseMemory reads Docker's byte sizes: 64m, 1g, 512k, 1048576.
+func parseMemory(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	mult := int64(1)
+	switch strings.ToLower(s[len(s)-1:]) {
+	case "k":
+		mult = 1 << 10
+	case "m":
+		mult = 1 << 20
+	case "g":
+		mult = 1 << 30
+	case "b":
+		mult = 1
+	}
+	num := strings.TrimRight(strings.ToLower(s), "kmgb")
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("--memory %q: want a size such as 64m", s)
+	}
+	return n * mult, nil
+}

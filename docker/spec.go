@@ -1,0 +1,390 @@
+package docker
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/caps"
+	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/image"
+	"github.com/minirun/minirun/seccomp"
+)
+
+// Container is what BuildSpec needs to know about the container being made.
+type Container struct {
+	ID     string
+	Image  *image.Image
+	Rootfs string // the mounted overlay
+	Dir    string // where hostname, hosts and resolv.conf are written
+}
+
+// BuildSpec starts from the same Docker defaults as `minirun spec` and
+// applies the image's config and the flags on top.
+func BuildSpec(c Container, o *RunOptions) (*specs.Spec, error) {
+	sec, err := parseSecurityOpts(o.SecurityOpts)
+	if err != nil {
+		return nil, err
+	}
+	s, err := baseSpec()
+	if err != nil {
+		return nil, err
+	}
+	s.Root = &specs.Root{Path: c.Rootfs, Readonly: o.ReadOnly}
+	if err := setProcess(s, c, o); err != nil {
+		return nil, err
+	}
+	capList, err := capabilities(o)
+	if err != nil {
+		return nil, err
+	}
+	s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: capList, Effective: capList, Permitted: capList}
+	s.Process.NoNewPrivileges = sec.noNewPrivs
+	if s.Linux.Seccomp, err = seccompFor(sec, o.Privileged, capList); err != nil {
+		return nil, err
+	}
+	if o.Privileged {
+		if err := privilege(s); err != nil {
+			return nil, err
+		}
+	}
+	if err := setNetwork(s, o.Network); err != nil {
+		return nil, err
+	}
+	if err := etcFiles(s, c); err != nil {
+		return nil, err
+	}
+	for _, v := range o.Volumes {
+		m, err := parseVolume(v)
+		if err != nil {
+			return nil, err
+		}
+		s.Mounts = append(s.Mounts, m)
+	}
+	if s.Linux.Resources, err = resources(o); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// baseSpec is DefaultSpec without its seccomp profile, which depends on
+// the final capabilities and is resolved later.
+func baseSpec() (*specs.Spec, error) {
+	s, err := container.DefaultSpec()
+	if err != nil {
+		return nil, err
+	}
+	s.Linux.Seccomp = nil
+	return s, nil
+}
+
+func setProcess(s *specs.Spec, c Container, o *RunOptions) error {
+	cfg := c.Image.Config
+	args := cfg.Entrypoint
+	if o.Entrypoint != nil {
+		args = nil
+		if *o.Entrypoint != "" {
+			args = []string{*o.Entrypoint}
+		}
+	}
+	if len(o.Cmd) > 0 {
+		args = append(append([]string(nil), args...), o.Cmd...)
+	} else if o.Entrypoint == nil || len(args) == 0 {
+		args = append(append([]string(nil), args...), cfg.Cmd...)
+	}
+	if len(args) == 0 {
+		return fmt.Errorf("no command: the image %s has no Cmd or Entrypoint and none was given", c.Image.Name)
+	}
+	s.Process.Args = args
+	hostname := o.Hostname
+	if hostname == "" {
+		hostname = c.ID[:12]
+	}
+	s.Hostname = hostname
+	env := mergeEnv([]string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, cfg.Env...)
+	env = mergeEnv(env, "HOSTNAME="+hostname)
+	if o.TTY {
+		env = mergeEnv(env, "TERM=xterm")
+	}
+	for _, f := range o.EnvFiles {
+		kvs, err := readEnvFile(f)
+		if err != nil {
+			return err
+		}
+		env = mergeEnv(env, kvs...)
+	}
+	for _, e := range o.Env {
+		kv, err := envEntry(e)
+		if err != nil {
+			return fmt.Errorf("-e: %w", err)
+		}
+		if kv != "" {
+			env = mergeEnv(env, kv)
+		}
+	}
+	s.Process.Env = env
+	s.Process.Terminal = o.TTY
+	s.Process.Cwd = "/"
+	if cfg.WorkingDir != "" {
+		s.Process.Cwd = cfg.WorkingDir
+	}
+	if o.Workdir != "" {
+		if !filepath.IsAbs(o.Workdir) {
+			return fmt.Errorf("-w %q: the working directory must be absolute", o.Workdir)
+		}
+		s.Process.Cwd = o.Workdir
+	}
+	user := cfg.User
+	if o.User != "" {
+		user = o.User
+	}
+	if user != "" {
+		uid, gid, groups, err := image.LookupUser(c.Rootfs, user)
+		if err != nil {
+			return fmt.Errorf("-u: %w", err)
+		}
+		s.Process.User = specs.User{UID: uid, GID: gid, AdditionalGids: groups}
+	}
+	for _, u := range o.Ulimits {
+		rl, err := parseUlimit(u)
+		if err != nil {
+			return err
+		}
+		s.Process.Rlimits = setRlimit(s.Process.Rlimits, rl)
+	}
+	return nil
+}
+
+func setRlimit(rls []specs.POSIXRlimit, rl specs.POSIXRlimit) []specs.POSIXRlimit {
+	for i := range rls {
+		if rls[i].Type == rl.Type {
+			rls[i] = rl
+			return rls
+		}
+	}
+	return append(rls, rl)
+}
+
+// capabilities applies --cap-add and --cap-drop to Docker's 14 defaults,
+// or starts from all of them for --privileged. ALL works on both sides.
+func capabilities(o *RunOptions) ([]string, error) {
+	set := map[string]bool{}
+	base := caps.DockerDefaults
+	if o.Privileged {
+		base = caps.All()
+	}
+	for _, c := range base {
+		set[c] = true
+	}
+	for _, raw := range o.CapDrop {
+		c, err := caps.Normalize(raw)
+		if err != nil {
+			return nil, fmt.Errorf("--cap-drop: %w", err)
+		}
+		if c == "ALL" {
+			set = map[string]bool{}
+		} else {
+			delete(set, c)
+		}
+	}
+	for _, raw := range o.CapAdd {
+		c, err := caps.Normalize(raw)
+		if err != nil {
+			return nil, fmt.Errorf("--cap-add: %w", err)
+		}
+		if c == "ALL" {
+			for _, a := range caps.All() {
+				set[a] = true
+			}
+		} else {
+			set[c] = true
+		}
+	}
+	var out []string
+	for _, c := range caps.All() { // sorted, so configs are stable
+		if set[c] {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// seccompFor picks the profile: Docker's default resolved for the
+// container's capabilities, none for unconfined, and none for privileged
+// containers unless a profile was asked for explicitly.
+func seccompFor(sec security, privileged bool, capList []string) (*specs.LinuxSeccomp, error) {
+	switch {
+	case sec.seccomp == "unconfined":
+		return nil, nil
+	case privileged && !sec.explicitProf:
+		return nil, nil
+	case sec.seccomp == "" || sec.seccomp == "builtin" || sec.seccomp == "default":
+		return seccomp.DefaultProfile(capList)
+	default:
+		p, err := seccomp.LoadProfile(sec.seccomp, capList)
+		if err != nil {
+			return nil, fmt.Errorf("--security-opt seccomp=%s: %w", sec.seccomp, err)
+		}
+		return p, nil
+	}
+}
+
+// privilege lifts Docker's confinement: no masked or read-only paths, a
+// writable /sys, and the host's devices.
+func privilege(s *specs.Spec) error {
+	s.Linux.MaskedPaths, s.Linux.ReadonlyPaths = nil, nil
+	for i, m := range s.Mounts {
+		if m.Destination == "/sys" || m.Destination == "/sys/fs/cgroup" {
+			s.Mounts[i].Options = without(m.Options, "ro")
+		}
+	}
+	devs, err := hostDevices("/dev")
+	if err != nil {
+		return fmt.Errorf("--privileged: list host devices: %w", err)
+	}
+	s.Linux.Devices = devs
+	return nil
+}
+
+func without(opts []string, drop string) []string {
+	var out []string
+	for _, o := range opts {
+		if o != drop {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// hostDevices lists the host's device nodes, skipping the ones every
+// container gets anyway and the pty and shm trees that are per container.
+func hostDevices(dir string) ([]specs.LinuxDevice, error) {
+	var out []specs.LinuxDevice
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return nil // a device vanishing under us is not an error
+		}
+		if d.IsDir() {
+			switch p {
+			case "/dev/pts", "/dev/shm", "/dev/mqueue":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		var st unix.Stat_t
+		if unix.Lstat(p, &st) != nil {
+			return nil
+		}
+		typ := ""
+		switch st.Mode & unix.S_IFMT {
+		case unix.S_IFCHR:
+			typ = "c"
+		case unix.S_IFBLK:
+			typ = "b"
+		default:
+			return nil
+		}
+		switch p {
+		case "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/console", "/dev/ptmx":
+			return nil
+		}
+		mode := os.FileMode(st.Mode & 0o777)
+		uid, gid := st.Uid, st.Gid
+		out = append(out, specs.LinuxDevice{Path: p, Type: typ, Major: int64(unix.Major(st.Rdev)), Minor: int64(unix.Minor(st.Rdev)),
+			FileMode: &mode, UID: &uid, GID: &gid})
+		return nil
+	})
+	return out, err
+}
+
+// setNetwork: "none" (the default here, as minirun has no bridge) is a new
+// network namespace with only lo, which the init brings up; "host" shares
+// the host's.
+func setNetwork(s *specs.Spec, network string) error {
+	switch network {
+	case "", "none", "default", "bridge":
+		if network == "bridge" {
+			return fmt.Errorf("--network bridge: minirun has no bridge network; use none or host")
+		}
+	case "host":
+		var kept []specs.LinuxNamespace
+		for _, ns := range s.Linux.Namespaces {
+			if ns.Type != specs.NetworkNamespace {
+				kept = append(kept, ns)
+			}
+		}
+		s.Linux.Namespaces = kept
+	default:
+		return fmt.Errorf("--network %q: want none or host", network)
+	}
+	return nil
+}
+
+// etcFiles gives the container its own /etc/hostname, /etc/hosts and
+// /etc/resolv.conf, bind-mounted from the container's directory so the
+// image is not touched.
+func etcFiles(s *specs.Spec, c Container) error {
+	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t" + s.Hostname + "\n"
+	resolv, err := os.ReadFile("/etc/resolv.conf")
+	if err != nil || !sharesHostNetwork(s) {
+		// A private network has no route to the host's resolvers.
+		resolv = nil
+	}
+	files := []struct{ name, content string }{
+		{"hostname", s.Hostname + "\n"}, {"hosts", hosts}, {"resolv.conf", string(resolv)},
+	}
+	for _, f := range files {
+		p := filepath.Join(c.Dir, f.name)
+		if err := os.WriteFile(p, []byte(f.content), 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", p, err)
+		}
+		s.Mounts = append(s.Mounts, specs.Mount{Destination: "/etc/" + f.name, Type: "bind", Source: p, Options: []string{"rbind", "rprivate"}})
+	}
+	return nil
+}
+
+func sharesHostNetwork(s *specs.Spec) bool {
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Type == specs.NetworkNamespace {
+			return false
+		}
+	}
+	return true
+}
+
+// resources maps --memory, --pids-limit and --cpus onto linux.resources.
+func resources(o *RunOptions) (*specs.LinuxResources, error) {
+	var r specs.LinuxResources
+	set := false
+	if o.Memory != "" {
+		m, err := parseMemory(o.Memory)
+		if err != nil {
+			return nil, err
+		}
+		r.Memory = &specs.LinuxMemory{Limit: &m, Swap: &m}
+		set = true
+	}
+	if o.PidsLimit != 0 {
+		limit := o.PidsLimit
+		r.Pids = &specs.LinuxPids{Limit: &limit}
+		set = true
+	}
+	if o.CPUs != "" {
+		f, err := strconv.ParseFloat(o.CPUs, 64)
+		if err != nil || f <= 0 {
+			return nil, fmt.Errorf("--cpus %q: want a positive number such as 0.5", o.CPUs)
+		}
+		period := uint64(100000)
+		quota := int64(f * float64(period))
+		r.CPU = &specs.LinuxCPU{Period: &period, Quota: &quota}
+		set = true
+	}
+	if !set {
+		return nil, nil
+	}
+	return &r, nil
+}

@@ -1,0 +1,56 @@
+#!/bin/bash
+# The seed article's three scenes, with the user's own command lines.
+set -u
+bin=$(realpath "${1:-bin/minirun}")
+here=$(cd "$(dirname "$0")/.." && pwd)
+work="$here/build/demo"
+export MINIRUN_STORE="${MINIRUN_STORE:-$work/store}"
+mkdir -p "$work"
+cd "$work"
+minirun() { "$bin" "$@"; }
+
+say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+show() { printf '$ %s\n' "$*"; }
+
+if ! minirun images -q 2>/dev/null | grep -q .; then :; fi
+if ! minirun images 2>/dev/null | grep -q 'library/alpine:latest'; then
+	say "Getting alpine"
+	if timeout 60 "$bin" pull alpine >/dev/null 2>&1; then
+		echo "pulled alpine from Docker Hub"
+	else
+		echo "no registry reachable: importing a local busybox rootfs (alpine's userland) under the name alpine"
+		rm -rf rootfs && "$here/tests/mkrootfs.sh" rootfs && minirun import alpine rootfs >/dev/null || exit 1
+	fi
+fi
+
+cat > deny.json <<'JSON'
+{
+  "defaultAction": "SCMP_ACT_ERRNO",
+  "architectures": [
+    "SCMP_ARCH_X86_64"
+  ],
+  "syscalls": []
+}
+JSON
+
+say "Scene 1: a profile that allows nothing: the container does not start"
+show "minirun run --rm -it --security-opt seccomp=deny.json alpine sh"
+minirun run --rm -i --security-opt seccomp=deny.json alpine sh </dev/null
+echo "(exit status $?)"
+
+say "Scene 2: Docker's default profile: unshare is not permitted"
+show "minirun run --rm -it alpine sh"
+show "/ # unshare"
+echo unshare | minirun run --rm -i alpine sh
+echo "(exit status $?)"
+
+say "Scene 3: seccomp=unconfined: unshare --user makes root nobody"
+show "minirun run --rm -it --security-opt seccomp=unconfined alpine sh"
+printf 'whoami\nunshare --user whoami\nwhoami\n' | minirun run --rm -i --security-opt seccomp=unconfined alpine sh -x 2>&1 | sed 's/^+ /\/ # /'
+echo "(exit status ${PIPESTATUS[1]})"
+
+say "Inside: what the default profile decides, from the compiled BPF itself"
+show "minirun seccomp check default unshare 0"
+minirun seccomp check default unshare 0
+show "minirun seccomp check default unshare 0 --cap-add SYS_ADMIN"
+minirun seccomp check default unshare 0 --cap-add SYS_ADMIN
