@@ -105,3 +105,16 @@ func values(names []string) ([]capability.Cap, error) {
 	}
 	return out, nil
 }
+
+// Available returns the capabilities in this process's bounding set, sorted
+// by name: all that a container could be given. On some hosts even root
+// lacks a few (CAP_SYS_RESOURCE, say), and asking for those fails capset.
+func Available() []string {
+	var out []string
+	for _, n := range All() {
+		if ok, err := capability.GetBound(byName[n]); err == nil && ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}

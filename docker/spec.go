@@ -175,7 +175,7 @@ func capabilities(o *RunOptions) ([]string, error) {
 	set := map[string]bool{}
 	base := caps.DockerDefaults
 	if o.Privileged {
-		base = caps.All()
+		base = caps.Available()
 	}
 	for _, c := range base {
 		set[c] = true
@@ -197,7 +197,7 @@ func capabilities(o *RunOptions) ([]string, error) {
 			return nil, fmt.Errorf("--cap-add: %w", err)
 		}
 		if c == "ALL" {
-			for _, a := range caps.All() {
+			for _, a := range caps.Available() {
 				set[a] = true
 			}
 		} else {

@@ -1,0 +1,230 @@
+package tests
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	storeOnce sync.Once
+	storeDir  string
+)
+
+// dockerRun runs `minirun run ARGS...` against a store holding the test
+// rootfs imported as "alpine".
+func dockerRun(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	needRoot(t)
+	storeOnce.Do(func() {
+		storeDir = filepath.Join(workDir, "store")
+		if out, err := exec.Command(minirun, "--store", storeDir, "import", "alpine", rootfs).CombinedOutput(); err != nil {
+			t.Fatalf("import: %v %s", err, out)
+		}
+	})
+	return runMinirun(t, stdin, append([]string{"--store", storeDir, "run"}, args...)...)
+}
+
+func containerDirs(t *testing.T) []string {
+	ents, _ := os.ReadDir(filepath.Join(storeDir, "containers"))
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+func TestDockerSeedScenes(t *testing.T) {
+	deny := filepath.Join(t.TempDir(), "deny.json")
+	os.WriteFile(deny, []byte(`{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64"],"syscalls":[]}`), 0o644)
+	r := dockerRun(t, "", "--rm", "--security-opt", "seccomp="+deny, "alpine", "sh", "-c", "echo started")
+	checkFailure(t, r, "seccomp", "execve")
+
+	r = dockerRun(t, "unshare\n", "--rm", "-i", "alpine", "sh")
+	if r.code != 1 || r.stderr != "unshare: unshare(0x0): Operation not permitted\n" {
+		t.Fatalf("default profile: %+v", r)
+	}
+	r = dockerRun(t, "whoami\nunshare --user whoami\n", "--rm", "-i", "--security-opt", "seccomp=unconfined", "alpine", "sh")
+	if r.code != 0 || r.stdout != "root\nnobody\n" {
+		t.Fatalf("unconfined: %+v", r)
+	}
+}
+
+func TestDockerSecurityOptions(t *testing.T) {
+	status := []string{"grep", "-E", "^(CapEff|NoNewPrivs|Seccomp):", "/proc/self/status"}
+	for _, tc := range []struct {
+		flags []string
+		want  string
+	}{
+		{nil, "CapEff:\t00000000a80425fb\nNoNewPrivs:\t0\nSeccomp:\t2\n"},
+		{[]string{"--security-opt", "seccomp=builtin"}, "CapEff:\t00000000a80425fb\nNoNewPrivs:\t0\nSeccomp:\t2\n"},
+		{[]string{"--security-opt", "no-new-privileges"}, "CapEff:\t00000000a80425fb\nNoNewPrivs:\t1\nSeccomp:\t2\n"},
+		{[]string{"--security-opt", "no-new-privileges=false", "--security-opt", "seccomp=unconfined"}, "CapEff:\t00000000a80425fb\nNoNewPrivs:\t0\nSeccomp:\t0\n"},
+		{[]string{"--cap-drop", "ALL"}, "CapEff:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t2\n"},
+		{[]string{"--cap-drop", "all", "--cap-add", "cap_kill", "--cap-add", "Chown"}, "CapEff:\t0000000000000021\nNoNewPrivs:\t0\nSeccomp:\t2\n"},
+		{[]string{"--cap-drop", "NET_RAW", "--cap-drop", "mknod"}, "CapEff:\t00000000a00405fb\nNoNewPrivs:\t0\nSeccomp:\t2\n"},
+	} {
+		r := dockerRun(t, "", append(append(append([]string{"--rm"}, tc.flags...), "alpine"), status...)...)
+		if r.stdout != tc.want {
+			t.Errorf("%v: got %q (%s), want %q", tc.flags, r.stdout, r.stderr, tc.want)
+		}
+	}
+	r := dockerRun(t, "", "--rm", "--cap-add", "NOPE", "alpine", "true")
+	checkFailure(t, r, "--cap-add", "NOPE")
+	r = dockerRun(t, "", "--rm", "--security-opt", "seccomp=/nonexistent.json", "alpine", "true")
+	checkFailure(t, r, "seccomp", "/nonexistent.json")
+	r = dockerRun(t, "", "--rm", "--security-opt", "bogus=1", "alpine", "true")
+	checkFailure(t, r, "bogus")
+}
+
+// --cap-add SYS_ADMIN also unlocks the syscalls Docker's profile ties to it.
+func TestDockerCapAddResolvesProfile(t *testing.T) {
+	r := dockerRun(t, "", "--rm", "--cap-add", "SYS_ADMIN", "alpine", "unshare", "--uts", "hostname", "inner")
+	if r.code != 0 {
+		t.Fatalf("unshare with SYS_ADMIN: %+v", r)
+	}
+}
+
+func TestDockerPrivileged(t *testing.T) {
+	r := dockerRun(t, "", "--rm", "--privileged", "alpine", "sh", "-c",
+		"grep -E '^(CapEff|Seccomp):' /proc/self/status; grep -c ' /proc/keys ' /proc/mounts; test -e /dev/kmsg && echo devices")
+	if !strings.Contains(r.stdout, "Seccomp:\t0\n") || !strings.Contains(r.stdout, "\n0\n") || !strings.Contains(r.stdout, "devices") {
+		t.Fatalf("privileged: %+v", r)
+	}
+	if strings.Contains(r.stdout, "CapEff:\t00000000a80425fb") {
+		t.Fatal("privileged kept the default capabilities")
+	}
+	deny := filepath.Join(t.TempDir(), "p.json")
+	os.WriteFile(deny, []byte(`{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["chmod","fchmodat","fchmodat2"],"action":"SCMP_ACT_ERRNO"}]}`), 0o644)
+	r = dockerRun(t, "", "--rm", "--privileged", "--security-opt", "seccomp="+deny, "alpine", "sh", "-c", "grep Seccomp: /proc/self/status; chmod 600 /tmp")
+	if !strings.Contains(r.stdout, "Seccomp:\t2") || r.code == 0 {
+		t.Fatalf("explicit profile under --privileged not applied: %+v", r)
+	}
+}
+
+func TestDockerFlags(t *testing.T) {
+	host := t.TempDir()
+	os.WriteFile(filepath.Join(host, "f"), []byte("hostfile\n"), 0o644)
+	envFile := filepath.Join(t.TempDir(), "env")
+	os.WriteFile(envFile, []byte("# comment\nFROM_FILE=yes\n"), 0o644)
+	r := dockerRun(t, "", "--rm", "-e", "A=1", "--env-file", envFile, "-v", host+":/data:ro", "-w", "/data",
+		"-u", "nobody", "--hostname", "h1", "--ulimit", "nofile=512:600", "alpine", "sh", "-c",
+		`echo $A $FROM_FILE; pwd; cat f; id -u; hostname; cat /etc/hostname; ulimit -n; touch /data/x 2>/dev/null || echo ro`)
+	want := "1 yes\n/data\nhostfile\n65534\nh1\nh1\n512\nro\n"
+	if r.code != 0 || r.stdout != want {
+		t.Fatalf("got %+v, want %q", r, want)
+	}
+	r = dockerRun(t, "", "--rm", "--read-only", "alpine", "sh", "-c", "touch /x 2>&1")
+	mustContain(t, "--read-only", r.stdout, "Read-only file system")
+	r = dockerRun(t, "", "--rm", "--entrypoint", "echo", "alpine", "from", "entrypoint")
+	if r.stdout != "from entrypoint\n" {
+		t.Fatalf("--entrypoint: %+v", r)
+	}
+	r = dockerRun(t, "", "--rm", "--network", "none", "alpine", "sh", "-c", "ls /sys/class/net; ping -c1 -W1 127.0.0.1 >/dev/null && echo lo-ok")
+	if r.stdout != "lo\nlo-ok\n" {
+		t.Fatalf("--network none: %+v", r)
+	}
+	hostIfaces, _ := os.ReadDir("/sys/class/net")
+	r = dockerRun(t, "", "--rm", "--network", "host", "alpine", "ls", "/sys/class/net")
+	if strings.Count(r.stdout, "\n") != len(hostIfaces) {
+		t.Fatalf("--network host sees %q, host has %d interfaces", r.stdout, len(hostIfaces))
+	}
+	r = dockerRun(t, "", "--rm", "--bogus-flag", "alpine", "true")
+	if r.code != 125 {
+		t.Fatalf("unknown flag: %+v", r)
+	}
+}
+
+func TestDockerStdin(t *testing.T) {
+	r := dockerRun(t, "hello\n", "--rm", "-i", "alpine", "cat")
+	if r.stdout != "hello\n" {
+		t.Fatalf("-i: %+v", r)
+	}
+	r = dockerRun(t, "hello\n", "--rm", "alpine", "cat")
+	if r.stdout != "" || r.code != 0 {
+		t.Fatalf("without -i stdin must be empty: %+v", r)
+	}
+}
+
+func TestDockerExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"--rm", "alpine", "sh", "-c", "exit 3"}, 3},
+		{[]string{"--rm", "no-such-image"}, 125},
+		{[]string{"--rm", "alpine", "/etc/passwd"}, 126},
+		{[]string{"--rm", "alpine", "no-such-command"}, 127},
+	} {
+		if r := dockerRun(t, "", tc.args...); r.code != tc.want {
+			t.Errorf("%v: exit %d, want %d (%s)", tc.args, r.code, tc.want, r.stderr)
+		}
+	}
+	r := dockerRun(t, "", "--rm", "no-such-image")
+	checkFailure(t, r, "no-such-image")
+}
+
+func TestDockerCopyOnWriteAndRm(t *testing.T) {
+	before := containerDirs(t)
+	r := dockerRun(t, "", "--name", "cow1", "alpine", "sh", "-c", "echo data > /written; cat /written")
+	if r.stdout != "data\n" {
+		t.Fatalf("%+v", r)
+	}
+	if len(containerDirs(t)) != len(before)+1 {
+		t.Fatal("without --rm the container must stay until rm")
+	}
+	r = dockerRun(t, "", "--name", "cow1", "alpine", "true")
+	checkFailure(t, r, "cow1", "already in use")
+	r = dockerRun(t, "", "--rm", "alpine", "sh", "-c", "test -e /written && echo leaked || echo clean")
+	if r.stdout != "clean\n" {
+		t.Fatalf("a write leaked into the image: %+v", r)
+	}
+	if out, err := exec.Command(minirun, "--store", storeDir, "rm", "cow1").CombinedOutput(); err != nil {
+		t.Fatalf("rm: %v %s", err, out)
+	}
+	if got := containerDirs(t); len(got) != len(before) {
+		t.Fatalf("containers left: %v", got)
+	}
+	if n := mountsUnder(t, storeDir); n != 0 {
+		t.Fatalf("%d mounts left under the store", n)
+	}
+}
+
+func TestDockerSignalForwarding(t *testing.T) {
+	needRoot(t)
+	dockerRun(t, "", "--rm", "alpine", "true") // make sure the store exists
+	cmd := exec.Command(minirun, "--store", storeDir, "run", "--rm", "alpine", "sh", "-c",
+		`trap 'echo got TERM; exit 42' TERM; echo ready; while :; do sleep 0.05; done`)
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	if !sc.Scan() || sc.Text() != "ready" {
+		t.Fatalf("container did not start: %q", sc.Text())
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() {
+		sc.Scan()
+		done <- cmd.Wait()
+	}()
+	select {
+	case err := <-done:
+		if sc.Text() != "got TERM" {
+			t.Errorf("trap output %q", sc.Text())
+		}
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 42 {
+			t.Fatalf("exit %v, want 42", err)
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("TERM never reached the container")
+	}
+}
