@@ -29,7 +29,7 @@ var DefaultDevices = []specs.LinuxDevice{
 func CreateDevices(rootfs string, devices []specs.LinuxDevice, bindOnly bool, log Logger) error {
 	all := append(append([]specs.LinuxDevice{}, DefaultDevices...), devices...)
 	for _, d := range all {
-		dest, err := securejoin.SecureJoin(rootfs, d.Path)
+		dest, err := entryPath(rootfs, d.Path)
 		if err != nil {
 			return fmt.Errorf("device %s: %w", d.Path, err)
 		}
@@ -109,13 +109,31 @@ func DevLinks(rootfs string) error {
 		{"pts/ptmx", "/dev/ptmx"},
 	}
 	for _, l := range links {
-		dest, err := securejoin.SecureJoin(rootfs, l[1])
+		dest, err := entryPath(rootfs, l[1])
 		if err != nil {
 			return err
 		}
-		if err := os.Symlink(l[0], dest); err != nil && !os.IsExist(err) {
+		if cur, err := os.Readlink(dest); err == nil && cur == l[0] {
+			continue
+		}
+		if err := unix.Unlink(dest); err != nil && !errors.Is(err, unix.ENOENT) {
+			return fmt.Errorf("replace %s: %w", l[1], err)
+		}
+		if err := os.Symlink(l[0], dest); err != nil {
 			return fmt.Errorf("symlink %s -> %s: %w", l[1], l[0], err)
 		}
 	}
 	return nil
+}
+
+// entryPath resolves the directory part of p inside rootfs and keeps the
+// last component as it is. Whatever is there now is replaced, never
+// followed: /dev/stdout left over from an earlier run is a symlink into
+// /proc, and following it would lead out of the rootfs.
+func entryPath(rootfs, p string) (string, error) {
+	dir, err := securejoin.SecureJoin(rootfs, filepath.Dir(p))
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, filepath.Base(p)), nil
 }
