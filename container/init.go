@@ -40,7 +40,11 @@ func Init() {
 	if _, err := c.recv(&cfg); err != nil {
 		os.Exit(ExitRuntime)
 	}
-	err = initSequence(c, &cfg)
+	if cfg.Exec {
+		err = execSequence(c, &cfg)
+	} else {
+		err = initSequence(c, &cfg)
+	}
 	m := message{Type: "error", Step: "init", Err: err.Error(), Code: ExitRuntime}
 	var ce *Error
 	if errors.As(err, &ce) {
@@ -82,6 +86,12 @@ func initSequence(c conn, cfg *initConfig) error {
 	if err != nil {
 		return err
 	}
+	if err := enterCgroupNamespace(cfg, log); err != nil {
+		return err
+	}
+	if err := joinSessionKeyring(cfg, log); err != nil {
+		return err
+	}
 
 	if plan.Creates(specs.MountNamespace) {
 		if err := rootfs.SetPropagation(linux.RootfsPropagation, log); err != nil {
@@ -107,12 +117,19 @@ func initSequence(c conn, cfg *initConfig) error {
 	if err := rootfs.DevLinks(cfg.Rootfs); err != nil {
 		return stepErr("devices", err)
 	}
+	hookState, err := createHooks(c, cfg, log)
+	if err != nil {
+		return err
+	}
 	if plan.Creates(specs.MountNamespace) {
 		if err := rootfs.PivotRoot(cfg.Rootfs, log); err != nil {
 			return stepErr("pivot_root", err)
 		}
 	} else if err := chrootNoMountNS(cfg.Rootfs); err != nil {
 		return stepErr("chroot", err)
+	}
+	if err := setupConsole(c, p, log); err != nil {
+		return err
 	}
 	if err := rootfs.MaskPaths(linux.MaskedPaths, log); err != nil {
 		return stepErr("masked paths", err)
@@ -166,6 +183,9 @@ func initSequence(c conn, cfg *initConfig) error {
 	if err := waitForStart(c, fifo, log); err != nil {
 		return err
 	}
+	if err := startContainerHooks(cfg, hookState, log); err != nil {
+		return err
+	}
 	if p.NoNewPrivileges {
 		if err := loadSeccomp(c, cfg, log); err != nil {
 			return err
@@ -193,7 +213,7 @@ func tracer(on bool) rootfs.Logger {
 		return func(string, ...any) {}
 	}
 	return func(format string, args ...any) {
-		fmt.Fprintf(os.Stderr, "minirun[init]: "+format+"\n", args...)
+		fmt.Fprintf(os.Stderr, "minirun[init] %s: "+format+"\n", append([]any{sinceStart()}, args...)...)
 	}
 }
 

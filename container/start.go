@@ -9,12 +9,15 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/minirun/minirun/cgroups"
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/state"
 )
 
 // Options describe one container start.
@@ -27,7 +30,8 @@ type Options struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	// ExecFifo, when set, makes the init wait before execve until the
-	// fifo is opened for reading (create/start).
+	// fifo is opened for reading (create/start). With Root set, Start
+	// makes and uses its own fifo in the state directory instead.
 	ExecFifo string
 	// Detached starts the init without tying its life to this process.
 	Detached bool
@@ -35,19 +39,41 @@ type Options struct {
 	// (--preserve-fds); they become fds 3, 4, ... and the sync socket
 	// comes after them.
 	ExtraFiles []*os.File
+
+	// Root registers the container under Root/ID (state, saved config,
+	// exec fifo), so state, kill, delete and exec find it. Empty: the
+	// container is private to this process.
+	Root string
+	// CreateOnly returns once the init has done its setup and waits for
+	// `minirun start` (runc's create). Needs Root.
+	CreateOnly bool
+	// PidFile receives the init's pid, written atomically.
+	PidFile string
+	// ConsoleSocket receives the pty master when process.terminal is
+	// set. Without it a foreground Wait copies the pty to Stdin/Stdout.
+	ConsoleSocket string
+	// NoNewKeyring keeps the caller's session keyring instead of giving
+	// the container a fresh one.
+	NoNewKeyring bool
+	// NoCgroup skips cgroup management (tests of the bare init only).
+	NoCgroup bool
 }
 
 // Process is a started container init.
 type Process struct {
-	Pid  int
-	cmd  *exec.Cmd
-	opts *Options
+	Pid     int
+	cmd     *exec.Cmd
+	opts    *Options
+	reg     *registration
+	cg      cgroups.Manager
+	console *os.File // pty master kept for a foreground run
+	isExec  bool     // an exec'd process: Wait leaves the container alone
 }
 
 // debugf prints a parent-side trace line.
 func debugf(on bool, format string, args ...any) {
 	if on {
-		fmt.Fprintf(os.Stderr, "minirun: "+format+"\n", args...)
+		fmt.Fprintf(os.Stderr, "minirun %s: "+format+"\n", append([]any{sinceStart()}, args...)...)
 	}
 }
 
@@ -55,14 +81,22 @@ func debugf(on bool, format string, args ...any) {
 //
 //  1. compile the seccomp filter (or take it from the cache), so the child
 //     only has to load it;
-//  2. start the child with the clone flags, which creates the namespaces;
-//  3. set rlimits with prlimit while the child still can't have dropped
+//  2. register the container under Root (state "creating", exec fifo);
+//  3. start the child with the clone flags, which creates the namespaces;
+//     namespaces given by path are entered by the child's C pre-main
+//     (nsenter), the pid namespace by this thread before the fork;
+//  4. put the child in its cgroup and apply linux.resources, before it
+//     does anything;
+//  5. set rlimits with prlimit while the child still can't have dropped
 //     anything (in a user namespace it could never raise them back);
-//  4. the uid/gid maps are written by the Go runtime before the child's
-//     execve; then send the config over the socket and wait for the child
-//     to reach execve or report the step that failed.
+//  6. the uid/gid maps are written by the Go runtime before the child's
+//     execve; then send the config over the socket and serve the child's
+//     requests (createRuntime hooks, pty, seccomp listener) until it is
+//     created;
+//  7. unless CreateOnly, release it (exec fifo), wait for its execve and
+//     run the poststart hooks.
 //
-// On error nothing is left running.
+// On error nothing is left running, registered or in a cgroup.
 func Start(o *Options) (*Process, error) {
 	s := o.Spec
 	plan, err := namespaces.FromSpec(linuxOf(s).Namespaces)
@@ -77,23 +111,74 @@ func Start(o *Options) (*Process, error) {
 	if err != nil {
 		return nil, stepErr("seal runtime binary", err)
 	}
+	joins, err := openJoins(plan.Join)
+	if err != nil {
+		return nil, err
+	}
+	defer joins.close()
+	reg, err := register(o)
+	if err != nil {
+		return nil, err
+	}
+	p, err := startInit(o, plan, exe, prog, joins, reg)
+	if err != nil {
+		reg.abandon()
+		return nil, err
+	}
+	reg.unlock()
+	return p, nil
+}
+
+func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Program, joins *joinSet, reg *registration) (*Process, error) {
+	s := o.Spec
 	parentSock, childSock, err := newSocketPair()
 	if err != nil {
 		return nil, stepErr("start init", err)
 	}
 	defer parentSock.Close()
+	manageCgroup := !o.NoCgroup && wantsCgroup(s, o.ID)
+	cmd := initCommand(o, plan, exe, childSock, joins, manageCgroup)
+	debugf(o.Debug, "namespaces: %s", plan)
+	err = startIn(cmd, joins.pid)
+	childSock.Close()
+	if err != nil {
+		return nil, stepErr("start init", err)
+	}
+	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, opts: o, reg: reg}
+	debugf(o.Debug, "init started as pid %d", p.Pid)
+	if err := p.setUp(plan, prog, parentSock, reg, manageCgroup); err != nil {
+		p.kill()
+		_ = removeCgroup(p.cg)
+		p.closeConsole()
+		return nil, err
+	}
+	return p, nil
+}
 
+// initCommand is the re-exec of minirun as the container's init.
+func initCommand(o *Options, plan namespaces.Plan, exe string, childSock *os.File, joins *joinSet, manageCgroup bool) *exec.Cmd {
+	s := o.Spec
+	files := append(append([]*os.File{}, o.ExtraFiles...), childSock)
+	env := []string{fmt.Sprintf("MINIRUN_INIT_FD=%d", 3+len(o.ExtraFiles))}
+	if e := joins.env(3 + len(files)); e != "" {
+		env = append(env, e)
+	}
+	files = append(files, joins.files...)
+	flags := plan.CloneFlags()
+	if manageCgroup {
+		// The init unshares its cgroup namespace itself once it is in the
+		// container's cgroup, so the namespace is rooted there, not here.
+		flags &^= unix.CLONE_NEWCGROUP
+	}
 	cmd := &exec.Cmd{
-		Path:       exe,
-		Args:       []string{"minirun", "init"},
-		Stdin:      o.Stdin,
-		Stdout:     o.Stdout,
-		Stderr:     o.Stderr,
-		Env:        []string{fmt.Sprintf("MINIRUN_INIT_FD=%d", 3+len(o.ExtraFiles))},
-		ExtraFiles: append(append([]*os.File{}, o.ExtraFiles...), childSock),
-		SysProcAttr: &syscall.SysProcAttr{
-			Cloneflags: plan.CloneFlags(),
-		},
+		Path:        exe,
+		Args:        []string{"minirun", "init"},
+		Stdin:       o.Stdin,
+		Stdout:      o.Stdout,
+		Stderr:      o.Stderr,
+		Env:         env,
+		ExtraFiles:  files,
+		SysProcAttr: &syscall.SysProcAttr{Cloneflags: flags},
 	}
 	if !o.Detached {
 		// If minirun dies, the container must not outlive it unattended.
@@ -110,31 +195,83 @@ func Start(o *Options) (*Process, error) {
 		// capability. Becoming the namespace's root first keeps them.
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
 	}
-	debugf(o.Debug, "namespaces: %s", plan)
-	if err := cmd.Start(); err != nil {
-		childSock.Close()
-		return nil, stepErr("start init", err)
-	}
-	childSock.Close()
-	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, opts: o}
-	debugf(o.Debug, "init started as pid %d", p.Pid)
+	return cmd
+}
 
-	fail := func(err error) (*Process, error) {
-		p.kill()
-		return nil, err
+// setUp runs steps 4 to 7 of Start on a running child.
+func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.File, reg *registration, manageCgroup bool) error {
+	o, s := p.opts, p.opts.Spec
+	if manageCgroup {
+		cg, err := placeInCgroup(s, o.ID, p.Pid)
+		p.cg = cg
+		if err != nil {
+			return err
+		}
 	}
 	if err := setRlimits(p.Pid, s.Process.Rlimits); err != nil {
-		return fail(stepErr("rlimits", err))
+		return stepErr("rlimits", err)
 	}
-	c := conn{int(parentSock.Fd())}
-	cfg := initConfig{Spec: s, Rootfs: RootfsPath(s, o.Bundle), Bundle: o.Bundle, Seccomp: prog, Debug: o.Debug, ExecFifo: o.ExecFifo, PreserveFds: len(o.ExtraFiles)}
+	fifo := o.ExecFifo
+	if reg != nil {
+		fifo = reg.fifo
+	}
+	c := conn{int(sock.Fd())}
+	cfg := initConfig{
+		Spec: s, Rootfs: RootfsPath(s, o.Bundle), Bundle: o.Bundle, Seccomp: prog, Debug: o.Debug,
+		ExecFifo: fifo, PreserveFds: len(o.ExtraFiles), ID: o.ID, NoNewKeyring: o.NoNewKeyring,
+		UnshareCgroupNS: manageCgroup && plan.Creates(specs.CgroupNamespace),
+	}
 	if err := c.send(cfg, -1); err != nil {
-		return fail(stepErr("send config", err))
+		// The child may have failed first (e.g. joining a namespace) and
+		// said why before it closed its end.
+		if ierr := p.awaitInit(c); ierr != nil {
+			return ierr
+		}
+		return stepErr("send config", err)
 	}
 	if err := p.awaitInit(c); err != nil {
-		return fail(err)
+		return err
 	}
-	return p, nil
+	cgPath := ""
+	if p.cg != nil {
+		cgPath = p.cg.Path()
+	}
+	if fifo == "" {
+		return p.started()
+	}
+	if err := reg.created(p.Pid, cgPath, o.PidFile); err != nil {
+		return err
+	}
+	if o.CreateOnly || reg == nil {
+		return nil
+	}
+	start, _ := state.StartTime(p.Pid)
+	if err := releaseInit(fifo, p.Pid, start); err != nil {
+		return err
+	}
+	// The init now runs its startContainer hooks and execs; an error on
+	// the way comes back here (127 for a missing command).
+	if err := p.awaitInit(c); err != nil {
+		return err
+	}
+	return p.started()
+}
+
+// started marks a running container and runs the poststart hooks, whose
+// failure the spec makes a warning.
+func (p *Process) started() error {
+	if r := p.reg; r != nil {
+		r.st.Status = specs.StateRunning
+		if err := r.h.Save(r.st); err != nil {
+			return stepErr("start", err)
+		}
+	} else if err := writePidFile(p.opts.PidFile, p.Pid); err != nil {
+		return err
+	}
+	if err := runHooks(p.opts.Spec, HookPoststart, hookState(p.opts, p.Pid, specs.StateRunning)); err != nil {
+		warnf("%v", err)
+	}
+	return nil
 }
 
 // awaitInit reads the init's messages until it has exec'd (EOF), reached
@@ -162,9 +299,54 @@ func (p *Process) awaitInit(c conn) error {
 			if err != nil {
 				return stepErr("seccomp listener", err)
 			}
+		case "hooks":
+			if err := p.runtimeHooks(c); err != nil {
+				return err
+			}
+		case "pty":
+			if err := p.takeConsole(fd); err != nil {
+				return err
+			}
 		case "created":
 			return nil
 		}
+	}
+}
+
+// runtimeHooks runs prestart and createRuntime in the runtime's
+// namespaces, now that the container's exist but before pivot_root, and
+// answers the init with the state its own hooks will need.
+func (p *Process) runtimeHooks(c conn) error {
+	st := hookState(p.opts, p.Pid, specs.StateCreating)
+	for _, kind := range []string{HookPrestart, HookCreateRuntime} {
+		if err := runHooks(p.opts.Spec, kind, st); err != nil {
+			return err
+		}
+	}
+	if err := c.send(message{Type: "ok", State: &st}, -1); err != nil {
+		return stepErrf("hooks", "answer init: %w", err)
+	}
+	return nil
+}
+
+// takeConsole sends the pty master to --console-socket, or keeps it for a
+// foreground Wait to copy.
+func (p *Process) takeConsole(fd int) error {
+	if fd < 0 {
+		return stepErrf("console", "init sent no pty master")
+	}
+	if p.opts.ConsoleSocket != "" {
+		err := sendConsole(p.opts.ConsoleSocket, fd)
+		unix.Close(fd)
+		return stepErr("console", err)
+	}
+	p.console = os.NewFile(uintptr(fd), "pty-master")
+	return nil
+}
+
+func (p *Process) closeConsole() {
+	if p.console != nil {
+		p.console.Close()
 	}
 }
 
@@ -192,7 +374,8 @@ func (p *Process) kill() {
 
 // Wait forwards signals to the container's first process until it exits,
 // and returns its status the way a shell reports it: the exit code, or
-// 128+N when signal N killed it.
+// 128+N when signal N killed it. The container is then deleted: its
+// cgroup, its state, and the poststop hooks run.
 func (p *Process) Wait() (int, error) {
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT,
@@ -209,9 +392,42 @@ func (p *Process) Wait() (int, error) {
 			}
 		}
 	}()
+	var output <-chan struct{}
+	if p.console != nil {
+		restore, out := proxyConsole(p.console, p.opts.Stdin, p.opts.Stdout)
+		defer restore()
+		output = out
+	}
 	err := p.cmd.Wait()
 	close(done)
-	return exitStatus(p.cmd.ProcessState, err)
+	if output != nil {
+		// The slave closed with the last process: drain what is left.
+		select {
+		case <-output:
+		case <-time.After(time.Second):
+		}
+		p.console.Close()
+	}
+	code, err := exitStatus(p.cmd.ProcessState, err)
+	if p.isExec {
+		return code, err
+	}
+	if derr := p.destroy(); derr != nil && err == nil {
+		err = derr
+	}
+	return code, err
+}
+
+// destroy removes what Start set up once the init is gone.
+func (p *Process) destroy() error {
+	if p.reg == nil {
+		err := removeCgroup(p.cg)
+		if herr := runHooks(p.opts.Spec, HookPoststop, hookState(p.opts, 0, specs.StateStopped)); herr != nil {
+			warnf("%v", herr)
+		}
+		return err
+	}
+	return Delete(p.opts.Root, p.opts.ID, true)
 }
 
 func exitStatus(ps *os.ProcessState, err error) (int, error) {

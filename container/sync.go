@@ -25,16 +25,29 @@ type initConfig struct {
 	// PreserveFds extra fds from 3 up are passed to the container as they
 	// are (runc's --preserve-fds); everything above them is closed.
 	PreserveFds int `json:",omitempty"`
+	// ID names the container in the state its hooks receive.
+	ID string `json:",omitempty"`
+	// NoNewKeyring keeps the session keyring of the caller.
+	NoNewKeyring bool `json:",omitempty"`
+	// UnshareCgroupNS: the parent left CLONE_NEWCGROUP out of the clone
+	// so the namespace is made after the move into the container's
+	// cgroup, and rooted there.
+	UnshareCgroupNS bool `json:",omitempty"`
+	// Exec makes this child an exec'd process in a running container
+	// (its namespaces already joined) rather than a new init.
+	Exec bool `json:",omitempty"`
 }
 
 // message is what the init tells the parent. Success needs no message:
 // the socket is close-on-exec, so EOF after the last step means execve
 // worked.
 type message struct {
-	Type string // "error", "listener", "created"
+	Type string // init: "error", "listener", "hooks", "pty", "created"; parent: "ok"
 	Step string `json:",omitempty"`
 	Err  string `json:",omitempty"`
 	Code int    `json:",omitempty"`
+	// State answers "hooks": what the init's own hooks get on stdin.
+	State *specs.State `json:",omitempty"`
 }
 
 // conn is one end of the SOCK_SEQPACKET pair: each write is one message,

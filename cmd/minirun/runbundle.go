@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 
 	"github.com/minirun/minirun/container"
@@ -14,38 +15,111 @@ import (
 var runcRunFlags = []cli.Flag{
 	&cli.StringFlag{Name: "bundle", Aliases: []string{"b"}, Usage: "runc mode: bundle directory holding config.json"},
 	&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "run in the background"},
+	&cli.StringFlag{Name: "pid-file", Usage: "runc mode: write the init's pid to this file"},
+	&cli.StringFlag{Name: "console-socket", Usage: "runc mode: unix socket that receives the pty master"},
+	&cli.BoolFlag{Name: "no-new-keyring", Usage: "runc mode: keep the caller's session keyring"},
+	&cli.IntFlag{Name: "preserve-fds", Usage: "runc mode: pass fds 3..3+N-1 to the container"},
+	&cli.BoolFlag{Name: "no-pivot", Usage: "accepted for runc compatibility; pivot_root is always used", Hidden: true},
+	&cli.BoolFlag{Name: "keep", Usage: "accepted for runc compatibility", Hidden: true},
 }
 
-// runBundle is `run -b BUNDLE ID`: runc's create and start in one.
+// createFlags are the flags create shares with runc-mode run.
+func createFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "bundle", Aliases: []string{"b"}, Value: ".", Usage: "bundle directory holding config.json"},
+		&cli.StringFlag{Name: "pid-file", Usage: "write the init's pid to this file"},
+		&cli.StringFlag{Name: "console-socket", Usage: "unix socket that receives the pty master"},
+		&cli.BoolFlag{Name: "no-new-keyring", Usage: "keep the caller's session keyring"},
+		&cli.IntFlag{Name: "preserve-fds", Usage: "pass fds 3..3+N-1 to the container"},
+		&cli.BoolFlag{Name: "no-pivot", Hidden: true},
+	}
+}
+
+// runBundle is `run -b BUNDLE ID`: runc's create and start in one. In the
+// foreground it waits and then deletes the container; with -d it returns
+// once the process runs, and `delete` cleans up.
 func runBundle(c *cli.Context) error {
-	if c.NArg() != 1 {
-		return exitErr(125, fmt.Errorf("run: want exactly one container ID, got %d arguments", c.NArg()))
-	}
-	bundle := c.String("bundle")
-	if bundle == "" {
-		bundle = "."
-	}
-	bundle, err := filepath.Abs(bundle)
-	if err != nil {
-		return exitErr(125, err)
-	}
-	spec, err := container.LoadSpec(bundle)
+	o, err := bundleOptions(c, "run")
 	if err != nil {
 		return err
 	}
-	if err := container.Validate(spec, bundle); err != nil {
-		return err
+	o.Detached = c.Bool("detach")
+	if o.Detached && o.Spec.Process.Terminal && o.ConsoleSocket == "" {
+		return exitErr(125, fmt.Errorf("run: a detached container with a terminal needs --console-socket"))
 	}
-	p, err := container.Start(&container.Options{
-		ID: c.Args().First(), Bundle: bundle, Spec: spec, Debug: c.Bool("debug"),
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-	})
+	p, err := container.Start(o)
 	if err != nil {
 		return err
+	}
+	if o.Detached {
+		return nil
 	}
 	code, err := p.Wait()
 	if err != nil {
 		return err
 	}
 	return statusError(code)
+}
+
+// bundleOptions reads the bundle and the flags shared by run and create.
+func bundleOptions(c *cli.Context, cmd string) (*container.Options, error) {
+	if c.NArg() != 1 {
+		return nil, exitErr(125, fmt.Errorf("%s: want exactly one container ID, got %d arguments", cmd, c.NArg()))
+	}
+	spec, bundle, err := loadBundle(c.String("bundle"))
+	if err != nil {
+		return nil, err
+	}
+	pidFile, err := absOrEmpty(c.String("pid-file"))
+	if err != nil {
+		return nil, exitErr(125, err)
+	}
+	extra, err := preservedFds(c.Int("preserve-fds"))
+	if err != nil {
+		return nil, exitErr(125, err)
+	}
+	return &container.Options{
+		ID: c.Args().First(), Bundle: bundle, Spec: spec, Debug: c.Bool("debug"),
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Root: c.String("root"), PidFile: pidFile, ConsoleSocket: c.String("console-socket"),
+		NoNewKeyring: c.Bool("no-new-keyring"), ExtraFiles: extra,
+	}, nil
+}
+
+func loadBundle(dir string) (*specs.Spec, string, error) {
+	if dir == "" {
+		dir = "."
+	}
+	bundle, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, "", exitErr(125, err)
+	}
+	spec, err := container.LoadSpec(bundle)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := container.Validate(spec, bundle); err != nil {
+		return nil, "", err
+	}
+	return spec, bundle, nil
+}
+
+func absOrEmpty(p string) (string, error) {
+	if p == "" {
+		return "", nil
+	}
+	return filepath.Abs(p)
+}
+
+// preservedFds wraps fds 3..3+n-1, which the caller left open for the
+// container (runc's --preserve-fds).
+func preservedFds(n int) ([]*os.File, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("--preserve-fds %d: must not be negative", n)
+	}
+	files := make([]*os.File, n)
+	for i := range files {
+		files[i] = os.NewFile(uintptr(3+i), fmt.Sprintf("preserved-fd-%d", 3+i))
+	}
+	return files, nil
 }

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urfave/cli/v2"
+
+	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/state"
+)
+
+var execCommand = &cli.Command{
+	Name:      "exec",
+	Usage:     "run a new process inside a running container",
+	ArgsUsage: "ID [COMMAND [ARG...]]",
+	Flags: []cli.Flag{
+		&cli.StringFlag{Name: "process", Aliases: []string{"p"}, Usage: "process.json (runtime-spec process) to run instead of COMMAND"},
+		&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "don't wait for the process"},
+		&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "give the process a terminal"},
+		&cli.StringFlag{Name: "console-socket", Usage: "unix socket that receives the pty master"},
+		&cli.StringFlag{Name: "pid-file", Usage: "write the process's pid to this file"},
+		&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set KEY=VALUE"},
+		&cli.StringFlag{Name: "cwd", Usage: "working directory inside the container"},
+		&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "UID[:GID]"},
+		&cli.StringSliceFlag{Name: "cap", Aliases: []string{"c"}, Usage: "add a capability (CAP_...)"},
+		&cli.BoolFlag{Name: "no-new-privs", Usage: "set no_new_privs"},
+		&cli.IntFlag{Name: "preserve-fds", Hidden: true},
+		&cli.StringFlag{Name: "process-label", Hidden: true},
+		&cli.StringFlag{Name: "apparmor", Hidden: true},
+	},
+	Action: execAction,
+}
+
+func init() { commands = append(commands, execCommand) }
+
+func execAction(c *cli.Context) error {
+	if c.NArg() < 1 {
+		return exitErr(125, fmt.Errorf("exec: want ID [COMMAND [ARG...]]"))
+	}
+	id, root := c.Args().First(), c.String("root")
+	proc, err := execProcess(c, root, id)
+	if err != nil {
+		return err
+	}
+	if c.Bool("detach") && proc.Terminal && c.String("console-socket") == "" {
+		return exitErr(125, fmt.Errorf("exec: a detached process with a terminal needs --console-socket"))
+	}
+	pidFile, err := absOrEmpty(c.String("pid-file"))
+	if err != nil {
+		return exitErr(125, err)
+	}
+	p, err := container.Exec(&container.ExecOptions{
+		Root: root, ID: id, Process: proc, Detached: c.Bool("detach"),
+		PidFile: pidFile, ConsoleSocket: c.String("console-socket"), Debug: c.Bool("debug"),
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+	})
+	if err != nil {
+		return err
+	}
+	if c.Bool("detach") {
+		return nil
+	}
+	code, err := p.Wait()
+	if err != nil {
+		return err
+	}
+	return statusError(code)
+}
+
+// execProcess is --process FILE as it is, or the container's own process
+// with the command line's changes.
+func execProcess(c *cli.Context, root, id string) (*specs.Process, error) {
+	if f := c.String("process"); f != "" {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, exitErr(125, fmt.Errorf("exec: read --process: %w", err))
+		}
+		var p specs.Process
+		if err := json.Unmarshal(data, &p); err != nil {
+			return nil, exitErr(125, fmt.Errorf("exec: --process %s: %w", f, err))
+		}
+		return &p, nil
+	}
+	if c.NArg() < 2 {
+		return nil, exitErr(125, fmt.Errorf("exec: name a command or give --process"))
+	}
+	spec, err := state.ReadSpec(root, id)
+	if err != nil {
+		return nil, exitErr(125, fmt.Errorf("exec: %w", err))
+	}
+	ov := container.ExecOverrides{
+		Args: c.Args().Tail(), Env: c.StringSlice("env"), Cwd: c.String("cwd"),
+		Caps: c.StringSlice("cap"), Tty: c.Bool("tty"),
+	}
+	if u := c.String("user"); u != "" {
+		user, err := parseUser(u)
+		if err != nil {
+			return nil, exitErr(125, err)
+		}
+		ov.User = user
+	}
+	p := container.ExecProcess(spec.Process, ov)
+	if c.Bool("no-new-privs") {
+		p.NoNewPrivileges = true
+	}
+	return p, nil
+}
+
+// parseUser takes UID or UID:GID, numeric as runc's exec does.
+func parseUser(s string) (*specs.User, error) {
+	us, gs, hasGID := strings.Cut(s, ":")
+	uid, err := strconv.ParseUint(us, 10, 32)
+	if err != nil {
+		return nil, fmt.Errorf("exec: --user %q: want numeric UID[:GID]", s)
+	}
+	u := &specs.User{UID: uint32(uid)}
+	if hasGID {
+		gid, err := strconv.ParseUint(gs, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("exec: --user %q: want numeric UID[:GID]", s)
+		}
+		u.GID = uint32(gid)
+	}
+	return u, nil
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/container"
+)
+
+var killCommand = &cli.Command{
+	Name:      "kill",
+	Usage:     "send a signal to a container's init (or, with --all, to all its processes)",
+	ArgsUsage: "ID [SIGNAL]",
+	Flags: []cli.Flag{
+		&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "signal every process in the container"},
+	},
+	Action: func(c *cli.Context) error {
+		if c.NArg() < 1 || c.NArg() > 2 {
+			return exitErr(125, fmt.Errorf("kill: want ID [SIGNAL], got %d arguments", c.NArg()))
+		}
+		sig := unix.SIGTERM
+		if c.NArg() == 2 {
+			var err error
+			if sig, err = parseSignal(c.Args().Get(1)); err != nil {
+				return exitErr(125, err)
+			}
+		}
+		return container.Kill(c.String("root"), c.Args().First(), sig, c.Bool("all"))
+	},
+}
+
+// parseSignal takes 9, KILL, SIGKILL or sigkill.
+func parseSignal(s string) (unix.Signal, error) {
+	if n, err := strconv.Atoi(s); err == nil {
+		if n <= 0 || n > 64 {
+			return 0, fmt.Errorf("kill: signal %d out of range", n)
+		}
+		return unix.Signal(n), nil
+	}
+	name := strings.ToUpper(s)
+	if !strings.HasPrefix(name, "SIG") {
+		name = "SIG" + name
+	}
+	if sig := unix.SignalNum(name); sig != 0 {
+		return sig, nil
+	}
+	return 0, fmt.Errorf("kill: unknown signal %q", s)
+}
+
+var deleteCommand = &cli.Command{
+	Name:      "delete",
+	Usage:     "remove a stopped container: its cgroup and state (--force kills it first)",
+	ArgsUsage: "ID",
+	Flags: []cli.Flag{
+		&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill a running container first"},
+	},
+	Action: func(c *cli.Context) error {
+		id, err := oneID(c)
+		if err != nil {
+			return err
+		}
+		return container.Delete(c.String("root"), id, c.Bool("force"))
+	},
+}
+
+var pauseCommand = &cli.Command{
+	Name:      "pause",
+	Usage:     "freeze every process of a container",
+	ArgsUsage: "ID",
+	Action: func(c *cli.Context) error {
+		id, err := oneID(c)
+		if err != nil {
+			return err
+		}
+		return container.Pause(c.String("root"), id)
+	},
+}
+
+var resumeCommand = &cli.Command{
+	Name:      "resume",
+	Usage:     "thaw a paused container",
+	ArgsUsage: "ID",
+	Action: func(c *cli.Context) error {
+		id, err := oneID(c)
+		if err != nil {
+			return err
+		}
+		return container.Resume(c.String("root"), id)
+	},
+}
+
+func init() {
+	commands = append(commands, killCommand, deleteCommand, pauseCommand, resumeCommand)
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/minirun/minirun/container"
+)
+
+var stateCommand = &cli.Command{
+	Name:      "state",
+	Usage:     "print a container's OCI state as JSON",
+	ArgsUsage: "ID",
+	Action: func(c *cli.Context) error {
+		id, err := oneID(c)
+		if err != nil {
+			return err
+		}
+		st, err := container.State(c.String("root"), id)
+		if err != nil {
+			return err
+		}
+		return printJSON(st)
+	},
+}
+
+var listCommand = &cli.Command{
+	Name:  "list",
+	Usage: "list containers",
+	Flags: []cli.Flag{
+		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "table", Usage: "table or json"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print ids only"},
+	},
+	Action: func(c *cli.Context) error {
+		sts, err := container.List(c.String("root"))
+		if err != nil {
+			return err
+		}
+		switch {
+		case c.Bool("quiet"):
+			for _, st := range sts {
+				fmt.Println(st.ID)
+			}
+			return nil
+		case c.String("format") == "json":
+			if len(sts) == 0 {
+				return printJSON([]any{}) // engines decode a list, not null
+			}
+			return printJSON(sts)
+		case c.String("format") != "table":
+			return exitErr(125, fmt.Errorf("list: unknown format %q (want table or json)", c.String("format")))
+		}
+		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 3, ' ', 0)
+		fmt.Fprintln(tw, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER")
+		for _, st := range sts {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", st.ID, st.Pid, st.Status, st.Bundle, st.Created.Format(time.RFC3339Nano), st.Owner)
+		}
+		return tw.Flush()
+	},
+}
+
+func init() { commands = append(commands, stateCommand, listCommand) }
+
+func printJSON(v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return exitErr(125, err)
+	}
+	fmt.Println(string(data))
+	return nil
+}

@@ -1,0 +1,154 @@
+package container
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"syscall"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/minirun/minirun/cgroups"
+	"github.com/minirun/minirun/namespaces"
+	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/state"
+)
+
+// ExecOptions describe a process to start in a running container.
+type ExecOptions struct {
+	Root, ID string
+	// Process is the complete process to run (see ExecProcess).
+	Process       *specs.Process
+	Detached      bool
+	PidFile       string
+	ConsoleSocket string
+	Debug         bool
+	Stdin         io.Reader
+	Stdout        io.Writer
+	Stderr        io.Writer
+}
+
+// Exec starts a process inside a running container: a re-exec of minirun
+// that enters the container's namespaces (the pid namespace through this
+// thread, the others in its C pre-main), is moved into the container's
+// cgroup, then applies the process's identity, capabilities and the
+// container's seccomp filter and execs. Wait on the result for its status.
+func Exec(o *ExecOptions) (*Process, error) {
+	st, err := State(o.Root, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	if st.Status != specs.StateRunning && st.Status != specs.StateCreated {
+		return nil, stepErrf("exec", "container %s is %s: %w", o.ID, st.Status, ErrNotRunning)
+	}
+	spec, err := state.ReadSpec(o.Root, o.ID)
+	if err != nil {
+		return nil, stepErr("exec", err)
+	}
+	spec.Process = o.Process
+	if len(o.Process.Args) == 0 {
+		return nil, stepErrf("exec", "process.args: empty")
+	}
+	prog, err := compileSeccomp(spec, o.Debug)
+	if err != nil {
+		return nil, err
+	}
+	joins, err := containerNamespaces(spec, st.Pid)
+	if err != nil {
+		return nil, err
+	}
+	defer joins.close()
+	opts := &Options{
+		ID: o.ID, Bundle: st.Bundle, Spec: spec, Debug: o.Debug, Detached: o.Detached,
+		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
+		PidFile: o.PidFile, ConsoleSocket: o.ConsoleSocket,
+	}
+	p, err := startExec(opts, prog, joins, st.CgroupPath)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// containerNamespaces lists every namespace of the running init, user
+// first and mount last (namespaces.Table's order).
+func containerNamespaces(spec *specs.Spec, pid int) (*joinSet, error) {
+	plan, err := namespaces.FromSpec(linuxOf(spec).Namespaces)
+	if err != nil {
+		return nil, stepErr("exec", err)
+	}
+	var joins []namespaces.Join
+	for _, k := range namespaces.Table {
+		if plan.Has(k.Type) {
+			joins = append(joins, namespaces.Join{Kind: k, Path: fmt.Sprintf("/proc/%d/ns/%s", pid, k.Proc)})
+		}
+	}
+	return openJoins(joins)
+}
+
+func startExec(o *Options, prog *seccomp.Program, joins *joinSet, cgroupPath string) (*Process, error) {
+	exe, err := sealedExe()
+	if err != nil {
+		return nil, stepErr("seal runtime binary", err)
+	}
+	parentSock, childSock, err := newSocketPair()
+	if err != nil {
+		return nil, stepErr("exec", err)
+	}
+	defer parentSock.Close()
+	env := []string{"MINIRUN_INIT_FD=3"}
+	if e := joins.env(4); e != "" {
+		env = append(env, e)
+	}
+	cmd := &exec.Cmd{
+		Path: exe, Args: []string{"minirun", "init"}, Env: env,
+		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
+		ExtraFiles:  append([]*os.File{childSock}, joins.files...),
+		SysProcAttr: &syscall.SysProcAttr{},
+	}
+	if o.Detached {
+		cmd.SysProcAttr.Setsid = !o.Spec.Process.Terminal
+	} else {
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	}
+	err = startIn(cmd, joins.pid)
+	childSock.Close()
+	if err != nil {
+		return nil, stepErr("exec", err)
+	}
+	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, opts: o, isExec: true}
+	if err := p.setUpExec(prog, parentSock, cgroupPath); err != nil {
+		p.kill()
+		p.closeConsole()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *Process) setUpExec(prog *seccomp.Program, sock *os.File, cgroupPath string) error {
+	if cgroupPath != "" {
+		mgr, err := cgroups.Load(cgroupPath)
+		if err != nil {
+			return stepErr("exec cgroup", err)
+		}
+		if err := mgr.Apply(p.Pid); err != nil {
+			return stepErr("exec cgroup", err)
+		}
+	}
+	if err := setRlimits(p.Pid, p.opts.Spec.Process.Rlimits); err != nil {
+		return stepErr("rlimits", err)
+	}
+	c := conn{int(sock.Fd())}
+	cfg := initConfig{Spec: p.opts.Spec, Seccomp: prog, Debug: p.opts.Debug, ID: p.opts.ID, Exec: true}
+	if err := c.send(cfg, -1); err != nil {
+		if ierr := p.awaitInit(c); ierr != nil {
+			return ierr
+		}
+		return stepErr("exec: send config", err)
+	}
+	if err := p.awaitInit(c); err != nil {
+		return err
+	}
+	return writePidFile(p.opts.PidFile, p.Pid)
+}

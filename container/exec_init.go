@@ -1,0 +1,125 @@
+package container
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/caps"
+)
+
+// execSequence is the child half of exec. The C pre-main has already
+// entered the container's namespaces (which also set the root and cwd to
+// the container's) and the parent has moved us into its cgroup; what is
+// left is initSequence's tail, in the same order and for the same reasons:
+// terminal, no_new_privs or seccomp, the identity and capabilities, cwd,
+// fds, then execve.
+func execSequence(c conn, cfg *initConfig) error {
+	p := cfg.Spec.Process
+	log := tracer(cfg.Debug)
+	capSet, err := caps.Prepare(p.Capabilities)
+	if err != nil {
+		return stepErr("capabilities", err)
+	}
+	if err := setupConsole(c, p, log); err != nil {
+		return err
+	}
+	if err := keepRlimitNofile(p.Rlimits); err != nil {
+		return err
+	}
+	if p.NoNewPrivileges {
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return stepErr("no_new_privs", err)
+		}
+	} else if err := loadSeccomp(c, cfg, log); err != nil {
+		return err
+	}
+	if err := dropPrivileges(capSet, p.User, log); err != nil {
+		return err
+	}
+	if err := enterCwd(p.Cwd, log); err != nil {
+		return err
+	}
+	if err := closeExtraFds(3); err != nil {
+		return stepErr("close fds", err)
+	}
+	path, err := lookPath(p.Args[0], p.Env)
+	if err != nil {
+		return err
+	}
+	if p.NoNewPrivileges {
+		if err := loadSeccomp(c, cfg, log); err != nil {
+			return err
+		}
+	}
+	log("execve %s %q", path, p.Args)
+	return execError(p.Args[0], unix.Exec(path, p.Args, p.Env))
+}
+
+// ExecOverrides are exec's command-line changes to the container's own
+// process.
+type ExecOverrides struct {
+	Args []string
+	Env  []string // KEY=VALUE, added or replacing
+	Cwd  string
+	User *specs.User
+	Caps []string // added to every set but ambient
+	Tty  bool
+}
+
+// ExecProcess is the container's process with o applied: what `exec`
+// runs when no --process file is given.
+func ExecProcess(base *specs.Process, o ExecOverrides) *specs.Process {
+	p := *base
+	p.Args = o.Args
+	p.Terminal = o.Tty
+	p.ConsoleSize = nil
+	p.Env = mergeEnv(base.Env, o.Env)
+	if o.Cwd != "" {
+		p.Cwd = o.Cwd
+	}
+	if o.User != nil {
+		p.User = *o.User
+	}
+	if len(o.Caps) > 0 && base.Capabilities != nil {
+		c := *base.Capabilities
+		c.Bounding = appendNew(c.Bounding, o.Caps)
+		c.Effective = appendNew(c.Effective, o.Caps)
+		c.Permitted = appendNew(c.Permitted, o.Caps)
+		c.Inheritable = appendNew(c.Inheritable, o.Caps)
+		p.Capabilities = &c
+	}
+	return &p
+}
+
+func mergeEnv(base, add []string) []string {
+	out := append([]string{}, base...)
+	for _, kv := range add {
+		key := kv
+		if i := strings.IndexByte(kv, '='); i >= 0 {
+			key = kv[:i]
+		}
+		replaced := false
+		for i, old := range out {
+			if j := strings.IndexByte(old, '='); j >= 0 && old[:j] == key {
+				out[i], replaced = kv, true
+			}
+		}
+		if !replaced {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func appendNew(set, add []string) []string {
+	out := append([]string{}, set...)
+	for _, a := range add {
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}

@@ -1,0 +1,106 @@
+package container
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// Hook kinds, named as in config.json.
+const (
+	HookPrestart        = "prestart"
+	HookCreateRuntime   = "createRuntime"
+	HookCreateContainer = "createContainer"
+	HookStartContainer  = "startContainer"
+	HookPoststart       = "poststart"
+	HookPoststop        = "poststop"
+)
+
+// hooksOf returns the hooks of one kind, in config order.
+func hooksOf(s *specs.Spec, kind string) []specs.Hook {
+	if s == nil || s.Hooks == nil {
+		return nil
+	}
+	h := s.Hooks
+	switch kind {
+	case HookPrestart:
+		return h.Prestart //nolint:staticcheck // deprecated in the spec, still honoured
+	case HookCreateRuntime:
+		return h.CreateRuntime
+	case HookCreateContainer:
+		return h.CreateContainer
+	case HookStartContainer:
+		return h.StartContainer
+	case HookPoststart:
+		return h.Poststart
+	case HookPoststop:
+		return h.Poststop
+	}
+	return nil
+}
+
+// runHooks runs the hooks of one kind in order, each with the state JSON
+// on stdin, and stops at the first failure. Whether a failure stops the
+// container is the caller's choice: the spec makes poststart and poststop
+// failures warnings only.
+func runHooks(s *specs.Spec, kind string, st specs.State) error {
+	hooks := hooksOf(s, kind)
+	if len(hooks) == 0 {
+		return nil
+	}
+	data, err := json.Marshal(st)
+	if err != nil {
+		return stepErrf(kind+" hook", "encode state: %w", err)
+	}
+	for i, h := range hooks {
+		if err := runHook(h, data); err != nil {
+			return stepErrf(kind+" hook", "hooks.%s[%d] %s: %w", kind, i, h.Path, err)
+		}
+	}
+	return nil
+}
+
+// runHook runs one hook. A timeout kills it: a hung hook must not hang
+// the runtime, and the spec makes a timed-out hook a failed one.
+func runHook(h specs.Hook, state []byte) error {
+	ctx := context.Background()
+	if h.Timeout != nil {
+		if *h.Timeout <= 0 {
+			return fmt.Errorf("timeout %d: must be positive", *h.Timeout)
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(*h.Timeout)*time.Second)
+		defer cancel()
+	}
+	args := h.Args
+	if len(args) == 0 {
+		args = []string{h.Path}
+	}
+	cmd := exec.CommandContext(ctx, h.Path)
+	cmd.Args = args
+	cmd.Env = h.Env
+	cmd.Stdin = bytes.NewReader(state)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	// WaitDelay: a hook's own children holding the output pipe must not
+	// keep us waiting past the kill.
+	cmd.WaitDelay = time.Second
+	err := cmd.Run()
+	if ctx.Err() == context.DeadlineExceeded {
+		return fmt.Errorf("timed out after %ds", *h.Timeout)
+	}
+	if err != nil {
+		msg := strings.TrimSpace(out.String())
+		if msg != "" {
+			return fmt.Errorf("%w: %s", err, msg)
+		}
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,91 @@
+package container
+
+import (
+	"errors"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/rootfs"
+)
+
+// The init steps of the lifecycle (cgroup namespace, keyring, hooks,
+// console), kept here so init.go stays the readable list of steps.
+
+// enterCgroupNamespace makes the cgroup namespace now that the parent has
+// moved us into the container's cgroup: it is rooted where we stand.
+func enterCgroupNamespace(cfg *initConfig, log rootfs.Logger) error {
+	if !cfg.UnshareCgroupNS {
+		return nil
+	}
+	log("unshare cgroup namespace")
+	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+		return stepErrf("cgroup namespace", "unshare CLONE_NEWCGROUP: %w", err)
+	}
+	return nil
+}
+
+// joinSessionKeyring gives the container a keyring of its own, so it can't
+// read or add to the keys of whoever started it.
+func joinSessionKeyring(cfg *initConfig, log rootfs.Logger) error {
+	if cfg.NoNewKeyring {
+		return nil
+	}
+	name := "_ses." + cfg.ID
+	if cfg.ID == "" {
+		name = "_ses"
+	}
+	_, err := unix.KeyctlJoinSessionKeyring(name)
+	if err != nil && !errors.Is(err, unix.ENOSYS) {
+		return stepErrf("session keyring", "keyctl join %s: %w", name, err)
+	}
+	log("session keyring %s", name)
+	return nil
+}
+
+// hasInitHooks says whether the init must stop for the runtime's hooks or
+// needs the state for its own.
+func hasInitHooks(s *specs.Spec) bool {
+	for _, k := range []string{HookPrestart, HookCreateRuntime, HookCreateContainer, HookStartContainer} {
+		if len(hooksOf(s, k)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// createHooks runs where the spec puts them: the parent runs prestart and
+// createRuntime in the runtime's namespaces while the init waits, then the
+// init runs createContainer in the container's namespaces, after the
+// mounts and before pivot_root (so host paths still resolve). It returns
+// the state for startContainer.
+func createHooks(c conn, cfg *initConfig, log rootfs.Logger) (*specs.State, error) {
+	if !hasInitHooks(cfg.Spec) {
+		return nil, nil
+	}
+	if err := c.send(message{Type: "hooks"}, -1); err != nil {
+		return nil, stepErrf("hooks", "ask parent for createRuntime hooks: %w", err)
+	}
+	var m message
+	if _, err := c.recv(&m); err != nil || m.Type != "ok" || m.State == nil {
+		// The parent reports its own hook failure; we just stop.
+		return nil, stepErrf("hooks", "createRuntime hooks did not complete (%v)", err)
+	}
+	log("createContainer hooks")
+	if err := runHooks(cfg.Spec, HookCreateContainer, *m.State); err != nil {
+		return nil, err
+	}
+	return m.State, nil
+}
+
+// startContainerHooks run in the container, after start and just before
+// execve of the user's process.
+func startContainerHooks(cfg *initConfig, st *specs.State, log rootfs.Logger) error {
+	if st == nil || len(hooksOf(cfg.Spec, HookStartContainer)) == 0 {
+		return nil
+	}
+	log("startContainer hooks")
+	s := *st
+	s.Status = specs.StateCreated
+	return runHooks(cfg.Spec, HookStartContainer, s)
+}

@@ -1,0 +1,110 @@
+package container
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/namespaces"
+)
+
+// nsenterEnv names the variable the nsenter package's C constructor reads
+// in the child: "FD:TYPE,FD:TYPE,...", joined in that order before the Go
+// runtime starts (see nsenter/nsenter.go for why it must be that early).
+const nsenterEnv = "MINIRUN_NSENTER"
+
+// joinSet is what a child must enter: namespace files for the C
+// constructor, and the pid namespace, which only the parent can give (a
+// pid namespace applies to the children of whoever enters it).
+type joinSet struct {
+	files []*os.File
+	names []string
+	pid   *os.File
+}
+
+// openJoins opens each namespace to join. Every path is opened here, in
+// the parent on the host, so a path that doesn't exist fails the start
+// before anything is created.
+func openJoins(joins []namespaces.Join) (*joinSet, error) {
+	js := &joinSet{}
+	for _, j := range joins {
+		f, err := os.Open(j.Path)
+		if err != nil {
+			js.close()
+			return nil, stepErrf("join namespace", "%s namespace %s: %w", j.Type, j.Path, err)
+		}
+		if j.Type == "pid" {
+			js.pid = f
+			continue
+		}
+		js.files = append(js.files, f)
+		js.names = append(js.names, j.Proc)
+	}
+	return js, nil
+}
+
+// env is the nsenter variable for files passed from fd first on.
+func (js *joinSet) env(first int) string {
+	if len(js.files) == 0 {
+		return ""
+	}
+	parts := make([]string, len(js.files))
+	for i, name := range js.names {
+		parts[i] = fmt.Sprintf("%d:%s", first+i, name)
+	}
+	return nsenterEnv + "=" + strings.Join(parts, ",")
+}
+
+func (js *joinSet) close() {
+	if js == nil {
+		return
+	}
+	for _, f := range js.files {
+		f.Close()
+	}
+	if js.pid != nil {
+		js.pid.Close()
+	}
+}
+
+// startIn starts cmd, inside the pid namespace pidNS when one is given. A
+// pid namespace can be entered by one thread of a running Go program: it
+// only sets where that thread's children go. So this thread enters it,
+// forks, and goes back to our own namespace before anyone else runs on it
+// (it must stay alive: Pdeathsig fires when the forking thread dies).
+//
+// Go's Pdeathsig would kill such a child at once (it sees no parent from
+// inside the namespace), so it is handed to the nsenter pre-main instead.
+func startIn(cmd *exec.Cmd, pidNS *os.File) error {
+	if pidNS == nil {
+		return cmd.Start()
+	}
+	if cmd.SysProcAttr != nil && cmd.SysProcAttr.Pdeathsig != 0 {
+		cmd.SysProcAttr.Pdeathsig = 0
+		cmd.Env = append(cmd.Env, "MINIRUN_PDEATHSIG=1")
+	}
+	own, err := os.Open("/proc/thread-self/ns/pid")
+	if err != nil {
+		return fmt.Errorf("open own pid namespace: %w", err)
+	}
+	defer own.Close()
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		if err := unix.Setns(int(pidNS.Fd()), unix.CLONE_NEWPID); err != nil {
+			runtime.UnlockOSThread()
+			errc <- fmt.Errorf("setns pid namespace %s: %w", pidNS.Name(), err)
+			return
+		}
+		err := cmd.Start()
+		if unix.Setns(int(own.Fd()), unix.CLONE_NEWPID) == nil {
+			runtime.UnlockOSThread()
+		} // else the thread stays locked and is discarded with the goroutine
+		errc <- err
+	}()
+	return <-errc
+}

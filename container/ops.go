@@ -1,0 +1,282 @@
+package container
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/cgroups"
+	"github.com/minirun/minirun/state"
+)
+
+// The commands on an existing container (runc's start, state, kill,
+// delete, pause, resume, ps). Each finds the container under root by id;
+// those that change it hold its lock.
+
+// ErrNotRunning is wrapped by operations that need a live container.
+// Engines match runc's words, "container not running".
+var ErrNotRunning = errors.New("container not running")
+
+// State returns the container's saved state with its status as it is now.
+func State(root, id string) (*state.State, error) {
+	st, err := state.Read(root, id)
+	if err != nil {
+		return nil, stepErr("state", err)
+	}
+	refresh(root, st)
+	return st, nil
+}
+
+// List returns the state of every container under root.
+func List(root string) ([]*state.State, error) {
+	ids, err := state.List(root)
+	if err != nil {
+		return nil, stepErr("list", err)
+	}
+	var out []*state.State
+	for _, id := range ids {
+		if st, err := State(root, id); err == nil {
+			out = append(out, st)
+		}
+	}
+	return out, nil
+}
+
+// refresh derives the status from the live system: the saved one can't
+// know the init died. The start time guards against a reused pid.
+func refresh(root string, st *state.State) {
+	if st.Pid == 0 {
+		return // still being created
+	}
+	switch {
+	case !state.Alive(st.Pid, st.InitStart):
+		st.Status, st.Pid = specs.StateStopped, 0
+	case exists(filepath.Join(state.Dir(root, st.ID), state.FifoFile)):
+		st.Status = specs.StateCreated
+	case st.Status == StatePaused:
+	default:
+		st.Status = specs.StateRunning
+	}
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
+// open locks a container and reads its current state.
+func open(root, id string) (*state.Handle, *state.State, error) {
+	h, err := state.Open(root, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := h.Load()
+	if err != nil {
+		h.Unlock()
+		return nil, nil, err
+	}
+	refresh(root, st)
+	if st.Status == specs.StateCreating {
+		// We hold the lock, so whoever was creating it is gone.
+		st.Status = specs.StateStopped
+	}
+	return h, st, nil
+}
+
+// StartCreated lets a created container run its process (runc start).
+func StartCreated(root, id string) error {
+	h, st, err := open(root, id)
+	if err != nil {
+		return stepErr("start", err)
+	}
+	defer h.Unlock()
+	if st.Status != specs.StateCreated {
+		return stepErrf("start", "container %s is %s, not created", id, st.Status)
+	}
+	if err := releaseInit(h.Path(state.FifoFile), st.Pid, st.InitStart); err != nil {
+		return err
+	}
+	st.Status = specs.StateRunning
+	if err := h.Save(st); err != nil {
+		return stepErr("start", err)
+	}
+	spec, err := state.ReadSpec(root, id)
+	if err != nil {
+		return stepErr("start", err)
+	}
+	if err := runHooks(spec, HookPoststart, st.State); err != nil {
+		warnf("%v", err)
+	}
+	return nil
+}
+
+// Kill sends sig to the init, or with all to every process in the
+// container's cgroup.
+func Kill(root, id string, sig unix.Signal, all bool) error {
+	st, err := State(root, id)
+	if err != nil {
+		return err
+	}
+	if !all {
+		if st.Status == specs.StateStopped {
+			return stepErrf("kill", "container %s: %w", id, ErrNotRunning)
+		}
+		if err := unix.Kill(st.Pid, sig); err != nil {
+			return stepErrf("kill", "signal %d to init %d: %w", sig, st.Pid, err)
+		}
+		return nil
+	}
+	pids, err := cgroupPids(st)
+	if err != nil {
+		return stepErr("kill", err)
+	}
+	for _, pid := range pids {
+		if err := unix.Kill(pid, sig); err != nil && !errors.Is(err, unix.ESRCH) {
+			return stepErrf("kill", "signal %d to %d: %w", sig, pid, err)
+		}
+	}
+	return nil
+}
+
+// Processes lists the host pids in the container's cgroup (runc ps).
+func Processes(root, id string) ([]int, error) {
+	st, err := State(root, id)
+	if err != nil {
+		return nil, err
+	}
+	pids, err := cgroupPids(st)
+	return pids, stepErr("ps", err)
+}
+
+func cgroupPids(st *state.State) ([]int, error) {
+	if st.CgroupPath == "" {
+		if st.Status == specs.StateStopped {
+			return nil, nil
+		}
+		return []int{st.Pid}, nil
+	}
+	mgr, err := cgroups.Load(st.CgroupPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return mgr.Pids()
+}
+
+// Pause freezes every process of a running container.
+func Pause(root, id string) error {
+	return freeze(root, id, specs.StateRunning, StatePaused)
+}
+
+// Resume thaws a paused container.
+func Resume(root, id string) error {
+	return freeze(root, id, StatePaused, specs.StateRunning)
+}
+
+func freeze(root, id string, from, to specs.ContainerState) error {
+	step := map[specs.ContainerState]string{StatePaused: "pause", specs.StateRunning: "resume"}[to]
+	h, st, err := open(root, id)
+	if err != nil {
+		return stepErr(step, err)
+	}
+	defer h.Unlock()
+	if st.Status != from {
+		return stepErrf(step, "container %s is %s, not %s", id, st.Status, from)
+	}
+	if st.CgroupPath == "" {
+		return stepErrf(step, "container %s has no cgroup to freeze", id)
+	}
+	mgr, err := cgroups.Load(st.CgroupPath)
+	if err != nil {
+		return stepErr(step, err)
+	}
+	if to == StatePaused {
+		err = mgr.Freeze()
+	} else {
+		err = mgr.Thaw()
+	}
+	if err != nil {
+		return stepErr(step, err)
+	}
+	st.Status = to
+	return stepErr(step, h.Save(st))
+}
+
+// Delete removes a stopped (or created) container: what is left in its
+// cgroup, the cgroup, its state; then the poststop hooks run. force kills
+// a running or paused one first.
+func Delete(root, id string, force bool) error {
+	h, st, err := open(root, id)
+	if err != nil {
+		return stepErr("delete", err)
+	}
+	defer h.Unlock()
+	switch st.Status {
+	case specs.StateStopped, specs.StateCreated:
+	default:
+		if !force {
+			return stepErrf("delete", "container %s is %s: stop it first or use --force", id, st.Status)
+		}
+	}
+	if st.Status != specs.StateStopped {
+		if err := stopInit(st); err != nil {
+			return stepErr("delete", err)
+		}
+	}
+	if err := deleteCgroup(st.CgroupPath); err != nil {
+		return err
+	}
+	spec, err := state.ReadSpec(root, id)
+	if err == nil {
+		st.Status, st.Pid = specs.StateStopped, 0
+		if err := runHooks(spec, HookPoststop, st.State); err != nil {
+			warnf("%v", err)
+		}
+	}
+	return stepErr("delete", h.Remove())
+}
+
+// stopInit kills the init (thawing it first: a frozen process can't die)
+// and waits until it is gone.
+func stopInit(st *state.State) error {
+	if st.CgroupPath != "" {
+		if mgr, err := cgroups.Load(st.CgroupPath); err == nil {
+			_ = mgr.Thaw()
+		}
+	}
+	_ = unix.Kill(st.Pid, unix.SIGKILL)
+	deadline := time.Now().Add(10 * time.Second)
+	for state.Alive(st.Pid, st.InitStart) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("init %d still alive 10s after SIGKILL", st.Pid)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return nil
+}
+
+func deleteCgroup(path string) error {
+	if path == "" {
+		return nil
+	}
+	mgr, err := cgroups.Load(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return stepErr("delete cgroup", err)
+	}
+	return removeCgroup(mgr)
+}
+
+// StatePaused is the status of a frozen container; runtime-spec's Go
+// package names the other four only.
+const StatePaused specs.ContainerState = "paused"

@@ -1,0 +1,163 @@
+package container
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/state"
+)
+
+// registration is a container's entry under --root while Start runs: its
+// locked state directory, the state being built, and the exec fifo the
+// init waits on between create and start.
+type registration struct {
+	h    *state.Handle
+	st   *state.State
+	fifo string
+}
+
+// register claims Root/ID, saves the config and a "creating" state, and
+// makes the exec fifo. It returns nil when no Root is set: such a start
+// is not visible to state, kill or delete.
+func register(o *Options) (*registration, error) {
+	if o.Root == "" {
+		return nil, nil
+	}
+	h, err := state.Create(o.Root, o.ID)
+	if err != nil {
+		return nil, stepErr("create", err)
+	}
+	r := &registration{h: h, fifo: h.Path(state.FifoFile)}
+	r.st = &state.State{
+		State: specs.State{
+			Version: specs.Version, ID: o.ID, Status: specs.StateCreating,
+			Bundle: o.Bundle, Annotations: o.Spec.Annotations,
+		},
+		Created: time.Now().UTC(),
+		Owner:   ownerName(),
+		Rootfs:  RootfsPath(o.Spec, o.Bundle),
+	}
+	if err := h.SaveSpec(o.Spec); err != nil {
+		r.abandon()
+		return nil, stepErr("create", err)
+	}
+	if err := unix.Mkfifo(r.fifo, 0o622); err != nil {
+		r.abandon()
+		return nil, stepErrf("create", "mkfifo %s: %w", r.fifo, err)
+	}
+	if err := h.Save(r.st); err != nil {
+		r.abandon()
+		return nil, stepErr("create", err)
+	}
+	return r, nil
+}
+
+// ownerName reads /etc/passwd itself: the libc lookup would need NSS
+// modules a static binary can't load.
+func ownerName() string {
+	uid := strconv.Itoa(os.Getuid())
+	data, _ := os.ReadFile("/etc/passwd")
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) > 2 && f[2] == uid {
+			return f[0]
+		}
+	}
+	return uid
+}
+
+// created records the init, now waiting on the exec fifo.
+func (r *registration) created(pid int, cgroupPath, pidFile string) error {
+	if r == nil {
+		return writePidFile(pidFile, pid)
+	}
+	start, err := state.StartTime(pid)
+	if err != nil {
+		return stepErrf("create", "read start time of init %d: %w", pid, err)
+	}
+	r.st.Pid, r.st.InitStart, r.st.CgroupPath = pid, start, cgroupPath
+	r.st.Status = specs.StateCreated
+	if err := r.h.Save(r.st); err != nil {
+		return stepErr("create", err)
+	}
+	return writePidFile(pidFile, pid)
+}
+
+// abandon removes the entry of a start that failed.
+func (r *registration) abandon() {
+	if r != nil {
+		_ = r.h.Remove()
+	}
+}
+
+// unlock lets other commands at the container once Start is done.
+func (r *registration) unlock() {
+	if r != nil {
+		r.h.Unlock()
+	}
+}
+
+// writePidFile writes the pid atomically: engines poll for the file and
+// read it as soon as it appears.
+func writePidFile(path string, pid int) error {
+	if path == "" {
+		return nil
+	}
+	if err := state.WriteFileAtomic(path, []byte(strconv.Itoa(pid)), 0o644); err != nil {
+		return stepErrf("pid file", "write %s: %w", path, err)
+	}
+	return nil
+}
+
+// hookState is the OCI state given to hooks and to seccomp listeners.
+func hookState(o *Options, pid int, status specs.ContainerState) specs.State {
+	return specs.State{
+		Version: specs.Version, ID: o.ID, Status: status,
+		Pid: pid, Bundle: o.Bundle, Annotations: o.Spec.Annotations,
+	}
+}
+
+// releaseInit opens the exec fifo for reading, which lets the init's
+// blocked open for writing return, and reads its byte: from then on the
+// init goes on to execve. It gives up if the init dies first, as a reader
+// would otherwise wait forever.
+func releaseInit(fifo string, pid int, start uint64) error {
+	f, err := os.OpenFile(fifo, os.O_RDONLY|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return stepErrf("start", "open exec fifo %s: %w", fifo, err)
+	}
+	defer f.Close()
+	fds := []unix.PollFd{{Fd: int32(f.Fd()), Events: unix.POLLIN}}
+	for {
+		n, err := unix.Poll(fds, 100)
+		if err != nil && err != unix.EINTR {
+			return stepErrf("start", "poll exec fifo: %w", err)
+		}
+		if n > 0 && fds[0].Revents&unix.POLLIN != 0 {
+			break
+		}
+		if !state.Alive(pid, start) {
+			return stepErrf("start", "container init %d exited before start", pid)
+		}
+	}
+	var b [1]byte
+	if _, err := unix.Read(int(f.Fd()), b[:]); err != nil {
+		return stepErrf("start", "read exec fifo: %w", err)
+	}
+	if err := os.Remove(fifo); err != nil {
+		return stepErrf("start", "remove exec fifo: %w", err)
+	}
+	return nil
+}
+
+// warnf reports a failure the spec says must not stop anything
+// (poststart, poststop hooks).
+func warnf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "minirun: warning: "+format+"\n", args...)
+}

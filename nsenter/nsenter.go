@@ -1,0 +1,63 @@
+// Package nsenter joins existing namespaces before the Go runtime starts.
+// Import it for its side effect in the minirun binary.
+//
+// Why C: setns(2) into a mount namespace is refused to a process that
+// shares its filesystem information with other threads, and into a user
+// namespace to any multithreaded process. The Go runtime starts several
+// threads before main, so no Go code can ever make those calls. A C
+// constructor runs before the runtime, while the process still has one
+// thread. It does nothing unless the parent set MINIRUN_NSENTER, and it
+// does only setns: everything else (the identity, capabilities, seccomp,
+// the pid namespace, which the parent enters for its child) stays in Go.
+package nsenter
+
+/*
+#cgo CFLAGS: -Wall
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/prctl.h>
+
+// report writes one sync-socket message, so the parent sees which
+// namespace failed rather than an unexplained exit.
+static void report(const char *ns, int err) {
+	const char *fdenv = getenv("MINIRUN_INIT_FD");
+	char msg[256];
+	int n = snprintf(msg, sizeof msg,
+		"{\"Type\":\"error\",\"Step\":\"join namespace\",\"Err\":\"setns %s: %s\",\"Code\":125}",
+		ns, strerror(err));
+	if (fdenv && write(atoi(fdenv), msg, n) < 0) {}
+	dprintf(2, "minirun: join namespace: setns %s: %s\n", ns, strerror(err));
+	_exit(125);
+}
+
+// Entries are "FD:NAME", comma-separated, in the order to join (user first).
+__attribute__((constructor)) static void minirun_nsenter(void) {
+	// Go's own Pdeathsig can't be used for a child forked into a joined
+	// pid namespace: Go then sees getppid() == 0, takes the parent for
+	// dead and kills the child at once. So the parent asks for it here.
+	if (getenv("MINIRUN_PDEATHSIG") != NULL) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		unsetenv("MINIRUN_PDEATHSIG");
+	}
+	const char *list = getenv("MINIRUN_NSENTER");
+	if (list == NULL || *list == '\0')
+		return;
+	char *copy = strdup(list), *save = NULL;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *name = strchr(tok, ':');
+		int fd = atoi(tok);
+		if (setns(fd, 0) < 0)
+			report(name ? name + 1 : tok, errno);
+		close(fd);
+	}
+	free(copy);
+	unsetenv("MINIRUN_NSENTER");
+}
+*/
+import "C"
