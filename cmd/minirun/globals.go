@@ -85,11 +85,21 @@ func report(err error) int {
 	fmt.Fprintf(os.Stderr, "minirun: %s\n", msg)
 	if logFile != nil {
 		if logFormat == "json" {
-			l := slog.New(slog.NewJSONHandler(logFile, nil))
+			// containerd keeps the last line whose "level" is "error",
+			// lowercase as logrus writes it; slog would write "ERROR".
+			l := slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{ReplaceAttr: lowerLevel}))
 			l.Error(msg)
 		} else {
 			fmt.Fprintf(logFile, "minirun: %s\n", msg)
 		}
 	}
 	return code
+}
+
+// lowerLevel writes slog's level the way logrus does ("error").
+func lowerLevel(_ []string, a slog.Attr) slog.Attr {
+	if a.Key == slog.LevelKey {
+		a.Value = slog.StringValue(strings.ToLower(a.Value.String()))
+	}
+	return a
 }
