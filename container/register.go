@@ -47,9 +47,16 @@ func register(o *Options) (*registration, error) {
 		r.abandon()
 		return nil, stepErr("create", err)
 	}
+	// Writable by all: an init in a user namespace is an unprivileged
+	// host uid. Reading it is what starts the container, and only the
+	// owner may read.
 	if err := unix.Mkfifo(r.fifo, 0o622); err != nil {
 		r.abandon()
 		return nil, stepErrf("create", "mkfifo %s: %w", r.fifo, err)
+	}
+	if err := os.Chmod(r.fifo, 0o622); err != nil { // past the umask
+		r.abandon()
+		return nil, stepErrf("create", "chmod %s: %w", r.fifo, err)
 	}
 	if err := h.Save(r.st); err != nil {
 		r.abandon()

@@ -247,6 +247,10 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 	}
 	start, _ := state.StartTime(p.Pid)
 	if err := releaseInit(fifo, p.Pid, start); err != nil {
+		// An init that died on the way said why on the socket.
+		if ierr := p.awaitInit(c); ierr != nil {
+			return ierr
+		}
 		return err
 	}
 	// The init now runs its startContainer hooks and execs; an error on
