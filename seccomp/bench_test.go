@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // The parent sends the compiled Program to the init inside the JSON init
@@ -63,5 +65,26 @@ func TestProgramJSONCompact(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`{"BPF":"AAAA"}`), &q); err == nil {
 		t.Fatal("a partial instruction was accepted")
+	}
+}
+
+// Evaluate keeps the last program's interpreter: switching programs must
+// not answer with the other one's.
+func TestEvaluateSwitchesPrograms(t *testing.T) {
+	def := compileDefault(t, dockerCaps)
+	allow, err := compileNoCache(&specs.LinuxSeccomp{DefaultAction: specs.ActAllow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		for _, c := range []struct {
+			p    *Program
+			want string
+		}{{def, "ERRNO(EPERM)"}, {allow, "ALLOW"}} {
+			ret, err := c.p.Evaluate("x86_64", "unshare", [6]uint64{})
+			if err != nil || ActionString(ret) != c.want {
+				t.Fatalf("round %d: %s, %v; want %s", i, ActionString(ret), err, c.want)
+			}
+		}
 	}
 }
