@@ -78,6 +78,15 @@ func probeSpec(t *testing.T, args ...string) *specs.Spec {
 	return s
 }
 
+// writableSpec is defaultSpec on a private copy of the rootfs, for
+// containers that write to it: the shared rootfs must stay as built.
+func writableSpec(t *testing.T, args ...string) *specs.Spec {
+	t.Helper()
+	s := defaultSpec(t, args...)
+	s.Root.Path = privateRootfs(t)
+	return s
+}
+
 // dockerProfile resolves a Docker-format profile the way `--security-opt
 // seccomp=FILE` would, for the spec's capabilities.
 func dockerProfile(t *testing.T, s *specs.Spec, body string) *specs.LinuxSeccomp {
@@ -152,7 +161,7 @@ func TestSeccompDenyAllStopsStart(t *testing.T) {
 
 func TestSeccompDenyChmod(t *testing.T) {
 	needRoot(t)
-	s := defaultSpec(t, "sh", "-c", "touch /tmp/x && chmod 600 /tmp/x")
+	s := writableSpec(t, "sh", "-c", "touch /tmp/x && chmod 600 /tmp/x")
 	// glibc and busybox may use any of these for chmod(1).
 	s.Linux.Seccomp = dockerProfile(t, s, `{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[
 		{"names":["chmod","fchmod","fchmodat"],"action":"SCMP_ACT_ERRNO"}]}`)
@@ -205,7 +214,7 @@ func TestSeccompDenyUnshare(t *testing.T) {
 
 func TestSeccompErrnoRet(t *testing.T) {
 	needRoot(t)
-	s := defaultSpec(t, "mkdir", "/tmp/d")
+	s := writableSpec(t, "mkdir", "/tmp/d")
 	s.Linux.Seccomp = dockerProfile(t, s, `{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[
 		{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":100}]}`)
 	r := runSpec(t, s, "")
@@ -221,7 +230,7 @@ func TestSeccompKill(t *testing.T) {
 	needRoot(t)
 	for _, action := range []string{"SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL", "SCMP_ACT_KILL_THREAD"} {
 		t.Run(action, func(t *testing.T) {
-			s := defaultSpec(t, "mkdir", "/tmp/d")
+			s := writableSpec(t, "mkdir", "/tmp/d")
 			s.Linux.Seccomp = dockerProfile(t, s, `{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[
 				{"names":["mkdir","mkdirat"],"action":"`+action+`"}]}`)
 			r := runSpec(t, s, "")
@@ -385,7 +394,7 @@ func (a *notifyAgent) serve(l *net.UnixListener) error {
 func TestSeccompNotify(t *testing.T) {
 	needRoot(t)
 	agent := startNotifyAgent(t, unix.EXDEV, 0)
-	s := defaultSpec(t, "sh", "-c", "mkdir /tmp/a; echo a=$?; mkdir /tmp/b; echo b=$?; test -e /tmp/a || ls -d /tmp/b")
+	s := writableSpec(t, "sh", "-c", "mkdir /tmp/a; echo a=$?; mkdir /tmp/b; echo b=$?; test -e /tmp/a || ls -d /tmp/b")
 	s.Linux.Seccomp = &specs.LinuxSeccomp{
 		DefaultAction:    specs.ActAllow,
 		Architectures:    []specs.Arch{specs.ArchX86_64, specs.ArchX86, specs.ArchX32},
