@@ -23,6 +23,11 @@ func placeInCgroup(s *specs.Spec, id string, pid int) (cgroups.Manager, error) {
 	if err != nil {
 		return nil, stepErr("cgroup", err)
 	}
+	// Two containers sharing a cgroup would share limits, and deleting
+	// one would kill the other's processes.
+	if pids, err := mgr.Pids(); err == nil && len(pids) > 0 {
+		return nil, stepErrf("cgroup", "%s is in use by pids %v", mgr.Path(), pids)
+	}
 	if err := mgr.Apply(pid); err != nil {
 		_ = mgr.Delete()
 		return nil, stepErr("cgroup", err)

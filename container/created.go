@@ -1,31 +1,32 @@
 package container
 
 import (
-	"fmt"
-	"os"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/rootfs"
 )
 
-// openExecFifo takes a handle on the exec fifo while host paths are still
-// reachable; after pivot_root only the handle leads to it.
-func openExecFifo(path string) (int, error) {
-	if path == "" {
+// The create/start hand-off. The parent opens the exec fifo read-write
+// and passes it to the init, which, once set up, blocks reading it;
+// `start` opens the fifo for writing and writes one byte. Nothing is
+// opened by path inside the init, so this works whatever mount namespace
+// the init is in (joined, pivoted) and whatever uid it maps to, and no
+// minirun process has to stay around in between. Because the init holds
+// a writer itself, its read never sees EOF; and because it holds the only
+// reader, `start` gets ENXIO (no reader) once the init is gone.
+
+// openExecFifo returns the fifo fd the parent passed, or -1 without one.
+func openExecFifo(cfg *initConfig) (int, error) {
+	if cfg.ExecFifoFd <= 0 {
 		return -1, nil
 	}
-	fd, err := unix.Open(path, unix.O_PATH|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1, stepErrf("create", "open exec fifo %s: %w", path, err)
-	}
-	return fd, nil
+	// Never into the container: execve closes it.
+	unix.CloseOnExec(cfg.ExecFifoFd)
+	return cfg.ExecFifoFd, nil
 }
 
 // waitForStart tells the parent the container is set up, then blocks on
-// the exec fifo until `start` opens its other end. Opening a fifo for
-// writing waits for a reader, which is exactly the hand-off needed, with
-// no minirun process staying around in between.
+// the exec fifo until `start` writes to it.
 func waitForStart(c conn, fifo int, log rootfs.Logger) error {
 	if fifo < 0 {
 		return nil
@@ -35,13 +36,17 @@ func waitForStart(c conn, fifo int, log rootfs.Logger) error {
 		return stepErrf("create", "report created: %w", err)
 	}
 	log("created; waiting for start")
-	w, err := os.OpenFile(fmt.Sprintf("/proc/self/fd/%d", fifo), os.O_WRONLY, 0)
-	if err != nil {
-		return stepErrf("start", "open exec fifo: %w", err)
+	var b [1]byte
+	for {
+		n, err := unix.Read(fifo, b[:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return stepErrf("start", "read exec fifo: %w", err)
+		}
+		if n == 1 {
+			return nil
+		}
 	}
-	defer w.Close()
-	if _, err := w.Write([]byte{0}); err != nil {
-		return stepErrf("start", "write exec fifo: %w", err)
-	}
-	return nil
 }

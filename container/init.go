@@ -82,7 +82,7 @@ func initSequence(c conn, cfg *initConfig) error {
 		return stepErr("capabilities", err)
 	}
 
-	fifo, err := openExecFifo(cfg.ExecFifo)
+	fifo, err := openExecFifo(cfg)
 	if err != nil {
 		return err
 	}

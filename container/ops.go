@@ -99,7 +99,7 @@ func StartCreated(root, id string) error {
 	if st.Status != specs.StateCreated {
 		return stepErrf("start", "container %s is %s, not created", id, st.Status)
 	}
-	if err := releaseInit(h.Path(state.FifoFile), st.Pid, st.InitStart); err != nil {
+	if err := releaseInit(h.Path(state.FifoFile)); err != nil {
 		return err
 	}
 	st.Status = specs.StateRunning

@@ -1,6 +1,7 @@
 package container
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -47,16 +48,9 @@ func register(o *Options) (*registration, error) {
 		r.abandon()
 		return nil, stepErr("create", err)
 	}
-	// Writable by all: an init in a user namespace is an unprivileged
-	// host uid. Reading it is what starts the container, and only the
-	// owner may read.
-	if err := unix.Mkfifo(r.fifo, 0o622); err != nil {
+	if err := unix.Mkfifo(r.fifo, 0o600); err != nil {
 		r.abandon()
 		return nil, stepErrf("create", "mkfifo %s: %w", r.fifo, err)
-	}
-	if err := os.Chmod(r.fifo, 0o622); err != nil { // past the umask
-		r.abandon()
-		return nil, stepErrf("create", "chmod %s: %w", r.fifo, err)
 	}
 	if err := h.Save(r.st); err != nil {
 		r.abandon()
@@ -130,37 +124,38 @@ func hookState(o *Options, pid int, status specs.ContainerState) specs.State {
 	}
 }
 
-// releaseInit opens the exec fifo for reading, which lets the init's
-// blocked open for writing return, and reads its byte: from then on the
-// init goes on to execve. It gives up if the init dies first, as a reader
-// would otherwise wait forever.
-func releaseInit(fifo string, pid int, start uint64) error {
-	f, err := os.OpenFile(fifo, os.O_RDONLY|unix.O_NONBLOCK, 0)
+// releaseInit writes the byte the init waits for on the exec fifo (see
+// created.go). No reader means the init is gone: ENXIO.
+func releaseInit(fifo string) error {
+	f, err := os.OpenFile(fifo, os.O_WRONLY|unix.O_NONBLOCK, 0)
+	if errors.Is(err, unix.ENXIO) {
+		return stepErrf("start", "container init exited before start")
+	}
 	if err != nil {
 		return stepErrf("start", "open exec fifo %s: %w", fifo, err)
 	}
 	defer f.Close()
-	fds := []unix.PollFd{{Fd: int32(f.Fd()), Events: unix.POLLIN}}
-	for {
-		n, err := unix.Poll(fds, 100)
-		if err != nil && err != unix.EINTR {
-			return stepErrf("start", "poll exec fifo: %w", err)
-		}
-		if n > 0 && fds[0].Revents&unix.POLLIN != 0 {
-			break
-		}
-		if !state.Alive(pid, start) {
-			return stepErrf("start", "container init %d exited before start", pid)
-		}
-	}
-	var b [1]byte
-	if _, err := unix.Read(int(f.Fd()), b[:]); err != nil {
-		return stepErrf("start", "read exec fifo: %w", err)
+	if _, err := f.Write([]byte{0}); err != nil {
+		return stepErrf("start", "write exec fifo: %w", err)
 	}
 	if err := os.Remove(fifo); err != nil {
 		return stepErrf("start", "remove exec fifo: %w", err)
 	}
 	return nil
+}
+
+// openFifoFd opens the exec fifo read-write for the init: such an open
+// never blocks, and keeps the fifo usable after the init leaves the
+// host's mount namespace.
+func openFifoFd(path string) (*os.File, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, stepErrf("create", "open exec fifo %s: %w", path, err)
+	}
+	return f, nil
 }
 
 // warnf reports a failure the spec says must not stop anything

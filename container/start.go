@@ -17,7 +17,6 @@ import (
 	"github.com/minirun/minirun/cgroups"
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/seccomp"
-	"github.com/minirun/minirun/state"
 )
 
 // Options describe one container start.
@@ -29,9 +28,9 @@ type Options struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
-	// ExecFifo, when set, makes the init wait before execve until the
-	// fifo is opened for reading (create/start). With Root set, Start
-	// makes and uses its own fifo in the state directory instead.
+	// ExecFifo, when set, makes the init wait before execve until a byte
+	// is written to this fifo (create/start, see created.go). With Root
+	// set, Start makes and uses its own fifo in the state directory.
 	ExecFifo string
 	// Detached starts the init without tying its life to this process.
 	Detached bool
@@ -136,17 +135,29 @@ func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 		return nil, stepErr("start init", err)
 	}
 	defer parentSock.Close()
+	fifoPath := o.ExecFifo
+	if reg != nil {
+		fifoPath = reg.fifo
+	}
+	fifo, err := openFifoFd(fifoPath)
+	if err != nil {
+		childSock.Close()
+		return nil, err
+	}
 	manageCgroup := !o.NoCgroup && wantsCgroup(s, o.ID)
-	cmd := initCommand(o, plan, exe, childSock, joins, manageCgroup)
+	cmd, fifoFd := initCommand(o, plan, exe, childSock, fifo, joins, manageCgroup)
 	debugf(o.Debug, "namespaces: %s", plan)
 	err = startIn(cmd, joins.pid)
 	childSock.Close()
+	if fifo != nil {
+		fifo.Close()
+	}
 	if err != nil {
 		return nil, stepErr("start init", err)
 	}
 	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, opts: o, reg: reg}
 	debugf(o.Debug, "init started as pid %d", p.Pid)
-	if err := p.setUp(plan, prog, parentSock, reg, manageCgroup); err != nil {
+	if err := p.setUp(plan, prog, parentSock, fifoPath, fifoFd, manageCgroup); err != nil {
 		p.kill()
 		_ = removeCgroup(p.cg)
 		p.closeConsole()
@@ -155,11 +166,18 @@ func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 	return p, nil
 }
 
-// initCommand is the re-exec of minirun as the container's init.
-func initCommand(o *Options, plan namespaces.Plan, exe string, childSock *os.File, joins *joinSet, manageCgroup bool) *exec.Cmd {
+// initCommand is the re-exec of minirun as the container's init. Its fds
+// from 3 are the preserved ones, the sync socket, the exec fifo (if any)
+// and the namespaces to join; it returns the fifo's number there.
+func initCommand(o *Options, plan namespaces.Plan, exe string, childSock, fifo *os.File, joins *joinSet, manageCgroup bool) (*exec.Cmd, int) {
 	s := o.Spec
 	files := append(append([]*os.File{}, o.ExtraFiles...), childSock)
 	env := []string{fmt.Sprintf("MINIRUN_INIT_FD=%d", 3+len(o.ExtraFiles))}
+	fifoFd := 0
+	if fifo != nil {
+		files = append(files, fifo)
+		fifoFd = 2 + len(files)
+	}
 	if e := joins.env(3 + len(files)); e != "" {
 		env = append(env, e)
 	}
@@ -171,7 +189,7 @@ func initCommand(o *Options, plan namespaces.Plan, exe string, childSock *os.Fil
 		flags &^= unix.CLONE_NEWCGROUP
 	}
 	cmd := &exec.Cmd{
-		Path:        exe,
+		Path:        childExePath(exe),
 		Args:        []string{"minirun", "init"},
 		Stdin:       o.Stdin,
 		Stdout:      o.Stdout,
@@ -195,12 +213,12 @@ func initCommand(o *Options, plan namespaces.Plan, exe string, childSock *os.Fil
 		// capability. Becoming the namespace's root first keeps them.
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
 	}
-	return cmd
+	return cmd, fifoFd
 }
 
 // setUp runs steps 4 to 7 of Start on a running child.
-func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.File, reg *registration, manageCgroup bool) error {
-	o, s := p.opts, p.opts.Spec
+func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.File, fifo string, fifoFd int, manageCgroup bool) error {
+	o, s, reg := p.opts, p.opts.Spec, p.reg
 	if manageCgroup {
 		cg, err := placeInCgroup(s, o.ID, p.Pid)
 		p.cg = cg
@@ -211,14 +229,10 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 	if err := setRlimits(p.Pid, s.Process.Rlimits); err != nil {
 		return stepErr("rlimits", err)
 	}
-	fifo := o.ExecFifo
-	if reg != nil {
-		fifo = reg.fifo
-	}
 	c := conn{int(sock.Fd())}
 	cfg := initConfig{
 		Spec: s, Rootfs: RootfsPath(s, o.Bundle), Bundle: o.Bundle, Seccomp: prog, Debug: o.Debug,
-		ExecFifo: fifo, PreserveFds: len(o.ExtraFiles), ID: o.ID, NoNewKeyring: o.NoNewKeyring,
+		ExecFifoFd: fifoFd, PreserveFds: len(o.ExtraFiles), ID: o.ID, NoNewKeyring: o.NoNewKeyring,
 		UnshareCgroupNS: manageCgroup && plan.Creates(specs.CgroupNamespace),
 	}
 	if err := c.send(cfg, -1); err != nil {
@@ -245,8 +259,7 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 	if o.CreateOnly || reg == nil {
 		return nil
 	}
-	start, _ := state.StartTime(p.Pid)
-	if err := releaseInit(fifo, p.Pid, start); err != nil {
+	if err := releaseInit(fifo); err != nil {
 		// An init that died on the way said why on the socket.
 		if ierr := p.awaitInit(c); ierr != nil {
 			return ierr

@@ -19,9 +19,9 @@ type initConfig struct {
 	Bundle  string
 	Seccomp *seccomp.Program `json:",omitempty"`
 	Debug   bool
-	// WaitStart makes the init stop before execve until `start` opens the
-	// exec fifo: the create/start split.
-	ExecFifo string `json:",omitempty"`
+	// ExecFifoFd is the exec fifo, passed open: the init stops before
+	// execve until `start` writes to it (the create/start split).
+	ExecFifoFd int `json:",omitempty"`
 	// PreserveFds extra fds from 3 up are passed to the container as they
 	// are (runc's --preserve-fds); everything above them is closed.
 	PreserveFds int `json:",omitempty"`

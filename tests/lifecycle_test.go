@@ -1,0 +1,414 @@
+package tests
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// These tests drive the runc-style commands through the CLI, the way
+// engines do: create, start, state, exec, kill, pause, resume, delete.
+
+// stateRoot is the --root every test here uses (TestMain's MINIRUN_ROOT).
+func stateRoot() string { return os.Getenv("MINIRUN_ROOT") }
+
+// mr runs minirun and fails the test unless it exits 0.
+func mr(t *testing.T, args ...string) string {
+	t.Helper()
+	r := runMinirun(t, "", args...)
+	if r.code != 0 {
+		t.Fatalf("minirun %v: exit %d: %s", args, r.code, r.stderr)
+	}
+	return r.stdout
+}
+
+// mrDetached runs a command that leaves a container (or a process in it)
+// behind: create, run -d, exec -d. The container inherits minirun's
+// stdio, so pipes would never reach EOF; it gets files instead.
+func mrDetached(t *testing.T, args ...string) {
+	t.Helper()
+	out, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	cmd := exec.Command(minirun, args...)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Run(); err != nil {
+		data, _ := os.ReadFile(out.Name())
+		t.Fatalf("minirun %v: %v: %s", args, err, data)
+	}
+}
+
+type ociState struct {
+	specs.State
+	Created time.Time `json:"created"`
+}
+
+func stateOf(t *testing.T, id string) ociState {
+	t.Helper()
+	var st ociState
+	if err := json.Unmarshal([]byte(mr(t, "state", id)), &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func wantStatus(t *testing.T, id string, want specs.ContainerState) ociState {
+	t.Helper()
+	var st ociState
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st = stateOf(t, id)
+		if st.Status == want || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if st.Status != want {
+		t.Fatalf("status %q, want %q", st.Status, want)
+	}
+	return st
+}
+
+// outDir binds a fresh host directory at /out in the container.
+func outDir(t *testing.T, s *specs.Spec) string {
+	dir := t.TempDir()
+	os.Chmod(dir, 0o777)
+	s.Mounts = append(s.Mounts, specs.Mount{Destination: "/out", Type: "bind", Source: dir, Options: []string{"rbind"}})
+	return dir
+}
+
+// createContainer runs `create` and makes sure the container is deleted
+// when the test ends, whatever happened.
+func createContainer(t *testing.T, s *specs.Spec, extra ...string) (id, bundle string) {
+	t.Helper()
+	id, bundle = containerID(t), writeBundle(t, s)
+	args := append([]string{"create", "--bundle", bundle}, extra...)
+	mrDetached(t, append(args, id)...)
+	t.Cleanup(func() { cleanUp(t, id) })
+	return id, bundle
+}
+
+// cleanUp deletes a container a test may have left; "does not exist" is
+// the normal case.
+func cleanUp(t *testing.T, id string) {
+	if r := runMinirun(t, "", "delete", "--force", id); r.code != 0 && !strings.Contains(r.stderr, "does not exist") {
+		t.Errorf("cleanup: delete --force %s: %s", id, r.stderr)
+	}
+}
+
+// checkNothingLeft asserts delete took everything: state, cgroup,
+// processes and mounts.
+func checkNothingLeft(t *testing.T, id string, pid int) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(stateRoot(), id)); !os.IsNotExist(err) {
+		t.Errorf("state dir left: %v", err)
+	}
+	for _, ctrl := range []string{"memory", "pids", "freezer", "cpu"} {
+		if _, err := os.Stat(filepath.Join("/sys/fs/cgroup", ctrl, "minirun", id)); !os.IsNotExist(err) {
+			t.Errorf("cgroup %s left: %v", ctrl, err)
+		}
+	}
+	if pid > 0 && !gone(pid) {
+		t.Errorf("init %d still alive", pid)
+	}
+	if n := mountsUnder(t, rootfs); n != 0 {
+		t.Errorf("%d mounts left under the rootfs", n)
+	}
+}
+
+func TestLifecycleCreateStartKillDelete(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "sh", "-c", "echo started > /out/started; exec sleep 100")
+	out := outDir(t, s)
+	s.Annotations = map[string]string{"org.example/test": "yes"}
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	id, bundle := createContainer(t, s, "--pid-file", pidFile)
+
+	st := wantStatus(t, id, specs.StateCreated)
+	data, err := os.ReadFile(pidFile)
+	if err != nil || strings.TrimSpace(string(data)) != strconv.Itoa(st.Pid) {
+		t.Fatalf("pid file %q (%v), state pid %d", data, err, st.Pid)
+	}
+	if st.Bundle != bundle || st.ID != id || st.Version == "" || st.Annotations["org.example/test"] != "yes" {
+		t.Fatalf("state: %+v", st)
+	}
+	// Created: everything is set up, but the user's process hasn't run.
+	if _, err := os.Stat(filepath.Join(out, "started")); err == nil {
+		t.Fatal("process ran before start")
+	}
+	if cg, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", st.Pid)); !strings.Contains(string(cg), "/minirun/"+id) {
+		t.Fatalf("init not in its cgroup: %s", cg)
+	}
+	mustContain(t, "list", mr(t, "list"), id)
+
+	mr(t, "start", id)
+	wantStatus(t, id, specs.StateRunning)
+	waitFile(t, filepath.Join(out, "started"))
+	if r := runMinirun(t, "", "start", id); r.code == 0 {
+		t.Fatal("second start succeeded")
+	}
+	if r := runMinirun(t, "", "delete", id); r.code == 0 {
+		t.Fatal("delete of a running container without --force succeeded")
+	}
+	mr(t, "kill", id, "KILL")
+	wantStatus(t, id, specs.StateStopped)
+	mr(t, "delete", id)
+	checkNothingLeft(t, id, st.Pid)
+	if r := runMinirun(t, "", "state", id); r.code == 0 {
+		t.Fatal("state of a deleted container succeeded")
+	}
+}
+
+// gone reports whether pid has exited. A detached container's processes
+// were reparented when minirun exited, so they may stay zombies until
+// their new parent reaps them; that counts as gone.
+func gone(pid int) bool {
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil || strings.Contains(string(data), ") Z ") {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func waitFile(t *testing.T, path string) string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if data, err := os.ReadFile(path); err == nil && len(data) > 0 {
+			return string(data)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%s never appeared", path)
+	return ""
+}
+
+func TestLifecycleRunDetachExecPauseResume(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "sleep", "100")
+	id := containerID(t)
+	mrDetached(t, "run", "-d", "-b", writeBundle(t, s), id)
+	t.Cleanup(func() { cleanUp(t, id) })
+	st := wantStatus(t, id, specs.StateRunning)
+
+	// exec joins every namespace: same pid namespace (sees sleep as 1),
+	// same hostname, same cgroup; -e, --cwd and --user apply.
+	r := runMinirun(t, "", "exec", "-e", "FOO=bar", "--cwd", "/tmp", "--user", "1000:1000", id,
+		"sh", "-c", "cat /proc/1/comm; hostname; echo $FOO; pwd; id -u; grep -c . /proc/self/cgroup >/dev/null && echo ok")
+	if r.code != 0 || r.stdout != "sleep\nminirun\nbar\n/tmp\n1000\nok\n" {
+		t.Fatalf("exec: %+v", r)
+	}
+	if r := runMinirun(t, "", "exec", id, "sh", "-c", "exit 7"); r.code != 7 {
+		t.Fatalf("exec exit code: %+v", r)
+	}
+	if r := runMinirun(t, "", "exec", id, "nosuchcmd"); r.code != 127 {
+		t.Fatalf("exec of a missing command: %+v", r)
+	}
+	// A detached exec lands in the container's cgroup.
+	pidFile := filepath.Join(t.TempDir(), "exec.pid")
+	mrDetached(t, "exec", "-d", "--pid-file", pidFile, id, "sleep", "50")
+	epid, _ := strconv.Atoi(waitFile(t, pidFile))
+	var pids []int
+	json.Unmarshal([]byte(mr(t, "ps", "-f", "json", id)), &pids)
+	if len(pids) != 2 || !containsInt(pids, epid) || !containsInt(pids, st.Pid) {
+		t.Fatalf("ps: %v, want init %d and exec %d", pids, st.Pid, epid)
+	}
+	mustContain(t, "ps table", mr(t, "ps", id), "sleep 50")
+
+	mr(t, "pause", id)
+	wantStatus(t, id, "paused")
+	if state, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", st.Pid)); !strings.Contains(string(state), ") D ") && !strings.Contains(string(state), ") S ") {
+		t.Logf("init stat while frozen: %s", state)
+	}
+	mr(t, "resume", id)
+	wantStatus(t, id, specs.StateRunning)
+
+	mr(t, "kill", "--all", id, "9")
+	wantStatus(t, id, specs.StateStopped)
+	mr(t, "delete", id)
+	checkNothingLeft(t, id, st.Pid)
+}
+
+func containsInt(s []int, v int) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func TestLifecycleDeleteForce(t *testing.T) {
+	needRoot(t)
+	// No pid namespace: the init's death would not take the others along,
+	// so delete must kill the whole cgroup.
+	s := defaultSpec(t, "sh", "-c", "sleep 100 & sleep 100 & exec sleep 100")
+	s.Linux.Namespaces = []specs.LinuxNamespace{{Type: specs.MountNamespace}, {Type: specs.UTSNamespace}}
+	id := containerID(t)
+	mrDetached(t, "run", "-d", "-b", writeBundle(t, s), id)
+	st := wantStatus(t, id, specs.StateRunning)
+	mr(t, "pause", id)
+	time.Sleep(50 * time.Millisecond)
+	var pids []int
+	json.Unmarshal([]byte(mr(t, "ps", "-f", "json", id)), &pids)
+	if len(pids) != 3 {
+		t.Fatalf("ps: %v", pids)
+	}
+	mr(t, "delete", "--force", id)
+	for _, p := range pids {
+		if !gone(p) {
+			t.Errorf("pid %d survived delete --force", p)
+		}
+	}
+	checkNothingLeft(t, id, st.Pid)
+}
+
+func TestLifecycleKillSignals(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "sh", "-c", "trap 'echo usr1 > /out/sig' USR1; trap 'echo hup >> /out/sig; exit 3' HUP; while :; do sleep 0.05; done")
+	out := outDir(t, s)
+	id := containerID(t)
+	mrDetached(t, "run", "-d", "-b", writeBundle(t, s), id)
+	t.Cleanup(func() { cleanUp(t, id) })
+	wantStatus(t, id, specs.StateRunning)
+	mr(t, "kill", id, "SIGUSR1")
+	waitFile(t, filepath.Join(out, "sig"))
+	mr(t, "kill", id, "hup")
+	wantStatus(t, id, specs.StateStopped)
+	if data, _ := os.ReadFile(filepath.Join(out, "sig")); string(data) != "usr1\nhup\n" {
+		t.Fatalf("signals seen: %q", data)
+	}
+	if r := runMinirun(t, "", "kill", id, "BOGUS"); r.code == 0 {
+		t.Fatal("unknown signal accepted")
+	}
+	if r := runMinirun(t, "", "kill", id, "KILL"); r.code == 0 || !strings.Contains(r.stderr, "not running") {
+		t.Fatalf("kill of a stopped container: %+v", r)
+	}
+	mr(t, "delete", id)
+}
+
+// Commands on one container from many processes at once: the flock
+// serialises writers, readers always see whole JSON.
+func TestLifecycleConcurrentCommands(t *testing.T) {
+	needRoot(t)
+	id := containerID(t)
+	mrDetached(t, "run", "-d", "-b", writeBundle(t, defaultSpec(t, "sleep", "100")), id)
+	t.Cleanup(func() { cleanUp(t, id) })
+	wantStatus(t, id, specs.StateRunning)
+	var wg sync.WaitGroup
+	errs := make(chan string, 100)
+	for i := 0; i < 10; i++ {
+		wg.Add(3)
+		go func() {
+			defer wg.Done()
+			out, err := exec.Command(minirun, "state", id).Output()
+			var st ociState
+			if err != nil || json.Unmarshal(out, &st) != nil {
+				errs <- fmt.Sprintf("state: %v %q", err, out)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if out, err := exec.Command(minirun, "pause", id).CombinedOutput(); err != nil && !strings.Contains(string(out), "not running") {
+				errs <- fmt.Sprintf("pause: %v %s", err, out)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if out, err := exec.Command(minirun, "resume", id).CombinedOutput(); err != nil && !strings.Contains(string(out), "not paused") {
+				errs <- fmt.Sprintf("resume: %v %s", err, out)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	runMinirun(t, "", "resume", id)
+	mr(t, "delete", "--force", id)
+	checkNothingLeft(t, id, 0)
+}
+
+// A foreground run puts the container in /minirun/ID and deletes it (and
+// the cgroup) when the process exits. With a cgroup namespace the
+// container sees its own cgroup as the root.
+func TestLifecycleForegroundRunCleansUp(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "sh", "-c", "grep memory /proc/self/cgroup; exit 4")
+	r := runSpec(t, s, "")
+	if r.code != 4 || !strings.HasSuffix(r.stdout, ":memory:/\n") {
+		t.Fatalf("run with a cgroup namespace: %+v", r)
+	}
+	s.Linux.Namespaces = s.Linux.Namespaces[:len(s.Linux.Namespaces)-1] // no cgroup namespace
+	r = runSpec(t, s, "")
+	if r.code != 4 || !strings.HasSuffix(r.stdout, ":memory:/minirun/"+containerID(t)+"\n") {
+		t.Fatalf("run without a cgroup namespace: %+v", r)
+	}
+	checkNothingLeft(t, containerID(t), 0)
+}
+
+// Namespaces given by path are joined, mount and network included.
+func TestLifecycleJoinNamespacesByPath(t *testing.T) {
+	needRoot(t)
+	a := defaultSpec(t, "sh", "-c", "echo from-a > /tmp/mark; exec sleep 100")
+	idA := containerID(t) + "-a"
+	mrDetached(t, "run", "-d", "-b", writeBundle(t, a), idA)
+	t.Cleanup(func() { cleanUp(t, idA) })
+	stA := wantStatus(t, idA, specs.StateRunning)
+	time.Sleep(100 * time.Millisecond)
+
+	b := defaultSpec(t, "sh", "-c", "cat /tmp/mark; readlink /proc/self/ns/net")
+	b.Mounts = nil // the joined mount namespace is already set up
+	b.Linux.MaskedPaths, b.Linux.ReadonlyPaths = nil, nil
+	b.Linux.Namespaces = []specs.LinuxNamespace{
+		{Type: specs.MountNamespace, Path: fmt.Sprintf("/proc/%d/ns/mnt", stA.Pid)},
+		{Type: specs.NetworkNamespace, Path: fmt.Sprintf("/proc/%d/ns/net", stA.Pid)},
+		{Type: specs.UTSNamespace, Path: fmt.Sprintf("/proc/%d/ns/uts", stA.Pid)},
+		// The joined /proc is A's: only in A's pid namespace is /proc/self ours.
+		{Type: specs.PIDNamespace, Path: fmt.Sprintf("/proc/%d/ns/pid", stA.Pid)},
+	}
+	b.Root.Path = "/"
+	r := runSpec(t, b, "")
+	netA, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", stA.Pid))
+	if r.code != 0 || r.stdout != "from-a\n"+netA+"\n" {
+		t.Fatalf("joined run: %+v, want net %s", r, netA)
+	}
+	bad := defaultSpec(t, "true")
+	bad.Linux.Namespaces = append(bad.Linux.Namespaces[:0:0], specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: "/nonexistent/ns"})
+	bad.Hostname = ""
+	checkFailure(t, runSpec(t, bad, ""), "join namespace", "/nonexistent/ns")
+}
+
+func TestLifecycleFeaturesAndVersion(t *testing.T) {
+	needRoot(t)
+	var f struct {
+		OCIVersionMin, OCIVersionMax string
+		Hooks                        []string
+		Linux                        struct{ Namespaces []string }
+	}
+	if err := json.Unmarshal([]byte(mr(t, "features")), &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.OCIVersionMin != "1.0.0" || f.OCIVersionMax != "1.3.0" || len(f.Hooks) != 6 || len(f.Linux.Namespaces) != 8 {
+		t.Fatalf("features: %+v", f)
+	}
+	mustContain(t, "version", mr(t, "--version"), "minirun")
+}
