@@ -35,6 +35,9 @@ func sealedExe() (string, error) {
 		if err != nil {
 			fd, err = memfdExe()
 		}
+		if err == nil {
+			fd, err = highFd(fd)
+		}
 		if err != nil {
 			sealedErr = err
 			return
@@ -45,6 +48,21 @@ func sealedExe() (string, error) {
 		sealedPath = fmt.Sprintf("/proc/self/fd/%d", fd)
 	})
 	return sealedPath, sealedErr
+}
+
+// highFd moves fd above the numbers the child's extra files are dup'ed
+// onto (3, 4, ...), so that /proc/self/fd/N still names the binary when
+// the child execs it. The child must resolve it through /proc/self: in a
+// user namespace it may no longer look into this process's /proc entry.
+func highFd(fd int) (int, error) {
+	nfd, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 1000)
+	if err != nil {
+		// A low RLIMIT_NOFILE; the number stays, which is fine unless
+		// the container is also given that many extra files.
+		return fd, nil
+	}
+	unix.Close(fd)
+	return nfd, nil
 }
 
 // readonlyExe returns an O_PATH handle on this binary through a detached,

@@ -108,11 +108,3 @@ func startIn(cmd *exec.Cmd, pidNS *os.File) error {
 	}()
 	return <-errc
 }
-
-// childExePath names the sealed binary through this process's pid rather
-// than /proc/self: the child resolves the path at execve, after its fds
-// were rearranged, and ExtraFiles (preserved fds, namespace files) may
-// by then occupy the number the memfd has here.
-func childExePath(exe string) string {
-	return strings.Replace(exe, "/proc/self/", fmt.Sprintf("/proc/%d/", os.Getpid()), 1)
-}

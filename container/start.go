@@ -189,7 +189,7 @@ func initCommand(o *Options, plan namespaces.Plan, exe string, childSock, fifo *
 		flags &^= unix.CLONE_NEWCGROUP
 	}
 	cmd := &exec.Cmd{
-		Path:        childExePath(exe),
+		Path:        exe,
 		Args:        []string{"minirun", "init"},
 		Stdin:       o.Stdin,
 		Stdout:      o.Stdout,
@@ -230,8 +230,17 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 		return stepErr("rlimits", err)
 	}
 	c := conn{int(sock.Fd())}
+	// The init gets the compiled filter, not the profile it came from:
+	// decoding a few hundred rules again would cost it a good part of a
+	// millisecond for nothing.
+	initSpec := *s
+	if s.Linux != nil && s.Linux.Seccomp != nil {
+		l := *s.Linux
+		l.Seccomp = nil
+		initSpec.Linux = &l
+	}
 	cfg := initConfig{
-		Spec: s, Rootfs: RootfsPath(s, o.Bundle), Bundle: o.Bundle, Seccomp: prog, Debug: o.Debug,
+		Spec: &initSpec, Rootfs: RootfsPath(s, o.Bundle), Bundle: o.Bundle, Seccomp: prog, Debug: o.Debug,
 		ExecFifoFd: fifoFd, PreserveFds: len(o.ExtraFiles), ID: o.ID, NoNewKeyring: o.NoNewKeyring,
 		UnshareCgroupNS: manageCgroup && plan.Creates(specs.CgroupNamespace),
 	}
