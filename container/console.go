@@ -62,8 +62,9 @@ func openPty() (master, slave int, err error) {
 	}
 	// TIOCGPTPEER opens the slave through the master, with no path lookup
 	// that a container could redirect.
-	slave, err = unix.IoctlRetInt(master, unix.TIOCGPTPEER)
-	if err != nil {
+	r, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(master), unix.TIOCGPTPEER, unix.O_RDWR|unix.O_NOCTTY)
+	slave, err = int(r), error(nil)
+	if errno != 0 {
 		n, err2 := unix.IoctlGetInt(master, unix.TIOCGPTN)
 		if err2 != nil {
 			unix.Close(master)
