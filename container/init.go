@@ -30,6 +30,7 @@ func Init() {
 	// Capabilities are per thread and execve replaces only the calling
 	// thread's image, so every step runs on this one thread.
 	runtime.LockOSThread()
+	nameInit()
 	fd, err := strconv.Atoi(os.Getenv("MINIRUN_INIT_FD"))
 	if err != nil {
 		os.Exit(ExitRuntime)
@@ -86,9 +87,6 @@ func initSequence(c conn, cfg *initConfig) error {
 	if err != nil {
 		return err
 	}
-	if err := enterCgroupNamespace(cfg, log); err != nil {
-		return err
-	}
 	if err := joinSessionKeyring(cfg, log); err != nil {
 		return err
 	}
@@ -116,6 +114,11 @@ func initSequence(c conn, cfg *initConfig) error {
 	}
 	if err := rootfs.DevLinks(cfg.Rootfs); err != nil {
 		return stepErr("devices", err)
+	}
+	// After the mounts: the cgroup mount binds our cgroup by the path
+	// /proc/self/cgroup shows, which a cgroup namespace would hide.
+	if err := enterCgroupNamespace(cfg, log); err != nil {
+		return err
 	}
 	hookState, err := createHooks(c, cfg, log)
 	if err != nil {

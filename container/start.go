@@ -307,7 +307,7 @@ func (p *Process) awaitInit(c conn) error {
 		var m message
 		fd, err := c.recv(&m)
 		if errors.Is(err, errEOF) {
-			return nil
+			return confirmExec(p.Pid)
 		}
 		if err != nil {
 			return stepErr("wait for init", err)
