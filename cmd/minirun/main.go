@@ -19,6 +19,9 @@ func main() {
 	if container.IsInit() {
 		container.Init() // never returns
 	}
+	for _, c := range commands {
+		quietUsageErrors(c)
+	}
 	app := &cli.App{
 		Name:     "minirun",
 		Usage:    "a small OCI container runtime",
@@ -34,5 +37,19 @@ func main() {
 	}
 	if err := app.Run(os.Args); err != nil {
 		os.Exit(report(err))
+	}
+}
+
+// quietUsageErrors makes a bad flag a one-line error with exit 125, as in
+// Docker, rather than a page of help.
+func quietUsageErrors(c *cli.Command) {
+	if c.OnUsageError == nil {
+		name := c.Name
+		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+			return exitErr(125, fmt.Errorf("%s: %w (see 'minirun %s --help')", name, err, name))
+		}
+	}
+	for _, sub := range c.Subcommands {
+		quietUsageErrors(sub)
 	}
 }

@@ -18,8 +18,8 @@ var runCommand = &cli.Command{
 	Usage:     "run a container: from an image (Docker style) or a bundle (-b DIR ID, runc style)",
 	ArgsUsage: "IMAGE [COMMAND] [ARG...] | -b BUNDLE ID",
 	Flags:     append(append([]cli.Flag{}, runcRunFlags...), dockerRunFlags...),
-	// Flags after the image belong to the container's command.
-	SkipFlagParsing: false,
+	// -it is -i -t, as Docker users type it.
+	UseShortOptionHandling: true,
 	Action: func(c *cli.Context) error {
 		if bundleMode(c) {
 			return runBundle(c)
