@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/containerd/console"
 )
 
 var (
@@ -226,5 +228,53 @@ func TestDockerSignalForwarding(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		cmd.Process.Kill()
 		t.Fatal("TERM never reached the container")
+	}
+}
+
+// -t gives the container a real terminal in its own devpts, sized like
+// the caller's.
+func TestDockerTTY(t *testing.T) {
+	dockerRun(t, "", "--rm", "alpine", "true") // make sure the store exists
+	master, slavePath, err := console.NewPty()
+	if err != nil {
+		t.Skipf("no pty on this host: %v", err)
+	}
+	defer master.Close()
+	if err := master.Resize(console.WinSize{Height: 30, Width: 100}); err != nil {
+		t.Fatal(err)
+	}
+	slave, err := os.OpenFile(slavePath, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(minirun, "--store", storeDir, "run", "--rm", "-it", "alpine", "sh", "-c", "tty; stty size; echo TERM=$TERM")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	var out strings.Builder
+	done := make(chan struct{})
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := master.Read(buf)
+			out.Write(buf[:n])
+			if err != nil || strings.Contains(out.String(), "TERM=xterm") {
+				close(done)
+				return
+			}
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+	}
+	cmd.Wait()
+	got := strings.ReplaceAll(out.String(), "\r", "")
+	for _, want := range []string{"/dev/pts/0\n", "30 100\n", "TERM=xterm"} {
+		mustContain(t, "tty output", got, want)
 	}
 }
