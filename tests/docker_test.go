@@ -278,3 +278,32 @@ func TestDockerTTY(t *testing.T) {
 		mustContain(t, "tty output", got, want)
 	}
 }
+
+// -d starts the container in the background, registered under --root like
+// any runc-style container; rm refuses a running one without -f.
+func TestDockerDetachAndRm(t *testing.T) {
+	dockerRun(t, "", "--rm", "alpine", "true") // make sure the store exists
+	r := dockerRun(t, "", "-d", "--name", "bg1", "alpine", "sh", "-c", "echo started; sleep 30")
+	id := strings.TrimSpace(r.stdout)
+	if r.code != 0 || len(id) != 64 {
+		t.Fatalf("-d: %+v", r)
+	}
+	st := runMinirun(t, "", "state", id)
+	mustContain(t, "state", st.stdout, `"status": "running"`)
+	rm := runMinirun(t, "", "--store", storeDir, "rm", "bg1")
+	checkFailure(t, rm, "is running", "--force")
+	rm = runMinirun(t, "", "--store", storeDir, "rm", "-f", "bg1")
+	if rm.code != 0 {
+		t.Fatalf("rm -f: %+v", rm)
+	}
+	if st := runMinirun(t, "", "state", id); st.code == 0 {
+		t.Fatalf("state survived rm -f: %+v", st)
+	}
+	for _, d := range containerDirs(t) {
+		if d == id {
+			t.Fatal("container directory survived rm -f")
+		}
+	}
+	r = dockerRun(t, "", "-d", "--rm", "alpine", "true")
+	checkFailure(t, r, "--rm with -d")
+}

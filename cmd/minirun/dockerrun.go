@@ -92,14 +92,35 @@ func runImage(c *cli.Context) error {
 		remove()
 		return exitErr(125, err)
 	}
-	o := &container.Options{ID: id, Bundle: dir, Spec: spec, Debug: c.Bool("debug"), Stdout: os.Stdout, Stderr: os.Stderr}
+	// Registered under --root like any runc-style container, so list,
+	// state, kill, exec and pause work on it by its ID.
+	o := &container.Options{ID: id, Bundle: dir, Spec: spec, Debug: c.Bool("debug"),
+		Stdout: os.Stdout, Stderr: os.Stderr, Root: c.String("root")}
 	if opts.Interactive {
 		o.Stdin = os.Stdin
+	}
+	detach := c.Bool("detach")
+	if detach {
+		if c.Bool("rm") {
+			remove()
+			return exitErr(125, errors.New("run: --rm with -d needs a daemon to notice the exit; minirun has none (remove it later with `minirun rm -f`)"))
+		}
+		logf, err := os.OpenFile(filepath.Join(dir, "container.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			remove()
+			return exitErr(125, err)
+		}
+		defer logf.Close()
+		o.Detached, o.Stdin, o.Stdout, o.Stderr = true, nil, logf, logf
 	}
 	p, err := container.Start(o)
 	if err != nil {
 		remove()
 		return err
+	}
+	if detach {
+		fmt.Println(id)
+		return nil
 	}
 	code, err := p.Wait()
 	if c.Bool("rm") {

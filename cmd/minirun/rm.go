@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/docker"
 	"github.com/minirun/minirun/image"
 )
@@ -14,6 +15,7 @@ var rmCommand = &cli.Command{
 	Name:      "rm",
 	Usage:     "remove containers made by `run IMAGE`: their writable layer and record",
 	ArgsUsage: "NAME|ID...",
+	Flags:     []cli.Flag{&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill it first if it is running"}},
 	Action: func(c *cli.Context) error {
 		if c.NArg() == 0 {
 			return exitErr(125, fmt.Errorf("rm: name at least one container"))
@@ -26,6 +28,12 @@ var rmCommand = &cli.Command{
 			r, err := docker.Find(filepath.Join(store.Root, "containers"), ref)
 			if err != nil {
 				return exitErr(125, fmt.Errorf("rm: %w", err))
+			}
+			// Its runtime state, if any: a detached or still running one.
+			if _, err := container.State(c.String("root"), r.ID); err == nil {
+				if err := container.Delete(c.String("root"), r.ID, c.Bool("force")); err != nil {
+					return exitErr(125, fmt.Errorf("rm %s: %w", ref, err))
+				}
 			}
 			if err := store.RemoveRootfs(r.ID); err != nil {
 				return exitErr(125, fmt.Errorf("rm %s: %w", ref, err))
