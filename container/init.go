@@ -134,6 +134,10 @@ func initSequence(c conn, cfg *initConfig) error {
 	if err := setupConsole(c, p, log); err != nil {
 		return err
 	}
+	// Sysctls before the read-only paths, which usually include /proc/sys.
+	if err := setSysctls(linux.Sysctl, log); err != nil {
+		return err
+	}
 	if err := rootfs.MaskPaths(linux.MaskedPaths, log); err != nil {
 		return stepErr("masked paths", err)
 	}
@@ -147,9 +151,6 @@ func initSequence(c conn, cfg *initConfig) error {
 		if err := loopbackUp(log); err != nil {
 			return stepErr("network", err)
 		}
-	}
-	if err := setSysctls(linux.Sysctl, log); err != nil {
-		return err
 	}
 	if s.Root.Readonly {
 		if err := rootfs.ReadonlyRoot(log); err != nil {
