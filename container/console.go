@@ -131,3 +131,22 @@ func proxyConsole(master *os.File, in io.Reader, out io.Writer) (restore func(),
 	}()
 	return restore, finished
 }
+
+// inheritConsoleSize gives a terminal process the size of the caller's
+// terminal when the config names none. It is set before the start so the
+// process's first look at its terminal (stty, a shell's prompt) already
+// sees it; copying it later in Wait would race with that.
+func inheritConsoleSize(p *specs.Process, in io.Reader) {
+	if !p.Terminal || p.ConsoleSize != nil {
+		return
+	}
+	f, ok := in.(*os.File)
+	if !ok {
+		return
+	}
+	ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
+	if err != nil || ws.Row == 0 {
+		return
+	}
+	p.ConsoleSize = &specs.Box{Height: uint(ws.Row), Width: uint(ws.Col)}
+}

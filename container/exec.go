@@ -47,6 +47,9 @@ func Exec(o *ExecOptions) (*Process, error) {
 		return nil, stepErr("exec", err)
 	}
 	spec.Process = o.Process
+	if o.ConsoleSocket == "" {
+		inheritConsoleSize(spec.Process, o.Stdin)
+	}
 	if len(o.Process.Args) == 0 {
 		return nil, stepErrf("exec", "process.args: empty")
 	}

@@ -115,6 +115,9 @@ func Start(o *Options) (*Process, error) {
 		return nil, err
 	}
 	defer joins.close()
+	if o.ConsoleSocket == "" {
+		inheritConsoleSize(s.Process, o.Stdin)
+	}
 	reg, err := register(o)
 	if err != nil {
 		return nil, err
