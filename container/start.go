@@ -67,6 +67,20 @@ type Process struct {
 	cg      cgroups.Manager
 	console *os.File // pty master kept for a foreground run
 	isExec  bool     // an exec'd process: Wait leaves the container alone
+	sigs    chan os.Signal
+}
+
+// forwardedSignals are passed on to the container by a foreground Wait.
+var forwardedSignals = []os.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT,
+	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH}
+
+// catchSignals starts queueing the signals Wait forwards, before the
+// container exists: a SIGTERM that arrives while it starts must reach it,
+// not kill minirun (and, through Pdeathsig, the container with it).
+func catchSignals() chan os.Signal {
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, forwardedSignals...)
+	return sigs
 }
 
 // debugf prints a parent-side trace line.
@@ -147,6 +161,10 @@ func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 		childSock.Close()
 		return nil, err
 	}
+	var sigs chan os.Signal
+	if !o.Detached {
+		sigs = catchSignals()
+	}
 	manageCgroup := !o.NoCgroup && wantsCgroup(s, o.ID)
 	cmd, fifoFd := initCommand(o, plan, exe, childSock, fifo, joins, manageCgroup)
 	debugf(o.Debug, "namespaces: %s", plan)
@@ -158,9 +176,12 @@ func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 	if err != nil {
 		return nil, stepErr("start init", err)
 	}
-	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, opts: o, reg: reg}
+	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, opts: o, reg: reg, sigs: sigs}
 	debugf(o.Debug, "init started as pid %d", p.Pid)
 	if err := p.setUp(plan, prog, parentSock, fifoPath, fifoFd, manageCgroup); err != nil {
+		if sigs != nil {
+			signal.Stop(sigs)
+		}
 		p.kill()
 		_ = removeCgroup(p.cg)
 		p.closeConsole()
@@ -406,9 +427,10 @@ func (p *Process) kill() {
 // 128+N when signal N killed it. The container is then deleted: its
 // cgroup, its state, and the poststop hooks run.
 func (p *Process) Wait() (int, error) {
-	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT,
-		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH)
+	sigs := p.sigs
+	if sigs == nil {
+		sigs = catchSignals()
+	}
 	defer signal.Stop(sigs)
 	done := make(chan struct{})
 	go func() {
