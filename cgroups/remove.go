@@ -37,7 +37,8 @@ func removeTree(dir string) error {
 			}
 		}
 	}
-	deadline := time.Now().Add(removeBusyFor)
+	began := time.Now()
+	deadline := began.Add(removeBusyFor)
 	delay := 5 * time.Millisecond
 	for {
 		err := unix.Rmdir(dir)
@@ -46,8 +47,10 @@ func removeTree(dir string) error {
 			return nil
 		case errors.Is(err, unix.EBUSY) && time.Now().Before(deadline):
 			// Busy with live processes is the caller's mistake (Delete
-			// kills nothing): say so now instead of waiting it out.
-			if procs := readProcs(dir); procs != "" {
+			// kills nothing): say so instead of waiting it out. A process
+			// killed a moment ago is still listed while it exits, so the
+			// list only counts after a short grace.
+			if procs := readProcs(dir); procs != "" && time.Since(began) > 250*time.Millisecond {
 				return fmt.Errorf("cgroups: delete: rmdir %s: %w: still holds pids %s", dir, err, procs)
 			}
 			time.Sleep(delay)
