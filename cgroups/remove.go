@@ -37,8 +37,7 @@ func removeTree(dir string) error {
 			}
 		}
 	}
-	began := time.Now()
-	deadline := began.Add(removeBusyFor)
+	deadline := time.Now().Add(removeBusyFor)
 	delay := 5 * time.Millisecond
 	for {
 		err := unix.Rmdir(dir)
@@ -48,9 +47,9 @@ func removeTree(dir string) error {
 		case errors.Is(err, unix.EBUSY) && time.Now().Before(deadline):
 			// Busy with live processes is the caller's mistake (Delete
 			// kills nothing): say so instead of waiting it out. A process
-			// killed a moment ago is still listed while it exits, so the
-			// list only counts after a short grace.
-			if procs := readProcs(dir); procs != "" && time.Since(began) > 250*time.Millisecond {
+			// killed a moment ago is still listed while it exits; only
+			// the living count.
+			if procs := liveProcs(dir); procs != "" {
 				return fmt.Errorf("cgroups: delete: rmdir %s: %w: still holds pids %s", dir, err, procs)
 			}
 			time.Sleep(delay)
@@ -61,11 +60,23 @@ func removeTree(dir string) error {
 	}
 }
 
-// readProcs returns the pids in dir's cgroup.procs on one line, or "".
-func readProcs(dir string) string {
+// liveProcs returns the pids in dir's cgroup.procs that are not already
+// exiting (gone, or zombies), on one line, or "".
+func liveProcs(dir string) string {
 	b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
 	if err != nil {
 		return ""
 	}
-	return strings.Join(strings.Fields(string(b)), " ")
+	var live []string
+	for _, pid := range strings.Fields(string(b)) {
+		st, err := os.ReadFile(filepath.Join("/proc", pid, "stat"))
+		if err != nil {
+			continue
+		}
+		if i := strings.LastIndexByte(string(st), ')'); i > 0 && i+2 < len(st) && (st[i+2] == 'Z' || st[i+2] == 'X') {
+			continue
+		}
+		live = append(live, pid)
+	}
+	return strings.Join(live, " ")
 }

@@ -168,7 +168,7 @@ func TestCgroupLifecycleV1(t *testing.T) {
 		t.Errorf("after raise memory.limit_in_bytes = %q", got)
 	}
 
-	cmd := exec.Command("sh", "-c", "sleep 60")
+	cmd := exec.Command("sleep", "60") // no shell: killing it must leave no child behind
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
