@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/caps"
 )
@@ -26,36 +25,7 @@ func execSequence(c conn, cfg *initConfig) error {
 	if err := setupConsole(c, p, log); err != nil {
 		return err
 	}
-	if err := keepRlimitNofile(p.Rlimits); err != nil {
-		return err
-	}
-	if p.NoNewPrivileges {
-		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-			return stepErr("no_new_privs", err)
-		}
-	} else if err := loadSeccomp(c, cfg, log); err != nil {
-		return err
-	}
-	if err := dropPrivileges(capSet, p.User, log); err != nil {
-		return err
-	}
-	if err := enterCwd(p.Cwd, log); err != nil {
-		return err
-	}
-	if err := closeExtraFds(3); err != nil {
-		return stepErr("close fds", err)
-	}
-	path, err := lookPath(p.Args[0], p.Env)
-	if err != nil {
-		return err
-	}
-	if p.NoNewPrivileges {
-		if err := loadSeccomp(c, cfg, log); err != nil {
-			return err
-		}
-	}
-	log("execve %s %q", path, p.Args)
-	return execError(p.Args[0], unix.Exec(path, p.Args, p.Env))
+	return becomeProcess(c, cfg, capSet, 3, log, nil)
 }
 
 // ExecOverrides are exec's command-line changes to the container's own

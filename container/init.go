@@ -160,6 +160,21 @@ func initSequence(c conn, cfg *initConfig) error {
 	if err := setOOMScore(p.OOMScoreAdj, log); err != nil {
 		return err
 	}
+	return becomeProcess(c, cfg, capSet, 3+cfg.PreserveFds, log, func() error {
+		if err := waitForStart(c, fifo, log); err != nil {
+			return err
+		}
+		return startContainerHooks(cfg, hookState, log)
+	})
+}
+
+// becomeProcess is the tail the init and exec share: no_new_privs or
+// seccomp, the identity and capabilities, cwd, fds, the executable, then
+// execve, in the order initSequence explains. beforeExec runs once
+// everything that can fail for the process's own reasons has been checked
+// (the init waits for `start` there). Fds from firstFree up are closed.
+func becomeProcess(c conn, cfg *initConfig, capSet *caps.Set, firstFree int, log rootfs.Logger, beforeExec func() error) error {
+	p := cfg.Spec.Process
 	if err := keepRlimitNofile(p.Rlimits); err != nil {
 		return err
 	}
@@ -177,18 +192,17 @@ func initSequence(c conn, cfg *initConfig) error {
 	if err := enterCwd(p.Cwd, log); err != nil {
 		return err
 	}
-	if err := closeExtraFds(3 + cfg.PreserveFds); err != nil {
+	if err := closeExtraFds(firstFree); err != nil {
 		return stepErr("close fds", err)
 	}
 	path, err := lookPath(p.Args[0], p.Env)
 	if err != nil {
 		return err
 	}
-	if err := waitForStart(c, fifo, log); err != nil {
-		return err
-	}
-	if err := startContainerHooks(cfg, hookState, log); err != nil {
-		return err
+	if beforeExec != nil {
+		if err := beforeExec(); err != nil {
+			return err
+		}
 	}
 	if p.NoNewPrivileges {
 		if err := loadSeccomp(c, cfg, log); err != nil {
@@ -196,8 +210,7 @@ func initSequence(c conn, cfg *initConfig) error {
 		}
 	}
 	log("execve %s %q", path, p.Args)
-	err = unix.Exec(path, p.Args, p.Env)
-	return execError(p.Args[0], err)
+	return execError(p.Args[0], unix.Exec(path, p.Args, p.Env))
 }
 
 func isBind(m specs.Mount) bool {
