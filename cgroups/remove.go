@@ -38,7 +38,7 @@ func removeTree(dir string) error {
 		}
 	}
 	deadline := time.Now().Add(removeBusyFor)
-	delay := 5 * time.Millisecond
+	delay := 200 * time.Microsecond
 	for {
 		err := unix.Rmdir(dir)
 		switch {

@@ -50,20 +50,43 @@ func sealedExe() (string, error) {
 	return sealedPath, sealedErr
 }
 
-// highFd moves fd above the numbers the child's extra files are dup'ed
-// onto (3, 4, ...), so that /proc/self/fd/N still names the binary when
-// the child execs it. The child must resolve it through /proc/self: in a
-// user namespace it may no longer look into this process's /proc entry.
+// highFd moves fd up to 32 or above, out of the way of the numbers the
+// child's extra files are dup'ed onto (3, 4, ...), so /proc/self/fd/N still
+// names the binary when the child execs it. The child must resolve it
+// through /proc/self: in a user namespace it may no longer look into this
+// process's /proc entry. Not higher: past 64 the kernel grows the fd table,
+// and in a multi-threaded process that waits out an RCU grace period,
+// several milliseconds at every start.
 func highFd(fd int) (int, error) {
-	nfd, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 1000)
-	if err != nil {
-		// A low RLIMIT_NOFILE; the number stays, which is fine unless
-		// the container is also given that many extra files.
+	if fd >= 32 {
 		return fd, nil
+	}
+	nfd, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 32)
+	if err != nil {
+		return fd, nil // keep the number; exePathAbove moves it if needed
 	}
 	unix.Close(fd)
 	return nfd, nil
 }
+
+// exePathAbove returns a path to the binary whose fd is not among the
+// child's first n fds. Only a container given many extra files needs the
+// copy this makes.
+func exePathAbove(exe string, n int) string {
+	var fd int
+	if _, err := fmt.Sscanf(exe, "/proc/self/fd/%d", &fd); err != nil || fd >= n {
+		return exe
+	}
+	nfd, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, n)
+	if err != nil {
+		return exe
+	}
+	// Kept for the life of the process, like the first one.
+	extraExeFds = append(extraExeFds, os.NewFile(uintptr(nfd), "minirun-exe"))
+	return fmt.Sprintf("/proc/self/fd/%d", nfd)
+}
+
+var extraExeFds []*os.File
 
 // readonlyExe returns an O_PATH handle on this binary through a detached,
 // read-only bind mount of it.

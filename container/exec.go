@@ -105,7 +105,7 @@ func startExec(o *Options, prog *seccomp.Program, joins *joinSet, cgroupPath str
 		env = append(env, e)
 	}
 	cmd := &exec.Cmd{
-		Path: exe, Args: []string{"minirun", "init"}, Env: env,
+		Path: exePathAbove(exe, 4+len(joins.files)), Args: []string{"minirun", "init"}, Env: env,
 		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
 		ExtraFiles:  append([]*os.File{childSock}, joins.files...),
 		SysProcAttr: &syscall.SysProcAttr{},

@@ -213,7 +213,7 @@ func initCommand(o *Options, plan namespaces.Plan, exe string, childSock, fifo *
 		flags &^= unix.CLONE_NEWCGROUP
 	}
 	cmd := &exec.Cmd{
-		Path:        exe,
+		Path:        exePathAbove(exe, 3+len(files)),
 		Args:        []string{"minirun", "init"},
 		Stdin:       o.Stdin,
 		Stdout:      o.Stdout,
