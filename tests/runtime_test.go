@@ -200,3 +200,19 @@ func TestMountsAndOptions(t *testing.T) {
 	mustContain(t, "tmpfs", r.stdout, "noexec")
 	mustContain(t, "tmpfs", r.stdout, "size=1024k,mode=700")
 }
+
+func TestDevicesDomainnameOOMScore(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "sh", "-c", "ls -l /dev/loop-test /dev/null | awk '{print $1, $5, $6}'; cat /proc/sys/kernel/domainname; cat /proc/self/oom_score_adj")
+	mode := os.FileMode(0o600)
+	zero := uint32(0)
+	s.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/loop-test", Type: "b", Major: 7, Minor: 200, FileMode: &mode, UID: &zero, GID: &zero}}
+	s.Domainname = "example.org"
+	adj := 500
+	s.Process.OOMScoreAdj = &adj
+	r := runSpec(t, s, "")
+	want := "brw------- 7, 200\ncrw-rw-rw- 1, 3\nexample.org\n500\n"
+	if r.code != 0 || r.stdout != want {
+		t.Fatalf("got %+v, want %q", r, want)
+	}
+}
