@@ -6,6 +6,7 @@ BIN     := bin/minirun
 DEMO    := build/demo
 PKGS    := ./caps/ ./namespaces/ ./rootfs/ ./container/ ./seccomp/ ./image/ ./cgroups/ ./cmd/...
 APT_PKGS := libseccomp-dev busybox-static file
+BENCH_PKGS := hyperfine jq runc crun
 
 .PHONY: all build deps demo test unit integration bench vet fmt clean
 
@@ -42,6 +43,11 @@ integration: build
 test: vet unit integration
 
 bench: build
+	@missing=""; for p in $(BENCH_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 	@./scripts/bench.sh $(BIN)
 
 clean:
