@@ -58,20 +58,26 @@ func Init() {
 // initSequence sets the container up, in the order that makes each step
 // possible and safe:
 //
-//   - mounts before pivot_root, because their sources are host paths;
-//   - masked and read-only paths after pivot_root, so they can only touch
-//     the container's own tree;
+//   - mounts before pivot_root, because their sources are host paths, and
+//     every destination resolved inside the rootfs;
+//   - the cgroup namespace after the mounts, so the cgroup mount can still
+//     name the container's cgroup by its host path;
+//   - sysctls, then masked and read-only paths, after pivot_root: they can
+//     only touch the container's own /proc and /sys, and /proc/sys becomes
+//     read-only only once the sysctls are written;
 //   - no_new_privs, then seccomp, then capabilities. Loading a filter
 //     without no_new_privs needs CAP_SYS_ADMIN, which the drop removes, so
 //     in that (Docker's default) case the filter goes in before the drop.
-//     With no_new_privs it goes in last, right before execve, so it has to
-//     allow as little of the runtime as possible.
+//     With no_new_privs it goes in last, right before execve, and filters
+//     almost nothing of the runtime's own.
 //   - Either way, whatever runs after the filter is loaded is filtered too:
 //     the profile must allow setgroups, setresuid, setresgid, capset,
 //     prctl, chdir, close_range and execve (and write, to report a
-//     failure). Docker's default profile does.
+//     failure). Docker's default profile does; the parent refuses, before
+//     anything starts, a profile that doesn't (seccompcheck.go).
 //   - cwd, fds and the executable are checked after the identity change,
-//     so they are checked with the container's own permissions.
+//     so they are checked with the container's own permissions, and before
+//     the wait for `start`, so create reports them.
 func initSequence(c conn, cfg *initConfig) error {
 	s := cfg.Spec
 	p := s.Process
