@@ -24,11 +24,19 @@ var (
 // capabilities, masked and read-only paths, mounts, namespaces, and its
 // default seccomp profile resolved for those capabilities.
 func DefaultSpec() (*specs.Spec, error) {
-	capList := append([]string(nil), caps.DockerDefaults...)
-	profile, err := seccomp.DefaultProfile(capList)
+	s := BaseSpec()
+	profile, err := seccomp.DefaultProfile(s.Process.Capabilities.Bounding)
 	if err != nil {
 		return nil, stepErr("default seccomp profile", err)
 	}
+	s.Linux.Seccomp = profile
+	return s, nil
+}
+
+// BaseSpec is DefaultSpec without a seccomp profile, for callers that
+// resolve the profile against other capabilities (the Docker front).
+func BaseSpec() *specs.Spec {
+	capList := append([]string(nil), caps.DockerDefaults...)
 	return &specs.Spec{
 		Version: specs.Version,
 		Process: &specs.Process{
@@ -50,9 +58,8 @@ func DefaultSpec() (*specs.Spec, error) {
 			},
 			MaskedPaths:   append([]string(nil), DockerMaskedPaths...),
 			ReadonlyPaths: append([]string(nil), DockerReadonlyPaths...),
-			Seccomp:       profile,
 		},
-	}, nil
+	}
 }
 
 // DefaultMounts are the filesystems Docker gives every container.

@@ -30,10 +30,7 @@ func BuildSpec(c Container, o *RunOptions) (*specs.Spec, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := baseSpec()
-	if err != nil {
-		return nil, err
-	}
+	s := container.BaseSpec()
 	s.Root = &specs.Root{Path: c.Rootfs, Readonly: o.ReadOnly}
 	if err := setProcess(s, c, o); err != nil {
 		return nil, err
@@ -68,17 +65,6 @@ func BuildSpec(c Container, o *RunOptions) (*specs.Spec, error) {
 	if s.Linux.Resources, err = resources(o); err != nil {
 		return nil, err
 	}
-	return s, nil
-}
-
-// baseSpec is DefaultSpec without its seccomp profile, which depends on
-// the final capabilities and is resolved later.
-func baseSpec() (*specs.Spec, error) {
-	s, err := container.DefaultSpec()
-	if err != nil {
-		return nil, err
-	}
-	s.Linux.Seccomp = nil
 	return s, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -145,15 +146,5 @@ func WriteProc(path, value string) error {
 
 // Sysctl sets one linux.sysctl entry.
 func Sysctl(key, value string) error {
-	return WriteProc(filepath.Join("/proc/sys", filepath.FromSlash(dotsToSlashes(key))), value)
-}
-
-func dotsToSlashes(k string) string {
-	b := []byte(k)
-	for i, c := range b {
-		if c == '.' {
-			b[i] = '/'
-		}
-	}
-	return string(b)
+	return WriteProc(filepath.Join("/proc/sys", strings.ReplaceAll(key, ".", "/")), value)
 }

@@ -96,8 +96,6 @@ func TestErrorRlimitAboveHardLimit(t *testing.T) {
 	needRoot(t)
 	s := defaultSpec(t, "true")
 	s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 1 << 20, Hard: 1 << 20}}
-	var cur [2]uint64
-	_ = cur
 	r := runSpec(t, s, "")
 	// Root without CAP_SYS_RESOURCE (as on this VM) can't raise a hard limit.
 	if r.code == 0 {
