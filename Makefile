@@ -24,7 +24,7 @@ deps:
 # it in libseccomp-dev), so the runtime never loads a library at start.
 build: deps
 	@mkdir -p bin
-	CGO_ENABLED=1 $(GO) build -trimpath -tags osusergo,netgo -ldflags '-s -w -extldflags "-static"' -o $(BIN) ./cmd/minirun 2>/dev/null || \
+	CGO_ENABLED=1 $(GO) build -trimpath -tags osusergo,netgo,urfave_cli_no_docs -ldflags '-s -w -extldflags "-static"' -o $(BIN) ./cmd/minirun 2>/dev/null || \
 		CGO_ENABLED=1 $(GO) build -trimpath -o $(BIN) ./cmd/minirun
 
 demo: build

@@ -47,7 +47,7 @@ func setup(m *testing.M) int {
 		minirun = filepath.Join(workDir, "minirun")
 		// Static, as `make build` makes it: a dynamic runtime binary would
 		// load libraries from the container when run inside it.
-		build := exec.Command("go", "build", "-tags", "osusergo,netgo", "-ldflags", "-extldflags=-static", "-o", minirun, "../cmd/minirun")
+		build := exec.Command("go", "build", "-tags", "osusergo,netgo,urfave_cli_no_docs", "-ldflags", "-extldflags=-static", "-o", minirun, "../cmd/minirun")
 		build.Stdout, build.Stderr = os.Stdout, os.Stderr
 		if err := build.Run(); err != nil {
 			fmt.Fprintln(os.Stderr, "tests: build minirun:", err)
