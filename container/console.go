@@ -114,9 +114,7 @@ func proxyConsole(master *os.File, in io.Reader, out io.Writer) (restore func(),
 			if unix.IoctlSetTermios(int(f.Fd()), unix.TCSETS, &raw) == nil {
 				restore = func() { _ = unix.IoctlSetTermios(int(f.Fd()), unix.TCSETS, old) }
 			}
-			if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil {
-				_ = unix.IoctlSetWinsize(int(master.Fd()), unix.TIOCSWINSZ, ws)
-			}
+			copyWinsize(master, in)
 		}
 	}
 	if in != nil {
@@ -149,4 +147,15 @@ func inheritConsoleSize(p *specs.Process, in io.Reader) {
 		return
 	}
 	p.ConsoleSize = &specs.Box{Height: uint(ws.Row), Width: uint(ws.Col)}
+}
+
+// copyWinsize gives the pty master the window size of the terminal in.
+func copyWinsize(master *os.File, in io.Reader) {
+	f, ok := in.(*os.File)
+	if !ok {
+		return
+	}
+	if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil {
+		_ = unix.IoctlSetWinsize(int(master.Fd()), unix.TIOCSWINSZ, ws)
+	}
 }

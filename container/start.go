@@ -437,6 +437,12 @@ func (p *Process) Wait() (int, error) {
 		for {
 			select {
 			case sig := <-sigs:
+				if sig == syscall.SIGWINCH && p.console != nil {
+					// The container's terminal follows ours; the kernel
+					// tells its foreground processes with their own SIGWINCH.
+					copyWinsize(p.console, p.opts.Stdin)
+					continue
+				}
 				_ = unix.Kill(p.Pid, sig.(syscall.Signal))
 			case <-done:
 				return

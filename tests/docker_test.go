@@ -307,3 +307,63 @@ func TestDockerDetachAndRm(t *testing.T) {
 	r = dockerRun(t, "", "-d", "--rm", "alpine", "true")
 	checkFailure(t, r, "--rm with -d")
 }
+
+// The container's terminal follows the caller's when it is resized.
+func TestDockerTTYFollowsWindowSize(t *testing.T) {
+	dockerRun(t, "", "--rm", "alpine", "true") // make sure the store exists
+	master, slavePath, err := console.NewPty()
+	if err != nil {
+		t.Skipf("no pty on this host: %v", err)
+	}
+	defer master.Close()
+	master.Resize(console.WinSize{Height: 24, Width: 80})
+	slave, err := os.OpenFile(slavePath, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(minirun, "--store", storeDir, "run", "--rm", "-it", "alpine", "sh", "-c",
+		`trap 'stty size; exit 0' WINCH; stty size; echo ready; while :; do sleep 0.05; done`)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	var out strings.Builder
+	lines := make(chan string, 16)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := master.Read(buf)
+			out.Write(buf[:n])
+			lines <- out.String()
+			if err != nil {
+				close(lines)
+				return
+			}
+		}
+	}()
+	wait := func(want string) {
+		t.Helper()
+		deadline := time.After(10 * time.Second)
+		for {
+			select {
+			case s, ok := <-lines:
+				if strings.Contains(s, want) {
+					return
+				}
+				if !ok {
+					t.Fatalf("output ended without %q: %q", want, s)
+				}
+			case <-deadline:
+				t.Fatalf("no %q in %q", want, out.String())
+			}
+		}
+	}
+	wait("ready")
+	// Resizing our end makes the kernel send SIGWINCH to minirun, the
+	// foreground process of this terminal.
+	master.Resize(console.WinSize{Height: 40, Width: 120})
+	wait("40 120")
+}
