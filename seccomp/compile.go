@@ -36,16 +36,18 @@ func Compile(s *specs.LinuxSeccomp) (*Program, error) {
 	if s == nil {
 		return nil, fmt.Errorf("seccomp compile: nil profile")
 	}
-	if err := Validate(s); err != nil {
-		return nil, fmt.Errorf("seccomp compile: %w", err)
-	}
 	key, err := cacheKey(s)
 	if err != nil {
 		return nil, fmt.Errorf("seccomp compile: %w", err)
 	}
+	// An entry exists only for a profile that passed Validate and compiled,
+	// and its key covers every byte of the profile: no need to check again.
 	if p, err := cacheGet(key); err == nil {
 		p.warn()
 		return p, nil
+	}
+	if err := Validate(s); err != nil {
+		return nil, fmt.Errorf("seccomp compile: %w", err)
 	}
 	p, err := compileNoCache(s)
 	if err != nil {
