@@ -329,7 +329,19 @@ func TestDockerTTYFollowsWindowSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	slave.Close()
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	exited := make(chan error, 1)
+	defer func() {
+		// The trap makes the container exit; let minirun clean up after it
+		// rather than kill it half way through (that leaves a cgroup and
+		// an overlay behind).
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+			t.Error("minirun did not exit after the container did")
+		}
+	}()
 	var out strings.Builder
 	lines := make(chan string, 16)
 	go func() {
@@ -344,6 +356,7 @@ func TestDockerTTYFollowsWindowSize(t *testing.T) {
 			}
 		}
 	}()
+	go func() { exited <- cmd.Wait() }()
 	wait := func(want string) {
 		t.Helper()
 		deadline := time.After(10 * time.Second)

@@ -63,7 +63,46 @@ func setup(m *testing.M) int {
 	// the tests see exactly what they caused.
 	os.Setenv("MINIRUN_ROOT", filepath.Join(workDir, "state"))
 	os.Setenv("MINIRUN_SECCOMP_CACHE", filepath.Join(workDir, "seccomp-cache"))
-	return m.Run()
+	cgBefore := minirunCgroups()
+	code := m.Run()
+	// Whatever a test did, the suite as a whole must leave no mount and no
+	// cgroup behind: that is the "nothing left behind" promise.
+	if n := mountsUnderDir(workDir); n != 0 {
+		fmt.Fprintf(os.Stderr, "tests: %d mounts left under %s\n", n, workDir)
+		code = 1
+	}
+	for cg := range minirunCgroups() {
+		if !cgBefore[cg] {
+			fmt.Fprintf(os.Stderr, "tests: cgroup left behind: %s\n", cg)
+			code = 1
+		}
+	}
+	return code
+}
+
+// minirunCgroups lists the cgroup directories under /minirun in every v1
+// hierarchy and the v2 one.
+func minirunCgroups() map[string]bool {
+	out := map[string]bool{}
+	dirs, _ := filepath.Glob("/sys/fs/cgroup/*/minirun/*")
+	more, _ := filepath.Glob("/sys/fs/cgroup/minirun/*")
+	for _, d := range append(dirs, more...) {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			out[d] = true
+		}
+	}
+	return out
+}
+
+func mountsUnderDir(dir string) int {
+	data, _ := os.ReadFile("/proc/self/mountinfo")
+	n := 0
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) > 4 && strings.HasPrefix(f[4], dir) {
+			n++
+		}
+	}
+	return n
 }
 
 func needRoot(t *testing.T) {
@@ -152,18 +191,7 @@ func containerID(t *testing.T) string {
 // mountsUnder counts host mounts whose mount point is below dir.
 func mountsUnder(t *testing.T, dir string) int {
 	t.Helper()
-	data, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) > 4 && strings.HasPrefix(f[4], dir) {
-			n++
-		}
-	}
-	return n
+	return mountsUnderDir(dir)
 }
 
 // childrenOf lists the live processes whose parent is pid.
