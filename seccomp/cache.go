@@ -31,7 +31,7 @@ func defaultCacheDir() string {
 }
 
 // cacheMagic starts every entry; bump it when the layout or the stub changes.
-var cacheMagic = []byte("MRSECC3\n")
+var cacheMagic = []byte("MRSECC4\n")
 
 var errCacheMiss = errors.New("seccomp cache: miss")
 
