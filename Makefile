@@ -4,7 +4,7 @@
 GO      ?= go
 BIN     := bin/minirun
 DEMO    := build/demo
-PKGS    := ./caps/ ./namespaces/ ./rootfs/ ./container/ ./seccomp/ ./image/ ./cgroups/ ./cmd/...
+PKGS     = $(shell $(GO) list ./... | grep -v /tests$$)
 APT_PKGS := libseccomp-dev busybox-static file
 BENCH_PKGS := hyperfine jq runc crun
 
