@@ -6,10 +6,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/procfs"
 )
 
 // removeBusyFor is how long rmdir is retried on EBUSY. A cgroup stays busy
@@ -68,15 +71,10 @@ func liveProcs(dir string) string {
 		return ""
 	}
 	var live []string
-	for _, pid := range strings.Fields(string(b)) {
-		st, err := os.ReadFile(filepath.Join("/proc", pid, "stat"))
-		if err != nil {
-			continue
+	for _, f := range strings.Fields(string(b)) {
+		if pid, err := strconv.Atoi(f); err == nil && !procfs.Exited(pid) {
+			live = append(live, f)
 		}
-		if i := strings.LastIndexByte(string(st), ')'); i > 0 && i+2 < len(st) && (st[i+2] == 'Z' || st[i+2] == 'X') {
-			continue
-		}
-		live = append(live, pid)
 	}
 	return strings.Join(live, " ")
 }

@@ -8,6 +8,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/procfs"
 )
 
 // initName is the name the init gives itself; execve replaces it with the
@@ -34,11 +36,9 @@ func confirmExec(pid int) error {
 		if err != nil || string(bytes.TrimSpace(comm)) != initName {
 			return nil
 		}
-		if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
-			if i := bytes.LastIndexByte(st, ')'); i > 0 && i+2 < len(st) && (st[i+2] == 'Z' || st[i+2] == 'X') {
-				return &Error{Step: "init", Code: ExitRuntime,
-					Err: fmt.Errorf("the init (pid %d) died before execve without reporting an error; a seccomp profile that denies a call the runtime still makes after loading it does this", pid)}
-			}
+		if procfs.Exited(pid) {
+			return &Error{Step: "init", Code: ExitRuntime,
+				Err: fmt.Errorf("the init (pid %d) died before execve without reporting an error; a seccomp profile that denies a call the runtime still makes after loading it does this", pid)}
 		}
 		if time.Now().After(deadline) {
 			return nil

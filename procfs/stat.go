@@ -1,0 +1,49 @@
+// Package procfs reads the few /proc/PID facts minirun needs about a
+// process: its run state and its start time.
+package procfs
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+)
+
+// Stat is the part of /proc/PID/stat minirun uses.
+type Stat struct {
+	State     byte   // R, S, D, Z, X, ...
+	StartTime uint64 // clock ticks after boot; with the pid it names one process for good
+}
+
+// ReadStat reads /proc/PID/stat once.
+func ReadStat(pid int) (Stat, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return Stat{}, err
+	}
+	// comm may hold spaces and parentheses: fields resume after the last ')'.
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return Stat{}, fmt.Errorf("/proc/%d/stat: no command name", pid)
+	}
+	fields := bytes.Fields(data[i+1:])
+	// fields[0] is field 3 (state); starttime is field 22.
+	if len(fields) < 20 || len(fields[0]) != 1 {
+		return Stat{}, fmt.Errorf("/proc/%d/stat: too few fields", pid)
+	}
+	start, err := strconv.ParseUint(string(fields[19]), 10, 64)
+	if err != nil {
+		return Stat{}, fmt.Errorf("/proc/%d/stat: start time: %w", pid, err)
+	}
+	return Stat{State: fields[0][0], StartTime: start}, nil
+}
+
+// Exited reports whether the process is dead: gone, or a zombie (or
+// dying) that only waits to be reaped.
+func (s Stat) Exited() bool { return s.State == 'Z' || s.State == 'X' }
+
+// Exited reports whether pid has exited, or never existed.
+func Exited(pid int) bool {
+	st, err := ReadStat(pid)
+	return err != nil || st.Exited()
+}
