@@ -108,7 +108,7 @@ func initSequence(c conn, cfg *initConfig) error {
 	for _, m := range s.Mounts {
 		// The init's cwd is not the bundle (a user namespace's root may not
 		// even be able to enter it), so relative sources are made absolute.
-		if m.Source != "" && !filepath.IsAbs(m.Source) && isBind(m) {
+		if m.Source != "" && !filepath.IsAbs(m.Source) && rootfs.IsBind(m) {
 			m.Source = filepath.Join(cfg.Bundle, m.Source)
 		}
 		if err := rootfs.Mount(cfg.Rootfs, m, log); err != nil {
@@ -217,18 +217,6 @@ func becomeProcess(c conn, cfg *initConfig, capSet *caps.Set, firstFree int, log
 	}
 	log("execve %s %q", path, p.Args)
 	return execError(p.Args[0], unix.Exec(path, p.Args, p.Env))
-}
-
-func isBind(m specs.Mount) bool {
-	if m.Type == "bind" {
-		return true
-	}
-	for _, o := range m.Options {
-		if o == "bind" || o == "rbind" {
-			return true
-		}
-	}
-	return false
 }
 
 func tracer(on bool) rootfs.Logger {

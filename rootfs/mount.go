@@ -61,13 +61,17 @@ func BindSelf(rootfs string, log Logger) error {
 	return mount(rootfs, rootfs, "", unix.MS_BIND|unix.MS_REC, "")
 }
 
+// IsBind reports whether m is a bind mount: by its type, or by a bind or
+// rbind option, as the runtime spec allows either.
+func IsBind(m specs.Mount) bool {
+	return m.Type == "bind" || ParseOptions(m.Options).Bind
+}
+
 // Mount performs one config mount with its destination resolved inside
 // rootfs, so a symlink planted in an image can't redirect it to the host.
 func Mount(rootfs string, m specs.Mount, log Logger) error {
 	o := ParseOptions(m.Options)
-	if m.Type == "bind" {
-		o.Bind = true
-	}
+	o.Bind = IsBind(m)
 	if filepath.Clean("/"+m.Destination) == "/proc" && (m.Type != "proc" || o.Bind) {
 		return fmt.Errorf("mount %s on /proc: only a real procfs may be mounted on /proc", m.Source)
 	}
