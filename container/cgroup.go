@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/cgroups"
+	"github.com/minirun/minirun/state"
 )
 
 // placeInCgroup creates the container's cgroup (linux.cgroupsPath, or
@@ -62,7 +63,7 @@ func killCgroup(mgr cgroups.Manager, within time.Duration) error {
 			return err
 		}
 		for _, pid := range pids {
-			_ = unix.Kill(pid, unix.SIGKILL)
+			_ = state.Signal(pid, 0, unix.SIGKILL)
 		}
 		if frozen {
 			_ = mgr.Thaw()

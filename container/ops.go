@@ -127,8 +127,16 @@ func Kill(root, id string, sig unix.Signal, all bool) error {
 		if st.Status == specs.StateStopped {
 			return stepErrf("kill", "container %s: %w", id, ErrNotRunning)
 		}
-		if err := unix.Kill(st.Pid, sig); err != nil {
-			return stepErrf("kill", "signal %d to init %d: %w", sig, st.Pid, err)
+		if st.Pid <= 0 {
+			// Still being created, or a create that died before it knew
+			// the init's pid: there is nothing of ours to signal.
+			return stepErrf("kill", "container %s is %s and has no init yet: %w", id, st.Status, ErrNotRunning)
+		}
+		if err := state.Signal(st.Pid, st.InitStart, sig); err != nil {
+			if errors.Is(err, state.ErrNoProcess) {
+				return stepErrf("kill", "container %s: %w", id, ErrNotRunning)
+			}
+			return stepErrf("kill", "init of %s: %w", id, err)
 		}
 		return nil
 	}
@@ -137,8 +145,8 @@ func Kill(root, id string, sig unix.Signal, all bool) error {
 		return stepErr("kill", err)
 	}
 	for _, pid := range pids {
-		if err := unix.Kill(pid, sig); err != nil && !errors.Is(err, unix.ESRCH) {
-			return stepErrf("kill", "signal %d to %d: %w", sig, pid, err)
+		if err := state.Signal(pid, 0, sig); err != nil && !errors.Is(err, state.ErrNoProcess) {
+			return stepErr("kill", err)
 		}
 	}
 	return nil
@@ -252,7 +260,10 @@ func stopInit(st *state.State) error {
 			_ = mgr.Thaw()
 		}
 	}
-	_ = unix.Kill(st.Pid, unix.SIGKILL)
+	if st.Pid <= 0 {
+		return nil
+	}
+	_ = state.Signal(st.Pid, st.InitStart, unix.SIGKILL)
 	deadline := time.Now().Add(10 * time.Second)
 	for state.Alive(st.Pid, st.InitStart) {
 		if time.Now().After(deadline) {

@@ -1,0 +1,48 @@
+package tests
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// A state whose pid is 0 (every create has one for a moment, and a create
+// that crashed keeps it) must never reach kill(2): kill(0, sig) signals the
+// caller's own process group.
+func TestKillNeverSignalsPidZero(t *testing.T) {
+	needRoot(t)
+	root := t.TempDir()
+	id := "planted"
+	dir := filepath.Join(root, id)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	planted := `{"ociVersion":"1.2.0","id":"planted","status":"creating","pid":0,"bundle":"/nonexistent","created":"2026-12-01T00:00:00Z"}`
+	if err := os.WriteFile(filepath.Join(dir, "state.json"), []byte(planted), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"kill", id, "TERM"}, {"kill", "--all", id, "TERM"}} {
+		cmd := exec.Command(minirun, append([]string{"--root", root}, args...)...)
+		// In a process group of its own, as under setsid: kill(0) would
+		// hit minirun itself and nothing else.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		err := cmd.Run()
+		ee, ok := err.(*exec.ExitError)
+		if !ok && err != nil {
+			t.Fatal(err)
+		}
+		if ee != nil {
+			if ws := ee.Sys().(syscall.WaitStatus); ws.Signaled() {
+				t.Fatalf("minirun %v was killed by its own %v", args, ws.Signal())
+			}
+		}
+		if args[1] != "--all" && (ee == nil || ee.ExitCode() == 0) {
+			t.Fatalf("minirun %v on a pid-0 state succeeded: %s", args, errb.String())
+		}
+	}
+}
