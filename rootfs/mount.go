@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
@@ -72,9 +73,6 @@ func IsBind(m specs.Mount) bool {
 func Mount(rootfs string, m specs.Mount, log Logger) error {
 	o := ParseOptions(m.Options)
 	o.Bind = IsBind(m)
-	if filepath.Clean("/"+m.Destination) == "/proc" && (m.Type != "proc" || o.Bind) {
-		return fmt.Errorf("mount %s on /proc: only a real procfs may be mounted on /proc", m.Source)
-	}
 	dest, err := securejoin.SecureJoin(rootfs, m.Destination)
 	if err != nil {
 		return fmt.Errorf("resolve mount destination %s: %w", m.Destination, err)
@@ -91,6 +89,11 @@ func Mount(rootfs string, m specs.Mount, log Logger) error {
 	}
 	defer target.Close()
 	via := "/proc/self/fd/" + strconv.Itoa(int(target.Fd()))
+	// Judge where the mount really lands, not the path the config wrote:
+	// an image symlink /myvol -> /proc would pass a check of "/myvol".
+	if err := checkProcTarget(rootfs, via, m, o); err != nil {
+		return err
+	}
 	log.log("mount %s on %s type=%s flags=%s data=%q", m.Source, m.Destination, typeOf(m, o), FlagString(o.Flags), o.Data)
 
 	switch {
@@ -210,4 +213,42 @@ func checkFS(path string, magic int64) error {
 		return fmt.Errorf("%s: filesystem type %#x is not %#x", path, st.Type, magic)
 	}
 	return nil
+}
+
+// lxcfsProcFiles are the /proc files an engine may legitimately bind over
+// (lxcfs emulates them per container); runc admits the same list.
+var lxcfsProcFiles = map[string]bool{
+	"cpuinfo": true, "diskstats": true, "meminfo": true, "stat": true,
+	"swaps": true, "uptime": true, "loadavg": true, "slabinfo": true,
+	"sys/kernel/ns_last_pid": true, "sys/crypto/fips_enabled": true,
+}
+
+// checkProcTarget refuses a config mount that would replace the
+// container's /proc or anything in it: a fake /proc would swallow the
+// runtime's writes (sysctls, oom_score_adj) and hide the masked paths.
+// Only a real procfs may go on /proc itself, and only the lxcfs files
+// below it. The runtime's own masked and read-only paths are not config
+// mounts and never come here.
+func checkProcTarget(rootfs, via string, m specs.Mount, o Options) error {
+	real, err := os.Readlink(via)
+	if err != nil {
+		return fmt.Errorf("mount destination %s: readlink %s: %w", m.Destination, via, err)
+	}
+	rel, err := filepath.Rel(filepath.Join(rootfs, "proc"), real)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return nil
+	}
+	if rel == "." {
+		if m.Type == "proc" && !o.Bind {
+			return nil
+		}
+		if o.Bind && checkFS(m.Source, unix.PROC_SUPER_MAGIC) == nil {
+			return nil
+		}
+		return fmt.Errorf("mount %s on %s (resolved to /proc): only a real procfs may be mounted on /proc", m.Source, m.Destination)
+	}
+	if lxcfsProcFiles[rel] && o.Bind {
+		return nil
+	}
+	return fmt.Errorf("mount %s on %s (resolved to /proc/%s): nothing may be mounted inside /proc", m.Source, m.Destination, rel)
 }
