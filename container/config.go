@@ -118,10 +118,8 @@ func Validate(s *specs.Spec, bundle string) error {
 	if _, err := rootfs.PropagationFlag(s.Linux.RootfsPropagation); err != nil {
 		return stepErr("validate config", err)
 	}
-	for k := range s.Linux.Sysctl {
-		if strings.ContainsAny(k, "/") || strings.Contains(k, "..") || k == "" {
-			return stepErrf("validate config", "linux.sysctl: bad key %q", k)
-		}
+	if err := validateSysctls(s.Linux.Sysctl, plan); err != nil {
+		return stepErr("validate config", err)
 	}
 	if s.Linux.Seccomp != nil {
 		if err := seccomp.Validate(s.Linux.Seccomp); err != nil {

@@ -269,7 +269,7 @@ func setOOMScore(adj *int, log rootfs.Logger) error {
 		return nil
 	}
 	log("oom_score_adj %d", *adj)
-	if err := rootfs.WriteProc("/proc/self/oom_score_adj", strconv.Itoa(*adj)); err != nil {
+	if err := rootfs.WriteProc("self/oom_score_adj", strconv.Itoa(*adj)); err != nil {
 		return stepErrf("oom score", "oom_score_adj=%d: %w", *adj, err)
 	}
 	return nil

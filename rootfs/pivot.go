@@ -3,8 +3,6 @@ package rootfs
 import (
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -120,31 +118,4 @@ func ReadonlyPaths(paths []string, log Logger) error {
 func ReadonlyRoot(log Logger) error {
 	log.log("remount / read-only")
 	return remount("/", unix.MS_RDONLY)
-}
-
-// WriteProc writes a value under /proc after checking the file really is
-// on procfs (sysctls, oom_score_adj): a rootfs with a fake /proc must not
-// be able to swallow these writes or redirect them.
-func WriteProc(path, value string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|unix.O_NOFOLLOW|os.O_TRUNC, 0)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	var st unix.Statfs_t
-	if err := unix.Fstatfs(int(f.Fd()), &st); err != nil {
-		return fmt.Errorf("statfs %s: %w", path, err)
-	}
-	if st.Type != unix.PROC_SUPER_MAGIC {
-		return fmt.Errorf("%s is not on procfs", path)
-	}
-	if _, err := f.WriteString(value); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
-
-// Sysctl sets one linux.sysctl entry.
-func Sysctl(key, value string) error {
-	return WriteProc(filepath.Join("/proc/sys", strings.ReplaceAll(key, ".", "/")), value)
 }

@@ -2,13 +2,19 @@ package tests
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"testing"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	mrootfs "github.com/minirun/minirun/rootfs"
 )
 
 // A state whose pid is 0 (every create has one for a moment, and a create
@@ -81,5 +87,94 @@ func TestProcReplacedThroughSymlinkIsRefused(t *testing.T) {
 	s.Mounts = append(s.Mounts, specs.Mount{Destination: "/proc/uptime", Type: "bind", Source: src, Options: []string{"bind", "ro"}})
 	if r := runSpec(t, s, ""); r.code != 0 || r.stdout != "1.00 1.00\n" {
 		t.Fatalf("lxcfs-style bind over /proc/uptime: %+v", r)
+	}
+}
+
+// Only sysctls that the container's own namespaces scope may be set: the
+// init writes them as host root, so kernel.core_pattern would be the host's.
+func TestSysctlsMustBeNamespaced(t *testing.T) {
+	needRoot(t)
+	hostCore, _ := os.ReadFile("/proc/sys/kernel/core_pattern")
+	for _, tc := range []struct {
+		key  string
+		edit func(*specs.Spec)
+		want string
+	}{
+		{"kernel.core_pattern", nil, "not namespaced"},
+		{"kernel.modprobe", nil, "not namespaced"},
+		{"vm.overcommit_memory", nil, "not namespaced"},
+		{"net.ipv4.ip_forward", func(s *specs.Spec) { dropNamespace(s, specs.NetworkNamespace) }, "needs a network namespace"},
+		{"kernel.shmmax", func(s *specs.Spec) { dropNamespace(s, specs.IPCNamespace) }, "needs a ipc namespace"},
+		{"net.ipv4.ip_forward", func(s *specs.Spec) {
+			dropNamespace(s, specs.NetworkNamespace)
+			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: "/proc/self/ns/net"})
+		}, "is the host's"},
+		{"../../etc/x", nil, "bad key"},
+	} {
+		s := defaultSpec(t, "true")
+		if tc.edit != nil {
+			tc.edit(s)
+		}
+		s.Linux.Sysctl = map[string]string{tc.key: "1"}
+		checkFailure(t, runSpec(t, s, ""), "validate config", tc.key, tc.want)
+	}
+	if now, _ := os.ReadFile("/proc/sys/kernel/core_pattern"); !bytes.Equal(now, hostCore) {
+		os.WriteFile("/proc/sys/kernel/core_pattern", hostCore, 0o644)
+		t.Fatalf("the host's kernel.core_pattern changed from %q to %q (restored)", hostCore, now)
+	}
+	// Namespaced ones still reach the container.
+	s := defaultSpec(t, "cat", "/proc/sys/kernel/shmmni", "/proc/sys/net/ipv4/ip_forward")
+	s.Linux.Sysctl = map[string]string{"kernel.shmmni": "1234", "net.ipv4.ip_forward": "1"}
+	if r := runSpec(t, s, ""); r.code != 0 || r.stdout != "1234\n1\n" {
+		t.Fatalf("namespaced sysctls: %+v", r)
+	}
+}
+
+func dropNamespace(s *specs.Spec, typ specs.LinuxNamespaceType) {
+	var keep []specs.LinuxNamespace
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Type != typ {
+			keep = append(keep, ns)
+		}
+	}
+	s.Linux.Namespaces = keep
+}
+
+// A sysctl write resolves its file beneath /proc without crossing a mount,
+// so a bind planted over a /proc/sys file can't redirect a write that the
+// runtime makes as host root (the class of runc's CVE-2025-52881). Run on a
+// thread with a private mount namespace; the planted target is a temp
+// file, so even a failure here writes nothing of the host's.
+func TestSysctlWriteRefusesMountedOverFile(t *testing.T) {
+	needRoot(t)
+	decoy := filepath.Join(t.TempDir(), "decoy")
+	if err := os.WriteFile(decoy, []byte("0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		// The thread is never unlocked: Go ends it with the goroutine, and
+		// its mount namespace with it.
+		runtime.LockOSThread()
+		if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+			errc <- fmt.Errorf("unshare: %w", err)
+			return
+		}
+		if err := unix.Mount("", "/", "", unix.MS_PRIVATE|unix.MS_REC, ""); err != nil {
+			errc <- fmt.Errorf("make / private: %w", err)
+			return
+		}
+		if err := unix.Mount(decoy, "/proc/sys/net/ipv4/ip_forward", "", unix.MS_BIND, ""); err != nil {
+			errc <- fmt.Errorf("plant bind: %w", err)
+			return
+		}
+		errc <- mrootfs.Sysctl("net.ipv4.ip_forward", "1")
+	}()
+	err := <-errc
+	if err == nil || !errors.Is(err, unix.EXDEV) {
+		t.Fatalf("sysctl through a bind-mounted file: got %v, want EXDEV", err)
+	}
+	if data, _ := os.ReadFile(decoy); string(data) != "0\n" {
+		t.Fatalf("the write reached the planted file: %q", data)
 	}
 }
