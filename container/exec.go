@@ -63,7 +63,7 @@ func Exec(o *ExecOptions) (*Process, error) {
 	}
 	defer joins.close()
 	opts := &Options{
-		ID: o.ID, Bundle: st.Bundle, Spec: spec, Debug: o.Debug, Detached: o.Detached,
+		ID: o.ID, Bundle: st.Bundle, Spec: spec, Debug: o.Debug, Detached: o.Detached, NoNewKeyring: st.NoNewKeyring,
 		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
 		PidFile: o.PidFile, ConsoleSocket: o.ConsoleSocket,
 	}
@@ -143,7 +143,7 @@ func (p *Process) setUpExec(prog *seccomp.Program, sock *os.File, cgroupPath str
 		return stepErr("rlimits", err)
 	}
 	c := conn{int(sock.Fd())}
-	cfg := initConfig{Spec: p.opts.Spec, Seccomp: prog, Debug: p.opts.Debug, ID: p.opts.ID, Exec: true}
+	cfg := initConfig{Spec: p.opts.Spec, Seccomp: prog, Debug: p.opts.Debug, ID: p.opts.ID, Exec: true, NoNewKeyring: p.opts.NoNewKeyring}
 	if err := c.send(cfg, -1); err != nil {
 		if ierr := p.awaitInit(c); ierr != nil {
 			return ierr

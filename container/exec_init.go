@@ -22,6 +22,11 @@ func execSequence(c conn, cfg *initConfig) error {
 	if err != nil {
 		return stepErr("capabilities", err)
 	}
+	// The container's keyring, not the caller's: the init joined (made)
+	// "_ses.<id>", and joining by that name finds it again.
+	if err := joinSessionKeyring(cfg, log); err != nil {
+		return err
+	}
 	if err := setupConsole(c, p, log); err != nil {
 		return err
 	}
@@ -35,7 +40,7 @@ type ExecOverrides struct {
 	Env  []string // KEY=VALUE, added or replacing
 	Cwd  string
 	User *specs.User
-	Caps []string // added to every set but ambient
+	Caps []string // added to bounding, effective and permitted
 	Tty  bool
 }
 
@@ -54,11 +59,13 @@ func ExecProcess(base *specs.Process, o ExecOverrides) *specs.Process {
 		p.User = *o.User
 	}
 	if len(o.Caps) > 0 && base.Capabilities != nil {
+		// Never inheritable: a capability there survives execve of a
+		// file with matching file capabilities, so an unprivileged user in
+		// the container could gain it (CVE-2022-29162).
 		c := *base.Capabilities
 		c.Bounding = appendNew(c.Bounding, o.Caps)
 		c.Effective = appendNew(c.Effective, o.Caps)
 		c.Permitted = appendNew(c.Permitted, o.Caps)
-		c.Inheritable = appendNew(c.Inheritable, o.Caps)
 		p.Capabilities = &c
 	}
 	return &p

@@ -40,9 +40,10 @@ func register(o *Options) (*registration, error) {
 			Version: specs.Version, ID: o.ID, Status: specs.StateCreating,
 			Bundle: o.Bundle, Annotations: o.Spec.Annotations,
 		},
-		Created: time.Now().UTC(),
-		Owner:   ownerName(),
-		Rootfs:  RootfsPath(o.Spec, o.Bundle),
+		Created:      time.Now().UTC(),
+		Owner:        ownerName(),
+		Rootfs:       RootfsPath(o.Spec, o.Bundle),
+		NoNewKeyring: o.NoNewKeyring,
 	}
 	if err := h.SaveSpec(o.Spec); err != nil {
 		r.abandon()

@@ -38,7 +38,10 @@ type State struct {
 	Created    time.Time `json:"created"`
 	Owner      string    `json:"owner,omitempty"`
 	CgroupPath string    `json:"cgroupPath,omitempty"`
-	Rootfs     string    `json:"rootfs,omitempty"`
+	// NoNewKeyring: the container kept its creator's session keyring, so
+	// exec must not make it one either.
+	NoNewKeyring bool   `json:"noNewKeyring,omitempty"`
+	Rootfs       string `json:"rootfs,omitempty"`
 }
 
 // validID keeps ids usable as one path element and readable in a table;
