@@ -38,6 +38,14 @@ static void report(const char *ns, int err) {
 
 // Entries are "FD:NAME", comma-separated, in the order to join (user first).
 __attribute__((constructor)) static void minirun_nsenter(void) {
+	// An init (or exec init) is not dumpable until its final execve,
+	// which resets the flag: until then it holds the sync socket and,
+	// before seccomp is loaded, runs unfiltered, so no process in the
+	// container's pid namespace may ptrace it, read its memory or take
+	// its fds with pidfd_getfd. As early as possible: before the Go
+	// runtime starts and before any namespace is joined.
+	if (getenv("MINIRUN_INIT_FD") != NULL)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	// Go's own Pdeathsig can't be used for a child forked into a joined
 	// pid namespace: Go then sees getppid() == 0, takes the parent for
 	// dead and kills the child at once. So the parent asks for it here.

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -176,5 +177,58 @@ func TestSysctlWriteRefusesMountedOverFile(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(decoy); string(data) != "0\n" {
 		t.Fatalf("the write reached the planted file: %q", data)
+	}
+}
+
+// exec --cap grants the capability to the process, never to its
+// inheritable set (CVE-2022-29162), and the exec'd process gets the
+// container's session keyring, not the caller's.
+func TestExecCapsAndKeyring(t *testing.T) {
+	needRoot(t)
+	s := probeSpec(t)
+	s.Process.Args = []string{"sh", "-c", "/bin/probe sys 250 0 -3 0 > /out/keyring; exec sleep 100"}
+	s.Linux.Seccomp = nil // keyctl is denied by Docker's profile
+	out := outDir(t, s)
+	id := containerID(t)
+	mrDetached(t, "run", "-d", "-b", writeBundle(t, s), id)
+	t.Cleanup(func() { cleanUp(t, id) })
+	initRing := waitFile(t, filepath.Join(out, "keyring"))
+
+	r := runMinirun(t, "", "exec", "--cap", "CAP_SYS_TIME", id, "grep", "-E", "^Cap(Inh|Eff)", "/proc/self/status")
+	if r.code != 0 {
+		t.Fatalf("exec --cap: %+v", r)
+	}
+	mustContain(t, "exec status", r.stdout, "CapInh:\t0000000000000000")
+	if !bytes.Contains([]byte(r.stdout), []byte("CapEff:\t00000000aa0425fb")) {
+		t.Fatalf("exec --cap CAP_SYS_TIME: effective set not the default plus sys_time: %q", r.stdout)
+	}
+	// Joining "_ses.<id>" by name finds only keyrings the joiner may
+	// search, and the init's is not one, so exec gets a fresh keyring of
+	// that name (as with runc). What matters is that it is not ours.
+	ours, err := unix.KeyctlGetKeyringID(unix.KEY_SPEC_SESSION_KEYRING, false)
+	if err != nil {
+		t.Fatalf("our session keyring: %v", err)
+	}
+	r = runMinirun(t, "", "exec", id, "/bin/probe", "sys", "250", "0", "-3", "0")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "ok ") {
+		t.Fatalf("exec: keyctl: %+v", r)
+	}
+	if mine := fmt.Sprintf("ok %d\n", ours); r.stdout == mine || initRing == mine {
+		t.Fatalf("the container holds the caller's session keyring %d (init %q, exec %q)", ours, initRing, r.stdout)
+	}
+}
+
+// The init is not dumpable until execve: a process exec'd into a created
+// container (root, with the same capabilities) can't ptrace it while it
+// waits for start with no seccomp filter yet.
+func TestInitCannotBePtraced(t *testing.T) {
+	needRoot(t)
+	s := probeSpec(t, "true")
+	s.Process.NoNewPrivileges = true // the filter goes in after the wait
+	id, _ := createContainer(t, s)
+	const ptrace, attach = "101", "16"
+	r := runMinirun(t, "", "exec", id, "/bin/probe", "sys", ptrace, attach, "1")
+	if r.code != 0 || r.stdout != "errno 1 (Operation not permitted)\n" {
+		t.Fatalf("PTRACE_ATTACH to the waiting init: %+v, want EPERM", r)
 	}
 }
