@@ -60,8 +60,10 @@ func Init() {
 //
 //   - mounts before pivot_root, because their sources are host paths, and
 //     every destination resolved inside the rootfs;
-//   - the cgroup namespace after the mounts, so the cgroup mount can still
-//     name the container's cgroup by its host path;
+//   - the cgroup namespace after the mounts on v1 and hybrid hosts, so the
+//     cgroup mount can still name the container's cgroup by its host path,
+//     and before them on cgroup2 hosts, so the cgroup2 mount is rooted at
+//     the container's own cgroup rather than showing the host's tree;
 //   - sysctls, then masked and read-only paths, after pivot_root: they can
 //     only touch the container's own /proc and /sys, and /proc/sys becomes
 //     read-only only once the sysctls are written;
@@ -97,6 +99,18 @@ func initSequence(c conn, cfg *initConfig) error {
 		return err
 	}
 
+	// Where the cgroup namespace goes depends on what the cgroup mount is.
+	// On a cgroup2 host it is a new cgroup2 mount, which shows the tree
+	// from the mounter's cgroup namespace root: made before the namespace,
+	// it would show the host's whole tree. On v1 and hybrid hosts it binds
+	// the container's directories by the paths /proc/self/cgroup shows,
+	// which the namespace would turn into "/"; there it comes after.
+	cgroupNSFirst := rootfs.UnifiedCgroups()
+	if cgroupNSFirst {
+		if err := enterCgroupNamespace(cfg, log); err != nil {
+			return err
+		}
+	}
 	if plan.Creates(specs.MountNamespace) {
 		if err := rootfs.SetPropagation(linux.RootfsPropagation, log); err != nil {
 			return stepErr("rootfs propagation", err)
@@ -121,10 +135,10 @@ func initSequence(c conn, cfg *initConfig) error {
 	if err := rootfs.DevLinks(cfg.Rootfs); err != nil {
 		return stepErr("devices", err)
 	}
-	// After the mounts: the cgroup mount binds our cgroup by the path
-	// /proc/self/cgroup shows, which a cgroup namespace would hide.
-	if err := enterCgroupNamespace(cfg, log); err != nil {
-		return err
+	if !cgroupNSFirst {
+		if err := enterCgroupNamespace(cfg, log); err != nil {
+			return err
+		}
 	}
 	hookState, err := createHooks(c, cfg, log)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 // single filesystem to mount, so a tmpfs holds one bind per controller of
 // the container's own cgroup directory.
 func mountCgroup(via, dest string, o Options) error {
-	if checkFS("/sys/fs/cgroup", unix.CGROUP2_SUPER_MAGIC) == nil {
+	if UnifiedCgroups() {
 		return mount("cgroup2", via, "cgroup2", o.Flags, "")
 	}
 	if err := mount("tmpfs", via, "tmpfs", o.Flags&^unix.MS_RDONLY, "mode=755"); err != nil {
@@ -65,4 +65,10 @@ func ownCgroups() (map[string]string, error) {
 		out[name] = parts[2]
 	}
 	return out, s.Err()
+}
+
+// UnifiedCgroups reports whether the host's /sys/fs/cgroup is one cgroup2
+// hierarchy (not v1, and not hybrid, where v1 controllers sit there).
+func UnifiedCgroups() bool {
+	return checkFS("/sys/fs/cgroup", unix.CGROUP2_SUPER_MAGIC) == nil
 }

@@ -232,3 +232,28 @@ func TestInitCannotBePtraced(t *testing.T) {
 		t.Fatalf("PTRACE_ATTACH to the waiting init: %+v, want EPERM", r)
 	}
 }
+
+// On a cgroup2 host the container's cgroup mount shows its own cgroup, not
+// the host's tree. This host is hybrid, so the test gives minirun a
+// cgroup2 /sys/fs/cgroup in a mount namespace of its own; the hierarchy is
+// the host's unified one, and the container's cgroup is made in it.
+func TestCgroup2MountShowsOnlyOwnCgroup(t *testing.T) {
+	needRoot(t)
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("needs unshare(1) from util-linux")
+	}
+	s := defaultSpec(t, "sh", "-c", "grep ^0:: /proc/self/cgroup; ls -d /sys/fs/cgroup/*/ 2>/dev/null | wc -l")
+	bundle := writeBundle(t, s)
+	script := `mount -t cgroup2 none /sys/fs/cgroup && exec "$0" run -b "$1" "$2"`
+	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script, minirun, bundle, containerID(t))
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("run on a cgroup2 /sys/fs/cgroup: %v: %s", err, errb.String())
+	}
+	// Its own cgroup has no child directories; the host's root has
+	// minirun/ at least (the container's parent).
+	if out.String() != "0::/\n0\n" {
+		t.Fatalf("the container's cgroup view: %q, want its own cgroup (0::/) with no directories below", out.String())
+	}
+}
