@@ -102,6 +102,9 @@ func Validate(s *specs.Spec, bundle string) error {
 			return stepErrf("validate config", "process.rlimits[%d] %s: soft limit %d above hard limit %d", i, r.Type, r.Soft, r.Hard)
 		}
 	}
+	if err := checkMountNamespace(s); err != nil {
+		return stepErr("validate config", err)
+	}
 	if s.Linux == nil {
 		return nil
 	}
@@ -151,4 +154,29 @@ func RootfsPath(s *specs.Spec, bundle string) string {
 		p = filepath.Join(bundle, p)
 	}
 	return filepath.Clean(p)
+}
+
+// checkMountNamespace refuses mounts, masked or read-only paths and a
+// read-only root when the container would share the host's mount
+// namespace: every one of them would be made on the host.
+func checkMountNamespace(s *specs.Spec) error {
+	linux := s.Linux
+	if linux == nil {
+		linux = &specs.Linux{}
+	}
+	plan, err := namespaces.FromSpec(linux.Namespaces)
+	if err != nil || plan.Has(specs.MountNamespace) {
+		return err
+	}
+	switch {
+	case len(s.Mounts) > 0:
+		return fmt.Errorf("mounts: %d mounts but no mount namespace: they would be made on the host", len(s.Mounts))
+	case len(linux.MaskedPaths) > 0:
+		return fmt.Errorf("linux.maskedPaths: no mount namespace: the host's %s would be masked", linux.MaskedPaths[0])
+	case len(linux.ReadonlyPaths) > 0:
+		return fmt.Errorf("linux.readonlyPaths: no mount namespace: the host's %s would become read-only", linux.ReadonlyPaths[0])
+	case s.Root != nil && s.Root.Readonly:
+		return fmt.Errorf("root.readonly: no mount namespace: the host's root would be remounted read-only")
+	}
+	return nil
 }

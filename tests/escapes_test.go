@@ -257,3 +257,18 @@ func TestCgroup2MountShowsOnlyOwnCgroup(t *testing.T) {
 		t.Fatalf("the container's cgroup view: %q, want its own cgroup (0::/) with no directories below", out.String())
 	}
 }
+
+// Without a mount namespace every mount would be made on the host, so a
+// config that has mounts (or masked or read-only paths) is refused.
+func TestNoMountNamespaceRefusesMounts(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "true")
+	dropNamespace(s, specs.MountNamespace)
+	before := mountsUnder(t, "/")
+	checkFailure(t, runSpec(t, s, ""), "validate config", "no mount namespace", "on the host")
+	s.Mounts = nil
+	checkFailure(t, runSpec(t, s, ""), "validate config", "linux.maskedPaths", "no mount namespace")
+	if after := mountsUnder(t, "/"); after != before {
+		t.Fatalf("host mounts went from %d to %d", before, after)
+	}
+}
