@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/moby/sys/capability"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
@@ -67,16 +68,14 @@ func Init() {
 //   - sysctls, then masked and read-only paths, after pivot_root: they can
 //     only touch the container's own /proc and /sys, and /proc/sys becomes
 //     read-only only once the sysctls are written;
-//   - no_new_privs, then seccomp, then capabilities. Loading a filter
-//     without no_new_privs needs CAP_SYS_ADMIN, which the drop removes, so
-//     in that (Docker's default) case the filter goes in before the drop.
-//     With no_new_privs it goes in last, right before execve, and filters
-//     almost nothing of the runtime's own.
-//   - Either way, whatever runs after the filter is loaded is filtered too:
-//     the profile must allow setgroups, setresuid, setresgid, capset,
-//     prctl, chdir, close_range and execve (and write, to report a
-//     failure). Docker's default profile does; the parent refuses, before
-//     anything starts, a profile that doesn't (seccompcheck.go).
+//   - the identity and capabilities, then seccomp, as late as each can
+//     go; becomeProcess explains the two orders (with and without
+//     no_new_privs) and lists what the runtime still does under the
+//     filter, which is all any profile must allow (seccompcheck.go);
+//   - the init is not dumpable from its first instruction (nsenter's C
+//     pre-main) until execve, so nothing in the container's pid namespace
+//     can ptrace it while it still runs unfiltered or holds the sync
+//     socket;
 //   - cwd, fds and the executable are checked after the identity change,
 //     so they are checked with the container's own permissions, and before
 //     the wait for `start`, so create reports them.
@@ -188,13 +187,39 @@ func initSequence(c conn, cfg *initConfig) error {
 	})
 }
 
-// becomeProcess is the tail the init and exec share: no_new_privs or
-// seccomp, the identity and capabilities, cwd, fds, the executable, then
-// execve, in the order initSequence explains. beforeExec runs once
-// everything that can fail for the process's own reasons has been checked
-// (the init waits for `start` there). Fds from firstFree up are closed.
+// becomeProcess is the tail the init and exec share: the identity and
+// capabilities, cwd, fds, the executable, seccomp, then execve. beforeExec
+// runs once everything that can fail for the process's own reasons has
+// been checked (the init waits for `start` there). Fds from firstFree up
+// are closed.
+//
+// Whatever runs after the filter is loaded is filtered too, and a profile
+// written by someone else (an older Docker or Kubernetes default, the OCI
+// validation suite's) may predate the syscalls a newer runtime would use.
+// So everything that can go before the filter does, and what is left after
+// it is only what loading the filter forces:
+//
+//   - with no_new_privs, the filter is the last step: after it, only
+//     execve;
+//   - without, loading needs CAP_SYS_ADMIN, which the container usually
+//     may not keep. The ids, the bounding set and the final capabilities
+//     are applied first with CAP_SYS_ADMIN still held, so the cwd and
+//     executable checks see the container's own permissions; after the
+//     filter come one capset that drops CAP_SYS_ADMIN, a prctl per
+//     ambient capability (only when there are any), and execve. The
+//     filter is loaded before the wait for `start`, so that a seccomp
+//     notify listener reaches the engine at create, as the spec has it,
+//     and no startContainer hook runs holding CAP_SYS_ADMIN; the wait
+//     adds sendmsg ("created"), read (the exec fifo) and close.
+//
+// postFilterSyscalls lists exactly that, and checkStartable refuses before
+// anything starts a profile that denies one of them. (A seccomp notify
+// listener is sent with sendmsg right after loading, a failure is
+// reported with write or sendmsg, and startContainer hooks without
+// no_new_privs run under the filter, as with runc.)
 func becomeProcess(c conn, cfg *initConfig, capSet *caps.Set, firstFree int, log rootfs.Logger, beforeExec func() error) error {
 	p := cfg.Spec.Process
+	filterNeedsAdmin := cfg.Seccomp != nil && !p.NoNewPrivileges
 	if err := keepRlimitNofile(p.Rlimits); err != nil {
 		return err
 	}
@@ -203,10 +228,8 @@ func becomeProcess(c conn, cfg *initConfig, capSet *caps.Set, firstFree int, log
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return stepErr("no_new_privs", err)
 		}
-	} else if err := loadSeccomp(c, cfg, log); err != nil {
-		return err
 	}
-	if err := dropPrivileges(capSet, p.User, log); err != nil {
+	if err := dropPrivileges(capSet, p.User, filterNeedsAdmin, log); err != nil {
 		return err
 	}
 	if err := enterCwd(p.Cwd, log); err != nil {
@@ -218,6 +241,15 @@ func becomeProcess(c conn, cfg *initConfig, capSet *caps.Set, firstFree int, log
 	path, err := lookPath(p.Args[0], p.Env)
 	if err != nil {
 		return err
+	}
+	if filterNeedsAdmin {
+		if err := loadSeccomp(c, cfg, log); err != nil {
+			return err
+		}
+		if err := capSet.ApplyCaps(); err != nil {
+			return stepErr("capabilities", err)
+		}
+		log("capabilities: CAP_SYS_ADMIN dropped unless the container has it")
 	}
 	if beforeExec != nil {
 		if err := beforeExec(); err != nil {
@@ -231,6 +263,16 @@ func becomeProcess(c conn, cfg *initConfig, capSet *caps.Set, firstFree int, log
 	}
 	log("execve %s %q", path, p.Args)
 	return execError(p.Args[0], unix.Exec(path, p.Args, p.Env))
+}
+
+// postFilterSyscalls are the syscalls becomeProcess makes once the
+// container's filter is loaded (see there), besides those the Go runtime
+// may make on its own (futex, rt_sigreturn, nanosleep...).
+func postFilterSyscalls(noNewPrivs bool) []string {
+	if noNewPrivs {
+		return []string{"execve"}
+	}
+	return []string{"execve", "capset", "sendmsg", "read", "close"}
 }
 
 func tracer(on bool) rootfs.Logger {
@@ -333,9 +375,13 @@ func loadSeccomp(c conn, cfg *initConfig, log rootfs.Logger) error {
 // first; keep-caps lets the permitted set survive the uid change; the new
 // ids; then capset on this thread, and the ambient set last because the
 // kernel only raises ambient capabilities that are permitted and
-// inheritable.
-func dropPrivileges(set *caps.Set, u specs.User, log rootfs.Logger) error {
+// inheritable. With holdAdmin, CAP_SYS_ADMIN stays effective for loading
+// the seccomp filter, and becomeProcess drops it right after.
+func dropPrivileges(set *caps.Set, u specs.User, holdAdmin bool, log rootfs.Logger) error {
 	if err := set.DropBounding(); err != nil {
+		return stepErr("capabilities", err)
+	}
+	if err := set.ClearAmbient(); err != nil {
 		return stepErr("capabilities", err)
 	}
 	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
@@ -344,7 +390,12 @@ func dropPrivileges(set *caps.Set, u specs.User, log rootfs.Logger) error {
 	if err := setIDs(u, log); err != nil {
 		return err
 	}
-	if err := set.ApplyCaps(); err != nil {
+	if holdAdmin {
+		err := set.ApplyHolding(capability.CAP_SYS_ADMIN)
+		if err != nil {
+			return stepErr("capabilities", err)
+		}
+	} else if err := set.ApplyCaps(); err != nil {
 		return stepErr("capabilities", err)
 	}
 	log("capabilities: %s", set)

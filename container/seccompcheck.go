@@ -9,17 +9,14 @@ import (
 	"github.com/minirun/minirun/seccomp"
 )
 
-// Syscalls the init itself makes once the filter is loaded. Loading comes
-// before the capability drop when no_new_privs is off, so the drop, the
-// cwd check and execve all run under the container's filter; and the Go
-// runtime keeps making a few calls of its own. A profile that denies one
-// of them can never start a container, and worse, the init could not even
-// report why (its write would be denied too), so such a profile is refused
-// before anything starts.
-var (
-	neededAlways    = []string{"execve", "exit_group", "futex", "rt_sigreturn", "rt_sigprocmask", "write", "sendmsg", "close"}
-	neededBeforeCap = []string{"capget", "capset", "prctl", "setgroups", "setresgid", "setresuid", "chdir", "getcwd", "close_range", "newfstatat", "faccessat2"}
-)
+// Syscalls the init still makes once the filter is loaded: what
+// becomeProcess does after it (postFilterSyscalls), what the Go runtime may
+// do on its own in that moment, and what reporting a failure takes. A
+// profile that denies one of them can never start a container, and the
+// init could not even say why, so such a profile is refused before
+// anything starts. Nothing else is: a profile that predates close_range,
+// clone3 or faccessat2 starts as it does with runc.
+var runtimeAfterFilter = []string{"exit_group", "futex", "rt_sigreturn", "rt_sigprocmask", "write"}
 
 var nativeArch = map[string]string{"amd64": "x86_64", "arm64": "aarch64", "386": "x86", "ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64"}
 
@@ -30,10 +27,7 @@ func checkStartable(prog *seccomp.Program, noNewPrivs bool) error {
 	if !ok {
 		return nil
 	}
-	needed := neededAlways
-	if !noNewPrivs {
-		needed = append(append([]string(nil), neededAlways...), neededBeforeCap...)
-	}
+	needed := append(postFilterSyscalls(noNewPrivs), runtimeAfterFilter...)
 	for _, name := range needed {
 		ret, err := prog.Evaluate(arch, name, [6]uint64{})
 		if err != nil {

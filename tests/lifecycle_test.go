@@ -392,7 +392,7 @@ func TestLifecycleJoinNamespacesByPath(t *testing.T) {
 		t.Fatalf("joined run: %+v, want net %s", r, netA)
 	}
 	bad := defaultSpec(t, "true")
-	bad.Linux.Namespaces = append(bad.Linux.Namespaces[:0:0], specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: "/nonexistent/ns"})
+	bad.Linux.Namespaces = []specs.LinuxNamespace{{Type: specs.MountNamespace}, {Type: specs.NetworkNamespace, Path: "/nonexistent/ns"}}
 	bad.Hostname = ""
 	checkFailure(t, runSpec(t, bad, ""), "join namespace", "/nonexistent/ns")
 }
