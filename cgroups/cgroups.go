@@ -19,9 +19,9 @@ import (
 type Manager interface {
 	// Apply moves pid into the cgroup in every controller.
 	Apply(pid int) error
-	// Set writes memory (limit, reservation, swap), pids, cpu (shares,
-	// quota, period) and cpuset (cpus, mems). It validates first, so an
-	// invalid spec changes nothing.
+	// Set writes the device rules, memory (limit, reservation, swap),
+	// pids, cpu (shares, quota, period) and cpuset (cpus, mems). It
+	// validates first, so an invalid spec changes nothing.
 	Set(res *specs.LinuxResources) error
 	// Freeze pauses every process in the cgroup through the freezer.
 	Freeze() error
