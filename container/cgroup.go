@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/cgroups"
+	"github.com/minirun/minirun/rootfs"
 )
 
 // placeInCgroup creates the container's cgroup (linux.cgroupsPath, or
@@ -32,12 +33,44 @@ func placeInCgroup(s *specs.Spec, id string, pid int) (cgroups.Manager, error) {
 		_ = mgr.Delete()
 		return nil, stepErr("cgroup", err)
 	}
-	if linux.Resources != nil {
-		if err := mgr.Set(linux.Resources); err != nil {
+	if res := resourcesWithDevices(linux); res != nil {
+		if err := mgr.Set(res); err != nil {
 			return mgr, stepErr("cgroup resources", err)
 		}
 	}
 	return mgr, nil
+}
+
+// resourcesWithDevices is linux.resources with allow rules appended for
+// every node the runtime makes itself (the default devices and
+// linux.devices) and for ptys, which the init opens for a terminal and
+// exec -t later: a config that denies all devices must still get a
+// working /dev/null and console.
+// runc does the same. Without device rules nothing is added, so the
+// cgroup keeps its parent's list, as the config asked.
+func resourcesWithDevices(linux *specs.Linux) *specs.LinuxResources {
+	res := linux.Resources
+	if res == nil || len(res.Devices) == 0 {
+		return res
+	}
+	out := *res
+	out.Devices = append([]specs.LinuxDeviceCgroup(nil), res.Devices...)
+	allow := func(typ string, major, minor int64) {
+		out.Devices = append(out.Devices, specs.LinuxDeviceCgroup{Allow: true, Type: typ, Major: &major, Minor: &minor, Access: "rwm"})
+	}
+	for _, d := range append(append([]specs.LinuxDevice(nil), rootfs.DefaultDevices...), linux.Devices...) {
+		switch d.Type {
+		case "c", "u":
+			allow("c", d.Major, d.Minor)
+		case "b":
+			allow("b", d.Major, d.Minor)
+		}
+		// "p" (a fifo) is no device: the device cgroup never sees it.
+	}
+	// /dev/ptmx and the slaves of the container's own devpts instance.
+	allow("c", 5, 2)
+	allow("c", 136, -1)
+	return &out
 }
 
 // wantsCgroup says whether a start manages a cgroup: it needs a name, an

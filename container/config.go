@@ -13,6 +13,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/minirun/minirun/caps"
+	"github.com/minirun/minirun/cgroups"
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/rootfs"
 	"github.com/minirun/minirun/seccomp"
@@ -121,6 +122,11 @@ func Validate(s *specs.Spec, bundle string) error {
 	for k := range s.Linux.Sysctl {
 		if strings.ContainsAny(k, "/") || strings.Contains(k, "..") || k == "" {
 			return stepErrf("validate config", "linux.sysctl: bad key %q", k)
+		}
+	}
+	if r := s.Linux.Resources; r != nil {
+		if err := cgroups.CheckDevices(r.Devices); err != nil {
+			return stepErr("validate config", err)
 		}
 	}
 	if s.Linux.Seccomp != nil {
