@@ -10,6 +10,7 @@ package cgroups
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/containerd/cgroups/v3"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -97,4 +98,17 @@ func modeName(m cgroups.CGMode) string {
 	default:
 		return "unavailable"
 	}
+}
+
+// Processes lists the processes in the cgroup at a resolved path and below
+// it, without creating anything: none when the cgroup doesn't exist.
+func Processes(path string) ([]int, error) {
+	mgr, err := Load(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return mgr.Pids()
 }
