@@ -10,6 +10,7 @@ package cgroups
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/containerd/cgroups/v3"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -19,9 +20,9 @@ import (
 type Manager interface {
 	// Apply moves pid into the cgroup in every controller.
 	Apply(pid int) error
-	// Set writes memory (limit, reservation, swap), pids, cpu (shares,
-	// quota, period) and cpuset (cpus, mems). It validates first, so an
-	// invalid spec changes nothing.
+	// Set writes the device rules, memory (limit, reservation, swap),
+	// pids, cpu (shares, quota, period) and cpuset (cpus, mems). It
+	// validates first, so an invalid spec changes nothing.
 	Set(res *specs.LinuxResources) error
 	// Freeze pauses every process in the cgroup through the freezer.
 	Freeze() error
@@ -97,4 +98,17 @@ func modeName(m cgroups.CGMode) string {
 	default:
 		return "unavailable"
 	}
+}
+
+// Processes lists the processes in the cgroup at a resolved path and below
+// it, without creating anything: none when the cgroup doesn't exist.
+func Processes(path string) ([]int, error) {
+	mgr, err := Load(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return mgr.Pids()
 }

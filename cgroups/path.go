@@ -95,3 +95,17 @@ func expandSlice(slice string) (string, error) {
 	}
 	return b.String(), nil
 }
+
+// Resolve is the path New would use for cgroupsPath and container id, so
+// callers can check it before anything is created.
+func Resolve(path, id string) (string, error) {
+	return resolvePath(path, id)
+}
+
+// Nested reports whether two resolved paths are the same cgroup or one
+// lies below the other: a container at the upper one could freeze, kill
+// or delete everything in the lower.
+func Nested(a, b string) bool {
+	a, b = filepath.Clean(a), filepath.Clean(b)
+	return a == b || strings.HasPrefix(b, a+"/") || strings.HasPrefix(a, b+"/")
+}

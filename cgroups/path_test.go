@@ -60,3 +60,20 @@ func TestResolvePathRejects(t *testing.T) {
 		}
 	}
 }
+
+func TestNested(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"/minirun", "/minirun/x", true},
+		{"/minirun/x/sub", "/minirun/x", true},
+		{"/minirun/x", "/minirun/x/", true},
+		{"/minirun/x", "/minirun/xy", false},
+		{"/minirun/a", "/minirun/b", false},
+	} {
+		if got := Nested(tc.a, tc.b); got != tc.want {
+			t.Errorf("Nested(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

@@ -67,6 +67,9 @@ func (m *v1Manager) Apply(pid int) error {
 }
 
 func (m *v1Manager) Set(res *specs.LinuxResources) error {
+	if res == nil {
+		return nil
+	}
 	topo, err := hostTopology()
 	if err != nil {
 		return err
@@ -74,7 +77,11 @@ func (m *v1Manager) Set(res *specs.LinuxResources) error {
 	if err := validate(res, topo); err != nil {
 		return err
 	}
-	settings := v1Settings(res)
+	devices, err := parseDeviceRules(res.Devices)
+	if err != nil {
+		return err
+	}
+	settings := append(v1DeviceSettings(devices), v1Settings(res)...)
 	if cur, ok := m.currentMemsw(settings); ok {
 		settings = orderMemoryV1(settings, cur)
 	}

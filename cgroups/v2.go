@@ -76,6 +76,9 @@ func (m *v2Manager) Apply(pid int) error {
 }
 
 func (m *v2Manager) Set(res *specs.LinuxResources) error {
+	if res == nil {
+		return nil
+	}
 	topo, err := hostTopology()
 	if err != nil {
 		return err
@@ -85,6 +88,15 @@ func (m *v2Manager) Set(res *specs.LinuxResources) error {
 	}
 	settings, err := v2Settings(res)
 	if err != nil {
+		return err
+	}
+	devices, err := parseDeviceRules(res.Devices)
+	if err != nil {
+		return err
+	}
+	// The filter goes in first: devices are the one setting that guards
+	// the host, so a container must not run unfiltered behind a bad limit.
+	if err := setDevicesV2(m.dir(), devices); err != nil {
 		return err
 	}
 	return writeSettings(settings, func(string) string { return m.dir() })

@@ -14,6 +14,9 @@ func validate(res *specs.LinuxResources, topo topology) error {
 	if res == nil {
 		return nil
 	}
+	if err := CheckDevices(res.Devices); err != nil {
+		return err
+	}
 	if m := res.Memory; m != nil && set(m.Swap) && *m.Swap > 0 {
 		// memory.swap is memory+swap; below the limit it means nothing.
 		if set(m.Limit) && *m.Limit > 0 && *m.Swap < *m.Limit {

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/cgroups"
+	"github.com/minirun/minirun/rootfs"
 	"github.com/minirun/minirun/state"
 )
 
@@ -20,25 +21,129 @@ import (
 // accounted and limited.
 func placeInCgroup(s *specs.Spec, id string, pid int) (cgroups.Manager, error) {
 	linux := linuxOf(s)
-	mgr, err := cgroups.New(linux.CgroupsPath, id)
+	path, err := cgroups.Resolve(linux.CgroupsPath, id)
 	if err != nil {
 		return nil, stepErr("cgroup", err)
 	}
-	// Two containers sharing a cgroup would share limits, and deleting
-	// one would kill the other's processes.
-	if pids, err := mgr.Pids(); err == nil && len(pids) > 0 {
-		return nil, stepErrf("cgroup", "%s is in use by pids %v", mgr.Path(), pids)
+	// Checked before the directories exist: a refused start must not
+	// create (and then remove) anything in a cgroup that isn't its own.
+	if err := checkCgroupFree(path); err != nil {
+		return nil, err
+	}
+	mgr, err := cgroups.New(path, id)
+	if err != nil {
+		return nil, stepErr("cgroup", err)
 	}
 	if err := mgr.Apply(pid); err != nil {
 		_ = mgr.Delete()
 		return nil, stepErr("cgroup", err)
 	}
-	if linux.Resources != nil {
-		if err := mgr.Set(linux.Resources); err != nil {
+	if res := resourcesWithDevices(linux); res != nil {
+		if err := mgr.Set(res); err != nil {
 			return mgr, stepErr("cgroup resources", err)
 		}
 	}
 	return mgr, nil
+}
+
+// checkCgroupNesting refuses a cgroup that is, contains or lies inside the
+// cgroup of another container under root, running or not: whichever sits
+// higher could pause, kill --all or delete -f the other, and deleting a
+// stopped container kills what is left below its cgroup. Listing pids
+// alone misses a cgroup placed below a live container.
+func checkCgroupNesting(root, id string, s *specs.Spec) error {
+	path, err := cgroups.Resolve(linuxOf(s).CgroupsPath, id)
+	if err != nil {
+		return stepErr("cgroup", err)
+	}
+	ids, err := state.List(root)
+	if err != nil {
+		return stepErr("cgroup", err)
+	}
+	for _, other := range ids {
+		if other == id {
+			continue
+		}
+		theirs, err := cgroupOf(root, other)
+		if err != nil {
+			return stepErrf("cgroup", "check %s against container %s: %w", path, other, err)
+		}
+		if theirs != "" && cgroups.Nested(path, theirs) {
+			return stepErrf("cgroup", "%s overlaps %s, the cgroup of container %s", path, theirs, other)
+		}
+	}
+	return nil
+}
+
+// cgroupOf is the cgroup of a container in state, "" if it has none or is
+// gone. One still being created has not recorded it yet; its saved config
+// says where it goes.
+func cgroupOf(root, id string) (string, error) {
+	st, err := state.Read(root, id)
+	if errors.Is(err, state.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if st.CgroupPath != "" || st.Status != specs.StateCreating {
+		return st.CgroupPath, nil
+	}
+	s, err := state.ReadSpec(root, id)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, state.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return cgroups.Resolve(linuxOf(s).CgroupsPath, id)
+}
+
+// checkCgroupFree refuses a cgroup that already holds processes, here or
+// below: two containers sharing a cgroup would share limits, and deleting
+// one would kill the other's processes. A cgroup whose processes can't be
+// listed is refused too; skipping the check would let exactly that through.
+func checkCgroupFree(path string) error {
+	pids, err := cgroups.Processes(path)
+	if err != nil {
+		return stepErr("cgroup", err)
+	}
+	if len(pids) > 0 {
+		return stepErrf("cgroup", "%s is in use by pids %v", path, pids)
+	}
+	return nil
+}
+
+// resourcesWithDevices is linux.resources with allow rules appended for
+// every node the runtime makes itself (the default devices and
+// linux.devices) and for ptys, which the init opens for a terminal and
+// exec -t later: a config that denies all devices must still get a
+// working /dev/null and console.
+// runc does the same. Without device rules nothing is added, so the
+// cgroup keeps its parent's list, as the config asked.
+func resourcesWithDevices(linux *specs.Linux) *specs.LinuxResources {
+	res := linux.Resources
+	if res == nil || len(res.Devices) == 0 {
+		return res
+	}
+	out := *res
+	out.Devices = append([]specs.LinuxDeviceCgroup(nil), res.Devices...)
+	allow := func(typ string, major, minor int64) {
+		out.Devices = append(out.Devices, specs.LinuxDeviceCgroup{Allow: true, Type: typ, Major: &major, Minor: &minor, Access: "rwm"})
+	}
+	for _, d := range append(append([]specs.LinuxDevice(nil), rootfs.DefaultDevices...), linux.Devices...) {
+		switch d.Type {
+		case "c", "u":
+			allow("c", d.Major, d.Minor)
+		case "b":
+			allow("b", d.Major, d.Minor)
+		}
+		// "p" (a fifo) is no device: the device cgroup never sees it.
+	}
+	// /dev/ptmx and the slaves of the container's own devpts instance.
+	allow("c", 5, 2)
+	allow("c", 136, -1)
+	return &out
 }
 
 // wantsCgroup says whether a start manages a cgroup: it needs a name, an

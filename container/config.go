@@ -13,6 +13,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/minirun/minirun/caps"
+	"github.com/minirun/minirun/cgroups"
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/rootfs"
 	"github.com/minirun/minirun/seccomp"
@@ -123,6 +124,11 @@ func Validate(s *specs.Spec, bundle string) error {
 	}
 	if err := validateSysctls(s.Linux.Sysctl, plan); err != nil {
 		return stepErr("validate config", err)
+	}
+	if r := s.Linux.Resources; r != nil {
+		if err := cgroups.CheckDevices(r.Devices); err != nil {
+			return stepErr("validate config", err)
+		}
 	}
 	if s.Linux.Seccomp != nil {
 		if err := seccomp.Validate(s.Linux.Seccomp); err != nil {

@@ -20,9 +20,36 @@ var (
 	}
 )
 
+// DockerDeviceRules is the device cgroup Docker gives a container: nothing
+// but the nodes every container has, plus mknod of any node (an image may
+// carry nodes; making one grants no access to it). moby's oci/defaults.go
+// lists deny-all and 1:3, 1:5, 1:8, 1:9, 5:0, 5:1, and relies on runc to
+// append 1:7, 5:2, 136:* and the two mknod rules (specconv.AllowedDevices);
+// minirun appends only what it creates itself, so the config says it all.
+// moby's explicit "deny c 10:229" (fuse) is left out: deny-all covers it.
+func DockerDeviceRules() []specs.LinuxDeviceCgroup {
+	rule := func(typ string, major, minor int64, access string) specs.LinuxDeviceCgroup {
+		return specs.LinuxDeviceCgroup{Allow: true, Type: typ, Major: &major, Minor: &minor, Access: access}
+	}
+	return []specs.LinuxDeviceCgroup{
+		{Allow: false, Access: "rwm"},
+		rule("c", -1, -1, "m"),
+		rule("b", -1, -1, "m"),
+		rule("c", 1, 3, "rwm"),    // null
+		rule("c", 1, 5, "rwm"),    // zero
+		rule("c", 1, 7, "rwm"),    // full
+		rule("c", 1, 8, "rwm"),    // random
+		rule("c", 1, 9, "rwm"),    // urandom
+		rule("c", 5, 0, "rwm"),    // tty
+		rule("c", 5, 1, "rwm"),    // console
+		rule("c", 5, 2, "rwm"),    // ptmx
+		rule("c", 136, -1, "rwm"), // pts
+	}
+}
+
 // DefaultSpec is a starting config with Docker's defaults: its 14
-// capabilities, masked and read-only paths, mounts, namespaces, and its
-// default seccomp profile resolved for those capabilities.
+// capabilities, masked and read-only paths, mounts, namespaces, device
+// rules, and its default seccomp profile resolved for those capabilities.
 func DefaultSpec() (*specs.Spec, error) {
 	s := BaseSpec()
 	profile, err := seccomp.DefaultProfile(s.Process.Capabilities.Bounding)
@@ -58,6 +85,7 @@ func BaseSpec() *specs.Spec {
 			},
 			MaskedPaths:   append([]string(nil), DockerMaskedPaths...),
 			ReadonlyPaths: append([]string(nil), DockerReadonlyPaths...),
+			Resources:     &specs.LinuxResources{Devices: DockerDeviceRules()},
 		},
 	}
 }

@@ -30,6 +30,18 @@ func register(o *Options) (*registration, error) {
 	if o.Root == "" {
 		return nil, nil
 	}
+	if !o.NoCgroup && wantsCgroup(o.Spec, o.ID) {
+		// Held until the config is saved: a start racing this one then
+		// sees where our cgroup goes, and we see its.
+		unlock, err := state.LockRoot(o.Root)
+		if err != nil {
+			return nil, stepErr("create", err)
+		}
+		defer unlock()
+		if err := checkCgroupNesting(o.Root, o.ID, o.Spec); err != nil {
+			return nil, err
+		}
+	}
 	h, err := state.Create(o.Root, o.ID)
 	if err != nil {
 		return nil, stepErr("create", err)

@@ -62,7 +62,7 @@ func BuildSpec(c Container, o *RunOptions) (*specs.Spec, error) {
 		}
 		s.Mounts = append(s.Mounts, m)
 	}
-	if s.Linux.Resources, err = resources(o); err != nil {
+	if s.Linux.Resources, err = resources(o, s.Linux.Resources.Devices); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -233,6 +233,8 @@ func privilege(s *specs.Spec) error {
 		return fmt.Errorf("--privileged: list host devices: %w", err)
 	}
 	s.Linux.Devices = devs
+	// As Docker: every device, since the host's nodes are all there.
+	s.Linux.Resources.Devices = []specs.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}
 	return nil
 }
 
@@ -342,10 +344,11 @@ func sharesHostNetwork(s *specs.Spec) bool {
 	return true
 }
 
-// resources maps --memory, --pids-limit and --cpus onto linux.resources.
-func resources(o *RunOptions) (*specs.LinuxResources, error) {
-	var r specs.LinuxResources
-	set := false
+// resources maps --memory, --pids-limit and --cpus onto linux.resources,
+// next to the device rules already chosen.
+func resources(o *RunOptions, devices []specs.LinuxDeviceCgroup) (*specs.LinuxResources, error) {
+	r := specs.LinuxResources{Devices: devices}
+	set := len(devices) > 0
 	if o.Memory != "" {
 		m, err := parseMemory(o.Memory)
 		if err != nil {

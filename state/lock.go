@@ -126,3 +126,27 @@ func (h *Handle) Remove() error {
 	}
 	return nil
 }
+
+// LockRoot takes an exclusive flock on root itself, for checks that span
+// containers (a new one's cgroup against every other's) and must not race
+// another start doing the same. The returned function releases it.
+func LockRoot(root string) (func(), error) {
+	if err := os.MkdirAll(root, 0o711); err != nil {
+		return nil, fmt.Errorf("create state root %s: %w", root, err)
+	}
+	f, err := os.OpenFile(root, os.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open state root %s: %w", root, err)
+	}
+	for {
+		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock state root %s: %w", root, err)
+	}
+	return func() { f.Close() }, nil
+}
