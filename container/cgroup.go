@@ -114,20 +114,23 @@ func checkCgroupFree(path string) error {
 	return nil
 }
 
-// resourcesWithDevices is linux.resources with allow rules appended for
-// every node the runtime makes itself (the default devices and
-// linux.devices) and for ptys, which the init opens for a terminal and
-// exec -t later: a config that denies all devices must still get a
-// working /dev/null and console.
-// runc does the same. Without device rules nothing is added, so the
-// cgroup keeps its parent's list, as the config asked.
+// resourcesWithDevices is linux.resources with the device rules the
+// runtime always applies: deny everything first, then the config's own
+// rules, then allow every node the runtime makes itself (the default
+// devices and linux.devices) and ptys, which the init opens for a
+// terminal and exec -t later. Starting from deny-all matters for a config
+// that has no device rules at all (the OCI validation suite's, a
+// hand-written one): the cgroup would otherwise inherit its parent's
+// "a *:* rwm", and with CAP_MKNOD the container could open any disk of
+// the host. runc does the same. A config that allows all devices
+// (--privileged) still gets them, as its rule comes after the deny.
 func resourcesWithDevices(linux *specs.Linux) *specs.LinuxResources {
 	res := linux.Resources
-	if res == nil || len(res.Devices) == 0 {
-		return res
+	if res == nil {
+		res = &specs.LinuxResources{}
 	}
 	out := *res
-	out.Devices = append([]specs.LinuxDeviceCgroup(nil), res.Devices...)
+	out.Devices = append([]specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}}, res.Devices...)
 	allow := func(typ string, major, minor int64) {
 		out.Devices = append(out.Devices, specs.LinuxDeviceCgroup{Allow: true, Type: typ, Major: &major, Minor: &minor, Access: "rwm"})
 	}

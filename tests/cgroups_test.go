@@ -51,7 +51,9 @@ func cgFile(t *testing.T, m cgroups.Manager, controller, file string) string {
 // whatever happens, every process in it is killed and it is removed.
 func cgNew(t *testing.T, name string) cgroups.Manager {
 	t.Helper()
-	id := fmt.Sprintf("test-%s-%d", name, os.Getpid())
+	// Not the pid alone: suites run in private pid namespaces, where two
+	// at once would both be pid 2 or so and share the cgroup.
+	id := fmt.Sprintf("test-%s-%d-%d", name, os.Getpid(), time.Now().UnixNano())
 	m, err := cgroups.New("", id)
 	if err != nil {
 		t.Fatal(err)

@@ -168,3 +168,28 @@ func cgroupDirs(path string) []string {
 	}
 	return dirs
 }
+
+// A config with no device rules at all (the OCI validation suite's, a
+// hand-written one) must not inherit the parent cgroup's "a *:* rwm":
+// the runtime always starts from deny-all, as runc does.
+func TestDeviceCgroupWithoutRulesDeniesAll(t *testing.T) {
+	needRoot(t)
+	requireHostDevices(t)
+	root := privateRootfs(t)
+	planted := plantDevices(t, root)
+	s := defaultSpec(t, append([]string{"sh", "-c", `for f in "$@"; do
+	if msg=$( (: <"$f") 2>&1 ); then echo "$f ok"; else echo "$f $msg"; fi
+done`, "probe"}, append(append([]string{}, planted...), "/dev/null", "/dev/zero", "/dev/urandom")...)...)
+	s.Root.Path = root
+	s.Linux.Resources = nil
+	r := runSpec(t, s, "")
+	if r.code != 0 {
+		t.Fatalf("probe: %+v", r)
+	}
+	for _, f := range planted {
+		mustContain(t, "planted "+f, r.stdout, "can't open "+f+": Operation not permitted")
+	}
+	for _, f := range []string{"/dev/null", "/dev/zero", "/dev/urandom"} {
+		mustContain(t, f, r.stdout, f+" ok")
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -143,37 +142,32 @@ func dropNamespace(s *specs.Spec, typ specs.LinuxNamespaceType) {
 
 // A sysctl write resolves its file beneath /proc without crossing a mount,
 // so a bind planted over a /proc/sys file can't redirect a write that the
-// runtime makes as host root (the class of runc's CVE-2025-52881). Run on a
-// thread with a private mount namespace; the planted target is a temp
-// file, so even a failure here writes nothing of the host's.
+// runtime makes as host root (the class of runc's CVE-2025-52881). The
+// write is tried by this test binary re-run in a mount namespace of its
+// own (a thread of this process must not change namespace: its children
+// would inherit it); the planted target is a temp file, so even a failure
+// here writes nothing of the host's.
 func TestSysctlWriteRefusesMountedOverFile(t *testing.T) {
 	needRoot(t)
+	if os.Getenv(childEnv) == "sysctl" {
+		err := mrootfs.Sysctl("net.ipv4.ip_forward", "1")
+		if !errors.Is(err, unix.EXDEV) {
+			t.Fatalf("sysctl through a bind-mounted file: got %v, want EXDEV", err)
+		}
+		return
+	}
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("needs unshare(1) from util-linux")
+	}
 	decoy := filepath.Join(t.TempDir(), "decoy")
 	if err := os.WriteFile(decoy, []byte("0\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	errc := make(chan error, 1)
-	go func() {
-		// The thread is never unlocked: Go ends it with the goroutine, and
-		// its mount namespace with it.
-		runtime.LockOSThread()
-		if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
-			errc <- fmt.Errorf("unshare: %w", err)
-			return
-		}
-		if err := unix.Mount("", "/", "", unix.MS_PRIVATE|unix.MS_REC, ""); err != nil {
-			errc <- fmt.Errorf("make / private: %w", err)
-			return
-		}
-		if err := unix.Mount(decoy, "/proc/sys/net/ipv4/ip_forward", "", unix.MS_BIND, ""); err != nil {
-			errc <- fmt.Errorf("plant bind: %w", err)
-			return
-		}
-		errc <- mrootfs.Sysctl("net.ipv4.ip_forward", "1")
-	}()
-	err := <-errc
-	if err == nil || !errors.Is(err, unix.EXDEV) {
-		t.Fatalf("sysctl through a bind-mounted file: got %v, want EXDEV", err)
+	script := `mount --bind "$1" /proc/sys/net/ipv4/ip_forward && exec "$0" -test.run='^TestSysctlWriteRefusesMountedOverFile$' -test.count=1`
+	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script, os.Args[0], decoy)
+	cmd.Env = append(os.Environ(), childEnv+"=sysctl")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
 	}
 	if data, _ := os.ReadFile(decoy); string(data) != "0\n" {
 		t.Fatalf("the write reached the planted file: %q", data)
