@@ -16,7 +16,13 @@ import (
 // init could not even say why, so such a profile is refused before
 // anything starts. Nothing else is: a profile that predates close_range,
 // clone3 or faccessat2 starts as it does with runc.
-var runtimeAfterFilter = []string{"exit_group", "futex", "rt_sigreturn", "rt_sigprocmask", "write"}
+//
+// The Go runtime's own share is what it can't survive being denied in the
+// moment between the filter and execve: a futex or a netpoller wait
+// (epoll_pwait) that fails is a fatal error, not an error return. It also
+// may call nanosleep, sched_yield, tgkill and the like, but shrugs off a
+// denial of those.
+var runtimeAfterFilter = []string{"exit_group", "futex", "epoll_pwait", "rt_sigreturn", "rt_sigprocmask", "write"}
 
 var nativeArch = map[string]string{"amd64": "x86_64", "arm64": "aarch64", "386": "x86", "ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64"}
 
