@@ -96,12 +96,16 @@ func Mount(rootfs string, m specs.Mount, log Logger) error {
 	}
 	log.log("mount %s on %s type=%s flags=%s data=%q", m.Source, m.Destination, typeOf(m, o), FlagString(o.Flags), o.Data)
 
-	switch {
-	case o.Bind:
-		err = bindMount(m.Source, via, dest, o)
-	case m.Type == "cgroup":
+	if o.Bind {
+		err := bindByFd(m.Source, target, dest, o)
+		if !errors.Is(err, errNoMountAPI) {
+			return err
+		}
+		return bindMount(m.Source, via, dest, o)
+	}
+	if m.Type == "cgroup" {
 		err = mountCgroup(via, dest, o)
-	default:
+	} else {
 		err = mount(m.Source, via, m.Type, o.Flags, o.Data)
 		if e := (*MountError)(nil); errors.As(err, &e) {
 			e.Target = dest
@@ -110,17 +114,21 @@ func Mount(rootfs string, m specs.Mount, log Logger) error {
 	if err != nil {
 		return err
 	}
+	if m.Type != "proc" && len(o.Propagation) == 0 {
+		return nil
+	}
+	top, err := mountOnTop(rootfs, m.Destination, target)
+	if err != nil {
+		return fmt.Errorf("reopen mount %s: %w", m.Destination, err)
+	}
+	defer top.Close()
 	if m.Type == "proc" {
-		if err := checkFS(dest, unix.PROC_SUPER_MAGIC); err != nil {
-			return err
+		var st unix.Statfs_t
+		if err := unix.Fstatfs(int(top.Fd()), &st); err != nil || st.Type != unix.PROC_SUPER_MAGIC {
+			return fmt.Errorf("%s: the mount made there is not procfs (type %#x, %v)", dest, st.Type, err)
 		}
 	}
-	for _, p := range o.Propagation {
-		if err := mount("", dest, "", p, ""); err != nil {
-			return err
-		}
-	}
-	return nil
+	return setPropagationFd(int(top.Fd()), dest, o.Propagation)
 }
 
 func typeOf(m specs.Mount, o Options) string {
@@ -183,15 +191,18 @@ func makeMountpoint(rootfs, dest string, m specs.Mount, bind bool) error {
 			return fmt.Errorf("bind source %s: %w", m.Source, err)
 		}
 		if !fi.IsDir() {
-			if err := pathrs.MkdirAll(rootfs, filepath.Dir(rel), 0o755); err != nil {
+			root, err := os.OpenFile(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+			if err != nil {
 				return fmt.Errorf("create mountpoint %s: %w", m.Destination, err)
 			}
-			if _, err := os.Lstat(dest); os.IsNotExist(err) {
-				f, err := os.OpenFile(dest, os.O_CREATE|os.O_EXCL|os.O_WRONLY|unix.O_NOFOLLOW, 0o644)
-				if err != nil {
-					return fmt.Errorf("create mountpoint %s: %w", m.Destination, err)
-				}
-				f.Close()
+			defer root.Close()
+			dir, err := pathrs.MkdirAllHandle(root, filepath.Dir(rel), 0o755)
+			if err != nil {
+				return fmt.Errorf("create mountpoint %s: %w", m.Destination, err)
+			}
+			defer dir.Close()
+			if err := createFileAt(dir, filepath.Base(rel)); err != nil {
+				return fmt.Errorf("create mountpoint %s: %w", m.Destination, err)
 			}
 			return nil
 		}
