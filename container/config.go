@@ -14,6 +14,7 @@ import (
 
 	"github.com/minirun/minirun/caps"
 	"github.com/minirun/minirun/cgroups"
+	"github.com/minirun/minirun/limits"
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/rootfs"
 	"github.com/minirun/minirun/seccomp"
@@ -22,9 +23,21 @@ import (
 // LoadSpec reads BUNDLE/config.json. JSON errors name the line and column.
 func LoadSpec(bundle string) (*specs.Spec, error) {
 	path := filepath.Join(bundle, "config.json")
-	data, err := os.ReadFile(path)
+	data, err := limits.ReadFile(path, limits.ConfigBytes)
 	if err != nil {
 		return nil, stepErr("load config", err)
+	}
+	return DecodeSpec(path, data)
+}
+
+// DecodeSpec is LoadSpec on bytes already read from path. The size and
+// depth bounds come first: they cost one pass, decoding costs far more.
+func DecodeSpec(path string, data []byte) (*specs.Spec, error) {
+	if len(data) > limits.ConfigBytes {
+		return nil, stepErr("load config", limits.Errorf("%s: %d bytes, over the limit of %s", path, len(data), limits.Bytes(limits.ConfigBytes)))
+	}
+	if err := limits.CheckDepth(data, limits.JSONDepth); err != nil {
+		return nil, stepErrf("load config", "%s: %w", path, err)
 	}
 	var s specs.Spec
 	dec := json.NewDecoder(bytes.NewReader(data))

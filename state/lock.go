@@ -26,10 +26,8 @@ func Create(root, id string) (*Handle, error) {
 	if err := CheckID(id); err != nil {
 		return nil, err
 	}
-	// 0711: inits in a user namespace run as an unprivileged host uid and
-	// must be able to reach the exec fifo by path, but not list ids.
-	if err := os.MkdirAll(root, 0o711); err != nil {
-		return nil, fmt.Errorf("create state root %s: %w", root, err)
+	if err := makeRoot(root); err != nil {
+		return nil, err
 	}
 	dir := Dir(root, id)
 	if err := os.Mkdir(dir, 0o711); err != nil {
@@ -54,6 +52,9 @@ func Open(root, id string) (*Handle, error) {
 }
 
 func lock(root, id string) (*Handle, error) {
+	if err := CheckRoot(root); err != nil {
+		return nil, err
+	}
 	dir := Dir(root, id)
 	f, err := os.OpenFile(dir, os.O_RDONLY|unix.O_DIRECTORY, 0)
 	if errors.Is(err, os.ErrNotExist) {
