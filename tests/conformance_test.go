@@ -47,3 +47,36 @@ func TestConformanceNamespacePathOfWrongType(t *testing.T) {
 		t.Fatalf("our mount namespace changed: %s -> %s", before, after)
 	}
 }
+
+// linux.rootfsPropagation is the propagation of the container's own root:
+// "shared" must make a mount under / show up in a bind of /, "private"
+// and "slave" must not, and "unbindable" must refuse the bind. pivot_root
+// refuses shared mounts, so "shared" once failed every start.
+func TestConformanceRootfsPropagation(t *testing.T) {
+	needRoot(t)
+	script := `mount -o rbind / /home || { echo bind-refused; exit 0; }
+mount -t tmpfs probe /run && touch /run/f
+if [ -e /home/run/f ]; then echo exposed; else echo hidden; fi`
+	for prop, want := range map[string]string{
+		"shared": "exposed", "rshared": "exposed",
+		"private": "hidden", "slave": "hidden", "rslave": "hidden",
+		"unbindable": "bind-refused",
+	} {
+		t.Run(prop, func(t *testing.T) {
+			s := defaultSpec(t, "sh", "-c", script)
+			s.Linux.RootfsPropagation = prop
+			s.Linux.Seccomp = nil // Docker's profile denies mount
+			c := s.Process.Capabilities
+			c.Bounding = append(c.Bounding, "CAP_SYS_ADMIN")
+			c.Effective = append(c.Effective, "CAP_SYS_ADMIN")
+			c.Permitted = append(c.Permitted, "CAP_SYS_ADMIN")
+			r := runSpec(t, s, "")
+			if r.code != 0 || r.stdout != want+"\n" {
+				t.Fatalf("rootfsPropagation %s: %+v, want %q", prop, r, want)
+			}
+			if n := mountsUnder(t, rootfs); n != 0 {
+				t.Fatalf("%d mounts left under the rootfs", n)
+			}
+		})
+	}
+}
