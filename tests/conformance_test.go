@@ -80,3 +80,20 @@ if [ -e /home/run/f ]; then echo exposed; else echo hidden; fi`
 		})
 	}
 }
+
+// memory.swappiness and memory.disableOOMKiller were accepted and then
+// not written. They exist only on cgroup v1 (v2 has no such files).
+func TestConformanceMemorySwappinessAndOOMKiller(t *testing.T) {
+	needRoot(t)
+	if _, err := os.Stat("/sys/fs/cgroup/memory/memory.swappiness"); err != nil {
+		t.Skip("needs a cgroup v1 memory hierarchy")
+	}
+	swappiness, yes := uint64(7), true
+	s := defaultSpec(t, "sh", "-c", "cd /sys/fs/cgroup/memory; cat memory.swappiness; grep oom_kill_disable memory.oom_control")
+	s.Linux.Resources = &specs.LinuxResources{Memory: &specs.LinuxMemory{Swappiness: &swappiness, DisableOOMKiller: &yes}}
+	if r := runSpec(t, s, ""); r.code != 0 || r.stdout != "7\noom_kill_disable 1\n" {
+		t.Fatalf("swappiness 7, OOM killer off: %+v", r)
+	}
+	swappiness = 101
+	checkFailure(t, runSpec(t, s, ""), "memory.swappiness=101")
+}
