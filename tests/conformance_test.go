@@ -2,6 +2,7 @@ package tests
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -96,4 +97,42 @@ func TestConformanceMemorySwappinessAndOOMKiller(t *testing.T) {
 	}
 	swappiness = 101
 	checkFailure(t, runSpec(t, s, ""), "memory.swappiness=101")
+}
+
+// A failed poststart or poststop hook is a warning, and "the remaining
+// hooks and lifecycle continue as if the hook had succeeded": the hooks
+// after it must still run, on `run` and on create/start/delete alike.
+func TestConformanceHooksAfterAFailedPoststartOrPoststopRun(t *testing.T) {
+	needRoot(t)
+	fail := specs.Hook{Path: "/bin/sh", Args: []string{"sh", "-c", "exit 3"}}
+	hooks := func(dir string) *specs.Hooks {
+		return &specs.Hooks{
+			Poststart: []specs.Hook{fail, recordHook(dir, "poststart")},
+			Poststop:  []specs.Hook{fail, recordHook(dir, "poststop")},
+		}
+	}
+
+	dir := t.TempDir()
+	s := defaultSpec(t, "echo", "ran")
+	s.Hooks = hooks(dir)
+	r := runSpec(t, s, "")
+	if r.code != 0 || r.stdout != "ran\n" || strings.Count(r.stderr, "warning") != 2 {
+		t.Fatalf("run: %+v", r)
+	}
+	readHook(t, dir, "poststart")
+	readHook(t, dir, "poststop")
+
+	dir = t.TempDir()
+	s = defaultSpec(t, "true")
+	s.Hooks = hooks(dir)
+	id, _ := createContainer(t, s)
+	mr(t, "start", id)
+	if st := readHook(t, dir, "poststart"); st.state.Status != specs.StateRunning {
+		t.Errorf("poststart saw status %q", st.state.Status)
+	}
+	wantStatus(t, id, specs.StateStopped)
+	mr(t, "delete", id)
+	if st := readHook(t, dir, "poststop"); st.state.Status != specs.StateStopped {
+		t.Errorf("poststop saw status %q", st.state.Status)
+	}
 }
