@@ -27,8 +27,9 @@ type joinSet struct {
 }
 
 // openJoins opens each namespace to join. Every path is opened here, in
-// the parent on the host, so a path that doesn't exist fails the start
-// before anything is created.
+// the parent on the host, so a path that doesn't exist, or holds a
+// namespace of another type, fails the start before anything is created.
+// The child joins these very fds, so what was checked is what it enters.
 func openJoins(joins []namespaces.Join) (*joinSet, error) {
 	js := &joinSet{}
 	for _, j := range joins {
@@ -36,6 +37,11 @@ func openJoins(joins []namespaces.Join) (*joinSet, error) {
 		if err != nil {
 			js.close()
 			return nil, stepErrf("join namespace", "%s namespace %s: %w", j.Type, j.Path, err)
+		}
+		if err := j.CheckType(int(f.Fd())); err != nil {
+			f.Close()
+			js.close()
+			return nil, stepErrf("join namespace", "%w", err)
 		}
 		if j.Type == "pid" {
 			js.pid = f

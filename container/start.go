@@ -318,9 +318,7 @@ func (p *Process) started() error {
 	} else if err := writePidFile(p.opts.PidFile, p.Pid); err != nil {
 		return err
 	}
-	if err := runHooks(p.opts.Spec, HookPoststart, hookState(p.opts, p.Pid, specs.StateRunning)); err != nil {
-		warnf("%v", err)
-	}
+	warnHooks(p.opts.Spec, HookPoststart, hookState(p.opts, p.Pid, specs.StateRunning))
 	return nil
 }
 
@@ -479,9 +477,7 @@ func (p *Process) Wait() (int, error) {
 func (p *Process) destroy() error {
 	if p.reg == nil {
 		err := removeCgroup(p.cg)
-		if herr := runHooks(p.opts.Spec, HookPoststop, hookState(p.opts, 0, specs.StateStopped)); herr != nil {
-			warnf("%v", herr)
-		}
+		warnHooks(p.opts.Spec, HookPoststop, hookState(p.opts, 0, specs.StateStopped))
 		return err
 	}
 	return Delete(p.opts.Root, p.opts.ID, true)

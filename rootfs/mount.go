@@ -53,11 +53,23 @@ func SetPropagation(propagation string, log Logger) error {
 		return err
 	}
 	log.log("propagation: / becomes %s", FlagString(flag))
+	requested = flag
 	return mount("", "/", "", flag, "")
 }
 
 // BindSelf turns rootfs into a mount point, which pivot_root requires.
+//
+// The mount holding rootfs is made private first if it is shared or
+// unbindable, which rootfsPropagation "shared" or "unbindable" (or a
+// shared host mount it left alone) makes it: a bind of a shared mount
+// joins its peer group, so every mount made in the rootfs from here on
+// would also show up wherever that group reaches, the host included; and
+// a bind of an unbindable mount fails with EINVAL. PivotRoot gives the
+// new root the propagation asked for.
 func BindSelf(rootfs string, log Logger) error {
+	if err := privateIf(rootfs, true, log); err != nil {
+		return err
+	}
 	log.log("bind %s onto itself", rootfs)
 	return mount(rootfs, rootfs, "", unix.MS_BIND|unix.MS_REC, "")
 }
