@@ -210,7 +210,10 @@ func initSequence(c conn, cfg *initConfig) error {
 //     filter is loaded before the wait for `start`, so that a seccomp
 //     notify listener reaches the engine at create, as the spec has it,
 //     and no startContainer hook runs holding CAP_SYS_ADMIN; the wait
-//     adds sendmsg ("created"), read (the exec fifo) and close.
+//     adds sendmsg ("created"), read (the exec fifo) and close, and the
+//     soft rlimits (prlimit64, only when process.rlimits has any) come
+//     after it, right before execve, because the Go runtime may still
+//     start a thread while it waits.
 //
 // postFilterSyscalls lists exactly that, and checkStartable refuses before
 // anything starts a profile that denies one of them. (A seccomp notify
@@ -221,6 +224,9 @@ func becomeProcess(c conn, cfg *initConfig, capSet *caps.Set, firstFree int, log
 	p := cfg.Spec.Process
 	filterNeedsAdmin := cfg.Seccomp != nil && !p.NoNewPrivileges
 	if err := keepRlimitNofile(p.Rlimits); err != nil {
+		return err
+	}
+	if err := applyProcAttrs(cfg.Spec, cfg.Exec, log); err != nil {
 		return err
 	}
 	if p.NoNewPrivileges {
@@ -256,6 +262,9 @@ func becomeProcess(c conn, cfg *initConfig, capSet *caps.Set, firstFree int, log
 			return err
 		}
 	}
+	if err := finalRlimits(p.Rlimits); err != nil {
+		return err
+	}
 	if p.NoNewPrivileges {
 		if err := loadSeccomp(c, cfg, log); err != nil {
 			return err
@@ -272,7 +281,7 @@ func postFilterSyscalls(noNewPrivs bool) []string {
 	if noNewPrivs {
 		return []string{"execve"}
 	}
-	return []string{"execve", "capset", "sendmsg", "read", "close"}
+	return []string{"execve", "capset", "sendmsg", "read", "close", "prlimit64"}
 }
 
 func tracer(on bool) rootfs.Logger {

@@ -44,7 +44,7 @@ func TestMinimalProfileStarts(t *testing.T) {
 	needRoot(t)
 	runtimeAfter := map[bool][]string{
 		true:  {"execve"},
-		false: {"execve", "capset", "sendmsg", "read", "close"},
+		false: {"execve", "capset", "sendmsg", "read", "close", "prlimit64"},
 	}
 	// What the Go runtime of the init may call in the moment between the
 	// filter and execve (container/seccompcheck.go): the ones it can't
