@@ -119,6 +119,9 @@ func Validate(s *specs.Spec, bundle string) error {
 	if err := checkMountNamespace(s); err != nil {
 		return stepErr("validate config", err)
 	}
+	if err := validateProcAttrs(s); err != nil {
+		return stepErr("validate config", err)
+	}
 	if s.Linux == nil {
 		return nil
 	}

@@ -1,0 +1,119 @@
+package tests
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// The per-task attributes of runtime-spec 1.1 to 1.3, each read back from
+// inside the container.
+
+func TestSchedulerAndIOPriority(t *testing.T) {
+	needRoot(t)
+	const ioprioGet = "252" // x86_64
+	s := probeSpec(t)
+	s.Process.Args = []string{"sh", "-c", "grep -E '^policy' /proc/self/sched | tr -d ' '; cut -d' ' -f19 /proc/self/stat; /bin/probe sys " + ioprioGet + " 1 0"}
+	s.Process.Scheduler = &specs.Scheduler{Policy: specs.SchedBatch, Nice: 7}
+	s.Process.IOPriority = &specs.LinuxIOPriority{Class: specs.IOPRIO_CLASS_BE, Priority: 6}
+	r := runSpec(t, s, "")
+	// SCHED_BATCH is 3; the I/O priority reads back as class<<13 | level.
+	if r.code != 0 || r.stdout != "policy:3\n7\nok 16390\n" {
+		t.Fatalf("scheduler and I/O priority: %+v", r)
+	}
+}
+
+func TestPersonalityLinux32(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "uname", "-m")
+	s.Linux.Personality = &specs.LinuxPersonality{Domain: specs.PerLinux32}
+	if r := runSpec(t, s, ""); r.code != 0 || r.stdout != "i686\n" {
+		t.Fatalf("uname -m under LINUX32: %+v", r)
+	}
+}
+
+func TestMemoryPolicy(t *testing.T) {
+	needRoot(t)
+	if _, err := os.Stat("/sys/devices/system/node/node0"); err != nil {
+		t.Skip("host has no NUMA node 0")
+	}
+	for _, tc := range []struct {
+		mode specs.MemoryPolicyModeType
+		want string
+	}{{specs.MpolBind, " bind:0 "}, {specs.MpolInterleave, " interleave:0 "}} {
+		s := defaultSpec(t, "head", "-1", "/proc/self/numa_maps")
+		s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: tc.mode, Nodes: "0"}
+		r := runSpec(t, s, "")
+		if r.code != 0 {
+			t.Fatalf("%s: %+v", tc.mode, r)
+		}
+		mustContain(t, string(tc.mode)+" numa_maps", r.stdout, tc.want)
+	}
+}
+
+func TestExecCPUAffinity(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "sleep", "100")
+	id := containerID(t)
+	mrDetached(t, "run", "-d", "-b", writeBundle(t, s), id)
+	t.Cleanup(func() { cleanUp(t, id) })
+	wantStatus(t, id, specs.StateRunning)
+	p := *s.Process
+	p.Args = []string{"grep", "Cpus_allowed_list", "/proc/self/status"}
+	p.ExecCPUAffinity = &specs.CPUAffinity{Initial: "0", Final: "0"}
+	data, _ := jsonMarshal(&p)
+	file := filepath.Join(t.TempDir(), "process.json")
+	os.WriteFile(file, data, 0o644)
+	r := runMinirun(t, "", "exec", "--process", file, id)
+	if r.code != 0 || strings.TrimSpace(r.stdout) != "Cpus_allowed_list:\t0" {
+		t.Fatalf("exec with execCPUAffinity 0: %+v", r)
+	}
+}
+
+func TestProcAttrsValidated(t *testing.T) {
+	needRoot(t)
+	for _, tc := range []struct {
+		edit func(*specs.Spec)
+		want string
+	}{
+		{func(s *specs.Spec) { s.Process.Scheduler = &specs.Scheduler{Policy: "SCHED_FAST"} }, `process.scheduler.policy "SCHED_FAST": unknown`},
+		{func(s *specs.Spec) { s.Process.Scheduler = &specs.Scheduler{Policy: specs.SchedFIFO} }, "SCHED_FIFO needs 1..99"},
+		{func(s *specs.Spec) {
+			s.Process.IOPriority = &specs.LinuxIOPriority{Class: specs.IOPRIO_CLASS_BE, Priority: 9}
+		}, "process.ioPriority.priority 9: outside 0..7"},
+		{func(s *specs.Spec) { s.Linux.Personality = &specs.LinuxPersonality{Domain: "LINUX64"} }, `linux.personality.domain "LINUX64"`},
+		{func(s *specs.Spec) { s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: specs.MpolBind} }, "MPOL_BIND needs nodes"},
+		{func(s *specs.Spec) { s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: specs.MpolBind, Nodes: "x"} }, "linux.memoryPolicy.nodes"},
+		{func(s *specs.Spec) { s.Process.ExecCPUAffinity = &specs.CPUAffinity{Final: "3-1"} }, "process.execCPUAffinity.final"},
+	} {
+		s := defaultSpec(t, "true")
+		tc.edit(s)
+		checkFailure(t, runSpec(t, s, ""), "validate config", tc.want)
+	}
+}
+
+// A Go init must not run under the container's soft limits: with an
+// address-space limit of 1 GiB and a 9 GiB stack, its own threads could
+// not start. The soft limits are set last, and the container sees them.
+func TestRlimitsSetLastBeforeExec(t *testing.T) {
+	needRoot(t)
+	for _, nnp := range []bool{false, true} {
+		s := defaultSpec(t, "sh", "-c", "ulimit -v; ulimit -s")
+		s.Process.NoNewPrivileges = nnp
+		s.Process.Rlimits = append(s.Process.Rlimits,
+			specs.POSIXRlimit{Type: "RLIMIT_AS", Soft: 1 << 30, Hard: 1 << 30},
+			specs.POSIXRlimit{Type: "RLIMIT_STACK", Soft: 9 << 30, Hard: 9 << 30})
+		for i := 0; i < 3; i++ {
+			r := runSpec(t, s, "")
+			if r.code != 0 || r.stdout != "1048576\n9437184\n" {
+				t.Fatalf("no_new_privs=%v, run %d: %+v", nnp, i, r)
+			}
+		}
+	}
+}
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
