@@ -122,6 +122,9 @@ func Validate(s *specs.Spec, bundle string) error {
 	if err := validateProcAttrs(s); err != nil {
 		return stepErr("validate config", err)
 	}
+	if err := checkUnsupported(s); err != nil {
+		return stepErr("validate config", err)
+	}
 	if s.Linux == nil {
 		return nil
 	}
