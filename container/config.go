@@ -144,6 +144,9 @@ func Validate(s *specs.Spec, bundle string) error {
 	if err := validateSysctls(s.Linux.Sysctl, plan); err != nil {
 		return stepErr("validate config", err)
 	}
+	if err := validateNetDevices(s.Linux.NetDevices, plan); err != nil {
+		return stepErr("validate config", err)
+	}
 	if r := s.Linux.Resources; r != nil {
 		if err := cgroups.CheckDevices(r.Devices); err != nil {
 			return stepErr("validate config", err)

@@ -253,6 +253,9 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 	if err := setRlimits(p.Pid, s.Process.Rlimits); err != nil {
 		return stepErr("rlimits", err)
 	}
+	if err := moveNetDevices(linuxOf(s).NetDevices, p.Pid); err != nil {
+		return stepErr("network devices", err)
+	}
 	c := conn{int(sock.Fd())}
 	// The init gets the compiled filter, not the profile it came from:
 	// decoding a few hundred rules again would cost it a good part of a

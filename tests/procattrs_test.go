@@ -3,6 +3,7 @@ package tests
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -145,4 +146,31 @@ func TestUnsupportedFieldsRefused(t *testing.T) {
 		tc.edit(s)
 		checkFailure(t, runSpec(t, s, ""), "validate config", tc.want)
 	}
+}
+
+// linux.netDevices moves a host interface into the container, renamed.
+// The "host" is a network namespace made for the test, with a veth pair
+// in it, so nothing of the real host's network changes.
+func TestNetDevicesMovedAndRenamed(t *testing.T) {
+	needRoot(t)
+	for _, tool := range []string{"unshare", "ip"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("needs %s", tool)
+		}
+	}
+	s := defaultSpec(t, "sh", "-c", "ip -o link show ctr0 | cut -d' ' -f2 | cut -d@ -f1; ip -o link show mr-veth0 2>/dev/null | wc -l")
+	s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"mr-veth0": {Name: "ctr0"}}
+	bundle := writeBundle(t, s)
+	script := `ip link add mr-veth0 type veth peer name mr-veth1 && "$0" run -b "$1" "$2" && { ip -o link show mr-veth0 >/dev/null 2>&1 && echo still-on-host || echo gone-from-host; }`
+	out, err := exec.Command("unshare", "--net", "sh", "-c", script, minirun, bundle, containerID(t)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("run with netDevices: %v: %s", err, out)
+	}
+	// Inside: the device as ctr0, none under the host name. Outside, a
+	// veth goes with the container's namespace.
+	if string(out) != "ctr0\n0\ngone-from-host\n" {
+		t.Fatalf("netDevices: %q", out)
+	}
+	s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"mr-nosuch0": {}}
+	checkFailure(t, runSpec(t, s, ""), "validate config", `linux.netDevices["mr-nosuch0"]: no such interface on the host`)
 }
