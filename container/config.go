@@ -125,6 +125,9 @@ func Validate(s *specs.Spec, bundle string) error {
 	if err := checkUnsupported(s); err != nil {
 		return stepErr("validate config", err)
 	}
+	if err := validateIdmappedMounts(s); err != nil {
+		return stepErr("validate config", err)
+	}
 	if s.Linux == nil {
 		return nil
 	}

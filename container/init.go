@@ -118,11 +118,17 @@ func initSequence(c conn, cfg *initConfig) error {
 			return stepErr("bind rootfs", err)
 		}
 	}
-	for _, m := range s.Mounts {
+	for i, m := range s.Mounts {
 		// The init's cwd is not the bundle (a user namespace's root may not
 		// even be able to enter it), so relative sources are made absolute.
 		if m.Source != "" && !filepath.IsAbs(m.Source) && rootfs.IsBind(m) {
 			m.Source = filepath.Join(cfg.Bundle, m.Source)
+		}
+		if rootfs.IsIdmapped(m) {
+			if err := requestIdmappedMount(c, cfg, i, m, log); err != nil {
+				return err
+			}
+			continue
 		}
 		if err := rootfs.Mount(cfg.Rootfs, m, log); err != nil {
 			return stepErr("mount "+m.Destination, err)

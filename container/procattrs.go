@@ -274,3 +274,17 @@ func setInitialAffinity(p *specs.Process, pid int) error {
 	}
 	return nil
 }
+
+// MemoryPolicyFeatures lists the memoryPolicy modes and flags applyProcAttrs
+// takes, for `minirun features`.
+func MemoryPolicyFeatures() (modes, flags []string) {
+	for m := range mempolicyModes {
+		modes = append(modes, string(m))
+	}
+	for f := range mempolicyFlags {
+		flags = append(flags, string(f))
+	}
+	slices.Sort(modes)
+	slices.Sort(flags)
+	return modes, flags
+}

@@ -354,6 +354,10 @@ func (p *Process) awaitInit(c conn) error {
 			if err := p.runtimeHooks(c); err != nil {
 				return err
 			}
+		case "idmap":
+			if err := p.idmappedMount(c, m.Index); err != nil {
+				return err
+			}
 		case "pty":
 			if err := p.takeConsole(fd); err != nil {
 				return err

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	securejoin "github.com/cyphar/filepath-securejoin"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -85,27 +84,23 @@ func IsBind(m specs.Mount) bool {
 func Mount(rootfs string, m specs.Mount, log Logger) error {
 	o := ParseOptions(m.Options)
 	o.Bind = IsBind(m)
-	dest, err := securejoin.SecureJoin(rootfs, m.Destination)
-	if err != nil {
-		return fmt.Errorf("resolve mount destination %s: %w", m.Destination, err)
-	}
-	if err := makeMountpoint(rootfs, dest, m, o.Bind); err != nil {
-		return err
-	}
 	// Mount through an O_PATH handle rather than the path: the handle was
 	// opened by a resolver that refuses to leave rootfs, and it can't be
 	// swapped for a symlink between the check and the mount.
-	target, err := pathrs.OpenInRoot(rootfs, m.Destination)
+	file := false
+	if o.Bind {
+		fi, err := os.Stat(m.Source)
+		if err != nil {
+			return fmt.Errorf("bind source %s: %w", m.Source, err)
+		}
+		file = !fi.IsDir()
+	}
+	target, dest, err := openTarget(rootfs, m, o, file)
 	if err != nil {
-		return fmt.Errorf("open mount destination %s: %w", m.Destination, err)
+		return err
 	}
 	defer target.Close()
 	via := "/proc/self/fd/" + strconv.Itoa(int(target.Fd()))
-	// Judge where the mount really lands, not the path the config wrote:
-	// an image symlink /myvol -> /proc would pass a check of "/myvol".
-	if err := checkProcTarget(rootfs, via, m, o); err != nil {
-		return err
-	}
 	log.log("mount %s on %s type=%s flags=%s data=%q", m.Source, m.Destination, typeOf(m, o), FlagString(o.Flags), o.Data)
 
 	if o.Bind {
@@ -192,34 +187,30 @@ func remount(path string, flags uintptr) error {
 	return mount("", path, "", unix.MS_BIND|unix.MS_REMOUNT|flags, "")
 }
 
-func makeMountpoint(rootfs, dest string, m specs.Mount, bind bool) error {
+// makeMountpoint creates dest: a file when a file is to be bound there, a
+// directory otherwise.
+func makeMountpoint(rootfs, dest string, m specs.Mount, file bool) error {
 	rel, err := filepath.Rel(rootfs, dest)
 	if err != nil {
 		return err
 	}
-	if bind {
-		fi, err := os.Stat(m.Source)
-		if err != nil {
-			return fmt.Errorf("bind source %s: %w", m.Source, err)
+	if !file {
+		if err := pathrs.MkdirAll(rootfs, rel, 0o755); err != nil {
+			return fmt.Errorf("create mountpoint %s: %w", m.Destination, err)
 		}
-		if !fi.IsDir() {
-			root, err := os.OpenFile(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-			if err != nil {
-				return fmt.Errorf("create mountpoint %s: %w", m.Destination, err)
-			}
-			defer root.Close()
-			dir, err := pathrs.MkdirAllHandle(root, filepath.Dir(rel), 0o755)
-			if err != nil {
-				return fmt.Errorf("create mountpoint %s: %w", m.Destination, err)
-			}
-			defer dir.Close()
-			if err := createFileAt(dir, filepath.Base(rel)); err != nil {
-				return fmt.Errorf("create mountpoint %s: %w", m.Destination, err)
-			}
-			return nil
-		}
+		return nil
 	}
-	if err := pathrs.MkdirAll(rootfs, rel, 0o755); err != nil {
+	root, err := os.OpenFile(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("create mountpoint %s: %w", m.Destination, err)
+	}
+	defer root.Close()
+	dir, err := pathrs.MkdirAllHandle(root, filepath.Dir(rel), 0o755)
+	if err != nil {
+		return fmt.Errorf("create mountpoint %s: %w", m.Destination, err)
+	}
+	defer dir.Close()
+	if err := createFileAt(dir, filepath.Base(rel)); err != nil {
 		return fmt.Errorf("create mountpoint %s: %w", m.Destination, err)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -173,4 +174,62 @@ func TestNetDevicesMovedAndRenamed(t *testing.T) {
 	}
 	s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"mr-nosuch0": {}}
 	checkFailure(t, runSpec(t, s, ""), "validate config", `linux.netDevices["mr-nosuch0"]: no such interface on the host`)
+}
+
+// An idmapped bind shows a host directory with its owners shifted, and
+// changes nothing on the host.
+func TestIdmappedMount(t *testing.T) {
+	needRoot(t)
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	f := filepath.Join(dir, "f")
+	if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := defaultSpec(t, "sh", "-c", "stat -c %u:%g /idm/f /plain/f")
+	m := []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 1}}
+	s.Mounts = append(s.Mounts,
+		specs.Mount{Destination: "/idm", Type: "bind", Source: dir, Options: []string{"rbind", "ro"}, UIDMappings: m, GIDMappings: m},
+		specs.Mount{Destination: "/plain", Type: "bind", Source: dir, Options: []string{"rbind", "ro"}})
+	r := runSpec(t, s, "")
+	if r.code != 0 || r.stdout != "1000:1000\n0:0\n" {
+		t.Fatalf("idmapped bind: %+v", r)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(f, &st); err != nil || st.Uid != 0 || st.Gid != 0 {
+		t.Fatalf("the host file changed owner: %+v %v", st, err)
+	}
+	// "idmap" on a mount that is not a bind, or with no mapping anywhere.
+	bad := defaultSpec(t, "true")
+	bad.Mounts = append(bad.Mounts, specs.Mount{Destination: "/idm", Type: "bind", Source: dir, Options: []string{"bind", "idmap"}})
+	checkFailure(t, runSpec(t, bad, ""), "validate config", "needs uidMappings and gidMappings")
+}
+
+// In a container with a user namespace, "idmap" with no mappings of its
+// own takes the container's: host root's files show as the container's
+// root, where without it they would be nobody's.
+func TestIdmappedMountInUserNamespace(t *testing.T) {
+	needRoot(t)
+	// Under workDir: the namespace's root (host uid 100000) must be able to
+	// reach the plain bind's source, and t.TempDir's parent is 0700.
+	dir, err := os.MkdirTemp(workDir, "idmap-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	if err := os.WriteFile(filepath.Join(dir, "f"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := defaultSpec(t, "sh", "-c", "stat -c %U /idm/f /plain/f")
+	s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+	s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+	s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+	s.Mounts = append(s.Mounts,
+		specs.Mount{Destination: "/idm", Type: "bind", Source: dir, Options: []string{"rbind", "idmap"}},
+		specs.Mount{Destination: "/plain", Type: "bind", Source: dir, Options: []string{"rbind"}})
+	r := runSpec(t, s, "")
+	if r.code != 0 || r.stdout != "root\nnobody\n" {
+		t.Fatalf("idmapped bind in a user namespace: %+v", r)
+	}
 }
