@@ -56,7 +56,7 @@ func Exec(o *ExecOptions) (*Process, error) {
 	if err := validateProcAttrs(spec); err != nil {
 		return nil, stepErr("exec", err)
 	}
-	prog, err := compileSeccomp(spec, o.Debug)
+	prog, err := compileSeccomp(spec, true, o.Debug)
 	if err != nil {
 		return nil, err
 	}

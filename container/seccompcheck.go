@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 
+	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/seccomp"
@@ -28,12 +29,14 @@ var nativeArch = map[string]string{"amd64": "x86_64", "arm64": "aarch64", "386":
 
 // checkStartable evaluates the compiled program for each syscall the
 // runtime still needs and names the first one the profile denies.
-func checkStartable(prog *seccomp.Program, noNewPrivs bool) error {
+func checkStartable(prog *seccomp.Program, s *specs.Spec, exec bool) error {
 	arch, ok := nativeArch[runtime.GOARCH]
 	if !ok {
 		return nil
 	}
-	needed := append(postFilterSyscalls(noNewPrivs), runtimeAfterFilter...)
+	// execve first: a profile that denies it is the plainest case (the
+	// seed article's deny-all), and the message should say so.
+	needed := append(append([]string{"execve"}, postFilterSyscalls(s, exec)...), runtimeAfterFilter...)
 	for _, name := range needed {
 		ret, err := prog.Evaluate(arch, name, [6]uint64{})
 		if err != nil {

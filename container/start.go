@@ -116,7 +116,7 @@ func Start(o *Options) (*Process, error) {
 	if err != nil {
 		return nil, stepErr("namespaces", err)
 	}
-	prog, err := compileSeccomp(s, o.Debug)
+	prog, err := compileSeccomp(s, false, o.Debug)
 	if err != nil {
 		return nil, err
 	}
@@ -519,7 +519,7 @@ func linuxOf(s *specs.Spec) *specs.Linux {
 // compileSeccomp turns linux.seccomp into a program the init only has to
 // load. A profile that denies execve could never start anything: say so
 // now rather than fail inside a half-built container.
-func compileSeccomp(s *specs.Spec, debug bool) (*seccomp.Program, error) {
+func compileSeccomp(s *specs.Spec, exec, debug bool) (*seccomp.Program, error) {
 	if s.Linux == nil || s.Linux.Seccomp == nil {
 		debugf(debug, "seccomp: none (unconfined)")
 		return nil, nil
@@ -528,7 +528,7 @@ func compileSeccomp(s *specs.Spec, debug bool) (*seccomp.Program, error) {
 	if err != nil {
 		return nil, stepErr("seccomp", err)
 	}
-	if err := checkStartable(prog, s.Process.NoNewPrivileges); err != nil {
+	if err := checkStartable(prog, s, exec); err != nil {
 		return nil, stepErr("seccomp", err)
 	}
 	debugf(debug, "seccomp: %d rules, arches %s, default %s, cached=%v, %d BPF instructions",
