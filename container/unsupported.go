@@ -26,7 +26,9 @@ func checkUnsupported(s *specs.Spec) error {
 	}
 	if p := s.Process; p != nil {
 		if p.SelinuxLabel != "" {
-			return unsupported("process.selinuxLabel", "minirun has no SELinux support")
+			if err := selinuxLabel("process.selinuxLabel", p.SelinuxLabel); err != nil {
+				return err
+			}
 		}
 		if p.ApparmorProfile != "" {
 			if apparmorEnabled() {
@@ -42,7 +44,11 @@ func checkUnsupported(s *specs.Spec) error {
 	}
 	switch {
 	case l.MountLabel != "":
-		return unsupported("linux.mountLabel", "minirun has no SELinux support")
+		if err := selinuxLabel("linux.mountLabel", l.MountLabel); err != nil {
+			return err
+		}
+	}
+	switch {
 	case l.IntelRdt != nil:
 		if _, err := os.Stat("/sys/fs/resctrl/info"); err != nil {
 			return unsupported("linux.intelRdt", "the host has no resctrl filesystem mounted at /sys/fs/resctrl")
@@ -109,4 +115,15 @@ func unsupported(field, why string) error {
 func apparmorEnabled() bool {
 	b, err := os.ReadFile("/sys/module/apparmor/parameters/enabled")
 	return err == nil && len(b) > 0 && b[0] == 'Y'
+}
+
+// selinuxLabel refuses a label on a host that enforces SELinux, which
+// minirun can't apply; on a host without SELinux no label means anything,
+// and, as runc and crun do, the container runs, with a warning.
+func selinuxLabel(field, label string) error {
+	if _, err := os.Stat("/sys/fs/selinux/enforce"); err == nil {
+		return unsupported(field, "minirun can't apply SELinux labels, and this host has SELinux")
+	}
+	warnf("%s %q ignored: this host has no SELinux", field, label)
+	return nil
 }
