@@ -22,10 +22,13 @@ deps:
 
 # A static binary when libseccomp's static library is there (Debian ships
 # it in libseccomp-dev), so the runtime never loads a library at start.
+COMMIT  := $(shell git rev-parse HEAD 2>/dev/null)
+VERSION_LDFLAGS := -X github.com/minirun/minirun/version.Commit=$(COMMIT)
+
 build: deps
 	@mkdir -p bin
-	CGO_ENABLED=1 $(GO) build -trimpath -tags osusergo,netgo,urfave_cli_no_docs -ldflags '-s -w -extldflags "-static"' -o $(BIN) ./cmd/minirun 2>/dev/null || \
-		CGO_ENABLED=1 $(GO) build -trimpath -o $(BIN) ./cmd/minirun
+	CGO_ENABLED=1 $(GO) build -trimpath -tags osusergo,netgo,urfave_cli_no_docs -ldflags '-s -w $(VERSION_LDFLAGS) -extldflags "-static"' -o $(BIN) ./cmd/minirun 2>/dev/null || \
+		CGO_ENABLED=1 $(GO) build -trimpath -ldflags '$(VERSION_LDFLAGS)' -o $(BIN) ./cmd/minirun
 
 demo: build
 	@./scripts/demo.sh $(BIN)

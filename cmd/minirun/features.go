@@ -6,6 +6,8 @@ import (
 
 	"github.com/minirun/minirun/caps"
 	"github.com/minirun/minirun/cgroups"
+	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/version"
 )
 
 // The lists below are what minirun really implements; each names where.
@@ -54,7 +56,7 @@ var featuresCommand = &cli.Command{
 		v2 := true
 		return printJSON(features.Features{
 			OCIVersionMin: "1.0.0",
-			OCIVersionMax: "1.3.0",
+			OCIVersionMax: version.OCIVersion,
 			Hooks:         featureHooks,
 			MountOptions:  featureMountOptions,
 			Linux: &features.Linux{
@@ -69,6 +71,12 @@ var featuresCommand = &cli.Command{
 				Selinux:         &features.Selinux{Enabled: &no},
 				IntelRdt:        &features.IntelRdt{Enabled: &no},
 				MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &no}},
+			},
+			// As runc's: the library version, then the runtime's own.
+			Annotations: map[string]string{
+				"io.github.seccomp.libseccomp.version": seccomp.LibraryVersion(),
+				"io.github.minirun.version":            version.Version,
+				"io.github.minirun.commit":             commit(),
 			},
 		})
 	},
