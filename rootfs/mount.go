@@ -57,9 +57,82 @@ func SetPropagation(propagation string, log Logger) error {
 }
 
 // BindSelf turns rootfs into a mount point, which pivot_root requires.
+//
+// pivot_root also refuses (EINVAL) a new root that is shared or whose
+// parent mount is shared, and after rootfsPropagation "shared" or
+// "rshared" every mount is: containerd asks for rshared whenever a pod has
+// a Bidirectional volume. So, as runc does, the mount that holds rootfs
+// is made private first (in this mount namespace only); the bind made
+// from it is then private too. Volumes bound later from shared sources
+// still join their peer groups, which is what Bidirectional asks for.
 func BindSelf(rootfs string, log Logger) error {
+	if err := privateHolder(rootfs, log); err != nil {
+		return err
+	}
 	log.log("bind %s onto itself", rootfs)
 	return mount(rootfs, rootfs, "", unix.MS_BIND|unix.MS_REC, "")
+}
+
+// privateHolder makes the mount that rootfs is on private, if it is shared.
+func privateHolder(rootfs string, log Logger) error {
+	fd, err := unix.Open(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open rootfs %s: %w", rootfs, err)
+	}
+	defer unix.Close(fd)
+	id, err := mountID(fd)
+	if err != nil {
+		return fmt.Errorf("rootfs %s: %w", rootfs, err)
+	}
+	point, shared, err := mountPointOf(id)
+	if err != nil || !shared {
+		return err
+	}
+	log.log("make %s private: it holds the rootfs and is shared, which pivot_root refuses", point)
+	return mount("", point, "", unix.MS_PRIVATE, "")
+}
+
+// mountPointOf reads where mount id is mounted, and whether it is shared,
+// from /proc/self/mountinfo: "ID PARENT MAJ:MIN ROOT POINT OPTIONS
+// [OPTIONAL...] - TYPE SOURCE SUPER", POINT octal-escaped.
+func mountPointOf(id uint64) (string, bool, error) {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return "", false, err
+	}
+	want := strconv.FormatUint(id, 10)
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 7 || f[0] != want {
+			continue
+		}
+		shared := false
+		for _, opt := range f[6:] {
+			if opt == "-" {
+				break
+			}
+			shared = shared || strings.HasPrefix(opt, "shared:")
+		}
+		return unescapeOctal(f[4]), shared, nil
+	}
+	return "", false, fmt.Errorf("mount %d not in /proc/self/mountinfo", id)
+}
+
+// unescapeOctal undoes mountinfo's \ooo escapes (space, tab, newline,
+// backslash).
+func unescapeOctal(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // IsBind reports whether m is a bind mount: by its type, or by a bind or
