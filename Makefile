@@ -8,7 +8,7 @@ PKGS     = $(shell $(GO) list ./... | grep -v /tests$$)
 APT_PKGS := libseccomp-dev busybox-static file
 BENCH_PKGS := hyperfine jq runc crun
 
-.PHONY: all build deps demo test unit integration soak bench vet fmt clean
+.PHONY: all build deps demo test unit integration integration-cri soak bench vet fmt clean
 
 all: build
 
@@ -43,7 +43,13 @@ unit: deps
 integration: build
 	MINIRUN_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m ./tests/
 
-test: vet unit integration
+# containerd's CRI plugin and crictl run pods on minirun and on runc, case
+# by case (tests/cri.sh; it installs containerd and builds crictl if
+# missing, and skips without root).
+integration-cri: build
+	./tests/cri.sh $(BIN)
+
+test: vet unit integration integration-cri
 
 # Each fuzz target for FUZZTIME; not part of `make test`, as it runs for
 # minutes and finds new inputs rather than checking known ones. Minimizing
