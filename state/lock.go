@@ -132,8 +132,10 @@ func (h *Handle) Remove() error {
 // containers (a new one's cgroup against every other's) and must not race
 // another start doing the same. The returned function releases it.
 func LockRoot(root string) (func(), error) {
-	if err := os.MkdirAll(root, 0o711); err != nil {
-		return nil, fmt.Errorf("create state root %s: %w", root, err)
+	// The same root every other command makes and checks: 0700, the
+	// caller's, not group/other-writable.
+	if err := makeRoot(root); err != nil {
+		return nil, err
 	}
 	f, err := os.OpenFile(root, os.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
