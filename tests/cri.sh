@@ -98,8 +98,9 @@ cleanup() {
 	for d in $(find /sys/fs/cgroup -maxdepth 2 -type d -name "${CGPARENT#/}" 2>/dev/null); do
 		find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
 	done
-	umount -R "$TMP" 2>/dev/null
-	grep -q " $TMP" /proc/self/mountinfo && umount -lR "$TMP"/* 2>/dev/null
+	# What a failed case left mounted (the namespace would drop it anyway),
+	# deepest first, before the directory goes.
+	grep " $TMP" /proc/self/mountinfo | cut -d' ' -f5 | sort -r | xargs -r -n 1 umount -l 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -141,7 +142,7 @@ mkimage() {
 	local diff
 	diff=$(sha256sum "$d/layer.tar" | cut -d' ' -f1)
 	cat >"$d/config.json" <<EOF
-{"architecture": "amd64", "os": "linux",
+{"architecture": "$ARCH", "os": "linux",
  "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
             "Entrypoint": $2, "Cmd": $3, "WorkingDir": "/"},
  "rootfs": {"type": "layers", "diff_ids": ["sha256:$diff"]}}
@@ -150,6 +151,8 @@ EOF
 	tar -C "$d" -cf "$d.tar" manifest.json config.json layer.tar
 	rm -rf "$d"
 }
+# Debian's architecture names are OCI's for amd64, arm64, ppc64le, s390x.
+ARCH=$(dpkg --print-architecture 2>/dev/null || echo amd64)
 BUSYBOX=localhost/minirun-busybox:cri
 PAUSE=localhost/minirun-pause:cri
 mkimage "$BUSYBOX" null '["sh"]'
