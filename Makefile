@@ -8,7 +8,7 @@ PKGS     = $(shell $(GO) list ./... | grep -v /tests$$)
 APT_PKGS := libseccomp-dev busybox-static file
 BENCH_PKGS := hyperfine jq runc crun
 
-.PHONY: all build deps demo test unit integration soak bench vet fmt clean
+.PHONY: all build deps demo test unit integration integration-cri soak bench vet fmt clean
 
 all: build
 
@@ -22,10 +22,13 @@ deps:
 
 # A static binary when libseccomp's static library is there (Debian ships
 # it in libseccomp-dev), so the runtime never loads a library at start.
+COMMIT  := $(shell git rev-parse HEAD 2>/dev/null)
+VERSION_LDFLAGS := -X github.com/minirun/minirun/version.Commit=$(COMMIT)
+
 build: deps
 	@mkdir -p bin
-	CGO_ENABLED=1 $(GO) build -trimpath -tags osusergo,netgo,urfave_cli_no_docs -ldflags '-s -w -extldflags "-static"' -o $(BIN) ./cmd/minirun 2>/dev/null || \
-		CGO_ENABLED=1 $(GO) build -trimpath -o $(BIN) ./cmd/minirun
+	CGO_ENABLED=1 $(GO) build -trimpath -tags osusergo,netgo,urfave_cli_no_docs -ldflags '-s -w $(VERSION_LDFLAGS) -extldflags "-static"' -o $(BIN) ./cmd/minirun 2>/dev/null || \
+		CGO_ENABLED=1 $(GO) build -trimpath -ldflags '$(VERSION_LDFLAGS)' -o $(BIN) ./cmd/minirun
 
 demo: build
 	@./scripts/demo.sh $(BIN)
@@ -40,7 +43,13 @@ unit: deps
 integration: build
 	MINIRUN_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m ./tests/
 
-test: vet unit integration
+# containerd's CRI plugin and crictl run pods on minirun and on runc, case
+# by case (tests/cri.sh; it installs containerd and builds crictl if
+# missing, and skips without root).
+integration-cri: build
+	./tests/cri.sh $(BIN)
+
+test: vet unit integration integration-cri
 
 # Each fuzz target for FUZZTIME; not part of `make test`, as it runs for
 # minutes and finds new inputs rather than checking known ones. Minimizing

@@ -37,3 +37,14 @@ func TestPropagationFlag(t *testing.T) {
 		t.Error("bad propagation accepted")
 	}
 }
+
+func TestUnescapeMountinfo(t *testing.T) {
+	for in, want := range map[string]string{
+		`/a\040b`: "/a b", `/tab\011x`: "/tab\tx", `/back\134slash`: `/back\slash`,
+		`/plain`: "/plain", `/end\04`: `/end\04`, `/bad\09x`: `/bad\09x`,
+	} {
+		if got := unescapeMountinfo(in); got != want {
+			t.Errorf("unescapeMountinfo(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

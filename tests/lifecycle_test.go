@@ -410,5 +410,10 @@ func TestLifecycleFeaturesAndVersion(t *testing.T) {
 	if f.OCIVersionMin != "1.0.0" || f.OCIVersionMax != "1.3.0" || len(f.Hooks) != 6 || len(f.Linux.Namespaces) != 8 {
 		t.Fatalf("features: %+v", f)
 	}
-	mustContain(t, "version", mr(t, "--version"), "minirun")
+	// runc's shape: "NAME version X", then commit, spec, go, libseccomp.
+	v := strings.Split(strings.TrimSpace(mr(t, "--version")), "\n")
+	if len(v) != 5 || !strings.HasPrefix(v[0], "minirun version ") || v[2] != "spec: 1.3.0" ||
+		!strings.HasPrefix(v[1], "commit: ") || !strings.HasPrefix(v[3], "go: go") || !strings.HasPrefix(v[4], "libseccomp: 2.") {
+		t.Fatalf("--version: %q", v)
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"github.com/minirun/minirun/caps"
 	"github.com/minirun/minirun/cgroups"
 	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/version"
 )
 
 // The lists below are what minirun really implements; each names where.
@@ -57,7 +59,7 @@ var featuresCommand = &cli.Command{
 		modes, flags := container.MemoryPolicyFeatures()
 		return printJSON(features.Features{
 			OCIVersionMin: "1.0.0",
-			OCIVersionMax: "1.3.0",
+			OCIVersionMax: version.OCIVersion,
 			Hooks:         featureHooks,
 			MountOptions:  featureMountOptions,
 			Linux: &features.Linux{
@@ -77,6 +79,12 @@ var featuresCommand = &cli.Command{
 				NetDevices: &features.NetDevices{Enabled: &yes},
 				// container/procattrs.go.
 				MemoryPolicy: &features.MemoryPolicy{Modes: modes, Flags: flags},
+			},
+			// As runc's: the library version, then the runtime's own.
+			Annotations: map[string]string{
+				"io.github.seccomp.libseccomp.version": seccomp.LibraryVersion(),
+				"io.github.minirun.version":            version.Version,
+				"io.github.minirun.commit":             commit(),
 			},
 		})
 	},

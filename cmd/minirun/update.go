@@ -1,0 +1,159 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urfave/cli/v2"
+
+	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/limits"
+)
+
+// update takes runc's flags. containerd's shim (go-runc) passes the
+// resources as JSON on stdin: `update --resources - ID`.
+var updateCommand = &cli.Command{
+	Name:      "update",
+	Usage:     "change a running container's resource limits",
+	ArgsUsage: "ID",
+	Flags: []cli.Flag{
+		&cli.StringFlag{Name: "resources", Aliases: []string{"r"}, Usage: "a linux.resources JSON file, - for stdin"},
+		&cli.StringFlag{Name: "memory", Usage: "memory limit (bytes, or with k, m, g)"},
+		&cli.StringFlag{Name: "memory-reservation", Usage: "memory soft limit"},
+		&cli.StringFlag{Name: "memory-swap", Usage: "memory plus swap limit (-1 unlimited)"},
+		&cli.StringFlag{Name: "cpu-period", Usage: "CPU CFS period in microseconds"},
+		&cli.StringFlag{Name: "cpu-quota", Usage: "CPU CFS quota in microseconds (-1 unlimited)"},
+		&cli.StringFlag{Name: "cpu-share", Usage: "CPU shares (relative weight)"},
+		&cli.StringFlag{Name: "cpuset-cpus", Usage: "CPUs allowed, e.g. 0-3,5"},
+		&cli.StringFlag{Name: "cpuset-mems", Usage: "memory nodes allowed"},
+		&cli.IntFlag{Name: "pids-limit", Usage: "maximum number of processes (-1 unlimited)"},
+	},
+	Action: func(c *cli.Context) error {
+		id, err := oneID(c)
+		if err != nil {
+			return err
+		}
+		res, err := updateResources(c)
+		if err != nil {
+			return exitErr(125, fmt.Errorf("update: %w", err))
+		}
+		return container.Update(c.String("root"), id, res)
+	},
+}
+
+// updateResources is --resources, if given, with the flags on top.
+func updateResources(c *cli.Context) (*specs.LinuxResources, error) {
+	res := &specs.LinuxResources{}
+	if f := c.String("resources"); f != "" {
+		if f == "-" {
+			f = "/dev/stdin"
+		}
+		// A part of config.json, so the same bounds apply.
+		data, err := limits.ReadFile(f, limits.ConfigBytes)
+		if err != nil {
+			return nil, fmt.Errorf("--resources: %w", err)
+		}
+		if err := limits.CheckDepth(data, limits.JSONDepth); err != nil {
+			return nil, fmt.Errorf("--resources: %w", err)
+		}
+		if err := json.Unmarshal(data, res); err != nil {
+			return nil, fmt.Errorf("--resources %s: %w", c.String("resources"), err)
+		}
+	}
+	mem := func() *specs.LinuxMemory {
+		if res.Memory == nil {
+			res.Memory = &specs.LinuxMemory{}
+		}
+		return res.Memory
+	}
+	cpu := func() *specs.LinuxCPU {
+		if res.CPU == nil {
+			res.CPU = &specs.LinuxCPU{}
+		}
+		return res.CPU
+	}
+	for _, f := range []struct {
+		name string
+		set  func(int64)
+	}{
+		{"memory", func(v int64) { mem().Limit = &v }},
+		{"memory-reservation", func(v int64) { mem().Reservation = &v }},
+		{"memory-swap", func(v int64) { mem().Swap = &v }},
+	} {
+		if s := c.String(f.name); s != "" {
+			v, err := parseBytes(s)
+			if err != nil {
+				return nil, fmt.Errorf("--%s: %w", f.name, err)
+			}
+			f.set(v)
+		}
+	}
+	if s := c.String("cpu-quota"); s != "" {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("--cpu-quota: %w", err)
+		}
+		cpu().Quota = &v
+	}
+	for _, f := range []struct {
+		name string
+		set  func(uint64)
+	}{
+		{"cpu-period", func(v uint64) { cpu().Period = &v }},
+		{"cpu-share", func(v uint64) { cpu().Shares = &v }},
+	} {
+		if s := c.String(f.name); s != "" {
+			v, err := strconv.ParseUint(s, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("--%s: %w", f.name, err)
+			}
+			f.set(v)
+		}
+	}
+	if s := c.String("cpuset-cpus"); s != "" {
+		cpu().Cpus = s
+	}
+	if s := c.String("cpuset-mems"); s != "" {
+		cpu().Mems = s
+	}
+	if c.IsSet("pids-limit") {
+		v := int64(c.Int("pids-limit"))
+		res.Pids = &specs.LinuxPids{Limit: &v}
+	}
+	return res, nil
+}
+
+// parseBytes takes 1048576, 1024k, 1m, 1g (powers of 1024) or -1.
+func parseBytes(s string) (int64, error) {
+	mult := int64(1)
+	t := strings.TrimSuffix(strings.ToLower(s), "b")
+	if n := len(t); n > 0 {
+		switch t[n-1] {
+		case 'k':
+			mult, t = 1<<10, t[:n-1]
+		case 'm':
+			mult, t = 1<<20, t[:n-1]
+		case 'g':
+			mult, t = 1<<30, t[:n-1]
+		}
+	}
+	v, err := strconv.ParseInt(t, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a size", s)
+	}
+	if v < 0 {
+		if v == -1 && mult == 1 {
+			return -1, nil
+		}
+		return 0, fmt.Errorf("%q: negative size", s)
+	}
+	if v > (1<<63-1)/mult {
+		return 0, fmt.Errorf("%q: too large", s)
+	}
+	return v * mult, nil
+}
+
+func init() { commands = append(commands, updateCommand) }
