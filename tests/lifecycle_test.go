@@ -282,12 +282,15 @@ func TestLifecycleDeleteForce(t *testing.T) {
 
 func TestLifecycleKillSignals(t *testing.T) {
 	needRoot(t)
-	s := defaultSpec(t, "sh", "-c", "trap 'echo usr1 > /out/sig' USR1; trap 'echo hup >> /out/sig; exit 3' HUP; while :; do sleep 0.05; done")
+	s := defaultSpec(t, "sh", "-c", "trap 'echo usr1 > /out/sig' USR1; trap 'echo hup >> /out/sig; exit 3' HUP; echo ready > /out/ready; while :; do sleep 0.05; done")
 	out := outDir(t, s)
 	id := containerID(t)
 	mrDetached(t, "run", "-d", "-b", writeBundle(t, s), id)
 	t.Cleanup(func() { cleanUp(t, id) })
 	wantStatus(t, id, specs.StateRunning)
+	// Running means the shell has started, not that its traps are set: a
+	// USR1 before them would kill it.
+	waitFile(t, filepath.Join(out, "ready"))
 	mr(t, "kill", id, "SIGUSR1")
 	waitFile(t, filepath.Join(out, "sig"))
 	mr(t, "kill", id, "hup")
