@@ -38,15 +38,17 @@ func (s *Store) layerSize(diffID string) (size int64, ok bool) {
 // under tmp/ and returns it with the layer's diff-id, computed on the way.
 // Nothing in the store refers to the result until commitLayer renames it.
 func (s *Store) unpackTemp(r io.Reader) (tmp string, meta layerMeta, err error) {
-	tmp, err = os.MkdirTemp(s.tmpDir(), "layer-")
+	dir, err := os.MkdirTemp(s.tmpDir(), "layer-")
 	if err != nil {
 		return "", meta, fmt.Errorf("unpack layer: %w", err)
 	}
+	// dir, not tmp: every error return below sets tmp to "".
 	defer func() {
 		if err != nil {
-			os.RemoveAll(tmp)
+			os.RemoveAll(dir)
 		}
 	}()
+	tmp = dir
 	fsDir := filepath.Join(tmp, "fs")
 	// The layer root is the container's "/" unless the tar says otherwise.
 	if err := os.Mkdir(fsDir, 0o755); err != nil {
