@@ -37,6 +37,11 @@ func openJoins(joins []namespaces.Join) (*joinSet, error) {
 			js.close()
 			return nil, stepErrf("join namespace", "%s namespace %s: %w", j.Type, j.Path, err)
 		}
+		if err := checkNamespaceType(f, j.Flag); err != nil {
+			f.Close()
+			js.close()
+			return nil, stepErrf("join namespace", "%s namespace %s: %w", j.Type, j.Path, err)
+		}
 		if j.Type == "pid" {
 			js.pid = f
 			continue
@@ -45,6 +50,20 @@ func openJoins(joins []namespaces.Join) (*joinSet, error) {
 		js.names = append(js.names, j.Proc)
 	}
 	return js, nil
+}
+
+// checkNamespaceType refuses a file that is not a namespace of the kind
+// wanted, here where its path is known: setns in the child could only say
+// "invalid argument".
+func checkNamespaceType(f *os.File, want uintptr) error {
+	got, err := unix.IoctlRetInt(int(f.Fd()), unix.NS_GET_NSTYPE)
+	if err != nil {
+		return fmt.Errorf("not a namespace file: %w", err)
+	}
+	if uintptr(got) != want {
+		return fmt.Errorf("not a namespace of this type")
+	}
+	return nil
 }
 
 // env is the nsenter variable for files passed from fd first on.

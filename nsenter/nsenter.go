@@ -31,8 +31,10 @@ static void report(const char *ns, int err) {
 	int n = snprintf(msg, sizeof msg,
 		"{\"Type\":\"error\",\"Step\":\"join namespace\",\"Err\":\"setns %s: %s\",\"Code\":125}",
 		ns, strerror(err));
-	if (fdenv && write(atoi(fdenv), msg, n) < 0) {}
-	dprintf(2, "minirun: join namespace: setns %s: %s\n", ns, strerror(err));
+	// The parent prints what the socket carries; stderr only when there
+	// is no socket to tell, or else the error would be printed twice.
+	if (fdenv == NULL || write(atoi(fdenv), msg, n) != n)
+		dprintf(2, "minirun: join namespace: setns %s: %s\n", ns, strerror(err));
 	_exit(125);
 }
 
