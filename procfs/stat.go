@@ -13,6 +13,9 @@ import (
 type Stat struct {
 	State     byte   // R, S, D, Z, X, ...
 	StartTime uint64 // clock ticks after boot; with the pid it names one process for good
+	// ExitCode is a zombie's wait status (field 52), readable before
+	// anyone reaps it; 0 while it runs, or on kernels before 3.5.
+	ExitCode int
 }
 
 // ReadStat reads /proc/PID/stat once.
@@ -35,7 +38,11 @@ func ReadStat(pid int) (Stat, error) {
 	if err != nil {
 		return Stat{}, fmt.Errorf("/proc/%d/stat: start time: %w", pid, err)
 	}
-	return Stat{State: fields[0][0], StartTime: start}, nil
+	st := Stat{State: fields[0][0], StartTime: start}
+	if len(fields) > 49 {
+		st.ExitCode, _ = strconv.Atoi(string(fields[49]))
+	}
+	return st, nil
 }
 
 // Exited reports whether the process is dead: gone, or a zombie (or
