@@ -118,10 +118,22 @@ func (m *v1Manager) Thaw() error {
 
 func (m *v1Manager) Pids() ([]int, error) {
 	// Every hierarchy holds the same processes; pids is the natural one,
-	// freezer the fallback on kernels without it.
-	name := cgroup1.Pids
-	if !slices.ContainsFunc(m.cg.Subsystems(), func(s cgroup1.Subsystem) bool { return s.Name() == cgroup1.Pids }) {
+	// freezer the fallback on kernels without it, and any hierarchy the
+	// cgroup exists in for one a killed start created only in part.
+	subs := m.cg.Subsystems()
+	has := func(n cgroup1.Name) bool {
+		return slices.ContainsFunc(subs, func(s cgroup1.Subsystem) bool { return s.Name() == n })
+	}
+	var name cgroup1.Name
+	switch {
+	case has(cgroup1.Pids):
+		name = cgroup1.Pids
+	case has(cgroup1.Freezer):
 		name = cgroup1.Freezer
+	case len(subs) > 0:
+		name = subs[0].Name()
+	default:
+		return nil, nil
 	}
 	procs, err := m.cg.Processes(name, true)
 	if err != nil {
