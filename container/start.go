@@ -56,6 +56,9 @@ type Options struct {
 	NoNewKeyring bool
 	// NoCgroup skips cgroup management (tests of the bare init only).
 	NoCgroup bool
+	// ReaperEnv is passed to the reaper of a foreground start (see
+	// reaper.go), for the clean-up its caller does after Delete.
+	ReaperEnv []string
 }
 
 // Process is a started container init.
@@ -135,6 +138,12 @@ func Start(o *Options) (*Process, error) {
 	reg, err := register(o)
 	if err != nil {
 		return nil, err
+	}
+	if reg != nil && !o.Detached {
+		if err := startReaper(o, reg); err != nil {
+			reg.abandon()
+			return nil, err
+		}
 	}
 	p, err := startInit(o, plan, exe, prog, joins, reg)
 	if err != nil {
@@ -244,7 +253,7 @@ func initCommand(o *Options, plan namespaces.Plan, exe string, childSock, fifo *
 func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.File, fifo string, fifoFd int, manageCgroup bool) error {
 	o, s, reg := p.opts, p.opts.Spec, p.reg
 	if manageCgroup {
-		cg, err := placeInCgroup(s, o.ID, p.Pid)
+		cg, err := placeInCgroup(s, o.ID, p.Pid, reg.recordCgroup)
 		p.cg = cg
 		if err != nil {
 			return err
