@@ -458,8 +458,17 @@ func snapshotLeftovers(store, tmp string) leftovers {
 	}
 	for cg := range minirunCgroups() {
 		// Only ours: the OCI suite's uuid-named cgroups come and go.
-		if name := filepath.Base(cg); strings.HasPrefix(name, "bad-") || len(name) == 64 {
+		name := filepath.Base(cg)
+		if strings.HasPrefix(name, "bad-") || strings.HasPrefix(name, "fault-") || strings.HasPrefix(name, "soak-") {
 			add("cgroup", cg)
+		}
+		// A Docker-front id could be another suite's running container:
+		// only an empty cgroup (pids.current counts every namespace's
+		// processes, unlike cgroup.procs) is a leftover.
+		if len(name) == 64 {
+			if n, err := os.ReadFile(filepath.Join("/sys/fs/cgroup/pids/minirun", name, "pids.current")); err != nil || strings.TrimSpace(string(n)) == "0" {
+				add("cgroup", cg)
+			}
 		}
 	}
 	return out
