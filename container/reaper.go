@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // A foreground run cleans up when its container exits (Wait, then
@@ -80,6 +82,9 @@ func startReaper(o *Options, reg *registration) error {
 		w.Close()
 		return stepErrf("start reaper", "%w", err)
 	}
+	// Idle priority: its Go start-up (a few ms of CPU) must not compete
+	// with the container's; it has nothing to do until this process ends.
+	_ = unix.SchedSetAttr(cmd.Process.Pid, &unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_IDLE}, 0)
 	// Not waited for: it outlives this process when it matters. A normal
 	// exit leaves it to the reaper of whoever inherits it.
 	_ = cmd.Process.Release()
