@@ -118,22 +118,10 @@ func (m *v1Manager) Thaw() error {
 
 func (m *v1Manager) Pids() ([]int, error) {
 	// Every hierarchy holds the same processes; pids is the natural one,
-	// freezer the fallback on kernels without it, and any hierarchy the
-	// cgroup exists in for one a killed start created only in part.
-	subs := m.cg.Subsystems()
-	has := func(n cgroup1.Name) bool {
-		return slices.ContainsFunc(subs, func(s cgroup1.Subsystem) bool { return s.Name() == n })
-	}
-	var name cgroup1.Name
-	switch {
-	case has(cgroup1.Pids):
-		name = cgroup1.Pids
-	case has(cgroup1.Freezer):
+	// freezer the fallback on kernels without it.
+	name := cgroup1.Pids
+	if !slices.ContainsFunc(m.cg.Subsystems(), func(s cgroup1.Subsystem) bool { return s.Name() == cgroup1.Pids }) {
 		name = cgroup1.Freezer
-	case len(subs) > 0:
-		name = subs[0].Name()
-	default:
-		return nil, nil
 	}
 	procs, err := m.cg.Processes(name, true)
 	if err != nil {
@@ -142,6 +130,28 @@ func (m *v1Manager) Pids() ([]int, error) {
 	pids := make([]int, 0, len(procs))
 	for _, p := range procs {
 		pids = append(pids, p.Pid)
+	}
+	slices.Sort(pids)
+	return slices.Compact(pids), nil
+}
+
+// allPids lists the processes in the cgroup in every hierarchy where it
+// exists. Delete's kill needs it for a cgroup a killed start made in only
+// some hierarchies, perhaps in neither pids nor freezer; Pids refuses such
+// a cgroup, which is right for a start checking that it is free.
+func (m *v1Manager) allPids() ([]int, error) {
+	var pids []int
+	for _, s := range m.cg.Subsystems() {
+		procs, err := m.cg.Processes(s.Name(), true)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cgroups: list processes of %s in %s: %w", m.path, s.Name(), err)
+		}
+		for _, p := range procs {
+			pids = append(pids, p.Pid)
+		}
 	}
 	slices.Sort(pids)
 	return slices.Compact(pids), nil

@@ -170,7 +170,7 @@ func killCgroup(mgr cgroups.Manager, within time.Duration) error {
 	deadline := time.Now().Add(within)
 	for {
 		frozen := mgr.Freeze() == nil
-		pids, err := mgr.Pids()
+		pids, err := cgroups.AllPids(mgr)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
