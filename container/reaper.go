@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
 // A foreground run cleans up when its container exits (Wait, then
@@ -22,7 +20,8 @@ import (
 // deletes the container if it is still the one this start registered
 // (Delete already did it on a normal exit, and then it just leaves).
 //
-// It runs in a session of its own, so the terminal's ^C, which goes to
+// Until then it waits in the nsenter package's C pre-main, so the Go
+// runtime only starts when there is work. It runs in a session of its own, so the terminal's ^C, which goes to
 // the foreground run and through it to the container, does not reach it,
 // and with /dev/null for stdio, so it holds no caller's pipe open.
 
@@ -51,23 +50,31 @@ func ReaperArgs() (ReaperTarget, error) {
 	return ReaperTarget{Root: "/" + f[2], ID: f[1], Created: created}, nil
 }
 
+// reaper is the running reaper of this process's foreground start.
+type reaper struct {
+	proc *os.Process
+	pipe *os.File // the write end: held, never written
+}
+
 // startReaper starts the reaper of a foreground start. The write end of
-// its pipe stays open in this process, close-on-exec, until it exits.
-func startReaper(o *Options, reg *registration) error {
+// its pipe stays open here, close-on-exec, until stop or this process's end.
+func startReaper(o *Options, reg *registration) (*reaper, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
-		return stepErrf("start reaper", "pipe: %w", err)
+		return nil, stepErrf("start reaper", "pipe: %w", err)
 	}
 	defer r.Close()
+	fail := func(err error) (*reaper, error) {
+		w.Close()
+		return nil, stepErrf("start reaper", "%w", err)
+	}
 	exe, err := os.Executable()
 	if err != nil {
-		w.Close()
-		return stepErrf("start reaper", "find own binary: %w", err)
+		return fail(err)
 	}
 	root, err := filepath.Abs(o.Root)
 	if err != nil {
-		w.Close()
-		return stepErrf("start reaper", "%w", err)
+		return fail(err)
 	}
 	// CREATED/ID/ROOT: ROOT is absolute, so it brings its own "/".
 	target := strconv.FormatInt(reg.st.Created.UnixNano(), 10) + "/" + o.ID + root
@@ -79,21 +86,22 @@ func startReaper(o *Options, reg *registration) error {
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
 	}
 	if err := cmd.Start(); err != nil {
-		w.Close()
-		return stepErrf("start reaper", "%w", err)
+		return fail(err)
 	}
-	// Idle priority: its Go start-up (a few ms of CPU) must not compete
-	// with the container's; it has nothing to do until this process ends.
-	_ = unix.SchedSetAttr(cmd.Process.Pid, &unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_IDLE}, 0)
-	// Not waited for: it outlives this process when it matters. A normal
-	// exit leaves it to the reaper of whoever inherits it.
-	_ = cmd.Process.Release()
-	reaperPipe = w
-	return nil
+	return &reaper{proc: cmd.Process, pipe: w}, nil
 }
 
-// reaperPipe is held, never written, for the life of this process.
-var reaperPipe *os.File
+// stop ends the reaper once the container is deleted, or was never
+// started, and waits for it: when minirun returns, nothing of it runs on
+// (a reaper still running the binary would also keep it ETXTBSY).
+func (r *reaper) stop() {
+	if r == nil {
+		return
+	}
+	_ = r.proc.Kill()
+	_, _ = r.proc.Wait()
+	r.pipe.Close()
+}
 
 // Reap waits for the foreground minirun to end, then deletes what it left.
 // It reports whether there was anything to delete.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/minirun/minirun/cgroups"
 	"github.com/minirun/minirun/namespaces"
+	"github.com/minirun/minirun/procfs"
 	"github.com/minirun/minirun/seccomp"
 )
 
@@ -71,6 +72,7 @@ type Process struct {
 	console *os.File // pty master kept for a foreground run
 	isExec  bool     // an exec'd process: Wait leaves the container alone
 	sigs    chan os.Signal
+	reaper  *reaper // of a foreground start: cleans up if minirun is killed
 }
 
 // forwardedSignals are passed on to the container by a foreground Wait.
@@ -139,8 +141,9 @@ func Start(o *Options) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
+	var rp *reaper
 	if reg != nil && !o.Detached {
-		if err := startReaper(o, reg); err != nil {
+		if rp, err = startReaper(o, reg); err != nil {
 			reg.abandon()
 			return nil, err
 		}
@@ -148,8 +151,10 @@ func Start(o *Options) (*Process, error) {
 	p, err := startInit(o, plan, exe, prog, joins, reg)
 	if err != nil {
 		reg.abandon()
+		rp.stop()
 		return nil, err
 	}
+	p.reaper = rp
 	reg.unlock()
 	return p, nil
 }
@@ -343,6 +348,11 @@ func (p *Process) awaitInit(c conn) error {
 			return confirmExec(p.Pid)
 		}
 		if err != nil {
+			// ECONNRESET and the like: the init died with a message
+			// unread. How it died says more than the socket can.
+			if st, serr := procfs.ReadStat(p.Pid); serr == nil && st.Exited() {
+				return &Error{Step: "init", Code: ExitRuntime, Err: diedBeforeExec(p.Pid, st.ExitCode)}
+			}
 			return stepErr("wait for init", err)
 		}
 		switch m.Type {
@@ -481,6 +491,7 @@ func (p *Process) Wait() (int, error) {
 	if derr := p.destroy(); derr != nil && err == nil {
 		err = derr
 	}
+	p.reaper.stop()
 	return code, err
 }
 
