@@ -8,7 +8,7 @@ PKGS     = $(shell $(GO) list ./... | grep -v /tests$$)
 APT_PKGS := libseccomp-dev busybox-static file
 BENCH_PKGS := hyperfine jq runc crun
 
-.PHONY: all build deps demo test unit integration bench vet fmt clean soak soak-load
+.PHONY: all build deps demo test unit integration soak soak-load bench vet fmt clean
 
 all: build
 
@@ -50,7 +50,20 @@ test: vet unit integration
 soak-load: build
 	MINIRUN_SOAK=1 MINIRUN_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 60m -v -run '^TestSoakLoad$$' ./tests/
 
-soak: soak-load
+# Each fuzz target for FUZZTIME; not part of `make test`, as it runs for
+# minutes and finds new inputs rather than checking known ones. Minimizing
+# a new input is capped at FUZZMINTIME: at Go's default of 60 s the
+# workers spend the run minimizing instead of fuzzing. A crasher lands in
+# the package's testdata/fuzz/ and fails the target.
+FUZZTIME    ?= 20s
+FUZZMINTIME ?= 3s
+FUZZ_TARGETS := ./container:FuzzLoadSpec ./seccomp:FuzzProfile ./image:FuzzUnpack
+soak: deps soak-load
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "soak: $$fn in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) $$pkg; \
+	done
 
 bench: build
 	@missing=""; for p in $(BENCH_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

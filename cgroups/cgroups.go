@@ -20,7 +20,8 @@ import (
 type Manager interface {
 	// Apply moves pid into the cgroup in every controller.
 	Apply(pid int) error
-	// Set writes the device rules, memory (limit, reservation, swap),
+	// Set writes the device rules, memory (limit, reservation, swap; on
+	// v1 also swappiness and disableOOMKiller, which v2 has no files for),
 	// pids, cpu (shares, quota, period) and cpuset (cpus, mems). It
 	// validates first, so an invalid spec changes nothing.
 	Set(res *specs.LinuxResources) error

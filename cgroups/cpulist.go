@@ -66,3 +66,8 @@ func hostTopology() (topology, error) {
 	}
 	return topology{cpus: cpus, mems: mems}, nil
 }
+
+// ParseList parses a CPU or NUMA node list in the kernel's format
+// ("0-3,5"), for the other places a spec carries one (execCPUAffinity,
+// memoryPolicy.nodes).
+func ParseList(s string) (map[int]bool, error) { return parseList(s) }

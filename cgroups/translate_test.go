@@ -67,6 +67,23 @@ func TestV1SettingsUnlimitedAndUnset(t *testing.T) {
 	}
 }
 
+func TestV1SwappinessAndOOMKiller(t *testing.T) {
+	yes, no := true, false
+	got := files(v1Settings(&specs.LinuxResources{Memory: &specs.LinuxMemory{Swappiness: u64(0), DisableOOMKiller: &yes}}))
+	want := map[string]string{"memory.swappiness": "0", "memory.oom_control": "1"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	// Docker's -1 (as a uint64), a nil swappiness and a false
+	// disableOOMKiller leave the cgroup's values alone.
+	minus1 := uint64(1<<64 - 1)
+	for _, m := range []*specs.LinuxMemory{{Swappiness: &minus1, DisableOOMKiller: &no}, {}} {
+		if got := v1Settings(&specs.LinuxResources{Memory: m}); len(got) != 0 {
+			t.Errorf("%+v: got %v, want nothing", m, got)
+		}
+	}
+}
+
 func TestOrderMemoryV1(t *testing.T) {
 	s := v1Settings(&specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(mib(64)), Swap: i64(mib(128))}})
 	// Raising above the current memsw: memsw must go first.

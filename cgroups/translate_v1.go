@@ -27,6 +27,12 @@ func v1Settings(res *specs.LinuxResources) []setting {
 		if set(m.Reservation) {
 			out = append(out, setting{"memory", "memory.soft_limit_in_bytes", itoa(*m.Reservation)})
 		}
+		if swappinessSet(m.Swappiness) {
+			out = append(out, setting{"memory", "memory.swappiness", strconv.FormatUint(*m.Swappiness, 10)})
+		}
+		if m.DisableOOMKiller != nil && *m.DisableOOMKiller {
+			out = append(out, setting{"memory", "memory.oom_control", "1"})
+		}
 	}
 	if p := res.Pids; p != nil && p.Limit != nil {
 		out = append(out, setting{"pids", "pids.max", pidsMax(*p.Limit)})
@@ -93,6 +99,11 @@ func unlimited(v int64) int64 {
 }
 
 func set(p *int64) bool { return p != nil && *p != 0 }
+
+// swappinessSet: 0 is a real swappiness (swap only to avoid OOM), so only
+// nil and Docker's -1 (which reaches a uint64 as its top value) mean
+// "leave as is", as in runc.
+func swappinessSet(p *uint64) bool { return p != nil && int64(*p) != -1 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 

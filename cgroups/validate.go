@@ -23,6 +23,9 @@ func validate(res *specs.LinuxResources, topo topology) error {
 			return fmt.Errorf("cgroups: memory.swap=%d is below memory.limit=%d (swap counts memory+swap): %w", *m.Swap, *m.Limit, ErrInvalid)
 		}
 	}
+	if m := res.Memory; m != nil && swappinessSet(m.Swappiness) && *m.Swappiness > 100 {
+		return fmt.Errorf("cgroups: memory.swappiness=%d: the range is 0 to 100: %w", *m.Swappiness, ErrInvalid)
+	}
 	if c := res.CPU; c != nil {
 		if err := checkList("cpuset.cpus", c.Cpus, topo.cpus, "cpu"); err != nil {
 			return err

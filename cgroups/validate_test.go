@@ -52,6 +52,7 @@ func TestValidateRejects(t *testing.T) {
 		{&specs.LinuxResources{CPU: &specs.LinuxCPU{Cpus: "7"}}, "no such cpu [7]"},
 		{&specs.LinuxResources{CPU: &specs.LinuxCPU{Mems: "1"}}, "cpuset.mems=1: no such memory node [1]"},
 		{&specs.LinuxResources{CPU: &specs.LinuxCPU{Cpus: "x"}}, "cpuset.cpus=x"},
+		{&specs.LinuxResources{Memory: &specs.LinuxMemory{Swappiness: u64(101)}}, "memory.swappiness=101"},
 	}
 	for _, c := range cases {
 		err := validate(c.res, twoCPUs)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/minirun/minirun/caps"
 	"github.com/minirun/minirun/cgroups"
+	"github.com/minirun/minirun/limits"
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/rootfs"
 	"github.com/minirun/minirun/seccomp"
@@ -21,9 +22,21 @@ import (
 // LoadSpec reads BUNDLE/config.json. JSON errors name the line and column.
 func LoadSpec(bundle string) (*specs.Spec, error) {
 	path := filepath.Join(bundle, "config.json")
-	data, err := os.ReadFile(path)
+	data, err := limits.ReadFile(path, limits.ConfigBytes)
 	if err != nil {
 		return nil, stepErr("load config", err)
+	}
+	return DecodeSpec(path, data)
+}
+
+// DecodeSpec is LoadSpec on bytes already read from path. The size and
+// depth bounds come first: they cost one pass, decoding costs far more.
+func DecodeSpec(path string, data []byte) (*specs.Spec, error) {
+	if len(data) > limits.ConfigBytes {
+		return nil, stepErr("load config", limits.Errorf("%s: %d bytes, over the limit of %s", path, len(data), limits.Bytes(limits.ConfigBytes)))
+	}
+	if err := limits.CheckDepth(data, limits.JSONDepth); err != nil {
+		return nil, stepErrf("load config", "%s: %w", path, err)
 	}
 	var s specs.Spec
 	// Unmarshal, not a Decoder: a Decoder stops after the first value and
@@ -106,6 +119,15 @@ func Validate(s *specs.Spec, bundle string) error {
 	if err := checkMountNamespace(s); err != nil {
 		return stepErr("validate config", err)
 	}
+	if err := validateProcAttrs(s); err != nil {
+		return stepErr("validate config", err)
+	}
+	if err := checkUnsupported(s); err != nil {
+		return stepErr("validate config", err)
+	}
+	if err := validateIdmappedMounts(s); err != nil {
+		return stepErr("validate config", err)
+	}
 	if s.Linux == nil {
 		return nil
 	}
@@ -132,6 +154,9 @@ func Validate(s *specs.Spec, bundle string) error {
 		return stepErr("validate config", err)
 	}
 	if err := validateSysctls(s.Linux.Sysctl, plan); err != nil {
+		return stepErr("validate config", err)
+	}
+	if err := validateNetDevices(s.Linux.NetDevices, plan); err != nil {
 		return stepErr("validate config", err)
 	}
 	if r := s.Linux.Resources; r != nil {

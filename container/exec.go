@@ -53,7 +53,10 @@ func Exec(o *ExecOptions) (*Process, error) {
 	if len(o.Process.Args) == 0 {
 		return nil, stepErrf("exec", "process.args: empty")
 	}
-	prog, err := compileSeccomp(spec, o.Debug)
+	if err := validateProcAttrs(spec); err != nil {
+		return nil, stepErr("exec", err)
+	}
+	prog, err := compileSeccomp(spec, true, o.Debug)
 	if err != nil {
 		return nil, err
 	}
@@ -141,6 +144,9 @@ func (p *Process) setUpExec(prog *seccomp.Program, sock *os.File, cgroupPath str
 	}
 	if err := setRlimits(p.Pid, p.opts.Spec.Process.Rlimits); err != nil {
 		return stepErr("rlimits", err)
+	}
+	if err := setInitialAffinity(p.opts.Spec.Process, p.Pid); err != nil {
+		return stepErr("cpu affinity", err)
 	}
 	c := conn{int(sock.Fd())}
 	cfg := initConfig{Spec: p.opts.Spec, Seccomp: prog, Debug: p.opts.Debug, ID: p.opts.ID, Exec: true, NoNewKeyring: p.opts.NoNewKeyring}

@@ -9,28 +9,13 @@ import (
 	"github.com/minirun/minirun/caps"
 )
 
-// execSequence is the child half of exec. The C pre-main has already
-// entered the container's namespaces (which also set the root and cwd to
-// the container's) and the parent has moved us into its cgroup; what is
-// left is initSequence's tail, in the same order and for the same reasons:
-// terminal, no_new_privs or seccomp, the identity and capabilities, cwd,
-// fds, then execve.
+// execSequence is the child half of exec: execSteps, run.
 func execSequence(c conn, cfg *initConfig) error {
-	p := cfg.Spec.Process
-	log := tracer(cfg.Debug)
-	capSet, err := caps.Prepare(p.Capabilities)
+	capSet, err := caps.Prepare(cfg.Spec.Process.Capabilities)
 	if err != nil {
 		return stepErr("capabilities", err)
 	}
-	// The container's keyring, not the caller's: the init joined (made)
-	// "_ses.<id>", and joining by that name finds it again.
-	if err := joinSessionKeyring(cfg, log); err != nil {
-		return err
-	}
-	if err := setupConsole(c, p, log); err != nil {
-		return err
-	}
-	return becomeProcess(c, cfg, capSet, 3, log, nil)
+	return run(newInitRun(c, cfg, capSet, false).execSteps())
 }
 
 // ExecOverrides are exec's command-line changes to the container's own

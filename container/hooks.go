@@ -46,21 +46,40 @@ func hooksOf(s *specs.Spec, kind string) []specs.Hook {
 }
 
 // runHooks runs the hooks of one kind in order, each with the state JSON
-// on stdin, and stops at the first failure. Whether a failure stops the
-// container is the caller's choice: the spec makes poststart and poststop
-// failures warnings only.
+// on stdin, and stops at the first failure: a failed prestart,
+// createRuntime, createContainer or startContainer hook fails the
+// container. Poststart and poststop hooks go through warnHooks instead.
 func runHooks(s *specs.Spec, kind string, st specs.State) error {
+	return eachHook(s, kind, st, func(err error) error { return err })
+}
+
+// warnHooks runs poststart or poststop hooks. The spec makes a failure
+// there a warning, with "the remaining hooks and lifecycle" continuing
+// "as if the hook had succeeded": so every hook runs, and each failure is
+// a warning on stderr.
+func warnHooks(s *specs.Spec, kind string, st specs.State) {
+	_ = eachHook(s, kind, st, func(err error) error {
+		warnf("%v", err)
+		return nil
+	})
+}
+
+// eachHook runs the hooks of one kind in order; failed decides, for each
+// failure, whether to stop (by returning it) or go on (nil).
+func eachHook(s *specs.Spec, kind string, st specs.State, failed func(error) error) error {
 	hooks := hooksOf(s, kind)
 	if len(hooks) == 0 {
 		return nil
 	}
 	data, err := json.Marshal(st)
 	if err != nil {
-		return stepErrf(kind+" hook", "encode state: %w", err)
+		return failed(stepErrf(kind+" hook", "encode state: %w", err))
 	}
 	for i, h := range hooks {
 		if err := runHook(h, data); err != nil {
-			return stepErrf(kind+" hook", "hooks.%s[%d] %s: %w", kind, i, h.Path, err)
+			if err := failed(stepErrf(kind+" hook", "hooks.%s[%d] %s: %w", kind, i, h.Path, err)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -27,8 +27,9 @@ type joinSet struct {
 }
 
 // openJoins opens each namespace to join. Every path is opened here, in
-// the parent on the host, so a path that doesn't exist fails the start
-// before anything is created.
+// the parent on the host, so a path that doesn't exist, or holds a
+// namespace of another type, fails the start before anything is created.
+// The child joins these very fds, so what was checked is what it enters.
 func openJoins(joins []namespaces.Join) (*joinSet, error) {
 	js := &joinSet{}
 	for _, j := range joins {
@@ -37,10 +38,10 @@ func openJoins(joins []namespaces.Join) (*joinSet, error) {
 			js.close()
 			return nil, stepErrf("join namespace", "%s namespace %s: %w", j.Type, j.Path, err)
 		}
-		if err := checkNamespaceType(f, j.Flag); err != nil {
+		if err := j.CheckType(int(f.Fd())); err != nil {
 			f.Close()
 			js.close()
-			return nil, stepErrf("join namespace", "%s namespace %s: %w", j.Type, j.Path, err)
+			return nil, stepErrf("join namespace", "%w", err)
 		}
 		if j.Type == "pid" {
 			js.pid = f
@@ -50,20 +51,6 @@ func openJoins(joins []namespaces.Join) (*joinSet, error) {
 		js.names = append(js.names, j.Proc)
 	}
 	return js, nil
-}
-
-// checkNamespaceType refuses a file that is not a namespace of the kind
-// wanted, here where its path is known: setns in the child could only say
-// "invalid argument".
-func checkNamespaceType(f *os.File, want uintptr) error {
-	got, err := unix.IoctlRetInt(int(f.Fd()), unix.NS_GET_NSTYPE)
-	if err != nil {
-		return fmt.Errorf("not a namespace file: %w", err)
-	}
-	if uintptr(got) != want {
-		return fmt.Errorf("not a namespace of this type")
-	}
-	return nil
 }
 
 // env is the nsenter variable for files passed from fd first on.

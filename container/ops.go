@@ -110,9 +110,7 @@ func StartCreated(root, id string) error {
 	if err != nil {
 		return stepErr("start", err)
 	}
-	if err := runHooks(spec, HookPoststart, st.State); err != nil {
-		warnf("%v", err)
-	}
+	warnHooks(spec, HookPoststart, st.State)
 	return nil
 }
 
@@ -248,9 +246,7 @@ func Delete(root, id string, force bool) error {
 	spec, err := state.ReadSpec(root, id)
 	if err == nil {
 		st.Status, st.Pid = specs.StateStopped, 0
-		if err := runHooks(spec, HookPoststop, st.State); err != nil {
-			warnf("%v", err)
-		}
+		warnHooks(spec, HookPoststop, st.State)
 	}
 	return stepErr("delete", h.Remove())
 }

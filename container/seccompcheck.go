@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 
+	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/seccomp"
@@ -16,18 +17,26 @@ import (
 // init could not even say why, so such a profile is refused before
 // anything starts. Nothing else is: a profile that predates close_range,
 // clone3 or faccessat2 starts as it does with runc.
-var runtimeAfterFilter = []string{"exit_group", "futex", "rt_sigreturn", "rt_sigprocmask", "write"}
+//
+// The Go runtime's own share is what it can't survive being denied in the
+// moment between the filter and execve: a futex or a netpoller wait
+// (epoll_pwait) that fails is a fatal error, not an error return. It also
+// may call nanosleep, sched_yield, tgkill and the like, but shrugs off a
+// denial of those.
+var runtimeAfterFilter = []string{"exit_group", "futex", "epoll_pwait", "rt_sigreturn", "rt_sigprocmask", "write"}
 
 var nativeArch = map[string]string{"amd64": "x86_64", "arm64": "aarch64", "386": "x86", "ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64"}
 
 // checkStartable evaluates the compiled program for each syscall the
 // runtime still needs and names the first one the profile denies.
-func checkStartable(prog *seccomp.Program, noNewPrivs bool) error {
+func checkStartable(prog *seccomp.Program, s *specs.Spec, exec bool) error {
 	arch, ok := nativeArch[runtime.GOARCH]
 	if !ok {
 		return nil
 	}
-	needed := append(postFilterSyscalls(noNewPrivs), runtimeAfterFilter...)
+	// execve first: a profile that denies it is the plainest case (the
+	// seed article's deny-all), and the message should say so.
+	needed := append(append([]string{"execve"}, postFilterSyscalls(s, exec)...), runtimeAfterFilter...)
 	for _, name := range needed {
 		ret, err := prog.Evaluate(arch, name, [6]uint64{})
 		if err != nil {

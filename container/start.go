@@ -121,7 +121,7 @@ func Start(o *Options) (*Process, error) {
 	if err != nil {
 		return nil, stepErr("namespaces", err)
 	}
-	prog, err := compileSeccomp(s, o.Debug)
+	prog, err := compileSeccomp(s, false, o.Debug)
 	if err != nil {
 		return nil, err
 	}
@@ -267,6 +267,9 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 	if err := setRlimits(p.Pid, s.Process.Rlimits); err != nil {
 		return stepErr("rlimits", err)
 	}
+	if err := moveNetDevices(linuxOf(s).NetDevices, p.Pid); err != nil {
+		return stepErr("network devices", err)
+	}
 	c := conn{int(sock.Fd())}
 	// The init gets the compiled filter, not the profile it came from:
 	// decoding a few hundred rules again would cost it a good part of a
@@ -332,9 +335,7 @@ func (p *Process) started() error {
 	} else if err := writePidFile(p.opts.PidFile, p.Pid); err != nil {
 		return err
 	}
-	if err := runHooks(p.opts.Spec, HookPoststart, hookState(p.opts, p.Pid, specs.StateRunning)); err != nil {
-		warnf("%v", err)
-	}
+	warnHooks(p.opts.Spec, HookPoststart, hookState(p.opts, p.Pid, specs.StateRunning))
 	return nil
 }
 
@@ -370,6 +371,10 @@ func (p *Process) awaitInit(c conn) error {
 			}
 		case "hooks":
 			if err := p.runtimeHooks(c); err != nil {
+				return err
+			}
+		case "idmap":
+			if err := p.idmappedMount(c, m.Index); err != nil {
 				return err
 			}
 		case "pty":
@@ -499,9 +504,7 @@ func (p *Process) Wait() (int, error) {
 func (p *Process) destroy() error {
 	if p.reg == nil {
 		err := removeCgroup(p.cg)
-		if herr := runHooks(p.opts.Spec, HookPoststop, hookState(p.opts, 0, specs.StateStopped)); herr != nil {
-			warnf("%v", herr)
-		}
+		warnHooks(p.opts.Spec, HookPoststop, hookState(p.opts, 0, specs.StateStopped))
 		return err
 	}
 	return Delete(p.opts.Root, p.opts.ID, true)
@@ -536,7 +539,7 @@ func linuxOf(s *specs.Spec) *specs.Linux {
 // compileSeccomp turns linux.seccomp into a program the init only has to
 // load. A profile that denies execve could never start anything: say so
 // now rather than fail inside a half-built container.
-func compileSeccomp(s *specs.Spec, debug bool) (*seccomp.Program, error) {
+func compileSeccomp(s *specs.Spec, exec, debug bool) (*seccomp.Program, error) {
 	if s.Linux == nil || s.Linux.Seccomp == nil {
 		debugf(debug, "seccomp: none (unconfined)")
 		return nil, nil
@@ -545,7 +548,7 @@ func compileSeccomp(s *specs.Spec, debug bool) (*seccomp.Program, error) {
 	if err != nil {
 		return nil, stepErr("seccomp", err)
 	}
-	if err := checkStartable(prog, s.Process.NoNewPrivileges); err != nil {
+	if err := checkStartable(prog, s, exec); err != nil {
 		return nil, stepErr("seccomp", err)
 	}
 	debugf(debug, "seccomp: %d rules, arches %s, default %s, cached=%v, %d BPF instructions",

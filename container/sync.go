@@ -42,12 +42,14 @@ type initConfig struct {
 // the socket is close-on-exec, so EOF after the last step means execve
 // worked.
 type message struct {
-	Type string // init: "error", "listener", "hooks", "pty", "created"; parent: "ok"
+	Type string // init: "error", "listener", "hooks", "pty", "idmap", "created"; parent: "ok"
 	Step string `json:",omitempty"`
 	Err  string `json:",omitempty"`
 	Code int    `json:",omitempty"`
 	// State answers "hooks": what the init's own hooks get on stdin.
 	State *specs.State `json:",omitempty"`
+	// Index names the mount an "idmap" request is for.
+	Index int `json:",omitempty"`
 }
 
 // conn is one end of the SOCK_SEQPACKET pair: each write is one message,

@@ -42,7 +42,7 @@ func (s *Store) unpackTemp(r io.Reader) (tmp string, meta layerMeta, err error) 
 	if err != nil {
 		return "", meta, fmt.Errorf("unpack layer: %w", err)
 	}
-	// dir, not tmp: every error return below sets tmp to "".
+	// dir, not tmp: every error return sets tmp to "" before this runs.
 	defer func() {
 		if err != nil {
 			os.RemoveAll(dir)

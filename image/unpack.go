@@ -13,6 +13,8 @@ import (
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/limits"
 )
 
 // OCI whiteout names, as written in layer tars.
@@ -21,6 +23,23 @@ const (
 	whiteoutOpaque = ".wh..wh..opq"
 	// Other ".wh..wh." names are aufs bookkeeping (hardlink dirs); skipped.
 	whiteoutMeta = ".wh..wh."
+)
+
+// Bounds on one layer, so a tar can't choose how much disk, how many
+// inodes or how long a path the store gets. The largest layers seen in the
+// wild (CUDA, ML frameworks) are a few GiB and a few hundred thousand
+// files; the path bounds are the kernel's own (PATH_MAX, NAME_MAX), past
+// which an entry would fail at its first system call anyway, after the
+// entries before it were written.
+const (
+	maxPathLen      = 4096
+	maxComponentLen = 255
+)
+
+// Variables only so unit tests can reach them without writing gigabytes.
+var (
+	maxLayerBytes   int64 = 32 << 30 // file content, as the headers declare it
+	maxLayerEntries       = 1 << 20  // tar headers, whatever they create
 )
 
 // overlayOpaque marks a directory whose lower contents overlayfs hides.
@@ -33,6 +52,7 @@ type unpacker struct {
 	root     string
 	rootless bool // not root: ownership and device nodes can't be kept
 	size     int64
+	entries  int
 	dirTimes []dirTime
 }
 
@@ -56,6 +76,9 @@ func unpack(r io.Reader, root string) (int64, error) {
 		if err != nil {
 			return u.size, fmt.Errorf("unpack layer: read tar: %w", err)
 		}
+		if err := u.checkBounds(hdr); err != nil {
+			return u.size, fmt.Errorf("unpack layer: %w", err)
+		}
 		if err := u.entry(hdr, tr); err != nil {
 			return u.size, fmt.Errorf("unpack layer: entry %q: %w", hdr.Name, err)
 		}
@@ -68,6 +91,40 @@ func unpack(r io.Reader, root string) (int64, error) {
 		}
 	}
 	return u.size, nil
+}
+
+// checkBounds runs on each header before anything of it is written: the
+// size is the one the header declares, so a layer over the limit stops
+// before its content is read.
+func (u *unpacker) checkBounds(hdr *tar.Header) error {
+	u.entries++
+	if u.entries > maxLayerEntries {
+		return limits.Errorf("more than %d entries, over the limit", maxLayerEntries)
+	}
+	if err := checkPath("entry", hdr.Name); err != nil {
+		return err
+	}
+	if hdr.Typeflag == tar.TypeLink || hdr.Typeflag == tar.TypeSymlink {
+		if err := checkPath(fmt.Sprintf("entry %q: link target", hdr.Name), hdr.Linkname); err != nil {
+			return err
+		}
+	}
+	if hdr.Typeflag == tar.TypeReg && (hdr.Size < 0 || hdr.Size > maxLayerBytes-u.size) {
+		return limits.Errorf("entry %q: %d bytes would take the layer past the limit of %s", hdr.Name, hdr.Size, limits.Bytes(maxLayerBytes))
+	}
+	return nil
+}
+
+func checkPath(what, p string) error {
+	if len(p) > maxPathLen {
+		return limits.Errorf("%s %.64q...: path of %d bytes, over the limit of %d", what, p, len(p), maxPathLen)
+	}
+	for _, c := range strings.Split(p, "/") {
+		if len(c) > maxComponentLen {
+			return limits.Errorf("%s %.64q...: name of %d bytes, over the limit of %d", what, c, len(c), maxComponentLen)
+		}
+	}
+	return nil
 }
 
 // cleanEntry makes a tar name relative to the layer root. A leading "/" is

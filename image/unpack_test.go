@@ -18,7 +18,7 @@ type tarEntry struct {
 	mode             int64
 }
 
-func makeTar(t *testing.T, entries ...tarEntry) *bytes.Buffer {
+func makeTar(t testing.TB, entries ...tarEntry) *bytes.Buffer {
 	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)

@@ -132,3 +132,30 @@ func FromSpec(nss []specs.LinuxNamespace) (Plan, error) {
 	}
 	return p, nil
 }
+
+// nsGetNSType is ioctl_ns(2)'s NS_GET_NSTYPE, _IO(0xb7, 0x3): it returns
+// the CLONE_NEW* flag of the namespace an fd refers to (Linux 4.11).
+const nsGetNSType = 0xb703
+
+// CheckType verifies that fd, opened from j.Path, is a namespace of j's
+// type. setns(2) with a type of 0 enters whatever the fd is, so without
+// this a config that names, say, a network namespace as its "mount" path
+// would join that network namespace and create no mount namespace at all:
+// the container would then pivot_root in the runtime's own mount
+// namespace. The runtime spec makes the mismatch an error ("MUST").
+func (j Join) CheckType(fd int) error {
+	got, err := unix.IoctlRetInt(fd, nsGetNSType)
+	if err != nil {
+		return fmt.Errorf("%s namespace %s: not a namespace file (ioctl NS_GET_NSTYPE: %w)", j.Type, j.Path, err)
+	}
+	if uintptr(got) != j.Flag {
+		name := fmt.Sprintf("%#x", got)
+		for _, k := range Table {
+			if k.Flag == uintptr(got) {
+				name = string(k.Type)
+			}
+		}
+		return fmt.Errorf("%s namespace %s: the file is a %s namespace", j.Type, j.Path, name)
+	}
+	return nil
+}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -26,21 +28,28 @@ var DefaultDevices = []specs.LinuxDevice{
 
 // CreateDevices makes the default devices and linux.devices. Inside a user
 // namespace mknod is refused, so the host's node is bind-mounted instead.
+// Each node is made, checked, chmod'ed and chown'ed through a handle on its
+// directory and on the node itself, so a rootfs shared with another
+// container can't swap in a symlink between the steps.
 func CreateDevices(rootfs string, devices []specs.LinuxDevice, bindOnly bool, log Logger) error {
+	root, err := os.OpenFile(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("devices: open rootfs: %w", err)
+	}
+	defer root.Close()
 	all := append(append([]specs.LinuxDevice{}, DefaultDevices...), devices...)
 	for _, d := range all {
-		dest, err := entryPath(rootfs, d.Path)
+		dir, err := pathrs.MkdirAllHandle(root, filepath.Dir(d.Path), 0o755)
 		if err != nil {
 			return fmt.Errorf("device %s: %w", d.Path, err)
 		}
-		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
-			return fmt.Errorf("device %s: %w", d.Path, err)
-		}
+		name := filepath.Base(d.Path)
 		if bindOnly {
-			err = bindDevice(d.Path, dest)
+			err = bindDevice(d.Path, dir, name)
 		} else {
-			err = mknodDevice(d, dest)
+			err = mknodDevice(d, dir, name)
 		}
+		dir.Close()
 		if err != nil {
 			return fmt.Errorf("device %s (%s %d:%d): %w", d.Path, d.Type, d.Major, d.Minor, err)
 		}
@@ -49,7 +58,7 @@ func CreateDevices(rootfs string, devices []specs.LinuxDevice, bindOnly bool, lo
 	return nil
 }
 
-func mknodDevice(d specs.LinuxDevice, dest string) error {
+func mknodDevice(d specs.LinuxDevice, dir *os.File, name string) error {
 	var typ uint32
 	switch d.Type {
 	case "c", "u":
@@ -65,16 +74,32 @@ func mknodDevice(d specs.LinuxDevice, dest string) error {
 	if d.FileMode != nil {
 		mode = uint32(d.FileMode.Perm())
 	}
+	dfd := int(dir.Fd())
 	// Replace whatever the image put there: it may be a regular file or a
 	// symlink posing as a device.
-	if err := unix.Unlink(dest); err != nil && !errors.Is(err, unix.ENOENT) {
+	if err := unix.Unlinkat(dfd, name, 0); err != nil && !errors.Is(err, unix.ENOENT) {
 		return fmt.Errorf("remove old node: %w", err)
 	}
-	if err := unix.Mknod(dest, typ|mode, int(unix.Mkdev(uint32(d.Major), uint32(d.Minor)))); err != nil {
+	rdev := unix.Mkdev(uint32(d.Major), uint32(d.Minor))
+	if err := unix.Mknodat(dfd, name, typ|mode, int(rdev)); err != nil {
 		return fmt.Errorf("mknod: %w", err)
 	}
-	// mknod applies the umask; chmod makes the mode exactly what was asked.
-	if err := unix.Chmod(dest, mode); err != nil {
+	fd, err := unix.Openat(dfd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open new node: %w", err)
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("stat new node: %w", err)
+	}
+	if st.Mode&unix.S_IFMT != typ || (typ != unix.S_IFIFO && st.Rdev != rdev) {
+		return fmt.Errorf("the node made is not the one asked for (mode %#o, rdev %d:%d): replaced while being made", st.Mode, unix.Major(st.Rdev), unix.Minor(st.Rdev))
+	}
+	// mknod applies the umask; chmod makes the mode exactly what was
+	// asked. Through the handle: an O_PATH fd can't be fchmod'ed, but its
+	// /proc/self/fd link names exactly that inode.
+	if err := unix.Chmod("/proc/self/fd/"+strconv.Itoa(fd), mode); err != nil {
 		return fmt.Errorf("chmod: %w", err)
 	}
 	uid, gid := 0, 0
@@ -84,21 +109,22 @@ func mknodDevice(d specs.LinuxDevice, dest string) error {
 	if d.GID != nil {
 		gid = int(*d.GID)
 	}
-	if err := unix.Lchown(dest, uid, gid); err != nil {
+	if err := unix.Fchownat(fd, "", uid, gid, unix.AT_EMPTY_PATH); err != nil {
 		return fmt.Errorf("chown: %w", err)
 	}
 	return nil
 }
 
-func bindDevice(host, dest string) error {
-	if _, err := os.Lstat(dest); os.IsNotExist(err) {
-		f, err := os.OpenFile(dest, os.O_CREATE|os.O_EXCL|os.O_WRONLY|unix.O_NOFOLLOW, 0o644)
-		if err != nil {
-			return err
-		}
-		f.Close()
+func bindDevice(host string, dir *os.File, name string) error {
+	if err := createFileAt(dir, name); err != nil {
+		return err
 	}
-	return mount(host, dest, "", unix.MS_BIND, "")
+	fd, err := unix.Openat(int(dir.Fd()), name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	return mount(host, "/proc/self/fd/"+strconv.Itoa(fd), "", unix.MS_BIND, "")
 }
 
 // DevLinks creates the conventional symlinks in /dev.

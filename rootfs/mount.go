@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	securejoin "github.com/cyphar/filepath-securejoin"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -53,11 +52,23 @@ func SetPropagation(propagation string, log Logger) error {
 		return err
 	}
 	log.log("propagation: / becomes %s", FlagString(flag))
+	requested = flag
 	return mount("", "/", "", flag, "")
 }
 
 // BindSelf turns rootfs into a mount point, which pivot_root requires.
+//
+// The mount holding rootfs is made private first if it is shared or
+// unbindable, which rootfsPropagation "shared" or "unbindable" (or a
+// shared host mount it left alone) makes it: a bind of a shared mount
+// joins its peer group, so every mount made in the rootfs from here on
+// would also show up wherever that group reaches, the host included; and
+// a bind of an unbindable mount fails with EINVAL. PivotRoot gives the
+// new root the propagation asked for.
 func BindSelf(rootfs string, log Logger) error {
+	if err := privateIf(rootfs, true, log); err != nil {
+		return err
+	}
 	log.log("bind %s onto itself", rootfs)
 	return mount(rootfs, rootfs, "", unix.MS_BIND|unix.MS_REC, "")
 }
@@ -73,35 +84,35 @@ func IsBind(m specs.Mount) bool {
 func Mount(rootfs string, m specs.Mount, log Logger) error {
 	o := ParseOptions(m.Options)
 	o.Bind = IsBind(m)
-	dest, err := securejoin.SecureJoin(rootfs, m.Destination)
-	if err != nil {
-		return fmt.Errorf("resolve mount destination %s: %w", m.Destination, err)
-	}
-	if err := makeMountpoint(rootfs, dest, m, o.Bind); err != nil {
-		return err
-	}
 	// Mount through an O_PATH handle rather than the path: the handle was
 	// opened by a resolver that refuses to leave rootfs, and it can't be
 	// swapped for a symlink between the check and the mount.
-	target, err := pathrs.OpenInRoot(rootfs, m.Destination)
+	file := false
+	if o.Bind {
+		fi, err := os.Stat(m.Source)
+		if err != nil {
+			return fmt.Errorf("bind source %s: %w", m.Source, err)
+		}
+		file = !fi.IsDir()
+	}
+	target, dest, err := openTarget(rootfs, m, o, file)
 	if err != nil {
-		return fmt.Errorf("open mount destination %s: %w", m.Destination, err)
+		return err
 	}
 	defer target.Close()
 	via := "/proc/self/fd/" + strconv.Itoa(int(target.Fd()))
-	// Judge where the mount really lands, not the path the config wrote:
-	// an image symlink /myvol -> /proc would pass a check of "/myvol".
-	if err := checkProcTarget(rootfs, via, m, o); err != nil {
-		return err
-	}
 	log.log("mount %s on %s type=%s flags=%s data=%q", m.Source, m.Destination, typeOf(m, o), FlagString(o.Flags), o.Data)
 
-	switch {
-	case o.Bind:
-		err = bindMount(m.Source, via, dest, o)
-	case m.Type == "cgroup":
+	if o.Bind {
+		err := bindByFd(m.Source, target, dest, o)
+		if !errors.Is(err, errNoMountAPI) {
+			return err
+		}
+		return bindMount(m.Source, via, dest, o)
+	}
+	if m.Type == "cgroup" {
 		err = mountCgroup(via, dest, o)
-	default:
+	} else {
 		err = mount(m.Source, via, m.Type, o.Flags, o.Data)
 		if e := (*MountError)(nil); errors.As(err, &e) {
 			e.Target = dest
@@ -110,17 +121,21 @@ func Mount(rootfs string, m specs.Mount, log Logger) error {
 	if err != nil {
 		return err
 	}
+	if m.Type != "proc" && len(o.Propagation) == 0 {
+		return nil
+	}
+	top, err := mountOnTop(rootfs, m.Destination, target)
+	if err != nil {
+		return fmt.Errorf("reopen mount %s: %w", m.Destination, err)
+	}
+	defer top.Close()
 	if m.Type == "proc" {
-		if err := checkFS(dest, unix.PROC_SUPER_MAGIC); err != nil {
-			return err
+		var st unix.Statfs_t
+		if err := unix.Fstatfs(int(top.Fd()), &st); err != nil || st.Type != unix.PROC_SUPER_MAGIC {
+			return fmt.Errorf("%s: the mount made there is not procfs (type %#x, %v)", dest, st.Type, err)
 		}
 	}
-	for _, p := range o.Propagation {
-		if err := mount("", dest, "", p, ""); err != nil {
-			return err
-		}
-	}
-	return nil
+	return setPropagationFd(int(top.Fd()), dest, o.Propagation)
 }
 
 func typeOf(m specs.Mount, o Options) string {
@@ -172,31 +187,30 @@ func remount(path string, flags uintptr) error {
 	return mount("", path, "", unix.MS_BIND|unix.MS_REMOUNT|flags, "")
 }
 
-func makeMountpoint(rootfs, dest string, m specs.Mount, bind bool) error {
+// makeMountpoint creates dest: a file when a file is to be bound there, a
+// directory otherwise.
+func makeMountpoint(rootfs, dest string, m specs.Mount, file bool) error {
 	rel, err := filepath.Rel(rootfs, dest)
 	if err != nil {
 		return err
 	}
-	if bind {
-		fi, err := os.Stat(m.Source)
-		if err != nil {
-			return fmt.Errorf("bind source %s: %w", m.Source, err)
+	if !file {
+		if err := pathrs.MkdirAll(rootfs, rel, 0o755); err != nil {
+			return fmt.Errorf("create mountpoint %s: %w", m.Destination, err)
 		}
-		if !fi.IsDir() {
-			if err := pathrs.MkdirAll(rootfs, filepath.Dir(rel), 0o755); err != nil {
-				return fmt.Errorf("create mountpoint %s: %w", m.Destination, err)
-			}
-			if _, err := os.Lstat(dest); os.IsNotExist(err) {
-				f, err := os.OpenFile(dest, os.O_CREATE|os.O_EXCL|os.O_WRONLY|unix.O_NOFOLLOW, 0o644)
-				if err != nil {
-					return fmt.Errorf("create mountpoint %s: %w", m.Destination, err)
-				}
-				f.Close()
-			}
-			return nil
-		}
+		return nil
 	}
-	if err := pathrs.MkdirAll(rootfs, rel, 0o755); err != nil {
+	root, err := os.OpenFile(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("create mountpoint %s: %w", m.Destination, err)
+	}
+	defer root.Close()
+	dir, err := pathrs.MkdirAllHandle(root, filepath.Dir(rel), 0o755)
+	if err != nil {
+		return fmt.Errorf("create mountpoint %s: %w", m.Destination, err)
+	}
+	defer dir.Close()
+	if err := createFileAt(dir, filepath.Base(rel)); err != nil {
 		return fmt.Errorf("create mountpoint %s: %w", m.Destination, err)
 	}
 	return nil

@@ -17,6 +17,9 @@ type Options struct {
 	Data        string    // filesystem-specific options, comma-joined
 	Bind        bool
 	Recursive   bool
+	// IDMap asks for an idmapped bind ("idmap", or "ridmap" for every
+	// submount too; mount.uidMappings alone also asks for one).
+	IDMap, IDMapRecursive bool
 }
 
 // flagOptions maps option names to the flag they set or clear.
@@ -56,6 +59,10 @@ func ParseOptions(opts []string) Options {
 			o.Bind = true
 		case opt == "rbind":
 			o.Bind, o.Recursive = true, true
+		case opt == "idmap":
+			o.IDMap = true
+		case opt == "ridmap":
+			o.IDMap, o.IDMapRecursive = true, true
 		case propagationOptions[opt] != 0:
 			o.Propagation = append(o.Propagation, propagationOptions[opt])
 		default:

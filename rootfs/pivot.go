@@ -21,6 +21,9 @@ func PivotRoot(rootfs string, log Logger) error {
 	if err := unix.Chdir(rootfs); err != nil {
 		return fmt.Errorf("chdir %s: %w", rootfs, err)
 	}
+	if err := unsharePivotMounts(log); err != nil {
+		return err
+	}
 	log.log("pivot_root(\".\", \".\") in %s", rootfs)
 	if err := unix.PivotRoot(".", "."); err != nil {
 		return fmt.Errorf("pivot_root %s: %w", rootfs, err)
@@ -40,7 +43,7 @@ func PivotRoot(rootfs string, log Logger) error {
 		return fmt.Errorf("chdir /: %w", err)
 	}
 	log.log("old root detached")
-	return nil
+	return restorePropagation(log)
 }
 
 // MaskPaths hides paths from the container: a file gets the null device

@@ -10,7 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"sync"
+	"time"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	libseccomp "github.com/seccomp/libseccomp-golang"
@@ -29,6 +31,12 @@ func defaultCacheDir() string {
 	}
 	return "/var/cache/minirun/seccomp"
 }
+
+// cacheMaxEntries bounds the cache. Each profile and capability set is an
+// entry, and an entry is at most 32 KiB (the kernel's 4096 instructions),
+// so the bound is 2 MiB; a host runs a handful of profiles, so 64 keeps
+// every one in use while a stream of one-off profiles can't fill the disk.
+const cacheMaxEntries = 64
 
 // cacheMagic starts every entry; bump it when the layout or the stub changes.
 var cacheMagic = []byte("MRSECC4\n")
@@ -131,6 +139,10 @@ func cacheGet(key [32]byte) (*Program, error) {
 		_ = os.Remove(cachePath(key))
 		return nil, fmt.Errorf("%w: %s: %v", errCacheMiss, cachePath(key), err)
 	}
+	// The mtime is the entry's last use, which eviction goes by; atime
+	// can't be, as relatime and noatime mounts don't keep it.
+	now := time.Now()
+	_ = os.Chtimes(cachePath(key), now, now)
 	return p, nil
 }
 
@@ -163,7 +175,51 @@ func cachePut(key [32]byte, p *Program) error {
 		_ = os.Remove(tmp.Name())
 		return fmt.Errorf("seccomp cache: write %s: %w", cachePath(key), werr)
 	}
+	return cacheEvict(cacheMaxEntries)
+}
+
+// cacheEvict removes the least recently used entries beyond max. Only
+// names that are keys count, so a stray file is never taken for an entry
+// (nor removed). Two starts evicting at once may both remove an entry;
+// that costs one of them a compile, no more.
+func cacheEvict(max int) error {
+	ents, err := os.ReadDir(CacheDir)
+	if err != nil {
+		return fmt.Errorf("seccomp cache: evict: %w", err)
+	}
+	type used struct {
+		name  string
+		mtime time.Time
+	}
+	var all []used
+	for _, e := range ents {
+		if !isKeyName(e.Name()) {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			continue // removed meanwhile
+		}
+		all = append(all, used{e.Name(), fi.ModTime()})
+	}
+	if len(all) <= max {
+		return nil
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].mtime.Before(all[j].mtime) })
+	for _, u := range all[:len(all)-max] {
+		if err := os.Remove(filepath.Join(CacheDir, u.name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("seccomp cache: evict %s: %w", u.name, err)
+		}
+	}
 	return nil
+}
+
+func isKeyName(name string) bool {
+	if len(name) != 2*sha256.Size {
+		return false
+	}
+	_, err := hex.DecodeString(name)
+	return err == nil
 }
 
 // encodeMeta writes the Program's fields other than the instructions as

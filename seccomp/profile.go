@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	dockerprofile "github.com/moby/profiles/seccomp"
 	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/minirun/minirun/limits"
 )
 
 // DefaultProfile returns Docker's default profile in OCI form, resolved for
@@ -32,7 +33,7 @@ func DockerDefault() *dockerprofile.Seccomp {
 // its includes and excludes for the given capabilities, the host's arch and
 // kernel. Errors name the file and the field.
 func LoadProfile(path string, caps []string) (*specs.LinuxSeccomp, error) {
-	body, err := os.ReadFile(path)
+	body, err := limits.ReadFile(path, limits.ProfileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("seccomp profile: %w", err)
 	}
@@ -45,6 +46,12 @@ func LoadProfile(path string, caps []string) (*specs.LinuxSeccomp, error) {
 
 // ParseProfile is LoadProfile on bytes already read.
 func ParseProfile(body []byte, caps []string) (*specs.LinuxSeccomp, error) {
+	if len(body) > limits.ProfileBytes {
+		return nil, boundErrorf("%d bytes, over the limit of %s", len(body), limits.Bytes(limits.ProfileBytes))
+	}
+	if err := limits.CheckDepth(body, limits.JSONDepth); err != nil {
+		return nil, &boundError{err}
+	}
 	var d dockerprofile.Seccomp
 	if err := decodeStrict(body, &d); err != nil {
 		return nil, err
@@ -110,6 +117,9 @@ func lineCol(body []byte, off int64) (int, int) {
 // validateDocker checks what only the Docker format has, and each rule with
 // its index in the file so the error points at the right place.
 func validateDocker(d *dockerprofile.Seccomp) error {
+	if err := checkBounds(dockerRules(d.Syscalls)); err != nil {
+		return err
+	}
 	if len(d.Architectures) != 0 && len(d.ArchMap) != 0 {
 		return fieldErrorf("archMap", "both architectures and archMap are set; use one of them")
 	}
@@ -154,6 +164,24 @@ func validateDocker(d *dockerprofile.Seccomp) error {
 		return fieldErrorf("listenerPath", "required when a rule uses SCMP_ACT_NOTIFY")
 	}
 	return nil
+}
+
+// dockerRules is the Docker-format rules as checkBounds counts them: a
+// rule's "name" is one more name.
+func dockerRules(in []*dockerprofile.Syscall) []specs.LinuxSyscall {
+	out := make([]specs.LinuxSyscall, 0, len(in))
+	for _, sc := range in {
+		if sc == nil {
+			out = append(out, specs.LinuxSyscall{})
+			continue
+		}
+		r := sc.LinuxSyscall
+		if sc.Name != "" {
+			r.Names = append(r.Names[:len(r.Names):len(r.Names)], sc.Name)
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // capSpec builds the minimal spec moby/profiles reads. It dereferences

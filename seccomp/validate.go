@@ -49,6 +49,9 @@ func Validate(s *specs.LinuxSeccomp) error {
 	if s == nil {
 		return nil
 	}
+	if err := checkBounds(s.Syscalls); err != nil {
+		return err
+	}
 	if err := validateTop(s); err != nil {
 		return err
 	}

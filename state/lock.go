@@ -26,10 +26,8 @@ func Create(root, id string) (*Handle, error) {
 	if err := CheckID(id); err != nil {
 		return nil, err
 	}
-	// 0711: inits in a user namespace run as an unprivileged host uid and
-	// must be able to reach the exec fifo by path, but not list ids.
-	if err := os.MkdirAll(root, 0o711); err != nil {
-		return nil, fmt.Errorf("create state root %s: %w", root, err)
+	if err := makeRoot(root); err != nil {
+		return nil, err
 	}
 	dir := Dir(root, id)
 	err := os.Mkdir(dir, 0o711)
@@ -58,6 +56,9 @@ func Open(root, id string) (*Handle, error) {
 }
 
 func lock(root, id string) (*Handle, error) {
+	if err := CheckRoot(root); err != nil {
+		return nil, err
+	}
 	dir := Dir(root, id)
 	f, err := os.OpenFile(dir, os.O_RDONLY|unix.O_DIRECTORY, 0)
 	if errors.Is(err, os.ErrNotExist) {
@@ -184,8 +185,8 @@ func RemoveStale(root, id string) bool {
 // containers (a new one's cgroup against every other's) and must not race
 // another start doing the same. The returned function releases it.
 func LockRoot(root string) (func(), error) {
-	if err := os.MkdirAll(root, 0o711); err != nil {
-		return nil, fmt.Errorf("create state root %s: %w", root, err)
+	if err := makeRoot(root); err != nil {
+		return nil, err
 	}
 	f, err := os.OpenFile(root, os.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {

@@ -70,6 +70,9 @@ func Read(root, id string) (*State, error) {
 	if err := CheckID(id); err != nil {
 		return nil, err
 	}
+	if err := CheckRoot(root); err != nil {
+		return nil, err
+	}
 	var st State
 	err := readJSON(filepath.Join(Dir(root, id), StateFile), &st)
 	if errors.Is(err, os.ErrNotExist) {
@@ -99,6 +102,9 @@ func ReadSpec(root, id string) (*specs.Spec, error) {
 
 // List returns the ids of every container under root, sorted.
 func List(root string) ([]string, error) {
+	if err := CheckRoot(root); err != nil {
+		return nil, err
+	}
 	ents, err := os.ReadDir(root)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil

@@ -155,7 +155,7 @@ func badCases() []badCase {
 					s.Linux.Namespaces[i].Path = "/proc/self/ns/uts"
 				}
 			}
-		}, code: 125, want: []string{"join namespace", "network", "/proc/self/ns/uts", "not a namespace of this type"}},
+		}, code: 125, want: []string{"join namespace", "network", "/proc/self/ns/uts", "is a uts namespace"}},
 		{name: "namespace path not a namespace", spec: func(s *specs.Spec) {
 			for i, n := range s.Linux.Namespaces {
 				if n.Type == specs.NetworkNamespace {
@@ -273,7 +273,7 @@ func badCases() []badCase {
 		{name: "run bad --ulimit", docker: []string{"--rm", "--ulimit", "nofile=abc", "alpine", "true"}, code: 125, want: []string{"ulimit", "nofile=abc"}},
 		{name: "run unknown --ulimit", docker: []string{"--rm", "--ulimit", "wishes=3", "alpine", "true"}, code: 125, want: []string{"ulimit", "wishes"}},
 		{name: "run bad --volume", docker: []string{"--rm", "-v", "relative:/data", "alpine", "true"}, code: 125, want: []string{"volume", "relative"}},
-		{name: "run volume file onto a directory", docker: []string{"--rm", "-v", "/etc/hostname:/bin", "alpine", "true"}, code: 125, want: []string{"mount /bin", "/etc/hostname", "not a directory"}},
+		{name: "run volume file onto a directory", docker: []string{"--rm", "-v", "/etc/hostname:/bin", "alpine", "true"}, code: 125, want: []string{"mount /bin", "/etc/hostname", "invalid argument"}},
 		{name: "run bad volume mode", docker: []string{"--rm", "-v", "/tmp:/data:rx", "alpine", "true"}, code: 125, want: []string{"-v", "/tmp:/data:rx", "unknown mode"}},
 		{name: "run bad --network", docker: []string{"--rm", "--network", "bridge", "alpine", "true"}, code: 125, want: []string{"network", "bridge"}},
 		{name: "run bad --name", docker: []string{"--rm", "--name", "../evil", "alpine", "true"}, code: 125, want: []string{"name", "../evil"}},

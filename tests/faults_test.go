@@ -373,8 +373,8 @@ func TestFaultReadOnlyAndFullRoot(t *testing.T) {
 			t.Fatalf("mount %v: %v %s", args, err, out)
 		}
 	}
-	mount("-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", ro)
-	mount("-t", "tmpfs", "-o", "size=8k,nr_inodes=4", "tmpfs", full)
+	mount("-t", "tmpfs", "-o", "ro,size=64k,mode=0711", "tmpfs", ro)
+	mount("-t", "tmpfs", "-o", "size=8k,nr_inodes=4,mode=0711", "tmpfs", full)
 	defer exec.Command("umount", ro).Run()
 	defer exec.Command("umount", full).Run()
 	// Fill it: the root directory and three more inodes.

@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/limits"
 	"github.com/minirun/minirun/state"
 )
 
@@ -76,9 +77,13 @@ func execAction(c *cli.Context) error {
 // with the command line's changes.
 func execProcess(c *cli.Context, root, id string) (*specs.Process, error) {
 	if f := c.String("process"); f != "" {
-		data, err := os.ReadFile(f)
+		// process.json is a part of config.json, so the same bounds apply.
+		data, err := limits.ReadFile(f, limits.ConfigBytes)
 		if err != nil {
 			return nil, exitErr(125, fmt.Errorf("exec: read --process: %w", err))
+		}
+		if err := limits.CheckDepth(data, limits.JSONDepth); err != nil {
+			return nil, exitErr(125, fmt.Errorf("exec: --process %s: %w", f, err))
 		}
 		var p specs.Process
 		if err := json.Unmarshal(data, &p); err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/minirun/minirun/caps"
 	"github.com/minirun/minirun/cgroups"
+	"github.com/minirun/minirun/container"
 )
 
 // The lists below are what minirun really implements; each names where.
@@ -15,6 +16,7 @@ var (
 	// rootfs/options.go: the flag and propagation words; anything else is
 	// passed to the filesystem as data.
 	featureMountOptions = []string{
+		"idmap", "ridmap",
 		"async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "loud", "mand",
 		"noatime", "nodev", "nodiratime", "noexec", "nomand", "norelatime", "nostrictatime", "nosuid",
 		"private", "rbind", "relatime", "remount", "ro", "rprivate", "rshared", "rslave", "runbindable",
@@ -52,6 +54,7 @@ var featuresCommand = &cli.Command{
 		// The v2 code is there for pure v2 hosts; on hybrid ones the v1
 		// controllers do the work.
 		v2 := true
+		modes, flags := container.MemoryPolicyFeatures()
 		return printJSON(features.Features{
 			OCIVersionMin: "1.0.0",
 			OCIVersionMax: "1.3.0",
@@ -65,10 +68,15 @@ var featuresCommand = &cli.Command{
 					Enabled: &yes, Actions: featureSeccompActions, Operators: featureSeccompOperators,
 					Archs: featureSeccompArchs, KnownFlags: featureSeccompFlags, SupportedFlags: featureSeccompFlags,
 				},
-				Apparmor:        &features.Apparmor{Enabled: &no},
-				Selinux:         &features.Selinux{Enabled: &no},
-				IntelRdt:        &features.IntelRdt{Enabled: &no},
-				MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &no}},
+				Apparmor: &features.Apparmor{Enabled: &no},
+				Selinux:  &features.Selinux{Enabled: &no},
+				IntelRdt: &features.IntelRdt{Enabled: &no},
+				// container/idmap.go and rootfs/idmap.go.
+				MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &yes}},
+				// container/netdev.go.
+				NetDevices: &features.NetDevices{Enabled: &yes},
+				// container/procattrs.go.
+				MemoryPolicy: &features.MemoryPolicy{Modes: modes, Flags: flags},
 			},
 		})
 	},

@@ -19,6 +19,9 @@ func main() {
 	if container.IsInit() {
 		container.Init() // never returns
 	}
+	if container.IsUsernsHolder() {
+		container.HoldUserns() // never returns
+	}
 	if container.IsReaper() {
 		reap() // never returns
 	}

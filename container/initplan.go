@@ -1,0 +1,344 @@
+package container
+
+import (
+	"path/filepath"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/caps"
+	"github.com/minirun/minirun/namespaces"
+	"github.com/minirun/minirun/rootfs"
+	"github.com/minirun/minirun/seccomp"
+)
+
+// The init sequence is a plan: an ordered list of named steps, built from
+// the config before anything runs, then run top to bottom. Building it
+// makes no system call, so the ordering rules below are unit-tested for
+// every shape of config without root (initplan_test.go), and the list of
+// what runs after the seccomp filter is read off the plan itself rather
+// than kept by hand.
+//
+// The order, and why:
+//
+//   - mounts before pivot_root, because their sources are host paths, and
+//     every destination resolved inside the rootfs;
+//   - the cgroup namespace after the mounts on v1 and hybrid hosts, so the
+//     cgroup mount can still name the container's cgroup by its host path,
+//     and before them on cgroup2 hosts, so the cgroup2 mount is rooted at
+//     the container's own cgroup rather than showing the host's tree;
+//   - chroot instead of pivot_root only without a mount namespace, where
+//     pivot_root would move the host's root (the parent refuses mounts
+//     there);
+//   - sysctls, then masked and read-only paths, after pivot_root: they can
+//     only touch the container's own /proc and /sys, and /proc/sys becomes
+//     read-only only once the sysctls are written;
+//   - the process attributes (scheduler, I/O priority, memory policy,
+//     personality) and no_new_privs while the init is still privileged;
+//   - the identity and capabilities, then seccomp, each as late as it can
+//     go. Whatever runs after the filter is loaded is filtered too, and a
+//     profile written by someone else (an older Docker or Kubernetes
+//     default, the OCI validation suite's) may predate the syscalls a newer
+//     runtime would use, so everything that can go before the filter does:
+//       - with no_new_privs the filter is the last step; after it, only
+//         execve;
+//       - without, loading needs CAP_SYS_ADMIN, which the container usually
+//         may not keep. The ids, the bounding set and the final
+//         capabilities are applied first with CAP_SYS_ADMIN still held, so
+//         the cwd and executable checks see the container's own
+//         permissions; after the filter come one capset that drops
+//         CAP_SYS_ADMIN and a prctl per ambient capability. The filter goes
+//         in before the wait for `start`, so that a seccomp notify listener
+//         reaches the engine at create, as the spec has it, and no
+//         startContainer hook runs holding CAP_SYS_ADMIN; the wait adds
+//         sendmsg, read and close;
+//   - the soft rlimits right before execve: the Go runtime may still map
+//     memory and start threads until then (see setRlimits);
+//   - the init is not dumpable from its first instruction (nsenter's C
+//     pre-main) until execve, so nothing in the container's pid namespace
+//     can ptrace it while it still runs unfiltered or holds the sync
+//     socket;
+//   - cwd, fds and the executable are checked after the identity change,
+//     so they are checked with the container's own permissions, and before
+//     the wait for `start`, so create reports them.
+//
+// Under the filter the runtime also may need write or sendmsg to report a
+// failure, sendmsg for a notify listener, and the Go runtime's own few
+// (seccompcheck.go).
+
+// step is one named step of the plan. syscalls lists what it asks of the
+// kernel when it runs after the seccomp filter; only those matter, since
+// the filter sees them.
+type step struct {
+	name     string
+	syscalls []string
+	run      func() error
+}
+
+// Step names the rules and tests refer to.
+const (
+	stepSeccomp    = "seccomp"
+	stepExecve     = "execve"
+	stepPivotRoot  = "pivot_root"
+	stepChroot     = "chroot"
+	stepSysctls    = "sysctls"
+	stepReadonly   = "read-only paths"
+	stepMasked     = "masked paths"
+	stepIdentity   = "identity and capabilities"
+	stepDropAdmin  = "drop CAP_SYS_ADMIN"
+	stepWaitStart  = "wait for start"
+	stepStartHooks = "startContainer hooks"
+	stepCreateHook = "createContainer hooks"
+	stepNoNewPrivs = "no_new_privs"
+	stepCgroupNS   = "cgroup namespace"
+	stepMounts     = "mounts"
+	stepDevices    = "devices"
+	stepConsole    = "console"
+	stepRlimits    = "rlimits"
+)
+
+// initRun is one run of the init or of an exec'd process: the config, and
+// what earlier steps hand to later ones.
+type initRun struct {
+	c       conn
+	cfg     *initConfig
+	log     rootfs.Logger
+	plan    namespaces.Plan
+	caps    *caps.Set
+	cgroup2 bool // the host's /sys/fs/cgroup is one cgroup2 hierarchy
+
+	fifo      int
+	hookState *specs.State
+	path      string // the executable, once found
+}
+
+func newInitRun(c conn, cfg *initConfig, capSet *caps.Set, cgroup2 bool) *initRun {
+	plan, _ := namespaces.FromSpec(linuxOf(cfg.Spec).Namespaces) // validated by the parent
+	return &initRun{c: c, cfg: cfg, log: tracer(cfg.Debug), plan: plan, caps: capSet, cgroup2: cgroup2, fifo: -1}
+}
+
+// initSteps is the plan of a new container's init.
+func (in *initRun) initSteps() []step {
+	cfg, s := in.cfg, in.cfg.Spec
+	linux, p := linuxOf(s), s.Process
+	mountNS := in.plan.Creates(specs.MountNamespace)
+	var st []step
+	add := func(name string, run func() error) { st = append(st, step{name: name, run: run}) }
+
+	add("exec fifo", func() (err error) { in.fifo, err = openExecFifo(cfg); return err })
+	add("session keyring", func() error { return joinSessionKeyring(cfg, in.log) })
+	cgroupNS := func() error { return enterCgroupNamespace(cfg, in.log) }
+	if in.cgroup2 {
+		add(stepCgroupNS, cgroupNS)
+	}
+	if mountNS {
+		add("rootfs propagation", func() error {
+			return stepErr("rootfs propagation", rootfs.SetPropagation(linux.RootfsPropagation, in.log))
+		})
+		add("bind rootfs", func() error { return stepErr("bind rootfs", rootfs.BindSelf(cfg.Rootfs, in.log)) })
+	}
+	add(stepMounts, in.mounts)
+	add(stepDevices, func() error {
+		if err := rootfs.CreateDevices(cfg.Rootfs, linux.Devices, in.plan.Has(specs.UserNamespace), in.log); err != nil {
+			return stepErr("devices", err)
+		}
+		return stepErr("devices", rootfs.DevLinks(cfg.Rootfs))
+	})
+	if !in.cgroup2 {
+		add(stepCgroupNS, cgroupNS)
+	}
+	if hasInitHooks(s) {
+		add(stepCreateHook, func() (err error) { in.hookState, err = createHooks(in.c, cfg, in.log); return err })
+	}
+	if mountNS {
+		add(stepPivotRoot, func() error { return stepErr("pivot_root", rootfs.PivotRoot(cfg.Rootfs, in.log)) })
+	} else {
+		add(stepChroot, func() error { return stepErr("chroot", chrootNoMountNS(cfg.Rootfs)) })
+	}
+	if p.Terminal {
+		add(stepConsole, func() error { return setupConsole(in.c, p, in.log) })
+	}
+	if len(linux.Sysctl) > 0 {
+		add(stepSysctls, func() error { return setSysctls(linux.Sysctl, in.log) })
+	}
+	if len(linux.MaskedPaths) > 0 {
+		add(stepMasked, func() error { return stepErr("masked paths", rootfs.MaskPaths(linux.MaskedPaths, in.log)) })
+	}
+	if len(linux.ReadonlyPaths) > 0 {
+		add(stepReadonly, func() error { return stepErr("read-only paths", rootfs.ReadonlyPaths(linux.ReadonlyPaths, in.log)) })
+	}
+	add("hostname", func() error { return setHostname(s, in.log) })
+	if in.plan.Creates(specs.NetworkNamespace) {
+		add("loopback", func() error { return stepErr("network", loopbackUp(in.log)) })
+	}
+	if s.Root != nil && s.Root.Readonly {
+		add("read-only root", func() error { return stepErr("read-only root", rootfs.ReadonlyRoot(in.log)) })
+	}
+	if p.OOMScoreAdj != nil {
+		add("oom score", func() error { return setOOMScore(p.OOMScoreAdj, in.log) })
+	}
+	return append(st, in.processSteps(3+cfg.PreserveFds)...)
+}
+
+// execSteps is the plan of a process exec'd into a running container. The
+// C pre-main has entered the container's namespaces (which also set its
+// root and cwd) and the parent has moved it into the cgroup; what is left
+// is the init's tail, in the same order and for the same reasons.
+func (in *initRun) execSteps() []step {
+	p := in.cfg.Spec.Process
+	st := []step{{name: "session keyring", run: func() error {
+		// The container's keyring, not the caller's: joining "_ses.<id>"
+		// by name finds or makes it.
+		return joinSessionKeyring(in.cfg, in.log)
+	}}}
+	if p.Terminal {
+		st = append(st, step{name: stepConsole, run: func() error { return setupConsole(in.c, p, in.log) }})
+	}
+	return append(st, in.processSteps(3)...)
+}
+
+// processSteps is the tail the init and exec share: the process's
+// attributes, identity and capabilities, cwd, fds, the executable,
+// seccomp, then execve. Fds from firstFree up are closed.
+func (in *initRun) processSteps(firstFree int) []step {
+	cfg, p := in.cfg, in.cfg.Spec.Process
+	filter := cfg.Seccomp != nil
+	holdAdmin := filter && !p.NoNewPrivileges
+	var st []step
+	add := func(name string, syscalls []string, run func() error) {
+		st = append(st, step{name: name, syscalls: syscalls, run: run})
+	}
+	seccompStep := func() { add(stepSeccomp, nil, func() error { return loadSeccomp(in.c, cfg, in.log) }) }
+
+	add("rlimit nofile", nil, func() error { return keepRlimitNofile(p.Rlimits) })
+	add("process attributes", nil, func() error { return applyProcAttrs(cfg.Spec, cfg.Exec, in.log) })
+	if p.NoNewPrivileges {
+		add(stepNoNewPrivs, nil, func() error {
+			in.log("no_new_privs: on")
+			return stepErr("no_new_privs", unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		})
+	}
+	add(stepIdentity, nil, func() error { return dropPrivileges(in.caps, p.User, holdAdmin, in.log) })
+	add("cwd", nil, func() error { return enterCwd(p.Cwd, in.log) })
+	add("close fds", nil, func() error { return stepErr("close fds", closeExtraFds(firstFree)) })
+	add("find executable", nil, func() (err error) { in.path, err = lookPath(p.Args[0], p.Env); return err })
+	if holdAdmin {
+		seccompStep()
+		drop := []string{"capset"}
+		if p.Capabilities != nil && len(p.Capabilities.Ambient) > 0 {
+			drop = append(drop, "prctl")
+		}
+		add(stepDropAdmin, drop, func() error {
+			in.log("capabilities: CAP_SYS_ADMIN dropped unless the container has it")
+			return stepErr("capabilities", in.caps.ApplyCaps())
+		})
+	}
+	if !cfg.Exec && cfg.ExecFifoFd > 0 {
+		add(stepWaitStart, []string{"sendmsg", "read", "close"}, func() error { return waitForStart(in.c, in.fifo, in.log) })
+	}
+	if !cfg.Exec && len(hooksOf(cfg.Spec, HookStartContainer)) > 0 {
+		// fork, exec and wait for each hook, as runc's do.
+		add(stepStartHooks, []string{"clone", "execve", "wait4", "pipe2", "read", "write", "close"}, func() error {
+			return startContainerHooks(cfg, in.hookState, in.log)
+		})
+	}
+	if hasSoftRlimits(p.Rlimits) {
+		add(stepRlimits, []string{"prlimit64"}, func() error { return finalRlimits(p.Rlimits) })
+	}
+	if filter && p.NoNewPrivileges {
+		seccompStep()
+	}
+	add(stepExecve, []string{"execve"}, func() error {
+		in.log("execve %s %q", in.path, p.Args)
+		return execError(p.Args[0], unix.Exec(in.path, p.Args, p.Env))
+	})
+	return st
+}
+
+// mounts does the config's mounts. The init's cwd is not the bundle (a
+// user namespace's root may not even be able to enter it), so relative
+// bind sources are made absolute; idmapped binds come from the parent.
+func (in *initRun) mounts() error {
+	for i, m := range in.cfg.Spec.Mounts {
+		if m.Source != "" && !filepath.IsAbs(m.Source) && rootfs.IsBind(m) {
+			m.Source = filepath.Join(in.cfg.Bundle, m.Source)
+		}
+		if rootfs.IsIdmapped(m) {
+			if err := requestIdmappedMount(in.c, in.cfg, i, m, in.log); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := rootfs.Mount(in.cfg.Rootfs, m, in.log); err != nil {
+			return stepErr("mount "+m.Destination, err)
+		}
+	}
+	return nil
+}
+
+// run runs the plan. It returns only on failure: the last step is execve.
+func run(steps []step) error {
+	for _, s := range steps {
+		if err := s.run(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func initSequence(c conn, cfg *initConfig) error {
+	capSet, err := caps.Prepare(cfg.Spec.Process.Capabilities)
+	if err != nil {
+		return stepErr("capabilities", err)
+	}
+	return run(newInitRun(c, cfg, capSet, rootfs.UnifiedCgroups()).initSteps())
+}
+
+// afterFilter lists the syscalls the plan's steps make once the filter is
+// loaded, in order, each once. It is empty when there is no filter.
+func afterFilter(steps []step) []string {
+	var out []string
+	seen := map[string]bool{}
+	loaded := false
+	for _, s := range steps {
+		if s.name == stepSeccomp {
+			loaded = true
+			continue
+		}
+		if !loaded {
+			continue
+		}
+		for _, sc := range s.syscalls {
+			if !seen[sc] {
+				seen[sc] = true
+				out = append(out, sc)
+			}
+		}
+	}
+	return out
+}
+
+// postFilterSyscalls is afterFilter for the init (or, with exec, an exec'd
+// process) of spec s: what checkStartable requires every profile to allow.
+func postFilterSyscalls(s *specs.Spec, exec bool) []string {
+	cfg := &initConfig{Spec: s, Exec: exec, ExecFifoFd: 1, Seccomp: placeholderProgram}
+	return afterFilter(newInitRunShape(cfg, false).processSteps(3))
+}
+
+// newInitRunShape is an initRun for reading a plan, never for running it.
+func newInitRunShape(cfg *initConfig, cgroup2 bool) *initRun {
+	return newInitRun(conn{-1}, cfg, nil, cgroup2)
+}
+
+func hasSoftRlimits(rls []specs.POSIXRlimit) bool {
+	for _, r := range rls {
+		if r.Type != "RLIMIT_NOFILE" {
+			return true
+		}
+	}
+	return false
+}
+
+// placeholderProgram stands for "a filter is loaded" in a plan that is
+// only read.
+var placeholderProgram = &seccomp.Program{}

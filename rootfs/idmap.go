@@ -1,0 +1,99 @@
+package rootfs
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// Idmapped binds (mounts[].uidMappings, "idmap", "ridmap") show a host
+// directory with its owners shifted. The kernel lets only a holder of
+// CAP_SYS_ADMIN over the filesystem (the host's root) attach an idmapping,
+// and only to a detached mount, so the runtime's parent builds the mount
+// on the host (IdmappedClone) and hands its fd to the init, which attaches
+// it inside the container (MountDetached) like any other bind.
+
+// IsIdmapped reports whether m asks for an idmapped bind.
+func IsIdmapped(m specs.Mount) bool {
+	return len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0 || ParseOptions(m.Options).IDMap
+}
+
+// IdmappedClone clones source as a detached mount, sets m's flags on it and
+// the idmapping of the user namespace userns. The caller owns the fd.
+func IdmappedClone(source string, m specs.Mount, userns int) (int, error) {
+	o := ParseOptions(m.Options)
+	cloneFlags := uint(unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC)
+	if o.Recursive {
+		cloneFlags |= unix.AT_RECURSIVE
+	}
+	tree, err := unix.OpenTree(unix.AT_FDCWD, source, cloneFlags)
+	if err != nil {
+		return -1, fmt.Errorf("open_tree %s: %w", source, err)
+	}
+	if rest := o.Flags &^ (unix.MS_REMOUNT | unix.MS_BIND | unix.MS_REC); rest != 0 {
+		if err := unix.MountSetattr(tree, "", unix.AT_EMPTY_PATH, attrFor(rest)); err != nil {
+			unix.Close(tree)
+			return -1, fmt.Errorf("mount_setattr %s on %s: %w", FlagString(rest), source, err)
+		}
+	}
+	flags := uint(unix.AT_EMPTY_PATH)
+	if o.IDMapRecursive {
+		flags |= unix.AT_RECURSIVE
+	}
+	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_IDMAP, Userns_fd: uint64(userns)}
+	if err := unix.MountSetattr(tree, "", flags, attr); err != nil {
+		unix.Close(tree)
+		return -1, fmt.Errorf("idmap %s: mount_setattr MOUNT_ATTR_IDMAP: %w", source, err)
+	}
+	return tree, nil
+}
+
+// MountDetached attaches tree, a detached mount the parent built for m,
+// at m.Destination inside rootfs, with the same checks and handles as
+// Mount, then sets its propagation.
+func MountDetached(rootfs string, m specs.Mount, tree int, log Logger) error {
+	o := ParseOptions(m.Options)
+	o.Bind = true
+	var st unix.Stat_t
+	if err := unix.Fstat(tree, &st); err != nil {
+		return fmt.Errorf("stat the idmapped mount for %s: %w", m.Destination, err)
+	}
+	target, dest, err := openTarget(rootfs, m, o, st.Mode&unix.S_IFMT != unix.S_IFDIR)
+	if err != nil {
+		return err
+	}
+	defer target.Close()
+	log.log("mount idmapped %s on %s flags=%s", m.Source, m.Destination, FlagString(o.Flags))
+	err = unix.MoveMount(tree, "", int(target.Fd()), "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH)
+	if err != nil {
+		return &MountError{Source: m.Source, Target: dest, Flags: unix.MS_BIND, Err: fmt.Errorf("move_mount: %w", err)}
+	}
+	return setPropagationFd(tree, dest, o.Propagation)
+}
+
+// openTarget resolves, creates (a file for file, else a directory) and
+// opens m's destination inside rootfs and refuses targets in /proc:
+// Mount's first half, shared with MountDetached.
+func openTarget(rootfs string, m specs.Mount, o Options, file bool) (*os.File, string, error) {
+	dest, err := securejoin.SecureJoin(rootfs, m.Destination)
+	if err != nil {
+		return nil, "", fmt.Errorf("resolve mount destination %s: %w", m.Destination, err)
+	}
+	if err := makeMountpoint(rootfs, dest, m, file); err != nil {
+		return nil, "", err
+	}
+	target, err := pathrs.OpenInRoot(rootfs, m.Destination)
+	if err != nil {
+		return nil, "", fmt.Errorf("open mount destination %s: %w", m.Destination, err)
+	}
+	if err := checkProcTarget(rootfs, "/proc/self/fd/"+strconv.Itoa(int(target.Fd())), m, o); err != nil {
+		target.Close()
+		return nil, "", err
+	}
+	return target, dest, nil
+}
