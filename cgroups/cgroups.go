@@ -101,6 +101,15 @@ func modeName(m cgroups.CGMode) string {
 	}
 }
 
+// AllPids is mgr's processes for killing them all: on v1, from every
+// hierarchy the cgroup exists in, even one only partly made.
+func AllPids(mgr Manager) ([]int, error) {
+	if v1, ok := mgr.(*v1Manager); ok {
+		return v1.allPids()
+	}
+	return mgr.Pids()
+}
+
 // Processes lists the processes in the cgroup at a resolved path and below
 // it, without creating anything: none when the cgroup doesn't exist.
 func Processes(path string) ([]int, error) {

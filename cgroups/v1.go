@@ -135,6 +135,28 @@ func (m *v1Manager) Pids() ([]int, error) {
 	return slices.Compact(pids), nil
 }
 
+// allPids lists the processes in the cgroup in every hierarchy where it
+// exists. Delete's kill needs it for a cgroup a killed start made in only
+// some hierarchies, perhaps in neither pids nor freezer; Pids refuses such
+// a cgroup, which is right for a start checking that it is free.
+func (m *v1Manager) allPids() ([]int, error) {
+	var pids []int
+	for _, s := range m.cg.Subsystems() {
+		procs, err := m.cg.Processes(s.Name(), true)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cgroups: list processes of %s in %s: %w", m.path, s.Name(), err)
+		}
+		for _, p := range procs {
+			pids = append(pids, p.Pid)
+		}
+	}
+	slices.Sort(pids)
+	return slices.Compact(pids), nil
+}
+
 // Delete removes the directory in every mounted v1 hierarchy, not just
 // those this Manager saw when it was opened, so a cgroup left half-created
 // by a failed New is still cleaned up.

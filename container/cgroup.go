@@ -19,7 +19,11 @@ import (
 // parent does it right after the clone and before it sends the config, so
 // everything the init does, and every process it starts, is already
 // accounted and limited.
-func placeInCgroup(s *specs.Spec, id string, pid int) (cgroups.Manager, error) {
+//
+// record is told the path once it is known to be free and before anything
+// is created there: a minirun killed from then on leaves a state that
+// names the cgroup, so delete -f finds and removes it.
+func placeInCgroup(s *specs.Spec, id string, pid int, record func(path string) error) (cgroups.Manager, error) {
 	linux := linuxOf(s)
 	path, err := cgroups.Resolve(linux.CgroupsPath, id)
 	if err != nil {
@@ -28,6 +32,9 @@ func placeInCgroup(s *specs.Spec, id string, pid int) (cgroups.Manager, error) {
 	// Checked before the directories exist: a refused start must not
 	// create (and then remove) anything in a cgroup that isn't its own.
 	if err := checkCgroupFree(path); err != nil {
+		return nil, err
+	}
+	if err := record(path); err != nil {
 		return nil, err
 	}
 	mgr, err := cgroups.New(path, id)
@@ -163,7 +170,7 @@ func killCgroup(mgr cgroups.Manager, within time.Duration) error {
 	deadline := time.Now().Add(within)
 	for {
 		frozen := mgr.Freeze() == nil
-		pids, err := mgr.Pids()
+		pids, err := cgroups.AllPids(mgr)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}

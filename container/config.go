@@ -1,7 +1,6 @@
 package container
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,8 +39,9 @@ func DecodeSpec(path string, data []byte) (*specs.Spec, error) {
 		return nil, stepErrf("load config", "%s: %w", path, err)
 	}
 	var s specs.Spec
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&s); err != nil {
+	// Unmarshal, not a Decoder: a Decoder stops after the first value and
+	// would run a config followed by anything at all.
+	if err := json.Unmarshal(data, &s); err != nil {
 		return nil, stepErrf("load config", "%s: %s", path, describeJSONError(data, err))
 	}
 	return &s, nil
@@ -141,6 +141,15 @@ func Validate(s *specs.Spec, bundle string) error {
 	if plan.Creates(specs.UserNamespace) && (len(s.Linux.UIDMappings) == 0 || len(s.Linux.GIDMappings) == 0) {
 		return stepErrf("validate config", "linux.uidMappings/gidMappings: a new user namespace needs both")
 	}
+	if (len(s.Linux.UIDMappings) > 0 || len(s.Linux.GIDMappings) > 0) && !plan.Has(specs.UserNamespace) {
+		return stepErrf("validate config", "linux.uidMappings/gidMappings: given without a user namespace")
+	}
+	if err := checkIDMappings("linux.uidMappings", s.Linux.UIDMappings); err != nil {
+		return stepErr("validate config", err)
+	}
+	if err := checkIDMappings("linux.gidMappings", s.Linux.GIDMappings); err != nil {
+		return stepErr("validate config", err)
+	}
 	if _, err := rootfs.PropagationFlag(s.Linux.RootfsPropagation); err != nil {
 		return stepErr("validate config", err)
 	}
@@ -161,6 +170,33 @@ func Validate(s *specs.Spec, bundle string) error {
 		}
 	}
 	return nil
+}
+
+// checkIDMappings refuses what the kernel would refuse when the maps are
+// written, where only "invalid argument" would say so: an empty range, one
+// that wraps past 2^32, or two that overlap on either side.
+func checkIDMappings(field string, ms []specs.LinuxIDMapping) error {
+	for i, m := range ms {
+		if m.Size == 0 {
+			return fmt.Errorf("%s[%d]: size 0", field, i)
+		}
+		if uint64(m.ContainerID)+uint64(m.Size) > 1<<32 || uint64(m.HostID)+uint64(m.Size) > 1<<32 {
+			return fmt.Errorf("%s[%d]: range of %d from %d (host %d) passes 2^32", field, i, m.Size, m.ContainerID, m.HostID)
+		}
+		for j, o := range ms[:i] {
+			if overlaps(m.ContainerID, o.ContainerID, m.Size, o.Size) {
+				return fmt.Errorf("%s[%d]: container ids overlap those of %s[%d]", field, i, field, j)
+			}
+			if overlaps(m.HostID, o.HostID, m.Size, o.Size) {
+				return fmt.Errorf("%s[%d]: host ids overlap those of %s[%d]", field, i, field, j)
+			}
+		}
+	}
+	return nil
+}
+
+func overlaps(a, b, na, nb uint32) bool {
+	return uint64(a) < uint64(b)+uint64(nb) && uint64(b) < uint64(a)+uint64(na)
 }
 
 // checkVersion accepts runtime-spec 1.0.0 through 1.3.x.

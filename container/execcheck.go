@@ -36,13 +36,27 @@ func confirmExec(pid int) error {
 		if err != nil || string(bytes.TrimSpace(comm)) != initName {
 			return nil
 		}
-		if procfs.Exited(pid) {
-			return &Error{Step: "init", Code: ExitRuntime,
-				Err: fmt.Errorf("the init (pid %d) died before execve without reporting an error; a seccomp profile that denies a call the runtime still makes after loading it does this", pid)}
+		if st, err := procfs.ReadStat(pid); err != nil || st.Exited() {
+			return &Error{Step: "init", Code: ExitRuntime, Err: diedBeforeExec(pid, st.ExitCode)}
 		}
 		if time.Now().After(deadline) {
 			return nil
 		}
 		time.Sleep(100 * time.Microsecond)
 	}
+}
+
+// diedBeforeExec says how a silent init died. Killed by SIGKILL, it was
+// most likely the memory limit (the OOM killer); by SIGSYS, or exiting on
+// its own without a word, a seccomp filter that denies a call the runtime
+// still makes after loading it.
+func diedBeforeExec(pid, status int) error {
+	ws := unix.WaitStatus(status)
+	switch {
+	case ws.Signaled() && ws.Signal() == unix.SIGKILL:
+		return fmt.Errorf("the init (pid %d) was killed by SIGKILL before execve; linux.resources.memory.limit too low for it (OOM kill) does this", pid)
+	case ws.Signaled():
+		return fmt.Errorf("the init (pid %d) was killed by %v before execve; a seccomp profile that kills on a call the runtime still makes does this", pid, ws.Signal())
+	}
+	return fmt.Errorf("the init (pid %d) died before execve (exit status %d) without reporting an error; a seccomp profile that denies a call the runtime still makes after loading it does this", pid, ws.ExitStatus())
 }

@@ -221,6 +221,9 @@ func freeze(root, id string, from, to specs.ContainerState) error {
 // a running or paused one first.
 func Delete(root, id string, force bool) error {
 	h, st, err := open(root, id)
+	if errors.Is(err, state.ErrNotExist) && force && state.RemoveStale(root, id) {
+		return nil // half made by a start that was killed: now gone
+	}
 	if err != nil {
 		return stepErr("delete", err)
 	}

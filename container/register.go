@@ -103,6 +103,15 @@ func (r *registration) created(pid int, cgroupPath, pidFile string) error {
 	return writePidFile(pidFile, pid)
 }
 
+// recordCgroup saves where the container's cgroup goes before it exists.
+func (r *registration) recordCgroup(path string) error {
+	if r == nil {
+		return nil
+	}
+	r.st.CgroupPath = path
+	return stepErr("cgroup", r.h.Save(r.st))
+}
+
 // abandon removes the entry of a start that failed.
 func (r *registration) abandon() {
 	if r != nil {

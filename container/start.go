@@ -16,6 +16,7 @@ import (
 
 	"github.com/minirun/minirun/cgroups"
 	"github.com/minirun/minirun/namespaces"
+	"github.com/minirun/minirun/procfs"
 	"github.com/minirun/minirun/seccomp"
 )
 
@@ -56,6 +57,9 @@ type Options struct {
 	NoNewKeyring bool
 	// NoCgroup skips cgroup management (tests of the bare init only).
 	NoCgroup bool
+	// ReaperEnv is passed to the reaper of a foreground start (see
+	// reaper.go), for the clean-up its caller does after Delete.
+	ReaperEnv []string
 }
 
 // Process is a started container init.
@@ -68,6 +72,7 @@ type Process struct {
 	console *os.File // pty master kept for a foreground run
 	isExec  bool     // an exec'd process: Wait leaves the container alone
 	sigs    chan os.Signal
+	reaper  *reaper // of a foreground start: cleans up if minirun is killed
 }
 
 // forwardedSignals are passed on to the container by a foreground Wait.
@@ -136,11 +141,20 @@ func Start(o *Options) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
+	var rp *reaper
+	if reg != nil && !o.Detached {
+		if rp, err = startReaper(o, reg); err != nil {
+			reg.abandon()
+			return nil, err
+		}
+	}
 	p, err := startInit(o, plan, exe, prog, joins, reg)
 	if err != nil {
 		reg.abandon()
+		rp.stop()
 		return nil, err
 	}
+	p.reaper = rp
 	reg.unlock()
 	return p, nil
 }
@@ -244,7 +258,7 @@ func initCommand(o *Options, plan namespaces.Plan, exe string, childSock, fifo *
 func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.File, fifo string, fifoFd int, manageCgroup bool) error {
 	o, s, reg := p.opts, p.opts.Spec, p.reg
 	if manageCgroup {
-		cg, err := placeInCgroup(s, o.ID, p.Pid)
+		cg, err := placeInCgroup(s, o.ID, p.Pid, reg.recordCgroup)
 		p.cg = cg
 		if err != nil {
 			return err
@@ -335,6 +349,11 @@ func (p *Process) awaitInit(c conn) error {
 			return confirmExec(p.Pid)
 		}
 		if err != nil {
+			// ECONNRESET and the like: the init died with a message
+			// unread. How it died says more than the socket can.
+			if st, serr := procfs.ReadStat(p.Pid); serr == nil && st.Exited() {
+				return &Error{Step: "init", Code: ExitRuntime, Err: diedBeforeExec(p.Pid, st.ExitCode)}
+			}
 			return stepErr("wait for init", err)
 		}
 		switch m.Type {
@@ -477,6 +496,7 @@ func (p *Process) Wait() (int, error) {
 	if derr := p.destroy(); derr != nil && err == nil {
 		err = derr
 	}
+	p.reaper.stop()
 	return code, err
 }
 

@@ -31,13 +31,28 @@ static void report(const char *ns, int err) {
 	int n = snprintf(msg, sizeof msg,
 		"{\"Type\":\"error\",\"Step\":\"join namespace\",\"Err\":\"setns %s: %s\",\"Code\":125}",
 		ns, strerror(err));
-	if (fdenv && write(atoi(fdenv), msg, n) < 0) {}
-	dprintf(2, "minirun: join namespace: setns %s: %s\n", ns, strerror(err));
+	// The parent prints what the socket carries; stderr only when there
+	// is no socket to tell, or else the error would be printed twice.
+	if (fdenv == NULL || write(atoi(fdenv), msg, n) != n)
+		dprintf(2, "minirun: join namespace: setns %s: %s\n", ns, strerror(err));
 	_exit(125);
 }
 
 // Entries are "FD:NAME", comma-separated, in the order to join (user first).
 __attribute__((constructor)) static void minirun_nsenter(void) {
+	// A foreground run's reaper (container/reaper.go) has nothing to do
+	// until the runtime's end closes the pipe on fd 3, and usually it is
+	// killed before that. Waiting here, before the Go runtime starts,
+	// costs the run a fork and an exec, not a Go start-up.
+	if (getenv("MINIRUN_REAPER") != NULL) {
+		char b;
+		for (;;) {
+			ssize_t n = read(3, &b, 1);
+			if (n == 0 || (n < 0 && errno != EINTR))
+				break;
+		}
+		return; // EOF: Go does the clean-up
+	}
 	// An init (or exec init) is not dumpable until its final execve,
 	// which resets the flag: until then it holds the sync socket and,
 	// before seccomp is loaded, runs unfiltered, so no process in the

@@ -30,7 +30,11 @@ func Create(root, id string) (*Handle, error) {
 		return nil, err
 	}
 	dir := Dir(root, id)
-	if err := os.Mkdir(dir, 0o711); err != nil {
+	err := os.Mkdir(dir, 0o711)
+	if errors.Is(err, os.ErrExist) && RemoveStale(root, id) {
+		err = os.Mkdir(dir, 0o711)
+	}
+	if err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return nil, fmt.Errorf("container %s: %w", id, ErrExists)
 		}
@@ -118,14 +122,63 @@ func (h *Handle) Load() (*State, error) { return Read(h.root, h.ID) }
 // Path names a file in the container's directory.
 func (h *Handle) Path(name string) string { return filepath.Join(h.Dir, name) }
 
-// Remove deletes the directory and releases the lock.
+// Remove deletes the directory and releases the lock. The directory is
+// first renamed out of the way, in one step: a minirun killed while
+// removing its files one by one would leave a directory that is no
+// container (no state.json) yet keeps the id taken.
 func (h *Handle) Remove() error {
-	err := os.RemoveAll(h.Dir)
+	err := removeDir(h.root, h.Dir)
 	h.Unlock()
 	if err != nil {
 		return fmt.Errorf("container %s: remove state dir: %w", h.ID, err)
 	}
 	return nil
+}
+
+// removedPrefix marks a state directory being removed; '~' is no id
+// character, so List never takes one for a container.
+const removedPrefix = "~removed-"
+
+func removeDir(root, dir string) error {
+	gone, err := os.MkdirTemp(root, removedPrefix)
+	if err != nil {
+		return os.RemoveAll(dir)
+	}
+	// Over the empty directory just made: rename may replace one.
+	if err := os.Rename(dir, gone); err != nil {
+		os.Remove(gone)
+		return os.RemoveAll(dir)
+	}
+	err = os.RemoveAll(gone)
+	// What a removal killed half-way left behind.
+	if old, _ := filepath.Glob(filepath.Join(root, removedPrefix+"*")); len(old) > 0 {
+		for _, o := range old {
+			os.RemoveAll(o)
+		}
+	}
+	return err
+}
+
+// RemoveStale removes the directory of id if it holds no state and no
+// one holds its lock: the leftover of a start killed between creating it
+// and saving the first state. It reports whether it removed one.
+func RemoveStale(root, id string) bool {
+	if CheckID(id) != nil {
+		return false
+	}
+	dir := Dir(root, id)
+	f, err := os.OpenFile(dir, os.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) != nil {
+		return false // a live command holds it
+	}
+	if _, err := os.Stat(filepath.Join(dir, StateFile)); !errors.Is(err, os.ErrNotExist) {
+		return false
+	}
+	return removeDir(root, dir) == nil
 }
 
 // LockRoot takes an exclusive flock on root itself, for checks that span

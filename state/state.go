@@ -48,10 +48,16 @@ type State struct {
 // runc takes the same characters.
 var validID = regexp.MustCompile(`^[\w+\-.]+$`)
 
+const maxIDLen = 255
+
 // CheckID refuses ids that could escape --root or are empty.
 func CheckID(id string) error {
 	if !validID.MatchString(id) || id == "." || id == ".." {
 		return fmt.Errorf("container id %q: use letters, digits, '_', '+', '-', '.'", id)
+	}
+	// One path element, and a cgroup name: NAME_MAX.
+	if len(id) > maxIDLen {
+		return fmt.Errorf("container id %.16q...: %d bytes long, the most is %d", id, len(id), maxIDLen)
 	}
 	return nil
 }
@@ -80,8 +86,15 @@ func Read(root, id string) (*State, error) {
 
 // ReadSpec loads the config saved by create.
 func ReadSpec(root, id string) (*specs.Spec, error) {
+	if err := CheckID(id); err != nil {
+		return nil, err
+	}
 	var s specs.Spec
-	if err := readJSON(filepath.Join(Dir(root, id), ConfigFile), &s); err != nil {
+	err := readJSON(filepath.Join(Dir(root, id), ConfigFile), &s)
+	if _, serr := os.Stat(Dir(root, id)); errors.Is(err, os.ErrNotExist) && errors.Is(serr, os.ErrNotExist) {
+		return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("container %s: read saved config: %w", id, err)
 	}
 	return &s, nil

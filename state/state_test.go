@@ -102,3 +102,24 @@ func TestAliveChecksStartTime(t *testing.T) {
 		t.Fatal("Alive does not honour the start time")
 	}
 }
+
+// A directory a killed start left without a state.json must not keep the
+// id taken; one a live command holds must stay.
+func TestCreateOverStaleDir(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "c1"), 0o711)
+	os.WriteFile(filepath.Join(root, "c1", ConfigFile), []byte("{}"), 0o644)
+	h, err := Create(root, "c1")
+	if err != nil {
+		t.Fatalf("create over a stale dir: %v", err)
+	}
+	if RemoveStale(root, "c1") {
+		t.Fatal("removed a directory whose lock is held")
+	}
+	if err := h.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(root); len(ents) != 0 {
+		t.Fatalf("left in root: %v", ents)
+	}
+}

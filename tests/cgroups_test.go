@@ -316,7 +316,7 @@ func TestCgroupPidsLimitStopsForkBomb(t *testing.T) {
 
 	// Let it push against the limit for a while, sampling as it goes.
 	peak := 0
-	for end := time.Now().Add(time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+	for end := time.Now().Add(time.Second); time.Now().Before(end); time.Sleep(2 * time.Millisecond) {
 		n, _ := strconv.Atoi(cgFile(t, m, "pids", "pids.current"))
 		peak = max(peak, n)
 	}

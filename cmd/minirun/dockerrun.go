@@ -99,6 +99,10 @@ func runImage(c *cli.Context) error {
 	if opts.Interactive {
 		o.Stdin = os.Stdin
 	}
+	if c.Bool("rm") {
+		// Should this minirun be killed, its reaper removes the overlay.
+		o.ReaperEnv = []string{reaperStoreEnv + "=" + store.Root}
+	}
 	detach := c.Bool("detach")
 	if detach {
 		if c.Bool("rm") {

@@ -22,6 +22,9 @@ func main() {
 	if container.IsUsernsHolder() {
 		container.HoldUserns() // never returns
 	}
+	if container.IsReaper() {
+		reap() // never returns
+	}
 	for _, c := range commands {
 		quietUsageErrors(c)
 	}
