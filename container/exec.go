@@ -18,8 +18,10 @@ import (
 // ExecOptions describe a process to start in a running container.
 type ExecOptions struct {
 	Root, ID string
-	// Process is the complete process to run (see ExecProcess).
+	// Process is the complete process to run; when nil, Overrides are
+	// applied to the container's own process (see ExecProcess).
 	Process       *specs.Process
+	Overrides     *ExecOverrides
 	Detached      bool
 	PidFile       string
 	ConsoleSocket string
@@ -35,10 +37,11 @@ type ExecOptions struct {
 // cgroup, then applies the process's identity, capabilities and the
 // container's seccomp filter and execs. Wait on the result for its status.
 func Exec(o *ExecOptions) (*Process, error) {
-	st, err := State(o.Root, o.ID)
+	st, err := state.Read(o.Root, o.ID)
 	if err != nil {
-		return nil, err
+		return nil, stepErr("exec", err)
 	}
+	refresh(o.Root, st)
 	if st.Status != specs.StateRunning && st.Status != specs.StateCreated {
 		return nil, stepErrf("exec", "container %s is %s: %w", o.ID, st.Status, ErrNotRunning)
 	}
@@ -46,11 +49,18 @@ func Exec(o *ExecOptions) (*Process, error) {
 	if err != nil {
 		return nil, stepErr("exec", err)
 	}
-	spec.Process = o.Process
+	switch {
+	case o.Process != nil:
+		spec.Process = o.Process
+	case o.Overrides != nil:
+		spec.Process = ExecProcess(spec.Process, *o.Overrides)
+	default:
+		return nil, stepErrf("exec", "no process to run")
+	}
 	if o.ConsoleSocket == "" {
 		inheritConsoleSize(spec.Process, o.Stdin)
 	}
-	if len(o.Process.Args) == 0 {
+	if len(spec.Process.Args) == 0 {
 		return nil, stepErrf("exec", "process.args: empty")
 	}
 	if err := validateProcAttrs(spec); err != nil {

@@ -27,6 +27,8 @@ type ExecOverrides struct {
 	User *specs.User
 	Caps []string // added to bounding, effective and permitted
 	Tty  bool
+	// NoNewPrivs turns no_new_privs on for this process.
+	NoNewPrivs bool
 }
 
 // ExecProcess is the container's process with o applied: what `exec`
@@ -36,12 +38,15 @@ func ExecProcess(base *specs.Process, o ExecOverrides) *specs.Process {
 	p.Args = o.Args
 	p.Terminal = o.Tty
 	p.ConsoleSize = nil
-	p.Env = mergeEnv(base.Env, o.Env)
+	p.Env = MergeEnv(base.Env, o.Env...)
 	if o.Cwd != "" {
 		p.Cwd = o.Cwd
 	}
 	if o.User != nil {
 		p.User = *o.User
+	}
+	if o.NoNewPrivs {
+		p.NoNewPrivileges = true
 	}
 	if len(o.Caps) > 0 && base.Capabilities != nil {
 		// Never inheritable: a capability there survives execve of a
@@ -56,16 +61,15 @@ func ExecProcess(base *specs.Process, o ExecOverrides) *specs.Process {
 	return &p
 }
 
-func mergeEnv(base, add []string) []string {
-	out := append([]string{}, base...)
+// MergeEnv sets each KEY=VALUE of add over base, keeping base's order: the
+// environment a process gets when an image, a flag or exec -e adds to it.
+func MergeEnv(base []string, add ...string) []string {
+	out := append([]string(nil), base...)
 	for _, kv := range add {
-		key := kv
-		if i := strings.IndexByte(kv, '='); i >= 0 {
-			key = kv[:i]
-		}
+		k, _, _ := strings.Cut(kv, "=")
 		replaced := false
 		for i, old := range out {
-			if j := strings.IndexByte(old, '='); j >= 0 && old[:j] == key {
+			if ok, _, _ := strings.Cut(old, "="); ok == k {
 				out[i], replaced = kv, true
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/minirun/minirun/atomicfile"
 	"github.com/minirun/minirun/state"
 )
 
@@ -132,7 +133,7 @@ func writePidFile(path string, pid int) error {
 	if path == "" {
 		return nil
 	}
-	if err := state.WriteFileAtomic(path, []byte(strconv.Itoa(pid)), 0o644); err != nil {
+	if err := atomicfile.Write(path, []byte(strconv.Itoa(pid)), 0o644, false); err != nil {
 		return stepErrf("pid file", "write %s: %w", path, err)
 	}
 	return nil

@@ -2,7 +2,6 @@ package container
 
 import (
 	"fmt"
-	"runtime"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -25,13 +24,11 @@ import (
 // denial of those.
 var runtimeAfterFilter = []string{"exit_group", "futex", "epoll_pwait", "rt_sigreturn", "rt_sigprocmask", "write"}
 
-var nativeArch = map[string]string{"amd64": "x86_64", "arm64": "aarch64", "386": "x86", "ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64"}
-
 // checkStartable evaluates the compiled program for each syscall the
 // runtime still needs and names the first one the profile denies.
 func checkStartable(prog *seccomp.Program, s *specs.Spec, exec bool) error {
-	arch, ok := nativeArch[runtime.GOARCH]
-	if !ok {
+	arch := seccomp.NativeArch()
+	if arch == "" {
 		return nil
 	}
 	// execve first: a profile that denies it is the plainest case (the

@@ -192,24 +192,6 @@ func envEntry(e string) (string, error) {
 	return e, nil
 }
 
-// mergeEnv sets each KEY=VALUE of add over base, keeping base's order.
-func mergeEnv(base []string, add ...string) []string {
-	out := append([]string(nil), base...)
-	for _, kv := range add {
-		k, _, _ := strings.Cut(kv, "=")
-		replaced := false
-		for i, old := range out {
-			if ok, _, _ := strings.Cut(old, "="); ok == k {
-				out[i], replaced = kv, true
-			}
-		}
-		if !replaced {
-			out = append(out, kv)
-		}
-	}
-	return out
-}
-
 // parseMemory reads Docker's byte sizes: 64m, 1g, 512k, 1048576.
 func parseMemory(s string) (int64, error) {
 	if s == "" {

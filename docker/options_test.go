@@ -52,11 +52,7 @@ func TestParseUlimit(t *testing.T) {
 	}
 }
 
-func TestMergeEnvAndMemory(t *testing.T) {
-	got := mergeEnv([]string{"PATH=/bin", "A=1"}, "A=2", "B=3")
-	if strings.Join(got, " ") != "PATH=/bin A=2 B=3" {
-		t.Fatal(got)
-	}
+func TestParseMemory(t *testing.T) {
 	for in, want := range map[string]int64{"64m": 64 << 20, "1g": 1 << 30, "512k": 512 << 10, "1000": 1000} {
 		if n, err := parseMemory(in); err != nil || n != want {
 			t.Errorf("%s: %d %v", in, n, err)

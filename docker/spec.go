@@ -91,17 +91,17 @@ func setProcess(s *specs.Spec, c Container, o *RunOptions) error {
 		hostname = c.ID[:12]
 	}
 	s.Hostname = hostname
-	env := mergeEnv([]string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, cfg.Env...)
-	env = mergeEnv(env, "HOSTNAME="+hostname)
+	env := container.MergeEnv([]string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, cfg.Env...)
+	env = container.MergeEnv(env, "HOSTNAME="+hostname)
 	if o.TTY {
-		env = mergeEnv(env, "TERM=xterm")
+		env = container.MergeEnv(env, "TERM=xterm")
 	}
 	for _, f := range o.EnvFiles {
 		kvs, err := readEnvFile(f)
 		if err != nil {
 			return err
 		}
-		env = mergeEnv(env, kvs...)
+		env = container.MergeEnv(env, kvs...)
 	}
 	for _, e := range o.Env {
 		kv, err := envEntry(e)
@@ -109,7 +109,7 @@ func setProcess(s *specs.Spec, c Container, o *RunOptions) error {
 			return fmt.Errorf("-e: %w", err)
 		}
 		if kv != "" {
-			env = mergeEnv(env, kv)
+			env = container.MergeEnv(env, kv)
 		}
 	}
 	s.Process.Env = env

@@ -104,13 +104,13 @@ func (s *Store) collectLayers() error {
 			used[strings.TrimPrefix(d, "sha256:")] = true
 		}
 	}
-	ctrs, err := os.ReadDir(s.containersDir())
+	ctrs, err := os.ReadDir(s.ContainersDir())
 	if err != nil {
 		return fmt.Errorf("collect layers: %w", err)
 	}
 	for _, c := range ctrs {
 		var cr containerRecord
-		err := readJSON(filepath.Join(s.containersDir(), c.Name(), "layers.json"), &cr)
+		err := readJSON(filepath.Join(s.ContainersDir(), c.Name(), "layers.json"), &cr)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("collect layers: container %s: %w", c.Name(), err)
 		}

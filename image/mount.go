@@ -16,7 +16,7 @@ type containerRecord struct {
 	DiffIDs []string `json:"diffIDs"`
 }
 
-func (s *Store) containerDir(id string) string { return filepath.Join(s.containersDir(), id) }
+func (s *Store) containerDir(id string) string { return filepath.Join(s.ContainersDir(), id) }
 
 func checkContainerID(id string) error {
 	if id == "" || id == "." || id == ".." || strings.ContainsAny(id, "/\x00") {

@@ -1,7 +1,6 @@
 package image
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/atomicfile"
 )
 
 // ErrNotFound is wrapped by errors for an image the store does not hold.
@@ -36,13 +37,13 @@ func Open(root string) (*Store, error) {
 	for _, d := range []struct {
 		path string
 		mode os.FileMode
-	}{{s.imagesDir(), 0o700}, {s.layersDir(), 0o700}, {s.containersDir(), 0o711}, {s.tmpDir(), 0o700}} {
+	}{{s.imagesDir(), 0o700}, {s.layersDir(), 0o700}, {s.ContainersDir(), 0o711}, {s.tmpDir(), 0o700}} {
 		if err := os.MkdirAll(d.path, d.mode); err != nil {
 			return nil, fmt.Errorf("open image store %s: create %s: %w", abs, d.path, err)
 		}
 	}
 	// MkdirAll's modes went through the umask.
-	for _, d := range []string{abs, s.containersDir()} {
+	for _, d := range []string{abs, s.ContainersDir()} {
 		if err := os.Chmod(d, 0o711); err != nil {
 			return nil, fmt.Errorf("open image store %s: chmod %s: %w", abs, d, err)
 		}
@@ -69,9 +70,12 @@ func (s *Store) sweepTmp() {
 	}
 }
 
-func (s *Store) imagesDir() string     { return filepath.Join(s.Root, "images") }
-func (s *Store) layersDir() string     { return filepath.Join(s.Root, "layers", "sha256") }
-func (s *Store) containersDir() string { return filepath.Join(s.Root, "containers") }
+func (s *Store) imagesDir() string { return filepath.Join(s.Root, "images") }
+func (s *Store) layersDir() string { return filepath.Join(s.Root, "layers", "sha256") }
+
+// ContainersDir holds one directory per container the Docker front made:
+// its layers record and, for a running one, its overlay.
+func (s *Store) ContainersDir() string { return filepath.Join(s.Root, "containers") }
 func (s *Store) tmpDir() string        { return filepath.Join(s.Root, "tmp") }
 
 // lock takes the store-wide flock. Metadata changes (new image records,
@@ -98,45 +102,16 @@ func (s *Store) lock(how int) (unlock func(), err error) {
 	return func() { f.Close() }, nil
 }
 
-// writeJSON replaces path atomically: readers see the old or the new file,
-// never half of one.
+// writeJSON replaces path atomically and durably: the store's records
+// outlive a crash.
 func writeJSON(path string, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return fmt.Errorf("write %s: encode: %w", path, err)
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(append(data, '\n'))
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.WriteJSON(path, v, 0o644, true); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }
 
-func readJSON(path string, v any) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("read %s: decode: %w", path, err)
-	}
-	return nil
-}
+func readJSON(path string, v any) error { return atomicfile.ReadJSON(path, v) }
 
 const (
 	lockEx = unix.LOCK_EX

@@ -81,18 +81,6 @@ func TestLockSerialises(t *testing.T) {
 	}
 }
 
-func TestAtomicWriteLeavesNoTemp(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "pid")
-	if err := WriteFileAtomic(p, []byte("42"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ents, _ := os.ReadDir(dir)
-	if len(ents) != 1 {
-		t.Fatalf("left: %v", ents)
-	}
-}
-
 func TestAliveChecksStartTime(t *testing.T) {
 	st, err := StartTime(os.Getpid())
 	if err != nil {

@@ -57,7 +57,7 @@ func runImage(c *cli.Context) error {
 		return exitErr(125, err)
 	}
 	opts := runOptionsFrom(c)
-	containersDir := filepath.Join(store.Root, "containers")
+	containersDir := store.ContainersDir()
 	if err := docker.CheckName(containersDir, c.String("name")); err != nil {
 		return exitErr(125, err)
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/limits"
-	"github.com/minirun/minirun/state"
 )
 
 var execCommand = &cli.Command{
@@ -44,11 +43,12 @@ func execAction(c *cli.Context) error {
 		return exitErr(125, fmt.Errorf("exec: want ID [COMMAND [ARG...]]"))
 	}
 	id, root := c.Args().First(), c.String("root")
-	proc, err := execProcess(c, root, id)
+	proc, ov, err := execProcess(c)
 	if err != nil {
 		return err
 	}
-	if c.Bool("detach") && proc.Terminal && c.String("console-socket") == "" {
+	tty := ov != nil && ov.Tty || proc != nil && proc.Terminal
+	if c.Bool("detach") && tty && c.String("console-socket") == "" {
 		return exitErr(125, fmt.Errorf("exec: a detached process with a terminal needs --console-socket"))
 	}
 	pidFile, err := absOrEmpty(c.String("pid-file"))
@@ -56,7 +56,7 @@ func execAction(c *cli.Context) error {
 		return exitErr(125, err)
 	}
 	p, err := container.Exec(&container.ExecOptions{
-		Root: root, ID: id, Process: proc, Detached: c.Bool("detach"),
+		Root: root, ID: id, Process: proc, Overrides: ov, Detached: c.Bool("detach"),
 		PidFile: pidFile, ConsoleSocket: c.String("console-socket"), Debug: c.Bool("debug"),
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 	})
@@ -73,30 +73,27 @@ func execAction(c *cli.Context) error {
 	return statusError(code)
 }
 
-// execProcess is --process FILE as it is, or the container's own process
-// with the command line's changes.
-func execProcess(c *cli.Context, root, id string) (*specs.Process, error) {
+// execProcess is --process FILE as it is, or the command line's changes to
+// the container's own process, which container.Exec applies to the config
+// it reads anyway.
+func execProcess(c *cli.Context) (*specs.Process, *container.ExecOverrides, error) {
 	if f := c.String("process"); f != "" {
 		// process.json is a part of config.json, so the same bounds apply.
 		data, err := limits.ReadFile(f, limits.ConfigBytes)
 		if err != nil {
-			return nil, exitErr(125, fmt.Errorf("exec: read --process: %w", err))
+			return nil, nil, exitErr(125, fmt.Errorf("exec: read --process: %w", err))
 		}
 		if err := limits.CheckDepth(data, limits.JSONDepth); err != nil {
-			return nil, exitErr(125, fmt.Errorf("exec: --process %s: %w", f, err))
+			return nil, nil, exitErr(125, fmt.Errorf("exec: --process %s: %w", f, err))
 		}
 		var p specs.Process
 		if err := json.Unmarshal(data, &p); err != nil {
-			return nil, exitErr(125, fmt.Errorf("exec: --process %s: %w", f, err))
+			return nil, nil, exitErr(125, fmt.Errorf("exec: --process %s: %w", f, err))
 		}
-		return &p, nil
+		return &p, nil, nil
 	}
 	if c.NArg() < 2 {
-		return nil, exitErr(125, fmt.Errorf("exec: name a command or give --process"))
-	}
-	spec, err := state.ReadSpec(root, id)
-	if err != nil {
-		return nil, exitErr(125, fmt.Errorf("exec: %w", err))
+		return nil, nil, exitErr(125, fmt.Errorf("exec: name a command or give --process"))
 	}
 	ov := container.ExecOverrides{
 		Args: c.Args().Tail(), Env: c.StringSlice("env"), Cwd: c.String("cwd"),
@@ -105,15 +102,12 @@ func execProcess(c *cli.Context, root, id string) (*specs.Process, error) {
 	if u := c.String("user"); u != "" {
 		user, err := parseUser(u)
 		if err != nil {
-			return nil, exitErr(125, err)
+			return nil, nil, exitErr(125, err)
 		}
 		ov.User = user
 	}
-	p := container.ExecProcess(spec.Process, ov)
-	if c.Bool("no-new-privs") {
-		p.NoNewPrivileges = true
-	}
-	return p, nil
+	ov.NoNewPrivs = c.Bool("no-new-privs")
+	return nil, &ov, nil
 }
 
 // parseUser takes UID or UID:GID, numeric as runc's exec does.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -25,7 +24,7 @@ var rmCommand = &cli.Command{
 			return exitErr(125, err)
 		}
 		for _, ref := range c.Args().Slice() {
-			r, err := docker.Find(filepath.Join(store.Root, "containers"), ref)
+			r, err := docker.Find(store.ContainersDir(), ref)
 			if err != nil {
 				return exitErr(125, fmt.Errorf("rm: %w", err))
 			}
