@@ -14,6 +14,8 @@ import (
 
 	"github.com/containerd/cgroups/v3"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/minirun/minirun/errdefs"
 )
 
 // Manager controls one container's cgroup, across every controller.
@@ -40,7 +42,7 @@ type Manager interface {
 }
 
 // ErrInvalid marks a cgroupsPath or linux.resources that minirun refuses.
-var ErrInvalid = errors.New("invalid cgroup configuration")
+var ErrInvalid = errdefs.New(errdefs.ErrInvalid, "invalid cgroup configuration")
 
 // New creates (or opens) the cgroup for container id. path is
 // linux.cgroupsPath: absolute ("/minirun/ID"), empty (then "/minirun/<id>"),

@@ -5,13 +5,15 @@ package container
 import (
 	"errors"
 	"fmt"
+
+	"github.com/minirun/minirun/errdefs"
 )
 
 // Exit codes, as Docker uses them.
 const (
-	ExitRuntime  = 125 // minirun failed before the command ran
-	ExitNoExec   = 126 // the command exists but can't be invoked
-	ExitNotFound = 127 // the command doesn't exist
+	ExitRuntime  = errdefs.ExitRuntime  // minirun failed before the command ran
+	ExitNoExec   = errdefs.ExitNoExec   // the command exists but can't be invoked
+	ExitNotFound = errdefs.ExitNotFound // the command doesn't exist
 )
 
 // Error is a failure of one named step of starting a container.
@@ -23,6 +25,20 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Step + ": " + e.Err.Error() }
 func (e *Error) Unwrap() error { return e.Err }
+
+// Is puts a step's failure in its errdefs class: the command's own 126
+// and 127, and the config's validation.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case errdefs.ErrCommandNotFound:
+		return e.Code == ExitNotFound
+	case errdefs.ErrNotExecutable:
+		return e.Code == ExitNoExec
+	case errdefs.ErrInvalid:
+		return e.Step == "validate config" || e.Step == "load config"
+	}
+	return false
+}
 
 // ExitCode is read by the CLI to pick minirun's exit status.
 func (e *Error) ExitCode() int { return e.Code }

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/cgroups"
+	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/state"
 )
 
@@ -21,7 +22,7 @@ import (
 
 // ErrNotRunning is wrapped by operations that need a live container.
 // Engines match runc's words, "container not running".
-var ErrNotRunning = errors.New("container not running")
+var ErrNotRunning = errdefs.ErrNotRunning
 
 // State returns the container's saved state with its status as it is now.
 func State(root, id string) (*state.State, error) {

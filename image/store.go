@@ -1,7 +1,6 @@
 package image
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,10 +9,11 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/atomicfile"
+	"github.com/minirun/minirun/errdefs"
 )
 
 // ErrNotFound is wrapped by errors for an image the store does not hold.
-var ErrNotFound = errors.New("no such image")
+var ErrNotFound = errdefs.New(errdefs.ErrNotFound, "no such image")
 
 // Store is a directory of images, layers and container roots.
 type Store struct{ Root string }

@@ -6,10 +6,11 @@
 package limits
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/minirun/minirun/errdefs"
 )
 
 const (
@@ -25,7 +26,7 @@ const (
 
 // ErrTooLarge marks every bound that was hit, for errors.Is. The messages
 // themselves name the input and the limit, so it is not in their text.
-var ErrTooLarge = errors.New("over the limit")
+var ErrTooLarge = errdefs.New(errdefs.ErrInvalid, "over the limit")
 
 type limitError struct{ msg string }
 

@@ -1,16 +1,17 @@
 package seccomp
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/minirun/minirun/errdefs"
 )
 
 // ErrInvalid marks every profile error, so callers can tell a bad profile
 // (exit 125 before anything runs) from a failing system call.
-var ErrInvalid = errors.New("invalid seccomp profile")
+var ErrInvalid = errdefs.New(errdefs.ErrInvalid, "invalid seccomp profile")
 
 // fieldError names the field of the profile that is wrong.
 type fieldError struct {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/minirun/minirun/errdefs"
 )
 
 // File names inside a container's directory.
@@ -25,8 +27,8 @@ const (
 
 // ErrExists and ErrNotExist let the CLI answer like runc does.
 var (
-	ErrExists   = errors.New("container already exists")
-	ErrNotExist = errors.New("container does not exist")
+	ErrExists   = errdefs.New(errdefs.ErrExists, "container already exists")
+	ErrNotExist = errdefs.New(errdefs.ErrNotFound, "container does not exist")
 )
 
 // State is the OCI state plus what minirun needs to find the container

@@ -20,7 +20,7 @@ var createCommand = &cli.Command{
 			return err
 		}
 		if o.Spec.Process.Terminal && o.ConsoleSocket == "" {
-			return exitErr(125, fmt.Errorf("create: process.terminal needs --console-socket"))
+			return fmt.Errorf("create: process.terminal needs --console-socket")
 		}
 		o.CreateOnly, o.Detached = true, true
 		_, err = container.Start(o)
@@ -46,7 +46,7 @@ func init() { commands = append(commands, createCommand, startCommand) }
 // oneID checks for exactly one argument, the container id.
 func oneID(c *cli.Context) (string, error) {
 	if c.NArg() != 1 {
-		return "", exitErr(125, fmt.Errorf("%s: want exactly one container ID, got %d arguments", c.Command.Name, c.NArg()))
+		return "", fmt.Errorf("%s: want exactly one container ID, got %d arguments", c.Command.Name, c.NArg())
 	}
 	return c.Args().First(), nil
 }

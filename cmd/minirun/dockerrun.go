@@ -42,32 +42,32 @@ var dockerRunFlags = []cli.Flag{
 // runImage is `run [OPTIONS] IMAGE [COMMAND] [ARG...]`.
 func runImage(c *cli.Context) error {
 	if c.NArg() < 1 {
-		return exitErr(125, errors.New("run: an image is required: minirun run [OPTIONS] IMAGE [COMMAND] [ARG...]"))
+		return errors.New("run: an image is required: minirun run [OPTIONS] IMAGE [COMMAND] [ARG...]")
 	}
 	store, err := image.Open(c.String("store"))
 	if err != nil {
-		return exitErr(125, err)
+		return err
 	}
 	ref := c.Args().First()
 	img, err := store.Get(ref)
 	if err != nil {
 		if errors.Is(err, image.ErrNotFound) {
-			return exitErr(125, fmt.Errorf("unable to find image %q locally; `minirun pull %s` or `minirun import %s DIR` first", ref, ref, ref))
+			return fmt.Errorf("unable to find image %q locally; `minirun pull %s` or `minirun import %s DIR` first", ref, ref, ref)
 		}
-		return exitErr(125, err)
+		return err
 	}
 	opts := runOptionsFrom(c)
 	containersDir := store.ContainersDir()
 	if err := docker.CheckName(containersDir, c.String("name")); err != nil {
-		return exitErr(125, err)
+		return err
 	}
 	id, err := docker.NewID()
 	if err != nil {
-		return exitErr(125, err)
+		return err
 	}
 	rootfs, err := store.MountRootfs(img, id)
 	if err != nil {
-		return exitErr(125, err)
+		return err
 	}
 	// From here on, a failure or --rm must take the container away again.
 	remove := func() {
@@ -79,7 +79,7 @@ func runImage(c *cli.Context) error {
 	rec := docker.Record{ID: id, Name: c.String("name"), Image: img.Name, Created: time.Now().UTC()}
 	if err := rec.Save(dir); err != nil {
 		remove()
-		return exitErr(125, fmt.Errorf("save container record: %w", err))
+		return fmt.Errorf("save container record: %w", err)
 	}
 	spec, err := docker.BuildSpec(docker.Container{ID: id, Image: img, Rootfs: rootfs, Dir: dir}, opts)
 	if err == nil {
@@ -90,7 +90,7 @@ func runImage(c *cli.Context) error {
 	}
 	if err != nil {
 		remove()
-		return exitErr(125, err)
+		return err
 	}
 	// Registered under --root like any runc-style container, so list,
 	// state, kill, exec and pause work on it by its ID.
@@ -107,12 +107,12 @@ func runImage(c *cli.Context) error {
 	if detach {
 		if c.Bool("rm") {
 			remove()
-			return exitErr(125, errors.New("run: --rm with -d needs a daemon to notice the exit; minirun has none (remove it later with `minirun rm -f`)"))
+			return errors.New("run: --rm with -d needs a daemon to notice the exit; minirun has none (remove it later with `minirun rm -f`)")
 		}
 		logf, err := os.OpenFile(filepath.Join(dir, "container.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
 			remove()
-			return exitErr(125, err)
+			return err
 		}
 		defer logf.Close()
 		o.Detached, o.Stdin, o.Stdout, o.Stderr = true, nil, logf, logf

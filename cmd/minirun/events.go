@@ -46,7 +46,7 @@ var eventsCommand = &cli.Command{
 				return err
 			}
 			if err := enc.Encode(event{Type: "stats", ID: id, Data: stats}); err != nil {
-				return exitErr(125, err)
+				return err
 			}
 			if c.Bool("stats") {
 				return nil

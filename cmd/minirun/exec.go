@@ -40,7 +40,7 @@ func init() { commands = append(commands, execCommand) }
 
 func execAction(c *cli.Context) error {
 	if c.NArg() < 1 {
-		return exitErr(125, fmt.Errorf("exec: want ID [COMMAND [ARG...]]"))
+		return fmt.Errorf("exec: want ID [COMMAND [ARG...]]")
 	}
 	id, root := c.Args().First(), c.String("root")
 	proc, ov, err := execProcess(c)
@@ -49,11 +49,11 @@ func execAction(c *cli.Context) error {
 	}
 	tty := ov != nil && ov.Tty || proc != nil && proc.Terminal
 	if c.Bool("detach") && tty && c.String("console-socket") == "" {
-		return exitErr(125, fmt.Errorf("exec: a detached process with a terminal needs --console-socket"))
+		return fmt.Errorf("exec: a detached process with a terminal needs --console-socket")
 	}
 	pidFile, err := absOrEmpty(c.String("pid-file"))
 	if err != nil {
-		return exitErr(125, err)
+		return err
 	}
 	p, err := container.Exec(&container.ExecOptions{
 		Root: root, ID: id, Process: proc, Overrides: ov, Detached: c.Bool("detach"),
@@ -81,19 +81,19 @@ func execProcess(c *cli.Context) (*specs.Process, *container.ExecOverrides, erro
 		// process.json is a part of config.json, so the same bounds apply.
 		data, err := limits.ReadFile(f, limits.ConfigBytes)
 		if err != nil {
-			return nil, nil, exitErr(125, fmt.Errorf("exec: read --process: %w", err))
+			return nil, nil, fmt.Errorf("exec: read --process: %w", err)
 		}
 		if err := limits.CheckDepth(data, limits.JSONDepth); err != nil {
-			return nil, nil, exitErr(125, fmt.Errorf("exec: --process %s: %w", f, err))
+			return nil, nil, fmt.Errorf("exec: --process %s: %w", f, err)
 		}
 		var p specs.Process
 		if err := json.Unmarshal(data, &p); err != nil {
-			return nil, nil, exitErr(125, fmt.Errorf("exec: --process %s: %w", f, err))
+			return nil, nil, fmt.Errorf("exec: --process %s: %w", f, err)
 		}
 		return &p, nil, nil
 	}
 	if c.NArg() < 2 {
-		return nil, nil, exitErr(125, fmt.Errorf("exec: name a command or give --process"))
+		return nil, nil, fmt.Errorf("exec: name a command or give --process")
 	}
 	ov := container.ExecOverrides{
 		Args: c.Args().Tail(), Env: c.StringSlice("env"), Cwd: c.String("cwd"),
@@ -102,7 +102,7 @@ func execProcess(c *cli.Context) (*specs.Process, *container.ExecOverrides, erro
 	if u := c.String("user"); u != "" {
 		user, err := parseUser(u)
 		if err != nil {
-			return nil, nil, exitErr(125, err)
+			return nil, nil, err
 		}
 		ov.User = user
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/minirun/minirun/errdefs"
 )
 
 var globalFlags = []cli.Flag{
@@ -32,7 +34,7 @@ func setupGlobals(c *cli.Context) error {
 	if p := c.String("log"); p != "" {
 		f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
-			return exitErr(125, fmt.Errorf("open log %s: %w", p, err))
+			return fmt.Errorf("open log %s: %w", p, err)
 		}
 		logFile = f
 	}
@@ -40,25 +42,9 @@ func setupGlobals(c *cli.Context) error {
 	case "text", "json":
 		logFormat = f
 	default:
-		return exitErr(125, fmt.Errorf("--log-format: unknown format %q (want text or json)", f))
+		return fmt.Errorf("--log-format: unknown format %q (want text or json)", f)
 	}
 	return nil
-}
-
-// exitError carries the exit status minirun should end with.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-func exitErr(code int, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &exitError{code: code, err: err}
 }
 
 // statusError is a container's own exit status: passed through silently.
@@ -66,21 +52,14 @@ type statusError int
 
 func (s statusError) Error() string { return fmt.Sprintf("exit status %d", int(s)) }
 
-// report prints err as one line and returns the exit code. Runtime failures
-// are 125, as in Docker, unless the error says otherwise.
+// report prints err as one line and returns the exit code: Docker's, by the
+// error's class (errdefs.ExitCode).
 func report(err error) int {
 	var st statusError
 	if errors.As(err, &st) {
 		return int(st)
 	}
-	code := 125
-	var ee *exitError
-	if errors.As(err, &ee) {
-		code = ee.code
-	}
-	if ce, ok := asContainerError(err); ok && ee == nil {
-		code = ce.Code
-	}
+	code := errdefs.ExitCode(err)
 	msg := strings.ReplaceAll(err.Error(), "\n", " ")
 	fmt.Fprintf(os.Stderr, "minirun: %s\n", msg)
 	if logFile != nil {

@@ -23,7 +23,7 @@ func init() {
 func openImageStore(c *cli.Context) (*image.Store, error) {
 	s, err := image.Open(c.String("store"))
 	if err != nil {
-		return nil, exitErr(125, err)
+		return nil, err
 	}
 	return s, nil
 }
@@ -32,7 +32,7 @@ func openImageStore(c *cli.Context) (*image.Store, error) {
 // error (125) rather than a confusing failure later.
 func imageArgs(c *cli.Context, n int, usage string) error {
 	if c.NArg() != n {
-		return exitErr(125, fmt.Errorf("%s: want %d argument(s): %s %s", c.Command.Name, n, c.Command.Name, usage))
+		return fmt.Errorf("%s: want %d argument(s): %s %s", c.Command.Name, n, c.Command.Name, usage)
 	}
 	return nil
 }
@@ -55,7 +55,7 @@ var pullCommand = &cli.Command{
 		defer stop()
 		img, err := s.Pull(ctx, c.Args().First(), os.Stderr)
 		if err != nil {
-			return exitErr(125, err)
+			return err
 		}
 		fmt.Println(img.Name)
 		return nil
@@ -76,7 +76,7 @@ var importCommand = &cli.Command{
 		}
 		img, err := s.Import(c.Args().Get(0), c.Args().Get(1))
 		if err != nil {
-			return exitErr(125, err)
+			return err
 		}
 		fmt.Printf("%s %s\n", img.Name, imageShortID(img.ID))
 		return nil
@@ -99,7 +99,7 @@ var imagesCommand = &cli.Command{
 		}
 		imgs, err := s.List()
 		if err != nil {
-			return exitErr(125, err)
+			return err
 		}
 		if c.Bool("quiet") {
 			for _, img := range imgs {
@@ -122,7 +122,7 @@ var rmiCommand = &cli.Command{
 	ArgsUsage: "NAME [NAME...]",
 	Action: func(c *cli.Context) error {
 		if c.NArg() == 0 {
-			return exitErr(125, errors.New("rmi: name at least one image"))
+			return errors.New("rmi: name at least one image")
 		}
 		s, err := openImageStore(c)
 		if err != nil {
@@ -138,7 +138,7 @@ var rmiCommand = &cli.Command{
 			fmt.Println("removed", name)
 		}
 		if len(failed) > 0 {
-			return exitErr(125, errors.Join(failed...))
+			return errors.Join(failed...)
 		}
 		return nil
 	},

@@ -20,13 +20,13 @@ var killCommand = &cli.Command{
 	},
 	Action: func(c *cli.Context) error {
 		if c.NArg() < 1 || c.NArg() > 2 {
-			return exitErr(125, fmt.Errorf("kill: want ID [SIGNAL], got %d arguments", c.NArg()))
+			return fmt.Errorf("kill: want ID [SIGNAL], got %d arguments", c.NArg())
 		}
 		sig := unix.SIGTERM
 		if c.NArg() == 2 {
 			var err error
 			if sig, err = parseSignal(c.Args().Get(1)); err != nil {
-				return exitErr(125, err)
+				return err
 			}
 		}
 		return container.Kill(c.String("root"), c.Args().First(), sig, c.Bool("all"))

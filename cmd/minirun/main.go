@@ -37,7 +37,7 @@ func main() {
 		Before:   setupGlobals,
 		// Usage errors are runtime errors in Docker's scheme: 125.
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return exitErr(125, fmt.Errorf("usage: %w", err))
+			return fmt.Errorf("usage: %w", err)
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
@@ -52,7 +52,7 @@ func quietUsageErrors(c *cli.Command) {
 	if c.OnUsageError == nil {
 		name := c.Name
 		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-			return exitErr(125, fmt.Errorf("%s: %w (see 'minirun %s --help')", name, err, name))
+			return fmt.Errorf("%s: %w (see 'minirun %s --help')", name, err, name)
 		}
 	}
 	for _, sub := range c.Subcommands {

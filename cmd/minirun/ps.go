@@ -24,7 +24,7 @@ var psCommand = &cli.Command{
 	},
 	Action: func(c *cli.Context) error {
 		if c.NArg() < 1 {
-			return exitErr(125, fmt.Errorf("ps: want ID [PS OPTIONS]"))
+			return fmt.Errorf("ps: want ID [PS OPTIONS]")
 		}
 		pids, err := container.Processes(c.String("root"), c.Args().First())
 		if err != nil {
@@ -39,7 +39,7 @@ var psCommand = &cli.Command{
 		case "table":
 			return psTable(pids, c.Args().Tail())
 		}
-		return exitErr(125, fmt.Errorf("ps: unknown format %q (want table or json)", c.String("format")))
+		return fmt.Errorf("ps: unknown format %q (want table or json)", c.String("format"))
 	},
 }
 
@@ -53,7 +53,7 @@ func psTable(pids []int, args []string) error {
 	}
 	out, err := exec.Command("ps", args...).Output()
 	if err != nil {
-		return exitErr(125, fmt.Errorf("ps: run ps %v: %w", args, err))
+		return fmt.Errorf("ps: run ps %v: %w", args, err)
 	}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	if !sc.Scan() {
@@ -62,7 +62,7 @@ func psTable(pids []int, args []string) error {
 	header := sc.Text()
 	col := slices.Index(strings.Fields(header), "PID")
 	if col < 0 {
-		return exitErr(125, fmt.Errorf("ps: no PID column in %q", header))
+		return fmt.Errorf("ps: no PID column in %q", header)
 	}
 	fmt.Fprintln(os.Stdout, header)
 	for sc.Scan() {

@@ -17,25 +17,25 @@ var rmCommand = &cli.Command{
 	Flags:     []cli.Flag{&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill it first if it is running"}},
 	Action: func(c *cli.Context) error {
 		if c.NArg() == 0 {
-			return exitErr(125, fmt.Errorf("rm: name at least one container"))
+			return fmt.Errorf("rm: name at least one container")
 		}
 		store, err := image.Open(c.String("store"))
 		if err != nil {
-			return exitErr(125, err)
+			return err
 		}
 		for _, ref := range c.Args().Slice() {
 			r, err := docker.Find(store.ContainersDir(), ref)
 			if err != nil {
-				return exitErr(125, fmt.Errorf("rm: %w", err))
+				return fmt.Errorf("rm: %w", err)
 			}
 			// Its runtime state, if any: a detached or still running one.
 			if _, err := container.State(c.String("root"), r.ID); err == nil {
 				if err := container.Delete(c.String("root"), r.ID, c.Bool("force")); err != nil {
-					return exitErr(125, fmt.Errorf("rm %s: %w", ref, err))
+					return fmt.Errorf("rm %s: %w", ref, err)
 				}
 			}
 			if err := store.RemoveRootfs(r.ID); err != nil {
-				return exitErr(125, fmt.Errorf("rm %s: %w", ref, err))
+				return fmt.Errorf("rm %s: %w", ref, err)
 			}
 			fmt.Println(ref)
 		}

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"errors"
 	"os"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/minirun/minirun/container"
 )
 
 // run has two modes. runc's: `run [-b BUNDLE] ID`, what engines call. And
@@ -40,11 +37,4 @@ func bundleMode(c *cli.Context) bool {
 		}
 	}
 	return false
-}
-
-// asContainerError lets report() pick the step's exit code.
-func asContainerError(err error) (*container.Error, bool) {
-	var ce *container.Error
-	ok := errors.As(err, &ce)
-	return ce, ok
 }

@@ -45,7 +45,7 @@ func runBundle(c *cli.Context) error {
 	}
 	o.Detached = c.Bool("detach")
 	if o.Detached && o.Spec.Process.Terminal && o.ConsoleSocket == "" {
-		return exitErr(125, fmt.Errorf("run: a detached container with a terminal needs --console-socket"))
+		return fmt.Errorf("run: a detached container with a terminal needs --console-socket")
 	}
 	p, err := container.Start(o)
 	if err != nil {
@@ -64,7 +64,7 @@ func runBundle(c *cli.Context) error {
 // bundleOptions reads the bundle and the flags shared by run and create.
 func bundleOptions(c *cli.Context, cmd string) (*container.Options, error) {
 	if c.NArg() != 1 {
-		return nil, exitErr(125, fmt.Errorf("%s: want exactly one container ID, got %d arguments", cmd, c.NArg()))
+		return nil, fmt.Errorf("%s: want exactly one container ID, got %d arguments", cmd, c.NArg())
 	}
 	spec, bundle, err := loadBundle(c.String("bundle"))
 	if err != nil {
@@ -72,11 +72,11 @@ func bundleOptions(c *cli.Context, cmd string) (*container.Options, error) {
 	}
 	pidFile, err := absOrEmpty(c.String("pid-file"))
 	if err != nil {
-		return nil, exitErr(125, err)
+		return nil, err
 	}
 	extra, err := preservedFds(c.Int("preserve-fds"))
 	if err != nil {
-		return nil, exitErr(125, err)
+		return nil, err
 	}
 	return &container.Options{
 		ID: c.Args().First(), Bundle: bundle, Spec: spec, Debug: c.Bool("debug"),
@@ -92,7 +92,7 @@ func loadBundle(dir string) (*specs.Spec, string, error) {
 	}
 	bundle, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, "", exitErr(125, err)
+		return nil, "", err
 	}
 	spec, err := container.LoadSpec(bundle)
 	if err != nil {

@@ -63,7 +63,7 @@ capabilities plus --cap-add, this host's arch and kernel.`,
 func seccompDefault(c *cli.Context) error {
 	out, err := json.MarshalIndent(seccomp.DockerDefault(), "", "\t")
 	if err != nil {
-		return exitErr(125, fmt.Errorf("seccomp default: %w", err))
+		return fmt.Errorf("seccomp default: %w", err)
 	}
 	fmt.Println(string(out))
 	return nil
@@ -72,14 +72,14 @@ func seccompDefault(c *cli.Context) error {
 func seccompExplain(c *cli.Context) error {
 	args, err := parseTrailing(c)
 	if err != nil {
-		return exitErr(125, fmt.Errorf("seccomp explain: %w", err))
+		return fmt.Errorf("seccomp explain: %w", err)
 	}
 	if len(args.pos) != 1 {
-		return exitErr(125, fmt.Errorf("seccomp explain: want PROFILE, got %d arguments", len(args.pos)))
+		return fmt.Errorf("seccomp explain: want PROFILE, got %d arguments", len(args.pos))
 	}
 	s, err := loadForCLI(args.pos[0], args.capAdd)
 	if err != nil {
-		return exitErr(125, err)
+		return err
 	}
 	fmt.Print(seccomp.Explain(s).String())
 	return nil
@@ -88,26 +88,26 @@ func seccompExplain(c *cli.Context) error {
 func seccompCheck(c *cli.Context) error {
 	cl, err := parseTrailing(c)
 	if err != nil {
-		return exitErr(125, fmt.Errorf("seccomp check: %w", err))
+		return fmt.Errorf("seccomp check: %w", err)
 	}
 	if len(cl.pos) < 2 || len(cl.pos) > 8 {
-		return exitErr(125, fmt.Errorf("seccomp check: want PROFILE SYSCALL [ARG...] (at most 6 args)"))
+		return fmt.Errorf("seccomp check: want PROFILE SYSCALL [ARG...] (at most 6 args)")
 	}
 	var args [6]uint64
 	for i, a := range cl.pos[2:] {
 		v, err := strconv.ParseUint(a, 0, 64)
 		if err != nil {
-			return exitErr(125, fmt.Errorf("seccomp check: arg %d %q: not a number", i, a))
+			return fmt.Errorf("seccomp check: arg %d %q: not a number", i, a)
 		}
 		args[i] = v
 	}
 	s, err := loadForCLI(cl.pos[0], cl.capAdd)
 	if err != nil {
-		return exitErr(125, err)
+		return err
 	}
 	p, err := seccomp.Compile(s)
 	if err != nil {
-		return exitErr(125, err)
+		return err
 	}
 	arch := cl.arch
 	if arch == "native" {
@@ -115,7 +115,7 @@ func seccompCheck(c *cli.Context) error {
 	}
 	ret, err := p.Evaluate(arch, cl.pos[1], args)
 	if err != nil {
-		return exitErr(125, fmt.Errorf("seccomp check: %w", err))
+		return fmt.Errorf("seccomp check: %w", err)
 	}
 	fmt.Println(seccomp.ActionString(ret))
 	return nil
@@ -124,18 +124,18 @@ func seccompCheck(c *cli.Context) error {
 func seccompBPF(c *cli.Context) error {
 	args, err := parseTrailing(c)
 	if err != nil {
-		return exitErr(125, fmt.Errorf("seccomp bpf: %w", err))
+		return fmt.Errorf("seccomp bpf: %w", err)
 	}
 	if len(args.pos) != 1 {
-		return exitErr(125, fmt.Errorf("seccomp bpf: want PROFILE, got %d arguments", len(args.pos)))
+		return fmt.Errorf("seccomp bpf: want PROFILE, got %d arguments", len(args.pos))
 	}
 	s, err := loadForCLI(args.pos[0], args.capAdd)
 	if err != nil {
-		return exitErr(125, err)
+		return err
 	}
 	p, err := seccomp.Compile(s)
 	if err != nil {
-		return exitErr(125, err)
+		return err
 	}
 	fmt.Printf("# %d instructions, %d rules, arches %s, default %s\n",
 		len(p.Instructions), p.Rules, strings.Join(p.Arches, ","), p.DefaultAction)

@@ -21,7 +21,7 @@ var specCommand = &cli.Command{
 	},
 	Action: func(c *cli.Context) error {
 		if c.Bool("rootless") {
-			return exitErr(125, fmt.Errorf("spec: rootless configs are not supported"))
+			return fmt.Errorf("spec: rootless configs are not supported")
 		}
 		s, err := container.DefaultSpec()
 		if err != nil {
@@ -33,10 +33,10 @@ var specCommand = &cli.Command{
 		}
 		path := filepath.Join(c.String("bundle"), "config.json")
 		if _, err := os.Stat(path); err == nil {
-			return exitErr(125, fmt.Errorf("spec: %s already exists", path))
+			return fmt.Errorf("spec: %s already exists", path)
 		}
 		if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
-			return exitErr(125, fmt.Errorf("spec: write %s: %w", path, err))
+			return fmt.Errorf("spec: write %s: %w", path, err)
 		}
 		return nil
 	},

@@ -53,7 +53,7 @@ var listCommand = &cli.Command{
 			}
 			return printJSON(sts)
 		case c.String("format") != "table":
-			return exitErr(125, fmt.Errorf("list: unknown format %q (want table or json)", c.String("format")))
+			return fmt.Errorf("list: unknown format %q (want table or json)", c.String("format"))
 		}
 		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 3, ' ', 0)
 		fmt.Fprintln(tw, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER")
@@ -69,7 +69,7 @@ func init() { commands = append(commands, stateCommand, listCommand) }
 func printJSON(v any) error {
 	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		return exitErr(125, err)
+		return err
 	}
 	fmt.Println(string(data))
 	return nil

@@ -38,7 +38,7 @@ var updateCommand = &cli.Command{
 		}
 		res, err := updateResources(c)
 		if err != nil {
-			return exitErr(125, fmt.Errorf("update: %w", err))
+			return fmt.Errorf("update: %w", err)
 		}
 		return container.Update(c.String("root"), id, res)
 	},
