@@ -29,6 +29,8 @@ type ExecOptions struct {
 	Stdin         io.Reader
 	Stdout        io.Writer
 	Stderr        io.Writer
+	// NoForwardSignals: see Options.
+	NoForwardSignals bool
 }
 
 // Exec starts a process inside a running container: a re-exec of minirun
@@ -78,7 +80,7 @@ func Exec(o *ExecOptions) (*Process, error) {
 	opts := &Options{
 		ID: o.ID, Bundle: st.Bundle, Spec: spec, Debug: o.Debug, Detached: o.Detached, NoNewKeyring: st.NoNewKeyring,
 		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
-		PidFile: o.PidFile, ConsoleSocket: o.ConsoleSocket,
+		PidFile: o.PidFile, ConsoleSocket: o.ConsoleSocket, NoForwardSignals: o.NoForwardSignals,
 	}
 	p, err := startExec(opts, prog, joins, st.CgroupPath)
 	if err != nil {

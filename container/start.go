@@ -57,6 +57,10 @@ type Options struct {
 	NoNewKeyring bool
 	// NoCgroup skips cgroup management (tests of the bare init only).
 	NoCgroup bool
+	// NoForwardSignals keeps this process's signals its own: a program
+	// using the Go API has its own uses for SIGTERM and SIGINT. The CLI
+	// forwards them to a foreground container, as docker run does.
+	NoForwardSignals bool
 	// ReaperEnv is passed to the reaper of a foreground start (see
 	// reaper.go), for the clean-up its caller does after Delete.
 	ReaperEnv []string
@@ -176,7 +180,7 @@ func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 		return nil, err
 	}
 	var sigs chan os.Signal
-	if !o.Detached {
+	if !o.Detached && !o.NoForwardSignals {
 		sigs = catchSignals()
 	}
 	manageCgroup := !o.NoCgroup && wantsCgroup(s, o.ID)
@@ -452,10 +456,12 @@ func (p *Process) kill() {
 // cgroup, its state, and the poststop hooks run.
 func (p *Process) Wait() (int, error) {
 	sigs := p.sigs
-	if sigs == nil {
+	if sigs == nil && !p.opts.NoForwardSignals {
 		sigs = catchSignals()
 	}
-	defer signal.Stop(sigs)
+	if sigs != nil {
+		defer signal.Stop(sigs)
+	}
 	done := make(chan struct{})
 	go func() {
 		for {

@@ -15,7 +15,7 @@ func TestClassesAndExitCodes(t *testing.T) {
 	for err, want := range map[error]int{
 		nil: 0, wrapped: 125, errors.New("plain"): 125,
 		fmt.Errorf("exec: %w", New(ErrCommandNotFound, `"x": not found`)): 127,
-		New(ErrNotExecutable, "permission denied"):                       126,
+		New(ErrNotExecutable, "permission denied"):                        126,
 	} {
 		if got := ExitCode(err); got != want {
 			t.Errorf("ExitCode(%v) = %d, want %d", err, got, want)

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
+
+	api "github.com/minirun/minirun"
 )
 
 var (
@@ -28,6 +30,9 @@ var (
 const childEnv = "MINIRUN_TEST_CHILD"
 
 func TestMain(m *testing.M) {
+	// api_test.go runs containers through the Go API, whose inits are
+	// re-executions of this test binary.
+	api.Init()
 	if os.Getenv(childEnv) != "" {
 		os.Exit(m.Run())
 	}

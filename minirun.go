@@ -1,0 +1,246 @@
+// Package minirun is the Go API of the minirun runtime, for test harnesses
+// and programs that run containers without shelling out to the CLI. It is
+// what the minirun command itself does, behind the same checks.
+//
+// minirun starts a container's init by re-executing the program that calls
+// it, so a program using this package must hand that re-execution over:
+// Init, first thing in main (or TestMain). It returns at once in the
+// program's own run.
+//
+//	func main() {
+//		minirun.Init()
+//		...
+//	}
+//
+// Containers need root (or CAP_SYS_ADMIN and friends), as with the CLI.
+// Errors carry their class: errors.Is(err, minirun.ErrNotFound) and the
+// like, and ExitCode gives Docker's 125/126/127 for any of them.
+package minirun
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/errdefs"
+	_ "github.com/minirun/minirun/nsenter" // setns before the Go runtime, for exec
+)
+
+// The error classes; see package errdefs.
+var (
+	ErrNotFound        = errdefs.ErrNotFound
+	ErrExists          = errdefs.ErrExists
+	ErrInvalid         = errdefs.ErrInvalid
+	ErrNotRunning      = errdefs.ErrNotRunning
+	ErrCommandNotFound = errdefs.ErrCommandNotFound
+	ErrNotExecutable   = errdefs.ErrNotExecutable
+)
+
+// ExitCode is the status the minirun command would exit with for err.
+func ExitCode(err error) int { return errdefs.ExitCode(err) }
+
+// Init runs this process as what minirun re-executed it to be (a
+// container's init, a user namespace holder, a clean-up reaper) and then
+// never returns; in the program's own run it returns at once.
+func Init() {
+	switch {
+	case container.IsInit():
+		container.Init()
+	case container.IsUsernsHolder():
+		container.HoldUserns()
+	case container.IsReaper():
+		t, err := container.ReaperArgs()
+		if err == nil {
+			_, err = container.Reap(t)
+		}
+		if err != nil {
+			os.Exit(errdefs.ExitRuntime)
+		}
+		os.Exit(0)
+	}
+}
+
+// DefaultRoot is where the CLI keeps container state unless told otherwise.
+const DefaultRoot = "/run/minirun"
+
+// Runtime runs containers whose state lives under Root.
+type Runtime struct {
+	Root  string // "" means DefaultRoot
+	Debug bool   // --debug traces on stderr
+}
+
+// IO is a container process's stdio. Nil readers and writers mean
+// /dev/null, as with os/exec.
+type IO struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
+
+func (r *Runtime) root() string {
+	if r.Root == "" {
+		return DefaultRoot
+	}
+	return r.Root
+}
+
+// Spec reads and validates bundle/config.json, as `minirun run -b` does.
+func Spec(bundle string) (*specs.Spec, error) {
+	abs, err := filepath.Abs(bundle)
+	if err != nil {
+		return nil, err
+	}
+	s, err := container.LoadSpec(abs)
+	if err != nil {
+		return nil, err
+	}
+	return s, container.Validate(s, abs)
+}
+
+func (r *Runtime) options(id, bundle string, spec *specs.Spec, stdio IO) (*container.Options, error) {
+	abs, err := filepath.Abs(bundle)
+	if err != nil {
+		return nil, err
+	}
+	if spec == nil {
+		if spec, err = Spec(abs); err != nil {
+			return nil, err
+		}
+	} else if err := container.Validate(spec, abs); err != nil {
+		return nil, err
+	}
+	return &container.Options{
+		ID: id, Bundle: abs, Spec: spec, Debug: r.Debug, Root: r.root(),
+		Stdin: stdio.Stdin, Stdout: stdio.Stdout, Stderr: stdio.Stderr,
+		NoForwardSignals: true,
+	}, nil
+}
+
+// Run runs a container to its end, as `minirun run -b bundle id` does, and
+// returns its exit status (128+N when signal N killed it). spec nil means
+// bundle/config.json; a root.path in it is taken relative to bundle.
+// Cancelling ctx kills the container; Run then returns ctx's error.
+func (r *Runtime) Run(ctx context.Context, id, bundle string, spec *specs.Spec, stdio IO) (int, error) {
+	c, err := r.start(ctx, id, bundle, spec, stdio, false)
+	if err != nil {
+		return errdefs.ExitRuntime, err
+	}
+	return c.Wait(ctx)
+}
+
+// Create sets a container up and leaves it waiting for Start, as
+// `minirun create` does. The container's init is a child of this process.
+func (r *Runtime) Create(ctx context.Context, id, bundle string, spec *specs.Spec, stdio IO) (*Container, error) {
+	return r.start(ctx, id, bundle, spec, stdio, true)
+}
+
+func (r *Runtime) start(ctx context.Context, id, bundle string, spec *specs.Spec, stdio IO, createOnly bool) (*Container, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	o, err := r.options(id, bundle, spec, stdio)
+	if err != nil {
+		return nil, err
+	}
+	o.CreateOnly = createOnly
+	p, err := container.Start(o)
+	if err != nil {
+		return nil, err
+	}
+	return &Container{ID: id, rt: r, init: p}, nil
+}
+
+// Get finds a container already under the runtime's root, made by this
+// process or another (the CLI, an earlier run).
+func (r *Runtime) Get(id string) (*Container, error) {
+	if _, err := container.State(r.root(), id); err != nil {
+		return nil, err
+	}
+	return &Container{ID: id, rt: r}, nil
+}
+
+// Container is one container under a Runtime's root.
+type Container struct {
+	ID   string
+	rt   *Runtime
+	init *container.Process // when this process started it
+}
+
+// Start lets a created container run its process, as `minirun start`.
+func (c *Container) Start(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return container.StartCreated(c.rt.root(), c.ID)
+}
+
+// State is the container's OCI state as it is now.
+func (c *Container) State() (*specs.State, error) {
+	st, err := container.State(c.rt.root(), c.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &st.State, nil
+}
+
+// Wait waits for the container's first process, returns its status and
+// deletes the container, as the end of `minirun run` does. Only for a
+// container this Runtime value created or ran. Cancelling ctx kills it.
+func (c *Container) Wait(ctx context.Context) (int, error) {
+	if c.init == nil {
+		return errdefs.ExitRuntime, fmt.Errorf("wait: container %s was not started by this process", c.ID)
+	}
+	return waitKilling(ctx, c.init.Wait, func() { _ = c.Kill(syscall.SIGKILL, true) })
+}
+
+// Exec runs p in the running container and returns its status, as
+// `minirun exec --process` does. Cancelling ctx kills the process.
+func (c *Container) Exec(ctx context.Context, p *specs.Process, stdio IO) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return errdefs.ExitRuntime, err
+	}
+	proc, err := container.Exec(&container.ExecOptions{
+		Root: c.rt.root(), ID: c.ID, Process: p, Debug: c.rt.Debug,
+		Stdin: stdio.Stdin, Stdout: stdio.Stdout, Stderr: stdio.Stderr,
+		NoForwardSignals: true,
+	})
+	if err != nil {
+		return errdefs.ExitRuntime, err
+	}
+	return waitKilling(ctx, proc.Wait, func() { _ = syscall.Kill(proc.Pid, syscall.SIGKILL) })
+}
+
+// Kill sends sig to the container's init, or with all to every process in
+// its cgroup.
+func (c *Container) Kill(sig syscall.Signal, all bool) error {
+	return container.Kill(c.rt.root(), c.ID, sig, all)
+}
+
+// Delete removes a stopped or created container; force kills a running
+// one first.
+func (c *Container) Delete(force bool) error {
+	return container.Delete(c.rt.root(), c.ID, force)
+}
+
+// waitKilling runs wait, calling kill once if ctx ends first.
+func waitKilling(ctx context.Context, wait func() (int, error), kill func()) (int, error) {
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+			kill()
+		case <-done:
+		}
+	}()
+	code, err := wait()
+	if cerr := ctx.Err(); cerr != nil && err == nil {
+		err = cerr
+	}
+	return code, err
+}

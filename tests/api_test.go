@@ -1,0 +1,94 @@
+package tests
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+
+	api "github.com/minirun/minirun"
+)
+
+// The Go API, as a harness would use it: no minirun binary involved, the
+// inits are this test binary re-executed (TestMain calls minirun.Init).
+
+func apiRuntime() *api.Runtime { return &api.Runtime{Root: stateRoot()} }
+
+func TestAPIRun(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "sh", "-c", "cat; echo out; echo err >&2; exit 4")
+	var out, errb bytes.Buffer
+	code, err := apiRuntime().Run(context.Background(), containerID(t), writeBundle(t, s), nil,
+		api.IO{Stdin: strings.NewReader("in\n"), Stdout: &out, Stderr: &errb})
+	if err != nil || code != 4 || out.String() != "in\nout\n" || errb.String() != "err\n" {
+		t.Fatalf("Run: code %d, err %v, stdout %q, stderr %q", code, err, out.String(), errb.String())
+	}
+	if _, err := apiRuntime().Get(containerID(t)); !errors.Is(err, api.ErrNotFound) {
+		t.Fatalf("the container outlived Run: %v", err)
+	}
+	// Docker's codes, by class.
+	s = defaultSpec(t, "nosuchcommand")
+	code, err = apiRuntime().Run(context.Background(), containerID(t), writeBundle(t, s), nil, api.IO{})
+	if !errors.Is(err, api.ErrCommandNotFound) || api.ExitCode(err) != 127 {
+		t.Fatalf("a missing command: code %d, %v", code, err)
+	}
+	s = defaultSpec(t, "true")
+	s.Process.Capabilities.Bounding = append(s.Process.Capabilities.Bounding, "CAP_NOPE")
+	if _, err := apiRuntime().Run(context.Background(), containerID(t), writeBundle(t, s), nil, api.IO{}); !errors.Is(err, api.ErrInvalid) {
+		t.Fatalf("an unknown capability: %v", err)
+	}
+}
+
+func TestAPILifecycle(t *testing.T) {
+	needRoot(t)
+	rt := apiRuntime()
+	ctx := context.Background()
+	id := containerID(t)
+	c, err := rt.Create(ctx, id, writeBundle(t, defaultSpec(t, "sleep", "100")), nil, api.IO{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Delete(true) })
+	if st, err := c.State(); err != nil || st.Status != specs.StateCreated {
+		t.Fatalf("after Create: %+v %v", st, err)
+	}
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	p := &specs.Process{Args: []string{"cat", "/proc/1/comm"}, Cwd: "/", Env: []string{"PATH=/bin"}}
+	if code, err := c.Exec(ctx, p, api.IO{Stdout: &out}); err != nil || code != 0 || out.String() != "sleep\n" {
+		t.Fatalf("Exec: %d %v %q", code, err, out.String())
+	}
+	// The container's PID 1 has no SIGTERM handler, so the kernel would
+	// drop a SIGTERM; SIGKILL from outside always lands.
+	if err := c.Kill(syscall.SIGKILL, false); err != nil {
+		t.Fatal(err)
+	}
+	if code, err := c.Wait(ctx); err != nil || code != 128+int(syscall.SIGKILL) {
+		t.Fatalf("Wait after SIGKILL: %d %v", code, err)
+	}
+	if err := c.Kill(syscall.SIGTERM, false); !errors.Is(err, api.ErrNotRunning) && !errors.Is(err, api.ErrNotFound) {
+		t.Fatalf("Kill of a finished container: %v", err)
+	}
+}
+
+// A context that ends kills the container and says so.
+func TestAPIContextKills(t *testing.T) {
+	needRoot(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	code, err := apiRuntime().Run(ctx, containerID(t), writeBundle(t, defaultSpec(t, "sleep", "100")), nil, api.IO{})
+	if !errors.Is(err, context.DeadlineExceeded) || code != 128+int(syscall.SIGKILL) {
+		t.Fatalf("Run past its deadline: code %d, %v", code, err)
+	}
+	if time.Since(start) > 20*time.Second {
+		t.Fatalf("the container was not killed: Run took %v", time.Since(start))
+	}
+}
