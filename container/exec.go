@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"syscall"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -115,16 +114,8 @@ func startExec(o *Options, prog *seccomp.Program, joins *joinSet, cgroupPath str
 		return nil, stepErr("exec", err)
 	}
 	defer parentSock.Close()
-	env := []string{"MINIRUN_INIT_FD=3"}
-	if e := joins.env(4); e != "" {
-		env = append(env, e)
-	}
-	cmd := &exec.Cmd{
-		Path: exePathAbove(exe, 4+len(joins.files)), Args: []string{"minirun", "init"}, Env: env,
-		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
-		ExtraFiles:  append([]*os.File{childSock}, joins.files...),
-		SysProcAttr: &syscall.SysProcAttr{},
-	}
+	l := newLaunch(nil, childSock, nil, joins)
+	cmd := l.command(exe, o, &syscall.SysProcAttr{})
 	if o.Detached {
 		cmd.SysProcAttr.Setsid = !o.Spec.Process.Terminal
 	} else {
@@ -136,7 +127,7 @@ func startExec(o *Options, prog *seccomp.Program, joins *joinSet, cgroupPath str
 		return nil, stepErr("exec", err)
 	}
 	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, opts: o, isExec: true}
-	if err := p.setUpExec(prog, parentSock, cgroupPath); err != nil {
+	if err := p.setUpExec(prog, parentSock, l, cgroupPath); err != nil {
 		p.kill()
 		p.closeConsole()
 		return nil, err
@@ -144,7 +135,7 @@ func startExec(o *Options, prog *seccomp.Program, joins *joinSet, cgroupPath str
 	return p, nil
 }
 
-func (p *Process) setUpExec(prog *seccomp.Program, sock *os.File, cgroupPath string) error {
+func (p *Process) setUpExec(prog *seccomp.Program, sock *os.File, l *launch, cgroupPath string) error {
 	if cgroupPath != "" {
 		mgr, err := cgroups.Load(cgroupPath)
 		if err != nil {
@@ -161,14 +152,11 @@ func (p *Process) setUpExec(prog *seccomp.Program, sock *os.File, cgroupPath str
 		return stepErr("cpu affinity", err)
 	}
 	c := conn{int(sock.Fd())}
-	cfg := initConfig{Spec: p.opts.Spec, Seccomp: prog, Debug: p.opts.Debug, ID: p.opts.ID, Exec: true, NoNewKeyring: p.opts.NoNewKeyring}
-	if err := c.send(cfg, -1); err != nil {
-		if ierr := p.awaitInit(c); ierr != nil {
-			return ierr
-		}
-		return stepErr("exec: send config", err)
+	cfg := initConfig{
+		Spec: specForInit(p.opts.Spec), Seccomp: prog, Debug: p.opts.Debug, ID: p.opts.ID, Exec: true,
+		NoNewKeyring: p.opts.NoNewKeyring, CloseFrom: l.closeFrom,
 	}
-	if err := p.awaitInit(c); err != nil {
+	if err := p.handshake(c, cfg); err != nil {
 		return err
 	}
 	return writePidFile(p.opts.PidFile, p.Pid)

@@ -21,7 +21,7 @@ import (
 // IsInit reports whether this process is a container init: the parent
 // re-executes minirun with this marker.
 func IsInit() bool {
-	return len(os.Args) > 1 && os.Args[1] == "init" && os.Getenv("MINIRUN_INIT_FD") != ""
+	return len(os.Args) > 1 && os.Args[1] == "init" && os.Getenv(initFdEnv) != ""
 }
 
 // Init is the child half. It never returns on success: the last step is
@@ -31,11 +31,11 @@ func Init() {
 	// thread's image, so every step runs on this one thread.
 	runtime.LockOSThread()
 	nameInit()
-	fd, err := strconv.Atoi(os.Getenv("MINIRUN_INIT_FD"))
+	fd, err := strconv.Atoi(os.Getenv(initFdEnv))
 	if err != nil {
 		os.Exit(ExitRuntime)
 	}
-	os.Unsetenv("MINIRUN_INIT_FD")
+	os.Unsetenv(initFdEnv)
 	c := conn{fd}
 	var cfg initConfig
 	if _, err := c.recv(&cfg); err != nil {

@@ -177,7 +177,7 @@ func (in *initRun) initSteps() []step {
 	if p.OOMScoreAdj != nil {
 		add("oom score", func() error { return setOOMScore(p.OOMScoreAdj, in.log) })
 	}
-	return append(st, in.processSteps(3+cfg.PreserveFds)...)
+	return append(st, in.processSteps(cfg.CloseFrom)...)
 }
 
 // execSteps is the plan of a process exec'd into a running container. The
@@ -194,7 +194,7 @@ func (in *initRun) execSteps() []step {
 	if p.Terminal {
 		st = append(st, step{name: stepConsole, run: func() error { return setupConsole(in.c, p, in.log) }})
 	}
-	return append(st, in.processSteps(3)...)
+	return append(st, in.processSteps(in.cfg.CloseFrom)...)
 }
 
 // processSteps is the tail the init and exec share: the process's
@@ -202,6 +202,7 @@ func (in *initRun) execSteps() []step {
 // seccomp, then execve. Fds from firstFree up are closed.
 func (in *initRun) processSteps(firstFree int) []step {
 	cfg, p := in.cfg, in.cfg.Spec.Process
+	firstFree = max(firstFree, 3) // never the stdio
 	filter := cfg.Seccomp != nil
 	holdAdmin := filter && !p.NoNewPrivileges
 	var st []step

@@ -12,11 +12,6 @@ import (
 	"github.com/minirun/minirun/namespaces"
 )
 
-// nsenterEnv names the variable the nsenter package's C constructor reads
-// in the child: "FD:TYPE,FD:TYPE,...", joined in that order before the Go
-// runtime starts (see nsenter/nsenter.go for why it must be that early).
-const nsenterEnv = "MINIRUN_NSENTER"
-
 // joinSet is what a child must enter: namespace files for the C
 // constructor, and the pid namespace, which only the parent can give (a
 // pid namespace applies to the children of whoever enters it).
@@ -53,7 +48,9 @@ func openJoins(joins []namespaces.Join) (*joinSet, error) {
 	return js, nil
 }
 
-// env is the nsenter variable for files passed from fd first on.
+// env is the nsenter variable for files passed from fd first on:
+// "FD:TYPE,FD:TYPE,...", joined in that order before the Go runtime starts
+// (see nsenter/nsenter.go for why it must be that early).
 func (js *joinSet) env(first int) string {
 	if len(js.files) == 0 {
 		return ""
@@ -91,7 +88,7 @@ func startIn(cmd *exec.Cmd, pidNS *os.File) error {
 	}
 	if cmd.SysProcAttr != nil && cmd.SysProcAttr.Pdeathsig != 0 {
 		cmd.SysProcAttr.Pdeathsig = 0
-		cmd.Env = append(cmd.Env, "MINIRUN_PDEATHSIG=1")
+		cmd.Env = append(cmd.Env, pdeathsigEnv+"=1")
 	}
 	own, err := os.Open("/proc/thread-self/ns/pid")
 	if err != nil {

@@ -184,7 +184,7 @@ func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 		sigs = catchSignals()
 	}
 	manageCgroup := !o.NoCgroup && wantsCgroup(s, o.ID)
-	cmd, fifoFd := initCommand(o, plan, exe, childSock, fifo, joins, manageCgroup)
+	cmd, l := initCommand(o, plan, exe, childSock, fifo, joins, manageCgroup)
 	debugf(o.Debug, "namespaces: %s", plan)
 	err = startIn(cmd, joins.pid)
 	childSock.Close()
@@ -196,7 +196,7 @@ func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 	}
 	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, opts: o, reg: reg, sigs: sigs}
 	debugf(o.Debug, "init started as pid %d", p.Pid)
-	if err := p.setUp(plan, prog, parentSock, fifoPath, fifoFd, manageCgroup); err != nil {
+	if err := p.setUp(plan, prog, parentSock, fifoPath, l, manageCgroup); err != nil {
 		if sigs != nil {
 			signal.Stop(sigs)
 		}
@@ -211,35 +211,16 @@ func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 // initCommand is the re-exec of minirun as the container's init. Its fds
 // from 3 are the preserved ones, the sync socket, the exec fifo (if any)
 // and the namespaces to join; it returns the fifo's number there.
-func initCommand(o *Options, plan namespaces.Plan, exe string, childSock, fifo *os.File, joins *joinSet, manageCgroup bool) (*exec.Cmd, int) {
+func initCommand(o *Options, plan namespaces.Plan, exe string, childSock, fifo *os.File, joins *joinSet, manageCgroup bool) (*exec.Cmd, *launch) {
 	s := o.Spec
-	files := append(append([]*os.File{}, o.ExtraFiles...), childSock)
-	env := []string{fmt.Sprintf("MINIRUN_INIT_FD=%d", 3+len(o.ExtraFiles))}
-	fifoFd := 0
-	if fifo != nil {
-		files = append(files, fifo)
-		fifoFd = 2 + len(files)
-	}
-	if e := joins.env(3 + len(files)); e != "" {
-		env = append(env, e)
-	}
-	files = append(files, joins.files...)
+	l := newLaunch(o.ExtraFiles, childSock, fifo, joins)
 	flags := plan.CloneFlags()
 	if manageCgroup {
 		// The init unshares its cgroup namespace itself once it is in the
 		// container's cgroup, so the namespace is rooted there, not here.
 		flags &^= unix.CLONE_NEWCGROUP
 	}
-	cmd := &exec.Cmd{
-		Path:        exePathAbove(exe, 3+len(files)),
-		Args:        []string{"minirun", "init"},
-		Stdin:       o.Stdin,
-		Stdout:      o.Stdout,
-		Stderr:      o.Stderr,
-		Env:         env,
-		ExtraFiles:  files,
-		SysProcAttr: &syscall.SysProcAttr{Cloneflags: flags},
-	}
+	cmd := l.command(exe, o, &syscall.SysProcAttr{Cloneflags: flags})
 	if !o.Detached {
 		// If minirun dies, the container must not outlive it unattended.
 		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
@@ -255,11 +236,11 @@ func initCommand(o *Options, plan namespaces.Plan, exe string, childSock, fifo *
 		// capability. Becoming the namespace's root first keeps them.
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
 	}
-	return cmd, fifoFd
+	return cmd, l
 }
 
 // setUp runs steps 4 to 7 of Start on a running child.
-func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.File, fifo string, fifoFd int, manageCgroup bool) error {
+func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.File, fifo string, l *launch, manageCgroup bool) error {
 	o, s, reg := p.opts, p.opts.Spec, p.reg
 	if manageCgroup {
 		cg, err := placeInCgroup(s, o.ID, p.Pid, reg.recordCgroup)
@@ -275,29 +256,12 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 		return stepErr("network devices", err)
 	}
 	c := conn{int(sock.Fd())}
-	// The init gets the compiled filter, not the profile it came from:
-	// decoding a few hundred rules again would cost it a good part of a
-	// millisecond for nothing.
-	initSpec := *s
-	if s.Linux != nil && s.Linux.Seccomp != nil {
-		l := *s.Linux
-		l.Seccomp = nil
-		initSpec.Linux = &l
-	}
 	cfg := initConfig{
-		Spec: &initSpec, Rootfs: RootfsPath(s, o.Bundle), Bundle: o.Bundle, Seccomp: prog, Debug: o.Debug,
-		ExecFifoFd: fifoFd, PreserveFds: len(o.ExtraFiles), ID: o.ID, NoNewKeyring: o.NoNewKeyring,
+		Spec: specForInit(s), Rootfs: RootfsPath(s, o.Bundle), Bundle: o.Bundle, Seccomp: prog, Debug: o.Debug,
+		ExecFifoFd: l.fifoFd, CloseFrom: l.closeFrom, ID: o.ID, NoNewKeyring: o.NoNewKeyring,
 		UnshareCgroupNS: manageCgroup && plan.Creates(specs.CgroupNamespace),
 	}
-	if err := c.send(cfg, -1); err != nil {
-		// The child may have failed first (e.g. joining a namespace) and
-		// said why before it closed its end.
-		if ierr := p.awaitInit(c); ierr != nil {
-			return ierr
-		}
-		return stepErr("send config", err)
-	}
-	if err := p.awaitInit(c); err != nil {
+	if err := p.handshake(c, cfg); err != nil {
 		return err
 	}
 	cgPath := ""

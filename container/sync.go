@@ -22,9 +22,10 @@ type initConfig struct {
 	// ExecFifoFd is the exec fifo, passed open: the init stops before
 	// execve until `start` writes to it (the create/start split).
 	ExecFifoFd int `json:",omitempty"`
-	// PreserveFds extra fds from 3 up are passed to the container as they
-	// are (runc's --preserve-fds); everything above them is closed.
-	PreserveFds int `json:",omitempty"`
+	// CloseFrom is the first fd that is the runtime's: below it, from 3,
+	// the preserved files the container keeps (runc's --preserve-fds);
+	// from it up everything is closed before execve (launch.go).
+	CloseFrom int
 	// ID names the container in the state its hooks receive.
 	ID string `json:",omitempty"`
 	// NoNewKeyring keeps the session keyring of the caller.

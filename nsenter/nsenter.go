@@ -23,14 +23,20 @@ package nsenter
 #include <signal.h>
 #include <sys/prctl.h>
 
+// format_report is the sync-socket message for a failed setns, in the
+// JSON the Go side's message type decodes (a Go unit test checks that).
+static int format_report(char *msg, size_t size, const char *ns, int err) {
+	return snprintf(msg, size,
+		"{\"Type\":\"error\",\"Step\":\"join namespace\",\"Err\":\"setns %s: %s\",\"Code\":125}",
+		ns, strerror(err));
+}
+
 // report writes one sync-socket message, so the parent sees which
 // namespace failed rather than an unexplained exit.
 static void report(const char *ns, int err) {
 	const char *fdenv = getenv("MINIRUN_INIT_FD");
 	char msg[256];
-	int n = snprintf(msg, sizeof msg,
-		"{\"Type\":\"error\",\"Step\":\"join namespace\",\"Err\":\"setns %s: %s\",\"Code\":125}",
-		ns, strerror(err));
+	int n = format_report(msg, sizeof msg, ns, err);
 	// The parent prints what the socket carries; stderr only when there
 	// is no socket to tell, or else the error would be printed twice.
 	if (fdenv == NULL || write(atoi(fdenv), msg, n) != n)
@@ -84,3 +90,18 @@ __attribute__((constructor)) static void minirun_nsenter(void) {
 }
 */
 import "C"
+
+import (
+	"syscall"
+	"unsafe"
+)
+
+// ReportMessage is what the C pre-main writes on the sync socket when it
+// can't join namespace ns (errno err), for the Go side's tests.
+func ReportMessage(ns string, err syscall.Errno) []byte {
+	cns := C.CString(ns)
+	defer C.free(unsafe.Pointer(cns))
+	buf := make([]byte, 256)
+	n := C.format_report((*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), cns, C.int(err))
+	return buf[:min(int(n), len(buf)-1)]
+}
