@@ -9,7 +9,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/rootfs"
+	"github.com/minirun/minirun/trace"
 )
 
 // setupConsole gives the process a terminal when process.terminal asks
@@ -18,7 +18,7 @@ import (
 // host's devpts would be meaningless, and unreachable, inside. The slave
 // becomes stdio and the controlling terminal; the master goes to the
 // parent, which hands it to --console-socket or copies it to its stdio.
-func setupConsole(c conn, p *specs.Process, log rootfs.Logger) error {
+func setupConsole(c conn, p *specs.Process, log trace.Logger) error {
 	if !p.Terminal {
 		return nil
 	}

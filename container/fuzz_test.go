@@ -15,7 +15,7 @@ import (
 // validator. Whatever the bytes, they must be refused with a one-line
 // error of the runtime's kind, or accepted; never a panic.
 func FuzzLoadSpec(f *testing.F) {
-	s := BaseSpec()
+	s := testSpec()
 	s.Root.Path = "rootfs"
 	plain, _ := json.Marshal(s)
 	f.Add(plain)

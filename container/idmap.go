@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/rootfs"
+	"github.com/minirun/minirun/trace"
 )
 
 // Idmapped mounts are built by the parent, on the host (see rootfs/idmap.go
@@ -127,7 +128,7 @@ func (p *Process) idmappedMount(c conn, index int) error {
 
 // requestIdmappedMount is the init's half: it asks the parent for mount
 // index and attaches what it gets.
-func requestIdmappedMount(c conn, cfg *initConfig, index int, m specs.Mount, log rootfs.Logger) error {
+func requestIdmappedMount(c conn, cfg *initConfig, index int, m specs.Mount, log trace.Logger) error {
 	if err := c.send(message{Type: "idmap", Index: index}, -1); err != nil {
 		return stepErrf("mount "+m.Destination, "ask for the idmapped mount: %w", err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/minirun/minirun/caps"
 	"github.com/minirun/minirun/rootfs"
+	"github.com/minirun/minirun/trace"
 )
 
 // IsInit reports whether this process is a container init: the parent
@@ -55,14 +56,7 @@ func Init() {
 	os.Exit(m.Code)
 }
 
-func tracer(on bool) rootfs.Logger {
-	if !on {
-		return func(string, ...any) {}
-	}
-	return func(format string, args ...any) {
-		fmt.Fprintf(os.Stderr, "minirun[init] %s: "+format+"\n", append([]any{sinceStart()}, args...)...)
-	}
-}
+func tracer(on bool) trace.Logger { return trace.New(on, "minirun[init]") }
 
 // chrootNoMountNS is the fallback when a config shares the host's mount
 // namespace: pivot_root would change the host's root, so only chroot is
@@ -74,7 +68,7 @@ func chrootNoMountNS(root string) error {
 	return unix.Chdir("/")
 }
 
-func setHostname(s *specs.Spec, log rootfs.Logger) error {
+func setHostname(s *specs.Spec, log trace.Logger) error {
 	if s.Hostname != "" {
 		log("hostname %s", s.Hostname)
 		if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
@@ -90,7 +84,7 @@ func setHostname(s *specs.Spec, log rootfs.Logger) error {
 	return nil
 }
 
-func setSysctls(sysctl map[string]string, log rootfs.Logger) error {
+func setSysctls(sysctl map[string]string, log trace.Logger) error {
 	for k, v := range sysctl {
 		log("sysctl %s=%s", k, v)
 		if err := rootfs.Sysctl(k, v); err != nil {
@@ -100,7 +94,7 @@ func setSysctls(sysctl map[string]string, log rootfs.Logger) error {
 	return nil
 }
 
-func setOOMScore(adj *int, log rootfs.Logger) error {
+func setOOMScore(adj *int, log trace.Logger) error {
 	if adj == nil {
 		return nil
 	}
@@ -129,7 +123,7 @@ func keepRlimitNofile(rls []specs.POSIXRlimit) error {
 	return nil
 }
 
-func loadSeccomp(c conn, cfg *initConfig, log rootfs.Logger) error {
+func loadSeccomp(c conn, cfg *initConfig, log trace.Logger) error {
 	prog := cfg.Seccomp
 	if prog == nil {
 		return nil
@@ -157,7 +151,7 @@ func loadSeccomp(c conn, cfg *initConfig, log rootfs.Logger) error {
 // kernel only raises ambient capabilities that are permitted and
 // inheritable. With holdAdmin, CAP_SYS_ADMIN stays effective for loading
 // the seccomp filter, and becomeProcess drops it right after.
-func dropPrivileges(set *caps.Set, u specs.User, holdAdmin bool, log rootfs.Logger) error {
+func dropPrivileges(set *caps.Set, u specs.User, holdAdmin bool, log trace.Logger) error {
 	if err := set.DropBounding(); err != nil {
 		return stepErr("capabilities", err)
 	}
@@ -185,7 +179,7 @@ func dropPrivileges(set *caps.Set, u specs.User, holdAdmin bool, log rootfs.Logg
 	return nil
 }
 
-func setIDs(u specs.User, log rootfs.Logger) error {
+func setIDs(u specs.User, log trace.Logger) error {
 	groups := make([]int, len(u.AdditionalGids))
 	for i, g := range u.AdditionalGids {
 		groups[i] = int(g)
@@ -208,7 +202,7 @@ func setIDs(u specs.User, log rootfs.Logger) error {
 // enterCwd changes into process.cwd and checks the result is the path that
 // was asked for, inside the container: a leaked host directory fd or a
 // racing symlink would otherwise leave the process outside its root.
-func enterCwd(cwd string, log rootfs.Logger) error {
+func enterCwd(cwd string, log trace.Logger) error {
 	if cwd == "" {
 		cwd = "/"
 	}

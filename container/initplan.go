@@ -10,6 +10,7 @@ import (
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/rootfs"
 	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/trace"
 )
 
 // The init sequence is a plan: an ordered list of named steps, built from
@@ -102,7 +103,7 @@ const (
 type initRun struct {
 	c       conn
 	cfg     *initConfig
-	log     rootfs.Logger
+	log     trace.Logger
 	plan    namespaces.Plan
 	caps    *caps.Set
 	cgroup2 bool // the host's /sys/fs/cgroup is one cgroup2 hierarchy

@@ -26,7 +26,7 @@ type shape struct {
 
 func (sh shape) plan(t *testing.T) []string {
 	t.Helper()
-	s := BaseSpec()
+	s := testSpec()
 	s.Root = &specs.Root{Path: "/rootfs"}
 	s.Process.NoNewPrivileges = sh.noNewPrivs
 	s.Process.Terminal = sh.terminal
@@ -179,7 +179,7 @@ func TestPostFilterSyscallsDoNotGrow(t *testing.T) {
 		{shape{name: "exec", exec: true}, []string{"capset", "execve"}},
 		{shape{name: "exec no_new_privs", exec: true, noNewPrivs: true}, []string{"execve"}},
 	} {
-		s := BaseSpec()
+		s := testSpec()
 		s.Process.NoNewPrivileges = tc.sh.noNewPrivs
 		s.Process.Rlimits = nil
 		if tc.sh.rlimits {

@@ -6,7 +6,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/rootfs"
+	"github.com/minirun/minirun/trace"
 )
 
 // The init steps of the lifecycle (cgroup namespace, keyring, hooks,
@@ -14,7 +14,7 @@ import (
 
 // enterCgroupNamespace makes the cgroup namespace now that the parent has
 // moved us into the container's cgroup: it is rooted where we stand.
-func enterCgroupNamespace(cfg *initConfig, log rootfs.Logger) error {
+func enterCgroupNamespace(cfg *initConfig, log trace.Logger) error {
 	if !cfg.UnshareCgroupNS {
 		return nil
 	}
@@ -27,7 +27,7 @@ func enterCgroupNamespace(cfg *initConfig, log rootfs.Logger) error {
 
 // joinSessionKeyring gives the container a keyring of its own, so it can't
 // read or add to the keys of whoever started it.
-func joinSessionKeyring(cfg *initConfig, log rootfs.Logger) error {
+func joinSessionKeyring(cfg *initConfig, log trace.Logger) error {
 	if cfg.NoNewKeyring {
 		return nil
 	}
@@ -59,7 +59,7 @@ func hasInitHooks(s *specs.Spec) bool {
 // init runs createContainer in the container's namespaces, after the
 // mounts and before pivot_root (so host paths still resolve). It returns
 // the state for startContainer.
-func createHooks(c conn, cfg *initConfig, log rootfs.Logger) (*specs.State, error) {
+func createHooks(c conn, cfg *initConfig, log trace.Logger) (*specs.State, error) {
 	if !hasInitHooks(cfg.Spec) {
 		return nil, nil
 	}
@@ -80,7 +80,7 @@ func createHooks(c conn, cfg *initConfig, log rootfs.Logger) (*specs.State, erro
 
 // startContainerHooks run in the container, after start and just before
 // execve of the user's process.
-func startContainerHooks(cfg *initConfig, st *specs.State, log rootfs.Logger) error {
+func startContainerHooks(cfg *initConfig, st *specs.State, log trace.Logger) error {
 	if st == nil || len(hooksOf(cfg.Spec, HookStartContainer)) == 0 {
 		return nil
 	}

@@ -5,13 +5,13 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/rootfs"
+	"github.com/minirun/minirun/trace"
 )
 
 // loopbackUp brings lo up in a new network namespace, where the kernel
 // creates it down. Without it even 127.0.0.1 is unreachable, which is not
 // what anyone expects of `--network none`.
-func loopbackUp(log rootfs.Logger) error {
+func loopbackUp(log trace.Logger) error {
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("socket for lo: %w", err)

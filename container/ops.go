@@ -291,3 +291,12 @@ func deleteCgroup(path string) error {
 // StatePaused is the status of a frozen container; runtime-spec's Go
 // package names the other four only.
 const StatePaused specs.ContainerState = "paused"
+
+// ReadStats reads the usage of a container's cgroup (runc events --stats).
+func ReadStats(root, id string) (*cgroups.Stats, error) {
+	st, err := State(root, id)
+	if err != nil {
+		return nil, err
+	}
+	return cgroups.ReadStats(st.CgroupPath), nil
+}

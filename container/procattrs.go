@@ -9,7 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/cgroups"
-	"github.com/minirun/minirun/rootfs"
+	"github.com/minirun/minirun/trace"
 )
 
 // The process attributes of runtime-spec 1.1 to 1.3 that the kernel keeps
@@ -211,7 +211,7 @@ func validateProcAttrs(s *specs.Spec) error {
 // applyProcAttrs sets the process's scheduler, I/O priority, memory policy
 // and personality, and for exec the final CPU affinity. The parent has
 // validated them, so only the kernel can refuse here.
-func applyProcAttrs(s *specs.Spec, exec bool, log rootfs.Logger) error {
+func applyProcAttrs(s *specs.Spec, exec bool, log trace.Logger) error {
 	p := s.Process
 	if p.Scheduler != nil {
 		a, _ := schedAttr(p.Scheduler)

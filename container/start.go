@@ -2,7 +2,6 @@ package container
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -18,6 +17,7 @@ import (
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/procfs"
 	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/trace"
 )
 
 // Options describe one container start.
@@ -95,7 +95,7 @@ func catchSignals() chan os.Signal {
 // debugf prints a parent-side trace line.
 func debugf(on bool, format string, args ...any) {
 	if on {
-		fmt.Fprintf(os.Stderr, "minirun %s: "+format+"\n", append([]any{sinceStart()}, args...)...)
+		trace.New(true, "minirun")(format, args...)
 	}
 }
 

@@ -30,7 +30,7 @@ func BuildSpec(c Container, o *RunOptions) (*specs.Spec, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := container.BaseSpec()
+	s := BaseSpec()
 	s.Root = &specs.Root{Path: c.Rootfs, Readonly: o.ReadOnly}
 	if err := setProcess(s, c, o); err != nil {
 		return nil, err

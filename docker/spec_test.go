@@ -4,14 +4,12 @@ import (
 	"testing"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
-
-	"github.com/minirun/minirun/container"
 )
 
 // The resource flags must add to the device rules, not replace them: a
 // --memory once dropped linux.resources.devices with the rest.
 func TestResourcesKeepDeviceRules(t *testing.T) {
-	devs := container.DockerDeviceRules()
+	devs := DockerDeviceRules()
 	r, err := resources(&RunOptions{Memory: "64m", PidsLimit: 10}, devs)
 	if err != nil {
 		t.Fatal(err)
@@ -26,7 +24,7 @@ func TestResourcesKeepDeviceRules(t *testing.T) {
 }
 
 func TestPrivilegedAllowsAllDevices(t *testing.T) {
-	s := container.BaseSpec()
+	s := BaseSpec()
 	if err := privilege(s); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,8 @@ import (
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/trace"
 )
 
 var mode0666 = os.FileMode(0o666)
@@ -31,7 +33,7 @@ var DefaultDevices = []specs.LinuxDevice{
 // Each node is made, checked, chmod'ed and chown'ed through a handle on its
 // directory and on the node itself, so a rootfs shared with another
 // container can't swap in a symlink between the steps.
-func CreateDevices(rootfs string, devices []specs.LinuxDevice, bindOnly bool, log Logger) error {
+func CreateDevices(rootfs string, devices []specs.LinuxDevice, bindOnly bool, log trace.Logger) error {
 	root, err := os.OpenFile(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("devices: open rootfs: %w", err)
@@ -53,7 +55,7 @@ func CreateDevices(rootfs string, devices []specs.LinuxDevice, bindOnly bool, lo
 		if err != nil {
 			return fmt.Errorf("device %s (%s %d:%d): %w", d.Path, d.Type, d.Major, d.Minor, err)
 		}
-		log.log("device %s %s %d:%d", d.Path, d.Type, d.Major, d.Minor)
+		log.Log("device %s %s %d:%d", d.Path, d.Type, d.Major, d.Minor)
 	}
 	return nil
 }

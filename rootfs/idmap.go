@@ -9,6 +9,8 @@ import (
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/trace"
 )
 
 // Idmapped binds (mounts[].uidMappings, "idmap", "ridmap") show a host
@@ -56,7 +58,7 @@ func IdmappedClone(source string, m specs.Mount, userns int) (int, error) {
 // MountDetached attaches tree, a detached mount the parent built for m,
 // at m.Destination inside rootfs, with the same checks and handles as
 // Mount, then sets its propagation.
-func MountDetached(rootfs string, m specs.Mount, tree int, log Logger) error {
+func MountDetached(rootfs string, m specs.Mount, tree int, log trace.Logger) error {
 	o := ParseOptions(m.Options)
 	o.Bind = true
 	var st unix.Stat_t
@@ -68,7 +70,7 @@ func MountDetached(rootfs string, m specs.Mount, tree int, log Logger) error {
 		return err
 	}
 	defer target.Close()
-	log.log("mount idmapped %s on %s flags=%s", m.Source, m.Destination, FlagString(o.Flags))
+	log.Log("mount idmapped %s on %s flags=%s", m.Source, m.Destination, FlagString(o.Flags))
 	err = unix.MoveMount(tree, "", int(target.Fd()), "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH)
 	if err != nil {
 		return &MountError{Source: m.Source, Target: dest, Flags: unix.MS_BIND, Err: fmt.Errorf("move_mount: %w", err)}

@@ -11,16 +11,9 @@ import (
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/trace"
 )
-
-// Logger receives --debug traces; nil means silent.
-type Logger func(format string, args ...any)
-
-func (l Logger) log(format string, args ...any) {
-	if l != nil {
-		l(format, args...)
-	}
-}
 
 // MountError names the mount that failed, with its source, target and flags.
 type MountError struct {
@@ -46,12 +39,12 @@ func mount(source, target, fstype string, flags uintptr, data string) error {
 
 // SetPropagation makes the whole tree private or slave before anything is
 // mounted, so the container's mounts never show up on the host.
-func SetPropagation(propagation string, log Logger) error {
+func SetPropagation(propagation string, log trace.Logger) error {
 	flag, err := PropagationFlag(propagation)
 	if err != nil {
 		return err
 	}
-	log.log("propagation: / becomes %s", FlagString(flag))
+	log.Log("propagation: / becomes %s", FlagString(flag))
 	requested = flag
 	return mount("", "/", "", flag, "")
 }
@@ -65,11 +58,11 @@ func SetPropagation(propagation string, log Logger) error {
 // would also show up wherever that group reaches, the host included; and
 // a bind of an unbindable mount fails with EINVAL. PivotRoot gives the
 // new root the propagation asked for.
-func BindSelf(rootfs string, log Logger) error {
+func BindSelf(rootfs string, log trace.Logger) error {
 	if err := privateIf(rootfs, true, log); err != nil {
 		return err
 	}
-	log.log("bind %s onto itself", rootfs)
+	log.Log("bind %s onto itself", rootfs)
 	return mount(rootfs, rootfs, "", unix.MS_BIND|unix.MS_REC, "")
 }
 
@@ -81,7 +74,7 @@ func IsBind(m specs.Mount) bool {
 
 // Mount performs one config mount with its destination resolved inside
 // rootfs, so a symlink planted in an image can't redirect it to the host.
-func Mount(rootfs string, m specs.Mount, log Logger) error {
+func Mount(rootfs string, m specs.Mount, log trace.Logger) error {
 	o := ParseOptions(m.Options)
 	o.Bind = IsBind(m)
 	// Mount through an O_PATH handle rather than the path: the handle was
@@ -101,7 +94,7 @@ func Mount(rootfs string, m specs.Mount, log Logger) error {
 	}
 	defer target.Close()
 	via := "/proc/self/fd/" + strconv.Itoa(int(target.Fd()))
-	log.log("mount %s on %s type=%s flags=%s data=%q", m.Source, m.Destination, typeOf(m, o), FlagString(o.Flags), o.Data)
+	log.Log("mount %s on %s type=%s flags=%s data=%q", m.Source, m.Destination, typeOf(m, o), FlagString(o.Flags), o.Data)
 
 	if o.Bind {
 		err := bindByFd(m.Source, target, dest, o)

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/trace"
 )
 
 // requested is the propagation SetPropagation gave "/". pivot_root(2)
@@ -76,7 +78,7 @@ func unescapeMountinfo(s string) string {
 // privateIf makes the mount holding path private when it is shared (or,
 // with unbindableToo, unbindable). Only this mount namespace's copy
 // changes, and it is one pivot_root leaves behind.
-func privateIf(path string, unbindableToo bool, log Logger) error {
+func privateIf(path string, unbindableToo bool, log trace.Logger) error {
 	point, shared, unbindable, err := mountPropagation(path)
 	if err != nil {
 		return err
@@ -84,14 +86,14 @@ func privateIf(path string, unbindableToo bool, log Logger) error {
 	if !shared && !(unbindableToo && unbindable) {
 		return nil
 	}
-	log.log("propagation: %s (holding %s) becomes private", point, path)
+	log.Log("propagation: %s (holding %s) becomes private", point, path)
 	return mount("", point, "", unix.MS_PRIVATE, "")
 }
 
 // unsharePivotMounts prepares for pivot_root(".", "."), which fails with
 // EINVAL when the new root or the current root's mount is shared: with
 // rootfsPropagation "shared" the current root is.
-func unsharePivotMounts(log Logger) error {
+func unsharePivotMounts(log trace.Logger) error {
 	for _, p := range []string{".", "/"} {
 		if err := privateIf(p, false, log); err != nil {
 			return fmt.Errorf("before pivot_root: %w", err)
@@ -102,10 +104,10 @@ func unsharePivotMounts(log Logger) error {
 
 // restorePropagation gives the new root the propagation the config asked
 // for when pivot_root could not carry it over.
-func restorePropagation(log Logger) error {
+func restorePropagation(log trace.Logger) error {
 	if requested&(unix.MS_SHARED|unix.MS_UNBINDABLE) == 0 {
 		return nil
 	}
-	log.log("propagation: new / becomes %s", FlagString(requested))
+	log.Log("propagation: new / becomes %s", FlagString(requested))
 	return mount("", "/", "", requested, "")
 }

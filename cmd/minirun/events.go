@@ -8,14 +8,15 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 
+	"github.com/minirun/minirun/cgroups"
 	"github.com/minirun/minirun/container"
 )
 
 // event is runc's events line: {"type":"stats","id":...,"data":{...}}.
 type event struct {
-	Type string           `json:"type"`
-	ID   string           `json:"id"`
-	Data *container.Stats `json:"data,omitempty"`
+	Type string         `json:"type"`
+	ID   string         `json:"id"`
+	Data *cgroups.Stats `json:"data,omitempty"`
 }
 
 var eventsCommand = &cli.Command{

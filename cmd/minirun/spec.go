@@ -9,7 +9,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 
-	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/docker"
 )
 
 var specCommand = &cli.Command{
@@ -23,7 +23,7 @@ var specCommand = &cli.Command{
 		if c.Bool("rootless") {
 			return fmt.Errorf("spec: rootless configs are not supported")
 		}
-		s, err := container.DefaultSpec()
+		s, err := docker.DefaultSpec()
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,4 @@
-package container
+package cgroups
 
 import (
 	"os"
@@ -34,35 +34,32 @@ type PidsStats struct {
 	Limit   uint64 `json:"limit,omitempty"`
 }
 
-// ReadStats reads the container's cgroup files. It knows the v1 layout
-// (this project's hosts) and the v2 one; a missing file reads as zero.
-func ReadStats(root, id string) (*Stats, error) {
-	st, err := State(root, id)
-	if err != nil {
-		return nil, err
-	}
+// ReadStats reads the usage of the cgroup at path (as Manager.Path gives
+// it) in the v1 layout (this project's hosts) or the v2 one. A missing
+// file reads as zero: a controller the host lacks reports nothing.
+func ReadStats(path string) *Stats {
 	var s Stats
-	if st.CgroupPath == "" {
-		return &s, nil
+	if path == "" {
+		return &s
 	}
 	v1 := func(ctrl, file string) uint64 {
-		return readUint(filepath.Join("/sys/fs/cgroup", ctrl, st.CgroupPath, file))
+		return readUint(filepath.Join("/sys/fs/cgroup", ctrl, path, file))
 	}
-	if _, err := os.Stat(filepath.Join("/sys/fs/cgroup/memory", st.CgroupPath)); err == nil {
+	if _, err := os.Stat(filepath.Join("/sys/fs/cgroup/memory", path)); err == nil {
 		s.CPU.Usage.Total = v1("cpuacct", "cpuacct.usage")
 		s.Memory.Usage.Usage = v1("memory", "memory.usage_in_bytes")
 		s.Memory.Usage.Max = v1("memory", "memory.max_usage_in_bytes")
 		s.Memory.Usage.Limit = v1("memory", "memory.limit_in_bytes")
 		s.Pids.Current = v1("pids", "pids.current")
 		s.Pids.Limit = v1("pids", "pids.max")
-		return &s, nil
+		return &s
 	}
-	v2 := func(file string) uint64 { return readUint(filepath.Join("/sys/fs/cgroup", st.CgroupPath, file)) }
+	v2 := func(file string) uint64 { return readUint(filepath.Join("/sys/fs/cgroup", path, file)) }
 	s.Memory.Usage.Usage = v2("memory.current")
 	s.Memory.Usage.Limit = v2("memory.max")
 	s.Pids.Current = v2("pids.current")
 	s.Pids.Limit = v2("pids.max")
-	return &s, nil
+	return &s
 }
 
 // readUint reads a one-number cgroup file; "max" and errors read as 0.

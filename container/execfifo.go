@@ -3,7 +3,7 @@ package container
 import (
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/rootfs"
+	"github.com/minirun/minirun/trace"
 )
 
 // The create/start hand-off. The parent opens the exec fifo read-write
@@ -27,7 +27,7 @@ func openExecFifo(cfg *initConfig) (int, error) {
 
 // waitForStart tells the parent the container is set up, then blocks on
 // the exec fifo until `start` writes to it.
-func waitForStart(c conn, fifo int, log rootfs.Logger) error {
+func waitForStart(c conn, fifo int, log trace.Logger) error {
 	if fifo < 0 {
 		return nil
 	}

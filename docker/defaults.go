@@ -1,6 +1,8 @@
-package container
+package docker
 
 import (
+	"fmt"
+
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/minirun/minirun/caps"
@@ -54,7 +56,7 @@ func DefaultSpec() (*specs.Spec, error) {
 	s := BaseSpec()
 	profile, err := seccomp.DefaultProfile(s.Process.Capabilities.Bounding)
 	if err != nil {
-		return nil, stepErr("default seccomp profile", err)
+		return nil, fmt.Errorf("default seccomp profile: %w", err)
 	}
 	s.Linux.Seccomp = profile
 	return s, nil
