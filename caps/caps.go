@@ -118,3 +118,46 @@ func Available() []string {
 	}
 	return out
 }
+
+// Resolve applies Docker's --cap-drop and --cap-add to base: drops first
+// ("ALL" empties the set), then adds ("ALL" adds every capability this
+// host can grant, Available, never ones no container could get). The
+// result is sorted, so configs built from it are stable. The Docker front
+// and `seccomp explain --cap-add` resolve through it alike.
+func Resolve(base, add, drop []string) ([]string, error) {
+	set := map[string]bool{}
+	for _, c := range base {
+		set[c] = true
+	}
+	for _, raw := range drop {
+		c, err := Normalize(raw)
+		if err != nil {
+			return nil, fmt.Errorf("--cap-drop: %w", err)
+		}
+		if c == "ALL" {
+			set = map[string]bool{}
+		} else {
+			delete(set, c)
+		}
+	}
+	for _, raw := range add {
+		c, err := Normalize(raw)
+		if err != nil {
+			return nil, fmt.Errorf("--cap-add: %w", err)
+		}
+		if c == "ALL" {
+			for _, a := range Available() {
+				set[a] = true
+			}
+		} else {
+			set[c] = true
+		}
+	}
+	var out []string
+	for _, c := range All() {
+		if set[c] {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}

@@ -1,6 +1,8 @@
 package caps
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -54,5 +56,25 @@ func TestPrepareRejectsUnknown(t *testing.T) {
 	}
 	if got := s.String(); got == "" {
 		t.Fatal("empty description")
+	}
+}
+
+func TestResolve(t *testing.T) {
+	got, err := Resolve(DockerDefaults, []string{"sys_admin"}, []string{"CAP_MKNOD", "net_raw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(DockerDefaults)-1 || !slices.Contains(got, "CAP_SYS_ADMIN") || slices.Contains(got, "CAP_MKNOD") || slices.Contains(got, "CAP_NET_RAW") {
+		t.Fatalf("%v", got)
+	}
+	all, _ := Resolve(nil, []string{"ALL"}, nil)
+	if len(all) != len(Available()) {
+		t.Fatalf("ALL gave %d, the host can grant %d", len(all), len(Available()))
+	}
+	if none, _ := Resolve(DockerDefaults, nil, []string{"ALL"}); len(none) != 0 {
+		t.Fatalf("drop ALL: %v", none)
+	}
+	if _, err := Resolve(nil, []string{"CAP_NOPE"}, nil); err == nil || !strings.Contains(err.Error(), "--cap-add") {
+		t.Fatalf("unknown capability: %v", err)
 	}
 }

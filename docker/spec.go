@@ -158,45 +158,11 @@ func setRlimit(rls []specs.POSIXRlimit, rl specs.POSIXRlimit) []specs.POSIXRlimi
 // capabilities applies --cap-add and --cap-drop to Docker's 14 defaults,
 // or starts from all of them for --privileged. ALL works on both sides.
 func capabilities(o *RunOptions) ([]string, error) {
-	set := map[string]bool{}
 	base := caps.DockerDefaults
 	if o.Privileged {
 		base = caps.Available()
 	}
-	for _, c := range base {
-		set[c] = true
-	}
-	for _, raw := range o.CapDrop {
-		c, err := caps.Normalize(raw)
-		if err != nil {
-			return nil, fmt.Errorf("--cap-drop: %w", err)
-		}
-		if c == "ALL" {
-			set = map[string]bool{}
-		} else {
-			delete(set, c)
-		}
-	}
-	for _, raw := range o.CapAdd {
-		c, err := caps.Normalize(raw)
-		if err != nil {
-			return nil, fmt.Errorf("--cap-add: %w", err)
-		}
-		if c == "ALL" {
-			for _, a := range caps.Available() {
-				set[a] = true
-			}
-		} else {
-			set[c] = true
-		}
-	}
-	var out []string
-	for _, c := range caps.All() { // sorted, so configs are stable
-		if set[c] {
-			out = append(out, c)
-		}
-	}
-	return out, nil
+	return caps.Resolve(base, o.CapAdd, o.CapDrop)
 }
 
 // seccompFor picks the profile: Docker's default resolved for the

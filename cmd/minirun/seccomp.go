@@ -188,18 +188,10 @@ func parseTrailing(c *cli.Context) (cliArgs, error) {
 // loadForCLI resolves PROFILE ("default" or a file) for Docker's default
 // capabilities plus capAdd.
 func loadForCLI(profile string, capAdd []string) (*specs.LinuxSeccomp, error) {
-	// Resolved against Docker's default capabilities plus --cap-add.
-	set := append([]string{}, caps.DockerDefaults...)
-	for _, c := range capAdd {
-		n, err := caps.Normalize(c)
-		if err != nil {
-			return nil, fmt.Errorf("--cap-add: %w", err)
-		}
-		if n == "ALL" {
-			set = caps.All()
-			continue
-		}
-		set = append(set, n)
+	// Resolved as `run --cap-add` would: Docker's defaults plus these.
+	set, err := caps.Resolve(caps.DockerDefaults, capAdd, nil)
+	if err != nil {
+		return nil, err
 	}
 	if profile == "default" {
 		return seccomp.DefaultProfile(set)
