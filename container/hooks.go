@@ -22,6 +22,9 @@ const (
 	HookPoststop        = "poststop"
 )
 
+// HookKinds are the kinds minirun runs, each where the spec puts it.
+var HookKinds = []string{HookPrestart, HookCreateRuntime, HookCreateContainer, HookStartContainer, HookPoststart, HookPoststop}
+
 // hooksOf returns the hooks of one kind, in config order.
 func hooksOf(s *specs.Spec, kind string) []specs.Hook {
 	if s == nil || s.Hooks == nil {

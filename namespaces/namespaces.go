@@ -159,3 +159,12 @@ func (j Join) CheckType(fd int) error {
 	}
 	return nil
 }
+
+// Names lists the namespace types of Table, as config.json spells them.
+func Names() []string {
+	out := make([]string, len(Table))
+	for i, k := range Table {
+		out[i] = string(k.Type)
+	}
+	return out
+}

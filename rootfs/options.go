@@ -4,6 +4,7 @@ package rootfs
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -117,4 +118,18 @@ func FlagString(f uintptr) string {
 		return "none"
 	}
 	return strings.Join(out, ",")
+}
+
+// MountOptions lists every option word ParseOptions knows, sorted, for
+// `minirun features`; any other word is passed to the filesystem.
+func MountOptions() []string {
+	out := []string{"bind", "rbind", "idmap", "ridmap"}
+	for o := range flagOptions {
+		out = append(out, o)
+	}
+	for o := range propagationOptions {
+		out = append(out, o)
+	}
+	sort.Strings(out)
+	return out
 }

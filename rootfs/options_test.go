@@ -48,3 +48,20 @@ func TestUnescapeMountinfo(t *testing.T) {
 		}
 	}
 }
+
+// Every option `features` lists is one ParseOptions knows: none of them
+// reaches a filesystem as data.
+func TestMountOptionsAreKnown(t *testing.T) {
+	opts := MountOptions()
+	if len(opts) < 30 {
+		t.Fatalf("only %d options", len(opts))
+	}
+	for _, o := range opts {
+		if p := ParseOptions([]string{o}); p.Data != "" {
+			t.Errorf("%q is listed but passed to the filesystem as data", o)
+		}
+	}
+	if p := ParseOptions([]string{"size=1m"}); p.Data != "size=1m" {
+		t.Errorf("a filesystem option was taken: %+v", p)
+	}
+}

@@ -3,6 +3,7 @@ package seccomp
 import (
 	"fmt"
 	"slices"
+	"sort"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 
@@ -148,4 +149,23 @@ func validateSyscall(field string, sc specs.LinuxSyscall) error {
 		}
 	}
 	return nil
+}
+
+// Features lists the actions, operators, architectures and filter flags
+// this package takes, for `minirun features`.
+func Features() (actions, operators, archs, flags []string) {
+	for _, a := range knownActions {
+		actions = append(actions, string(a))
+	}
+	for _, o := range knownOps {
+		operators = append(operators, string(o))
+	}
+	for _, a := range archTable {
+		archs = append(archs, string(a.spec))
+	}
+	for f := range filterFlags {
+		flags = append(flags, string(f))
+	}
+	sort.Strings(flags)
+	return actions, operators, archs, flags
 }
