@@ -5,7 +5,7 @@ GO      ?= go
 BIN     := bin/minirun
 DEMO    := build/demo
 PKGS     = $(shell $(GO) list ./... | grep -v /tests$$)
-APT_PKGS := libseccomp-dev busybox-static file
+APT_PKGS := libseccomp-dev busybox-static file uidmap
 BENCH_PKGS := hyperfine jq runc crun
 
 .PHONY: all build deps demo test unit integration integration-cri soak soak-load bench vet fmt clean

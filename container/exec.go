@@ -114,7 +114,7 @@ func startExec(o *Options, prog *seccomp.Program, joins *joinSet, cgroupPath str
 		return nil, stepErr("exec", err)
 	}
 	defer parentSock.Close()
-	l := newLaunch(nil, childSock, nil, joins)
+	l := newLaunch(nil, childSock, nil, joins, nil)
 	cmd := l.command(exe, o, &syscall.SysProcAttr{})
 	if o.Detached {
 		cmd.SysProcAttr.Setsid = !o.Spec.Process.Terminal

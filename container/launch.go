@@ -18,9 +18,12 @@ import (
 //	then         the sync socket
 //	then         the exec fifo (an init that waits for `start`)
 //	then         the namespaces the C pre-main joins (exec, joined paths)
+//	then         the pipe the pre-main waits on while newuidmap writes the
+//	             maps (rootless with subordinate ranges, rootless.go)
 //
 // The environment says where the socket is (initFdEnv) and which fds to
-// join (nsenterEnv), because both are read before any config is: the
+// join (nsenterEnv), and the maps pipe (usernsEnv), because all are read
+// before any config is: the
 // socket carries the config, and the namespaces are joined by nsenter's C
 // constructor before the Go runtime starts. The C side can't see these Go
 // constants, so it spells the names again (nsenter/nsenter.go). Every
@@ -40,7 +43,7 @@ type launch struct {
 	closeFrom int // the first fd that is the runtime's, not the container's
 }
 
-func newLaunch(preserved []*os.File, sock, fifo *os.File, joins *joinSet) *launch {
+func newLaunch(preserved []*os.File, sock, fifo *os.File, joins *joinSet, mapsWait *os.File) *launch {
 	l := &launch{closeFrom: 3 + len(preserved)}
 	l.files = append(append(l.files, preserved...), sock)
 	l.env = []string{fmt.Sprintf("%s=%d", initFdEnv, 2+len(l.files))}
@@ -52,6 +55,10 @@ func newLaunch(preserved []*os.File, sock, fifo *os.File, joins *joinSet) *launc
 		l.env = append(l.env, e)
 	}
 	l.files = append(l.files, joins.files...)
+	if mapsWait != nil {
+		l.env = append(l.env, fmt.Sprintf("%s=%d", usernsEnv, 3+len(l.files)))
+		l.files = append(l.files, mapsWait)
+	}
 	return l
 }
 

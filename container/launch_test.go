@@ -36,12 +36,12 @@ func TestLaunchLayout(t *testing.T) {
 	}
 	preserved := []*os.File{f("p0"), f("p1")}
 	joins := &joinSet{files: []*os.File{f("net"), f("mnt")}, names: []string{"net", "mnt"}}
-	l := newLaunch(preserved, f("sock"), f("fifo"), joins)
+	l := newLaunch(preserved, f("sock"), f("fifo"), joins, f("maps"))
 	names := []string{}
 	for _, x := range l.files {
 		names = append(names, x.Name())
 	}
-	want := []string{"p0", "p1", "sock", "fifo", "net", "mnt"}
+	want := []string{"p0", "p1", "sock", "fifo", "net", "mnt", "maps"}
 	if len(names) != len(want) {
 		t.Fatalf("files %v, want %v", names, want)
 	}
@@ -53,11 +53,11 @@ func TestLaunchLayout(t *testing.T) {
 	if l.closeFrom != 5 || l.fifoFd != 6 {
 		t.Fatalf("closeFrom %d, fifo %d; want 5 and 6", l.closeFrom, l.fifoFd)
 	}
-	if len(l.env) != 2 || l.env[0] != initFdEnv+"=5" || l.env[1] != nsenterEnv+"=7:net,8:mnt" {
+	if len(l.env) != 3 || l.env[0] != initFdEnv+"=5" || l.env[1] != nsenterEnv+"=7:net,8:mnt" || l.env[2] != usernsEnv+"=9" {
 		t.Fatalf("env %q", l.env)
 	}
 	// exec: no preserved files and no fifo.
-	l = newLaunch(nil, f("sock"), nil, &joinSet{})
+	l = newLaunch(nil, f("sock"), nil, &joinSet{}, nil)
 	if l.closeFrom != 3 || l.fifoFd != 0 || len(l.env) != 1 || l.env[0] != initFdEnv+"=3" {
 		t.Fatalf("exec layout: %+v", l)
 	}

@@ -125,6 +125,21 @@ func Start(o *Options) (*Process, error) {
 	if err != nil {
 		return nil, stepErr("namespaces", err)
 	}
+	if Rootless() {
+		if err := checkRootless(s, plan); err != nil {
+			return nil, err
+		}
+		// Checked before anything is registered: a config asking for
+		// limits no cgroup can hold is refused, one asking none runs in
+		// the caller's own cgroup.
+		want, err := rootlessCgroup(s, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		if !want {
+			o.NoCgroup = true
+		}
+	}
 	prog, err := compileSeccomp(s, false, o.Debug)
 	if err != nil {
 		return nil, err
@@ -184,18 +199,43 @@ func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 		sigs = catchSignals()
 	}
 	manageCgroup := !o.NoCgroup && wantsCgroup(s, o.ID)
-	cmd, l := initCommand(o, plan, exe, childSock, fifo, joins, manageCgroup)
+	var mapsDone, mapsWait *os.File // the helper case's pipe (rootless.go)
+	if plan.Creates(specs.UserNamespace) && mapModeOf(s.Linux.UIDMappings, s.Linux.GIDMappings, os.Geteuid(), os.Getegid()) == idMapHelper {
+		if mapsWait, mapsDone, err = os.Pipe(); err != nil {
+			childSock.Close()
+			return nil, stepErr("start init", err)
+		}
+		defer mapsDone.Close()
+	}
+	cmd, l := initCommand(o, plan, exe, childSock, fifo, joins, manageCgroup, mapsWait)
 	debugf(o.Debug, "namespaces: %s", plan)
 	err = startIn(cmd, joins.pid)
 	childSock.Close()
 	if fifo != nil {
 		fifo.Close()
 	}
+	if mapsWait != nil {
+		mapsWait.Close()
+	}
 	if err != nil {
 		return nil, stepErr("start init", err)
 	}
 	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, opts: o, reg: reg, sigs: sigs}
 	debugf(o.Debug, "init started as pid %d", p.Pid)
+	if mapsDone != nil {
+		err := writeHelperMaps(p.Pid, s.Linux.UIDMappings, s.Linux.GIDMappings)
+		if err == nil {
+			_, err = mapsDone.Write([]byte{0})
+		}
+		if err != nil {
+			if sigs != nil {
+				signal.Stop(sigs)
+			}
+			p.kill()
+			return nil, stepErr("uid/gid maps", err)
+		}
+		debugf(o.Debug, "uid/gid maps written by newuidmap/newgidmap")
+	}
 	if err := p.setUp(plan, prog, parentSock, fifoPath, l, manageCgroup); err != nil {
 		if sigs != nil {
 			signal.Stop(sigs)
@@ -211,13 +251,15 @@ func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 // initCommand is the re-exec of minirun as the container's init. Its fds
 // from 3 are the preserved ones, the sync socket, the exec fifo (if any)
 // and the namespaces to join; it returns the fifo's number there.
-func initCommand(o *Options, plan namespaces.Plan, exe string, childSock, fifo *os.File, joins *joinSet, manageCgroup bool) (*exec.Cmd, *launch) {
+func initCommand(o *Options, plan namespaces.Plan, exe string, childSock, fifo *os.File, joins *joinSet, manageCgroup bool, mapsWait *os.File) (*exec.Cmd, *launch) {
 	s := o.Spec
-	l := newLaunch(o.ExtraFiles, childSock, fifo, joins)
+	l := newLaunch(o.ExtraFiles, childSock, fifo, joins, mapsWait)
 	flags := plan.CloneFlags()
-	if manageCgroup {
+	if deferCgroupNS(manageCgroup) {
 		// The init unshares its cgroup namespace itself once it is in the
 		// container's cgroup, so the namespace is rooted there, not here.
+		// Rootless without a cgroup, it does so too, so that the cgroup
+		// mount binds the caller's own cgroup, not the whole tree.
 		flags &^= unix.CLONE_NEWCGROUP
 	}
 	cmd := l.command(exe, o, &syscall.SysProcAttr{Cloneflags: flags})
@@ -227,7 +269,9 @@ func initCommand(o *Options, plan namespaces.Plan, exe string, childSock, fifo *
 	} else {
 		cmd.SysProcAttr.Setsid = !s.Process.Terminal
 	}
-	if plan.Creates(specs.UserNamespace) {
+	if mode := mapModeOf(linuxOf(s).UIDMappings, linuxOf(s).GIDMappings, os.Geteuid(), os.Getegid()); plan.Creates(specs.UserNamespace) && mode != idMapPrivileged {
+		rootlessIDs(cmd.SysProcAttr, s, mode)
+	} else if plan.Creates(specs.UserNamespace) {
 		cmd.SysProcAttr.UidMappings = idMaps(s.Linux.UIDMappings)
 		cmd.SysProcAttr.GidMappings = idMaps(s.Linux.GIDMappings)
 		cmd.SysProcAttr.GidMappingsEnableSetgroups = true
@@ -259,7 +303,7 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 	cfg := initConfig{
 		Spec: specForInit(s), Rootfs: RootfsPath(s, o.Bundle), Bundle: o.Bundle, Seccomp: prog, Debug: o.Debug,
 		ExecFifoFd: l.fifoFd, CloseFrom: l.closeFrom, ID: o.ID, NoNewKeyring: o.NoNewKeyring,
-		UnshareCgroupNS: manageCgroup && plan.Creates(specs.CgroupNamespace),
+		UnshareCgroupNS: deferCgroupNS(manageCgroup) && plan.Creates(specs.CgroupNamespace),
 	}
 	if err := p.handshake(c, cfg); err != nil {
 		return err

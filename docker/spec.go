@@ -21,6 +21,9 @@ type Container struct {
 	Image  *image.Image
 	Rootfs string // the mounted overlay
 	Dir    string // where hostname, hosts and resolv.conf are written
+	// Overlay, rootless, holds the overlay options the container mounts
+	// on Rootfs from inside its user namespace (image.RootlessOverlay).
+	Overlay string
 }
 
 // BuildSpec starts from the same Docker defaults as `minirun spec` and
@@ -65,7 +68,29 @@ func BuildSpec(c Container, o *RunOptions) (*specs.Spec, error) {
 	if s.Linux.Resources, err = resources(o, s.Linux.Resources.Devices); err != nil {
 		return nil, err
 	}
+	if container.Rootless() {
+		rootless(s, c)
+	}
 	return s, nil
+}
+
+// rootless makes s a container an unprivileged caller can run: a user
+// namespace mapping the caller to root (the layers were unpacked as the
+// caller's own), the overlay mounted inside it, first, and no device
+// rules, since there is no device cgroup (the devices are binds of the
+// host's). Limits asked for stay, for Start to refuse with the reason
+// when no delegated cgroup can hold them. The network is the caller's
+// choice: none keeps a network namespace, and with it a sysfs of its own.
+func rootless(s *specs.Spec, c Container) {
+	res := s.Linux.Resources
+	container.RootlessSpec(s, os.Geteuid(), os.Getegid(), true)
+	if res != nil {
+		res.Devices = nil
+		s.Linux.Resources = res
+	}
+	if c.Overlay != "" {
+		s.Mounts = append([]specs.Mount{image.RootlessOverlay(c.Overlay)}, s.Mounts...)
+	}
 }
 
 func setProcess(s *specs.Spec, c Container, o *RunOptions) error {

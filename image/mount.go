@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -30,24 +31,67 @@ func checkContainerID(id string) error {
 // and a fresh upper/work pair beside it, so the container's writes never
 // reach the shared layers.
 func (s *Store) MountRootfs(img *Image, containerID string) (rootfs string, err error) {
+	rootfs, opts, err := s.PrepareRootfs(img, containerID)
+	if err != nil {
+		return "", err
+	}
+	if err := unix.Mount("overlay", rootfs, "overlay", 0, opts); err != nil {
+		os.RemoveAll(filepath.Dir(rootfs))
+		return "", fmt.Errorf("mount rootfs for container %s: mount overlay on %s with %s: %w", containerID, rootfs, opts, err)
+	}
+	return rootfs, nil
+}
+
+// RootlessOverlay is the config mount that stacks a container's overlay on
+// its rootfs from inside its user namespace, where an unprivileged caller
+// may mount overlayfs (Linux 5.11 and later). userxattr keeps overlay's
+// own attributes in user.overlay.*, the only ones such a mounter may set.
+func RootlessOverlay(opts string) specs.Mount {
+	return specs.Mount{Destination: "/", Type: "overlay", Source: "overlay",
+		Options: append(strings.Split(opts, ","), "userxattr")}
+}
+
+// OverlayInUserns says whether this kernel lets a user namespace's root
+// mount overlayfs (Linux 5.11), naming the feature when it does not.
+func OverlayInUserns() error {
+	var uts unix.Utsname
+	if err := unix.Uname(&uts); err != nil {
+		return err
+	}
+	rel := unix.ByteSliceToString(uts.Release[:])
+	var major, minor int
+	if _, err := fmt.Sscanf(rel, "%d.%d", &major, &minor); err != nil {
+		return fmt.Errorf("kernel release %q: %w", rel, err)
+	}
+	if major < 5 || (major == 5 && minor < 11) {
+		return fmt.Errorf("rootless containers from images need overlayfs mounted in a user namespace, which Linux %s lacks (it came in 5.11); run as root or use a runc-style bundle (minirun spec --rootless)", rel)
+	}
+	return nil
+}
+
+// PrepareRootfs makes a container's directories under the store and
+// returns where its root goes and the overlay options that stack the
+// image's layers there; MountRootfs mounts it on the host, a rootless
+// container inside its user namespace (RootlessOverlay).
+func (s *Store) PrepareRootfs(img *Image, containerID string) (rootfs, opts string, err error) {
 	if err := checkContainerID(containerID); err != nil {
-		return "", fmt.Errorf("mount rootfs: %w", err)
+		return "", "", fmt.Errorf("mount rootfs: %w", err)
 	}
 	// Shared lock: rmi must not delete a layer between our check that it
 	// is there and layers.json naming it.
 	unlock, err := s.lock(lockSh)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	defer unlock()
 
 	dir := s.containerDir(containerID)
 	if err := os.Mkdir(dir, 0o711); err != nil { // traversable: see Open
-		return "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
+		return "", "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
 	}
 	if err := os.Chmod(dir, 0o711); err != nil {
 		os.Remove(dir)
-		return "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
+		return "", "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
 	}
 	defer func() {
 		if err != nil {
@@ -57,24 +101,24 @@ func (s *Store) MountRootfs(img *Image, containerID string) (rootfs string, err 
 	rec := containerRecord{Image: img.Name}
 	for _, l := range img.Layers {
 		if _, err := os.Stat(l); err != nil {
-			return "", fmt.Errorf("mount rootfs for container %s: image %s: layer: %w", containerID, img.Name, err)
+			return "", "", fmt.Errorf("mount rootfs for container %s: image %s: layer: %w", containerID, img.Name, err)
 		}
 		if filepath.Dir(filepath.Dir(l)) == s.layersDir() {
 			rec.DiffIDs = append(rec.DiffIDs, "sha256:"+filepath.Base(filepath.Dir(l)))
 		}
 	}
 	if err := writeJSON(filepath.Join(dir, "layers.json"), rec); err != nil {
-		return "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
+		return "", "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
 	}
 	rootfs = filepath.Join(dir, "rootfs")
 	upper, work := filepath.Join(dir, "upper"), filepath.Join(dir, "work")
 	// upper's mode becomes the mode of the container's "/".
 	for _, d := range []string{rootfs, upper, work} {
 		if err := os.Mkdir(d, 0o755); err != nil {
-			return "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
+			return "", "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
 		}
 		if err := os.Chmod(d, 0o755); err != nil { // past the umask
-			return "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
+			return "", "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
 		}
 	}
 	lowers := make([]string, 0, len(img.Layers)+1)
@@ -86,24 +130,21 @@ func (s *Store) MountRootfs(img *Image, containerID string) (rootfs string, err 
 		// overlayfs needs a lowerdir even for an image with no layers.
 		empty := filepath.Join(dir, "empty")
 		if err := os.Mkdir(empty, 0o755); err != nil {
-			return "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
+			return "", "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
 		}
 		lowers = append(lowers, empty)
 	}
 	for _, l := range append(lowers, upper, work) {
 		if strings.ContainsAny(l, ":,") {
-			return "", fmt.Errorf("mount rootfs for container %s: path %q has a ':' or ',', which overlayfs options can't carry", containerID, l)
+			return "", "", fmt.Errorf("mount rootfs for container %s: path %q has a ':' or ',', which overlayfs options can't carry", containerID, l)
 		}
 	}
-	opts := "lowerdir=" + strings.Join(lowers, ":") + ",upperdir=" + upper + ",workdir=" + work
+	opts = "lowerdir=" + strings.Join(lowers, ":") + ",upperdir=" + upper + ",workdir=" + work
 	// The options travel in one page.
 	if len(opts) >= os.Getpagesize() {
-		return "", fmt.Errorf("mount rootfs for container %s: %d layers make overlay options of %d bytes, over the %d-byte limit", containerID, len(img.Layers), len(opts), os.Getpagesize())
+		return "", "", fmt.Errorf("mount rootfs for container %s: %d layers make overlay options of %d bytes, over the %d-byte limit", containerID, len(img.Layers), len(opts), os.Getpagesize())
 	}
-	if err := unix.Mount("overlay", rootfs, "overlay", 0, opts); err != nil {
-		return "", fmt.Errorf("mount rootfs for container %s: mount overlay on %s with %s: %w", containerID, rootfs, opts, err)
-	}
-	return rootfs, nil
+	return rootfs, opts, nil
 }
 
 // RemoveRootfs unmounts a container's root (detaching it if busy) and
@@ -118,6 +159,11 @@ func (s *Store) RemoveRootfs(containerID string) error {
 		return nil
 	}
 	rootfs := filepath.Join(dir, "rootfs")
+	// A rootless container's overlay lived in its own mount namespace:
+	// nothing is mounted here, and the caller may not unmount anyway.
+	if mounted, err := isMountpoint(rootfs); err == nil && !mounted {
+		return removeOwnTree(dir, containerID)
+	}
 	if err := unmountAll(rootfs); err != nil {
 		return fmt.Errorf("remove rootfs of container %s: %w", containerID, err)
 	}
@@ -171,4 +217,26 @@ func isMountpoint(p string) (bool, error) {
 		return false, err
 	}
 	return st.Dev != parent.Dev, nil
+}
+
+// removeOwnTree deletes a container's directory, first opening up the
+// directories overlayfs left unreadable (work/work is made mode 0): as
+// root that never stops RemoveAll, as the caller it does.
+func removeOwnTree(dir, containerID string) error {
+	if err := os.RemoveAll(dir); err == nil {
+		return nil
+	}
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if d != nil && d.IsDir() {
+			_ = os.Chmod(p, 0o700)
+		} else if err != nil {
+			_ = os.Chmod(p, 0o700)
+			return nil
+		}
+		return nil
+	})
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("remove rootfs of container %s: %w", containerID, err)
+	}
+	return nil
 }

@@ -59,6 +59,24 @@ __attribute__((constructor)) static void minirun_nsenter(void) {
 		}
 		return; // EOF: Go does the clean-up
 	}
+	// A rootless init whose uid/gid maps take subordinate ranges waits
+	// here, still dumpable, while the parent runs newuidmap and
+	// newgidmap on it: they refuse a process whose /proc/PID is not the
+	// caller's, and a non-dumpable one's belongs to root. Nothing else is
+	// in its namespaces yet. EOF without the byte: the parent failed.
+	const char *usync = getenv("MINIRUN_USERNS_SYNC");
+	if (usync != NULL) {
+		int fd = atoi(usync);
+		char b;
+		ssize_t n;
+		do
+			n = read(fd, &b, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1)
+			_exit(125);
+		close(fd);
+		unsetenv("MINIRUN_USERNS_SYNC");
+	}
 	// An init (or exec init) is not dumpable until its final execve,
 	// which resets the flag: until then it holds the sync socket and,
 	// before seccomp is loaded, runs unfiltered, so no process in the

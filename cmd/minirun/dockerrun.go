@@ -65,7 +65,16 @@ func runImage(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	rootfs, err := store.MountRootfs(img, id)
+	var rootfs, overlay string
+	if container.Rootless() {
+		// Mounted by the container inside its user namespace.
+		if err := image.OverlayInUserns(); err != nil {
+			return err
+		}
+		rootfs, overlay, err = store.PrepareRootfs(img, id)
+	} else {
+		rootfs, err = store.MountRootfs(img, id)
+	}
 	if err != nil {
 		return err
 	}
@@ -81,7 +90,7 @@ func runImage(c *cli.Context) error {
 		remove()
 		return fmt.Errorf("save container record: %w", err)
 	}
-	spec, err := docker.BuildSpec(docker.Container{ID: id, Image: img, Rootfs: rootfs, Dir: dir}, opts)
+	spec, err := docker.BuildSpec(docker.Container{ID: id, Image: img, Rootfs: rootfs, Dir: dir, Overlay: overlay}, opts)
 	if err == nil {
 		err = writeConfig(dir, spec)
 	}

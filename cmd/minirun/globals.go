@@ -15,8 +15,8 @@ import (
 
 var globalFlags = []cli.Flag{
 	&cli.BoolFlag{Name: "debug", Usage: "trace each step of container set-up on stderr"},
-	&cli.StringFlag{Name: "root", Value: "/run/minirun", EnvVars: []string{"MINIRUN_ROOT"}, Usage: "directory for container state"},
-	&cli.StringFlag{Name: "store", Value: "/var/lib/minirun", EnvVars: []string{"MINIRUN_STORE"}, Usage: "directory for images and container layers"},
+	&cli.StringFlag{Name: "root", Value: defaultRoot(), EnvVars: []string{"MINIRUN_ROOT"}, Usage: "directory for container state"},
+	&cli.StringFlag{Name: "store", Value: defaultStore(), EnvVars: []string{"MINIRUN_STORE"}, Usage: "directory for images and container layers"},
 	&cli.StringFlag{Name: "log", Usage: "also write errors to this file"},
 	&cli.StringFlag{Name: "log-format", Value: "text", Usage: "format of --log: text or json"},
 	&cli.BoolFlag{Name: "systemd-cgroup", Usage: "accepted for runc compatibility; cgroupfs is always used"},
@@ -31,6 +31,7 @@ var (
 )
 
 func setupGlobals(c *cli.Context) error {
+	rootlessCache()
 	if p := c.String("log"); p != "" {
 		f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {

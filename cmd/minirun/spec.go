@@ -9,6 +9,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 
+	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/docker"
 )
 
@@ -17,15 +18,15 @@ var specCommand = &cli.Command{
 	Usage: "write a starting config.json with Docker's defaults",
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "bundle", Aliases: []string{"b"}, Value: ".", Usage: "directory to write config.json in"},
-		&cli.BoolFlag{Name: "rootless", Usage: "accepted for runc compatibility; not supported"},
+		&cli.BoolFlag{Name: "rootless", Usage: "a config an unprivileged user can run: a user namespace mapping the caller to root, no network namespace, no cgroup resources, /sys bound read-only"},
 	},
 	Action: func(c *cli.Context) error {
-		if c.Bool("rootless") {
-			return fmt.Errorf("spec: rootless configs are not supported")
-		}
 		s, err := docker.DefaultSpec()
 		if err != nil {
 			return err
+		}
+		if c.Bool("rootless") {
+			container.RootlessSpec(s, os.Geteuid(), os.Getegid(), false)
 		}
 		data, err := json.MarshalIndent(s, "", "\t")
 		if err != nil {

@@ -1,0 +1,572 @@
+package tests
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// The rootless run of the suite. TestRootless, as root, creates an
+// unprivileged user with subordinate uid and gid ranges, and re-runs this
+// test binary as that user for TestRootlessCases, with the user's HOME
+// and XDG_RUNTIME_DIR and none of the root suite's MINIRUN_ROOT or cache:
+// the defaults are part of what is tested. At the end the user and its
+// ranges go, and /etc/subuid and /etc/subgid are as they were.
+
+const (
+	rootlessEnv   = "rootless"            // childEnv's value for the cases
+	rlRootfsEnv   = "MINIRUN_RL_ROOTFS"   // a rootfs copy with a setuid-root file
+	rlSubEnv      = "MINIRUN_RL_SUB"      // first subordinate id
+	rlRootFileEnv = "MINIRUN_RL_ROOTFILE" // a root-owned 0644 file
+	rlSubSize     = 65536
+)
+
+func TestRootless(t *testing.T) {
+	needRoot(t)
+	for _, tool := range []string{"useradd", "userdel", "usermod", "newuidmap", "newgidmap"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("rootless run needs %s (newuidmap/newgidmap: apt-get install uidmap): %v", tool, err)
+		}
+	}
+	name := fmt.Sprintf("mrrl%d", os.Getpid())
+	// Not t.TempDir: its parent is 0700, and the user must reach this.
+	share, err := os.MkdirTemp("", "minirun-rootless-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(share, 0o755)
+	t.Cleanup(func() { os.RemoveAll(share) })
+	home := filepath.Join(share, "home")
+	subStart := freeSubRange(t)
+	restore := snapshotFiles(t, "/etc/subuid", "/etc/subgid")
+	if out, err := exec.Command("useradd", "-M", "-d", home, "-s", "/usr/sbin/nologin", "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0", name).CombinedOutput(); err != nil {
+		t.Fatalf("useradd: %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("userdel", name).CombinedOutput(); err != nil {
+			t.Errorf("userdel %s: %v: %s", name, err, out)
+		}
+		restore(name)
+	})
+	rng := fmt.Sprintf("%d-%d", subStart, subStart+rlSubSize-1)
+	if out, err := exec.Command("usermod", "--add-subuids", rng, "--add-subgids", rng, name).CombinedOutput(); err != nil {
+		t.Fatalf("usermod: %v: %s", err, out)
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	runtimeDir := filepath.Join(share, "run")
+	for _, d := range []string{home, runtimeDir} {
+		os.Mkdir(d, 0o700)
+		os.Chown(d, uid, gid)
+	}
+	// The binaries where the user can run them, as an installed minirun
+	// would be: root's, not writable by the user.
+	bin := filepath.Join(share, "minirun")
+	testBin := filepath.Join(share, "tests.test")
+	self, _ := os.Executable()
+	for src, dst := range map[string]string{minirun: bin, self: testBin} {
+		if out, err := exec.Command("cp", src, dst).CombinedOutput(); err != nil {
+			t.Fatalf("cp: %v: %s", err, out)
+		}
+		os.Chmod(dst, 0o755)
+	}
+	// A rootfs of its own, with a setuid-root program printing its
+	// effective uid, and a root-owned file the user may read, not write.
+	rfs := filepath.Join(share, "rootfs")
+	if out, err := exec.Command("cp", "-a", rootfs, rfs).CombinedOutput(); err != nil {
+		t.Fatalf("cp rootfs: %v: %s", err, out)
+	}
+	buildEuidProbe(t, filepath.Join(rfs, "bin", "euid"))
+	rootFile := filepath.Join(share, "root-owned")
+	os.WriteFile(rootFile, []byte("root's\n"), 0o644)
+
+	cmd := exec.Command(testBin, "-test.run", "^TestRootlessCases$", "-test.v", "-test.count=1", "-test.timeout=10m")
+	cmd.Dir = home
+	cmd.Env = []string{
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"HOME=" + home, "USER=" + name, "LOGNAME=" + name,
+		"XDG_RUNTIME_DIR=" + runtimeDir,
+		childEnv + "=" + rootlessEnv, "MINIRUN_BIN=" + bin,
+		rlRootfsEnv + "=" + rfs, rlSubEnv + "=" + strconv.Itoa(subStart), rlRootFileEnv + "=" + rootFile,
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err = cmd.Run()
+	t.Logf("as %s (uid %d, subordinate ids %s):\n%s", name, uid, rng, out.String())
+	if err != nil {
+		t.Fatalf("rootless cases: %v", err)
+	}
+	if !strings.Contains(out.String(), "--- PASS: TestRootlessCases") {
+		t.Fatal("rootless cases did not run")
+	}
+	// The fallback state root, /tmp/minirun-UID, is the user's to remove.
+	os.RemoveAll(fmt.Sprintf("/tmp/minirun-%d", uid))
+}
+
+// freeSubRange is a first id above every range in /etc/subuid and /etc/subgid.
+func freeSubRange(t *testing.T) int {
+	start := 1 << 20
+	for _, f := range []string{"/etc/subuid", "/etc/subgid"} {
+		data, _ := os.ReadFile(f)
+		for _, line := range strings.Split(string(data), "\n") {
+			p := strings.Split(line, ":")
+			if len(p) != 3 {
+				continue
+			}
+			a, _ := strconv.Atoi(p[1])
+			n, _ := strconv.Atoi(p[2])
+			if a+n > start {
+				start = a + n
+			}
+		}
+	}
+	return start + rlSubSize*int(os.Getpid()%16)
+}
+
+// snapshotFiles returns a function that, after userdel, drops any line the
+// user left and puts back a file that still differs from the snapshot.
+func snapshotFiles(t *testing.T, paths ...string) func(name string) {
+	orig := map[string][]byte{}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+		orig[p] = data
+	}
+	return func(name string) {
+		for _, p := range paths {
+			data, _ := os.ReadFile(p)
+			if bytes.Equal(data, orig[p]) {
+				continue
+			}
+			var kept []string
+			for _, l := range strings.SplitAfter(string(data), "\n") {
+				if l != "" && !strings.HasPrefix(l, name+":") {
+					kept = append(kept, l)
+				}
+			}
+			os.WriteFile(p, []byte(strings.Join(kept, "")), 0o644)
+		}
+	}
+}
+
+// buildEuidProbe builds a static program printing its real and effective
+// uid, owned by host root and setuid.
+func buildEuidProbe(t *testing.T, dst string) {
+	dir := t.TempDir()
+	src := "package main\n\nimport (\"fmt\"; \"os\")\n\nfunc main() { fmt.Println(os.Getuid(), os.Geteuid()) }\n"
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644)
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module euid\n\ngo 1.21\n"), 0o644)
+	build := exec.Command("go", "build", "-o", dst, ".")
+	build.Dir = dir
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build euid probe: %v: %s", err, out)
+	}
+	os.Chown(dst, 0, 0)
+	os.Chmod(dst, 0o4755)
+}
+
+// TestRootlessCases runs only inside TestRootless, as the unprivileged user.
+func TestRootlessCases(t *testing.T) {
+	if os.Getenv(childEnv) != rootlessEnv {
+		t.Skip("run by TestRootless as an unprivileged user")
+	}
+	if os.Geteuid() == 0 {
+		t.Fatal("the rootless cases run as root")
+	}
+	minirun = os.Getenv("MINIRUN_BIN")
+	rootfs = os.Getenv(rlRootfsEnv)
+	uid, gid := os.Getuid(), os.Getgid()
+	sub, _ := strconv.Atoi(os.Getenv(rlSubEnv))
+	multi := func(s *specs.Spec) {
+		s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: uint32(uid), Size: 1}, {ContainerID: 1, HostID: uint32(sub), Size: rlSubSize}}
+		s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: uint32(gid), Size: 1}, {ContainerID: 1, HostID: uint32(sub), Size: rlSubSize}}
+	}
+	tmpfs := specs.Mount{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev", "mode=1777"}}
+
+	t.Run("spec", func(t *testing.T) {
+		s := rootlessSpec(t)
+		var user bool
+		for _, n := range s.Linux.Namespaces {
+			if n.Type == specs.NetworkNamespace {
+				t.Errorf("a network namespace, unasked: %+v", s.Linux.Namespaces)
+			}
+			user = user || n.Type == specs.UserNamespace
+		}
+		want := []specs.LinuxIDMapping{{ContainerID: 0, HostID: uint32(uid), Size: 1}}
+		if !user || fmt.Sprint(s.Linux.UIDMappings) != fmt.Sprint(want) {
+			t.Errorf("user namespace %v, uid mappings %+v, want %+v", user, s.Linux.UIDMappings, want)
+		}
+		if s.Linux.Resources != nil {
+			t.Errorf("cgroup resources: %+v", s.Linux.Resources)
+		}
+		for _, m := range s.Mounts {
+			if m.Destination == "/sys" && (m.Type != "none" || m.Source != "/sys" || strings.Join(m.Options, ",") != "rbind,nosuid,noexec,nodev,ro") {
+				t.Errorf("/sys: %+v, want runc's read-only rbind", m)
+			}
+			for _, o := range m.Options {
+				if strings.HasPrefix(o, "gid=") || strings.HasPrefix(o, "uid=") {
+					t.Errorf("%s: option %s names an id the namespace may not map", m.Destination, o)
+				}
+			}
+		}
+	})
+
+	t.Run("run -b with the default root", func(t *testing.T) {
+		s := rootlessSpec(t, "sh", "-c", "cat /proc/self/uid_map; id -u; ls /sys/fs/cgroup | head -1")
+		r := runSpec(t, s, "")
+		if r.code != 0 {
+			t.Fatalf("%+v", r)
+		}
+		t.Logf("minirun run -b: %q", r.stdout)
+		if f := strings.Fields(r.stdout); len(f) < 4 || f[0] != "0" || f[1] != strconv.Itoa(uid) || f[2] != "1" || f[3] != "0" {
+			t.Fatalf("uid_map and id inside: %q, want 0 %d 1 and uid 0", r.stdout, uid)
+		}
+		checkRoot0700(t, filepath.Join(os.Getenv("XDG_RUNTIME_DIR"), "minirun"))
+		// Without XDG_RUNTIME_DIR: /tmp/minirun-UID.
+		cmd := exec.Command(minirun, "run", "-b", writeBundle(t, s), containerID(t))
+		cmd.Env = withoutEnv("XDG_RUNTIME_DIR")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("without XDG_RUNTIME_DIR: %v: %s", err, out)
+		}
+		checkRoot0700(t, fmt.Sprintf("/tmp/minirun-%d", uid))
+	})
+
+	t.Run("lifecycle and exec", func(t *testing.T) {
+		s := rootlessSpec(t, "sleep", "60")
+		bundle := writeBundle(t, s)
+		id := containerID(t)
+		// The container keeps the stdio it is created with: not a pipe
+		// of this test's, or reading it would wait for the container.
+		for _, step := range [][]string{{"create", "-b", bundle, id}, {"start", id}} {
+			if err := exec.Command(minirun, step...).Run(); err != nil {
+				t.Fatalf("%v: %v", step, err)
+			}
+		}
+		defer runMinirun(t, "", "delete", "-f", id)
+		if r := runMinirun(t, "", "state", id); !strings.Contains(r.stdout, `"running"`) {
+			t.Fatalf("state: %+v", r)
+		}
+		// exec is short rootless: the parent enters the container's pid
+		// namespace itself, which its user namespace does not allow.
+		r := runMinirun(t, "", "exec", id, "true")
+		if r.code != 125 || !strings.Contains(r.stderr, "pid namespace") {
+			t.Fatalf("exec: %+v", r)
+		}
+		if r := runMinirun(t, "", "kill", id, "KILL"); r.code != 0 {
+			t.Fatalf("kill: %+v", r)
+		}
+		waitStoppedRL(t, id)
+		if r := runMinirun(t, "", "delete", id); r.code != 0 {
+			t.Fatalf("delete: %+v", r)
+		}
+	})
+
+	t.Run("subordinate ranges by newuidmap", func(t *testing.T) {
+		s := rootlessSpec(t, "sh", "-c", "cat /proc/self/uid_map; touch /tmp/f; chown 1000:1000 /tmp/f && stat -c %u:%g /tmp/f; chown 70000 /tmp/f 2>&1 || echo refused")
+		multi(s)
+		s.Mounts = append(s.Mounts, tmpfs)
+		r := runSpec(t, s, "")
+		t.Logf("uid_map and chown inside: %q", r.stdout)
+		want := fmt.Sprintf("0 %d 1\n1 %d %d\n1000:1000\n", uid, sub, rlSubSize)
+		if r.code != 0 || !strings.HasPrefix(squeeze(r.stdout), want) || !strings.Contains(r.stdout, "refused") {
+			t.Fatalf("%+v, want %q then a refused chown outside the mapping", r, want)
+		}
+	})
+
+	t.Run("no host id outside the caller", func(t *testing.T) {
+		s := rootlessSpec(t, "true")
+		s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 0, Size: 1}}
+		r := runSpec(t, s, "")
+		if r.code != 125 || !strings.Contains(r.stderr, "newuidmap") {
+			t.Fatalf("mapping host root: %+v, want newuidmap's refusal", r)
+		}
+		t.Logf("mapping host root: %s", strings.TrimSpace(r.stderr))
+	})
+
+	t.Run("mapped root cannot write a root-owned file", func(t *testing.T) {
+		for _, ranges := range []bool{false, true} {
+			s := rootlessSpec(t, "sh", "-c", "cat /etc/os-release; echo x >> /etc/os-release && echo wrote; chmod 666 /etc/os-release && echo chmoded; true")
+			if ranges {
+				multi(s)
+			}
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/etc/os-release", Type: "bind", Source: os.Getenv(rlRootFileEnv), Options: []string{"bind", "rw"}})
+			r := runSpec(t, s, "")
+			if r.code != 0 || !strings.Contains(r.stdout, "root's") || strings.Contains(r.stdout, "wrote") || strings.Contains(r.stdout, "chmoded") {
+				t.Fatalf("ranges=%v: %+v", ranges, r)
+			}
+		}
+		data, _ := os.ReadFile(os.Getenv(rlRootFileEnv))
+		if string(data) != "root's\n" {
+			t.Fatalf("the root-owned file changed: %q", data)
+		}
+	})
+
+	t.Run("setuid binary gains nothing", func(t *testing.T) {
+		s := rootlessSpec(t, "/bin/euid")
+		multi(s)
+		s.Process.User = specs.User{UID: 1000, GID: 1000}
+		s.Process.NoNewPrivileges = false
+		r := runSpec(t, s, "")
+		if r.code != 0 || strings.TrimSpace(r.stdout) != "1000 1000" {
+			t.Fatalf("setuid-root probe as uid 1000: %+v, want \"1000 1000\"", r)
+		}
+	})
+
+	t.Run("mounting the host root from inside fails", func(t *testing.T) {
+		dev := hostRootDevice(t)
+		s := rootlessSpec(t, "sh", "-c", "mount -t tmpfs t /home && echo tmpfs-ok; umount /home; mount -o ro /dev/hostroot /home && echo MOUNTED; ls /etc/shadow 2>&1; true")
+		s.Process.Capabilities.Bounding = append(s.Process.Capabilities.Bounding, "CAP_SYS_ADMIN")
+		s.Process.Capabilities.Effective = s.Process.Capabilities.Bounding
+		s.Process.Capabilities.Permitted = s.Process.Capabilities.Bounding
+		s.Linux.Seccomp = nil
+		s.Mounts = append(s.Mounts, specs.Mount{Destination: "/home", Type: "tmpfs", Source: "tmpfs"})
+		if dev != "" {
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/dev/hostroot", Type: "bind", Source: dev, Options: []string{"bind"}})
+		}
+		r := runSpec(t, s, "")
+		t.Logf("host root %s: %q %q", dev, r.stdout, r.stderr)
+		if !strings.Contains(r.stdout, "tmpfs-ok") || strings.Contains(r.stdout, "MOUNTED") {
+			t.Fatalf("%+v", r)
+		}
+	})
+
+	t.Run("cgroups", func(t *testing.T) {
+		s := rootlessSpec(t, "true")
+		limit := int64(100)
+		s.Linux.Resources = &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: &limit}}
+		r := runSpec(t, s, "")
+		if r.code != 125 || !strings.Contains(r.stderr, "rootless: linux.resources") {
+			t.Fatalf("resources without a delegated cgroup: %+v", r)
+		}
+		t.Logf("asking for pids.max: %s", strings.TrimSpace(r.stderr))
+		own, _ := os.ReadFile("/proc/self/cgroup")
+		s = rootlessSpec(t, "true")
+		if r := runSpec(t, s, ""); r.code != 0 {
+			t.Fatalf("no resources: %+v", r)
+		}
+		if after, _ := os.ReadFile("/proc/self/cgroup"); !bytes.Equal(own, after) {
+			t.Fatalf("the caller's cgroup changed")
+		}
+	})
+
+	t.Run("devices are the host devices", func(t *testing.T) {
+		s := rootlessSpec(t, "sh", "-c", "ls -l /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty | cut -c1; echo > /dev/null && echo null-ok; echo x > /dev/full || echo full-refused; head -c 4 /dev/urandom | wc -c")
+		r := runSpec(t, s, "")
+		if r.code != 0 || strings.Count(r.stdout, "c\n") != 6 || !strings.Contains(r.stdout, "null-ok") || !strings.Contains(r.stdout, "full-refused") || !strings.HasSuffix(r.stdout, "4\n") {
+			t.Fatalf("%+v", r)
+		}
+	})
+
+	t.Run("idmapped mounts are refused", func(t *testing.T) {
+		s := rootlessSpec(t, "true")
+		s.Mounts = append(s.Mounts, specs.Mount{Destination: "/home", Type: "bind", Source: rootfs, Options: []string{"bind", "idmap"}})
+		r := runSpec(t, s, "")
+		if r.code != 125 || !strings.Contains(r.stderr, "idmapped mount needs CAP_SYS_ADMIN") {
+			t.Fatalf("%+v", r)
+		}
+	})
+
+	t.Run("binary sealing", func(t *testing.T) {
+		rootlessReplay(t)
+	})
+
+	t.Run("images Docker style", func(t *testing.T) {
+		if r := runMinirun(t, "", "import", "alpine", rootfs); r.code != 0 {
+			t.Fatalf("import: %+v", r)
+		}
+		store := filepath.Join(os.Getenv("HOME"), ".local", "share", "minirun")
+		if _, err := os.Stat(filepath.Join(store, "layers")); err != nil {
+			t.Fatalf("store not in ~/.local/share/minirun: %v", err)
+		}
+		if r := runMinirun(t, "", "images"); !strings.Contains(r.stdout, "alpine") {
+			t.Fatalf("images: %+v", r)
+		}
+		deny := filepath.Join(t.TempDir(), "deny.json")
+		os.WriteFile(deny, []byte(`{"defaultAction":"SCMP_ACT_ERRNO"}`), 0o644)
+		scenes := []struct {
+			args []string
+			code int
+			out  string
+		}{
+			{[]string{"run", "--rm", "-i", "--security-opt", "seccomp=" + deny, "alpine", "sh"}, 125, "execve"},
+			{[]string{"run", "--rm", "alpine", "unshare", "--user", "whoami"}, 1, "Operation not permitted"},
+			{[]string{"run", "--rm", "--security-opt", "seccomp=unconfined", "alpine", "unshare", "--user", "whoami"}, 0, "nobody"},
+			{[]string{"run", "--rm", "alpine", "sh", "-c", "echo hi > /new && cat /new && id -u && stat -c %u /bin/busybox"}, 0, "hi\n0\n0\n"},
+			{[]string{"run", "--rm", "--network", "none", "alpine", "sh", "-c", "ls /sys/class/net"}, 0, "lo\n"},
+			{[]string{"run", "--rm", "--network", "host", "alpine", "sh", "-c", "ls /sys/class/net | grep -c ."}, 0, ""},
+			{[]string{"run", "--rm", "--memory", "64m", "alpine", "true"}, 125, "rootless: linux.resources"},
+		}
+		for _, sc := range scenes {
+			r := runMinirun(t, "", sc.args...)
+			t.Logf("minirun %s: exit %d, %q %q", strings.Join(sc.args, " "), r.code, r.stdout, r.stderr)
+			if r.code != sc.code || !strings.Contains(r.stdout+r.stderr, sc.out) {
+				t.Errorf("minirun %v: exit %d, want %d with %q", sc.args, r.code, sc.code, sc.out)
+			}
+		}
+		r := runMinirun(t, "", "run", "--name", "kept", "alpine", "true")
+		if r.code != 0 {
+			t.Fatalf("run --name: %+v", r)
+		}
+		if r := runMinirun(t, "", "rm", "kept"); r.code != 0 {
+			t.Fatalf("rm: %+v", r)
+		}
+		if r := runMinirun(t, "", "rmi", "alpine"); r.code != 0 {
+			t.Fatalf("rmi: %+v", r)
+		}
+		if ents, _ := os.ReadDir(filepath.Join(store, "containers")); len(ents) != 0 {
+			t.Fatalf("containers left in the store: %v", ents)
+		}
+	})
+}
+
+// rootlessSpec is `minirun spec --rootless`, run by the caller, pointed at
+// the shared rootfs.
+func rootlessSpec(t *testing.T, args ...string) *specs.Spec {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := exec.Command(minirun, "spec", "--rootless", "-b", dir).CombinedOutput(); err != nil {
+		t.Fatalf("minirun spec --rootless: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s specs.Spec
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatal(err)
+	}
+	s.Root.Path = rootfs
+	if len(args) > 0 {
+		s.Process.Args = args
+	}
+	return &s
+}
+
+func checkRoot0700(t *testing.T, dir string) {
+	t.Helper()
+	fi, err := os.Stat(dir)
+	if err != nil {
+		t.Fatalf("state root: %v", err)
+	}
+	if st := fi.Sys().(*syscall.Stat_t); fi.Mode().Perm() != 0o700 || int(st.Uid) != os.Getuid() {
+		t.Fatalf("state root %s: mode %v owner %d", dir, fi.Mode(), st.Uid)
+	}
+}
+
+func withoutEnv(name string) []string {
+	var out []string
+	for _, e := range os.Environ() {
+		if !strings.HasPrefix(e, name+"=") {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func waitStoppedRL(t *testing.T, id string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if r := runMinirun(t, "", "state", id); strings.Contains(r.stdout, `"stopped"`) {
+			return
+		}
+	}
+	t.Fatalf("%s never stopped", id)
+}
+
+// squeeze collapses runs of blanks, as uid_map pads its columns.
+func squeeze(s string) string {
+	var b strings.Builder
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		b.WriteString(strings.Join(strings.Fields(sc.Text()), " ") + "\n")
+	}
+	return b.String()
+}
+
+// hostRootDevice is the block device the host's / is mounted from, if it
+// has a node in /dev.
+func hostRootDevice(t *testing.T) string {
+	var st unix.Stat_t
+	if err := unix.Stat("/", &st); err != nil {
+		return ""
+	}
+	p := fmt.Sprintf("/dev/block/%d:%d", unix.Major(st.Dev), unix.Minor(st.Dev))
+	if real, err := filepath.EvalSymlinks(p); err == nil {
+		return real
+	}
+	return ""
+}
+
+// rootlessReplay is TestRuntimeBinaryNotReachableFromContainer done by the
+// unprivileged caller: open_tree needs privilege, so the init runs from a
+// sealed memfd, and reopening its /proc/PID/exe for writing must fail.
+func rootlessReplay(t *testing.T) {
+	s := rootlessSpec(t, "/proc/self/exe", "seccomp", "explain", "/dev/stdin")
+	cmd := exec.Command(minirun, "run", "-b", writeBundle(t, s), containerID(t))
+	stdin, _ := cmd.StdinPipe()
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() }()
+	var pid int
+	for deadline := time.Now().Add(10 * time.Second); pid == 0 && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		for _, p := range childrenOf(cmd.Process.Pid) {
+			if args, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p)); strings.Contains(string(args), "explain") {
+				pid = p
+			}
+		}
+	}
+	if pid == 0 {
+		t.Fatal("container process never appeared")
+	}
+	handle, err := os.OpenFile(fmt.Sprintf("/proc/%d/exe", pid), os.O_RDONLY|unix.O_PATH, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer handle.Close()
+	var host, inside syscall.Stat_t
+	syscall.Stat(minirun, &host)
+	syscall.Fstat(int(handle.Fd()), &inside)
+	stdin.Close()
+	cmd.Wait()
+	if host.Dev == inside.Dev && host.Ino == inside.Ino {
+		t.Fatal("the container process runs the runtime's own file, not a sealed copy")
+	}
+	// A memfd opens for writing; its seals refuse the write itself.
+	f, err := os.OpenFile(fmt.Sprintf("/proc/self/fd/%d", handle.Fd()), os.O_WRONLY, 0)
+	if err == nil {
+		_, err = f.Write([]byte("#!/bin/sh\n"))
+		f.Close()
+	}
+	if err == nil {
+		t.Fatal("wrote the runtime's copy through the container process's /proc/PID/exe")
+	}
+	if !errors.Is(err, syscall.EPERM) && !errors.Is(err, syscall.EROFS) {
+		t.Fatalf("writing the runtime through /proc/PID/exe failed with %v, want EPERM (sealed memfd)", err)
+	}
+	t.Logf("writing the container's /proc/%d/exe: %v", pid, err)
+}
