@@ -60,6 +60,10 @@ type Options struct {
 	// ReaperEnv is passed to the reaper of a foreground start (see
 	// reaper.go), for the clean-up its caller does after Delete.
 	ReaperEnv []string
+	// SeccompWatch, when set, answers the container's seccomp
+	// notifications from this process for the denial report or the
+	// recorder (seccomp/doc.go); it needs a foreground Wait.
+	SeccompWatch *seccomp.Watcher
 }
 
 // Process is a started container init.
@@ -123,6 +127,9 @@ func Start(o *Options) (*Process, error) {
 	}
 	prog, err := compileSeccomp(s, false, o.Debug)
 	if err != nil {
+		return nil, err
+	}
+	if prog, err = watchSeccomp(o, prog); err != nil {
 		return nil, err
 	}
 	exe, err := sealedExe()
@@ -192,6 +199,9 @@ func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 	}
 	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, opts: o, reg: reg, sigs: sigs}
 	debugf(o.Debug, "init started as pid %d", p.Pid)
+	if o.SeccompWatch != nil {
+		o.SeccompWatch.Started(p.Pid)
+	}
 	if err := p.setUp(plan, prog, parentSock, fifoPath, fifoFd, manageCgroup); err != nil {
 		if sigs != nil {
 			signal.Stop(sigs)
@@ -364,6 +374,10 @@ func (p *Process) awaitInit(c conn) error {
 			}
 			return &Error{Step: m.Step, Code: code, Err: errors.New(m.Err)}
 		case "listener":
+			if w := p.opts.SeccompWatch; w != nil && fd >= 0 {
+				w.Serve(fd) // it owns the fd from here
+				continue
+			}
 			err := p.sendListener(fd)
 			unix.Close(fd)
 			if err != nil {
@@ -490,6 +504,11 @@ func (p *Process) Wait() (int, error) {
 		p.console.Close()
 	}
 	code, err := exitStatus(p.cmd.ProcessState, err)
+	if w := p.opts.SeccompWatch; w != nil && p.cmd.ProcessState != nil {
+		if werr := w.Exited(p.cmd.ProcessState.Sys().(syscall.WaitStatus)); werr != nil {
+			warnf("seccomp watch: %v", werr)
+		}
+	}
 	if p.isExec {
 		return code, err
 	}
@@ -554,4 +573,38 @@ func compileSeccomp(s *specs.Spec, exec, debug bool) (*seccomp.Program, error) {
 	debugf(debug, "seccomp: %d rules, arches %s, default %s, cached=%v, %d BPF instructions",
 		prog.Rules, strings.Join(prog.Arches, ","), prog.DefaultAction, prog.Cached, len(prog.Instructions))
 	return prog, nil
+}
+
+// watchSeccomp swaps the program for the one the watch serves: the
+// report's (refusals notified) or the recorder's (everything allowed
+// notified). Neither works where the profile sends its notifications to an
+// agent (listenerPath): one filter has one listener.
+func watchSeccomp(o *Options, prog *seccomp.Program) (*seccomp.Program, error) {
+	w := o.SeccompWatch
+	if w == nil {
+		return prog, nil
+	}
+	step := "seccomp report"
+	if w.Recording() {
+		step = "seccomp record"
+	}
+	if o.Detached || o.CreateOnly {
+		return nil, stepErrf(step, "needs minirun in the foreground to answer the container's calls (not with -d or create)")
+	}
+	if l := linuxOf(o.Spec).Seccomp; l != nil && l.ListenerPath != "" {
+		return nil, stepErrf(step, "profile with listenerPath %s: %w", l.ListenerPath, seccomp.ErrListenerInUse)
+	}
+	q, err := w.Program(prog, SeccompRequired())
+	if err != nil {
+		return nil, stepErr(step, err)
+	}
+	debugf(o.Debug, "%s: %d BPF instructions, notifications answered by pid %d", step, len(q.Instructions), os.Getpid())
+	return q, nil
+}
+
+// SeccompRequired is every syscall the runtime may make after loading a
+// filter, with or without no_new_privs: what any profile must allow, and
+// what a recorded profile always lists.
+func SeccompRequired() []string {
+	return append(postFilterSyscalls(BaseSpec(), false), runtimeAfterFilter...)
 }
