@@ -253,9 +253,9 @@ func TestRecordProgram(t *testing.T) {
 		name string
 		want uint32
 	}{
-		{"sendmsg", RetAllow},     // the runtime's: in the kernel
-		{"execve", RetAllow},      // the same
-		{"getpid", RetUserNotif},  // allowed by the profile: recorded
+		{"sendmsg", RetAllow},      // the runtime's: in the kernel
+		{"execve", RetAllow},       // the same
+		{"getpid", RetUserNotif},   // allowed by the profile: recorded
 		{"chmod", RetErrno | 1},    // refused by the profile: still refused
 		{"unshare", RetErrno | 38}, // above what it names: the stub's ENOSYS
 		{"kexec_load", RetKillProcess},
@@ -327,7 +327,7 @@ func TestRecordedProfileStableAndMerges(t *testing.T) {
 		want       uint32
 	}{
 		{"x86_64", "openat", [6]uint64{}, RetAllow},
-		{"x86_64", "clone", [6]uint64{0x3d0f00}, RetAllow},              // a thread: no namespace flag
+		{"x86_64", "clone", [6]uint64{0x3d0f00}, RetAllow},               // a thread: no namespace flag
 		{"x86_64", "clone", [6]uint64{unix.CLONE_NEWUSER}, RetErrno | 1}, // not seen
 		{"x86_64", "ioctl", [6]uint64{0, 0xffffffff00005401}, RetAllow},  // the request is 32 bits
 		{"x86_64", "ioctl", [6]uint64{0, 0x5412}, RetErrno | 1},          // TIOCSTI: not seen
