@@ -385,3 +385,28 @@ func Suggest(name string, args [6]uint64) *dockerprofile.Syscall {
 	}
 	return e
 }
+
+// killRules is the attribution of a kill seen only in the exit signal:
+// the entries of the profile that kill or trap, one of which did.
+func (s *Source) killRules() *Attribution {
+	at := &Attribution{Rule: RuleDefault}
+	var parts []string
+	for _, r := range s.rules {
+		switch r.rule.Action {
+		case specs.ActKill, specs.ActKillThread, specs.ActKillProcess, specs.ActTrap:
+			if r.applies {
+				parts = append(parts, fmt.Sprintf("rule %d %s", r.index, s.ruleString(r)))
+			}
+		}
+	}
+	switch s.def {
+	case specs.ActKill, specs.ActKillThread, specs.ActKillProcess, specs.ActTrap:
+		parts = append(parts, "the default action "+string(s.def))
+	}
+	if len(parts) == 0 {
+		at.Text = "no entry of the profile kills: the signal came from elsewhere, or from an ABI the profile does not list"
+		return at
+	}
+	at.Text = "the profile kills or traps in " + strings.Join(parts, "; ")
+	return at
+}

@@ -2,11 +2,13 @@ package seccomp
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	dockerprofile "github.com/moby/profiles/seccomp"
 	"golang.org/x/sys/unix"
@@ -57,6 +59,9 @@ func (w *Watcher) Report() *Report {
 	for _, d := range w.order {
 		var args [6]uint64
 		copy(args[:], d.Args)
+		if d.Via == "exit signal" {
+			d.Rule = w.src.killRules()
+		}
 		if d.Syscall != "" && d.Via != "exit signal" {
 			at := w.src.Attribute(d.Arch, d.Syscall, args, d.ret)
 			d.Rule = &at
@@ -179,11 +184,20 @@ func (d *Denial) Line() string {
 func (w *Watcher) findKills(ws syscall.WaitStatus) {
 	found := false
 	var others []*Denial
+	sigsys := ws.Signaled() && ws.Signal() == syscall.SIGSYS
 	if w.kmsg > 0 {
 		buf := make([]byte, 8192)
+		// kauditd prints the record after the kill, from its own thread:
+		// after a SIGSYS exit, wait a little for it to arrive.
+		deadline := time.Now().Add(500 * time.Millisecond)
 		for {
 			// /dev/kmsg gives one record per read, and EAGAIN at the end.
 			n, err := unix.Read(w.kmsg, buf)
+			if errors.Is(err, unix.EAGAIN) && sigsys && !found && len(others) == 0 && time.Now().Before(deadline) {
+				fds := []unix.PollFd{{Fd: int32(w.kmsg), Events: unix.POLLIN}}
+				_, _ = unix.Poll(fds, 50)
+				continue
+			}
 			if err != nil || n == 0 {
 				break
 			}
@@ -205,7 +219,7 @@ func (w *Watcher) findKills(ws syscall.WaitStatus) {
 			w.mu.Unlock()
 		}
 	}
-	if !ws.Signaled() || ws.Signal() != syscall.SIGSYS || found {
+	if !sigsys || found {
 		return
 	}
 	// The kernel logs pids as its first pid namespace sees them; when
