@@ -30,7 +30,7 @@ var probeImageOnce sync.Once
 // rootfs with /bin/probe) in the store.
 func dockerProbe(t *testing.T, args ...string) result {
 	t.Helper()
-	root := probeRootfs(t) // builds the probe, or skips
+	root := probeRootfs(t)                     // builds the probe, or skips
 	dockerRun(t, "", "--rm", "alpine", "true") // the store exists
 	probeImageOnce.Do(func() {
 		if out, err := exec.Command(minirun, "--store", storeDir, "import", "probe", root).CombinedOutput(); err != nil {
