@@ -55,9 +55,13 @@ type listener int
 // instead of going through the scheduler's wake-up, which is most of the
 // cost of a notification. Older kernels refuse it, and that only costs
 // speed.
-func (l listener) syncWakeup() {
-	flags := uint64(unix.SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)
-	_, _, _ = unix.Syscall(unix.SYS_IOCTL, uintptr(l), ioctlNotifSetFlags, uintptr(unsafe.Pointer(&flags)))
+func (l listener) syncWakeup() error {
+	// The flags are the ioctl's argument itself, not a pointer to them.
+	_, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(l), ioctlNotifSetFlags, unix.SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)
+	if errno != 0 {
+		return errno
+	}
+	return nil
 }
 
 // errHup is returned by wait once no process uses the filter any more.

@@ -194,7 +194,7 @@ func (w *Watcher) Serve(fd int) {
 		runtime.LockOSThread()
 		l := listener(fd)
 		defer unix.Close(fd)
-		l.syncWakeup()
+		_ = l.syncWakeup() // before 6.6: only slower
 		var n notif
 		for {
 			if err := l.wait(); err != nil {
