@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -594,7 +595,7 @@ func watchSeccomp(o *Options, prog *seccomp.Program) (*seccomp.Program, error) {
 	if l := linuxOf(o.Spec).Seccomp; l != nil && l.ListenerPath != "" {
 		return nil, stepErrf(step, "profile with listenerPath %s: %w", l.ListenerPath, seccomp.ErrListenerInUse)
 	}
-	q, err := w.Program(prog, SeccompRequired())
+	q, err := w.Program(prog, SeccompRequired(o.Spec))
 	if err != nil {
 		return nil, stepErr(step, err)
 	}
@@ -603,8 +604,21 @@ func watchSeccomp(o *Options, prog *seccomp.Program) (*seccomp.Program, error) {
 }
 
 // SeccompRequired is every syscall the runtime may make after loading a
-// filter, with or without no_new_privs: what any profile must allow, and
-// what a recorded profile always lists.
-func SeccompRequired() []string {
-	return append(postFilterSyscalls(BaseSpec(), false), runtimeAfterFilter...)
+// filter for spec s, with or without no_new_privs (without is the longer
+// list): what any profile for it must allow, and what a recorded profile
+// always lists so it replays either way.
+func SeccompRequired(s *specs.Spec) []string {
+	c := *s
+	if s.Process != nil {
+		p := *s.Process
+		p.NoNewPrivileges = false
+		c.Process = &p
+	}
+	var out []string
+	for _, n := range append(append([]string{"execve"}, postFilterSyscalls(&c, false)...), runtimeAfterFilter...) {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -50,6 +50,7 @@ type seccompWatch struct {
 	reportFile string
 	recordFile string
 	caps       []string
+	spec       *specs.Spec
 }
 
 func newSeccompWatch(c *cli.Context, spec *specs.Spec, source func() (*seccomp.Source, error)) (*seccompWatch, error) {
@@ -65,7 +66,7 @@ func newSeccompWatch(c *cli.Context, spec *specs.Spec, source func() (*seccomp.S
 	if reporting && record != "" {
 		return nil, exitErr(125, errors.New("seccomp report: --seccomp-report and --seccomp-record each need the notifications of one filter; use one at a time"))
 	}
-	sw := &seccompWatch{}
+	sw := &seccompWatch{spec: spec}
 	if spec.Process != nil && spec.Process.Capabilities != nil {
 		sw.caps = spec.Process.Capabilities.Bounding
 	}
@@ -138,7 +139,7 @@ func (sw *seccompWatch) finish() error {
 }
 
 func (sw *seccompWatch) writeProfile() error {
-	p := sw.w.Profile(container.SeccompRequired())
+	p := sw.w.Profile(container.SeccompRequired(sw.spec))
 	body, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
 		return exitErr(125, fmt.Errorf("seccomp record: encode: %w", err))
