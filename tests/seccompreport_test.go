@@ -133,6 +133,15 @@ func TestSeccompReportProbes(t *testing.T) {
 		}
 		mustMatch(t, "i386", reportLine(t, r, "unshare("), `^unshare\(0x0\) \[x86 ABI\] = EPERM, 1 time, pid 1 \(/bin/probe\): .*Docker's default allows it with CAP_SYS_ADMIN`)
 	})
+	t.Run("x32 bit", func(t *testing.T) {
+		// From 64-bit code with the x32 bit set the kernel checks the
+		// call as an x32 one (seccomp_data.arch is x86_64's, nr has the bit).
+		r := dockerProbe(t, "--rm", "--seccomp-report", "probe", "/bin/probe", "sys", fmt.Sprintf("%#x", 0x40000000|nrUnshare), "0")
+		if r.stdout != "errno 1 (Operation not permitted)\n" {
+			t.Fatalf("x32 unshare: %+v", r)
+		}
+		mustMatch(t, "x32", reportLine(t, r, "unshare("), `^unshare\(0x0\) \[x32 ABI\] = EPERM, 1 time, pid 1 \(/bin/probe\): .*Docker's default allows it with CAP_SYS_ADMIN`)
+	})
 	t.Run("chmod", func(t *testing.T) {
 		prof := filepath.Join(t.TempDir(), "nochmod.json")
 		os.WriteFile(prof, []byte(`{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[
