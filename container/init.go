@@ -135,6 +135,9 @@ func loadSeccomp(c conn, cfg *initConfig, log rootfs.Logger) error {
 		return nil
 	}
 	log("seccomp: loading %d BPF instructions (%d rules) with TSYNC", len(prog.Instructions), prog.Rules)
+	if prog.Listener {
+		announceListener(c)
+	}
 	fd, err := prog.Load()
 	if err != nil {
 		return stepErr("seccomp", err)
@@ -148,6 +151,24 @@ func loadSeccomp(c conn, cfg *initConfig, log rootfs.Logger) error {
 		}
 	}
 	return nil
+}
+
+// announceListener tells the parent, before the filter is loaded, which
+// fd the listener will be: the lowest free one, as the kernel gives it.
+// Once loaded, the filter may notify the Go runtime's own calls (a
+// recording notifies all but the few the runtime is known to make) and
+// nothing answers them until the parent has the fd; a thread blocked that
+// way can hold what this thread needs to send it (a runtime lock, a stop
+// of the world). So the parent does not wait to be sent the fd: it takes
+// it with pidfd_getfd as soon as it exists, and the message after the load
+// is only the fallback. Best effort: without it, the message is all.
+func announceListener(c conn) {
+	n, err := unix.FcntlInt(uintptr(c.fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	unix.Close(n)
+	_ = c.send(message{Type: "listener-at", Code: n}, -1)
 }
 
 // dropPrivileges applies the user and the five capability sets, in the

@@ -374,6 +374,10 @@ func (p *Process) awaitInit(c conn) error {
 				code = ExitRuntime
 			}
 			return &Error{Step: m.Step, Code: code, Err: errors.New(m.Err)}
+		case "listener-at":
+			if w := p.opts.SeccompWatch; w != nil {
+				go grabListener(p.Pid, m.Code, w)
+			}
 		case "listener":
 			if w := p.opts.SeccompWatch; w != nil && fd >= 0 {
 				w.Serve(fd) // it owns the fd from here
@@ -621,4 +625,30 @@ func SeccompRequired(s *specs.Spec) []string {
 		}
 	}
 	return out
+}
+
+// grabListener takes the init's listener fd n with pidfd_getfd once the
+// init has loaded its filter (see announceListener), and serves it. It
+// gives up when the watch already serves (the init's message came first),
+// the init is gone, or after two seconds.
+func grabListener(pid, n int, w *seccomp.Watcher) {
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return
+	}
+	defer unix.Close(pidfd)
+	deadline := time.Now().Add(2 * time.Second)
+	for !w.Serving() && time.Now().Before(deadline) {
+		fd, err := unix.PidfdGetfd(pidfd, n, 0)
+		if err == nil {
+			if seccomp.IsListener(fd) {
+				w.Serve(fd)
+				return
+			}
+			unix.Close(fd)
+		} else if errors.Is(err, unix.ESRCH) || errors.Is(err, unix.EPERM) {
+			return
+		}
+		time.Sleep(50 * time.Microsecond)
+	}
 }

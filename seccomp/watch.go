@@ -177,6 +177,19 @@ func (w *Watcher) Started(pid int) {
 	}
 }
 
+// Serving reports whether a listener is being served.
+func (w *Watcher) Serving() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.serving
+}
+
+// IsListener reports whether fd is a seccomp notify fd.
+func IsListener(fd int) bool {
+	target, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
+	return err == nil && target == "anon_inode:seccomp notify"
+}
+
 // Serve answers the notifications on fd until no process is left under
 // the filter. It takes the fd and returns at once.
 func (w *Watcher) Serve(fd int) {

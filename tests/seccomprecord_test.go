@@ -42,8 +42,8 @@ func recordedNames(p *dockerprofile.Seccomp) map[string]*dockerprofile.Syscall {
 func TestSeccompRecordReplay(t *testing.T) {
 	prof := filepath.Join(t.TempDir(), "rec.json")
 	work := []string{"sh", "-c", "ls /; cat /etc/passwd"}
-	plain := dockerRun(t, "", append([]string{"--rm", "alpine"}, work...)...)
-	r := dockerRun(t, "", append([]string{"--rm", "--seccomp-record", prof, "alpine"}, work...)...)
+	plain := dockerRunW(t, "", append([]string{"--rm", "alpine"}, work...)...)
+	r := dockerRunW(t, "", append([]string{"--rm", "--seccomp-record", prof, "alpine"}, work...)...)
 	if r.code != 0 || r.stdout != plain.stdout || r.stderr != "" {
 		t.Fatalf("recorded run differs from the plain one:\n%+v\n%+v", r, plain)
 	}
@@ -71,18 +71,18 @@ func TestSeccompRecordReplay(t *testing.T) {
 
 	// The same workload gives the same file.
 	prof2 := filepath.Join(t.TempDir(), "rec.json")
-	dockerRun(t, "", append([]string{"--rm", "--seccomp-record", prof2, "alpine"}, work...)...)
+	dockerRunW(t, "", append([]string{"--rm", "--seccomp-record", prof2, "alpine"}, work...)...)
 	if _, body2 := readRecorded(t, prof2); string(body2) != string(body) {
 		t.Errorf("two recordings of one workload differ:\n%s\n%s", body, body2)
 	}
 
 	// Replay.
-	rep := dockerRun(t, "", append([]string{"--rm", "--security-opt", "seccomp=" + prof, "alpine"}, work...)...)
+	rep := dockerRunW(t, "", append([]string{"--rm", "--security-opt", "seccomp=" + prof, "alpine"}, work...)...)
 	if rep.code != 0 || rep.stdout != plain.stdout {
 		t.Fatalf("replay: %+v", rep)
 	}
 	// Something else is refused, and the report names the recorded profile.
-	rep = dockerRun(t, "unshare\n", "--rm", "-i", "--seccomp-report", "--security-opt", "seccomp="+prof, "alpine", "sh")
+	rep = dockerRunW(t, "unshare\n", "--rm", "-i", "--seccomp-report", "--security-opt", "seccomp="+prof, "alpine", "sh")
 	if rep.code == 0 {
 		t.Fatalf("unshare under the recorded profile: %+v", rep)
 	}
@@ -108,7 +108,7 @@ func TestSeccompRecordThreadsAndMerge(t *testing.T) {
 	if names["getdents64"] != nil {
 		t.Fatalf("not merged yet, but getdents64 is there: %s", body)
 	}
-	r = dockerRun(t, "", "--rm", "--seccomp-record", prof, "--seccomp-record-merge", "alpine", "ls", "/")
+	r = dockerRunW(t, "", "--rm", "--seccomp-record", prof, "--seccomp-record-merge", "alpine", "ls", "/")
 	if r.code != 0 {
 		t.Fatalf("record with merge: %+v", r)
 	}
@@ -126,7 +126,7 @@ func TestSeccompRecordThreadsAndMerge(t *testing.T) {
 		}
 	}
 	// Without merge the file is replaced.
-	dockerRun(t, "", "--rm", "--seccomp-record", prof, "alpine", "true")
+	dockerRunW(t, "", "--rm", "--seccomp-record", prof, "alpine", "true")
 	if p, body := readRecorded(t, prof); recordedNames(p)["getdents64"] != nil {
 		t.Errorf("record without merge kept the old calls: %s", body)
 	}
@@ -136,7 +136,7 @@ func TestSeccompRecordThreadsAndMerge(t *testing.T) {
 func TestSeccompRecordMergeForeign(t *testing.T) {
 	prof := filepath.Join(t.TempDir(), "foreign.json")
 	os.WriteFile(prof, []byte(`{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}`), 0o644)
-	r := dockerRun(t, "", "--rm", "--seccomp-record", prof, "--seccomp-record-merge", "alpine", "true")
+	r := dockerRunW(t, "", "--rm", "--seccomp-record", prof, "--seccomp-record-merge", "alpine", "true")
 	checkFailure(t, r, "seccomp record", "not written by --seccomp-record")
 }
 

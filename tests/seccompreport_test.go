@@ -1,6 +1,8 @@
 package tests
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	dockerprofile "github.com/moby/profiles/seccomp"
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -26,7 +29,19 @@ const (
 
 var probeImageOnce sync.Once
 
-// dockerProbe is dockerRun with the probe image ("probe": the busybox
+// watchDeadline bounds every run of these tests: a container whose calls
+// wait on a supervisor that never answers must fail its test, not stall
+// the suite until its timeout.
+const watchDeadline = 60 * time.Second
+
+// dockerRunW is dockerRun with watchDeadline.
+func dockerRunW(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	dockerRun(t, "", "--rm", "alpine", "true") // the store exists
+	return runMinirunWithin(t, watchDeadline, stdin, append([]string{"--store", storeDir, "run"}, args...)...)
+}
+
+// dockerProbe is dockerRunW with the probe image ("probe": the busybox
 // rootfs with /bin/probe) in the store.
 func dockerProbe(t *testing.T, args ...string) result {
 	t.Helper()
@@ -37,14 +52,38 @@ func dockerProbe(t *testing.T, args ...string) result {
 			t.Fatalf("import probe: %v %s", err, out)
 		}
 	})
-	return dockerRun(t, "", args...)
+	return dockerRunW(t, "", args...)
+}
+
+// runMinirunWithin is runMinirun that fails the test after d.
+func runMinirunWithin(t *testing.T, d time.Duration, stdin string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, minirun, args...)
+	var out, errb bytes.Buffer
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("minirun %v did not end within %v (stdout %q, stderr %q)", args, d, out.String(), errb.String())
+	}
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("minirun %v: %v", args, err)
+	}
+	return result{out.String(), errb.String(), code}
 }
 
 // runBundleFlags is `minirun run FLAGS -b BUNDLE ID` for s.
 func runBundleFlags(t *testing.T, s *specs.Spec, flags ...string) result {
 	t.Helper()
 	args := append(append([]string{"run"}, flags...), "-b", writeBundle(t, s), containerID(t))
-	return runMinirun(t, "", args...)
+	return runMinirunWithin(t, watchDeadline, "", args...)
 }
 
 // reportLine finds the report's line for a call: the first line of
@@ -70,7 +109,7 @@ func mustMatch(t *testing.T, what, got, pattern string) {
 // The seed's scene 2 under the report: unshare fails as before, and the
 // report says which rule refused it and what would allow it.
 func TestSeccompReportSceneTwo(t *testing.T) {
-	r := dockerRun(t, "unshare\n", "--rm", "-i", "--seccomp-report", "alpine", "sh")
+	r := dockerRunW(t, "unshare\n", "--rm", "-i", "--seccomp-report", "alpine", "sh")
 	if r.code != 1 || !strings.HasPrefix(r.stderr, "unshare: unshare(0x0): Operation not permitted\n") {
 		t.Fatalf("scene 2 under the report: %+v", r)
 	}
@@ -146,7 +185,7 @@ func TestSeccompReportProbes(t *testing.T) {
 		prof := filepath.Join(t.TempDir(), "nochmod.json")
 		os.WriteFile(prof, []byte(`{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[
 			{"names":["chmod","fchmodat","fchmodat2"],"action":"SCMP_ACT_ERRNO","errnoRet":13}]}`), 0o644)
-		r := dockerRun(t, "", "--rm", "--seccomp-report", "--security-opt", "seccomp="+prof, "alpine", "sh", "-c", "touch /tmp/x; chmod 600 /tmp/x")
+		r := dockerRunW(t, "", "--rm", "--seccomp-report", "--security-opt", "seccomp="+prof, "alpine", "sh", "-c", "touch /tmp/x; chmod 600 /tmp/x")
 		if r.code != 1 || !strings.Contains(r.stderr, "Permission denied") {
 			t.Fatalf("chmod under EACCES: %+v", r)
 		}
@@ -188,7 +227,7 @@ func TestSeccompReportThreads(t *testing.T) {
 
 func TestSeccompReportJSON(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "report.json")
-	r := dockerRun(t, "unshare\nunshare\n", "--rm", "-i", "--seccomp-report="+out, "alpine", "sh")
+	r := dockerRunW(t, "unshare\nunshare\n", "--rm", "-i", "--seccomp-report="+out, "alpine", "sh")
 	if r.code != 1 || strings.Contains(r.stderr, "seccomp report") {
 		t.Fatalf("JSON report also printed, or run failed: %+v", r)
 	}
@@ -229,7 +268,7 @@ func TestSeccompReportJSON(t *testing.T) {
 // Where the report can't work, it says so in one line, exit 125, before
 // anything runs.
 func TestSeccompReportRefused(t *testing.T) {
-	r := dockerRun(t, "", "--rm", "--seccomp-report", "--security-opt", "seccomp=unconfined", "alpine", "true")
+	r := dockerRunW(t, "", "--rm", "--seccomp-report", "--security-opt", "seccomp=unconfined", "alpine", "true")
 	checkFailure(t, r, "seccomp report", "no seccomp profile")
 
 	s := probeSpec(t, "sys", fmt.Sprint(nrGetpid))
@@ -240,6 +279,6 @@ func TestSeccompReportRefused(t *testing.T) {
 	r = runBundleFlags(t, probeSpec(t, "sys", fmt.Sprint(nrGetpid)), "--seccomp-report", "-d")
 	checkFailure(t, r, "seccomp report", "foreground")
 
-	r = dockerRun(t, "", "--rm", "--seccomp-report", "--seccomp-record", filepath.Join(t.TempDir(), "p.json"), "alpine", "true")
+	r = dockerRunW(t, "", "--rm", "--seccomp-report", "--seccomp-record", filepath.Join(t.TempDir(), "p.json"), "alpine", "true")
 	checkFailure(t, r, "seccomp report", "one at a time")
 }
