@@ -315,7 +315,7 @@ func (w *Watcher) noteDenial(l listener, n *notif, a archInfo, ret uint32) {
 	}
 	w.mu.Unlock()
 	text, _ := DecodeCall(name, n.Data.Args, mem)
-	d := &Denial{Arch: a.short(), Syscall: name, Nr: int(n.Data.Nr &^ int32(a.nrBit)), Args: n.Data.Args[:], Call: text,
+	d := &Denial{Arch: a.short(), Syscall: name, Nr: int(n.Data.Nr &^ int32(a.nrBit)), Args: append([]uint64(nil), n.Data.Args[:]...), Call: text,
 		Count: 1, HostPid: int(n.Pid), Action: ActionString(ret), Via: "notification", ret: ret}
 	d.Pid, d.Exe = procIdentity(int(n.Pid))
 	if !l.valid(n.ID) {

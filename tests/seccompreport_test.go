@@ -282,3 +282,14 @@ func TestSeccompReportRefused(t *testing.T) {
 	r = dockerRunW(t, "", "--rm", "--seccomp-report", "--seccomp-record", filepath.Join(t.TempDir(), "p.json"), "alpine", "true")
 	checkFailure(t, r, "seccomp report", "one at a time")
 }
+
+// Several kinds of refusal in one run: each keeps its own arguments (the
+// supervisor reuses its buffer for the next notification).
+func TestSeccompReportKeepsEachCallsArgs(t *testing.T) {
+	r := dockerRunW(t, "", "--rm", "--seccomp-report", "alpine", "sh", "-c", "unshare -U true; unshare -n true; true")
+	if r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	mustMatch(t, "user", reportLine(t, r, "unshare(CLONE_NEWUSER)"), `= EPERM, 1 time, .*"valueTwo":268435456,"op":"SCMP_CMP_MASKED_EQ"`)
+	mustMatch(t, "net", reportLine(t, r, "unshare(CLONE_NEWNET)"), `= EPERM, 1 time, .*"valueTwo":1073741824,"op":"SCMP_CMP_MASKED_EQ"`)
+}
