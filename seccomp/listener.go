@@ -88,6 +88,13 @@ func (l listener) wait() error {
 	}
 }
 
+// hungUp reports, without waiting, that no process uses the filter.
+func (l listener) hungUp() bool {
+	fds := []unix.PollFd{{Fd: int32(l), Events: unix.POLLIN}}
+	n, err := unix.Poll(fds, 0)
+	return err == nil && n == 1 && fds[0].Revents&unix.POLLHUP != 0
+}
+
 // recv takes the next notification. ENOENT means the notifying thread
 // went away (killed) before it could be read: the caller tries again.
 func (l listener) recv(n *notif) error {

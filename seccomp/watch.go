@@ -207,16 +207,25 @@ func (w *Watcher) Serve(fd int) {
 		runtime.LockOSThread()
 		l := listener(fd)
 		defer unix.Close(fd)
-		_ = l.syncWakeup() // before 6.6: only slower
+		// With the synchronous mode (6.6) the receive itself waits: the
+		// kernel's wait there also ends, with ENOENT, when the filter's
+		// last user is gone, which a poll then tells apart from a call
+		// withdrawn by a signal. Before 6.6, poll first, then receive.
+		blocking := l.syncWakeup() == nil
 		var n notif
 		for {
-			if err := l.wait(); err != nil {
-				if !errors.Is(err, errHup) {
-					w.setErr(err)
+			if !blocking {
+				if err := l.wait(); err != nil {
+					if !errors.Is(err, errHup) {
+						w.setErr(err)
+					}
+					return
 				}
-				return
 			}
 			if err := l.recv(&n); err != nil {
+				if errors.Is(err, unix.ENOENT) && blocking && l.hungUp() {
+					return
+				}
 				if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EINTR) {
 					continue
 				}
