@@ -68,6 +68,14 @@
 // thread teardown took the init's pending calls with it. So recording starts
 // exactly at the container's execve.
 //
+// The listener fd reaches the parent two ways. The init names it before
+// loading the filter (the lowest free fd, which the kernel will give it),
+// and the parent takes it with pidfd_getfd as soon as it exists; the init's
+// "listener" message after the load is the fallback. A Go runtime thread of
+// the init blocked on a notification before anyone can answer it may hold
+// what the init's main thread needs to send that message (a runtime lock, a
+// stop of the world), so the message alone could deadlock.
+//
 // Why notification and not the alternatives: SECCOMP_RET_TRACE needs a
 // ptrace tracer, which stops the process twice per call and takes ptrace
 // away from the container's own debuggers; SECCOMP_RET_LOG goes through the
@@ -75,5 +83,7 @@
 // carries no arguments; eBPF needs CAP_SYS_ADMIN or BTF. A notification
 // carries the arguments, the ABI and the pid, needs nothing the runtime does
 // not already hold, and with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (Linux 6.6)
-// the two threads hand the CPU to each other directly.
+// the two threads hand the CPU to each other directly, the supervisor
+// waiting in the receive ioctl itself: a notified call then costs about
+// 3 µs here (scripts/bench-seccomp-watch.sh).
 package seccomp
