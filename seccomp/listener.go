@@ -110,8 +110,12 @@ func (l listener) recv(n *notif) error {
 // that made it has not died, so a pid read from /proc before this check
 // still names that thread and not one that reused its number.
 func (l listener) valid(id uint64) bool {
-	_, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(l), ioctlNotifIDValid, uintptr(unsafe.Pointer(&id)))
-	return errno == 0
+	for {
+		_, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(l), ioctlNotifIDValid, uintptr(unsafe.Pointer(&id)))
+		if errno != unix.EINTR {
+			return errno == 0
+		}
+	}
 }
 
 // fail answers a notification with -errno (0: the call returns 0).
@@ -125,9 +129,16 @@ func (l listener) cont(id uint64) error {
 }
 
 func (l listener) send(r *notifResp) error {
-	_, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(l), unix.SECCOMP_IOCTL_NOTIF_SEND, uintptr(unsafe.Pointer(r)))
-	if errno != 0 && errno != unix.ENOENT { // ENOENT: the thread is gone
+	for {
+		_, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(l), unix.SECCOMP_IOCTL_NOTIF_SEND, uintptr(unsafe.Pointer(r)))
+		switch errno {
+		case 0, unix.ENOENT: // ENOENT: the thread is gone
+			return nil
+		case unix.EINTR:
+			// The kernel takes the listener's lock interruptibly: a signal
+			// to this thread (the Go runtime sends some) is not a failure.
+			continue
+		}
 		return fmt.Errorf("seccomp listener: answer notification: %w", errno)
 	}
-	return nil
 }
