@@ -89,7 +89,7 @@ func (w *Watcher) handleRecord(l listener, n *notif) error {
 // Comments the recorder writes, and reads back when merging.
 const (
 	seenOn         = "seen on "
-	runtimeComment = "runtime: what minirun itself calls between loading the filter and execve; it refuses a profile without them"
+	runtimeComment = "runtime: what minirun itself calls between loading the filter and execve (it refuses a profile without them), and restart_syscall, which the kernel has any process call after a signal interrupts a sleep"
 	clone3Comment  = "clone3: its flags are behind a pointer no filter can read, so it gets ENOSYS and libc falls back to clone, whose flags are checked"
 )
 
@@ -98,8 +98,14 @@ const (
 func (w *Watcher) Profile(required []string) *dockerprofile.Seccomp {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.rec.profile(required)
+	return w.rec.profile(append(slices.Clone(required), kernelDriven...))
 }
+
+// kernelDriven are calls a process makes when the kernel sends it there,
+// not when its code asks: restart_syscall resumes a sleep a signal
+// interrupted. Whether a recording sees one depends on timing, so every
+// recorded profile allows them, and the recorder never waits on them.
+var kernelDriven = []string{"restart_syscall"}
 
 func (o *observations) profile(required []string) *dockerprofile.Seccomp {
 	eperm := uint(unix.EPERM)
@@ -209,7 +215,7 @@ func (w *Watcher) MergeRecorded(path string) error {
 
 func (o *observations) merge(d *dockerprofile.Seccomp, path string) error {
 	for i, sc := range d.Syscalls {
-		if sc == nil || sc.Comment == runtimeComment {
+		if sc == nil || strings.HasPrefix(sc.Comment, "runtime:") { // written again from this run
 			continue
 		}
 		rest, ok := strings.CutPrefix(sc.Comment, seenOn)

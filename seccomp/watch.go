@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -94,7 +95,7 @@ func (w *Watcher) Program(p *Program, required []string) (*Program, error) {
 		}
 		return k
 	})
-	stub, err := allowStub(required)
+	stub, err := allowStub(append(slices.Clone(required), kernelDriven...))
 	if err != nil {
 		return nil, err
 	}

@@ -72,8 +72,8 @@ func TestSeccompRecordReplay(t *testing.T) {
 	// The same workload gives the same file.
 	prof2 := filepath.Join(t.TempDir(), "rec.json")
 	dockerRunW(t, "", append([]string{"--rm", "--seccomp-record", prof2, "alpine"}, work...)...)
-	if _, body2 := readRecorded(t, prof2); string(body2) != string(body) {
-		t.Errorf("two recordings of one workload differ:\n%s\n%s", body, body2)
+	if p2, body2 := readRecorded(t, prof2); string(body2) != string(body) {
+		t.Errorf("two recordings of one workload differ: names %v and %v\n%s\n%s", sortedNames(p), sortedNames(p2), body, body2)
 	}
 
 	// Replay.
@@ -195,4 +195,13 @@ func TestSeccompRecordStartsAtExecve(t *testing.T) {
 			t.Fatalf("run %d differs from run 0:\n%s\n%s", i, first, body)
 		}
 	}
+}
+
+func sortedNames(p *dockerprofile.Seccomp) []string {
+	var out []string
+	for n := range recordedNames(p) {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
 }
