@@ -8,7 +8,7 @@ PKGS     = $(shell $(GO) list ./... | grep -v /tests$$)
 APT_PKGS := libseccomp-dev busybox-static file uidmap
 BENCH_PKGS := hyperfine jq runc crun
 
-.PHONY: all build deps demo test unit integration integration-cri soak soak-load bench vet fmt clean
+.PHONY: all build deps demo test unit integration integration-cri soak soak-load bench bench-seccomp walkthrough vet fmt clean
 
 all: build
 
@@ -81,6 +81,16 @@ bench: build
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 	@./scripts/bench.sh $(BIN)
+
+# What --seccomp-report and --seccomp-record cost (hyperfine).
+bench-seccomp: build
+	@./scripts/bench-seccomp-watch.sh $(BIN)
+
+# Run the commands of the seccomp walkthrough docs and write their output
+# under them (TestWalkthrough checks they still match).
+WALKTHROUGH := docs/seccomp-walkthrough.md docs/seccomp-walkthrough.zh.md
+walkthrough: build
+	$(GO) run scripts/walkthrough.go -bin $(BIN) $(WALKTHROUGH)
 
 clean:
 	rm -rf bin build

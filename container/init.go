@@ -105,12 +105,13 @@ func setOOMScore(adj *int, log trace.Logger) error {
 	return nil
 }
 
-// keepRlimitNofile stops the Go runtime from undoing the parent's prlimit.
-// The Go runtime raises its own soft RLIMIT_NOFILE when it starts, and
-// puts back what it saw at start when it execs, unless the program set the
-// limit itself. The init's runtime may start after the parent's prlimit, so
-// it would "restore" a value it invented. Setting the configured value here
-// needs no privilege (it never raises the hard limit) and ends that.
+// keepRlimitNofile gives the process the RLIMIT_NOFILE it is to exec with.
+// The Go runtime raises its own soft limit when it starts; Go's exec would
+// put back what it saw then, but the init execs with a raw execve (see
+// execArgs), so the limit is set here: the configured one, or, when the
+// config names none, the one the init started with, which nsenter's C
+// pre-main noted before the Go runtime changed it. Neither raises the hard
+// limit, so neither needs privilege.
 func keepRlimitNofile(rls []specs.POSIXRlimit) error {
 	for _, r := range rls {
 		if r.Type == "RLIMIT_NOFILE" {
@@ -118,7 +119,20 @@ func keepRlimitNofile(rls []specs.POSIXRlimit) error {
 			if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 				return stepErrf("rlimits", "RLIMIT_NOFILE=%d:%d: %w", r.Soft, r.Hard, err)
 			}
+			return nil
 		}
+	}
+	soft, err := strconv.ParseUint(os.Getenv(nofileEnv), 10, 64)
+	if err != nil {
+		return nil // started by something else than minirun's parent
+	}
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return stepErrf("rlimits", "getrlimit RLIMIT_NOFILE: %w", err)
+	}
+	lim.Cur = min(soft, lim.Max)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return stepErrf("rlimits", "RLIMIT_NOFILE back to %d: %w", soft, err)
 	}
 	return nil
 }
@@ -129,6 +143,9 @@ func loadSeccomp(c conn, cfg *initConfig, log trace.Logger) error {
 		return nil
 	}
 	log("seccomp: loading %d BPF instructions (%d rules) with TSYNC", len(prog.Instructions), prog.Rules)
+	if prog.Listener {
+		announceListener(c)
+	}
 	fd, err := prog.Load()
 	if err != nil {
 		return stepErr("seccomp", err)
@@ -142,6 +159,24 @@ func loadSeccomp(c conn, cfg *initConfig, log trace.Logger) error {
 		}
 	}
 	return nil
+}
+
+// announceListener tells the parent, before the filter is loaded, which
+// fd the listener will be: the lowest free one, as the kernel gives it.
+// Once loaded, the filter may notify the Go runtime's own calls (a
+// recording notifies all but the few the runtime is known to make) and
+// nothing answers them until the parent has the fd; a thread blocked that
+// way can hold what this thread needs to send it (a runtime lock, a stop
+// of the world). So the parent does not wait to be sent the fd: it takes
+// it with pidfd_getfd as soon as it exists, and the message after the load
+// is only the fallback. Best effort: without it, the message is all.
+func announceListener(c conn) {
+	n, err := unix.FcntlInt(uintptr(c.fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	unix.Close(n)
+	_ = c.send(message{Type: "listener-at", Code: n}, -1)
 }
 
 // dropPrivileges applies the user and the five capability sets, in the

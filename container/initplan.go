@@ -1,7 +1,10 @@
 package container
 
 import (
+	"fmt"
 	"path/filepath"
+	"syscall"
+	"unsafe"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -110,7 +113,8 @@ type initRun struct {
 
 	fifo      int
 	hookState *specs.State
-	path      string // the executable, once found
+	path      string    // the executable, once found
+	argv      *execArgs // its execve arguments, built before the filter
 }
 
 func newInitRun(c conn, cfg *initConfig, capSet *caps.Set, cgroup2 bool) *initRun {
@@ -223,7 +227,13 @@ func (in *initRun) processSteps(firstFree int) []step {
 	add(stepIdentity, nil, func() error { return dropPrivileges(in.caps, p.User, holdAdmin, in.log) })
 	add("cwd", nil, func() error { return enterCwd(p.Cwd, in.log) })
 	add("close fds", nil, func() error { return stepErr("close fds", closeExtraFds(firstFree)) })
-	add("find executable", nil, func() (err error) { in.path, err = lookPath(p.Args[0], p.Env); return err })
+	add("find executable", nil, func() (err error) {
+		if in.path, err = lookPath(p.Args[0], p.Env); err != nil {
+			return err
+		}
+		in.argv, err = newExecArgs(in.path, p.Args, p.Env)
+		return stepErr("exec", err)
+	})
 	if holdAdmin {
 		seccompStep()
 		drop := []string{"capset"}
@@ -252,7 +262,7 @@ func (in *initRun) processSteps(firstFree int) []step {
 	}
 	add(stepExecve, []string{"execve"}, func() error {
 		in.log("execve %s %q", in.path, p.Args)
-		return execError(p.Args[0], unix.Exec(in.path, p.Args, p.Env))
+		return execError(p.Args[0], in.argv.exec())
 	})
 	return st
 }
@@ -344,3 +354,37 @@ func hasSoftRlimits(rls []specs.POSIXRlimit) bool {
 // placeholderProgram stands for "a filter is loaded" in a plan that is
 // only read.
 var placeholderProgram = &seccomp.Program{}
+
+// execArgs are execve's arguments as the kernel takes them, built while
+// the process may still do anything. Go's own exec builds them at the
+// call, and allocating there can need an mmap of the Go heap, which the
+// container's filter may deny (a recorded profile of a static program has
+// no mmap): the runtime then dies with "cannot allocate memory" instead of
+// running the container. The raw execve after the filter allocates nothing.
+type execArgs struct {
+	path       *byte
+	argv, envv []*byte
+}
+
+func newExecArgs(path string, args, env []string) (*execArgs, error) {
+	p, err := syscall.BytePtrFromString(path)
+	if err != nil {
+		return nil, fmt.Errorf("execve %q: %w", path, err)
+	}
+	argv, err := syscall.SlicePtrFromStrings(args)
+	if err != nil {
+		return nil, fmt.Errorf("execve %q: args: %w", path, err)
+	}
+	envv, err := syscall.SlicePtrFromStrings(env)
+	if err != nil {
+		return nil, fmt.Errorf("execve %q: env: %w", path, err)
+	}
+	return &execArgs{path: p, argv: argv, envv: envv}, nil
+}
+
+// exec replaces this process; it returns only the error.
+func (a *execArgs) exec() error {
+	_, _, e := unix.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(a.path)),
+		uintptr(unsafe.Pointer(&a.argv[0])), uintptr(unsafe.Pointer(&a.envv[0])))
+	return e
+}

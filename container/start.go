@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -64,6 +65,10 @@ type Options struct {
 	// ReaperEnv is passed to the reaper of a foreground start (see
 	// reaper.go), for the clean-up its caller does after Delete.
 	ReaperEnv []string
+	// SeccompWatch, when set, answers the container's seccomp
+	// notifications from this process for the denial report or the
+	// recorder (seccomp/doc.go); it needs a foreground Wait.
+	SeccompWatch *seccomp.Watcher
 }
 
 // Process is a started container init.
@@ -142,6 +147,9 @@ func Start(o *Options) (*Process, error) {
 	}
 	prog, err := compileSeccomp(s, false, o.Debug)
 	if err != nil {
+		return nil, err
+	}
+	if prog, err = watchSeccomp(o, prog); err != nil {
 		return nil, err
 	}
 	exe, err := sealedExe()
@@ -235,6 +243,9 @@ func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 			return nil, stepErr("uid/gid maps", err)
 		}
 		debugf(o.Debug, "uid/gid maps written by newuidmap/newgidmap")
+	}
+	if o.SeccompWatch != nil {
+		o.SeccompWatch.Started(p.Pid)
 	}
 	if err := p.setUp(plan, prog, parentSock, fifoPath, l, manageCgroup); err != nil {
 		if sigs != nil {
@@ -375,7 +386,15 @@ func (p *Process) awaitInit(c conn) error {
 				code = ExitRuntime
 			}
 			return &Error{Step: m.Step, Code: code, Err: errors.New(m.Err)}
+		case "listener-at":
+			if w := p.opts.SeccompWatch; w != nil {
+				go grabListener(p.Pid, m.Code, w)
+			}
 		case "listener":
+			if w := p.opts.SeccompWatch; w != nil && fd >= 0 {
+				w.Serve(fd) // it owns the fd from here
+				continue
+			}
 			err := p.sendListener(fd)
 			unix.Close(fd)
 			if err != nil {
@@ -504,6 +523,11 @@ func (p *Process) Wait() (int, error) {
 		p.console.Close()
 	}
 	code, err := exitStatus(p.cmd.ProcessState, err)
+	if w := p.opts.SeccompWatch; w != nil && p.cmd.ProcessState != nil {
+		if werr := w.Exited(p.cmd.ProcessState.Sys().(syscall.WaitStatus)); werr != nil {
+			warnf("seccomp watch: %v", werr)
+		}
+	}
 	if p.isExec {
 		return code, err
 	}
@@ -568,4 +592,78 @@ func compileSeccomp(s *specs.Spec, exec, debug bool) (*seccomp.Program, error) {
 	debugf(debug, "seccomp: %d rules, arches %s, default %s, cached=%v, %d BPF instructions",
 		prog.Rules, strings.Join(prog.Arches, ","), prog.DefaultAction, prog.Cached, len(prog.Instructions))
 	return prog, nil
+}
+
+// watchSeccomp swaps the program for the one the watch serves: the
+// report's (refusals notified) or the recorder's (everything allowed
+// notified). Neither works where the profile sends its notifications to an
+// agent (listenerPath): one filter has one listener.
+func watchSeccomp(o *Options, prog *seccomp.Program) (*seccomp.Program, error) {
+	w := o.SeccompWatch
+	if w == nil {
+		return prog, nil
+	}
+	step := "seccomp report"
+	if w.Recording() {
+		step = "seccomp record"
+	}
+	if o.Detached || o.CreateOnly {
+		return nil, stepErrf(step, "needs minirun in the foreground to answer the container's calls (not with -d or create)")
+	}
+	if l := linuxOf(o.Spec).Seccomp; l != nil && l.ListenerPath != "" {
+		return nil, stepErrf(step, "profile with listenerPath %s: %w", l.ListenerPath, seccomp.ErrListenerInUse)
+	}
+	q, err := w.Program(prog, SeccompRequired(o.Spec))
+	if err != nil {
+		return nil, stepErr(step, err)
+	}
+	debugf(o.Debug, "%s: %d BPF instructions, notifications answered by pid %d", step, len(q.Instructions), os.Getpid())
+	return q, nil
+}
+
+// SeccompRequired is every syscall the runtime may make after loading a
+// filter for spec s, with or without no_new_privs (without is the longer
+// list), and what its Go runtime may call in that moment: what a recorded
+// profile always lists so it replays either way, and what the report
+// leaves to the kernel.
+func SeccompRequired(s *specs.Spec) []string {
+	c := *s
+	if s.Process != nil {
+		p := *s.Process
+		p.NoNewPrivileges = false
+		c.Process = &p
+	}
+	var out []string
+	for _, n := range append(append(append([]string{"execve"}, postFilterSyscalls(&c, false)...), runtimeAfterFilter...), goRuntimeMayCall...) {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// grabListener takes the init's listener fd n with pidfd_getfd once the
+// init has loaded its filter (see announceListener), and serves it. It
+// gives up when the watch already serves (the init's message came first),
+// the init is gone, or after two seconds.
+func grabListener(pid, n int, w *seccomp.Watcher) {
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return
+	}
+	defer unix.Close(pidfd)
+	deadline := time.Now().Add(2 * time.Second)
+	for !w.Serving() && time.Now().Before(deadline) {
+		fd, err := unix.PidfdGetfd(pidfd, n, 0)
+		if err == nil {
+			if seccomp.IsListener(fd) {
+				w.Serve(fd)
+				return
+			}
+			unix.Close(fd)
+		} else if errors.Is(err, unix.ESRCH) || errors.Is(err, unix.EPERM) {
+			return
+		}
+		time.Sleep(50 * time.Microsecond)
+	}
 }

@@ -368,3 +368,29 @@ func resources(o *RunOptions, devices []specs.LinuxDeviceCgroup) (*specs.LinuxRe
 	}
 	return &r, nil
 }
+
+// SeccompSource is the profile the container runs under as the user gave
+// it (Docker's default, or the file of --security-opt seccomp=), for the
+// denial report to name the entry behind each action. nil when the
+// container runs without a profile.
+func SeccompSource(o *RunOptions, s *specs.Spec) (*seccomp.Source, error) {
+	sec, err := parseSecurityOpts(o.SecurityOpts)
+	if err != nil {
+		return nil, err
+	}
+	if s.Linux == nil || s.Linux.Seccomp == nil {
+		return nil, nil
+	}
+	var capList []string
+	if s.Process != nil && s.Process.Capabilities != nil {
+		capList = s.Process.Capabilities.Bounding
+	}
+	if sec.seccomp == "" || sec.seccomp == "builtin" || sec.seccomp == "default" {
+		return seccomp.DockerSource("Docker's default profile", seccomp.DockerDefault(), capList, true), nil
+	}
+	d, err := seccomp.ReadDocker(sec.seccomp)
+	if err != nil {
+		return nil, fmt.Errorf("--security-opt seccomp=%s: %w", sec.seccomp, err)
+	}
+	return seccomp.DockerSource(sec.seccomp, d, capList, false), nil
+}

@@ -22,6 +22,7 @@ package nsenter
 #include <errno.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 // format_report is the sync-socket message for a failed setns, in the
 // JSON the Go side's message type decodes (a Go unit test checks that).
@@ -83,8 +84,17 @@ __attribute__((constructor)) static void minirun_nsenter(void) {
 	// container's pid namespace may ptrace it, read its memory or take
 	// its fds with pidfd_getfd. As early as possible: before the Go
 	// runtime starts and before any namespace is joined.
-	if (getenv("MINIRUN_INIT_FD") != NULL)
+	if (getenv("MINIRUN_INIT_FD") != NULL) {
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		// The Go runtime raises the soft RLIMIT_NOFILE as it starts; the
+		// init puts this value back before its raw execve.
+		struct rlimit rl;
+		char buf[32];
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+			snprintf(buf, sizeof buf, "%llu", (unsigned long long)rl.rlim_cur);
+			setenv("MINIRUN_NOFILE_SOFT", buf, 1);
+		}
+	}
 	// Go's own Pdeathsig can't be used for a child forked into a joined
 	// pid namespace: Go then sees getppid() == 0, takes the parent for
 	// dead and kills the child at once. So the parent asks for it here.

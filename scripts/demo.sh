@@ -54,3 +54,8 @@ show "minirun seccomp check default unshare 0"
 minirun seccomp check default unshare 0
 show "minirun seccomp check default unshare 0 --cap-add SYS_ADMIN"
 minirun seccomp check default unshare 0 --cap-add SYS_ADMIN
+
+say "Why scene 2 failed: the denial report names the rule"
+show "echo unshare | minirun run --rm -i --seccomp-report alpine sh"
+echo unshare | minirun run --rm -i --seccomp-report alpine sh
+echo "(exit status $?)"

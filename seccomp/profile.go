@@ -207,3 +207,17 @@ func NormalizeCaps(caps []string) []string {
 	}
 	return out
 }
+
+// ReadDocker reads a Docker-format profile as written, includes and
+// excludes unresolved (LoadProfile has already validated it when it runs).
+func ReadDocker(path string) (*dockerprofile.Seccomp, error) {
+	body, err := limits.ReadFile(path, limits.ProfileBytes)
+	if err != nil {
+		return nil, fmt.Errorf("seccomp profile: %w", err)
+	}
+	var d dockerprofile.Seccomp
+	if err := decodeStrict(body, &d); err != nil {
+		return nil, fmt.Errorf("seccomp profile %s: %w", path, err)
+	}
+	return &d, nil
+}

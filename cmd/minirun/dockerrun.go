@@ -12,6 +12,7 @@ import (
 	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/docker"
 	"github.com/minirun/minirun/image"
+	"github.com/minirun/minirun/seccomp"
 )
 
 // dockerRunFlags are the `docker run` flags minirun understands.
@@ -103,8 +104,13 @@ func runImage(c *cli.Context) error {
 	}
 	// Registered under --root like any runc-style container, so list,
 	// state, kill, exec and pause work on it by its ID.
+	watch, err := newSeccompWatch(c, spec, func() (*seccomp.Source, error) { return docker.SeccompSource(opts, spec) })
+	if err != nil {
+		remove()
+		return err
+	}
 	o := &container.Options{ID: id, Bundle: dir, Spec: spec, Debug: c.Bool("debug"),
-		Stdout: os.Stdout, Stderr: os.Stderr, Root: c.String("root")}
+		Stdout: os.Stdout, Stderr: os.Stderr, Root: c.String("root"), SeccompWatch: watch.watcher()}
 	if opts.Interactive {
 		o.Stdin = os.Stdin
 	}
@@ -136,6 +142,9 @@ func runImage(c *cli.Context) error {
 		return nil
 	}
 	code, err := p.Wait()
+	if werr := watch.finish(); werr != nil && err == nil {
+		err = werr
+	}
 	if c.Bool("rm") {
 		remove()
 	}

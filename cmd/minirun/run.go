@@ -14,7 +14,7 @@ var runCommand = &cli.Command{
 	Name:      "run",
 	Usage:     "run a container: from an image (Docker style) or a bundle (-b DIR ID, runc style)",
 	ArgsUsage: "IMAGE [COMMAND] [ARG...] | -b BUNDLE ID",
-	Flags:     append(append([]cli.Flag{}, runcRunFlags...), dockerRunFlags...),
+	Flags:     append(append(append([]cli.Flag{}, runcRunFlags...), dockerRunFlags...), seccompWatchFlags...),
 	// -it is -i -t, as Docker users type it.
 	UseShortOptionHandling: true,
 	Action: func(c *cli.Context) error {

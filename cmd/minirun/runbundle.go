@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/seccomp"
 )
 
 // runcRunFlags are runc's flags for `run`: the mode engines use.
@@ -44,6 +45,16 @@ func runBundle(c *cli.Context) error {
 		return err
 	}
 	o.Detached = c.Bool("detach")
+	watch, err := newSeccompWatch(c, o.Spec, func() (*seccomp.Source, error) {
+		if o.Spec.Linux == nil || o.Spec.Linux.Seccomp == nil {
+			return nil, nil
+		}
+		return seccomp.OCISource("config.json linux.seccomp", o.Spec.Linux.Seccomp), nil
+	})
+	if err != nil {
+		return err
+	}
+	o.SeccompWatch = watch.watcher()
 	if o.Detached && o.Spec.Process.Terminal && o.ConsoleSocket == "" {
 		return fmt.Errorf("run: a detached container with a terminal needs --console-socket")
 	}
@@ -55,6 +66,9 @@ func runBundle(c *cli.Context) error {
 		return nil
 	}
 	code, err := p.Wait()
+	if werr := watch.finish(); werr != nil && err == nil {
+		err = werr
+	}
 	if err != nil {
 		return err
 	}

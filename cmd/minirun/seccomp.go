@@ -51,6 +51,13 @@ capabilities plus --cap-add, this host's arch and kernel.`,
 			Action: seccompCheck,
 		},
 		{
+			Name:      "audit",
+			Usage:     "list what the profile lets through that is usually not meant to (exit 1 when anything is found)",
+			ArgsUsage: "PROFILE",
+			Flags:     []cli.Flag{capAddFlag, &cli.BoolFlag{Name: "json", Usage: "print the findings as JSON"}},
+			Action:    seccompAudit,
+		},
+		{
 			Name:      "bpf",
 			Usage:     "print the compiled program, one instruction a line",
 			ArgsUsage: "PROFILE",
@@ -148,13 +155,14 @@ type cliArgs struct {
 	pos    []string
 	capAdd []string
 	arch   string
+	json   bool
 }
 
 // parseTrailing collects the flags urfave/cli parsed before the positional
 // arguments, then the ones written after them ("check default unshare 0
 // --cap-add SYS_ADMIN"), which urfave/cli v2 leaves in Args.
 func parseTrailing(c *cli.Context) (cliArgs, error) {
-	a := cliArgs{capAdd: c.StringSlice("cap-add"), arch: "native"}
+	a := cliArgs{capAdd: c.StringSlice("cap-add"), arch: "native", json: c.Bool("json")}
 	if c.IsSet("arch") {
 		a.arch = c.String("arch")
 	}
@@ -162,6 +170,10 @@ func parseTrailing(c *cli.Context) (cliArgs, error) {
 	for i := 0; i < len(rest); i++ {
 		name, val, hasVal := strings.Cut(rest[i], "=")
 		name = strings.TrimLeft(name, "-")
+		if strings.HasPrefix(rest[i], "-") && name == "json" && !hasVal && c.Command.Name == "audit" {
+			a.json = true
+			continue
+		}
 		if !strings.HasPrefix(rest[i], "-") || (name != "cap-add" && name != "arch") {
 			a.pos = append(a.pos, rest[i])
 			continue
@@ -200,4 +212,39 @@ func loadForCLI(profile string, capAdd []string) (*specs.LinuxSeccomp, error) {
 		return nil, fmt.Errorf("seccomp profile: %w", err)
 	}
 	return seccomp.LoadProfile(profile, set)
+}
+
+// seccompAudit is `seccomp audit PROFILE [--cap-add CAP]... [--json]`.
+func seccompAudit(c *cli.Context) error {
+	args, err := parseTrailing(c)
+	if err != nil {
+		return fmt.Errorf("seccomp audit: %w", err)
+	}
+	if len(args.pos) != 1 {
+		return fmt.Errorf("seccomp audit: want PROFILE, got %d arguments", len(args.pos))
+	}
+	s, err := loadForCLI(args.pos[0], args.capAdd)
+	if err != nil {
+		return fmt.Errorf("seccomp audit: %w", err)
+	}
+	findings, err := seccomp.Audit(s)
+	if err != nil {
+		return fmt.Errorf("seccomp audit: %w", err)
+	}
+	if args.json {
+		if findings == nil {
+			findings = []seccomp.Finding{}
+		}
+		out, err := json.MarshalIndent(findings, "", "  ")
+		if err != nil {
+			return fmt.Errorf("seccomp audit: %w", err)
+		}
+		fmt.Println(string(out))
+	} else {
+		seccomp.WriteFindings(os.Stdout, findings)
+	}
+	if len(findings) > 0 {
+		return statusError(1)
+	}
+	return nil
 }

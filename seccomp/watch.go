@@ -1,0 +1,404 @@
+package seccomp
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	libseccomp "github.com/seccomp/libseccomp-golang"
+	"golang.org/x/sys/unix"
+)
+
+// A Watcher supervises a container's seccomp notifications from the
+// runtime's parent process, on the host, for the denial report or for the
+// recorder. See doc.go for how each rewrites the program and why.
+type Watcher struct {
+	record bool
+	src    *Source  // report: the profile as written, for attribution
+	orig   *Program // report: the program as compiled, to find each call's action
+
+	initPid   int
+	rtDev     uint64 // the runtime's binary: calls made from it are the init's own
+	rtIno     uint64
+	rtKnown   bool
+	container bool // a call from the container was seen: the runtime has exec'd
+
+	kmsg    int // /dev/kmsg, opened at start and read at exit for the kernel's kill records; -1 if none
+	started time.Time
+
+	mu       sync.Mutex
+	denials  map[string]*Denial
+	order    []*Denial
+	hostPids map[int]bool
+	rec      *observations
+	serveErr error
+	done     chan struct{}
+	serving  bool
+}
+
+// ErrListenerInUse: the profile already hands its notifications to an agent.
+var ErrListenerInUse = errors.New("the profile already uses SCMP_ACT_NOTIFY with listenerPath, and one filter has one listener: its agent gets the notifications")
+
+// NewReport watches for the calls src refuses.
+func NewReport(src *Source) *Watcher {
+	return &Watcher{src: src, denials: map[string]*Denial{}, hostPids: map[int]bool{}, done: make(chan struct{})}
+}
+
+// NewRecorder records every call the container makes.
+func NewRecorder() *Watcher {
+	return &Watcher{record: true, rec: newObservations(), denials: map[string]*Denial{}, hostPids: map[int]bool{}, done: make(chan struct{})}
+}
+
+// Recording reports whether w is a recorder.
+func (w *Watcher) Recording() bool { return w.record }
+
+// Program is the filter the init loads instead of p (nil: no profile).
+// For the report, p with each ERRNO return turned into NOTIFY. For the
+// recorder, a filter that notifies what p allows, after a stub letting
+// through the calls the runtime makes after loading it (required, on the
+// native ABI), which every profile that starts must allow anyway.
+func (w *Watcher) Program(p *Program, required []string) (*Program, error) {
+	if p != nil && p.Listener {
+		return nil, ErrListenerInUse
+	}
+	if !w.record {
+		if p == nil {
+			return nil, errors.New("there is no profile (seccomp is unconfined), so nothing is refused")
+		}
+		w.orig = p
+		q := p.rewrite(func(k uint32) uint32 {
+			if k&retActionFull == RetErrno {
+				return RetUserNotif
+			}
+			return k
+		})
+		return q, nil
+	}
+	if p == nil {
+		var err error
+		if p, err = allowAll(); err != nil {
+			return nil, err
+		}
+	}
+	body := p.rewrite(func(k uint32) uint32 {
+		switch k & retActionFull {
+		case RetAllow, RetLog:
+			return RetUserNotif
+		}
+		return k
+	})
+	stub, err := allowStub(append(slices.Clone(required), kernelDriven...))
+	if err != nil {
+		return nil, err
+	}
+	body.Instructions = append(stub, body.Instructions...)
+	if len(body.Instructions) > 4096 {
+		return nil, fmt.Errorf("recording filter: %d instructions, the kernel's limit is 4096", len(body.Instructions))
+	}
+	w.orig = p
+	return body, nil
+}
+
+// rewrite copies p with each return value passed through f, as a
+// program that asks for a listener.
+func (p *Program) rewrite(f func(uint32) uint32) *Program {
+	q := *p
+	q.Instructions = make([]unix.SockFilter, len(p.Instructions))
+	for i, ins := range p.Instructions {
+		if ins.Code == bpfRet {
+			ins.K = f(ins.K)
+		}
+		q.Instructions[i] = ins
+	}
+	q.Listener, q.Cached = true, false
+	return &q
+}
+
+// allowAll is the program of an empty allow-everything profile over the
+// native ABI and its 32-bit ones (x86_64: x86 and x32), for recording an
+// unconfined container.
+func allowAll() (*Program, error) {
+	s := &specs.LinuxSeccomp{DefaultAction: specs.ActAllow}
+	if nativeArch().spec == specs.ArchX86_64 {
+		s.Architectures = []specs.Arch{specs.ArchX86, specs.ArchX32}
+	}
+	return compileNoCache(s)
+}
+
+// allowStub lets the native ABI's required calls through in the kernel.
+func allowStub(required []string) ([]unix.SockFilter, error) {
+	a := nativeArch()
+	var as assembler
+	as.emit(bpfLdW, 0, 0, offArch)
+	as.jumpIf(bpfJeq, a.audit, "native")
+	as.jump("body")
+	as.label("native")
+	as.emit(bpfLdW, 0, 0, offNr)
+	if a.spec == "SCMP_ARCH_X86_64" {
+		as.jumpIf(bpfJset, x32Bit, "body")
+	}
+	for _, name := range required {
+		nr, err := libseccomp.GetSyscallFromName(name)
+		if err != nil || nr < 0 {
+			continue
+		}
+		as.emit(bpfJeq, 0, 1, uint32(nr))
+		as.emit(bpfRet, 0, 0, RetAllow)
+	}
+	as.label("body")
+	return as.link()
+}
+
+// Started records the init, before it has done anything: its binary is
+// the runtime's, so calls made from it are not the container's.
+func (w *Watcher) Started(pid int) {
+	w.initPid = pid
+	w.started = time.Now()
+	var st unix.Stat_t
+	if err := unix.Stat(fmt.Sprintf("/proc/%d/exe", pid), &st); err == nil {
+		w.rtDev, w.rtIno, w.rtKnown = st.Dev, st.Ino, true
+	}
+	// The kernel logs seccomp kills (and only kills, unless a filter asks
+	// for more) as audit records; read from here on at exit.
+	w.kmsg = -1
+	if fd, err := unix.Open("/dev/kmsg", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0); err == nil {
+		if _, err := unix.Seek(fd, 0, 2); err == nil {
+			w.kmsg = fd
+		} else {
+			unix.Close(fd)
+		}
+	}
+}
+
+// Serving reports whether a listener is being served.
+func (w *Watcher) Serving() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.serving
+}
+
+// IsListener reports whether fd is a seccomp notify fd.
+func IsListener(fd int) bool {
+	target, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
+	return err == nil && target == "anon_inode:seccomp notify"
+}
+
+// Serve answers the notifications on fd until no process is left under
+// the filter. It takes the fd and returns at once.
+func (w *Watcher) Serve(fd int) {
+	w.mu.Lock()
+	if w.serving {
+		w.mu.Unlock()
+		unix.Close(fd)
+		return
+	}
+	w.serving = true
+	w.mu.Unlock()
+	go func() {
+		defer close(w.done)
+		// One OS thread, woken by the kernel and woken straight back.
+		runtime.LockOSThread()
+		l := listener(fd)
+		defer unix.Close(fd)
+		// With the synchronous mode (6.6) the receive itself waits: the
+		// kernel's wait there also ends, with ENOENT, when the filter's
+		// last user is gone, which a poll then tells apart from a call
+		// withdrawn by a signal. Before 6.6, poll first, then receive.
+		blocking := l.syncWakeup() == nil
+		var n notif
+		for {
+			if !blocking {
+				if err := l.wait(); err != nil {
+					if !errors.Is(err, errHup) {
+						w.setErr(err)
+					}
+					return
+				}
+			}
+			if err := l.recv(&n); err != nil {
+				if errors.Is(err, unix.ENOENT) && blocking && l.hungUp() {
+					return
+				}
+				if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EINTR) {
+					continue
+				}
+				w.setErr(fmt.Errorf("seccomp listener: receive: %w", err))
+				return
+			}
+			if err := w.handle(l, &n); err != nil {
+				w.setErr(err)
+				return
+			}
+		}
+	}()
+}
+
+func (w *Watcher) setErr(err error) {
+	w.mu.Lock()
+	if w.serveErr == nil {
+		w.serveErr = err
+	}
+	w.mu.Unlock()
+}
+
+// fromRuntime tells the init's own calls (after the filter, before
+// execve) from the container's: they come from the runtime's binary.
+// Once one call came from elsewhere the init has exec'd, and its other
+// threads, with any call they had pending, died in the exec.
+func (w *Watcher) fromRuntime(pid uint32) bool {
+	if w.container || !w.rtKnown {
+		return false
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(fmt.Sprintf("/proc/%d/exe", pid), &st); err != nil {
+		return true // gone: a thread killed by the exec
+	}
+	if st.Dev == w.rtDev && st.Ino == w.rtIno {
+		return true
+	}
+	w.container = true
+	return false
+}
+
+func (w *Watcher) handle(l listener, n *notif) error {
+	if w.record {
+		return w.handleRecord(l, n)
+	}
+	a, ok := archForData(n.Data.Arch, uint32(n.Data.Nr))
+	ret := uint32(RetErrno | uint32(unix.EPERM))
+	if ok {
+		if r, err := w.orig.evaluateNr(a, uint32(n.Data.Nr), n.Data.Args); err == nil {
+			ret = r
+		}
+	}
+	if ret&retActionFull != RetErrno {
+		// Only ERRNO returns were rewritten; anything else is the kernel's.
+		return l.cont(n.ID)
+	}
+	if !w.fromRuntime(n.Pid) {
+		w.noteDenial(l, n, a, ret)
+	}
+	return l.fail(n.ID, ret&retData)
+}
+
+// archForData finds the ABI of a call: seccomp_data.arch, and on x86_64
+// the x32 bit of the number.
+func archForData(audit, nr uint32) (archInfo, bool) {
+	a, ok := archByAudit(audit)
+	if ok && a.spec == "SCMP_ARCH_X86_64" && nr&x32Bit != 0 {
+		return lookupArch("x32")
+	}
+	return a, ok
+}
+
+// syscallName names nr for the ABI, or "syscall_N".
+func syscallName(a archInfo, nr uint32) string {
+	if sa, err := a.scmpArch(); err == nil {
+		if name, err := libseccomp.ScmpSyscall(int32(nr)).GetNameByArch(sa); err == nil {
+			return name
+		}
+	}
+	return fmt.Sprintf("syscall_%d", nr&^a.nrBit)
+}
+
+// noteDenial counts a refused call; the first of its kind is decoded,
+// with its process read from /proc while the call is still pending.
+func (w *Watcher) noteDenial(l listener, n *notif, a archInfo, ret uint32) {
+	name := syscallName(a, uint32(n.Data.Nr))
+	mem := procMem(int(n.Pid))
+	_, key := DecodeCall(name, n.Data.Args, nil)
+	k := a.short() + "/" + name + "/" + key + "/" + strconv.FormatUint(uint64(ret), 16)
+	w.mu.Lock()
+	w.hostPids[int(n.Pid)] = true
+	if d := w.denials[k]; d != nil {
+		d.Count++
+		w.mu.Unlock()
+		return
+	}
+	w.mu.Unlock()
+	text, _ := DecodeCall(name, n.Data.Args, mem)
+	d := &Denial{Arch: a.short(), Syscall: name, Nr: int(n.Data.Nr &^ int32(a.nrBit)), Args: append([]uint64(nil), n.Data.Args[:]...), Call: text,
+		Count: 1, HostPid: int(n.Pid), Action: ActionString(ret), Via: "notification", ret: ret}
+	d.Pid, d.Exe = procIdentity(int(n.Pid))
+	if !l.valid(n.ID) {
+		// The thread died while it was read: its pid may name another now.
+		d.Pid, d.Exe, d.Call = 0, "", name+"(...)"
+	}
+	w.mu.Lock()
+	w.denials[k] = d
+	w.order = append(w.order, d)
+	w.mu.Unlock()
+}
+
+// procMem reads a process's memory through /proc/PID/mem.
+func procMem(pid int) memReader {
+	return func(addr uint64, n int) ([]byte, error) {
+		f, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		b := make([]byte, n)
+		m, err := f.ReadAt(b, int64(addr))
+		if m > 0 {
+			return b[:m], nil
+		}
+		return nil, err
+	}
+}
+
+// procIdentity is a host pid's pid in its own (the container's) pid
+// namespace and its executable.
+func procIdentity(pid int) (int, string) {
+	nspid := pid
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "NSpid:"); ok {
+				f := strings.Fields(v)
+				if len(f) > 0 {
+					nspid, _ = strconv.Atoi(f[len(f)-1])
+				}
+			}
+		}
+	}
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	if err != nil {
+		exe = ""
+	}
+	return nspid, exe
+}
+
+// Exited finishes the watch once the init is gone: it waits (briefly) for
+// the listener to see the last process leave, and looks for the calls the
+// kernel answered itself with a kill.
+func (w *Watcher) Exited(ws syscall.WaitStatus) error {
+	w.mu.Lock()
+	serving := w.serving
+	w.mu.Unlock()
+	if serving {
+		select {
+		case <-w.done:
+		case <-time.After(2 * time.Second):
+			// A process outside the init's pid namespace may still run
+			// under the filter; report what was seen.
+		}
+	}
+	if !w.record {
+		w.findKills(ws)
+	}
+	if w.kmsg > 0 {
+		unix.Close(w.kmsg)
+		w.kmsg = -1
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.serveErr
+}
