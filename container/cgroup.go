@@ -201,6 +201,7 @@ func removeCgroup(mgr cgroups.Manager) error {
 	if err := killCgroup(mgr, 10*time.Second); err != nil {
 		return stepErr("delete cgroup", err)
 	}
+	timer.Step("delete: kill cgroup")
 	if err := mgr.Delete(); err != nil {
 		return stepErr("delete cgroup", err)
 	}

@@ -42,6 +42,7 @@ func Init() {
 	if _, err := c.recv(&cfg); err != nil {
 		os.Exit(ExitRuntime)
 	}
+	trace.Timings = cfg.Timings
 	if cfg.Exec {
 		err = execSequence(c, &cfg)
 	} else {

@@ -37,6 +37,8 @@ type initConfig struct {
 	// Exec makes this child an exec'd process in a running container
 	// (its namespaces already joined) rather than a new init.
 	Exec bool `json:",omitempty"`
+	// Timings is --debug=timings: the init reports its steps' durations.
+	Timings bool `json:",omitempty"`
 }
 
 // message is what the init tells the parent. Success needs no message:
