@@ -129,6 +129,9 @@ func Start(o *Options) (*Process, error) {
 		return nil, stepErr("namespaces", err)
 	}
 	timer.Step("cli and config")
+	if !o.NoCgroup && wantsCgroup(s, o.ID) {
+		go cgroups.WarmMoveLock()
+	}
 	prog, err := compileSeccomp(s, false, o.Debug)
 	if err != nil {
 		return nil, err
