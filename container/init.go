@@ -37,6 +37,9 @@ func Init() {
 		os.Exit(ExitRuntime)
 	}
 	os.Unsetenv(initFdEnv)
+	for _, kv := range initRuntimeEnv {
+		os.Unsetenv(kv[:strings.IndexByte(kv, '=')])
+	}
 	c := conn{fd}
 	var cfg initConfig
 	if _, err := c.recv(&cfg); err != nil {
