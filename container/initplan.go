@@ -285,6 +285,7 @@ func run(steps []step) error {
 	for _, s := range steps {
 		if s.name == stepExecve {
 			t.Step("(before execve)")
+			t.PeakRSS()
 		}
 		if err := s.run(); err != nil {
 			return err

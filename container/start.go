@@ -491,6 +491,7 @@ func (p *Process) Wait() (int, error) {
 	timer.Step("delete")
 	p.reaper.stop()
 	timer.Step("stop reaper")
+	timer.PeakRSS()
 	return code, err
 }
 

@@ -7,6 +7,7 @@ package trace
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -67,4 +68,29 @@ func (t *Timer) Skip() {
 	if t != nil {
 		t.last = Since()
 	}
+}
+
+// PeakRSS prints this process's peak resident set size (VmHWM) and its
+// anonymous RSS, when
+// Timings is on: the parent's at its end, the init's just before execve.
+func (t *Timer) PeakRSS() {
+	if t == nil || !Timings {
+		return
+	}
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return
+	}
+	var hwm, anon string
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			hwm = strings.TrimSpace(v)
+		}
+		if v, ok := strings.CutPrefix(line, "RssAnon:"); ok {
+			anon = strings.TrimSpace(v)
+		}
+	}
+	// Most of it is the binary's pages, shared with every other minirun;
+	// the anonymous part is what a memory limit is charged for.
+	fmt.Fprintf(os.Stderr, "%s timing peak RSS %s (anonymous now %s)\n", t.who, hwm, anon)
 }
