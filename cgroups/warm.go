@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,7 +49,16 @@ func WarmMoveLock() {
 			continue
 		}
 		procs := filepath.Join(v1Root, "pids", parts[2], "cgroup.procs")
-		_ = os.WriteFile(procs, []byte(strconv.Itoa(os.Getpid())), 0)
+		pid := strconv.Itoa(os.Getpid())
+		// Only where this process already is: under a cgroup namespace
+		// or a bind-mounted hierarchy the path of /proc/self/cgroup may
+		// name another cgroup under the mount, and writing there would
+		// move this process for real.
+		b, err := os.ReadFile(procs)
+		if err != nil || !slices.Contains(strings.Fields(string(b)), pid) {
+			return
+		}
+		_ = os.WriteFile(procs, []byte(pid), 0)
 		return
 	}
 }
