@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/containerd/cgroups/v3/cgroup1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -17,6 +18,12 @@ import (
 // v1Root is where the v1 hierarchies are mounted, one directory per
 // controller (also on hybrid hosts, where they do all the work).
 const v1Root = "/sys/fs/cgroup"
+
+// v1Hierarchy is the library's Default (the mounted v1 hierarchies,
+// found by reading mountinfo and an lstat of each), read once per
+// process: a run asked for it three times (create, load for delete,
+// delete), 2.4% of the parent's CPU.
+var v1Hierarchy = sync.OnceValues(cgroup1.Default)
 
 // v1Manager drives one cgroup across the v1 hierarchies. The containerd
 // library creates the directories (copying cpuset.cpus/mems down from the
@@ -31,7 +38,7 @@ type v1Manager struct {
 func newV1(path string) (Manager, error) {
 	// Empty resources: the library would write them, but with errors that
 	// don't say which value failed; Set does it instead.
-	cg, err := cgroup1.New(cgroup1.StaticPath(path), &specs.LinuxResources{})
+	cg, err := cgroup1.New(cgroup1.StaticPath(path), &specs.LinuxResources{}, cgroup1.WithHiearchy(v1Hierarchy))
 	if err != nil {
 		// The library stops at the first failing hierarchy and leaves the
 		// directories it made; nobody else holds a Manager to remove them.
@@ -43,7 +50,7 @@ func newV1(path string) (Manager, error) {
 }
 
 func loadV1(path string) (Manager, error) {
-	cg, err := cgroup1.Load(cgroup1.StaticPath(path))
+	cg, err := cgroup1.Load(cgroup1.StaticPath(path), cgroup1.WithHiearchy(v1Hierarchy))
 	if errors.Is(err, cgroup1.ErrCgroupDeleted) {
 		return nil, fmt.Errorf("cgroups: load %s: %w", path, fs.ErrNotExist)
 	}
@@ -123,13 +130,9 @@ func (m *v1Manager) Pids() ([]int, error) {
 	if !slices.ContainsFunc(m.cg.Subsystems(), func(s cgroup1.Subsystem) bool { return s.Name() == cgroup1.Pids }) {
 		name = cgroup1.Freezer
 	}
-	procs, err := m.cg.Processes(name, true)
-	if err != nil {
+	var pids []int
+	if err := procsBelow(m.dir(string(name)), &pids); err != nil {
 		return nil, fmt.Errorf("cgroups: list processes of %s in %s: %w", m.path, name, err)
-	}
-	pids := make([]int, 0, len(procs))
-	for _, p := range procs {
-		pids = append(pids, p.Pid)
 	}
 	slices.Sort(pids)
 	return slices.Compact(pids), nil
@@ -142,26 +145,57 @@ func (m *v1Manager) Pids() ([]int, error) {
 func (m *v1Manager) allPids() ([]int, error) {
 	var pids []int
 	for _, s := range m.cg.Subsystems() {
-		procs, err := m.cg.Processes(s.Name(), true)
+		p, ok := s.(interface{ Path(string) string })
+		if !ok {
+			continue
+		}
+		err := procsBelow(p.Path(m.path), &pids)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("cgroups: list processes of %s in %s: %w", m.path, s.Name(), err)
 		}
-		for _, p := range procs {
-			pids = append(pids, p.Pid)
-		}
 	}
 	slices.Sort(pids)
 	return slices.Compact(pids), nil
+}
+
+// procsBelow appends the pids in dir's cgroup.procs and in those of the
+// cgroups below it. It reads directories by their entries' types: the
+// containerd library's walk stats every file of every cgroup (dozens per
+// directory, in each of ten hierarchies), the larger part of a delete.
+func procsBelow(dir string, pids *[]int) error {
+	b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	if err != nil {
+		return err
+	}
+	for _, f := range strings.Fields(string(b)) {
+		if pid, err := strconv.Atoi(f); err == nil {
+			*pids = append(*pids, pid)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		// A child removed meanwhile has no processes left to list.
+		if err := procsBelow(filepath.Join(dir, e.Name()), pids); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 // Delete removes the directory in every mounted v1 hierarchy, not just
 // those this Manager saw when it was opened, so a cgroup left half-created
 // by a failed New is still cleaned up.
 func (m *v1Manager) Delete() error {
-	subs, err := cgroup1.Default()
+	subs, err := v1Hierarchy()
 	if err != nil {
 		return fmt.Errorf("cgroups: delete %s: list v1 hierarchies: %w", m.path, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/seccomp"
 	"github.com/minirun/minirun/state"
+	"github.com/minirun/minirun/trace"
 )
 
 // ExecOptions describe a process to start in a running container.
@@ -38,6 +39,7 @@ type ExecOptions struct {
 // cgroup, then applies the process's identity, capabilities and the
 // container's seccomp filter and execs. Wait on the result for its status.
 func Exec(o *ExecOptions) (*Process, error) {
+	timer.Step("cli")
 	st, err := state.Read(o.Root, o.ID)
 	if err != nil {
 		return nil, stepErr("exec", err)
@@ -67,10 +69,15 @@ func Exec(o *ExecOptions) (*Process, error) {
 	if err := validateProcAttrs(spec); err != nil {
 		return nil, stepErr("exec", err)
 	}
+	timer.Step("read state and config")
+	if st.CgroupPath != "" {
+		go cgroups.WarmMoveLock() // see Start
+	}
 	prog, err := compileSeccomp(spec, true, o.Debug)
 	if err != nil {
 		return nil, err
 	}
+	timer.Step("seccomp compile/cache")
 	joins, err := containerNamespaces(spec, st.Pid)
 	if err != nil {
 		return nil, err
@@ -127,6 +134,7 @@ func startExec(o *Options, prog *seccomp.Program, joins *joinSet, cgroupPath str
 		return nil, stepErr("exec", err)
 	}
 	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, opts: o, isExec: true}
+	timer.Step("open namespaces, fork+exec")
 	if err := p.setUpExec(prog, parentSock, l, cgroupPath); err != nil {
 		p.kill()
 		p.closeConsole()
@@ -144,6 +152,7 @@ func (p *Process) setUpExec(prog *seccomp.Program, sock *os.File, l *launch, cgr
 		if err := mgr.Apply(p.Pid); err != nil {
 			return stepErr("exec cgroup", err)
 		}
+		timer.Step("cgroup move")
 	}
 	if err := setRlimits(p.Pid, p.opts.Spec.Process.Rlimits); err != nil {
 		return stepErr("rlimits", err)
@@ -154,10 +163,11 @@ func (p *Process) setUpExec(prog *seccomp.Program, sock *os.File, l *launch, cgr
 	c := conn{int(sock.Fd())}
 	cfg := initConfig{
 		Spec: specForInit(p.opts.Spec), Seccomp: prog, Debug: p.opts.Debug, ID: p.opts.ID, Exec: true,
-		NoNewKeyring: p.opts.NoNewKeyring, CloseFrom: l.closeFrom,
+		NoNewKeyring: p.opts.NoNewKeyring, CloseFrom: l.closeFrom, Timings: trace.Timings,
 	}
 	if err := p.handshake(c, cfg); err != nil {
 		return err
 	}
+	timer.Step("send config, process set-up")
 	return writePidFile(p.opts.PidFile, p.Pid)
 }

@@ -37,11 +37,15 @@ func Init() {
 		os.Exit(ExitRuntime)
 	}
 	os.Unsetenv(initFdEnv)
+	for _, kv := range initRuntimeEnv {
+		os.Unsetenv(kv[:strings.IndexByte(kv, '=')])
+	}
 	c := conn{fd}
 	var cfg initConfig
 	if _, err := c.recv(&cfg); err != nil {
 		os.Exit(ExitRuntime)
 	}
+	trace.Timings = cfg.Timings
 	if cfg.Exec {
 		err = execSequence(c, &cfg)
 	} else {

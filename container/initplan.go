@@ -290,10 +290,17 @@ func (in *initRun) mounts() error {
 
 // run runs the plan. It returns only on failure: the last step is execve.
 func run(steps []step) error {
+	t := trace.NewTimer("minirun[init]")
+	t.Step("go runtime, receive config")
 	for _, s := range steps {
+		if s.name == stepExecve {
+			t.Step("(before execve)")
+			t.PeakRSS()
+		}
 		if err := s.run(); err != nil {
 			return err
 		}
+		t.Step(s.name)
 	}
 	return nil
 }

@@ -241,15 +241,19 @@ func Delete(root, id string, force bool) error {
 			return stepErr("delete", err)
 		}
 	}
+	timer.Step("delete: open state, stop init")
 	if err := deleteCgroup(st.CgroupPath); err != nil {
 		return err
 	}
+	timer.Step("delete: cgroup")
 	spec, err := state.ReadSpec(root, id)
 	if err == nil {
 		st.Status, st.Pid = specs.StateStopped, 0
 		warnHooks(spec, HookPoststop, st.State)
 	}
-	return stepErr("delete", h.Remove())
+	err = h.Remove()
+	timer.Step("delete: poststop, state")
+	return stepErr("delete", err)
 }
 
 // stopInit kills the init (thawing it first: a frozen process can't die)

@@ -97,6 +97,9 @@ func catchSignals() chan os.Signal {
 	return sigs
 }
 
+// timer reports the parent's steps for --debug=timings.
+var timer = trace.NewTimer("minirun")
+
 // debugf prints a parent-side trace line.
 func debugf(on bool, format string, args ...any) {
 	if on {
@@ -145,6 +148,10 @@ func Start(o *Options) (*Process, error) {
 			o.NoCgroup = true
 		}
 	}
+	timer.Step("cli and config")
+	if !o.NoCgroup && wantsCgroup(s, o.ID) {
+		go cgroups.WarmMoveLock()
+	}
 	prog, err := compileSeccomp(s, false, o.Debug)
 	if err != nil {
 		return nil, err
@@ -152,10 +159,12 @@ func Start(o *Options) (*Process, error) {
 	if prog, err = watchSeccomp(o, prog); err != nil {
 		return nil, err
 	}
+	timer.Step("seccomp compile/cache")
 	exe, err := sealedExe()
 	if err != nil {
 		return nil, stepErr("seal runtime binary", err)
 	}
+	timer.Step("seal runtime binary")
 	joins, err := openJoins(plan.Join)
 	if err != nil {
 		return nil, err
@@ -168,12 +177,14 @@ func Start(o *Options) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
+	timer.Step("register state")
 	var rp *reaper
 	if reg != nil && !o.Detached {
 		if rp, err = startReaper(o, reg); err != nil {
 			reg.abandon()
 			return nil, err
 		}
+		timer.Step("start reaper")
 	}
 	p, err := startInit(o, plan, exe, prog, joins, reg)
 	if err != nil {
@@ -229,6 +240,7 @@ func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 		return nil, stepErr("start init", err)
 	}
 	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, opts: o, reg: reg, sigs: sigs}
+	timer.Step("fork+exec init")
 	debugf(o.Debug, "init started as pid %d", p.Pid)
 	if mapsDone != nil {
 		err := writeHelperMaps(p.Pid, s.Linux.UIDMappings, s.Linux.GIDMappings)
@@ -303,10 +315,12 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 		if err != nil {
 			return err
 		}
+		timer.Step("cgroup create+move+set")
 	}
 	if err := setRlimits(p.Pid, s.Process.Rlimits); err != nil {
 		return stepErr("rlimits", err)
 	}
+	timer.Step("rlimits, net devices")
 	if err := moveNetDevices(linuxOf(s).NetDevices, p.Pid); err != nil {
 		return stepErr("network devices", err)
 	}
@@ -315,10 +329,12 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 		Spec: specForInit(s), Rootfs: RootfsPath(s, o.Bundle), Bundle: o.Bundle, Seccomp: prog, Debug: o.Debug,
 		ExecFifoFd: l.fifoFd, CloseFrom: l.closeFrom, ID: o.ID, NoNewKeyring: o.NoNewKeyring,
 		UnshareCgroupNS: deferCgroupNS(manageCgroup) && plan.Creates(specs.CgroupNamespace),
+		Timings:         trace.Timings,
 	}
 	if err := p.handshake(c, cfg); err != nil {
 		return err
 	}
+	timer.Step("send config, init set-up")
 	cgPath := ""
 	if p.cg != nil {
 		cgPath = p.cg.Path()
@@ -329,6 +345,7 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 	if err := reg.created(p.Pid, cgPath, o.PidFile); err != nil {
 		return err
 	}
+	timer.Step("state: created")
 	if o.CreateOnly || reg == nil {
 		return nil
 	}
@@ -344,7 +361,10 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 	if err := p.awaitInit(c); err != nil {
 		return err
 	}
-	return p.started()
+	timer.Step("release, confirm execve")
+	err := p.started()
+	timer.Step("state: running, poststart")
+	return err
 }
 
 // started marks a running container and runs the poststart hooks, whose
@@ -512,7 +532,9 @@ func (p *Process) Wait() (int, error) {
 		defer restore()
 		output = out
 	}
+	timer.Skip()
 	err := p.cmd.Wait()
+	timer.Step("container ran (wait)")
 	close(done)
 	if output != nil {
 		// The slave closed with the last process: drain what is left.
@@ -534,7 +556,10 @@ func (p *Process) Wait() (int, error) {
 	if derr := p.destroy(); derr != nil && err == nil {
 		err = derr
 	}
+	timer.Step("delete")
 	p.reaper.stop()
+	timer.Step("stop reaper")
+	timer.PeakRSS()
 	return code, err
 }
 

@@ -37,6 +37,8 @@ type initConfig struct {
 	// Exec makes this child an exec'd process in a running container
 	// (its namespaces already joined) rather than a new init.
 	Exec bool `json:",omitempty"`
+	// Timings is --debug=timings: the init reports its steps' durations.
+	Timings bool `json:",omitempty"`
 }
 
 // message is what the init tells the parent. Success needs no message:
@@ -80,9 +82,24 @@ func (c conn) send(v any, fd int) error {
 // recv reads one message. It returns io.EOF-like (nil, -1, errEOF) when
 // the peer closed its end.
 func (c conn) recv(v any) (fd int, err error) {
-	buf := make([]byte, 4<<20)
 	oob := make([]byte, unix.CmsgSpace(4))
 	for {
+		// Peek at the message's size first (MSG_TRUNC makes a seqpacket
+		// socket report the whole length) and allocate just that: a 4 MiB
+		// buffer per message made the Go runtime of both sides run a GC
+		// cycle, with its extra threads, for each of them, and counted
+		// against a container's memory limit.
+		size, _, _, _, err := unix.Recvmsg(c.fd, nil, nil, unix.MSG_PEEK|unix.MSG_TRUNC)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return -1, err
+		}
+		if size > maxMessage {
+			return -1, fmt.Errorf("sync message of %d bytes, more than %d", size, maxMessage)
+		}
+		buf := make([]byte, max(size, 1))
 		n, oobn, _, _, err := unix.Recvmsg(c.fd, buf, oob, unix.MSG_CMSG_CLOEXEC)
 		if err == unix.EINTR {
 			continue
@@ -105,6 +122,10 @@ func (c conn) recv(v any) (fd int, err error) {
 		return fd, json.Unmarshal(buf[:n], v)
 	}
 }
+
+// maxMessage bounds one sync message: the config (bounded at 4 MiB on
+// load), its compiled filter and the JSON around them.
+const maxMessage = 16 << 20
 
 type eofError struct{}
 

@@ -1,120 +1,230 @@
 #!/bin/sh
-# bench.sh BIN: start-up time of `run true` on one busybox bundle, for
-# minirun, runc and crun, each without seccomp and with Docker's default
-# profile, against the floor of unshare + chroot + true. Then the Go
-# benchmarks of the seccomp compiler (cold compile vs. cache hit).
+# bench.sh BIN: minirun against crun, runc and the floor, in one run, on
+# one busybox bundle:
+#   - run of `true`, without seccomp and with Docker's default profile;
+#   - exec of `true` into a running container;
+#   - create + start + delete -f (how containerd drives a runtime);
+#   - 50 runs of `true`, 10 at a time: total wall time, and each start's
+#     latency against the sequential median;
+#   - memory: peak RSS (/usr/bin/time -v), minirun's parent and init
+#     before execve (--debug=timings), and a start under a 4 MiB limit.
+# Then the Go benchmarks of the seccomp compiler.
 #
-# Results go to build/bench/ (hyperfine's markdown and JSON, the summary
-# and the Go benchmark output). BENCH_RUNS and BENCH_WARMUP override the
-# hyperfine counts. The machine is noisy: compare medians and ratios from
-# one run of this script, not numbers across runs.
+# Everything runs in one private mount namespace with the cgroup2 mount at
+# /sys/fs/cgroup/unified unmounted there (crun refuses this host's hybrid
+# layout otherwise); the host's mounts are never touched. Results go to
+# build/bench/: hyperfine's JSON and markdown per table, summary.md.
+# BENCH_RUNS, BENCH_WARMUP and BENCH_PAR_RUNS override the counts. The
+# machine is noisy: compare medians and ratios from one run of this
+# script, not numbers across runs.
 set -eu
 
 bin=${1:?usage: bench.sh PATH/TO/minirun}
-runs=${BENCH_RUNS:-50}
-warmup=${BENCH_WARMUP:-5}
+case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
 here=$(cd "$(dirname "$0")/.." && pwd)
+
+if [ "${MINIRUN_BENCH_NS:-}" != 1 ]; then
+	[ "$(id -u)" = 0 ] || { echo "bench: needs root (it runs containers)" >&2; exit 1; }
+	# The private namespace: what is unmounted here stays unmounted here.
+	exec env MINIRUN_BENCH_NS=1 unshare --mount --propagation private -- "$0" "$bin"
+fi
+umount /sys/fs/cgroup/unified 2>/dev/null || true
+
+runs=${BENCH_RUNS:-40}
+warmup=${BENCH_WARMUP:-5}
+par_runs=${BENCH_PAR_RUNS:-3}
 out=$here/build/bench
 
-for tool in hyperfine jq runc crun unshare; do
+for tool in hyperfine jq runc crun unshare /usr/bin/time; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 1; }
 done
-[ "$(id -u)" = 0 ] || { echo "bench: needs root (it runs containers)" >&2; exit 1; }
-case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
 [ -x "$bin" ] || { echo "bench: $bin is not an executable" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/minirun-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT INT TERM
+cleanup() {
+	for r in "$bin" "runc --root $work/runc" "crun --root $work/crun"; do
+		for id in $($r list -q 2>/dev/null); do $r delete -f "$id" >/dev/null 2>&1 || true; done
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
 mkdir -p "$out"
 
-# One rootfs for every runtime, and two configs that differ only in
-# linux.seccomp. minirun's spec carries Docker's default profile in OCI form,
-# so runc and crun load exactly the same rules. ociVersion is lowered
-# because crun 1.8 refuses versions newer than it knows; nothing in the
-# config depends on it.
+# One rootfs for every runtime, and configs that differ only in
+# linux.seccomp (or the memory limit). minirun's spec carries Docker's
+# default profile in OCI form, so runc and crun load exactly the same
+# rules. ociVersion is lowered because crun 1.8 refuses versions newer than
+# it knows; device rules lose their -1 (runc's wildcard), which crun writes
+# literally and the kernel refuses: the OCI wildcard is an absent number.
 "$here/tests/mkrootfs.sh" "$work/rootfs"
-mkdir -p "$work/default" "$work/none"
+mkdir -p "$work/default" "$work/none" "$work/sleep" "$work/mem4"
 "$bin" spec -b "$work/default"
-jq --arg root "$work/rootfs" '.ociVersion = "1.0.2" | .root.path = $root | .process.args = ["true"] | .process.terminal = false' \
+jq --arg root "$work/rootfs" '.ociVersion = "1.0.2" | .root.path = $root | .process.args = ["true"] | .process.terminal = false
+	| .linux.resources.devices |= map(if .major == -1 then del(.major) else . end | if .minor == -1 then del(.minor) else . end)' \
 	"$work/default/config.json" >"$work/default/c.json"
 mv "$work/default/c.json" "$work/default/config.json"
 jq 'del(.linux.seccomp)' "$work/default/config.json" >"$work/none/config.json"
+jq '.process.args = ["sleep", "100000"]' "$work/none/config.json" >"$work/sleep/config.json"
+jq '.linux.resources.memory = {"limit": 4194304}' "$work/none/config.json" >"$work/mem4/config.json"
 jq -e '.linux.seccomp.syscalls | length > 0' "$work/default/config.json" >/dev/null ||
 	{ echo "bench: minirun spec wrote no seccomp profile" >&2; exit 1; }
 
-# Private state and cache, so the benchmark neither sees nor leaves
-# anything of other runs. The cache starts empty; the warmup fills it, as a
-# host's first start would.
+# Private state and cache: the benchmark neither sees nor leaves anything
+# of other runs. The cache starts empty; the warmup fills it, as a host's
+# first start would.
 export MINIRUN_ROOT="$work/minirun-state"
 export MINIRUN_SECCOMP_CACHE="$work/seccomp-cache"
 
-# crun refuses this host's hybrid cgroup layout unless it runs in a private
-# mount namespace with the cgroup2 mount at /sys/fs/cgroup/unified gone.
-# Every command, the floor included, runs in that same wrapper, so the
-# comparison is fair; the wrapper's own cost is measured on its own.
-# The inner sh's $$ gives each container a unique id: runc and crun refuse
-# an id that is still in their state.
-wrap() {
-	printf "unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec %s'" "$1"
-}
-wrapper=$(wrap true)
-floor=$(wrap "unshare -fmuipn --mount-proc chroot $work/rootfs /bin/true")
-mr_none=$(wrap "$bin run -b $work/none mr\$\$")
-mr_def=$(wrap "$bin run -b $work/default mr\$\$")
-runc_none=$(wrap "runc --root $work/runc run -b $work/none runc\$\$")
-runc_def=$(wrap "runc --root $work/runc run -b $work/default runc\$\$")
-crun_none=$(wrap "crun --root $work/crun run -b $work/none crun\$\$")
-crun_def=$(wrap "crun --root $work/crun run -b $work/default crun\$\$")
+mr="$bin"
+rc="runc --root $work/runc"
+cr="crun --root $work/crun"
+floor="unshare -fmuipn --mount-proc chroot $work/rootfs /bin/true"
 
-# A failing command would only show up as a hyperfine error; run each once
+# Every command runs under sh -c, the floor included, so that $$ gives each
+# container a unique id (runc and crun refuse an id still in their state)
+# and every command pays the same shell.
+sh_c() { printf "sh -c '%s'" "$1"; }
+
+# A failing command would only show up as a hyperfine error: run each once
 # first and show its output.
-for cmd in "$wrapper" "$floor" "$mr_none" "$mr_def" "$runc_none" "$runc_def" "$crun_none" "$crun_def"; do
-	if ! sh -c "$cmd" >"$work/check.out" 2>&1; then
+check() {
+	if ! sh -c "$1" >"$work/check.out" 2>&1; then
 		echo "bench: this command fails, not benchmarking:" >&2
-		echo "  $cmd" >&2
+		echo "  $1" >&2
 		cat "$work/check.out" >&2
 		exit 1
 	fi
+}
+
+hf() { # NAME RUNS WARMUP -n NAME CMD ...
+	name=$1 n=$2 w=$3
+	shift 3
+	hyperfine -N --warmup "$w" --runs "$n" --style basic \
+		--export-json "$out/$name.json" --export-markdown "$out/$name.md" "$@"
+}
+
+echo "== $(date -u +%FT%TZ), kernel $(uname -r), $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== $($bin --version | head -1); $(runc --version | head -1); $(crun --version | head -1)"
+
+echo
+echo "== run true: $runs runs, $warmup warmup"
+for r in "$mr" "$rc" "$cr"; do
+	for b in none default; do check "$r run -b $work/$b chk$$"; done
 done
+check "$floor"
+hf run-true "$runs" "$warmup" \
+	-n floor "$(sh_c "$floor")" \
+	-n minirun-none "$(sh_c "$mr run -b $work/none mr\$\$")" \
+	-n crun-none "$(sh_c "$cr run -b $work/none cr\$\$")" \
+	-n runc-none "$(sh_c "$rc run -b $work/none rc\$\$")" \
+	-n minirun-default "$(sh_c "$mr run -b $work/default mr\$\$")" \
+	-n crun-default "$(sh_c "$cr run -b $work/default cr\$\$")" \
+	-n runc-default "$(sh_c "$rc run -b $work/default rc\$\$")"
 
-echo "== hyperfine: $runs runs, $warmup warmup, kernel $(uname -r), $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg)"
-# -N: no intermediate shell, so hyperfine measures our command only.
-hyperfine -N --warmup "$warmup" --runs "$runs" --style basic \
-	--export-json "$out/run-true.json" --export-markdown "$out/run-true.md" \
-	-n wrapper "$wrapper" \
-	-n floor "$floor" \
-	-n minirun-none "$mr_none" \
-	-n minirun-default "$mr_def" \
-	-n runc-none "$runc_none" \
-	-n runc-default "$runc_def" \
-	-n crun-none "$crun_none" \
-	-n crun-default "$crun_def"
+echo
+echo "== exec true into a running container: $runs runs, $warmup warmup"
+for r in "$mr" "$rc" "$cr"; do
+	$r run -d -b "$work/sleep" ex-target </dev/null >/dev/null 2>&1
+	check "$r exec ex-target true"
+done
+hf exec "$runs" "$warmup" \
+	-n minirun-exec "$mr exec ex-target true" \
+	-n crun-exec "$cr exec ex-target true" \
+	-n runc-exec "$rc exec ex-target true"
+for r in "$mr" "$rc" "$cr"; do $r delete -f ex-target >/dev/null 2>&1 || true; done
 
-# Medians in ms; "net" subtracts the wrapper's median (unshare -m, sh and
-# umount), which every command pays.
-jq -r '
-	def med(n): (.results[] | select(.command == n) | .median * 1000);
+echo
+echo "== create + start + delete -f of true: $runs runs, $warmup warmup"
+csd() { printf '%s create -b %s csd$$ </dev/null && %s start csd$$ && %s delete -f csd$$' "$1" "$work/none" "$1" "$1"; }
+for r in "$mr" "$rc" "$cr"; do check "$(csd "$r")"; done
+hf create-start-delete "$runs" "$warmup" \
+	-n minirun-csd "$(sh_c "$(csd "$mr")")" \
+	-n crun-csd "$(sh_c "$(csd "$cr")")" \
+	-n runc-csd "$(sh_c "$(csd "$rc")")"
+
+echo
+echo "== 50 runs of true, 10 at a time: $par_runs runs, 1 warmup"
+par() { printf 'seq 50 | xargs -P10 -I{} %s run -b %s par$$-{}' "$1" "$work/none"; }
+hf parallel "$par_runs" 1 \
+	-n minirun-par "$(sh_c "$(par "$mr")")" \
+	-n crun-par "$(sh_c "$(par "$cr")")" \
+	-n runc-par "$(sh_c "$(par "$rc")")"
+# Each start's own latency within one such batch, in ms.
+for name in minirun crun runc; do
+	case $name in minirun) r=$mr ;; crun) r=$cr ;; runc) r=$rc ;; esac
+	seq 50 | xargs -P10 -I{} sh -c "s=\$(date +%s%N); $r run -b $work/none lat\$\$-{}; e=\$(date +%s%N); echo \$(( (e - s) / 1000 ))" |
+		sort -n | jq -s --arg n "$name" '{name: $n, median: (.[length/2|floor] / 1000), max: (.[-1] / 1000)}' >"$out/latency-$name.json"
+done
+jq -s '.' "$out"/latency-*.json >"$out/parallel-latency.json"
+
+echo
+echo "== memory"
+maxrss() { # CMD: the peak RSS in kB of CMD's process tree, by /usr/bin/time -v
+	/usr/bin/time -v sh -c "$1" 2>&1 >/dev/null | sed -n 's/.*Maximum resident set size (kbytes): //p'
+}
+mem4() { if sh -c "$1" >/dev/null 2>&1; then echo starts; else echo fails; fi; }
+"$mr" --debug=timings run -b "$work/none" memt$$ 2>"$work/timings.txt" >/dev/null
+timings_rss() { sed -n "s/^$1 timing peak RSS \([0-9]*\) kB (anonymous now \([0-9]*\) kB)/\1 \2/p" "$work/timings.txt"; }
+set -- $(timings_rss 'minirun') $(timings_rss 'minirun\[init\]')
+jq -n --arg mr "$(maxrss "$mr run -b $work/none mem\$\$")" \
+	--arg cr "$(maxrss "$cr run -b $work/none mem\$\$")" \
+	--arg rc "$(maxrss "$rc run -b $work/none mem\$\$")" \
+	--arg parent "${1:-?}" --arg parent_anon "${2:-?}" --arg init "${3:-?}" --arg init_anon "${4:-?}" \
+	--arg mr4 "$(mem4 "$mr run -b $work/mem4 m4\$\$")" \
+	--arg cr4 "$(mem4 "$cr run -b $work/mem4 m4\$\$")" \
+	--arg rc4 "$(mem4 "$rc run -b $work/mem4 m4\$\$")" \
+	'{tree_max_rss_kb: {minirun: $mr, crun: $cr, runc: $rc},
+	  minirun_parent_kb: $parent, minirun_parent_anon_kb: $parent_anon,
+	  minirun_init_before_execve_kb: $init, minirun_init_anon_kb: $init_anon,
+	  limit_4MiB: {minirun: $mr4, crun: $cr4, runc: $rc4}}' >"$out/memory.json"
+cp "$work/timings.txt" "$out/timings.txt"
+
+# The whole table, with ratios, from this run's JSON.
+jq -r -n \
+	--slurpfile run "$out/run-true.json" --slurpfile exec "$out/exec.json" \
+	--slurpfile csd "$out/create-start-delete.json" --slurpfile par "$out/parallel.json" \
+	--slurpfile lat "$out/parallel-latency.json" --slurpfile mem "$out/memory.json" '
+	def med($j; $n): ($j[0].results[] | select(.command == $n) | .median * 1000);
 	def f: (. * 100 | round / 100 | tostring);
-	def r(a; b): ((a / b) * 100 | round / 100 | tostring) + "x";
-	med("wrapper") as $w |
-	[.results[] | {n: .command, m: (.median * 1000), lo: (.min * 1000), hi: (.max * 1000)}] as $rows |
-	"\n== summary (median ms; net = minus the wrapper median of \($w | f) ms)",
-	"| command | median | net | min | max |",
-	"|---|---|---|---|---|",
-	($rows[] | "| \(.n) | \(.m | f) | \((.m - $w) | f) | \(.lo | f) | \(.hi | f) |"),
+	def r($a; $b): (($a / $b) * 100 | round / 100 | tostring) + "x";
+	def ok($c): if $c then "yes" else "**no**" end;
+	def lat($n): ($lat[0][] | select(.name == $n));
+	med($run; "floor") as $floor |
+	med($run; "minirun-none") as $mn | med($run; "crun-none") as $cn | med($run; "runc-none") as $rn |
+	med($run; "minirun-default") as $md | med($run; "crun-default") as $cd | med($run; "runc-default") as $rd |
+	med($exec; "minirun-exec") as $me | med($exec; "crun-exec") as $ce | med($exec; "runc-exec") as $re |
+	med($csd; "minirun-csd") as $ms | med($csd; "crun-csd") as $cs | med($csd; "runc-csd") as $rs |
+	med($par; "minirun-par") as $mp | med($par; "crun-par") as $cp | med($par; "runc-par") as $rp |
+	$mem[0] as $m |
+	"## make bench (medians, ms)",
 	"",
-	"| ratio (medians, net of wrapper) | none | default |",
+	"| | minirun | crun | runc | minirun / crun | minirun / runc |",
+	"|---|---|---|---|---|---|",
+	"| run true, no profile | \($mn|f) | \($cn|f) | \($rn|f) | \(r($mn;$cn)) | \(r($mn;$rn)) |",
+	"| run true, Docker default profile | \($md|f) | \($cd|f) | \($rd|f) | \(r($md;$cd)) | \(r($md;$rd)) |",
+	"| cost of the profile | \(($md-$mn)|f) | \(($cd-$cn)|f) | \(($rd-$rn)|f) | | |",
+	"| exec true | \($me|f) | \($ce|f) | \($re|f) | \(r($me;$ce)) | \(r($me;$re)) |",
+	"| create + start + delete | \($ms|f) | \($cs|f) | \($rs|f) | \(r($ms;$cs)) | \(r($ms;$rs)) |",
+	"| 50 runs, 10 at a time (total) | \($mp|f) | \($cp|f) | \($rp|f) | \(r($mp;$cp)) | \(r($mp;$rp)) |",
+	"| slowest start of those 50 | \(lat("minirun").max|f) | \(lat("crun").max|f) | \(lat("runc").max|f) | | |",
+	"| peak RSS of the whole run (kB) | \($m.tree_max_rss_kb.minirun) | \($m.tree_max_rss_kb.crun) | \($m.tree_max_rss_kb.runc) | | |",
+	"| starts under a 4 MiB memory limit | \($m.limit_4MiB.minirun) | \($m.limit_4MiB.crun) | \($m.limit_4MiB.runc) | | |",
+	"",
+	"floor (unshare -fmuipn --mount-proc chroot ROOTFS true): \($floor|f) ms.",
+	"minirun peak RSS: parent \($m.minirun_parent_kb) kB (anonymous \($m.minirun_parent_anon_kb) kB), init before execve \($m.minirun_init_before_execve_kb) kB (anonymous \($m.minirun_init_anon_kb) kB).",
+	"",
+	"| goal (issue 12) | measured | holds |",
 	"|---|---|---|",
-	"| minirun / runc | \(r(med("minirun-none") - $w; med("runc-none") - $w)) | \(r(med("minirun-default") - $w; med("runc-default") - $w)) |",
-	"| minirun / crun | \(r(med("minirun-none") - $w; med("crun-none") - $w)) | \(r(med("minirun-default") - $w; med("crun-default") - $w)) |",
-	"| minirun / floor | \(r(med("minirun-none") - $w; med("floor") - $w)) | \(r(med("minirun-default") - $w; med("floor") - $w)) |",
-	"",
-	"| seccomp overhead (default - none, median ms) | |",
-	"|---|---|",
-	"| minirun | \((med("minirun-default") - med("minirun-none")) | f) |",
-	"| runc | \((med("runc-default") - med("runc-none")) | f) |",
-	"| crun | \((med("crun-default") - med("crun-none")) | f) |"
-' "$out/run-true.json" | tee "$out/summary.md"
+	"| run, no profile: minirun <= crun | \($mn|f) vs \($cn|f) | \(ok($mn <= $cn)) |",
+	"| run, no profile: <= 2x the floor | \(r($mn;$floor)) | \(ok($mn <= 2 * $floor)) |",
+	"| run, profile: <= 1.2x minirun without | \(r($md;$mn)) | \(ok($md <= 1.2 * $mn)) |",
+	"| run, profile: < 1.2x crun without | \($md|f) vs \((1.2 * $cn)|f) | \(ok($md < 1.2 * $cn)) |",
+	"| exec: <= half of runc exec | \(r($me;$re)) | \(ok($me <= 0.5 * $re)) |",
+	"| create+start+delete: ahead of crun | \(r($ms;$cs)) | \(ok($ms < $cs)) |",
+	"| 50 parallel: total <= crun | \(r($mp;$cp)) | \(ok($mp <= $cp)) |",
+	"| 50 parallel: slowest start <= 5x sequential median | \(r(lat("minirun").max;$mn)) | \(ok(lat("minirun").max <= 5 * $mn)) |",
+	"| 4 MiB memory limit starts | \($m.limit_4MiB.minirun) | \(ok($m.limit_4MiB.minirun == "starts")) |"
+' | tee "$out/summary.md"
 
 echo
 echo "== go test -bench ./seccomp/ (compile of Docker's default profile, cold vs. cached)"

@@ -6,15 +6,38 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/trace"
 )
 
+// debugMode is --debug: a bool flag (--debug, --debug=false) that also
+// takes "timings". c.Bool("debug") reads it as before: true for the full
+// trace only; timings go through trace.Timings.
+type debugMode struct{ trace bool }
+
+func (d *debugMode) Set(v string) error {
+	if v == "timings" {
+		trace.Timings = true
+		return nil
+	}
+	on, err := strconv.ParseBool(v)
+	if err != nil {
+		return fmt.Errorf("want true, false or timings, not %q", v)
+	}
+	d.trace = on
+	return nil
+}
+
+func (d *debugMode) String() string   { return strconv.FormatBool(d != nil && d.trace) }
+func (d *debugMode) IsBoolFlag() bool { return true }
+
 var globalFlags = []cli.Flag{
-	&cli.BoolFlag{Name: "debug", Usage: "trace each step of container set-up on stderr"},
+	&cli.GenericFlag{Name: "debug", Value: &debugMode{}, Usage: "trace each step of container set-up on stderr; --debug=timings prints one line per step with its duration instead"},
 	&cli.StringFlag{Name: "root", Value: defaultRoot(), EnvVars: []string{"MINIRUN_ROOT"}, Usage: "directory for container state"},
 	&cli.StringFlag{Name: "store", Value: defaultStore(), EnvVars: []string{"MINIRUN_STORE"}, Usage: "directory for images and container layers"},
 	&cli.StringFlag{Name: "log", Usage: "also write errors to this file"},
