@@ -31,7 +31,7 @@ var (
 // moby's explicit "deny c 10:229" (fuse) is left out: deny-all covers it.
 func DockerDeviceRules() []specs.LinuxDeviceCgroup {
 	rule := func(typ string, major, minor int64, access string) specs.LinuxDeviceCgroup {
-		return specs.LinuxDeviceCgroup{Allow: true, Type: typ, Major: &major, Minor: &minor, Access: access}
+		return specs.LinuxDeviceCgroup{Allow: true, Type: typ, Major: devNumber(major), Minor: devNumber(minor), Access: access}
 	}
 	return []specs.LinuxDeviceCgroup{
 		{Allow: false, Access: "rwm"},
@@ -47,6 +47,16 @@ func DockerDeviceRules() []specs.LinuxDeviceCgroup {
 		rule("c", 5, 2, "rwm"),    // ptmx
 		rule("c", 136, -1, "rwm"), // pts
 	}
+}
+
+// devNumber is a rule's major or minor: -1 (any) is left out, as the
+// runtime spec writes "all"; crun, among others, takes a literal -1 to the
+// kernel, which refuses it.
+func devNumber(n int64) *int64 {
+	if n < 0 {
+		return nil
+	}
+	return &n
 }
 
 // DefaultSpec is a starting config with Docker's defaults: its 14
