@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/caps"
+	"github.com/minirun/minirun/nsenter"
 	"github.com/minirun/minirun/rootfs"
 	"github.com/minirun/minirun/trace"
 )
@@ -36,7 +37,12 @@ func Init() {
 	if err != nil {
 		os.Exit(ExitRuntime)
 	}
-	os.Unsetenv(initFdEnv)
+	// The C pre-main unsets what it consumed; unset here too, so that a
+	// hook inheriting this environment never sees a namespace list whose
+	// fd numbers now mean something else.
+	for _, k := range []string{initFdEnv, nsenterEnv, pdeathsigEnv} {
+		os.Unsetenv(k)
+	}
 	for _, kv := range initRuntimeEnv {
 		os.Unsetenv(kv[:strings.IndexByte(kv, '=')])
 	}
@@ -126,8 +132,8 @@ func keepRlimitNofile(rls []specs.POSIXRlimit) error {
 			return nil
 		}
 	}
-	soft, err := strconv.ParseUint(os.Getenv(nofileEnv), 10, 64)
-	if err != nil {
+	soft, ok := nsenter.StartNofile()
+	if !ok {
 		return nil // started by something else than minirun's parent
 	}
 	var lim syscall.Rlimit

@@ -33,9 +33,6 @@ const (
 	initFdEnv    = "MINIRUN_INIT_FD"
 	nsenterEnv   = "MINIRUN_NSENTER"
 	pdeathsigEnv = "MINIRUN_PDEATHSIG"
-	// nofileEnv is set by the C pre-main, not the parent: the soft
-	// RLIMIT_NOFILE the init started with (keepRlimitNofile).
-	nofileEnv = "MINIRUN_NOFILE_SOFT"
 )
 
 // launch is one laid-out start of the init.
