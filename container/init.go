@@ -78,6 +78,19 @@ func chrootNoMountNS(root string) error {
 	return unix.Chdir("/")
 }
 
+// chrootFd makes the directory open at fd the process's root and cwd, and
+// closes it.
+func chrootFd(fd int) error {
+	defer unix.Close(fd)
+	if err := unix.Fchdir(fd); err != nil {
+		return fmt.Errorf("fchdir to the container's root: %w", err)
+	}
+	if err := unix.Chroot("."); err != nil {
+		return fmt.Errorf("chroot to the container's root: %w", err)
+	}
+	return unix.Chdir("/")
+}
+
 func setHostname(s *specs.Spec, log trace.Logger) error {
 	if s.Hostname != "" {
 		log("hostname %s", s.Hostname)

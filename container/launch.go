@@ -62,6 +62,12 @@ func newLaunch(preserved []*os.File, sock, fifo *os.File, joins *joinSet, mapsWa
 	return l
 }
 
+// add passes f to the child as one more fd and returns its number there.
+func (l *launch) add(f *os.File) int {
+	l.files = append(l.files, f)
+	return 2 + len(l.files)
+}
+
 // initRuntimeEnv starts the init's Go runtime cheaper: it runs one
 // sequence on one locked thread and allocates a few hundred KiB before
 // execve, so it needs neither a collector nor a P per CPU (each P's idle
