@@ -82,10 +82,20 @@ func TestProcReplacedThroughSymlinkIsRefused(t *testing.T) {
 		s.Mounts = append(s.Mounts, tc.m)
 		checkFailure(t, runSpec(t, s, ""), "mount "+tc.m.Destination, tc.want)
 	}
+	// The same through a root path that is itself a symlink (as /var/run
+	// is on Debian): the check compares resolved paths on both sides.
+	link := filepath.Join(t.TempDir(), "rootfs-link")
+	if err := os.Symlink(root, link); err != nil {
+		t.Fatal(err)
+	}
+	s := defaultSpec(t, "true")
+	s.Root.Path = link
+	s.Mounts = append(s.Mounts, specs.Mount{Destination: "/myvol", Type: "bind", Source: t.TempDir(), Options: []string{"rbind"}})
+	checkFailure(t, runSpec(t, s, ""), "mount /myvol", "only a real procfs may be mounted on /proc")
 	// An lxcfs-style bind of one file is what engines do, and stays allowed.
 	src := filepath.Join(t.TempDir(), "uptime")
 	os.WriteFile(src, []byte("1.00 1.00\n"), 0o644)
-	s := defaultSpec(t, "cat", "/proc/uptime")
+	s = defaultSpec(t, "cat", "/proc/uptime")
 	s.Mounts = append(s.Mounts, specs.Mount{Destination: "/proc/uptime", Type: "bind", Source: src, Options: []string{"bind", "ro"}})
 	if r := runSpec(t, s, ""); r.code != 0 || r.stdout != "1.00 1.00\n" {
 		t.Fatalf("lxcfs-style bind over /proc/uptime: %+v", r)
