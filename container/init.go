@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
 
 	"github.com/moby/sys/capability"
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -219,8 +220,19 @@ func dropPrivileges(set *caps.Set, u specs.User, holdAdmin bool, log trace.Logge
 	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
 		return stepErrf("capabilities", "prctl PR_SET_KEEPCAPS: %w", err)
 	}
+	// A change of credentials clears the parent-death signal, which the
+	// init must keep: a foreground container dies with its minirun.
+	var deathsig int
+	if err := unix.Prctl(unix.PR_GET_PDEATHSIG, uintptr(unsafe.Pointer(&deathsig)), 0, 0, 0); err != nil {
+		return stepErrf("user", "prctl PR_GET_PDEATHSIG: %w", err)
+	}
 	if err := setIDs(u, log); err != nil {
 		return err
+	}
+	if deathsig != 0 {
+		if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(deathsig), 0, 0, 0); err != nil {
+			return stepErrf("user", "prctl PR_SET_PDEATHSIG again after the uid change: %w", err)
+		}
 	}
 	if holdAdmin {
 		err := set.ApplyHolding(capability.CAP_SYS_ADMIN)

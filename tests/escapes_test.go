@@ -340,3 +340,16 @@ func TestExecWithoutMountNamespaceStaysInRootfs(t *testing.T) {
 		t.Fatalf("exec into a container without a mount namespace: %+v, want the rootfs's file", r)
 	}
 }
+
+// A foreground container keeps its parent-death signal through the change
+// to a non-root user, which clears it: killed with its minirun, it must
+// not run on unattended.
+func TestPdeathsigSurvivesUserChange(t *testing.T) {
+	needRoot(t)
+	s := probeSpec(t, "pdeathsig", "self")
+	s.Process.User = specs.User{UID: 1000, GID: 1000}
+	r := runSpec(t, s, "")
+	if r.code != 0 || r.stdout != "pdeathsig 9\n" {
+		t.Fatalf("parent-death signal of a uid-1000 container: %+v, want SIGKILL (9)", r)
+	}
+}

@@ -6,6 +6,7 @@
  *   probe sys NR [ARG...]    syscall(NR, ARG...) from 64-bit code
  *   probe int80 NR [ARG...]  the same through int $0x80 (the i386 ABI)
  *   probe threads N          start and join N pthreads
+ *   probe pdeathsig          print the parent-death signal (PR_GET_PDEATHSIG)
  *   probe chroot-escape DIR PATH
  *                            the classic chroot(2) break-out: chroot into
  *                            DIR (made if missing) without entering it,
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -91,6 +93,15 @@ int main(int argc, char **argv)
 		for (int i = 0; i < n; i++)
 			pthread_join(t[i], NULL);
 		printf("threads %d\n", n);
+		return 0;
+	}
+	if (strcmp(argv[1], "pdeathsig") == 0) {
+		int sig = -1;
+		if (prctl(PR_GET_PDEATHSIG, &sig) != 0) {
+			printf("errno %d (%s)\n", errno, strerror(errno));
+			return 1;
+		}
+		printf("pdeathsig %d\n", sig);
 		return 0;
 	}
 	if (strcmp(argv[1], "chroot-escape") == 0) {
