@@ -224,7 +224,14 @@ func (c *Container) Kill(sig syscall.Signal, all bool) error {
 // Delete removes a stopped or created container; force kills a running
 // one first.
 func (c *Container) Delete(force bool) error {
-	return container.Delete(c.rt.root(), c.ID, force)
+	if err := container.Delete(c.rt.root(), c.ID, force); err != nil {
+		return err
+	}
+	if c.init != nil {
+		c.init.Release()
+		c.init = nil
+	}
+	return nil
 }
 
 // waitKilling runs wait, calling kill once if ctx ends first.

@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/cgroups"
 	"github.com/minirun/minirun/namespaces"
@@ -88,11 +89,23 @@ func Exec(o *ExecOptions) (*Process, error) {
 		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
 		PidFile: o.PidFile, ConsoleSocket: o.ConsoleSocket, NoForwardSignals: o.NoForwardSignals,
 	}
-	p, err := startExec(opts, prog, joins, st.CgroupPath)
-	if err != nil {
-		return nil, err
+	var root *os.File
+	if !hasMountNS(spec) {
+		// Opened now, while the pid is checked as the container's init
+		// (refresh), and kept open: the exec chroots through it.
+		if root, err = os.OpenFile(fmt.Sprintf("/proc/%d/root", st.Pid), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
+			return nil, stepErrf("exec", "open the container's root: %w", err)
+		}
+		defer root.Close()
 	}
-	return p, nil
+	return startExec(opts, prog, joins, root, st.CgroupPath)
+}
+
+// hasMountNS tells whether the container has a mount namespace, made or
+// joined, and so a root that setns into it gives.
+func hasMountNS(spec *specs.Spec) bool {
+	plan, err := namespaces.FromSpec(linuxOf(spec).Namespaces)
+	return err == nil && plan.Has(specs.MountNamespace)
 }
 
 // containerNamespaces lists every namespace of the running init, user
@@ -111,7 +124,7 @@ func containerNamespaces(spec *specs.Spec, pid int) (*joinSet, error) {
 	return openJoins(joins)
 }
 
-func startExec(o *Options, prog *seccomp.Program, joins *joinSet, cgroupPath string) (*Process, error) {
+func startExec(o *Options, prog *seccomp.Program, joins *joinSet, root *os.File, cgroupPath string) (*Process, error) {
 	exe, err := sealedExe()
 	if err != nil {
 		return nil, stepErr("seal runtime binary", err)
@@ -122,6 +135,10 @@ func startExec(o *Options, prog *seccomp.Program, joins *joinSet, cgroupPath str
 	}
 	defer parentSock.Close()
 	l := newLaunch(nil, childSock, nil, joins, nil)
+	rootFd := 0
+	if root != nil {
+		rootFd = l.add(root)
+	}
 	cmd := l.command(exe, o, &syscall.SysProcAttr{})
 	if o.Detached {
 		cmd.SysProcAttr.Setsid = !o.Spec.Process.Terminal
@@ -135,7 +152,7 @@ func startExec(o *Options, prog *seccomp.Program, joins *joinSet, cgroupPath str
 	}
 	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, opts: o, isExec: true}
 	timer.Step("open namespaces, fork+exec")
-	if err := p.setUpExec(prog, parentSock, l, cgroupPath); err != nil {
+	if err := p.setUpExec(prog, parentSock, l, rootFd, cgroupPath); err != nil {
 		p.kill()
 		p.closeConsole()
 		return nil, err
@@ -143,7 +160,7 @@ func startExec(o *Options, prog *seccomp.Program, joins *joinSet, cgroupPath str
 	return p, nil
 }
 
-func (p *Process) setUpExec(prog *seccomp.Program, sock *os.File, l *launch, cgroupPath string) error {
+func (p *Process) setUpExec(prog *seccomp.Program, sock *os.File, l *launch, rootFd int, cgroupPath string) error {
 	if cgroupPath != "" {
 		mgr, err := cgroups.Load(cgroupPath)
 		if err != nil {
@@ -163,7 +180,7 @@ func (p *Process) setUpExec(prog *seccomp.Program, sock *os.File, l *launch, cgr
 	c := conn{int(sock.Fd())}
 	cfg := initConfig{
 		Spec: specForInit(p.opts.Spec), Seccomp: prog, Debug: p.opts.Debug, ID: p.opts.ID, Exec: true,
-		NoNewKeyring: p.opts.NoNewKeyring, CloseFrom: l.closeFrom, Timings: trace.Timings,
+		NoNewKeyring: p.opts.NoNewKeyring, CloseFrom: l.closeFrom, RootFd: rootFd, Timings: trace.Timings,
 	}
 	if err := p.handshake(c, cfg); err != nil {
 		return err

@@ -9,12 +9,14 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
 
 	"github.com/moby/sys/capability"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/caps"
+	"github.com/minirun/minirun/nsenter"
 	"github.com/minirun/minirun/rootfs"
 	"github.com/minirun/minirun/trace"
 )
@@ -36,7 +38,12 @@ func Init() {
 	if err != nil {
 		os.Exit(ExitRuntime)
 	}
-	os.Unsetenv(initFdEnv)
+	// The C pre-main unsets what it consumed; unset here too, so that a
+	// hook inheriting this environment never sees a namespace list whose
+	// fd numbers now mean something else.
+	for _, k := range []string{initFdEnv, nsenterEnv, pdeathsigEnv} {
+		os.Unsetenv(k)
+	}
 	for _, kv := range initRuntimeEnv {
 		os.Unsetenv(kv[:strings.IndexByte(kv, '=')])
 	}
@@ -68,6 +75,19 @@ func tracer(on bool) trace.Logger { return trace.New(on, "minirun[init]") }
 func chrootNoMountNS(root string) error {
 	if err := unix.Chroot(root); err != nil {
 		return fmt.Errorf("chroot %s: %w", root, err)
+	}
+	return unix.Chdir("/")
+}
+
+// chrootFd makes the directory open at fd the process's root and cwd, and
+// closes it.
+func chrootFd(fd int) error {
+	defer unix.Close(fd)
+	if err := unix.Fchdir(fd); err != nil {
+		return fmt.Errorf("fchdir to the container's root: %w", err)
+	}
+	if err := unix.Chroot("."); err != nil {
+		return fmt.Errorf("chroot to the container's root: %w", err)
 	}
 	return unix.Chdir("/")
 }
@@ -126,8 +146,8 @@ func keepRlimitNofile(rls []specs.POSIXRlimit) error {
 			return nil
 		}
 	}
-	soft, err := strconv.ParseUint(os.Getenv(nofileEnv), 10, 64)
-	if err != nil {
+	soft, ok := nsenter.StartNofile()
+	if !ok {
 		return nil // started by something else than minirun's parent
 	}
 	var lim syscall.Rlimit
@@ -200,8 +220,19 @@ func dropPrivileges(set *caps.Set, u specs.User, holdAdmin bool, log trace.Logge
 	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
 		return stepErrf("capabilities", "prctl PR_SET_KEEPCAPS: %w", err)
 	}
+	// A change of credentials clears the parent-death signal, which the
+	// init must keep: a foreground container dies with its minirun.
+	var deathsig int
+	if err := unix.Prctl(unix.PR_GET_PDEATHSIG, uintptr(unsafe.Pointer(&deathsig)), 0, 0, 0); err != nil {
+		return stepErrf("user", "prctl PR_GET_PDEATHSIG: %w", err)
+	}
 	if err := setIDs(u, log); err != nil {
 		return err
+	}
+	if deathsig != 0 {
+		if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(deathsig), 0, 0, 0); err != nil {
+			return stepErrf("user", "prctl PR_SET_PDEATHSIG again after the uid change: %w", err)
+		}
 	}
 	if holdAdmin {
 		err := set.ApplyHolding(capability.CAP_SYS_ADMIN)

@@ -126,7 +126,14 @@ func newInitRun(c conn, cfg *initConfig, capSet *caps.Set, cgroup2 bool) *initRu
 func (in *initRun) initSteps() []step {
 	cfg, s := in.cfg, in.cfg.Spec
 	linux, p := linuxOf(s), s.Process
-	mountNS := in.plan.Creates(specs.MountNamespace)
+	// A mount namespace joined by path is set up as a new one is: its
+	// root becomes the rootfs by pivot_root. chroot there would leave the
+	// namespace's real root one chroot(2) away for a container holding
+	// CAP_SYS_CHROOT, which Docker's defaults give it. Only a root of "/"
+	// takes the joined namespace as it is (another container's, say):
+	// there is nothing above it to break out to.
+	joinedAsIs := !in.plan.Creates(specs.MountNamespace) && cfg.Rootfs == "/"
+	mountNS := in.plan.Has(specs.MountNamespace) && !joinedAsIs
 	var st []step
 	add := func(name string, run func() error) { st = append(st, step{name: name, run: run}) }
 
@@ -191,11 +198,17 @@ func (in *initRun) initSteps() []step {
 // is the init's tail, in the same order and for the same reasons.
 func (in *initRun) execSteps() []step {
 	p := in.cfg.Spec.Process
-	st := []step{{name: "session keyring", run: func() error {
+	var st []step
+	if in.cfg.RootFd > 0 {
+		// No mount namespace of the container's own: setns left this
+		// process at the host's root, and the container's is its init's.
+		st = append(st, step{name: stepChroot, run: func() error { return stepErr("chroot", chrootFd(in.cfg.RootFd)) }})
+	}
+	st = append(st, step{name: "session keyring", run: func() error {
 		// The container's keyring, not the caller's: joining "_ses.<id>"
 		// by name finds or makes it.
 		return joinSessionKeyring(in.cfg, in.log)
-	}}}
+	}})
 	if p.Terminal {
 		st = append(st, step{name: stepConsole, run: func() error { return setupConsole(in.c, p, in.log) }})
 	}

@@ -33,9 +33,6 @@ const (
 	initFdEnv    = "MINIRUN_INIT_FD"
 	nsenterEnv   = "MINIRUN_NSENTER"
 	pdeathsigEnv = "MINIRUN_PDEATHSIG"
-	// nofileEnv is set by the C pre-main, not the parent: the soft
-	// RLIMIT_NOFILE the init started with (keepRlimitNofile).
-	nofileEnv = "MINIRUN_NOFILE_SOFT"
 )
 
 // launch is one laid-out start of the init.
@@ -63,6 +60,12 @@ func newLaunch(preserved []*os.File, sock, fifo *os.File, joins *joinSet, mapsWa
 		l.files = append(l.files, mapsWait)
 	}
 	return l
+}
+
+// add passes f to the child as one more fd and returns its number there.
+func (l *launch) add(f *os.File) int {
+	l.files = append(l.files, f)
+	return 2 + len(l.files)
 }
 
 // initRuntimeEnv starts the init's Go runtime cheaper: it runs one

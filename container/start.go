@@ -497,6 +497,19 @@ func (p *Process) kill() {
 	_, _ = p.cmd.Process.Wait()
 }
 
+// Release reaps an init that was deleted rather than waited for (a Go API
+// caller's Create then Delete), and stops what this process ran for it:
+// its reaper, signal forwarding and console. Without it the init stays a
+// zombie child and the reaper runs until this process exits.
+func (p *Process) Release() {
+	p.kill()
+	if p.sigs != nil {
+		signal.Stop(p.sigs)
+	}
+	p.closeConsole()
+	p.reaper.stop()
+}
+
 // Wait forwards signals to the container's first process until it exits,
 // and returns its status the way a shell reports it: the exit code, or
 // 128+N when signal N killed it. The container is then deleted: its

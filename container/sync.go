@@ -37,6 +37,10 @@ type initConfig struct {
 	// Exec makes this child an exec'd process in a running container
 	// (its namespaces already joined) rather than a new init.
 	Exec bool `json:",omitempty"`
+	// RootFd is, for an exec into a container without a mount namespace
+	// of its own, the container's root (its init's), which setns does not
+	// give: the exec chroots there first.
+	RootFd int `json:",omitempty"`
 	// Timings is --debug=timings: the init reports its steps' durations.
 	Timings bool `json:",omitempty"`
 }

@@ -24,6 +24,18 @@ package nsenter
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+// The soft RLIMIT_NOFILE the process started with, before the Go runtime
+// raised it; kept here rather than in the environment, because a setenv of
+// a new name moves glibc's environ off the stack, where Go reads it, and
+// every unsetenv after it would then go unseen by Go.
+static unsigned long long nofile_soft;
+static int nofile_known;
+
+static int start_nofile(unsigned long long *soft) {
+	*soft = nofile_soft;
+	return nofile_known;
+}
+
 // format_report is the sync-socket message for a failed setns, in the
 // JSON the Go side's message type decodes (a Go unit test checks that).
 static int format_report(char *msg, size_t size, const char *ns, int err) {
@@ -89,10 +101,9 @@ __attribute__((constructor)) static void minirun_nsenter(void) {
 		// The Go runtime raises the soft RLIMIT_NOFILE as it starts; the
 		// init puts this value back before its raw execve.
 		struct rlimit rl;
-		char buf[32];
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-			snprintf(buf, sizeof buf, "%llu", (unsigned long long)rl.rlim_cur);
-			setenv("MINIRUN_NOFILE_SOFT", buf, 1);
+			nofile_soft = rl.rlim_cur;
+			nofile_known = 1;
 		}
 	}
 	// Go's own Pdeathsig can't be used for a child forked into a joined
@@ -123,6 +134,15 @@ import (
 	"syscall"
 	"unsafe"
 )
+
+// StartNofile is the soft RLIMIT_NOFILE an init started with, noted by
+// the C pre-main before the Go runtime raised it; false in any other
+// process.
+func StartNofile() (uint64, bool) {
+	var soft C.ulonglong
+	ok := C.start_nofile(&soft) != 0
+	return uint64(soft), ok
+}
 
 // ReportMessage is what the C pre-main writes on the sync socket when it
 // can't join namespace ns (errno err), for the Go side's tests.

@@ -241,6 +241,11 @@ func checkProcTarget(rootfs, via string, m specs.Mount, o Options) error {
 	if err != nil {
 		return fmt.Errorf("mount destination %s: readlink %s: %w", m.Destination, via, err)
 	}
+	// real is what the kernel resolved; so must rootfs be, or a root path
+	// through a symlink (/var/run on Debian) would never compare equal.
+	if r, err := filepath.EvalSymlinks(rootfs); err == nil {
+		rootfs = r
+	}
 	rel, err := filepath.Rel(filepath.Join(rootfs, "proc"), real)
 	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
 		return nil

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -90,5 +92,25 @@ func TestAPIContextKills(t *testing.T) {
 	}
 	if time.Since(start) > 20*time.Second {
 		t.Fatalf("the container was not killed: Run took %v", time.Since(start))
+	}
+}
+
+// Create then Delete, without Wait, leaves no child of this process: the
+// init is reaped and its reaper stopped.
+func TestAPICreateDeleteLeavesNoChild(t *testing.T) {
+	needRoot(t)
+	before := len(childrenOf(os.Getpid()))
+	for i := 0; i < 3; i++ {
+		id := fmt.Sprintf("%s-%d", containerID(t), i)
+		c, err := apiRuntime().Create(context.Background(), id, writeBundle(t, defaultSpec(t, "true")), nil, api.IO{})
+		if err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		if err := c.Delete(false); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+	}
+	if after := childrenOf(os.Getpid()); len(after) != before {
+		t.Fatalf("children of the test process: %d before, %d after three Create+Delete: %v", before, len(after), after)
 	}
 }

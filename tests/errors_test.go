@@ -2,8 +2,10 @@ package tests
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -111,5 +113,32 @@ func TestRlimitsApplied(t *testing.T) {
 	r := runSpec(t, s, "")
 	if r.stdout != "512\n800\n" {
 		t.Fatalf("rlimits: %+v", r)
+	}
+}
+
+// A config without RLIMIT_NOFILE keeps the soft limit minirun was started
+// with, not the one the init's Go runtime raised to the hard limit; and
+// nothing the C pre-main consumed reaches a hook's inherited environment.
+func TestRlimitNofileAndEnvFromPreMain(t *testing.T) {
+	needRoot(t)
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Max < 300 {
+		t.Skipf("hard RLIMIT_NOFILE %d (%v): too low to tell a lowered soft limit apart", lim.Max, err)
+	}
+	s := defaultSpec(t, "sh", "-c", "ulimit -n; cat /hookenv; rm -f /hookenv")
+	s.Process.Rlimits = nil
+	s.Hooks = &specs.Hooks{StartContainer: []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", "env > /hookenv"}}}}
+	bundle := writeBundle(t, s)
+	cmd := exec.Command("sh", "-c", `ulimit -Sn 256 && exec "$0" run -b "$1" "$2"`, minirun, bundle, containerID(t))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("run: %v: %s", err, out)
+	}
+	lines := strings.SplitN(string(out), "\n", 2)
+	if lines[0] != "256" {
+		t.Errorf("soft RLIMIT_NOFILE in the container = %q, want the caller's 256", lines[0])
+	}
+	if strings.Contains(string(out), "MINIRUN_") || strings.Contains(string(out), "GOGC") || strings.Contains(string(out), "GOMAXPROCS") {
+		t.Errorf("a hook's environment carries the runtime's own variables:\n%s", out)
 	}
 }

@@ -7,9 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -80,10 +82,20 @@ func TestProcReplacedThroughSymlinkIsRefused(t *testing.T) {
 		s.Mounts = append(s.Mounts, tc.m)
 		checkFailure(t, runSpec(t, s, ""), "mount "+tc.m.Destination, tc.want)
 	}
+	// The same through a root path that is itself a symlink (as /var/run
+	// is on Debian): the check compares resolved paths on both sides.
+	link := filepath.Join(t.TempDir(), "rootfs-link")
+	if err := os.Symlink(root, link); err != nil {
+		t.Fatal(err)
+	}
+	s := defaultSpec(t, "true")
+	s.Root.Path = link
+	s.Mounts = append(s.Mounts, specs.Mount{Destination: "/myvol", Type: "bind", Source: t.TempDir(), Options: []string{"rbind"}})
+	checkFailure(t, runSpec(t, s, ""), "mount /myvol", "only a real procfs may be mounted on /proc")
 	// An lxcfs-style bind of one file is what engines do, and stays allowed.
 	src := filepath.Join(t.TempDir(), "uptime")
 	os.WriteFile(src, []byte("1.00 1.00\n"), 0o644)
-	s := defaultSpec(t, "cat", "/proc/uptime")
+	s = defaultSpec(t, "cat", "/proc/uptime")
 	s.Mounts = append(s.Mounts, specs.Mount{Destination: "/proc/uptime", Type: "bind", Source: src, Options: []string{"bind", "ro"}})
 	if r := runSpec(t, s, ""); r.code != 0 || r.stdout != "1.00 1.00\n" {
 		t.Fatalf("lxcfs-style bind over /proc/uptime: %+v", r)
@@ -264,5 +276,80 @@ func TestNoMountNamespaceRefusesMounts(t *testing.T) {
 	checkFailure(t, runSpec(t, s, ""), "validate config", "linux.maskedPaths", "no mount namespace")
 	if after := mountsUnder(t, "/"); after != before {
 		t.Fatalf("host mounts went from %d to %d", before, after)
+	}
+}
+
+// A container joining a mount namespace by path gets that namespace's root
+// replaced by its rootfs (pivot_root), not a chroot inside it: with
+// CAP_SYS_CHROOT, which Docker's defaults grant, the classic chroot
+// break-out would otherwise reach the joined namespace's real root.
+func TestJoinedMountNamespaceIsPivotedNotChrooted(t *testing.T) {
+	needRoot(t)
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("needs unshare(1) from util-linux")
+	}
+	marker := filepath.Join(t.TempDir(), "outside-the-rootfs")
+	if err := os.WriteFile(marker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	holder := exec.Command("unshare", "--mount", "--propagation", "private", "sleep", "1000")
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+	nsPath := fmt.Sprintf("/proc/%d/ns/mnt", holder.Process.Pid)
+	self, _ := os.Readlink("/proc/self/ns/mnt")
+	for i := 0; ; i++ {
+		if ns, err := os.Readlink(nsPath); err == nil && ns != self {
+			break
+		}
+		if i == 200 {
+			t.Fatal("unshare never made its mount namespace")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	s := probeSpec(t, "chroot-escape", "/esc", marker)
+	for i, ns := range s.Linux.Namespaces {
+		if ns.Type == specs.MountNamespace {
+			s.Linux.Namespaces[i].Path = nsPath
+		}
+	}
+	r := runSpec(t, s, "")
+	if r.code != 0 || r.stdout != "contained\n" {
+		t.Fatalf("chroot break-out from a joined mount namespace: %+v, want contained", r)
+	}
+}
+
+// An exec into a container without a mount namespace of its own runs in
+// the container's root, not in the host's, where setns alone leaves it.
+func TestExecWithoutMountNamespaceStaysInRootfs(t *testing.T) {
+	needRoot(t)
+	s := writableSpec(t, "sleep", "100")
+	s.Linux.Namespaces = slices.DeleteFunc(s.Linux.Namespaces, func(n specs.LinuxNamespace) bool { return n.Type == specs.MountNamespace })
+	s.Mounts, s.Linux.MaskedPaths, s.Linux.ReadonlyPaths = nil, nil, nil
+	s.Root.Readonly = false
+	if err := os.WriteFile(filepath.Join(s.Root.Path, "only-in-the-rootfs"), []byte("inside\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := createContainer(t, s)
+	if r := runMinirun(t, "", "start", id); r.code != 0 {
+		t.Fatalf("start: %+v", r)
+	}
+	r := runMinirun(t, "", "exec", id, "cat", "/only-in-the-rootfs")
+	if r.code != 0 || r.stdout != "inside\n" {
+		t.Fatalf("exec into a container without a mount namespace: %+v, want the rootfs's file", r)
+	}
+}
+
+// A foreground container keeps its parent-death signal through the change
+// to a non-root user, which clears it: killed with its minirun, it must
+// not run on unattended.
+func TestPdeathsigSurvivesUserChange(t *testing.T) {
+	needRoot(t)
+	s := probeSpec(t, "pdeathsig", "self")
+	s.Process.User = specs.User{UID: 1000, GID: 1000}
+	r := runSpec(t, s, "")
+	if r.code != 0 || r.stdout != "pdeathsig 9\n" {
+		t.Fatalf("parent-death signal of a uid-1000 container: %+v, want SIGKILL (9)", r)
 	}
 }

@@ -6,6 +6,12 @@
  *   probe sys NR [ARG...]    syscall(NR, ARG...) from 64-bit code
  *   probe int80 NR [ARG...]  the same through int $0x80 (the i386 ABI)
  *   probe threads N          start and join N pthreads
+ *   probe pdeathsig          print the parent-death signal (PR_GET_PDEATHSIG)
+ *   probe chroot-escape DIR PATH
+ *                            the classic chroot(2) break-out: chroot into
+ *                            DIR (made if missing) without entering it,
+ *                            climb "..", chroot there; then print
+ *                            "escaped" if PATH exists there, else "contained"
  *
  * sys and int80 print "ok RET" or "errno N (message)", and always exit 0,
  * so a test reads the result from stdout, not from the exit code.
@@ -16,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void report(long ret, int err)
@@ -85,6 +93,36 @@ int main(int argc, char **argv)
 		for (int i = 0; i < n; i++)
 			pthread_join(t[i], NULL);
 		printf("threads %d\n", n);
+		return 0;
+	}
+	if (strcmp(argv[1], "pdeathsig") == 0) {
+		int sig = -1;
+		if (prctl(PR_GET_PDEATHSIG, &sig) != 0) {
+			printf("errno %d (%s)\n", errno, strerror(errno));
+			return 1;
+		}
+		printf("pdeathsig %d\n", sig);
+		return 0;
+	}
+	if (strcmp(argv[1], "chroot-escape") == 0) {
+		if (argc < 4) {
+			fprintf(stderr, "usage: probe chroot-escape DIR PATH\n");
+			return 2;
+		}
+		mkdir(argv[2], 0700);
+		if (chroot(argv[2]) != 0) {
+			printf("chroot %s: errno %d (%s)\n", argv[2], errno, strerror(errno));
+			return 1;
+		}
+		/* The cwd is still outside the new root, so ".." is not capped. */
+		for (int i = 0; i < 64; i++)
+			if (chdir("..") != 0)
+				break;
+		if (chroot(".") != 0) {
+			printf("chroot .: errno %d (%s)\n", errno, strerror(errno));
+			return 1;
+		}
+		printf(access(argv[3], F_OK) == 0 ? "escaped\n" : "contained\n");
 		return 0;
 	}
 	fprintf(stderr, "probe: unknown mode %s\n", argv[1]);
