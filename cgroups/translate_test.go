@@ -3,6 +3,7 @@ package cgroups
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -171,5 +172,27 @@ func TestV2SwapErrors(t *testing.T) {
 		if _, err := v2Settings(&specs.LinuxResources{Memory: m}); !errors.Is(err, ErrInvalid) {
 			t.Errorf("limit=%v swap=%v: got %v, want ErrInvalid", m.Limit, *m.Swap, err)
 		}
+	}
+}
+
+// v1's swappiness and OOM-killer switch have no v2 file: a config asking
+// for them on a v2 host gets an error that names the field, not a silent
+// drop. Swappiness unset (nil or the -1 engines send) asks for nothing.
+func TestV2RefusesV1OnlyMemoryKnobs(t *testing.T) {
+	sw, off, unset := uint64(10), true, ^uint64(0)
+	for _, c := range []struct {
+		m    *specs.LinuxMemory
+		want string
+	}{
+		{&specs.LinuxMemory{Swappiness: &sw}, "memory.swappiness=10"},
+		{&specs.LinuxMemory{DisableOOMKiller: &off}, "memory.disableOOMKiller"},
+	} {
+		_, err := v2Settings(&specs.LinuxResources{Memory: c.m})
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("got %v, want ErrInvalid naming %s", err, c.want)
+		}
+	}
+	if _, err := v2Settings(&specs.LinuxResources{Memory: &specs.LinuxMemory{Swappiness: &unset}}); err != nil {
+		t.Errorf("swappiness -1 (unset): %v", err)
 	}
 }

@@ -38,6 +38,13 @@ func v2Settings(res *specs.LinuxResources) ([]setting, error) {
 		if set(m.Reservation) {
 			out = append(out, setting{"memory", "memory.low", maxOr(*m.Reservation)})
 		}
+		// v1's knobs with no v2 file: said, not dropped.
+		if swappinessSet(m.Swappiness) {
+			return nil, fmt.Errorf("cgroups: linux.resources.memory.swappiness=%d: cgroup v2 has no per-cgroup swappiness: %w", *m.Swappiness, ErrInvalid)
+		}
+		if m.DisableOOMKiller != nil && *m.DisableOOMKiller {
+			return nil, fmt.Errorf("cgroups: linux.resources.memory.disableOOMKiller: cgroup v2 can't turn the OOM killer off for a cgroup: %w", ErrInvalid)
+		}
 	}
 	if p := res.Pids; p != nil && p.Limit != nil {
 		out = append(out, setting{"pids", "pids.max", pidsMax(*p.Limit)})

@@ -91,12 +91,17 @@ func Exec(o *ExecOptions) (*Process, error) {
 	}
 	var root *os.File
 	if !hasMountNS(spec) {
-		// Opened now, while the pid is checked as the container's init
-		// (refresh), and kept open: the exec chroots through it.
+		// Kept open: the exec chroots through it.
 		if root, err = os.OpenFile(fmt.Sprintf("/proc/%d/root", st.Pid), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
 			return nil, stepErrf("exec", "open the container's root: %w", err)
 		}
 		defer root.Close()
+	}
+	// The init was alive when refresh looked and is alive now, with the
+	// same start time: so the namespaces and root just opened by its pid
+	// are its own, not those of a process that took the pid in between.
+	if !state.Alive(st.Pid, st.InitStart) {
+		return nil, stepErrf("exec", "container %s: its init exited while exec opened its namespaces: %w", o.ID, ErrNotRunning)
 	}
 	return startExec(opts, prog, joins, root, st.CgroupPath)
 }

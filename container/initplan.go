@@ -274,7 +274,11 @@ func (in *initRun) processSteps(firstFree int) []step {
 		seccompStep()
 	}
 	add(stepExecve, []string{"execve"}, func() error {
-		in.log("execve %s %q", in.path, p.Args)
+		if cfg.Debug {
+			// Boxing the arguments allocates: not after the filter
+			// unless asked (see execArgs).
+			in.log("execve %s %q", in.path, p.Args)
+		}
 		return execError(p.Args[0], in.argv.exec())
 	})
 	return st

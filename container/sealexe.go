@@ -82,11 +82,17 @@ func exePathAbove(exe string, n int) string {
 		return exe
 	}
 	// Kept for the life of the process, like the first one.
+	extraExeMu.Lock()
 	extraExeFds = append(extraExeFds, os.NewFile(uintptr(nfd), "minirun-exe"))
+	extraExeMu.Unlock()
 	return fmt.Sprintf("/proc/self/fd/%d", nfd)
 }
 
-var extraExeFds []*os.File
+// Go API callers may start containers from several goroutines.
+var (
+	extraExeMu  sync.Mutex
+	extraExeFds []*os.File
+)
 
 // readonlyExe returns an O_PATH handle on this binary through a detached,
 // read-only bind mount of it.

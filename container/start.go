@@ -217,11 +217,20 @@ func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 	if !o.Detached && !o.NoForwardSignals {
 		sigs = catchSignals()
 	}
+	stopSigs := func() {
+		if sigs != nil {
+			signal.Stop(sigs)
+		}
+	}
 	manageCgroup := !o.NoCgroup && wantsCgroup(s, o.ID)
 	var mapsDone, mapsWait *os.File // the helper case's pipe (rootless.go)
 	if plan.Creates(specs.UserNamespace) && mapModeOf(s.Linux.UIDMappings, s.Linux.GIDMappings, os.Geteuid(), os.Getegid()) == idMapHelper {
 		if mapsWait, mapsDone, err = os.Pipe(); err != nil {
 			childSock.Close()
+			if fifo != nil {
+				fifo.Close()
+			}
+			stopSigs()
 			return nil, stepErr("start init", err)
 		}
 		defer mapsDone.Close()
@@ -237,6 +246,7 @@ func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 		mapsWait.Close()
 	}
 	if err != nil {
+		stopSigs()
 		return nil, stepErr("start init", err)
 	}
 	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, opts: o, reg: reg, sigs: sigs}
