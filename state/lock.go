@@ -59,6 +59,22 @@ func lock(root, id string) (*Handle, error) {
 	if err := CheckRoot(root); err != nil {
 		return nil, err
 	}
+	// A delete may rename the directory away while we wait for its lock,
+	// and a create make a new one under the same id: then the lock held
+	// is the old directory's, and the path names another. Try again on
+	// the new one, a few times.
+	for range 3 {
+		h, err := lockOnce(root, id)
+		if err != errMoved {
+			return h, err
+		}
+	}
+	return nil, fmt.Errorf("container %s: its state directory kept being replaced while locking it: %w", id, ErrNotExist)
+}
+
+var errMoved = errors.New("state dir replaced while locking")
+
+func lockOnce(root, id string) (*Handle, error) {
 	dir := Dir(root, id)
 	f, err := os.OpenFile(dir, os.O_RDONLY|unix.O_DIRECTORY, 0)
 	if errors.Is(err, os.ErrNotExist) {
@@ -76,6 +92,15 @@ func lock(root, id string) (*Handle, error) {
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("lock state dir %s: %w", dir, err)
+	}
+	var held, now unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &held); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock state dir %s: fstat: %w", dir, err)
+	}
+	if err := unix.Stat(dir, &now); err == nil && (now.Ino != held.Ino || now.Dev != held.Dev) {
+		f.Close()
+		return nil, errMoved
 	}
 	// A delete that held the lock before us may have removed the directory.
 	if _, err := os.Stat(filepath.Join(dir, StateFile)); err != nil && !isNew(dir) {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestCreateSaveReadRemove(t *testing.T) {
@@ -109,5 +110,45 @@ func TestCreateOverStaleDir(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(root); len(ents) != 0 {
 		t.Fatalf("left in root: %v", ents)
+	}
+}
+
+// A command waiting for a container's lock while a delete renames the
+// directory away and a create makes a new one under the same id must not
+// come back holding the old directory's lock with the new one's path: it
+// waits for the new one's holder.
+func TestLockFollowsAReplacedDirectory(t *testing.T) {
+	root := t.TempDir()
+	old, err := Create(root, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.Save(&State{})
+	got := make(chan error, 1)
+	go func() {
+		h, err := Open(root, "c")
+		if err == nil {
+			h.Unlock()
+		}
+		got <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // let Open open the old directory and wait on its lock
+	if err := os.Rename(old.Dir, filepath.Join(root, "~removed-test")); err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := Create(root, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.Unlock()
+	select {
+	case err := <-got:
+		t.Fatalf("Open returned (%v) while the new directory's lock was still held", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	fresh.Save(&State{})
+	fresh.Unlock()
+	if err := <-got; err != nil {
+		t.Fatalf("Open after the new holder let go: %v", err)
 	}
 }
