@@ -1,4 +1,4 @@
-package container
+package initproc
 
 import (
 	"golang.org/x/sys/unix"
@@ -16,7 +16,7 @@ import (
 // reader, `start` gets ENXIO (no reader) once the init is gone.
 
 // openExecFifo returns the fifo fd the parent passed, or -1 without one.
-func openExecFifo(cfg *initConfig) (int, error) {
+func openExecFifo(cfg *Config) (int, error) {
 	if cfg.ExecFifoFd <= 0 {
 		return -1, nil
 	}
@@ -27,12 +27,12 @@ func openExecFifo(cfg *initConfig) (int, error) {
 
 // waitForStart tells the parent the container is set up, then blocks on
 // the exec fifo until `start` writes to it.
-func waitForStart(c conn, fifo int, log trace.Logger) error {
+func waitForStart(c Conn, fifo int, log trace.Logger) error {
 	if fifo < 0 {
 		return nil
 	}
 	defer unix.Close(fifo)
-	if err := c.send(message{Type: "created"}, -1); err != nil {
+	if err := c.Send(Message{Type: "created"}, -1); err != nil {
 		return stepErrf("create", "report created: %w", err)
 	}
 	log("created; waiting for start")

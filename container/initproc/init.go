@@ -1,4 +1,4 @@
-package container
+package initproc
 
 import (
 	"errors"
@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/caps"
+	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/rootfs"
 	"github.com/minirun/minirun/trace"
 )
@@ -22,7 +23,7 @@ import (
 // IsInit reports whether this process is a container init: the parent
 // re-executes minirun with this marker.
 func IsInit() bool {
-	return len(os.Args) > 1 && os.Args[1] == "init" && os.Getenv(initFdEnv) != ""
+	return len(os.Args) > 1 && os.Args[1] == "init" && os.Getenv(FdEnv) != ""
 }
 
 // Init is the child half. It never returns on success: the last step is
@@ -32,18 +33,18 @@ func Init() {
 	// thread's image, so every step runs on this one thread.
 	runtime.LockOSThread()
 	nameInit()
-	fd, err := strconv.Atoi(os.Getenv(initFdEnv))
+	fd, err := strconv.Atoi(os.Getenv(FdEnv))
 	if err != nil {
-		os.Exit(ExitRuntime)
+		os.Exit(errdefs.ExitRuntime)
 	}
-	os.Unsetenv(initFdEnv)
-	for _, kv := range initRuntimeEnv {
+	os.Unsetenv(FdEnv)
+	for _, kv := range RuntimeEnv {
 		os.Unsetenv(kv[:strings.IndexByte(kv, '=')])
 	}
-	c := conn{fd}
-	var cfg initConfig
-	if _, err := c.recv(&cfg); err != nil {
-		os.Exit(ExitRuntime)
+	c := Conn{fd}
+	var cfg Config
+	if _, err := c.Recv(&cfg); err != nil {
+		os.Exit(errdefs.ExitRuntime)
 	}
 	trace.Timings = cfg.Timings
 	if cfg.Exec {
@@ -51,12 +52,12 @@ func Init() {
 	} else {
 		err = initSequence(c, &cfg)
 	}
-	m := message{Type: "error", Step: "init", Err: err.Error(), Code: ExitRuntime}
-	var ce *Error
+	m := Message{Type: "error", Step: "init", Err: err.Error(), Code: errdefs.ExitRuntime}
+	var ce *errdefs.StepError
 	if errors.As(err, &ce) {
 		m.Step, m.Err, m.Code = ce.Step, ce.Err.Error(), ce.Code
 	}
-	_ = c.send(m, -1)
+	_ = c.Send(m, -1)
 	os.Exit(m.Code)
 }
 
@@ -141,7 +142,7 @@ func keepRlimitNofile(rls []specs.POSIXRlimit) error {
 	return nil
 }
 
-func loadSeccomp(c conn, cfg *initConfig, log trace.Logger) error {
+func loadSeccomp(c Conn, cfg *Config, log trace.Logger) error {
 	prog := cfg.Seccomp
 	if prog == nil {
 		return nil
@@ -156,7 +157,7 @@ func loadSeccomp(c conn, cfg *initConfig, log trace.Logger) error {
 	}
 	if fd >= 0 {
 		// The parent, still on the host, hands the fd to the listener.
-		err := c.send(message{Type: "listener"}, fd)
+		err := c.Send(Message{Type: "listener"}, fd)
 		unix.Close(fd)
 		if err != nil {
 			return stepErrf("seccomp", "send listener fd: %w", err)
@@ -174,13 +175,13 @@ func loadSeccomp(c conn, cfg *initConfig, log trace.Logger) error {
 // of the world). So the parent does not wait to be sent the fd: it takes
 // it with pidfd_getfd as soon as it exists, and the message after the load
 // is only the fallback. Best effort: without it, the message is all.
-func announceListener(c conn) {
+func announceListener(c Conn) {
 	n, err := unix.FcntlInt(uintptr(c.fd), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
 		return
 	}
 	unix.Close(n)
-	_ = c.send(message{Type: "listener-at", Code: n}, -1)
+	_ = c.Send(Message{Type: "listener-at", Code: n}, -1)
 }
 
 // dropPrivileges applies the user and the five capability sets, in the
@@ -189,7 +190,7 @@ func announceListener(c conn) {
 // ids; then capset on this thread, and the ambient set last because the
 // kernel only raises ambient capabilities that are permitted and
 // inheritable. With holdAdmin, CAP_SYS_ADMIN stays effective for loading
-// the seccomp filter, and becomeProcess drops it right after.
+// the seccomp filter, and the "drop CAP_SYS_ADMIN" step drops it right after.
 func dropPrivileges(set *caps.Set, u specs.User, holdAdmin bool, log trace.Logger) error {
 	if err := set.DropBounding(); err != nil {
 		return stepErr("capabilities", err)
@@ -306,38 +307,38 @@ func lookPath(name string, env []string) (string, error) {
 		if err == nil {
 			return p, nil
 		}
-		var ce *Error
-		if firstErr == nil && errors.As(err, &ce) && ce.Code == ExitNoExec {
+		var ce *errdefs.StepError
+		if firstErr == nil && errors.As(err, &ce) && ce.Code == errdefs.ExitNoExec {
 			firstErr = err
 		}
 	}
 	if firstErr != nil {
 		return "", firstErr
 	}
-	return "", &Error{Step: "exec", Code: ExitNotFound, Err: fmt.Errorf("%q: executable file not found in $PATH", name)}
+	return "", &errdefs.StepError{Step: "exec", Code: errdefs.ExitNotFound, Err: fmt.Errorf("%q: executable file not found in $PATH", name)}
 }
 
 func checkExecutable(name, p string) error {
 	var st unix.Stat_t
 	if err := unix.Stat(p, &st); err != nil {
 		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
-			return &Error{Step: "exec", Code: ExitNotFound, Err: fmt.Errorf("%q: no such file or directory", p)}
+			return &errdefs.StepError{Step: "exec", Code: errdefs.ExitNotFound, Err: fmt.Errorf("%q: no such file or directory", p)}
 		}
-		return &Error{Step: "exec", Code: ExitNoExec, Err: fmt.Errorf("%q: %w", p, err)}
+		return &errdefs.StepError{Step: "exec", Code: errdefs.ExitNoExec, Err: fmt.Errorf("%q: %w", p, err)}
 	}
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-		return &Error{Step: "exec", Code: ExitNoExec, Err: fmt.Errorf("%q: is a directory", p)}
+		return &errdefs.StepError{Step: "exec", Code: errdefs.ExitNoExec, Err: fmt.Errorf("%q: is a directory", p)}
 	}
 	if err := unix.Access(p, unix.X_OK); err != nil {
-		return &Error{Step: "exec", Code: ExitNoExec, Err: fmt.Errorf("%q: permission denied", p)}
+		return &errdefs.StepError{Step: "exec", Code: errdefs.ExitNoExec, Err: fmt.Errorf("%q: permission denied", p)}
 	}
 	return nil
 }
 
 func execError(name string, err error) error {
-	code := ExitNoExec
+	code := errdefs.ExitNoExec
 	if errors.Is(err, unix.ENOENT) {
-		code = ExitNotFound // e.g. a script whose interpreter is missing
+		code = errdefs.ExitNotFound // e.g. a script whose interpreter is missing
 	}
-	return &Error{Step: "exec", Code: code, Err: fmt.Errorf("execve %q: %w", name, err)}
+	return &errdefs.StepError{Step: "exec", Code: code, Err: fmt.Errorf("execve %q: %w", name, err)}
 }

@@ -1,4 +1,4 @@
-package container
+package initproc
 
 import (
 	"fmt"
@@ -10,6 +10,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/caps"
+	"github.com/minirun/minirun/container/config"
+	"github.com/minirun/minirun/container/hooks"
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/rootfs"
 	"github.com/minirun/minirun/seccomp"
@@ -104,8 +106,8 @@ const (
 // initRun is one run of the init or of an exec'd process: the config, and
 // what earlier steps hand to later ones.
 type initRun struct {
-	c       conn
-	cfg     *initConfig
+	c       Conn
+	cfg     *Config
 	log     trace.Logger
 	plan    namespaces.Plan
 	caps    *caps.Set
@@ -117,15 +119,15 @@ type initRun struct {
 	argv      *execArgs // its execve arguments, built before the filter
 }
 
-func newInitRun(c conn, cfg *initConfig, capSet *caps.Set, cgroup2 bool) *initRun {
-	plan, _ := namespaces.FromSpec(linuxOf(cfg.Spec).Namespaces) // validated by the parent
+func newInitRun(c Conn, cfg *Config, capSet *caps.Set, cgroup2 bool) *initRun {
+	plan, _ := namespaces.FromSpec(config.LinuxOf(cfg.Spec).Namespaces) // validated by the parent
 	return &initRun{c: c, cfg: cfg, log: tracer(cfg.Debug), plan: plan, caps: capSet, cgroup2: cgroup2, fifo: -1}
 }
 
 // initSteps is the plan of a new container's init.
 func (in *initRun) initSteps() []step {
 	cfg, s := in.cfg, in.cfg.Spec
-	linux, p := linuxOf(s), s.Process
+	linux, p := config.LinuxOf(s), s.Process
 	mountNS := in.plan.Creates(specs.MountNamespace)
 	var st []step
 	add := func(name string, run func() error) { st = append(st, step{name: name, run: run}) }
@@ -248,7 +250,7 @@ func (in *initRun) processSteps(firstFree int) []step {
 	if !cfg.Exec && cfg.ExecFifoFd > 0 {
 		add(stepWaitStart, []string{"sendmsg", "read", "close"}, func() error { return waitForStart(in.c, in.fifo, in.log) })
 	}
-	if !cfg.Exec && len(hooksOf(cfg.Spec, HookStartContainer)) > 0 {
+	if !cfg.Exec && len(hooks.Of(cfg.Spec, hooks.StartContainer)) > 0 {
 		// fork, exec and wait for each hook, as runc's do.
 		add(stepStartHooks, []string{"clone", "execve", "wait4", "pipe2", "read", "write", "close"}, func() error {
 			return startContainerHooks(cfg, in.hookState, in.log)
@@ -305,7 +307,16 @@ func run(steps []step) error {
 	return nil
 }
 
-func initSequence(c conn, cfg *initConfig) error {
+// execSequence is the child half of exec: execSteps, run.
+func execSequence(c Conn, cfg *Config) error {
+	capSet, err := caps.Prepare(cfg.Spec.Process.Capabilities)
+	if err != nil {
+		return stepErr("capabilities", err)
+	}
+	return run(newInitRun(c, cfg, capSet, false).execSteps())
+}
+
+func initSequence(c Conn, cfg *Config) error {
 	capSet, err := caps.Prepare(cfg.Spec.Process.Capabilities)
 	if err != nil {
 		return stepErr("capabilities", err)
@@ -338,15 +349,15 @@ func afterFilter(steps []step) []string {
 }
 
 // postFilterSyscalls is afterFilter for the init (or, with exec, an exec'd
-// process) of spec s: what checkStartable requires every profile to allow.
+// process) of spec s: what CheckStartable requires every profile to allow.
 func postFilterSyscalls(s *specs.Spec, exec bool) []string {
-	cfg := &initConfig{Spec: s, Exec: exec, ExecFifoFd: 1, Seccomp: placeholderProgram}
+	cfg := &Config{Spec: s, Exec: exec, ExecFifoFd: 1, Seccomp: placeholderProgram}
 	return afterFilter(newInitRunShape(cfg, false).processSteps(3))
 }
 
 // newInitRunShape is an initRun for reading a plan, never for running it.
-func newInitRunShape(cfg *initConfig, cgroup2 bool) *initRun {
-	return newInitRun(conn{-1}, cfg, nil, cgroup2)
+func newInitRunShape(cfg *Config, cgroup2 bool) *initRun {
+	return newInitRun(Conn{-1}, cfg, nil, cgroup2)
 }
 
 func hasSoftRlimits(rls []specs.POSIXRlimit) bool {

@@ -1,10 +1,12 @@
-package container
+package initproc
 
 import (
 	"slices"
 	"testing"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/minirun/minirun/container/internal/spectest"
 )
 
 // The init's ordering rules (initplan.go), checked on the plan for each
@@ -26,7 +28,7 @@ type shape struct {
 
 func (sh shape) plan(t *testing.T) []string {
 	t.Helper()
-	s := testSpec()
+	s := spectest.Spec()
 	s.Root = &specs.Root{Path: "/rootfs"}
 	s.Process.NoNewPrivileges = sh.noNewPrivs
 	s.Process.Terminal = sh.terminal
@@ -49,7 +51,7 @@ func (sh shape) plan(t *testing.T) []string {
 	if sh.ambient {
 		s.Process.Capabilities.Ambient = []string{"CAP_CHOWN"}
 	}
-	cfg := &initConfig{Spec: s, Rootfs: "/rootfs", ExecFifoFd: 4, Exec: sh.exec}
+	cfg := &Config{Spec: s, Rootfs: "/rootfs", ExecFifoFd: 4, Exec: sh.exec}
 	if !sh.noSeccomp {
 		cfg.Seccomp = placeholderProgram
 	}
@@ -179,7 +181,7 @@ func TestPostFilterSyscallsDoNotGrow(t *testing.T) {
 		{shape{name: "exec", exec: true}, []string{"capset", "execve"}},
 		{shape{name: "exec no_new_privs", exec: true, noNewPrivs: true}, []string{"execve"}},
 	} {
-		s := testSpec()
+		s := spectest.Spec()
 		s.Process.NoNewPrivileges = tc.sh.noNewPrivs
 		s.Process.Rlimits = nil
 		if tc.sh.rlimits {
