@@ -15,40 +15,45 @@ import (
 // host's devpts would be meaningless, and unreachable, inside. The slave
 // becomes stdio and the controlling terminal; the master goes to the
 // parent, which hands it to --console-socket or copies it to its stdio.
-func setupConsole(c Conn, p *specs.Process, log trace.Logger) error {
+func setupConsole(sys Sys, p *specs.Process, log trace.Logger) error {
 	if !p.Terminal {
 		return nil
 	}
-	master, slave, err := openPty()
+	master, slave, err := sys.OpenPty(p.ConsoleSize)
 	if err != nil {
 		return stepErr("console", err)
 	}
-	defer unix.Close(slave)
-	if p.ConsoleSize != nil {
-		ws := &unix.Winsize{Row: uint16(p.ConsoleSize.Height), Col: uint16(p.ConsoleSize.Width)}
-		_ = unix.IoctlSetWinsize(slave, unix.TIOCSWINSZ, ws)
-	}
-	err = c.Send(Message{Type: "pty"}, master)
-	unix.Close(master)
+	defer sys.Close(slave)
+	err = sys.Send(Message{Type: "pty"}, master)
+	sys.Close(master)
 	if err != nil {
 		return stepErrf("console", "send pty master: %w", err)
 	}
-	if _, err := unix.Setsid(); err != nil && err != unix.EPERM {
-		return stepErrf("console", "setsid: %w", err)
-	}
-	if err := unix.IoctlSetInt(slave, unix.TIOCSCTTY, 0); err != nil {
-		return stepErrf("console", "ioctl TIOCSCTTY: %w", err)
-	}
-	for fd := 0; fd < 3; fd++ {
-		if err := unix.Dup3(slave, fd, 0); err != nil {
-			return stepErrf("console", "dup3 pty slave to fd %d: %w", fd, err)
-		}
+	if err := sys.SetConsole(slave); err != nil {
+		return stepErr("console", err)
 	}
 	log("console: pty slave is stdio and controlling terminal")
 	return nil
 }
 
-func openPty() (master, slave int, err error) {
+// setConsole makes slave this process's controlling terminal and stdio.
+func setConsole(slave int) error {
+	if _, err := unix.Setsid(); err != nil && err != unix.EPERM {
+		return fmt.Errorf("setsid: %w", err)
+	}
+	if err := unix.IoctlSetInt(slave, unix.TIOCSCTTY, 0); err != nil {
+		return fmt.Errorf("ioctl TIOCSCTTY: %w", err)
+	}
+	for fd := 0; fd < 3; fd++ {
+		if err := unix.Dup3(slave, fd, 0); err != nil {
+			return fmt.Errorf("dup3 pty slave to fd %d: %w", fd, err)
+		}
+	}
+	return nil
+}
+
+// openPty opens a pty pair, the slave of size when given.
+func openPty(size *specs.Box) (master, slave int, err error) {
 	master, err = unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return -1, -1, fmt.Errorf("open /dev/ptmx: %w", err)
@@ -72,6 +77,10 @@ func openPty() (master, slave int, err error) {
 	if err != nil {
 		unix.Close(master)
 		return -1, -1, fmt.Errorf("open pty slave: %w", err)
+	}
+	if size != nil {
+		ws := &unix.Winsize{Row: uint16(size.Height), Col: uint16(size.Width)}
+		_ = unix.IoctlSetWinsize(slave, unix.TIOCSWINSZ, ws)
 	}
 	return master, slave, nil
 }

@@ -2,9 +2,7 @@ package initproc
 
 import (
 	"github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/rootfs"
 	"github.com/minirun/minirun/trace"
 )
 
@@ -13,17 +11,17 @@ import (
 
 // requestIdmappedMount is the init's half: it asks the parent for mount
 // index and attaches what it gets.
-func requestIdmappedMount(c Conn, cfg *Config, index int, m specs.Mount, log trace.Logger) error {
-	if err := c.Send(Message{Type: "idmap", Index: index}, -1); err != nil {
+func requestIdmappedMount(sys Sys, cfg *Config, index int, m specs.Mount, log trace.Logger) error {
+	if err := sys.Send(Message{Type: "idmap", Index: index}, -1); err != nil {
 		return stepErrf("mount "+m.Destination, "ask for the idmapped mount: %w", err)
 	}
 	var answer Message
-	fd, err := c.Recv(&answer)
+	fd, err := sys.Recv(&answer)
 	if err != nil || answer.Type != "ok" || fd < 0 {
 		return stepErrf("mount "+m.Destination, "no idmapped mount from the parent (%v)", err)
 	}
-	defer unix.Close(fd)
-	if err := rootfs.MountDetached(cfg.Rootfs, m, fd, log); err != nil {
+	defer sys.Close(fd)
+	if err := sys.MountDetached(cfg.Rootfs, m, fd); err != nil {
 		return stepErr("mount "+m.Destination, err)
 	}
 	return nil

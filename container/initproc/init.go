@@ -8,15 +8,11 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 
-	"github.com/moby/sys/capability"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/caps"
 	"github.com/minirun/minirun/errdefs"
-	"github.com/minirun/minirun/rootfs"
 	"github.com/minirun/minirun/trace"
 )
 
@@ -63,48 +59,38 @@ func Init() {
 
 func tracer(on bool) trace.Logger { return trace.New(on, "minirun[init]") }
 
-// chrootNoMountNS is the fallback when a config shares the host's mount
-// namespace: pivot_root would change the host's root, so only chroot is
-// possible there. runc does the same.
-func chrootNoMountNS(root string) error {
-	if err := unix.Chroot(root); err != nil {
-		return fmt.Errorf("chroot %s: %w", root, err)
-	}
-	return unix.Chdir("/")
-}
-
-func setHostname(s *specs.Spec, log trace.Logger) error {
+func setHostname(sys Sys, s *specs.Spec, log trace.Logger) error {
 	if s.Hostname != "" {
 		log("hostname %s", s.Hostname)
-		if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
+		if err := sys.Sethostname(s.Hostname); err != nil {
 			return stepErrf("hostname", "sethostname %q: %w", s.Hostname, err)
 		}
 	}
 	if s.Domainname != "" {
 		log("domainname %s", s.Domainname)
-		if err := unix.Setdomainname([]byte(s.Domainname)); err != nil {
+		if err := sys.Setdomainname(s.Domainname); err != nil {
 			return stepErrf("hostname", "setdomainname %q: %w", s.Domainname, err)
 		}
 	}
 	return nil
 }
 
-func setSysctls(sysctl map[string]string, log trace.Logger) error {
+func setSysctls(sys Sys, sysctl map[string]string, log trace.Logger) error {
 	for k, v := range sysctl {
 		log("sysctl %s=%s", k, v)
-		if err := rootfs.Sysctl(k, v); err != nil {
+		if err := sys.Sysctl(k, v); err != nil {
 			return stepErrf("sysctl", "%s=%s: %w", k, v, err)
 		}
 	}
 	return nil
 }
 
-func setOOMScore(adj *int, log trace.Logger) error {
+func setOOMScore(sys Sys, adj *int, log trace.Logger) error {
 	if adj == nil {
 		return nil
 	}
 	log("oom_score_adj %d", *adj)
-	if err := rootfs.WriteProc("self/oom_score_adj", strconv.Itoa(*adj)); err != nil {
+	if err := sys.WriteProc("self/oom_score_adj", strconv.Itoa(*adj)); err != nil {
 		return stepErrf("oom score", "oom_score_adj=%d: %w", *adj, err)
 	}
 	return nil
@@ -117,11 +103,11 @@ func setOOMScore(adj *int, log trace.Logger) error {
 // config names none, the one the init started with, which nsenter's C
 // pre-main noted before the Go runtime changed it. Neither raises the hard
 // limit, so neither needs privilege.
-func keepRlimitNofile(rls []specs.POSIXRlimit) error {
+func keepRlimitNofile(sys Sys, rls []specs.POSIXRlimit) error {
 	for _, r := range rls {
 		if r.Type == "RLIMIT_NOFILE" {
-			lim := syscall.Rlimit{Cur: r.Soft, Max: r.Hard}
-			if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			lim := unix.Rlimit{Cur: r.Soft, Max: r.Hard}
+			if err := sys.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 				return stepErrf("rlimits", "RLIMIT_NOFILE=%d:%d: %w", r.Soft, r.Hard, err)
 			}
 			return nil
@@ -131,34 +117,34 @@ func keepRlimitNofile(rls []specs.POSIXRlimit) error {
 	if err != nil {
 		return nil // started by something else than minirun's parent
 	}
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+	var lim unix.Rlimit
+	if err := sys.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 		return stepErrf("rlimits", "getrlimit RLIMIT_NOFILE: %w", err)
 	}
 	lim.Cur = min(soft, lim.Max)
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+	if err := sys.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 		return stepErrf("rlimits", "RLIMIT_NOFILE back to %d: %w", soft, err)
 	}
 	return nil
 }
 
-func loadSeccomp(c Conn, cfg *Config, log trace.Logger) error {
+func loadSeccomp(sys Sys, cfg *Config, log trace.Logger) error {
 	prog := cfg.Seccomp
 	if prog == nil {
 		return nil
 	}
 	log("seccomp: loading %d BPF instructions (%d rules) with TSYNC", len(prog.Instructions), prog.Rules)
 	if prog.Listener {
-		announceListener(c)
+		announceListener(sys)
 	}
-	fd, err := prog.Load()
+	fd, err := sys.LoadSeccomp(prog)
 	if err != nil {
 		return stepErr("seccomp", err)
 	}
 	if fd >= 0 {
 		// The parent, still on the host, hands the fd to the listener.
-		err := c.Send(Message{Type: "listener"}, fd)
-		unix.Close(fd)
+		err := sys.Send(Message{Type: "listener"}, fd)
+		sys.Close(fd)
 		if err != nil {
 			return stepErrf("seccomp", "send listener fd: %w", err)
 		}
@@ -175,13 +161,12 @@ func loadSeccomp(c Conn, cfg *Config, log trace.Logger) error {
 // of the world). So the parent does not wait to be sent the fd: it takes
 // it with pidfd_getfd as soon as it exists, and the message after the load
 // is only the fallback. Best effort: without it, the message is all.
-func announceListener(c Conn) {
-	n, err := unix.FcntlInt(uintptr(c.fd), unix.F_DUPFD_CLOEXEC, 0)
+func announceListener(sys Sys) {
+	n, err := sys.LowestFreeFd()
 	if err != nil {
 		return
 	}
-	unix.Close(n)
-	_ = c.Send(Message{Type: "listener-at", Code: n}, -1)
+	_ = sys.Send(Message{Type: "listener-at", Code: n}, -1)
 }
 
 // dropPrivileges applies the user and the five capability sets, in the
@@ -191,49 +176,44 @@ func announceListener(c Conn) {
 // kernel only raises ambient capabilities that are permitted and
 // inheritable. With holdAdmin, CAP_SYS_ADMIN stays effective for loading
 // the seccomp filter, and the "drop CAP_SYS_ADMIN" step drops it right after.
-func dropPrivileges(set *caps.Set, u specs.User, holdAdmin bool, log trace.Logger) error {
-	if err := set.DropBounding(); err != nil {
+func dropPrivileges(sys Sys, set fmt.Stringer, u specs.User, holdAdmin bool, log trace.Logger) error {
+	if err := sys.DropBounding(); err != nil {
 		return stepErr("capabilities", err)
 	}
-	if err := set.ClearAmbient(); err != nil {
+	if err := sys.ClearAmbient(); err != nil {
 		return stepErr("capabilities", err)
 	}
-	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
+	if err := sys.Prctl(unix.PR_SET_KEEPCAPS, 1); err != nil {
 		return stepErrf("capabilities", "prctl PR_SET_KEEPCAPS: %w", err)
 	}
-	if err := setIDs(u, log); err != nil {
+	if err := setIDs(sys, u, log); err != nil {
 		return err
 	}
-	if holdAdmin {
-		err := set.ApplyHolding(capability.CAP_SYS_ADMIN)
-		if err != nil {
-			return stepErr("capabilities", err)
-		}
-	} else if err := set.ApplyCaps(); err != nil {
+	if err := sys.Capset(holdAdmin); err != nil {
 		return stepErr("capabilities", err)
 	}
 	log("capabilities: %s", set)
 	if u.Umask != nil {
-		unix.Umask(int(*u.Umask))
+		sys.Umask(int(*u.Umask))
 	}
 	return nil
 }
 
-func setIDs(u specs.User, log trace.Logger) error {
+func setIDs(sys Sys, u specs.User, log trace.Logger) error {
 	groups := make([]int, len(u.AdditionalGids))
 	for i, g := range u.AdditionalGids {
 		groups[i] = int(g)
 	}
 	log("user uid=%d gid=%d groups=%v", u.UID, u.GID, groups)
-	if err := unix.Setgroups(groups); err != nil && !(len(groups) == 0 && errors.Is(err, unix.EPERM)) {
+	if err := sys.Setgroups(groups); err != nil && !(len(groups) == 0 && errors.Is(err, unix.EPERM)) {
 		// EPERM with no groups is a user namespace with setgroups denied:
 		// there is nothing to change then.
 		return stepErrf("user", "setgroups %v: %w", groups, err)
 	}
-	if err := unix.Setresgid(int(u.GID), int(u.GID), int(u.GID)); err != nil {
+	if err := sys.Setresgid(int(u.GID)); err != nil {
 		return stepErrf("user", "setresgid %d: %w", u.GID, err)
 	}
-	if err := unix.Setresuid(int(u.UID), int(u.UID), int(u.UID)); err != nil {
+	if err := sys.Setresuid(int(u.UID)); err != nil {
 		return stepErrf("user", "setresuid %d: %w", u.UID, err)
 	}
 	return nil
@@ -242,17 +222,17 @@ func setIDs(u specs.User, log trace.Logger) error {
 // enterCwd changes into process.cwd and checks the result is the path that
 // was asked for, inside the container: a leaked host directory fd or a
 // racing symlink would otherwise leave the process outside its root.
-func enterCwd(cwd string, log trace.Logger) error {
+func enterCwd(sys Sys, cwd string, log trace.Logger) error {
 	if cwd == "" {
 		cwd = "/"
 	}
 	if !filepath.IsAbs(cwd) {
 		return stepErrf("cwd", "process.cwd %q: not absolute", cwd)
 	}
-	if err := unix.Chdir(cwd); err != nil {
+	if err := sys.Chdir(cwd); err != nil {
 		return stepErrf("cwd", "chdir %s: %w", cwd, err)
 	}
-	got, err := unix.Getwd()
+	got, err := sys.Getwd()
 	if err != nil {
 		return stepErrf("cwd", "getcwd after chdir %s: %w", cwd, err)
 	}
@@ -264,32 +244,12 @@ func enterCwd(cwd string, log trace.Logger) error {
 	return nil
 }
 
-// closeExtraFds marks every fd from first up close-on-exec. Closing them
-// outright would pull fds from under the Go runtime; at execve the kernel
-// closes them all, so the container starts with only what it was given.
-func closeExtraFds(first int) error {
-	if err := unix.CloseRange(uint(first), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err == nil {
-		return nil
-	}
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return err
-	}
-	for _, e := range ents {
-		fd, err := strconv.Atoi(e.Name())
-		if err == nil && fd >= first {
-			unix.CloseOnExec(fd)
-		}
-	}
-	return nil
-}
-
 // lookPath finds the executable as execvp would, with the container's
 // PATH, and classifies failures the way Docker does: 127 when nothing is
 // there, 126 when it exists but can't be run.
-func lookPath(name string, env []string) (string, error) {
+func lookPath(sys Sys, name string, env []string) (string, error) {
 	if strings.Contains(name, "/") {
-		return name, checkExecutable(name, name)
+		return name, checkExecutable(sys, name)
 	}
 	pathEnv := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 	for _, e := range env {
@@ -303,7 +263,7 @@ func lookPath(name string, env []string) (string, error) {
 			dir = "."
 		}
 		p := filepath.Join(dir, name)
-		err := checkExecutable(name, p)
+		err := checkExecutable(sys, p)
 		if err == nil {
 			return p, nil
 		}
@@ -318,18 +278,18 @@ func lookPath(name string, env []string) (string, error) {
 	return "", &errdefs.StepError{Step: "exec", Code: errdefs.ExitNotFound, Err: fmt.Errorf("%q: executable file not found in $PATH", name)}
 }
 
-func checkExecutable(name, p string) error {
-	var st unix.Stat_t
-	if err := unix.Stat(p, &st); err != nil {
+func checkExecutable(sys Sys, p string) error {
+	mode, err := sys.Stat(p)
+	if err != nil {
 		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
 			return &errdefs.StepError{Step: "exec", Code: errdefs.ExitNotFound, Err: fmt.Errorf("%q: no such file or directory", p)}
 		}
 		return &errdefs.StepError{Step: "exec", Code: errdefs.ExitNoExec, Err: fmt.Errorf("%q: %w", p, err)}
 	}
-	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+	if mode&unix.S_IFMT == unix.S_IFDIR {
 		return &errdefs.StepError{Step: "exec", Code: errdefs.ExitNoExec, Err: fmt.Errorf("%q: is a directory", p)}
 	}
-	if err := unix.Access(p, unix.X_OK); err != nil {
+	if err := sys.Access(p); err != nil {
 		return &errdefs.StepError{Step: "exec", Code: errdefs.ExitNoExec, Err: fmt.Errorf("%q: permission denied", p)}
 	}
 	return nil

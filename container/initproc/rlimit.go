@@ -11,13 +11,13 @@ import (
 // what the config asks, the last thing before execve that changes the
 // process (see setRlimits): lowering a hard limit, or a soft one up to
 // its hard, needs no privilege.
-func finalRlimits(rls []specs.POSIXRlimit) error {
+func finalRlimits(sys Sys, rls []specs.POSIXRlimit) error {
 	for _, r := range rls {
 		if r.Type == "RLIMIT_NOFILE" {
 			continue
 		}
 		lim := unix.Rlimit{Cur: r.Soft, Max: r.Hard}
-		if err := unix.Prlimit(0, rlimitOf(r.Type), &lim, nil); err != nil {
+		if err := sys.Setrlimit(rlimitOf(r.Type), &lim); err != nil {
 			return stepErrf("rlimits", "%s=%d:%d: %w", r.Type, r.Soft, r.Hard, err)
 		}
 	}
