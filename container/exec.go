@@ -15,7 +15,6 @@ import (
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/seccomp"
 	"github.com/minirun/minirun/state"
-	"github.com/minirun/minirun/trace"
 )
 
 // ExecOptions describe a process to start in a running container.
@@ -164,10 +163,7 @@ func (p *Process) setUpExec(prog *seccomp.Program, sock *os.File, l *launch, cgr
 		return stepErr("cpu affinity", err)
 	}
 	c := initproc.NewConn(int(sock.Fd()))
-	cfg := initproc.Config{
-		Spec: specForInit(p.opts.Spec), Seccomp: prog, Debug: p.opts.Debug, ID: p.opts.ID, Exec: true,
-		NoNewKeyring: p.opts.NoNewKeyring, CloseFrom: l.closeFrom, Timings: trace.Timings,
-	}
+	cfg := l.execConfig(p.opts, prog)
 	if err := p.handshake(c, cfg); err != nil {
 		return err
 	}

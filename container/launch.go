@@ -9,7 +9,10 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/container/initproc"
+	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/trace"
 )
 
 // The launch builder: the parent's half of the launch contract that
@@ -51,6 +54,29 @@ func (l *launch) command(exe string, o *Options, attr *syscall.SysProcAttr) *exe
 		Path: exePathAbove(exe, 3+len(l.files)), Args: []string{"minirun", "init"}, Env: append(initproc.RuntimeEnv[:len(initproc.RuntimeEnv):len(initproc.RuntimeEnv)], l.env...),
 		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
 		ExtraFiles: l.files, SysProcAttr: attr,
+	}
+}
+
+// initConfig is what a new container's init receives: the spec without
+// its profile, the compiled filter, and the numbers of this layout.
+// unshareCgroupNS: the clone left the cgroup namespace out, for the init
+// to make once it is in the container's cgroup.
+func (l *launch) initConfig(o *Options, prog *seccomp.Program, unshareCgroupNS bool) initproc.Config {
+	s := o.Spec
+	return initproc.Config{
+		Spec: specForInit(s), Rootfs: config.RootfsPath(s, o.Bundle), Bundle: o.Bundle, Seccomp: prog, Debug: o.Debug,
+		ExecFifoFd: l.fifoFd, CloseFrom: l.closeFrom, ID: o.ID, NoNewKeyring: o.NoNewKeyring,
+		UnshareCgroupNS: unshareCgroupNS, Timings: trace.Timings,
+	}
+}
+
+// execConfig is what the init of a process exec'd into a running
+// container receives: no rootfs, no fifo, nothing to unshare; the C
+// pre-main has joined the container's namespaces.
+func (l *launch) execConfig(o *Options, prog *seccomp.Program) initproc.Config {
+	return initproc.Config{
+		Spec: specForInit(o.Spec), Seccomp: prog, Debug: o.Debug, ID: o.ID, Exec: true,
+		NoNewKeyring: o.NoNewKeyring, CloseFrom: l.closeFrom, Timings: trace.Timings,
 	}
 }
 

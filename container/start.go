@@ -327,12 +327,7 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 		return stepErr("network devices", err)
 	}
 	c := initproc.NewConn(int(sock.Fd()))
-	cfg := initproc.Config{
-		Spec: specForInit(s), Rootfs: config.RootfsPath(s, o.Bundle), Bundle: o.Bundle, Seccomp: prog, Debug: o.Debug,
-		ExecFifoFd: l.fifoFd, CloseFrom: l.closeFrom, ID: o.ID, NoNewKeyring: o.NoNewKeyring,
-		UnshareCgroupNS: deferCgroupNS(manageCgroup) && plan.Creates(specs.CgroupNamespace),
-		Timings:         trace.Timings,
-	}
+	cfg := l.initConfig(o, prog, deferCgroupNS(manageCgroup) && plan.Creates(specs.CgroupNamespace))
 	if err := p.handshake(c, cfg); err != nil {
 		return err
 	}
