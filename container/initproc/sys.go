@@ -125,6 +125,9 @@ func (k *kernel) Devices(root string, devs []specs.LinuxDevice, bindOnly bool) e
 
 func (k *kernel) PivotRoot(root string) error { return rootfs.PivotRoot(root, k.log) }
 
+// Chroot is the fallback when a config shares the host's mount namespace:
+// pivot_root would change the host's root, so only chroot is possible
+// there. runc does the same.
 func (k *kernel) Chroot(root string) error {
 	if err := unix.Chroot(root); err != nil {
 		return fmt.Errorf("chroot %s: %w", root, err)
