@@ -10,6 +10,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/minirun/minirun/container/internal/spectest"
+	"github.com/minirun/minirun/errdefs"
 )
 
 // config is the shape's config, as the parent sends it.
@@ -262,6 +263,51 @@ func TestAfterFilterIsWhatRuns(t *testing.T) {
 		}
 		if want := afterFilter(steps); !slices.Equal(got, want) {
 			t.Errorf("%s: after the filter the init calls %v, the plan declares %v:\n%s", sh.name, got, want, calls{list: list})
+		}
+	}
+}
+
+// A failed call ends the plan there, and the error the parent reports
+// names the step and the call, with minirun's own exit code: nothing
+// after it runs, least of all execve.
+func TestFailedCallStopsThePlan(t *testing.T) {
+	for _, tc := range []struct {
+		sh     shape
+		failOn string
+		want   string // the error's text
+	}{
+		{shapes[0], "mount /proc", "mount /proc: injected failure"},
+		{shapes[0], "pivot_root", "pivot_root: injected failure"},
+		{shape{name: "no mount namespace", noMountNS: true}, "chroot", "chroot: injected failure"},
+		{shapes[0], "sysctl", "sysctl: net.ipv4.ip_forward=1: injected failure"},
+		{shapes[0], "sethostname", `hostname: sethostname "minirun": injected failure`},
+		{shapes[0], "setresuid", "user: setresuid 0: injected failure"},
+		{shapes[0], "capset holding", "capabilities: injected failure"},
+		{shapes[0], "chdir", "cwd: chdir /: injected failure"},
+		{shapes[0], "seccomp load", "seccomp: injected failure"},
+		{shape{name: "no_new_privs", noNewPrivs: true}, "prctl PR_SET_NO_NEW_PRIVS", "no_new_privs: injected failure"},
+		{shape{name: "terminal", terminal: true}, "sendmsg pty", "console: send pty master: injected failure"},
+		{shapes[0], "read 4", "start: read exec fifo: injected failure"},
+		{shapes[0], "execve", `exec: execve "sh": injected failure`},
+	} {
+		cfg := tc.sh.config()
+		r := &recorder{failOn: tc.failOn}
+		in := newInitRun(r, cfg, nil, false)
+		err := run(in.initSteps())
+		code := errdefs.ExitRuntime
+		if tc.failOn == "execve" {
+			code = errdefs.ExitNoExec // the command's own failure
+		}
+		var se *errdefs.StepError
+		if !errors.As(err, &se) || err.Error() != tc.want || errdefs.ExitCode(err) != code {
+			t.Errorf("%s, %s fails: %v (exit %d), want %q (exit %d)", tc.sh.name, tc.failOn, err, errdefs.ExitCode(err), tc.want, code)
+		}
+		// Only the step's own clean-up (closing its fds) may follow.
+		i := slices.IndexFunc(r.calls, func(c string) bool { return strings.HasPrefix(c, tc.failOn) })
+		for _, c := range r.calls[i+1:] {
+			if !strings.HasPrefix(c, "close ") {
+				t.Errorf("%s, %s fails: the plan went on to %q", tc.sh.name, tc.failOn, c)
+			}
 		}
 	}
 }
