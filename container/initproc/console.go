@@ -15,7 +15,7 @@ import (
 // host's devpts would be meaningless, and unreachable, inside. The slave
 // becomes stdio and the controlling terminal; the master goes to the
 // parent, which hands it to --console-socket or copies it to its stdio.
-func setupConsole(sys Sys, p *specs.Process, log trace.Logger) error {
+func setupConsole(sys system, p *specs.Process, log trace.Logger) error {
 	if !p.Terminal {
 		return nil
 	}

@@ -16,7 +16,7 @@ import (
 // reader, `start` gets ENXIO (no reader) once the init is gone.
 
 // openExecFifo returns the fifo fd the parent passed, or -1 without one.
-func openExecFifo(sys Sys, cfg *Config) (int, error) {
+func openExecFifo(sys system, cfg *Config) (int, error) {
 	if cfg.ExecFifoFd <= 0 {
 		return -1, nil
 	}
@@ -27,7 +27,7 @@ func openExecFifo(sys Sys, cfg *Config) (int, error) {
 
 // waitForStart tells the parent the container is set up, then blocks on
 // the exec fifo until `start` writes to it.
-func waitForStart(sys Sys, fifo int, log trace.Logger) error {
+func waitForStart(sys system, fifo int, log trace.Logger) error {
 	if fifo < 0 {
 		return nil
 	}

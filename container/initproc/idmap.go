@@ -11,7 +11,7 @@ import (
 
 // requestIdmappedMount is the init's half: it asks the parent for mount
 // index and attaches what it gets.
-func requestIdmappedMount(sys Sys, cfg *Config, index int, m specs.Mount, log trace.Logger) error {
+func requestIdmappedMount(sys system, cfg *Config, index int, m specs.Mount, log trace.Logger) error {
 	if err := sys.Send(Message{Type: "idmap", Index: index}, -1); err != nil {
 		return stepErrf("mount "+m.Destination, "ask for the idmapped mount: %w", err)
 	}

@@ -59,7 +59,7 @@ func Init() {
 
 func tracer(on bool) trace.Logger { return trace.New(on, "minirun[init]") }
 
-func setHostname(sys Sys, s *specs.Spec, log trace.Logger) error {
+func setHostname(sys system, s *specs.Spec, log trace.Logger) error {
 	if s.Hostname != "" {
 		log("hostname %s", s.Hostname)
 		if err := sys.Sethostname(s.Hostname); err != nil {
@@ -75,7 +75,7 @@ func setHostname(sys Sys, s *specs.Spec, log trace.Logger) error {
 	return nil
 }
 
-func setSysctls(sys Sys, sysctl map[string]string, log trace.Logger) error {
+func setSysctls(sys system, sysctl map[string]string, log trace.Logger) error {
 	for k, v := range sysctl {
 		log("sysctl %s=%s", k, v)
 		if err := sys.Sysctl(k, v); err != nil {
@@ -85,7 +85,7 @@ func setSysctls(sys Sys, sysctl map[string]string, log trace.Logger) error {
 	return nil
 }
 
-func setOOMScore(sys Sys, adj *int, log trace.Logger) error {
+func setOOMScore(sys system, adj *int, log trace.Logger) error {
 	if adj == nil {
 		return nil
 	}
@@ -103,7 +103,7 @@ func setOOMScore(sys Sys, adj *int, log trace.Logger) error {
 // config names none, the one the init started with, which nsenter's C
 // pre-main noted before the Go runtime changed it. Neither raises the hard
 // limit, so neither needs privilege.
-func keepRlimitNofile(sys Sys, rls []specs.POSIXRlimit) error {
+func keepRlimitNofile(sys system, rls []specs.POSIXRlimit) error {
 	for _, r := range rls {
 		if r.Type == "RLIMIT_NOFILE" {
 			lim := unix.Rlimit{Cur: r.Soft, Max: r.Hard}
@@ -128,7 +128,7 @@ func keepRlimitNofile(sys Sys, rls []specs.POSIXRlimit) error {
 	return nil
 }
 
-func loadSeccomp(sys Sys, cfg *Config, log trace.Logger) error {
+func loadSeccomp(sys system, cfg *Config, log trace.Logger) error {
 	prog := cfg.Seccomp
 	if prog == nil {
 		return nil
@@ -161,7 +161,7 @@ func loadSeccomp(sys Sys, cfg *Config, log trace.Logger) error {
 // of the world). So the parent does not wait to be sent the fd: it takes
 // it with pidfd_getfd as soon as it exists, and the message after the load
 // is only the fallback. Best effort: without it, the message is all.
-func announceListener(sys Sys) {
+func announceListener(sys system) {
 	n, err := sys.LowestFreeFd()
 	if err != nil {
 		return
@@ -176,7 +176,7 @@ func announceListener(sys Sys) {
 // kernel only raises ambient capabilities that are permitted and
 // inheritable. With holdAdmin, CAP_SYS_ADMIN stays effective for loading
 // the seccomp filter, and the "drop CAP_SYS_ADMIN" step drops it right after.
-func dropPrivileges(sys Sys, set fmt.Stringer, u specs.User, holdAdmin bool, log trace.Logger) error {
+func dropPrivileges(sys system, set fmt.Stringer, u specs.User, holdAdmin bool, log trace.Logger) error {
 	if err := sys.DropBounding(); err != nil {
 		return stepErr("capabilities", err)
 	}
@@ -199,7 +199,7 @@ func dropPrivileges(sys Sys, set fmt.Stringer, u specs.User, holdAdmin bool, log
 	return nil
 }
 
-func setIDs(sys Sys, u specs.User, log trace.Logger) error {
+func setIDs(sys system, u specs.User, log trace.Logger) error {
 	groups := make([]int, len(u.AdditionalGids))
 	for i, g := range u.AdditionalGids {
 		groups[i] = int(g)
@@ -222,7 +222,7 @@ func setIDs(sys Sys, u specs.User, log trace.Logger) error {
 // enterCwd changes into process.cwd and checks the result is the path that
 // was asked for, inside the container: a leaked host directory fd or a
 // racing symlink would otherwise leave the process outside its root.
-func enterCwd(sys Sys, cwd string, log trace.Logger) error {
+func enterCwd(sys system, cwd string, log trace.Logger) error {
 	if cwd == "" {
 		cwd = "/"
 	}
@@ -247,7 +247,7 @@ func enterCwd(sys Sys, cwd string, log trace.Logger) error {
 // lookPath finds the executable as execvp would, with the container's
 // PATH, and classifies failures the way Docker does: 127 when nothing is
 // there, 126 when it exists but can't be run.
-func lookPath(sys Sys, name string, env []string) (string, error) {
+func lookPath(sys system, name string, env []string) (string, error) {
 	if strings.Contains(name, "/") {
 		return name, checkExecutable(sys, name)
 	}
@@ -278,7 +278,7 @@ func lookPath(sys Sys, name string, env []string) (string, error) {
 	return "", &errdefs.StepError{Step: "exec", Code: errdefs.ExitNotFound, Err: fmt.Errorf("%q: executable file not found in $PATH", name)}
 }
 
-func checkExecutable(sys Sys, p string) error {
+func checkExecutable(sys system, p string) error {
 	mode, err := sys.Stat(p)
 	if err != nil {
 		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {

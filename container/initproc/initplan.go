@@ -19,11 +19,12 @@ import (
 
 // The init sequence is a plan: an ordered list of named steps, built from
 // the config before anything runs, then run top to bottom. Every step asks
-// the kernel through Sys (sys.go), so the plan also runs against a double
-// that records the calls: the ordering rules below are unit-tested on
-// those calls for every shape of config without root (initorder_test.go),
-// and the list of what runs after the seccomp filter is read off the plan
-// itself and checked against what the recorded run calls.
+// the kernel through the system interface (sys.go), so the plan also runs
+// against a double that records the calls: the ordering rules below are
+// unit-tested on those calls for every shape of config without root
+// (initorder_test.go), and the list of what runs after the seccomp filter
+// is read off the plan itself and checked against what the recorded run
+// calls.
 //
 // The order, and why:
 //
@@ -106,11 +107,11 @@ const (
 // initRun is one run of the init or of an exec'd process: the config, and
 // what earlier steps hand to later ones.
 type initRun struct {
-	sys     Sys
+	sys     system
 	cfg     *Config
 	log     trace.Logger
 	plan    namespaces.Plan
-	caps    fmt.Stringer // the sets Sys applies, for --debug
+	caps    fmt.Stringer // the sets system applies, for --debug
 	cgroup2 bool         // the host's /sys/fs/cgroup is one cgroup2 hierarchy
 
 	fifo      int
@@ -119,7 +120,7 @@ type initRun struct {
 	argv      *execArgs // its execve arguments, built before the filter
 }
 
-func newInitRun(sys Sys, cfg *Config, capSet fmt.Stringer, cgroup2 bool) *initRun {
+func newInitRun(sys system, cfg *Config, capSet fmt.Stringer, cgroup2 bool) *initRun {
 	plan, _ := namespaces.FromSpec(config.LinuxOf(cfg.Spec).Namespaces) // validated by the parent
 	return &initRun{sys: sys, cfg: cfg, log: tracer(cfg.Debug), plan: plan, caps: capSet, cgroup2: cgroup2, fifo: -1}
 }

@@ -15,7 +15,7 @@ import (
 
 // enterCgroupNamespace makes the cgroup namespace now that the parent has
 // moved us into the container's cgroup: it is rooted where we stand.
-func enterCgroupNamespace(sys Sys, cfg *Config, log trace.Logger) error {
+func enterCgroupNamespace(sys system, cfg *Config, log trace.Logger) error {
 	if !cfg.UnshareCgroupNS {
 		return nil
 	}
@@ -28,7 +28,7 @@ func enterCgroupNamespace(sys Sys, cfg *Config, log trace.Logger) error {
 
 // joinSessionKeyring gives the container a keyring of its own, so it can't
 // read or add to the keys of whoever started it.
-func joinSessionKeyring(sys Sys, cfg *Config, log trace.Logger) error {
+func joinSessionKeyring(sys system, cfg *Config, log trace.Logger) error {
 	if cfg.NoNewKeyring {
 		return nil
 	}
@@ -60,7 +60,7 @@ func hasInitHooks(s *specs.Spec) bool {
 // init runs createContainer in the container's namespaces, after the
 // mounts and before pivot_root (so host paths still resolve). It returns
 // the state for startContainer.
-func createHooks(sys Sys, cfg *Config, log trace.Logger) (*specs.State, error) {
+func createHooks(sys system, cfg *Config, log trace.Logger) (*specs.State, error) {
 	if !hasInitHooks(cfg.Spec) {
 		return nil, nil
 	}
@@ -81,7 +81,7 @@ func createHooks(sys Sys, cfg *Config, log trace.Logger) (*specs.State, error) {
 
 // startContainerHooks run in the container, after start and just before
 // execve of the user's process.
-func startContainerHooks(sys Sys, cfg *Config, st *specs.State, log trace.Logger) error {
+func startContainerHooks(sys system, cfg *Config, st *specs.State, log trace.Logger) error {
 	if st == nil || len(hooks.Of(cfg.Spec, hooks.StartContainer)) == 0 {
 		return nil
 	}

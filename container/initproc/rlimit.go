@@ -11,7 +11,7 @@ import (
 // what the config asks, the last thing before execve that changes the
 // process (see setRlimits): lowering a hard limit, or a soft one up to
 // its hard, needs no privilege.
-func finalRlimits(sys Sys, rls []specs.POSIXRlimit) error {
+func finalRlimits(sys system, rls []specs.POSIXRlimit) error {
 	for _, r := range rls {
 		if r.Type == "RLIMIT_NOFILE" {
 			continue

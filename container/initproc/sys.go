@@ -18,9 +18,9 @@ import (
 	"github.com/minirun/minirun/trace"
 )
 
-// Sys is everything the init's steps ask of the kernel, and of the
+// system is everything the init's steps ask of the kernel, and of the
 // parent over the sync socket. The steps hold the logic (what to call, in
-// which order, what an error means); a Sys only makes the calls. kernel
+// which order, what an error means); a system only makes the calls. kernel
 // is the real one; the unit tests run the same plan against a double that
 // records each call (sys_test.go), so the ordering rules of initplan.go
 // and the list of calls after the seccomp filter are checked without root.
@@ -29,7 +29,7 @@ import (
 // (pivot_root or chroot, capset, prctl, execve), and one call of the
 // rootfs, caps or seccomp package where that package already owns a
 // sequence of them (a mount with its flags, the masked paths).
-type Sys interface {
+type system interface {
 	// The sync socket to the parent (contract.go).
 	Send(m Message, fd int) error
 	Recv(m *Message) (fd int, err error)
@@ -100,7 +100,7 @@ type Sys interface {
 	Execve(a *execArgs) error
 }
 
-// kernel is the Sys that makes the calls.
+// kernel is the system that makes the calls.
 type kernel struct {
 	c    Conn
 	caps *caps.Set

@@ -11,7 +11,7 @@ import (
 	"github.com/minirun/minirun/seccomp"
 )
 
-// recorder is the Sys of the unit tests: it makes no call, and records
+// recorder is the system of the unit tests: it makes no call, and records
 // each one as a line ("pivot_root", "sysctl net.ipv4.ip_forward=1",
 // "capset holding CAP_SYS_ADMIN"), so a test reads the sequence the init
 // would make for a config. Every call succeeds but the one named by
