@@ -66,7 +66,7 @@ soak-load: build
 # the package's testdata/fuzz/ and fails the target.
 FUZZTIME    ?= 20s
 FUZZMINTIME ?= 3s
-FUZZ_TARGETS := ./container:FuzzLoadSpec ./seccomp:FuzzProfile ./image:FuzzUnpack
+FUZZ_TARGETS := ./container/config:FuzzLoadSpec ./seccomp:FuzzProfile ./image:FuzzUnpack
 soak: deps soak-load
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; \

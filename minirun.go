@@ -28,6 +28,8 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/container/config"
+	"github.com/minirun/minirun/container/initproc"
 	"github.com/minirun/minirun/errdefs"
 	_ "github.com/minirun/minirun/nsenter" // setns before the Go runtime, for exec
 )
@@ -50,8 +52,8 @@ func ExitCode(err error) int { return errdefs.ExitCode(err) }
 // never returns; in the program's own run it returns at once.
 func Init() {
 	switch {
-	case container.IsInit():
-		container.Init()
+	case initproc.IsInit():
+		initproc.Init()
 	case container.IsUsernsHolder():
 		container.HoldUserns()
 	case container.IsReaper():
@@ -95,11 +97,11 @@ func Spec(bundle string) (*specs.Spec, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := container.LoadSpec(abs)
+	s, err := config.LoadSpec(abs)
 	if err != nil {
 		return nil, err
 	}
-	return s, container.Validate(s, abs)
+	return s, config.Validate(s, abs)
 }
 
 func (r *Runtime) options(id, bundle string, spec *specs.Spec, stdio IO) (*container.Options, error) {
@@ -111,7 +113,7 @@ func (r *Runtime) options(id, bundle string, spec *specs.Spec, stdio IO) (*conta
 		if spec, err = Spec(abs); err != nil {
 			return nil, err
 		}
-	} else if err := container.Validate(spec, abs); err != nil {
+	} else if err := config.Validate(spec, abs); err != nil {
 		return nil, err
 	}
 	return &container.Options{

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/cgroups"
+	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/rootfs"
 	"github.com/minirun/minirun/state"
 )
@@ -24,7 +25,7 @@ import (
 // is created there: a minirun killed from then on leaves a state that
 // names the cgroup, so delete -f finds and removes it.
 func placeInCgroup(s *specs.Spec, id string, pid int, record func(path string) error) (cgroups.Manager, error) {
-	linux := linuxOf(s)
+	linux := config.LinuxOf(s)
 	path, err := cgroups.Resolve(linux.CgroupsPath, id)
 	if err != nil {
 		return nil, stepErr("cgroup", err)
@@ -59,7 +60,7 @@ func placeInCgroup(s *specs.Spec, id string, pid int, record func(path string) e
 // stopped container kills what is left below its cgroup. Listing pids
 // alone misses a cgroup placed below a live container.
 func checkCgroupNesting(root, id string, s *specs.Spec) error {
-	path, err := cgroups.Resolve(linuxOf(s).CgroupsPath, id)
+	path, err := cgroups.Resolve(config.LinuxOf(s).CgroupsPath, id)
 	if err != nil {
 		return stepErr("cgroup", err)
 	}
@@ -103,7 +104,7 @@ func cgroupOf(root, id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return cgroups.Resolve(linuxOf(s).CgroupsPath, id)
+	return cgroups.Resolve(config.LinuxOf(s).CgroupsPath, id)
 }
 
 // checkCgroupFree refuses a cgroup that already holds processes, here or
@@ -159,7 +160,7 @@ func resourcesWithDevices(linux *specs.Linux) *specs.LinuxResources {
 // wantsCgroup says whether a start manages a cgroup: it needs a name, an
 // id or a cgroupsPath.
 func wantsCgroup(s *specs.Spec, id string) bool {
-	return id != "" || linuxOf(s).CgroupsPath != ""
+	return id != "" || config.LinuxOf(s).CgroupsPath != ""
 }
 
 // killCgroup kills every process left in the cgroup and waits until it is

@@ -10,10 +10,11 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/cgroups"
+	"github.com/minirun/minirun/container/config"
+	"github.com/minirun/minirun/container/initproc"
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/seccomp"
 	"github.com/minirun/minirun/state"
-	"github.com/minirun/minirun/trace"
 )
 
 // ExecOptions describe a process to start in a running container.
@@ -67,7 +68,7 @@ func Exec(o *ExecOptions) (*Process, error) {
 	if len(spec.Process.Args) == 0 {
 		return nil, stepErrf("exec", "process.args: empty")
 	}
-	if err := validateProcAttrs(spec); err != nil {
+	if err := config.ValidateProcAttrs(spec); err != nil {
 		return nil, stepErr("exec", err)
 	}
 	timer.Step("read state and config")
@@ -109,14 +110,14 @@ func Exec(o *ExecOptions) (*Process, error) {
 // hasMountNS tells whether the container has a mount namespace, made or
 // joined, and so a root that setns into it gives.
 func hasMountNS(spec *specs.Spec) bool {
-	plan, err := namespaces.FromSpec(linuxOf(spec).Namespaces)
+	plan, err := namespaces.FromSpec(config.LinuxOf(spec).Namespaces)
 	return err == nil && plan.Has(specs.MountNamespace)
 }
 
 // containerNamespaces lists every namespace of the running init, user
 // first and mount last (namespaces.Table's order).
 func containerNamespaces(spec *specs.Spec, pid int) (*joinSet, error) {
-	plan, err := namespaces.FromSpec(linuxOf(spec).Namespaces)
+	plan, err := namespaces.FromSpec(config.LinuxOf(spec).Namespaces)
 	if err != nil {
 		return nil, stepErr("exec", err)
 	}
@@ -182,14 +183,29 @@ func (p *Process) setUpExec(prog *seccomp.Program, sock *os.File, l *launch, roo
 	if err := setInitialAffinity(p.opts.Spec.Process, p.Pid); err != nil {
 		return stepErr("cpu affinity", err)
 	}
-	c := conn{int(sock.Fd())}
-	cfg := initConfig{
-		Spec: specForInit(p.opts.Spec), Seccomp: prog, Debug: p.opts.Debug, ID: p.opts.ID, Exec: true,
-		NoNewKeyring: p.opts.NoNewKeyring, CloseFrom: l.closeFrom, RootFd: rootFd, Timings: trace.Timings,
-	}
+	c := initproc.NewConn(int(sock.Fd()))
+	cfg := l.execConfig(p.opts, prog)
+	cfg.RootFd = rootFd
 	if err := p.handshake(c, cfg); err != nil {
 		return err
 	}
 	timer.Step("send config, process set-up")
 	return writePidFile(p.opts.PidFile, p.Pid)
+}
+
+// setInitialAffinity is the parent's half of execCPUAffinity: the exec'd
+// process runs on the initial CPUs from its first instruction in the
+// container's cgroup (where the cpuset may narrow them further).
+func setInitialAffinity(p *specs.Process, pid int) error {
+	if p.ExecCPUAffinity == nil || p.ExecCPUAffinity.Initial == "" {
+		return nil
+	}
+	cs, err := config.CPUSet(p.ExecCPUAffinity.Initial, "process.execCPUAffinity.initial")
+	if err != nil {
+		return err
+	}
+	if err := unix.SchedSetaffinity(pid, cs); err != nil {
+		return fmt.Errorf("sched_setaffinity %d to %s: %w", pid, p.ExecCPUAffinity.Initial, err)
+	}
+	return nil
 }

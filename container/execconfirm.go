@@ -5,25 +5,12 @@ import (
 	"fmt"
 	"os"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/minirun/minirun/container/initproc"
 	"github.com/minirun/minirun/procfs"
 )
-
-// initName is the name the init gives itself; execve replaces it with the
-// command's. The parent takes the sync socket closing as "execve worked",
-// because the socket is close-on-exec; but a dying init closes it too, and
-// an init that a seccomp filter stops from writing can't say why it died.
-// The name tells the two apart.
-const initName = "minirun-init"
-
-func nameInit() {
-	if name, err := unix.BytePtrFromString(initName); err == nil {
-		_ = unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(name)), 0, 0, 0)
-	}
-}
 
 // confirmExec checks, once the socket has closed, that pid really went
 // through execve. The kernel renames the task a moment after it closes
@@ -33,7 +20,7 @@ func confirmExec(pid int) error {
 	deadline := time.Now().Add(2 * time.Second)
 	for {
 		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-		if err != nil || string(bytes.TrimSpace(comm)) != initName {
+		if err != nil || string(bytes.TrimSpace(comm)) != initproc.Name {
 			return nil
 		}
 		if st, err := procfs.ReadStat(pid); err != nil || st.Exited() {

@@ -6,12 +6,14 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/minirun/minirun/container/initproc"
 )
 
 // A process still named like the init that has died is an init that never
 // reached execve; one that carries another name went through it.
 func TestConfirmExec(t *testing.T) {
-	fake := filepath.Join(t.TempDir(), initName)
+	fake := filepath.Join(t.TempDir(), initproc.Name)
 	data, err := os.ReadFile("/bin/true")
 	if err != nil {
 		t.Skip("no /bin/true to copy")

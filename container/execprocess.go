@@ -5,18 +5,7 @@ import (
 	"strings"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
-
-	"github.com/minirun/minirun/caps"
 )
-
-// execSequence is the child half of exec: execSteps, run.
-func execSequence(c conn, cfg *initConfig) error {
-	capSet, err := caps.Prepare(cfg.Spec.Process.Capabilities)
-	if err != nil {
-		return stepErr("capabilities", err)
-	}
-	return run(newInitRun(c, cfg, capSet, false).execSteps())
-}
 
 // ExecOverrides are exec's command-line changes to the container's own
 // process.

@@ -11,8 +11,9 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/minirun/minirun/container/config"
+	"github.com/minirun/minirun/container/initproc"
 	"github.com/minirun/minirun/rootfs"
-	"github.com/minirun/minirun/trace"
 )
 
 // Idmapped mounts are built by the parent, on the host (see rootfs/idmap.go
@@ -29,40 +30,6 @@ func IsUsernsHolder() bool { return len(os.Args) > 1 && os.Args[1] == usernsHold
 func HoldUserns() {
 	_, _ = io.Copy(io.Discard, os.Stdin)
 	os.Exit(0)
-}
-
-// mountIDMaps returns the uid and gid mappings for an idmapped mount: its
-// own, or the container's user namespace's when the mount names none.
-func mountIDMaps(s *specs.Spec, m specs.Mount) (uids, gids []specs.LinuxIDMapping) {
-	uids, gids = m.UIDMappings, m.GIDMappings
-	if len(uids) == 0 && len(gids) == 0 {
-		uids, gids = linuxOf(s).UIDMappings, linuxOf(s).GIDMappings
-	}
-	return uids, gids
-}
-
-// validateIdmappedMounts checks every idmapped mount can be built.
-func validateIdmappedMounts(s *specs.Spec) error {
-	for i, m := range s.Mounts {
-		if !rootfs.IsIdmapped(m) {
-			continue
-		}
-		if !rootfs.IsBind(m) {
-			return fmt.Errorf("mounts[%d] %s: idmapping applies to bind mounts only", i, m.Destination)
-		}
-		uids, gids := mountIDMaps(s, m)
-		if len(uids) == 0 || len(gids) == 0 {
-			return fmt.Errorf("mounts[%d] %s: an idmapped mount needs uidMappings and gidMappings (its own or the container's)", i, m.Destination)
-		}
-		for _, ms := range [][]specs.LinuxIDMapping{uids, gids} {
-			for _, x := range ms {
-				if x.Size == 0 {
-					return fmt.Errorf("mounts[%d] %s: an id mapping of size 0", i, m.Destination)
-				}
-			}
-		}
-	}
-	return nil
 }
 
 // usernsWith makes a user namespace with the given mappings and returns an
@@ -99,7 +66,7 @@ func usernsWith(uids, gids []specs.LinuxIDMapping) (int, error) {
 
 // idmappedMount builds spec.Mounts[index] as a detached idmapped mount and
 // sends its fd to the init.
-func (p *Process) idmappedMount(c conn, index int) error {
+func (p *Process) idmappedMount(c initproc.Conn, index int) error {
 	s := p.opts.Spec
 	if index < 0 || index >= len(s.Mounts) || !rootfs.IsIdmapped(s.Mounts[index]) {
 		return stepErrf("idmapped mount", "the init asked for mount %d, which is not an idmapped mount", index)
@@ -109,7 +76,7 @@ func (p *Process) idmappedMount(c conn, index int) error {
 	if !filepath.IsAbs(src) {
 		src = filepath.Join(p.opts.Bundle, src)
 	}
-	uids, gids := mountIDMaps(s, m)
+	uids, gids := config.MountIDMaps(s, m)
 	userns, err := usernsWith(uids, gids)
 	if err != nil {
 		return stepErrf("idmapped mount", "%s: %w", m.Destination, err)
@@ -120,26 +87,8 @@ func (p *Process) idmappedMount(c conn, index int) error {
 		return stepErrf("idmapped mount", "%s: %w", m.Destination, err)
 	}
 	defer unix.Close(tree)
-	if err := c.send(message{Type: "ok"}, tree); err != nil {
+	if err := c.Send(initproc.Message{Type: "ok"}, tree); err != nil {
 		return stepErrf("idmapped mount", "send %s to the init: %w", m.Destination, err)
-	}
-	return nil
-}
-
-// requestIdmappedMount is the init's half: it asks the parent for mount
-// index and attaches what it gets.
-func requestIdmappedMount(c conn, cfg *initConfig, index int, m specs.Mount, log trace.Logger) error {
-	if err := c.send(message{Type: "idmap", Index: index}, -1); err != nil {
-		return stepErrf("mount "+m.Destination, "ask for the idmapped mount: %w", err)
-	}
-	var answer message
-	fd, err := c.recv(&answer)
-	if err != nil || answer.Type != "ok" || fd < 0 {
-		return stepErrf("mount "+m.Destination, "no idmapped mount from the parent (%v)", err)
-	}
-	defer unix.Close(fd)
-	if err := rootfs.MountDetached(cfg.Rootfs, m, fd, log); err != nil {
-		return stepErr("mount "+m.Destination, err)
 	}
 	return nil
 }

@@ -7,33 +7,19 @@ import (
 	"syscall"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/container/config"
+	"github.com/minirun/minirun/container/initproc"
+	"github.com/minirun/minirun/nsenter"
+	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/trace"
 )
 
-// The launch contract between the parent and a re-exec of minirun as a
-// container's init (or an exec'd process's init). It is laid out once,
-// here, for both:
-//
-//	fd 0, 1, 2   the process's stdio
-//	fd 3...      the preserved files (--preserve-fds), kept for the container
-//	then         the sync socket
-//	then         the exec fifo (an init that waits for `start`)
-//	then         the namespaces the C pre-main joins (exec, joined paths)
-//	then         the pipe the pre-main waits on while newuidmap writes the
-//	             maps (rootless with subordinate ranges, rootless.go)
-//
-// The environment says where the socket is (initFdEnv) and which fds to
-// join (nsenterEnv), and the maps pipe (usernsEnv), because all are read
-// before any config is: the
-// socket carries the config, and the namespaces are joined by nsenter's C
-// constructor before the Go runtime starts. The C side can't see these Go
-// constants, so it spells the names again (nsenter/nsenter.go). Every
-// other number the child needs (the fifo's, the first fd it closes) is in
-// the initConfig it receives, so the child never redoes this arithmetic.
-const (
-	initFdEnv    = "MINIRUN_INIT_FD"
-	nsenterEnv   = "MINIRUN_NSENTER"
-	pdeathsigEnv = "MINIRUN_PDEATHSIG"
-)
+// The launch builder: the parent's half of the launch contract that
+// initproc/contract.go lays out. The fds are numbered here, once, for a
+// start and for an exec, and every number the child needs that is not in
+// the environment goes into its initproc.Config.
 
 // launch is one laid-out start of the init.
 type launch struct {
@@ -46,7 +32,7 @@ type launch struct {
 func newLaunch(preserved []*os.File, sock, fifo *os.File, joins *joinSet, mapsWait *os.File) *launch {
 	l := &launch{closeFrom: 3 + len(preserved)}
 	l.files = append(append(l.files, preserved...), sock)
-	l.env = []string{fmt.Sprintf("%s=%d", initFdEnv, 2+len(l.files))}
+	l.env = []string{fmt.Sprintf("%s=%d", initproc.FdEnv, 2+len(l.files))}
 	if fifo != nil {
 		l.files = append(l.files, fifo)
 		l.fifoFd = 2 + len(l.files)
@@ -56,7 +42,7 @@ func newLaunch(preserved []*os.File, sock, fifo *os.File, joins *joinSet, mapsWa
 	}
 	l.files = append(l.files, joins.files...)
 	if mapsWait != nil {
-		l.env = append(l.env, fmt.Sprintf("%s=%d", usernsEnv, 3+len(l.files)))
+		l.env = append(l.env, fmt.Sprintf("%s=%d", initproc.UsernsEnv, 3+len(l.files)))
 		l.files = append(l.files, mapsWait)
 	}
 	return l
@@ -68,20 +54,36 @@ func (l *launch) add(f *os.File) int {
 	return 2 + len(l.files)
 }
 
-// initRuntimeEnv starts the init's Go runtime cheaper: it runs one
-// sequence on one locked thread and allocates a few hundred KiB before
-// execve, so it needs neither a collector nor a P per CPU (each P's idle
-// spinning costs CPU the parent's cgroup move and the init race for).
-// Init unsets them, so hooks and the container never see them.
-var initRuntimeEnv = []string{"GOGC=off", "GOMAXPROCS=1"}
-
 // command is the exec.Cmd that starts the init from the sealed binary exe,
 // with o's stdio and attr.
 func (l *launch) command(exe string, o *Options, attr *syscall.SysProcAttr) *exec.Cmd {
 	return &exec.Cmd{
-		Path: exePathAbove(exe, 3+len(l.files)), Args: []string{"minirun", "init"}, Env: append(initRuntimeEnv[:len(initRuntimeEnv):len(initRuntimeEnv)], l.env...),
+		Path: exePathAbove(exe, 3+len(l.files)), Args: []string{"minirun", "init"}, Env: append(initproc.RuntimeEnv[:len(initproc.RuntimeEnv):len(initproc.RuntimeEnv)], l.env...),
 		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
 		ExtraFiles: l.files, SysProcAttr: attr,
+	}
+}
+
+// initConfig is what a new container's init receives: the spec without
+// its profile, the compiled filter, and the numbers of this layout.
+// unshareCgroupNS: the clone left the cgroup namespace out, for the init
+// to make once it is in the container's cgroup.
+func (l *launch) initConfig(o *Options, prog *seccomp.Program, unshareCgroupNS bool) initproc.Config {
+	s := o.Spec
+	return initproc.Config{
+		Spec: specForInit(s), Rootfs: config.RootfsPath(s, o.Bundle), Bundle: o.Bundle, Seccomp: prog, Debug: o.Debug,
+		ExecFifoFd: l.fifoFd, CloseFrom: l.closeFrom, ID: o.ID, NoNewKeyring: o.NoNewKeyring,
+		UnshareCgroupNS: unshareCgroupNS, Timings: trace.Timings, NofileSoft: startNofile(),
+	}
+}
+
+// execConfig is what the init of a process exec'd into a running
+// container receives: no rootfs, no fifo, nothing to unshare; the C
+// pre-main has joined the container's namespaces.
+func (l *launch) execConfig(o *Options, prog *seccomp.Program) initproc.Config {
+	return initproc.Config{
+		Spec: specForInit(o.Spec), Seccomp: prog, Debug: o.Debug, ID: o.ID, Exec: true,
+		NoNewKeyring: o.NoNewKeyring, CloseFrom: l.closeFrom, Timings: trace.Timings, NofileSoft: startNofile(),
 	}
 }
 
@@ -89,8 +91,8 @@ func (l *launch) command(exe string, o *Options, attr *syscall.SysProcAttr) *exe
 // created, has exec'd, or has failed. A send that fails is most often an
 // init that failed first (joining a namespace, say) and said why before it
 // closed its end, so its own word comes first.
-func (p *Process) handshake(c conn, cfg initConfig) error {
-	if err := c.send(cfg, -1); err != nil {
+func (p *Process) handshake(c initproc.Conn, cfg initproc.Config) error {
+	if err := c.Send(cfg, -1); err != nil {
 		if ierr := p.awaitInit(c); ierr != nil {
 			return ierr
 		}
@@ -110,4 +112,19 @@ func specForInit(s *specs.Spec) *specs.Spec {
 	l.Seccomp = nil
 	c.Linux = &l
 	return &c
+}
+
+func newSocketPair() (parent, child *os.File, err error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("socketpair: %w", err)
+	}
+	return os.NewFile(uintptr(fds[0]), "init-parent"), os.NewFile(uintptr(fds[1]), "init-child"), nil
+}
+
+// startNofile is the soft RLIMIT_NOFILE this process started with, which
+// its children start with too (os/exec puts it back for them).
+func startNofile() uint64 {
+	soft, _ := nsenter.StartNofile()
+	return soft
 }

@@ -6,13 +6,14 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/minirun/minirun/container/initproc"
 	"github.com/minirun/minirun/nsenter"
 )
 
 // The C pre-main writes its error by hand; the Go side must read it as any
 // other message from the init.
 func TestNsenterReportDecodes(t *testing.T) {
-	var m message
+	var m initproc.Message
 	if err := json.Unmarshal(nsenter.ReportMessage("mnt", syscall.EPERM), &m); err != nil {
 		t.Fatalf("the C message does not decode: %v", err)
 	}
@@ -53,12 +54,12 @@ func TestLaunchLayout(t *testing.T) {
 	if l.closeFrom != 5 || l.fifoFd != 6 {
 		t.Fatalf("closeFrom %d, fifo %d; want 5 and 6", l.closeFrom, l.fifoFd)
 	}
-	if len(l.env) != 3 || l.env[0] != initFdEnv+"=5" || l.env[1] != nsenterEnv+"=7:net,8:mnt" || l.env[2] != usernsEnv+"=9" {
+	if len(l.env) != 3 || l.env[0] != initproc.FdEnv+"=5" || l.env[1] != initproc.NsenterEnv+"=7:net,8:mnt" || l.env[2] != initproc.UsernsEnv+"=9" {
 		t.Fatalf("env %q", l.env)
 	}
 	// exec: no preserved files and no fifo.
 	l = newLaunch(nil, f("sock"), nil, &joinSet{}, nil)
-	if l.closeFrom != 3 || l.fifoFd != 0 || len(l.env) != 1 || l.env[0] != initFdEnv+"=3" {
+	if l.closeFrom != 3 || l.fifoFd != 0 || len(l.env) != 1 || l.env[0] != initproc.FdEnv+"=3" {
 		t.Fatalf("exec layout: %+v", l)
 	}
 }

@@ -5,13 +5,10 @@ import (
 	"fmt"
 	"net"
 	"sort"
-	"strings"
 	"syscall"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
-
-	"github.com/minirun/minirun/namespaces"
 )
 
 // linux.netDevices moves host interfaces into the container's new network
@@ -21,32 +18,6 @@ import (
 // the new name, so the device never shows up in the container under its
 // host name. When the namespace goes away with the container, the kernel
 // hands physical devices back to the host and destroys virtual ones.
-
-// validateNetDevices checks names and that the container gets a network
-// namespace of its own to move them into.
-func validateNetDevices(devs map[string]specs.LinuxNetDevice, plan namespaces.Plan) error {
-	if len(devs) == 0 {
-		return nil
-	}
-	if !plan.Creates(specs.NetworkNamespace) {
-		return fmt.Errorf("linux.netDevices: needs a new network namespace to move the devices into")
-	}
-	for host, d := range devs {
-		names := []string{host}
-		if d.Name != "" {
-			names = append(names, d.Name)
-		}
-		for _, n := range names {
-			if n == "" || len(n) >= unix.IFNAMSIZ || n == "." || n == ".." || strings.ContainsAny(n, "/: \t\n") {
-				return fmt.Errorf("linux.netDevices[%q]: bad interface name %q", host, n)
-			}
-		}
-		if _, err := net.InterfaceByName(host); err != nil {
-			return fmt.Errorf("linux.netDevices[%q]: no such interface on the host: %w", host, err)
-		}
-	}
-	return nil
-}
 
 // moveNetDevices moves every device of devs into the network namespace of
 // pid, in a stable order so errors are reproducible.

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/minirun/minirun/container/initproc"
 	"github.com/minirun/minirun/namespaces"
 )
 
@@ -59,7 +60,7 @@ func (js *joinSet) env(first int) string {
 	for i, name := range js.names {
 		parts[i] = fmt.Sprintf("%d:%s", first+i, name)
 	}
-	return nsenterEnv + "=" + strings.Join(parts, ",")
+	return initproc.NsenterEnv + "=" + strings.Join(parts, ",")
 }
 
 func (js *joinSet) close() {
@@ -88,7 +89,7 @@ func startIn(cmd *exec.Cmd, pidNS *os.File) error {
 	}
 	if cmd.SysProcAttr != nil && cmd.SysProcAttr.Pdeathsig != 0 {
 		cmd.SysProcAttr.Pdeathsig = 0
-		cmd.Env = append(cmd.Env, pdeathsigEnv+"=1")
+		cmd.Env = append(cmd.Env, initproc.PdeathsigEnv+"=1")
 	}
 	own, err := os.Open("/proc/thread-self/ns/pid")
 	if err != nil {

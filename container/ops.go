@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/cgroups"
+	"github.com/minirun/minirun/container/hooks"
 	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/state"
 )
@@ -111,7 +112,7 @@ func StartCreated(root, id string) error {
 	if err != nil {
 		return stepErr("start", err)
 	}
-	warnHooks(spec, HookPoststart, st.State)
+	hooks.Warn(spec, hooks.Poststart, st.State)
 	return nil
 }
 
@@ -249,7 +250,7 @@ func Delete(root, id string, force bool) error {
 	spec, err := state.ReadSpec(root, id)
 	if err == nil {
 		st.Status, st.Pid = specs.StateStopped, 0
-		warnHooks(spec, HookPoststop, st.State)
+		hooks.Warn(spec, hooks.Poststop, st.State)
 	}
 	err = h.Remove()
 	timer.Step("delete: poststop, state")

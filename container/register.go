@@ -2,7 +2,6 @@ package container
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/atomicfile"
+	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/state"
 )
 
@@ -55,7 +55,7 @@ func register(o *Options) (*registration, error) {
 		},
 		Created:      time.Now().UTC(),
 		Owner:        ownerName(),
-		Rootfs:       RootfsPath(o.Spec, o.Bundle),
+		Rootfs:       config.RootfsPath(o.Spec, o.Bundle),
 		NoNewKeyring: o.NoNewKeyring,
 	}
 	if err := h.SaveSpec(o.Spec); err != nil {
@@ -148,7 +148,7 @@ func hookState(o *Options, pid int, status specs.ContainerState) specs.State {
 }
 
 // releaseInit writes the byte the init waits for on the exec fifo (see
-// created.go). No reader means the init is gone: ENXIO.
+// initproc/execfifo.go). No reader means the init is gone: ENXIO.
 func releaseInit(fifo string) error {
 	f, err := os.OpenFile(fifo, os.O_WRONLY|unix.O_NONBLOCK, 0)
 	if errors.Is(err, unix.ENXIO) {
@@ -179,10 +179,4 @@ func openFifoFd(path string) (*os.File, error) {
 		return nil, stepErrf("create", "open exec fifo %s: %w", path, err)
 	}
 	return f, nil
-}
-
-// warnf reports a failure the spec says must not stop anything
-// (poststart, poststop hooks).
-func warnf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "minirun: warning: "+format+"\n", args...)
 }

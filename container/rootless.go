@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/cgroups"
+	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/rootfs"
 )
@@ -133,11 +134,11 @@ func checkRootless(s *specs.Spec, plan namespaces.Plan) error {
 // asks for resources is refused; one that asks none (device rules aside)
 // runs in the caller's own cgroup.
 func rootlessCgroup(s *specs.Spec, id string) (bool, error) {
-	res := linuxOf(s).Resources
+	res := config.LinuxOf(s).Resources
 	if !asksResources(res) {
 		return false, nil
 	}
-	path, err := cgroups.Resolve(linuxOf(s).CgroupsPath, id)
+	path, err := cgroups.Resolve(config.LinuxOf(s).CgroupsPath, id)
 	if err != nil {
 		return false, stepErr("cgroup", err)
 	}
@@ -178,12 +179,6 @@ func resourcesEmpty(r *specs.LinuxResources) bool {
 	return r.Memory == nil && r.CPU == nil && r.Pids == nil && r.BlockIO == nil &&
 		len(r.HugepageLimits) == 0 && r.Network == nil && len(r.Rdma) == 0 && len(r.Unified) == 0
 }
-
-// usernsEnv names the fd on which the init's C pre-main waits until the
-// parent has run newuidmap and newgidmap on it (nsenter/nsenter.go): until
-// then it must stay dumpable, or /proc/PID belongs to root and the helpers
-// refuse it.
-const usernsEnv = "MINIRUN_USERNS_SYNC"
 
 // rootlessIDs sets how the init's user namespace gets its maps. With the
 // caller's own ids only, Go writes them and the init becomes the

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -15,6 +14,9 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/cgroups"
+	"github.com/minirun/minirun/container/config"
+	"github.com/minirun/minirun/container/hooks"
+	"github.com/minirun/minirun/container/initproc"
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/procfs"
 	"github.com/minirun/minirun/seccomp"
@@ -31,7 +33,7 @@ type Options struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	// ExecFifo, when set, makes the init wait before execve until a byte
-	// is written to this fifo (create/start, see created.go). With Root
+	// is written to this fifo (create/start, see initproc/execfifo.go). With Root
 	// set, Start makes and uses its own fifo in the state directory.
 	ExecFifo string
 	// Detached starts the init without tying its life to this process.
@@ -129,7 +131,7 @@ func debugf(on bool, format string, args ...any) {
 // On error nothing is left running, registered or in a cgroup.
 func Start(o *Options) (*Process, error) {
 	s := o.Spec
-	plan, err := namespaces.FromSpec(linuxOf(s).Namespaces)
+	plan, err := namespaces.FromSpec(config.LinuxOf(s).Namespaces)
 	if err != nil {
 		return nil, stepErr("namespaces", err)
 	}
@@ -302,7 +304,7 @@ func initCommand(o *Options, plan namespaces.Plan, exe string, childSock, fifo *
 	} else {
 		cmd.SysProcAttr.Setsid = !s.Process.Terminal
 	}
-	if mode := mapModeOf(linuxOf(s).UIDMappings, linuxOf(s).GIDMappings, os.Geteuid(), os.Getegid()); plan.Creates(specs.UserNamespace) && mode != idMapPrivileged {
+	if mode := mapModeOf(config.LinuxOf(s).UIDMappings, config.LinuxOf(s).GIDMappings, os.Geteuid(), os.Getegid()); plan.Creates(specs.UserNamespace) && mode != idMapPrivileged {
 		rootlessIDs(cmd.SysProcAttr, s, mode)
 	} else if plan.Creates(specs.UserNamespace) {
 		cmd.SysProcAttr.UidMappings = idMaps(s.Linux.UIDMappings)
@@ -331,16 +333,11 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 		return stepErr("rlimits", err)
 	}
 	timer.Step("rlimits, net devices")
-	if err := moveNetDevices(linuxOf(s).NetDevices, p.Pid); err != nil {
+	if err := moveNetDevices(config.LinuxOf(s).NetDevices, p.Pid); err != nil {
 		return stepErr("network devices", err)
 	}
-	c := conn{int(sock.Fd())}
-	cfg := initConfig{
-		Spec: specForInit(s), Rootfs: RootfsPath(s, o.Bundle), Bundle: o.Bundle, Seccomp: prog, Debug: o.Debug,
-		ExecFifoFd: l.fifoFd, CloseFrom: l.closeFrom, ID: o.ID, NoNewKeyring: o.NoNewKeyring,
-		UnshareCgroupNS: deferCgroupNS(manageCgroup) && plan.Creates(specs.CgroupNamespace),
-		Timings:         trace.Timings,
-	}
+	c := initproc.NewConn(int(sock.Fd()))
+	cfg := l.initConfig(o, prog, deferCgroupNS(manageCgroup) && plan.Creates(specs.CgroupNamespace))
 	if err := p.handshake(c, cfg); err != nil {
 		return err
 	}
@@ -388,17 +385,17 @@ func (p *Process) started() error {
 	} else if err := writePidFile(p.opts.PidFile, p.Pid); err != nil {
 		return err
 	}
-	warnHooks(p.opts.Spec, HookPoststart, hookState(p.opts, p.Pid, specs.StateRunning))
+	hooks.Warn(p.opts.Spec, hooks.Poststart, hookState(p.opts, p.Pid, specs.StateRunning))
 	return nil
 }
 
 // awaitInit reads the init's messages until it has exec'd (EOF), reached
 // the created state, or failed.
-func (p *Process) awaitInit(c conn) error {
+func (p *Process) awaitInit(c initproc.Conn) error {
 	for {
-		var m message
-		fd, err := c.recv(&m)
-		if errors.Is(err, errEOF) {
+		var m initproc.Message
+		fd, err := c.Recv(&m)
+		if errors.Is(err, initproc.ErrEOF) {
 			return confirmExec(p.Pid)
 		}
 		if err != nil {
@@ -451,14 +448,14 @@ func (p *Process) awaitInit(c conn) error {
 // runtimeHooks runs prestart and createRuntime in the runtime's
 // namespaces, now that the container's exist but before pivot_root, and
 // answers the init with the state its own hooks will need.
-func (p *Process) runtimeHooks(c conn) error {
+func (p *Process) runtimeHooks(c initproc.Conn) error {
 	st := hookState(p.opts, p.Pid, specs.StateCreating)
-	for _, kind := range []string{HookPrestart, HookCreateRuntime} {
-		if err := runHooks(p.opts.Spec, kind, st); err != nil {
+	for _, kind := range []string{hooks.Prestart, hooks.CreateRuntime} {
+		if err := hooks.Run(p.opts.Spec, kind, st); err != nil {
 			return err
 		}
 	}
-	if err := c.send(message{Type: "ok", State: &st}, -1); err != nil {
+	if err := c.Send(initproc.Message{Type: "ok", State: &st}, -1); err != nil {
 		return stepErrf("hooks", "answer init: %w", err)
 	}
 	return nil
@@ -570,7 +567,7 @@ func (p *Process) Wait() (int, error) {
 	code, err := exitStatus(p.cmd.ProcessState, err)
 	if w := p.opts.SeccompWatch; w != nil && p.cmd.ProcessState != nil {
 		if werr := w.Exited(p.cmd.ProcessState.Sys().(syscall.WaitStatus)); werr != nil {
-			warnf("seccomp watch: %v", werr)
+			trace.Warnf("seccomp watch: %v", werr)
 		}
 	}
 	if p.isExec {
@@ -590,7 +587,7 @@ func (p *Process) Wait() (int, error) {
 func (p *Process) destroy() error {
 	if p.reg == nil {
 		err := removeCgroup(p.cg)
-		warnHooks(p.opts.Spec, HookPoststop, hookState(p.opts, 0, specs.StateStopped))
+		hooks.Warn(p.opts.Spec, hooks.Poststop, hookState(p.opts, 0, specs.StateStopped))
 		return err
 	}
 	return Delete(p.opts.Root, p.opts.ID, true)
@@ -615,13 +612,6 @@ func idMaps(ms []specs.LinuxIDMapping) []syscall.SysProcIDMap {
 	return out
 }
 
-func linuxOf(s *specs.Spec) *specs.Linux {
-	if s.Linux == nil {
-		return &specs.Linux{}
-	}
-	return s.Linux
-}
-
 // compileSeccomp turns linux.seccomp into a program the init only has to
 // load. A profile that denies execve could never start anything: say so
 // now rather than fail inside a half-built container.
@@ -634,7 +624,7 @@ func compileSeccomp(s *specs.Spec, exec, debug bool) (*seccomp.Program, error) {
 	if err != nil {
 		return nil, stepErr("seccomp", err)
 	}
-	if err := checkStartable(prog, s, exec); err != nil {
+	if err := initproc.CheckStartable(prog, s, exec); err != nil {
 		return nil, stepErr("seccomp", err)
 	}
 	debugf(debug, "seccomp: %d rules, arches %s, default %s, cached=%v, %d BPF instructions",
@@ -658,36 +648,15 @@ func watchSeccomp(o *Options, prog *seccomp.Program) (*seccomp.Program, error) {
 	if o.Detached || o.CreateOnly {
 		return nil, stepErrf(step, "needs minirun in the foreground to answer the container's calls (not with -d or create)")
 	}
-	if l := linuxOf(o.Spec).Seccomp; l != nil && l.ListenerPath != "" {
+	if l := config.LinuxOf(o.Spec).Seccomp; l != nil && l.ListenerPath != "" {
 		return nil, stepErrf(step, "profile with listenerPath %s: %w", l.ListenerPath, seccomp.ErrListenerInUse)
 	}
-	q, err := w.Program(prog, SeccompRequired(o.Spec))
+	q, err := w.Program(prog, initproc.SeccompRequired(o.Spec))
 	if err != nil {
 		return nil, stepErr(step, err)
 	}
 	debugf(o.Debug, "%s: %d BPF instructions, notifications answered by pid %d", step, len(q.Instructions), os.Getpid())
 	return q, nil
-}
-
-// SeccompRequired is every syscall the runtime may make after loading a
-// filter for spec s, with or without no_new_privs (without is the longer
-// list), and what its Go runtime may call in that moment: what a recorded
-// profile always lists so it replays either way, and what the report
-// leaves to the kernel.
-func SeccompRequired(s *specs.Spec) []string {
-	c := *s
-	if s.Process != nil {
-		p := *s.Process
-		p.NoNewPrivileges = false
-		c.Process = &p
-	}
-	var out []string
-	for _, n := range append(append(append([]string{"execve"}, postFilterSyscalls(&c, false)...), runtimeAfterFilter...), goRuntimeMayCall...) {
-		if !slices.Contains(out, n) {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // grabListener takes the init's listener fd n with pidfd_getfd once the

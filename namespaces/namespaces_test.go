@@ -58,3 +58,17 @@ func TestFromSpecErrors(t *testing.T) {
 		}
 	}
 }
+
+// Every namespace `minirun features` lists is one a config may ask for.
+func TestNamesAreAccepted(t *testing.T) {
+	names := Names()
+	if len(names) != len(Table) {
+		t.Fatalf("%v", names)
+	}
+	for _, n := range names {
+		plan, err := FromSpec([]specs.LinuxNamespace{{Type: specs.LinuxNamespaceType(n)}})
+		if err != nil || !plan.Creates(specs.LinuxNamespaceType(n)) {
+			t.Errorf("%s: %v", n, err)
+		}
+	}
+}

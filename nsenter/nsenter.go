@@ -96,15 +96,15 @@ __attribute__((constructor)) static void minirun_nsenter(void) {
 	// container's pid namespace may ptrace it, read its memory or take
 	// its fds with pidfd_getfd. As early as possible: before the Go
 	// runtime starts and before any namespace is joined.
-	if (getenv("MINIRUN_INIT_FD") != NULL) {
+	if (getenv("MINIRUN_INIT_FD") != NULL)
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-		// The Go runtime raises the soft RLIMIT_NOFILE as it starts; the
-		// init puts this value back before its raw execve.
-		struct rlimit rl;
-		if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-			nofile_soft = rl.rlim_cur;
-			nofile_known = 1;
-		}
+	// The Go runtime raises the soft RLIMIT_NOFILE as it starts. An init
+	// puts this value back before its raw execve; the parent passes its
+	// own to an init that has no C pre-main (the pure Go one).
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		nofile_soft = rl.rlim_cur;
+		nofile_known = 1;
 	}
 	// Go's own Pdeathsig can't be used for a child forked into a joined
 	// pid namespace: Go then sees getppid() == 0, takes the parent for
@@ -135,9 +135,8 @@ import (
 	"unsafe"
 )
 
-// StartNofile is the soft RLIMIT_NOFILE an init started with, noted by
-// the C pre-main before the Go runtime raised it; false in any other
-// process.
+// StartNofile is the soft RLIMIT_NOFILE this process started with, noted
+// by the C pre-main before the Go runtime raised it.
 func StartNofile() (uint64, bool) {
 	var soft C.ulonglong
 	ok := C.start_nofile(&soft) != 0

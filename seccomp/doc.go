@@ -57,7 +57,7 @@
 // recorded under. The supervisor keeps a set of (ABI, number, deciding
 // argument) already seen, so a repeated call costs a map lookup and the
 // notification's round trip. In front sits a stub that lets the calls the
-// runtime itself makes after loading the filter (container.SeccompRequired)
+// runtime itself makes after loading the filter (container/initproc.SeccompRequired)
 // through in the kernel: the init sends the listener with sendmsg, so that
 // one could not wait for a supervisor that does not have the fd yet, and
 // every profile that starts must allow them anyway, so the recorder writes

@@ -37,7 +37,7 @@ func TestProfileWithoutNewSyscallsStarts(t *testing.T) {
 }
 
 // A deny-all profile that allows execve, exactly what the runtime does
-// after loading it (container/init.go, postFilterSyscalls, plus the Go
+// after loading it (container/initproc/initplan.go, postFilterSyscalls, plus the Go
 // runtime's few) and what busybox's `true` needs, starts. Denied calls get
 // EPERM, so any new step the runtime takes under the filter fails the run.
 func TestMinimalProfileStarts(t *testing.T) {
@@ -47,7 +47,7 @@ func TestMinimalProfileStarts(t *testing.T) {
 		false: {"execve", "capset", "sendmsg", "read", "close", "prlimit64"},
 	}
 	// What the Go runtime of the init may call in the moment between the
-	// filter and execve (container/seccompcheck.go): the ones it can't
+	// filter and execve (container/initproc/seccompcheck.go): the ones it can't
 	// survive losing, and the ones a thread waking up then may make.
 	goRuntime := []string{"exit_group", "futex", "epoll_pwait", "rt_sigreturn", "rt_sigprocmask", "write",
 		"nanosleep", "sched_yield", "getpid", "gettid", "tgkill", "madvise", "mmap", "munmap", "sigaltstack"}

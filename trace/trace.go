@@ -94,3 +94,9 @@ func (t *Timer) PeakRSS() {
 	// the anonymous part is what a memory limit is charged for.
 	fmt.Fprintf(os.Stderr, "%s timing peak RSS %s (anonymous now %s)\n", t.who, hwm, anon)
 }
+
+// Warnf reports on stderr a failure the spec says must not stop anything
+// (a poststart or poststop hook, a label this host can't apply).
+func Warnf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "minirun: warning: "+format+"\n", args...)
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/docker"
 	"github.com/minirun/minirun/image"
 	"github.com/minirun/minirun/seccomp"
@@ -96,7 +97,7 @@ func runImage(c *cli.Context) error {
 		err = writeConfig(dir, spec)
 	}
 	if err == nil {
-		err = container.Validate(spec, dir)
+		err = config.Validate(spec, dir)
 	}
 	if err != nil {
 		remove()

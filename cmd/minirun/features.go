@@ -6,7 +6,8 @@ import (
 
 	"github.com/minirun/minirun/caps"
 	"github.com/minirun/minirun/cgroups"
-	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/container/config"
+	"github.com/minirun/minirun/container/hooks"
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/rootfs"
 	"github.com/minirun/minirun/seccomp"
@@ -23,12 +24,12 @@ var featuresCommand = &cli.Command{
 		// The v2 code is there for pure v2 hosts; on hybrid ones the v1
 		// controllers do the work.
 		v2 := true
-		modes, flags := container.MemoryPolicyFeatures()
+		modes, flags := config.MemoryPolicyFeatures()
 		actions, operators, archs, seccompFlags := seccomp.Features()
 		return printJSON(features.Features{
 			OCIVersionMin: "1.0.0",
 			OCIVersionMax: version.OCIVersion,
-			Hooks:         container.HookKinds,
+			Hooks:         hooks.Kinds,
 			MountOptions:  rootfs.MountOptions(),
 			Linux: &features.Linux{
 				Namespaces:   namespaces.Names(),
@@ -45,7 +46,7 @@ var featuresCommand = &cli.Command{
 				MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &yes}},
 				// container/netdev.go.
 				NetDevices: &features.NetDevices{Enabled: &yes},
-				// container/procattrs.go.
+				// container/config/procattrs.go.
 				MemoryPolicy: &features.MemoryPolicy{Modes: modes, Flags: flags},
 			},
 			// As runc's: the library version, then the runtime's own.

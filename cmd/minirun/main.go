@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/container/initproc"
 	"github.com/minirun/minirun/version"
 )
 
@@ -16,8 +17,8 @@ import (
 var commands []*cli.Command
 
 func main() {
-	if container.IsInit() {
-		container.Init() // never returns
+	if initproc.IsInit() {
+		initproc.Init() // never returns
 	}
 	if container.IsUsernsHolder() {
 		container.HoldUserns() // never returns

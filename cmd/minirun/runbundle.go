@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/seccomp"
 )
 
@@ -108,11 +109,11 @@ func loadBundle(dir string) (*specs.Spec, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	spec, err := container.LoadSpec(bundle)
+	spec, err := config.LoadSpec(bundle)
 	if err != nil {
 		return nil, "", err
 	}
-	if err := container.Validate(spec, bundle); err != nil {
+	if err := config.Validate(spec, bundle); err != nil {
 		return nil, "", err
 	}
 	return spec, bundle, nil

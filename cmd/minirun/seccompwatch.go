@@ -10,7 +10,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 
-	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/container/initproc"
 	"github.com/minirun/minirun/seccomp"
 )
 
@@ -139,7 +139,7 @@ func (sw *seccompWatch) finish() error {
 }
 
 func (sw *seccompWatch) writeProfile() error {
-	p := sw.w.Profile(container.SeccompRequired(sw.spec))
+	p := sw.w.Profile(initproc.SeccompRequired(sw.spec))
 	body, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
 		return fmt.Errorf("seccomp record: encode: %w", err)

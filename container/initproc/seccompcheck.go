@@ -1,7 +1,8 @@
-package container
+package initproc
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -10,7 +11,7 @@ import (
 )
 
 // Syscalls the init still makes once the filter is loaded: what
-// becomeProcess does after it (postFilterSyscalls), what the Go runtime may
+// the plan does after it (postFilterSyscalls), what the Go runtime may
 // do on its own in that moment, and what reporting a failure takes. A
 // profile that denies one of them can never start a container, and the
 // init could not even say why, so such a profile is refused before
@@ -35,9 +36,9 @@ var runtimeAfterFilter = []string{"exit_group", "futex", "epoll_pwait", "rt_sigr
 // namespace flags, and a runtime entry would allow it whole.
 var goRuntimeMayCall = []string{"nanosleep", "sched_yield", "getpid", "gettid", "tgkill", "mmap", "munmap", "madvise", "sigaltstack", "rt_sigaction"}
 
-// checkStartable evaluates the compiled program for each syscall the
+// CheckStartable evaluates the compiled program for each syscall the
 // runtime still needs and names the first one the profile denies.
-func checkStartable(prog *seccomp.Program, s *specs.Spec, exec bool) error {
+func CheckStartable(prog *seccomp.Program, s *specs.Spec, exec bool) error {
 	arch := seccomp.NativeArch()
 	if arch == "" {
 		return nil
@@ -58,4 +59,25 @@ func checkStartable(prog *seccomp.Program, s *specs.Spec, exec bool) error {
 			seccomp.ActionString(ret), name)
 	}
 	return nil
+}
+
+// SeccompRequired is every syscall the runtime may make after loading a
+// filter for spec s, with or without no_new_privs (without is the longer
+// list), and what its Go runtime may call in that moment: what a recorded
+// profile always lists so it replays either way, and what the report
+// leaves to the kernel.
+func SeccompRequired(s *specs.Spec) []string {
+	c := *s
+	if s.Process != nil {
+		p := *s.Process
+		p.NoNewPrivileges = false
+		c.Process = &p
+	}
+	var out []string
+	for _, n := range append(append(append([]string{"execve"}, postFilterSyscalls(&c, false)...), runtimeAfterFilter...), goRuntimeMayCall...) {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -1,15 +1,16 @@
-package container
+package initproc
 
 import (
 	"fmt"
 	"path/filepath"
 	"syscall"
-	"unsafe"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/caps"
+	"github.com/minirun/minirun/container/config"
+	"github.com/minirun/minirun/container/hooks"
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/rootfs"
 	"github.com/minirun/minirun/seccomp"
@@ -17,11 +18,13 @@ import (
 )
 
 // The init sequence is a plan: an ordered list of named steps, built from
-// the config before anything runs, then run top to bottom. Building it
-// makes no system call, so the ordering rules below are unit-tested for
-// every shape of config without root (initplan_test.go), and the list of
-// what runs after the seccomp filter is read off the plan itself rather
-// than kept by hand.
+// the config before anything runs, then run top to bottom. Every step asks
+// the kernel through the system interface (sys.go), so the plan also runs
+// against a double that records the calls: the ordering rules below are
+// unit-tested on those calls for every shape of config without root
+// (initorder_test.go), and the list of what runs after the seccomp filter
+// is read off the plan itself and checked against what the recorded run
+// calls.
 //
 // The order, and why:
 //
@@ -104,12 +107,12 @@ const (
 // initRun is one run of the init or of an exec'd process: the config, and
 // what earlier steps hand to later ones.
 type initRun struct {
-	c       conn
-	cfg     *initConfig
+	sys     system
+	cfg     *Config
 	log     trace.Logger
 	plan    namespaces.Plan
-	caps    *caps.Set
-	cgroup2 bool // the host's /sys/fs/cgroup is one cgroup2 hierarchy
+	caps    fmt.Stringer // the sets system applies, for --debug
+	cgroup2 bool         // the host's /sys/fs/cgroup is one cgroup2 hierarchy
 
 	fifo      int
 	hookState *specs.State
@@ -117,15 +120,25 @@ type initRun struct {
 	argv      *execArgs // its execve arguments, built before the filter
 }
 
-func newInitRun(c conn, cfg *initConfig, capSet *caps.Set, cgroup2 bool) *initRun {
-	plan, _ := namespaces.FromSpec(linuxOf(cfg.Spec).Namespaces) // validated by the parent
-	return &initRun{c: c, cfg: cfg, log: tracer(cfg.Debug), plan: plan, caps: capSet, cgroup2: cgroup2, fifo: -1}
+func newInitRun(sys system, cfg *Config, capSet fmt.Stringer, cgroup2 bool) *initRun {
+	plan, _ := namespaces.FromSpec(config.LinuxOf(cfg.Spec).Namespaces) // validated by the parent
+	return &initRun{sys: sys, cfg: cfg, log: tracer(cfg.Debug), plan: plan, caps: capSet, cgroup2: cgroup2, fifo: -1}
+}
+
+// newKernelRun is an initRun that makes the calls, over the socket c.
+func newKernelRun(c Conn, cfg *Config, cgroup2 bool) (*initRun, error) {
+	capSet, err := caps.Prepare(cfg.Spec.Process.Capabilities)
+	if err != nil {
+		return nil, stepErr("capabilities", err)
+	}
+	log := tracer(cfg.Debug)
+	return newInitRun(&kernel{c: c, caps: capSet, log: log}, cfg, capSet, cgroup2), nil
 }
 
 // initSteps is the plan of a new container's init.
 func (in *initRun) initSteps() []step {
 	cfg, s := in.cfg, in.cfg.Spec
-	linux, p := linuxOf(s), s.Process
+	linux, p := config.LinuxOf(s), s.Process
 	// A mount namespace joined by path is set up as a new one is: its
 	// root becomes the rootfs by pivot_root. chroot there would leave the
 	// namespace's real root one chroot(2) away for a container holding
@@ -137,57 +150,54 @@ func (in *initRun) initSteps() []step {
 	var st []step
 	add := func(name string, run func() error) { st = append(st, step{name: name, run: run}) }
 
-	add("exec fifo", func() (err error) { in.fifo, err = openExecFifo(cfg); return err })
-	add("session keyring", func() error { return joinSessionKeyring(cfg, in.log) })
-	cgroupNS := func() error { return enterCgroupNamespace(cfg, in.log) }
+	add("exec fifo", func() (err error) { in.fifo, err = openExecFifo(in.sys, cfg); return err })
+	add("session keyring", func() error { return joinSessionKeyring(in.sys, cfg, in.log) })
+	cgroupNS := func() error { return enterCgroupNamespace(in.sys, cfg, in.log) }
 	if in.cgroup2 {
 		add(stepCgroupNS, cgroupNS)
 	}
 	if mountNS {
 		add("rootfs propagation", func() error {
-			return stepErr("rootfs propagation", rootfs.SetPropagation(linux.RootfsPropagation, in.log))
+			return stepErr("rootfs propagation", in.sys.SetPropagation(linux.RootfsPropagation))
 		})
-		add("bind rootfs", func() error { return stepErr("bind rootfs", rootfs.BindSelf(cfg.Rootfs, in.log)) })
+		add("bind rootfs", func() error { return stepErr("bind rootfs", in.sys.BindRootfs(cfg.Rootfs)) })
 	}
 	add(stepMounts, in.mounts)
 	add(stepDevices, func() error {
-		if err := rootfs.CreateDevices(cfg.Rootfs, linux.Devices, in.plan.Has(specs.UserNamespace), in.log); err != nil {
-			return stepErr("devices", err)
-		}
-		return stepErr("devices", rootfs.DevLinks(cfg.Rootfs))
+		return stepErr("devices", in.sys.Devices(cfg.Rootfs, linux.Devices, in.plan.Has(specs.UserNamespace)))
 	})
 	if !in.cgroup2 {
 		add(stepCgroupNS, cgroupNS)
 	}
 	if hasInitHooks(s) {
-		add(stepCreateHook, func() (err error) { in.hookState, err = createHooks(in.c, cfg, in.log); return err })
+		add(stepCreateHook, func() (err error) { in.hookState, err = createHooks(in.sys, cfg, in.log); return err })
 	}
 	if mountNS {
-		add(stepPivotRoot, func() error { return stepErr("pivot_root", rootfs.PivotRoot(cfg.Rootfs, in.log)) })
+		add(stepPivotRoot, func() error { return stepErr("pivot_root", in.sys.PivotRoot(cfg.Rootfs)) })
 	} else {
-		add(stepChroot, func() error { return stepErr("chroot", chrootNoMountNS(cfg.Rootfs)) })
+		add(stepChroot, func() error { return stepErr("chroot", in.sys.Chroot(cfg.Rootfs)) })
 	}
 	if p.Terminal {
-		add(stepConsole, func() error { return setupConsole(in.c, p, in.log) })
+		add(stepConsole, func() error { return setupConsole(in.sys, p, in.log) })
 	}
 	if len(linux.Sysctl) > 0 {
-		add(stepSysctls, func() error { return setSysctls(linux.Sysctl, in.log) })
+		add(stepSysctls, func() error { return setSysctls(in.sys, linux.Sysctl, in.log) })
 	}
 	if len(linux.MaskedPaths) > 0 {
-		add(stepMasked, func() error { return stepErr("masked paths", rootfs.MaskPaths(linux.MaskedPaths, in.log)) })
+		add(stepMasked, func() error { return stepErr("masked paths", in.sys.MaskPaths(linux.MaskedPaths)) })
 	}
 	if len(linux.ReadonlyPaths) > 0 {
-		add(stepReadonly, func() error { return stepErr("read-only paths", rootfs.ReadonlyPaths(linux.ReadonlyPaths, in.log)) })
+		add(stepReadonly, func() error { return stepErr("read-only paths", in.sys.ReadonlyPaths(linux.ReadonlyPaths)) })
 	}
-	add("hostname", func() error { return setHostname(s, in.log) })
+	add("hostname", func() error { return setHostname(in.sys, s, in.log) })
 	if in.plan.Creates(specs.NetworkNamespace) {
-		add("loopback", func() error { return stepErr("network", loopbackUp(in.log)) })
+		add("loopback", func() error { return stepErr("network", in.sys.LoopbackUp()) })
 	}
 	if s.Root != nil && s.Root.Readonly {
-		add("read-only root", func() error { return stepErr("read-only root", rootfs.ReadonlyRoot(in.log)) })
+		add("read-only root", func() error { return stepErr("read-only root", in.sys.ReadonlyRoot()) })
 	}
 	if p.OOMScoreAdj != nil {
-		add("oom score", func() error { return setOOMScore(p.OOMScoreAdj, in.log) })
+		add("oom score", func() error { return setOOMScore(in.sys, p.OOMScoreAdj, in.log) })
 	}
 	return append(st, in.processSteps(cfg.CloseFrom)...)
 }
@@ -199,18 +209,18 @@ func (in *initRun) initSteps() []step {
 func (in *initRun) execSteps() []step {
 	p := in.cfg.Spec.Process
 	var st []step
-	if in.cfg.RootFd > 0 {
+	if fd := in.cfg.RootFd; fd > 0 {
 		// No mount namespace of the container's own: setns left this
 		// process at the host's root, and the container's is its init's.
-		st = append(st, step{name: stepChroot, run: func() error { return stepErr("chroot", chrootFd(in.cfg.RootFd)) }})
+		st = append(st, step{name: stepChroot, run: func() error { return stepErr("chroot", in.sys.ChrootFd(fd)) }})
 	}
 	st = append(st, step{name: "session keyring", run: func() error {
 		// The container's keyring, not the caller's: joining "_ses.<id>"
 		// by name finds or makes it.
-		return joinSessionKeyring(in.cfg, in.log)
+		return joinSessionKeyring(in.sys, in.cfg, in.log)
 	}})
 	if p.Terminal {
-		st = append(st, step{name: stepConsole, run: func() error { return setupConsole(in.c, p, in.log) }})
+		st = append(st, step{name: stepConsole, run: func() error { return setupConsole(in.sys, p, in.log) }})
 	}
 	return append(st, in.processSteps(in.cfg.CloseFrom)...)
 }
@@ -227,21 +237,21 @@ func (in *initRun) processSteps(firstFree int) []step {
 	add := func(name string, syscalls []string, run func() error) {
 		st = append(st, step{name: name, syscalls: syscalls, run: run})
 	}
-	seccompStep := func() { add(stepSeccomp, nil, func() error { return loadSeccomp(in.c, cfg, in.log) }) }
+	seccompStep := func() { add(stepSeccomp, nil, func() error { return loadSeccomp(in.sys, cfg, in.log) }) }
 
-	add("rlimit nofile", nil, func() error { return keepRlimitNofile(p.Rlimits) })
-	add("process attributes", nil, func() error { return applyProcAttrs(cfg.Spec, cfg.Exec, in.log) })
+	add("rlimit nofile", nil, func() error { return keepRlimitNofile(in.sys, p.Rlimits, in.cfg.NofileSoft) })
+	add("process attributes", nil, func() error { return stepErr("process attributes", in.sys.ProcAttrs(cfg.Spec, cfg.Exec)) })
 	if p.NoNewPrivileges {
 		add(stepNoNewPrivs, nil, func() error {
 			in.log("no_new_privs: on")
-			return stepErr("no_new_privs", unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+			return stepErr("no_new_privs", in.sys.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1))
 		})
 	}
-	add(stepIdentity, nil, func() error { return dropPrivileges(in.caps, p.User, holdAdmin, in.log) })
-	add("cwd", nil, func() error { return enterCwd(p.Cwd, in.log) })
-	add("close fds", nil, func() error { return stepErr("close fds", closeExtraFds(firstFree)) })
+	add(stepIdentity, nil, func() error { return dropPrivileges(in.sys, in.caps, p.User, holdAdmin, in.log) })
+	add("cwd", nil, func() error { return enterCwd(in.sys, p.Cwd, in.log) })
+	add("close fds", nil, func() error { return stepErr("close fds", in.sys.CloseFrom(firstFree)) })
 	add("find executable", nil, func() (err error) {
-		if in.path, err = lookPath(p.Args[0], p.Env); err != nil {
+		if in.path, err = lookPath(in.sys, p.Args[0], p.Env); err != nil {
 			return err
 		}
 		in.argv, err = newExecArgs(in.path, p.Args, p.Env)
@@ -255,31 +265,31 @@ func (in *initRun) processSteps(firstFree int) []step {
 		}
 		add(stepDropAdmin, drop, func() error {
 			in.log("capabilities: CAP_SYS_ADMIN dropped unless the container has it")
-			return stepErr("capabilities", in.caps.ApplyCaps())
+			return stepErr("capabilities", in.sys.Capset(false))
 		})
 	}
 	if !cfg.Exec && cfg.ExecFifoFd > 0 {
-		add(stepWaitStart, []string{"sendmsg", "read", "close"}, func() error { return waitForStart(in.c, in.fifo, in.log) })
+		add(stepWaitStart, []string{"sendmsg", "read", "close"}, func() error { return waitForStart(in.sys, in.fifo, in.log) })
 	}
-	if !cfg.Exec && len(hooksOf(cfg.Spec, HookStartContainer)) > 0 {
+	if !cfg.Exec && len(hooks.Of(cfg.Spec, hooks.StartContainer)) > 0 {
 		// fork, exec and wait for each hook, as runc's do.
 		add(stepStartHooks, []string{"clone", "execve", "wait4", "pipe2", "read", "write", "close"}, func() error {
-			return startContainerHooks(cfg, in.hookState, in.log)
+			return startContainerHooks(in.sys, cfg, in.hookState, in.log)
 		})
 	}
 	if hasSoftRlimits(p.Rlimits) {
-		add(stepRlimits, []string{"prlimit64"}, func() error { return finalRlimits(p.Rlimits) })
+		add(stepRlimits, []string{"prlimit64"}, func() error { return finalRlimits(in.sys, p.Rlimits) })
 	}
 	if filter && p.NoNewPrivileges {
 		seccompStep()
 	}
 	add(stepExecve, []string{"execve"}, func() error {
-		if cfg.Debug {
+		if in.cfg.Debug {
 			// Boxing the arguments allocates: not after the filter
 			// unless asked (see execArgs).
 			in.log("execve %s %q", in.path, p.Args)
 		}
-		return execError(p.Args[0], in.argv.exec())
+		return execError(p.Args[0], in.sys.Execve(in.argv))
 	})
 	return st
 }
@@ -293,12 +303,12 @@ func (in *initRun) mounts() error {
 			m.Source = filepath.Join(in.cfg.Bundle, m.Source)
 		}
 		if rootfs.IsIdmapped(m) {
-			if err := requestIdmappedMount(in.c, in.cfg, i, m, in.log); err != nil {
+			if err := requestIdmappedMount(in.sys, in.cfg, i, m, in.log); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := rootfs.Mount(in.cfg.Rootfs, m, in.log); err != nil {
+		if err := in.sys.Mount(in.cfg.Rootfs, m); err != nil {
 			return stepErr("mount "+m.Destination, err)
 		}
 	}
@@ -322,12 +332,21 @@ func run(steps []step) error {
 	return nil
 }
 
-func initSequence(c conn, cfg *initConfig) error {
-	capSet, err := caps.Prepare(cfg.Spec.Process.Capabilities)
+// execSequence is the child half of exec: execSteps, run.
+func execSequence(c Conn, cfg *Config) error {
+	in, err := newKernelRun(c, cfg, false)
 	if err != nil {
-		return stepErr("capabilities", err)
+		return err
 	}
-	return run(newInitRun(c, cfg, capSet, rootfs.UnifiedCgroups()).initSteps())
+	return run(in.execSteps())
+}
+
+func initSequence(c Conn, cfg *Config) error {
+	in, err := newKernelRun(c, cfg, rootfs.UnifiedCgroups())
+	if err != nil {
+		return err
+	}
+	return run(in.initSteps())
 }
 
 // afterFilter lists the syscalls the plan's steps make once the filter is
@@ -355,15 +374,15 @@ func afterFilter(steps []step) []string {
 }
 
 // postFilterSyscalls is afterFilter for the init (or, with exec, an exec'd
-// process) of spec s: what checkStartable requires every profile to allow.
+// process) of spec s: what CheckStartable requires every profile to allow.
 func postFilterSyscalls(s *specs.Spec, exec bool) []string {
-	cfg := &initConfig{Spec: s, Exec: exec, ExecFifoFd: 1, Seccomp: placeholderProgram}
+	cfg := &Config{Spec: s, Exec: exec, ExecFifoFd: 1, Seccomp: placeholderProgram}
 	return afterFilter(newInitRunShape(cfg, false).processSteps(3))
 }
 
 // newInitRunShape is an initRun for reading a plan, never for running it.
-func newInitRunShape(cfg *initConfig, cgroup2 bool) *initRun {
-	return newInitRun(conn{-1}, cfg, nil, cgroup2)
+func newInitRunShape(cfg *Config, cgroup2 bool) *initRun {
+	return newInitRun(nil, cfg, nil, cgroup2)
 }
 
 func hasSoftRlimits(rls []specs.POSIXRlimit) bool {
@@ -404,11 +423,4 @@ func newExecArgs(path string, args, env []string) (*execArgs, error) {
 		return nil, fmt.Errorf("execve %q: env: %w", path, err)
 	}
 	return &execArgs{path: p, argv: argv, envv: envv}, nil
-}
-
-// exec replaces this process; it returns only the error.
-func (a *execArgs) exec() error {
-	_, _, e := unix.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(a.path)),
-		uintptr(unsafe.Pointer(&a.argv[0])), uintptr(unsafe.Pointer(&a.envv[0])))
-	return e
 }

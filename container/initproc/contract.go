@@ -1,9 +1,8 @@
-package container
+package initproc
 
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -11,9 +10,47 @@ import (
 	"github.com/minirun/minirun/seccomp"
 )
 
-// initConfig is everything the init needs, sent by the parent once the
+// The launch contract between the parent and a re-exec of minirun as a
+// container's init (or an exec'd process's init). The parent lays it out
+// once, for a start and for an exec (container/launch.go):
+//
+//	fd 0, 1, 2   the process's stdio
+//	fd 3...      the preserved files (--preserve-fds), kept for the container
+//	then         the sync socket
+//	then         the exec fifo (an init that waits for `start`)
+//	then         the namespaces the C pre-main joins (exec, joined paths)
+//	then         the pipe the pre-main waits on while newuidmap writes the
+//	             maps (rootless with subordinate ranges, container/rootless.go)
+//
+// The environment says where the socket is (FdEnv), which fds to join
+// (NsenterEnv) and the maps pipe (UsernsEnv), because all are read before
+// any config is: the socket carries the config, and the namespaces are
+// joined by nsenter's C constructor before the Go runtime starts. The C
+// side can't see these Go constants, so it spells the names again
+// (nsenter/nsenter.go). Every other number the child needs (the fifo's,
+// the first fd it closes) is in the Config it receives, so the child
+// never redoes this arithmetic.
+const (
+	FdEnv        = "MINIRUN_INIT_FD"
+	NsenterEnv   = "MINIRUN_NSENTER"
+	PdeathsigEnv = "MINIRUN_PDEATHSIG"
+	// UsernsEnv names the fd on which the init's C pre-main waits until the
+	// parent has run newuidmap and newgidmap on it (nsenter/nsenter.go): until
+	// then it must stay dumpable, or /proc/PID belongs to root and the helpers
+	// refuse it.
+	UsernsEnv = "MINIRUN_USERNS_SYNC"
+)
+
+// RuntimeEnv starts the init's Go runtime cheaper: it runs one
+// sequence on one locked thread and allocates a few hundred KiB before
+// execve, so it needs neither a collector nor a P per CPU (each P's idle
+// spinning costs CPU the parent's cgroup move and the init race for).
+// Init unsets them, so hooks and the container never see them.
+var RuntimeEnv = []string{"GOGC=off", "GOMAXPROCS=1"}
+
+// Config is everything the init needs, sent by the parent once the
 // child exists (so the parent can set rlimits and id maps first).
-type initConfig struct {
+type Config struct {
 	Spec    *specs.Spec
 	Rootfs  string
 	Bundle  string
@@ -37,6 +74,10 @@ type initConfig struct {
 	// Exec makes this child an exec'd process in a running container
 	// (its namespaces already joined) rather than a new init.
 	Exec bool `json:",omitempty"`
+	// NofileSoft is the soft RLIMIT_NOFILE the parent started with, before
+	// its Go runtime raised it: the one the init started with too, which
+	// it puts back before its raw execve (keepRlimitNofile). 0: unknown.
+	NofileSoft uint64 `json:",omitempty"`
 	// RootFd is, for an exec into a container without a mount namespace
 	// of its own, the container's root (its init's), which setns does not
 	// give: the exec chroots there first.
@@ -45,10 +86,10 @@ type initConfig struct {
 	Timings bool `json:",omitempty"`
 }
 
-// message is what the init tells the parent. Success needs no message:
+// Message is what the init tells the parent. Success needs no message:
 // the socket is close-on-exec, so EOF after the last step means execve
 // worked.
-type message struct {
+type Message struct {
 	Type string // init: "error", "listener", "hooks", "pty", "idmap", "created"; parent: "ok"
 	Step string `json:",omitempty"`
 	Err  string `json:",omitempty"`
@@ -59,19 +100,15 @@ type message struct {
 	Index int `json:",omitempty"`
 }
 
-// conn is one end of the SOCK_SEQPACKET pair: each write is one message,
+// Conn is one end of the SOCK_SEQPACKET pair: each write is one message,
 // so no framing is needed and an fd can ride along with SCM_RIGHTS.
-type conn struct{ fd int }
+type Conn struct{ fd int }
 
-func newSocketPair() (parent, child *os.File, err error) {
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, nil, fmt.Errorf("socketpair: %w", err)
-	}
-	return os.NewFile(uintptr(fds[0]), "init-parent"), os.NewFile(uintptr(fds[1]), "init-child"), nil
-}
+// NewConn is the end of the socket pair with fd number fd.
+func NewConn(fd int) Conn { return Conn{fd} }
 
-func (c conn) send(v any, fd int) error {
+// Send writes one message, with fd (if not -1) as SCM_RIGHTS.
+func (c Conn) Send(v any, fd int) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -83,9 +120,9 @@ func (c conn) send(v any, fd int) error {
 	return unix.Sendmsg(c.fd, data, oob, nil, 0)
 }
 
-// recv reads one message. It returns io.EOF-like (nil, -1, errEOF) when
-// the peer closed its end.
-func (c conn) recv(v any) (fd int, err error) {
+// Recv reads one message, and the fd that came with it or -1. It returns
+// ErrEOF when the peer closed its end.
+func (c Conn) Recv(v any) (fd int, err error) {
 	oob := make([]byte, unix.CmsgSpace(4))
 	for {
 		// Peek at the message's size first (MSG_TRUNC makes a seqpacket
@@ -112,7 +149,7 @@ func (c conn) recv(v any) (fd int, err error) {
 			return -1, err
 		}
 		if n == 0 && oobn == 0 {
-			return -1, errEOF
+			return -1, ErrEOF
 		}
 		fd = -1
 		if oobn > 0 {
@@ -135,4 +172,6 @@ type eofError struct{}
 
 func (eofError) Error() string { return "init closed the sync socket" }
 
-var errEOF = eofError{}
+// ErrEOF is Recv's error for a peer that closed its end: from the init,
+// the close-on-exec socket closing at execve.
+var ErrEOF = eofError{}

@@ -1,4 +1,4 @@
-package container
+package initproc
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/minirun/minirun/container/hooks"
 	"github.com/minirun/minirun/trace"
 )
 
@@ -14,12 +15,12 @@ import (
 
 // enterCgroupNamespace makes the cgroup namespace now that the parent has
 // moved us into the container's cgroup: it is rooted where we stand.
-func enterCgroupNamespace(cfg *initConfig, log trace.Logger) error {
+func enterCgroupNamespace(sys system, cfg *Config, log trace.Logger) error {
 	if !cfg.UnshareCgroupNS {
 		return nil
 	}
 	log("unshare cgroup namespace")
-	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+	if err := sys.Unshare(unix.CLONE_NEWCGROUP); err != nil {
 		return stepErrf("cgroup namespace", "unshare CLONE_NEWCGROUP: %w", err)
 	}
 	return nil
@@ -27,7 +28,7 @@ func enterCgroupNamespace(cfg *initConfig, log trace.Logger) error {
 
 // joinSessionKeyring gives the container a keyring of its own, so it can't
 // read or add to the keys of whoever started it.
-func joinSessionKeyring(cfg *initConfig, log trace.Logger) error {
+func joinSessionKeyring(sys system, cfg *Config, log trace.Logger) error {
 	if cfg.NoNewKeyring {
 		return nil
 	}
@@ -35,7 +36,7 @@ func joinSessionKeyring(cfg *initConfig, log trace.Logger) error {
 	if cfg.ID == "" {
 		name = "_ses"
 	}
-	_, err := unix.KeyctlJoinSessionKeyring(name)
+	err := sys.JoinSessionKeyring(name)
 	if err != nil && !errors.Is(err, unix.ENOSYS) {
 		return stepErrf("session keyring", "keyctl join %s: %w", name, err)
 	}
@@ -46,8 +47,8 @@ func joinSessionKeyring(cfg *initConfig, log trace.Logger) error {
 // hasInitHooks says whether the init must stop for the runtime's hooks or
 // needs the state for its own.
 func hasInitHooks(s *specs.Spec) bool {
-	for _, k := range []string{HookPrestart, HookCreateRuntime, HookCreateContainer, HookStartContainer} {
-		if len(hooksOf(s, k)) > 0 {
+	for _, k := range []string{hooks.Prestart, hooks.CreateRuntime, hooks.CreateContainer, hooks.StartContainer} {
+		if len(hooks.Of(s, k)) > 0 {
 			return true
 		}
 	}
@@ -59,20 +60,20 @@ func hasInitHooks(s *specs.Spec) bool {
 // init runs createContainer in the container's namespaces, after the
 // mounts and before pivot_root (so host paths still resolve). It returns
 // the state for startContainer.
-func createHooks(c conn, cfg *initConfig, log trace.Logger) (*specs.State, error) {
+func createHooks(sys system, cfg *Config, log trace.Logger) (*specs.State, error) {
 	if !hasInitHooks(cfg.Spec) {
 		return nil, nil
 	}
-	if err := c.send(message{Type: "hooks"}, -1); err != nil {
+	if err := sys.Send(Message{Type: "hooks"}, -1); err != nil {
 		return nil, stepErrf("hooks", "ask parent for createRuntime hooks: %w", err)
 	}
-	var m message
-	if _, err := c.recv(&m); err != nil || m.Type != "ok" || m.State == nil {
+	var m Message
+	if _, err := sys.Recv(&m); err != nil || m.Type != "ok" || m.State == nil {
 		// The parent reports its own hook failure; we just stop.
 		return nil, stepErrf("hooks", "createRuntime hooks did not complete (%v)", err)
 	}
 	log("createContainer hooks")
-	if err := runHooks(cfg.Spec, HookCreateContainer, *m.State); err != nil {
+	if err := sys.RunHooks(cfg.Spec, hooks.CreateContainer, *m.State); err != nil {
 		return nil, err
 	}
 	return m.State, nil
@@ -80,12 +81,12 @@ func createHooks(c conn, cfg *initConfig, log trace.Logger) (*specs.State, error
 
 // startContainerHooks run in the container, after start and just before
 // execve of the user's process.
-func startContainerHooks(cfg *initConfig, st *specs.State, log trace.Logger) error {
-	if st == nil || len(hooksOf(cfg.Spec, HookStartContainer)) == 0 {
+func startContainerHooks(sys system, cfg *Config, st *specs.State, log trace.Logger) error {
+	if st == nil || len(hooks.Of(cfg.Spec, hooks.StartContainer)) == 0 {
 		return nil
 	}
 	log("startContainer hooks")
 	s := *st
 	s.Status = specs.StateCreated
-	return runHooks(cfg.Spec, HookStartContainer, s)
+	return sys.RunHooks(cfg.Spec, hooks.StartContainer, s)
 }

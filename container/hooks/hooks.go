@@ -1,4 +1,7 @@
-package container
+// Package hooks runs the OCI hooks of a config: the parent runs prestart,
+// createRuntime, poststart and poststop, the init createContainer and
+// startContainer, each with the container's state on stdin.
+package hooks
 
 import (
 	"bytes"
@@ -10,77 +13,80 @@ import (
 	"time"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/trace"
 )
 
 // Hook kinds, named as in config.json.
 const (
-	HookPrestart        = "prestart"
-	HookCreateRuntime   = "createRuntime"
-	HookCreateContainer = "createContainer"
-	HookStartContainer  = "startContainer"
-	HookPoststart       = "poststart"
-	HookPoststop        = "poststop"
+	Prestart        = "prestart"
+	CreateRuntime   = "createRuntime"
+	CreateContainer = "createContainer"
+	StartContainer  = "startContainer"
+	Poststart       = "poststart"
+	Poststop        = "poststop"
 )
 
-// HookKinds are the kinds minirun runs, each where the spec puts it.
-var HookKinds = []string{HookPrestart, HookCreateRuntime, HookCreateContainer, HookStartContainer, HookPoststart, HookPoststop}
+// Kinds are the kinds minirun runs, each where the spec puts it.
+var Kinds = []string{Prestart, CreateRuntime, CreateContainer, StartContainer, Poststart, Poststop}
 
-// hooksOf returns the hooks of one kind, in config order.
-func hooksOf(s *specs.Spec, kind string) []specs.Hook {
+// Of returns the hooks of one kind, in config order.
+func Of(s *specs.Spec, kind string) []specs.Hook {
 	if s == nil || s.Hooks == nil {
 		return nil
 	}
 	h := s.Hooks
 	switch kind {
-	case HookPrestart:
+	case Prestart:
 		return h.Prestart //nolint:staticcheck // deprecated in the spec, still honoured
-	case HookCreateRuntime:
+	case CreateRuntime:
 		return h.CreateRuntime
-	case HookCreateContainer:
+	case CreateContainer:
 		return h.CreateContainer
-	case HookStartContainer:
+	case StartContainer:
 		return h.StartContainer
-	case HookPoststart:
+	case Poststart:
 		return h.Poststart
-	case HookPoststop:
+	case Poststop:
 		return h.Poststop
 	}
 	return nil
 }
 
-// runHooks runs the hooks of one kind in order, each with the state JSON
+// Run runs the hooks of one kind in order, each with the state JSON
 // on stdin, and stops at the first failure: a failed prestart,
 // createRuntime, createContainer or startContainer hook fails the
-// container. Poststart and poststop hooks go through warnHooks instead.
-func runHooks(s *specs.Spec, kind string, st specs.State) error {
-	return eachHook(s, kind, st, func(err error) error { return err })
+// container. Poststart and poststop hooks go through Warn instead.
+func Run(s *specs.Spec, kind string, st specs.State) error {
+	return each(s, kind, st, func(err error) error { return err })
 }
 
-// warnHooks runs poststart or poststop hooks. The spec makes a failure
+// Warn runs poststart or poststop hooks. The spec makes a failure
 // there a warning, with "the remaining hooks and lifecycle" continuing
 // "as if the hook had succeeded": so every hook runs, and each failure is
 // a warning on stderr.
-func warnHooks(s *specs.Spec, kind string, st specs.State) {
-	_ = eachHook(s, kind, st, func(err error) error {
-		warnf("%v", err)
+func Warn(s *specs.Spec, kind string, st specs.State) {
+	_ = each(s, kind, st, func(err error) error {
+		trace.Warnf("%v", err)
 		return nil
 	})
 }
 
-// eachHook runs the hooks of one kind in order; failed decides, for each
+// each runs the hooks of one kind in order; failed decides, for each
 // failure, whether to stop (by returning it) or go on (nil).
-func eachHook(s *specs.Spec, kind string, st specs.State, failed func(error) error) error {
-	hooks := hooksOf(s, kind)
+func each(s *specs.Spec, kind string, st specs.State, failed func(error) error) error {
+	hooks := Of(s, kind)
 	if len(hooks) == 0 {
 		return nil
 	}
 	data, err := json.Marshal(st)
 	if err != nil {
-		return failed(stepErrf(kind+" hook", "encode state: %w", err))
+		return failed(errdefs.Stepf(kind+" hook", "encode state: %w", err))
 	}
 	for i, h := range hooks {
 		if err := runHook(h, data); err != nil {
-			if err := failed(stepErrf(kind+" hook", "hooks.%s[%d] %s: %w", kind, i, h.Path, err)); err != nil {
+			if err := failed(errdefs.Stepf(kind+" hook", "hooks.%s[%d] %s: %w", kind, i, h.Path, err)); err != nil {
 				return err
 			}
 		}

@@ -1,4 +1,9 @@
-package container
+// Package config loads a runtime-spec config.json and validates it: every
+// check that can be made before anything starts, so that a bad config
+// never leaves half a container behind, and every field minirun does not
+// implement refused by name. The parent (container) and the init
+// (container/initproc) both read the parsed values from here.
+package config
 
 import (
 	"encoding/json"
@@ -13,6 +18,7 @@ import (
 
 	"github.com/minirun/minirun/caps"
 	"github.com/minirun/minirun/cgroups"
+	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/limits"
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/rootfs"
@@ -119,7 +125,7 @@ func Validate(s *specs.Spec, bundle string) error {
 	if err := checkMountNamespace(s); err != nil {
 		return stepErr("validate config", err)
 	}
-	if err := validateProcAttrs(s); err != nil {
+	if err := ValidateProcAttrs(s); err != nil {
 		return stepErr("validate config", err)
 	}
 	if err := checkUnsupported(s); err != nil {
@@ -247,3 +253,16 @@ func checkMountNamespace(s *specs.Spec) error {
 	}
 	return nil
 }
+
+// LinuxOf is s.Linux, or an empty one for a config without it.
+func LinuxOf(s *specs.Spec) *specs.Linux {
+	if s.Linux == nil {
+		return &specs.Linux{}
+	}
+	return s.Linux
+}
+
+var (
+	stepErr  = errdefs.Step
+	stepErrf = errdefs.Stepf
+)

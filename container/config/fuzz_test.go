@@ -1,4 +1,4 @@
-package container
+package config
 
 import (
 	"encoding/json"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/minirun/minirun/container/internal/spectest"
+	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/seccomp"
 )
 
@@ -15,7 +17,7 @@ import (
 // validator. Whatever the bytes, they must be refused with a one-line
 // error of the runtime's kind, or accepted; never a panic.
 func FuzzLoadSpec(f *testing.F) {
-	s := testSpec()
+	s := spectest.Spec()
 	s.Root.Path = "rootfs"
 	plain, _ := json.Marshal(s)
 	f.Add(plain)
@@ -42,8 +44,8 @@ func FuzzLoadSpec(f *testing.F) {
 		if err == nil {
 			return
 		}
-		var ce *Error
-		if !errors.As(err, &ce) || ce.ExitCode() != ExitRuntime {
+		var ce *errdefs.StepError
+		if !errors.As(err, &ce) || ce.ExitCode() != errdefs.ExitRuntime {
 			t.Fatalf("error not a runtime step error (exit 125): %T %v", err, err)
 		}
 		if strings.Contains(err.Error(), "\n") {

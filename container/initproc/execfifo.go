@@ -1,4 +1,4 @@
-package container
+package initproc
 
 import (
 	"golang.org/x/sys/unix"
@@ -16,29 +16,29 @@ import (
 // reader, `start` gets ENXIO (no reader) once the init is gone.
 
 // openExecFifo returns the fifo fd the parent passed, or -1 without one.
-func openExecFifo(cfg *initConfig) (int, error) {
+func openExecFifo(sys system, cfg *Config) (int, error) {
 	if cfg.ExecFifoFd <= 0 {
 		return -1, nil
 	}
 	// Never into the container: execve closes it.
-	unix.CloseOnExec(cfg.ExecFifoFd)
+	sys.CloseOnExec(cfg.ExecFifoFd)
 	return cfg.ExecFifoFd, nil
 }
 
 // waitForStart tells the parent the container is set up, then blocks on
 // the exec fifo until `start` writes to it.
-func waitForStart(c conn, fifo int, log trace.Logger) error {
+func waitForStart(sys system, fifo int, log trace.Logger) error {
 	if fifo < 0 {
 		return nil
 	}
-	defer unix.Close(fifo)
-	if err := c.send(message{Type: "created"}, -1); err != nil {
+	defer sys.Close(fifo)
+	if err := sys.Send(Message{Type: "created"}, -1); err != nil {
 		return stepErrf("create", "report created: %w", err)
 	}
 	log("created; waiting for start")
 	var b [1]byte
 	for {
-		n, err := unix.Read(fifo, b[:])
+		n, err := sys.Read(fifo, b[:])
 		if err == unix.EINTR {
 			continue
 		}

@@ -1,22 +1,20 @@
-package container
+package config
 
 import (
 	"fmt"
 	"slices"
-	"unsafe"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/cgroups"
-	"github.com/minirun/minirun/trace"
 )
 
 // The process attributes of runtime-spec 1.1 to 1.3 that the kernel keeps
 // per task and passes on through fork and execve: the scheduler, the I/O
 // priority, the personality, the NUMA memory policy and the CPU affinity.
-// Each is parsed by the parent (validateProcAttrs) so a bad value is an
-// error before anything starts, and applied by the init before the
+// Each is parsed by the parent (ValidateProcAttrs) so a bad value is an
+// error before anything starts, and applied by the init (initproc) before the
 // capability drop, since raising a policy or priority may need
 // CAP_SYS_NICE or CAP_SYS_ADMIN, and before seccomp, so no profile has to
 // allow these calls.
@@ -51,7 +49,8 @@ var mempolicyFlags = map[specs.MemoryPolicyFlagType]int{
 	specs.MpolFStaticNodes: 1 << 15, specs.MpolFRelativeNodes: 1 << 14, specs.MpolFNumaBalancing: 1 << 13,
 }
 
-func schedAttr(s *specs.Scheduler) (*unix.SchedAttr, error) {
+// SchedAttr is process.scheduler as sched_setattr takes it.
+func SchedAttr(s *specs.Scheduler) (*unix.SchedAttr, error) {
 	policy, ok := schedPolicies[s.Policy]
 	if !ok {
 		return nil, fmt.Errorf("process.scheduler.policy %q: unknown", s.Policy)
@@ -81,7 +80,8 @@ func schedAttr(s *specs.Scheduler) (*unix.SchedAttr, error) {
 	return a, nil
 }
 
-func ioprioValue(p *specs.LinuxIOPriority) (int, error) {
+// IOPriority is process.ioPriority as ioprio_set takes it.
+func IOPriority(p *specs.LinuxIOPriority) (int, error) {
 	class, ok := ioprioClasses[p.Class]
 	if !ok {
 		return 0, fmt.Errorf("process.ioPriority.class %q: unknown", p.Class)
@@ -92,7 +92,8 @@ func ioprioValue(p *specs.LinuxIOPriority) (int, error) {
 	return class<<13 | p.Priority, nil
 }
 
-func personalityValue(p *specs.LinuxPersonality) (uintptr, error) {
+// Personality is linux.personality as personality(2) takes it.
+func Personality(p *specs.LinuxPersonality) (uintptr, error) {
 	v, ok := personalities[p.Domain]
 	if !ok {
 		return 0, fmt.Errorf("linux.personality.domain %q: only LINUX and LINUX32", p.Domain)
@@ -121,7 +122,8 @@ func nodeMask(nodes string) ([]uint64, int, error) {
 	return mask, maxNode, nil
 }
 
-func mempolicyArgs(m *specs.LinuxMemoryPolicy) (mode int, mask []uint64, maxNode int, err error) {
+// MemoryPolicy is linux.memoryPolicy as set_mempolicy takes it.
+func MemoryPolicy(m *specs.LinuxMemoryPolicy) (mode int, mask []uint64, maxNode int, err error) {
 	mode, ok := mempolicyModes[m.Mode]
 	if !ok {
 		return 0, nil, 0, fmt.Errorf("linux.memoryPolicy.mode %q: unknown", m.Mode)
@@ -146,7 +148,8 @@ func mempolicyArgs(m *specs.LinuxMemoryPolicy) (mode int, mask []uint64, maxNode
 	return mode, mask, maxNode, nil
 }
 
-func cpuSet(list, field string) (*unix.CPUSet, error) {
+// CPUSet parses a CPU list of field (process.execCPUAffinity).
+func CPUSet(list, field string) (*unix.CPUSet, error) {
 	set, err := cgroups.ParseList(list)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", field, err)
@@ -169,16 +172,16 @@ func cpuSet(list, field string) (*unix.CPUSet, error) {
 	return &cs, nil
 }
 
-// validateProcAttrs checks every one of these attributes in s.
-func validateProcAttrs(s *specs.Spec) error {
+// ValidateProcAttrs checks every one of these attributes in s.
+func ValidateProcAttrs(s *specs.Spec) error {
 	p := s.Process
 	if p.Scheduler != nil {
-		if _, err := schedAttr(p.Scheduler); err != nil {
+		if _, err := SchedAttr(p.Scheduler); err != nil {
 			return err
 		}
 	}
 	if p.IOPriority != nil {
-		if _, err := ioprioValue(p.IOPriority); err != nil {
+		if _, err := IOPriority(p.IOPriority); err != nil {
 			return err
 		}
 	}
@@ -187,7 +190,7 @@ func validateProcAttrs(s *specs.Spec) error {
 			if c.list == "" {
 				continue
 			}
-			if _, err := cpuSet(c.list, c.field); err != nil {
+			if _, err := CPUSet(c.list, c.field); err != nil {
 				return err
 			}
 		}
@@ -196,87 +199,20 @@ func validateProcAttrs(s *specs.Spec) error {
 		return nil
 	}
 	if s.Linux.Personality != nil {
-		if _, err := personalityValue(s.Linux.Personality); err != nil {
+		if _, err := Personality(s.Linux.Personality); err != nil {
 			return err
 		}
 	}
 	if s.Linux.MemoryPolicy != nil {
-		if _, _, _, err := mempolicyArgs(s.Linux.MemoryPolicy); err != nil {
+		if _, _, _, err := MemoryPolicy(s.Linux.MemoryPolicy); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// applyProcAttrs sets the process's scheduler, I/O priority, memory policy
-// and personality, and for exec the final CPU affinity. The parent has
-// validated them, so only the kernel can refuse here.
-func applyProcAttrs(s *specs.Spec, exec bool, log trace.Logger) error {
-	p := s.Process
-	if p.Scheduler != nil {
-		a, _ := schedAttr(p.Scheduler)
-		log("scheduler %s nice=%d priority=%d", p.Scheduler.Policy, p.Scheduler.Nice, p.Scheduler.Priority)
-		if err := unix.SchedSetAttr(0, a, 0); err != nil {
-			return stepErrf("scheduler", "sched_setattr %s: %w", p.Scheduler.Policy, err)
-		}
-	}
-	if p.IOPriority != nil {
-		v, _ := ioprioValue(p.IOPriority)
-		log("ioprio %s %d", p.IOPriority.Class, p.IOPriority.Priority)
-		const ioprioWhoProcess = 1
-		if _, _, e := unix.Syscall(unix.SYS_IOPRIO_SET, ioprioWhoProcess, 0, uintptr(v)); e != 0 {
-			return stepErrf("io priority", "ioprio_set %s %d: %w", p.IOPriority.Class, p.IOPriority.Priority, e)
-		}
-	}
-	if exec && p.ExecCPUAffinity != nil && p.ExecCPUAffinity.Final != "" {
-		cs, _ := cpuSet(p.ExecCPUAffinity.Final, "process.execCPUAffinity.final")
-		log("cpu affinity %s", p.ExecCPUAffinity.Final)
-		if err := unix.SchedSetaffinity(0, cs); err != nil {
-			return stepErrf("cpu affinity", "sched_setaffinity %s: %w", p.ExecCPUAffinity.Final, err)
-		}
-	}
-	linux := linuxOf(s)
-	if m := linux.MemoryPolicy; m != nil {
-		mode, mask, maxNode, _ := mempolicyArgs(m)
-		var ptr unsafe.Pointer
-		if len(mask) > 0 {
-			ptr = unsafe.Pointer(&mask[0])
-		}
-		log("memory policy %s nodes=%q", m.Mode, m.Nodes)
-		// maxnode counts bits, and the kernel reads one fewer than given.
-		if _, _, e := unix.Syscall(unix.SYS_SET_MEMPOLICY, uintptr(mode), uintptr(ptr), uintptr(maxNode+1)); e != 0 {
-			return stepErrf("memory policy", "set_mempolicy %s %q: %w", m.Mode, m.Nodes, e)
-		}
-	}
-	if pers := linux.Personality; pers != nil {
-		v, _ := personalityValue(pers)
-		log("personality %s", pers.Domain)
-		if _, _, e := unix.Syscall(unix.SYS_PERSONALITY, v, 0, 0); e != 0 {
-			return stepErrf("personality", "personality %s: %w", pers.Domain, e)
-		}
-	}
-	return nil
-}
-
-// setInitialAffinity is the parent's half of execCPUAffinity: the exec'd
-// process runs on the initial CPUs from its first instruction in the
-// container's cgroup (where the cpuset may narrow them further).
-func setInitialAffinity(p *specs.Process, pid int) error {
-	if p.ExecCPUAffinity == nil || p.ExecCPUAffinity.Initial == "" {
-		return nil
-	}
-	cs, err := cpuSet(p.ExecCPUAffinity.Initial, "process.execCPUAffinity.initial")
-	if err != nil {
-		return err
-	}
-	if err := unix.SchedSetaffinity(pid, cs); err != nil {
-		return fmt.Errorf("sched_setaffinity %d to %s: %w", pid, p.ExecCPUAffinity.Initial, err)
-	}
-	return nil
-}
-
-// MemoryPolicyFeatures lists the memoryPolicy modes and flags applyProcAttrs
-// takes, for `minirun features`.
+// MemoryPolicyFeatures lists the memoryPolicy modes and flags the init
+// applies, for `minirun features`.
 func MemoryPolicyFeatures() (modes, flags []string) {
 	for m := range mempolicyModes {
 		modes = append(modes, string(m))

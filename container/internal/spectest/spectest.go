@@ -1,11 +1,13 @@
-package container
+// Package spectest holds the config the unit tests of container and its
+// packages start from.
+package spectest
 
 import "github.com/opencontainers/runtime-spec/specs-go"
 
-// testSpec is a config of the shape `minirun spec` writes, enough for the
+// Spec is a config of the shape `minirun spec` writes, enough for the
 // unit tests here: a process with capabilities, every namespace but user
 // and time, and the usual pseudo-filesystems.
-func testSpec() *specs.Spec {
+func Spec() *specs.Spec {
 	caps := []string{"CAP_CHOWN", "CAP_KILL", "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_MKNOD"}
 	return &specs.Spec{
 		Version: specs.Version,

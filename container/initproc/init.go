@@ -1,4 +1,4 @@
-package container
+package initproc
 
 import (
 	"errors"
@@ -8,23 +8,18 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
-	"unsafe"
 
-	"github.com/moby/sys/capability"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/caps"
-	"github.com/minirun/minirun/nsenter"
-	"github.com/minirun/minirun/rootfs"
+	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/trace"
 )
 
 // IsInit reports whether this process is a container init: the parent
 // re-executes minirun with this marker.
 func IsInit() bool {
-	return len(os.Args) > 1 && os.Args[1] == "init" && os.Getenv(initFdEnv) != ""
+	return len(os.Args) > 1 && os.Args[1] == "init" && os.Getenv(FdEnv) != ""
 }
 
 // Init is the child half. It never returns on success: the last step is
@@ -34,23 +29,23 @@ func Init() {
 	// thread's image, so every step runs on this one thread.
 	runtime.LockOSThread()
 	nameInit()
-	fd, err := strconv.Atoi(os.Getenv(initFdEnv))
+	fd, err := strconv.Atoi(os.Getenv(FdEnv))
 	if err != nil {
-		os.Exit(ExitRuntime)
+		os.Exit(errdefs.ExitRuntime)
 	}
 	// The C pre-main unsets what it consumed; unset here too, so that a
 	// hook inheriting this environment never sees a namespace list whose
 	// fd numbers now mean something else.
-	for _, k := range []string{initFdEnv, nsenterEnv, pdeathsigEnv} {
+	for _, k := range []string{FdEnv, NsenterEnv, PdeathsigEnv} {
 		os.Unsetenv(k)
 	}
-	for _, kv := range initRuntimeEnv {
+	for _, kv := range RuntimeEnv {
 		os.Unsetenv(kv[:strings.IndexByte(kv, '=')])
 	}
-	c := conn{fd}
-	var cfg initConfig
-	if _, err := c.recv(&cfg); err != nil {
-		os.Exit(ExitRuntime)
+	c := Conn{fd}
+	var cfg Config
+	if _, err := c.Recv(&cfg); err != nil {
+		os.Exit(errdefs.ExitRuntime)
 	}
 	trace.Timings = cfg.Timings
 	if cfg.Exec {
@@ -58,72 +53,49 @@ func Init() {
 	} else {
 		err = initSequence(c, &cfg)
 	}
-	m := message{Type: "error", Step: "init", Err: err.Error(), Code: ExitRuntime}
-	var ce *Error
+	m := Message{Type: "error", Step: "init", Err: err.Error(), Code: errdefs.ExitRuntime}
+	var ce *errdefs.StepError
 	if errors.As(err, &ce) {
 		m.Step, m.Err, m.Code = ce.Step, ce.Err.Error(), ce.Code
 	}
-	_ = c.send(m, -1)
+	_ = c.Send(m, -1)
 	os.Exit(m.Code)
 }
 
 func tracer(on bool) trace.Logger { return trace.New(on, "minirun[init]") }
 
-// chrootNoMountNS is the fallback when a config shares the host's mount
-// namespace: pivot_root would change the host's root, so only chroot is
-// possible there. runc does the same.
-func chrootNoMountNS(root string) error {
-	if err := unix.Chroot(root); err != nil {
-		return fmt.Errorf("chroot %s: %w", root, err)
-	}
-	return unix.Chdir("/")
-}
-
-// chrootFd makes the directory open at fd the process's root and cwd, and
-// closes it.
-func chrootFd(fd int) error {
-	defer unix.Close(fd)
-	if err := unix.Fchdir(fd); err != nil {
-		return fmt.Errorf("fchdir to the container's root: %w", err)
-	}
-	if err := unix.Chroot("."); err != nil {
-		return fmt.Errorf("chroot to the container's root: %w", err)
-	}
-	return unix.Chdir("/")
-}
-
-func setHostname(s *specs.Spec, log trace.Logger) error {
+func setHostname(sys system, s *specs.Spec, log trace.Logger) error {
 	if s.Hostname != "" {
 		log("hostname %s", s.Hostname)
-		if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
+		if err := sys.Sethostname(s.Hostname); err != nil {
 			return stepErrf("hostname", "sethostname %q: %w", s.Hostname, err)
 		}
 	}
 	if s.Domainname != "" {
 		log("domainname %s", s.Domainname)
-		if err := unix.Setdomainname([]byte(s.Domainname)); err != nil {
+		if err := sys.Setdomainname(s.Domainname); err != nil {
 			return stepErrf("hostname", "setdomainname %q: %w", s.Domainname, err)
 		}
 	}
 	return nil
 }
 
-func setSysctls(sysctl map[string]string, log trace.Logger) error {
+func setSysctls(sys system, sysctl map[string]string, log trace.Logger) error {
 	for k, v := range sysctl {
 		log("sysctl %s=%s", k, v)
-		if err := rootfs.Sysctl(k, v); err != nil {
+		if err := sys.Sysctl(k, v); err != nil {
 			return stepErrf("sysctl", "%s=%s: %w", k, v, err)
 		}
 	}
 	return nil
 }
 
-func setOOMScore(adj *int, log trace.Logger) error {
+func setOOMScore(sys system, adj *int, log trace.Logger) error {
 	if adj == nil {
 		return nil
 	}
 	log("oom_score_adj %d", *adj)
-	if err := rootfs.WriteProc("self/oom_score_adj", strconv.Itoa(*adj)); err != nil {
+	if err := sys.WriteProc("self/oom_score_adj", strconv.Itoa(*adj)); err != nil {
 		return stepErrf("oom score", "oom_score_adj=%d: %w", *adj, err)
 	}
 	return nil
@@ -133,51 +105,50 @@ func setOOMScore(adj *int, log trace.Logger) error {
 // The Go runtime raises its own soft limit when it starts; Go's exec would
 // put back what it saw then, but the init execs with a raw execve (see
 // execArgs), so the limit is set here: the configured one, or, when the
-// config names none, the one the init started with, which nsenter's C
-// pre-main noted before the Go runtime changed it. Neither raises the hard
-// limit, so neither needs privilege.
-func keepRlimitNofile(rls []specs.POSIXRlimit) error {
+// config names none, the one the init started with (soft, from the
+// parent, whose C pre-main noted it before its Go runtime changed it).
+// Neither raises the hard limit, so neither needs privilege.
+func keepRlimitNofile(sys system, rls []specs.POSIXRlimit, soft uint64) error {
 	for _, r := range rls {
 		if r.Type == "RLIMIT_NOFILE" {
-			lim := syscall.Rlimit{Cur: r.Soft, Max: r.Hard}
-			if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			lim := unix.Rlimit{Cur: r.Soft, Max: r.Hard}
+			if err := sys.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 				return stepErrf("rlimits", "RLIMIT_NOFILE=%d:%d: %w", r.Soft, r.Hard, err)
 			}
 			return nil
 		}
 	}
-	soft, ok := nsenter.StartNofile()
-	if !ok {
+	if soft == 0 {
 		return nil // started by something else than minirun's parent
 	}
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+	var lim unix.Rlimit
+	if err := sys.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 		return stepErrf("rlimits", "getrlimit RLIMIT_NOFILE: %w", err)
 	}
 	lim.Cur = min(soft, lim.Max)
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+	if err := sys.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 		return stepErrf("rlimits", "RLIMIT_NOFILE back to %d: %w", soft, err)
 	}
 	return nil
 }
 
-func loadSeccomp(c conn, cfg *initConfig, log trace.Logger) error {
+func loadSeccomp(sys system, cfg *Config, log trace.Logger) error {
 	prog := cfg.Seccomp
 	if prog == nil {
 		return nil
 	}
 	log("seccomp: loading %d BPF instructions (%d rules) with TSYNC", len(prog.Instructions), prog.Rules)
 	if prog.Listener {
-		announceListener(c)
+		announceListener(sys)
 	}
-	fd, err := prog.Load()
+	fd, err := sys.LoadSeccomp(prog)
 	if err != nil {
 		return stepErr("seccomp", err)
 	}
 	if fd >= 0 {
 		// The parent, still on the host, hands the fd to the listener.
-		err := c.send(message{Type: "listener"}, fd)
-		unix.Close(fd)
+		err := sys.Send(Message{Type: "listener"}, fd)
+		sys.Close(fd)
 		if err != nil {
 			return stepErrf("seccomp", "send listener fd: %w", err)
 		}
@@ -194,13 +165,12 @@ func loadSeccomp(c conn, cfg *initConfig, log trace.Logger) error {
 // of the world). So the parent does not wait to be sent the fd: it takes
 // it with pidfd_getfd as soon as it exists, and the message after the load
 // is only the fallback. Best effort: without it, the message is all.
-func announceListener(c conn) {
-	n, err := unix.FcntlInt(uintptr(c.fd), unix.F_DUPFD_CLOEXEC, 0)
+func announceListener(sys system) {
+	n, err := sys.LowestFreeFd()
 	if err != nil {
 		return
 	}
-	unix.Close(n)
-	_ = c.send(message{Type: "listener-at", Code: n}, -1)
+	_ = sys.Send(Message{Type: "listener-at", Code: n}, -1)
 }
 
 // dropPrivileges applies the user and the five capability sets, in the
@@ -209,61 +179,56 @@ func announceListener(c conn) {
 // ids; then capset on this thread, and the ambient set last because the
 // kernel only raises ambient capabilities that are permitted and
 // inheritable. With holdAdmin, CAP_SYS_ADMIN stays effective for loading
-// the seccomp filter, and becomeProcess drops it right after.
-func dropPrivileges(set *caps.Set, u specs.User, holdAdmin bool, log trace.Logger) error {
-	if err := set.DropBounding(); err != nil {
+// the seccomp filter, and the "drop CAP_SYS_ADMIN" step drops it right after.
+func dropPrivileges(sys system, set fmt.Stringer, u specs.User, holdAdmin bool, log trace.Logger) error {
+	if err := sys.DropBounding(); err != nil {
 		return stepErr("capabilities", err)
 	}
-	if err := set.ClearAmbient(); err != nil {
+	if err := sys.ClearAmbient(); err != nil {
 		return stepErr("capabilities", err)
 	}
-	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
+	if err := sys.Prctl(unix.PR_SET_KEEPCAPS, 1); err != nil {
 		return stepErrf("capabilities", "prctl PR_SET_KEEPCAPS: %w", err)
 	}
 	// A change of credentials clears the parent-death signal, which the
 	// init must keep: a foreground container dies with its minirun.
-	var deathsig int
-	if err := unix.Prctl(unix.PR_GET_PDEATHSIG, uintptr(unsafe.Pointer(&deathsig)), 0, 0, 0); err != nil {
+	deathsig, err := sys.Pdeathsig()
+	if err != nil {
 		return stepErrf("user", "prctl PR_GET_PDEATHSIG: %w", err)
 	}
-	if err := setIDs(u, log); err != nil {
+	if err := setIDs(sys, u, log); err != nil {
 		return err
 	}
 	if deathsig != 0 {
-		if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(deathsig), 0, 0, 0); err != nil {
+		if err := sys.Prctl(unix.PR_SET_PDEATHSIG, uintptr(deathsig)); err != nil {
 			return stepErrf("user", "prctl PR_SET_PDEATHSIG again after the uid change: %w", err)
 		}
 	}
-	if holdAdmin {
-		err := set.ApplyHolding(capability.CAP_SYS_ADMIN)
-		if err != nil {
-			return stepErr("capabilities", err)
-		}
-	} else if err := set.ApplyCaps(); err != nil {
+	if err := sys.Capset(holdAdmin); err != nil {
 		return stepErr("capabilities", err)
 	}
 	log("capabilities: %s", set)
 	if u.Umask != nil {
-		unix.Umask(int(*u.Umask))
+		sys.Umask(int(*u.Umask))
 	}
 	return nil
 }
 
-func setIDs(u specs.User, log trace.Logger) error {
+func setIDs(sys system, u specs.User, log trace.Logger) error {
 	groups := make([]int, len(u.AdditionalGids))
 	for i, g := range u.AdditionalGids {
 		groups[i] = int(g)
 	}
 	log("user uid=%d gid=%d groups=%v", u.UID, u.GID, groups)
-	if err := unix.Setgroups(groups); err != nil && !(len(groups) == 0 && errors.Is(err, unix.EPERM)) {
+	if err := sys.Setgroups(groups); err != nil && !(len(groups) == 0 && errors.Is(err, unix.EPERM)) {
 		// EPERM with no groups is a user namespace with setgroups denied:
 		// there is nothing to change then.
 		return stepErrf("user", "setgroups %v: %w", groups, err)
 	}
-	if err := unix.Setresgid(int(u.GID), int(u.GID), int(u.GID)); err != nil {
+	if err := sys.Setresgid(int(u.GID)); err != nil {
 		return stepErrf("user", "setresgid %d: %w", u.GID, err)
 	}
-	if err := unix.Setresuid(int(u.UID), int(u.UID), int(u.UID)); err != nil {
+	if err := sys.Setresuid(int(u.UID)); err != nil {
 		return stepErrf("user", "setresuid %d: %w", u.UID, err)
 	}
 	return nil
@@ -272,17 +237,17 @@ func setIDs(u specs.User, log trace.Logger) error {
 // enterCwd changes into process.cwd and checks the result is the path that
 // was asked for, inside the container: a leaked host directory fd or a
 // racing symlink would otherwise leave the process outside its root.
-func enterCwd(cwd string, log trace.Logger) error {
+func enterCwd(sys system, cwd string, log trace.Logger) error {
 	if cwd == "" {
 		cwd = "/"
 	}
 	if !filepath.IsAbs(cwd) {
 		return stepErrf("cwd", "process.cwd %q: not absolute", cwd)
 	}
-	if err := unix.Chdir(cwd); err != nil {
+	if err := sys.Chdir(cwd); err != nil {
 		return stepErrf("cwd", "chdir %s: %w", cwd, err)
 	}
-	got, err := unix.Getwd()
+	got, err := sys.Getwd()
 	if err != nil {
 		return stepErrf("cwd", "getcwd after chdir %s: %w", cwd, err)
 	}
@@ -294,32 +259,12 @@ func enterCwd(cwd string, log trace.Logger) error {
 	return nil
 }
 
-// closeExtraFds marks every fd from first up close-on-exec. Closing them
-// outright would pull fds from under the Go runtime; at execve the kernel
-// closes them all, so the container starts with only what it was given.
-func closeExtraFds(first int) error {
-	if err := unix.CloseRange(uint(first), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err == nil {
-		return nil
-	}
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return err
-	}
-	for _, e := range ents {
-		fd, err := strconv.Atoi(e.Name())
-		if err == nil && fd >= first {
-			unix.CloseOnExec(fd)
-		}
-	}
-	return nil
-}
-
 // lookPath finds the executable as execvp would, with the container's
 // PATH, and classifies failures the way Docker does: 127 when nothing is
 // there, 126 when it exists but can't be run.
-func lookPath(name string, env []string) (string, error) {
+func lookPath(sys system, name string, env []string) (string, error) {
 	if strings.Contains(name, "/") {
-		return name, checkExecutable(name, name)
+		return name, checkExecutable(sys, name)
 	}
 	pathEnv := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 	for _, e := range env {
@@ -333,42 +278,42 @@ func lookPath(name string, env []string) (string, error) {
 			dir = "."
 		}
 		p := filepath.Join(dir, name)
-		err := checkExecutable(name, p)
+		err := checkExecutable(sys, p)
 		if err == nil {
 			return p, nil
 		}
-		var ce *Error
-		if firstErr == nil && errors.As(err, &ce) && ce.Code == ExitNoExec {
+		var ce *errdefs.StepError
+		if firstErr == nil && errors.As(err, &ce) && ce.Code == errdefs.ExitNoExec {
 			firstErr = err
 		}
 	}
 	if firstErr != nil {
 		return "", firstErr
 	}
-	return "", &Error{Step: "exec", Code: ExitNotFound, Err: fmt.Errorf("%q: executable file not found in $PATH", name)}
+	return "", &errdefs.StepError{Step: "exec", Code: errdefs.ExitNotFound, Err: fmt.Errorf("%q: executable file not found in $PATH", name)}
 }
 
-func checkExecutable(name, p string) error {
-	var st unix.Stat_t
-	if err := unix.Stat(p, &st); err != nil {
+func checkExecutable(sys system, p string) error {
+	mode, err := sys.Stat(p)
+	if err != nil {
 		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
-			return &Error{Step: "exec", Code: ExitNotFound, Err: fmt.Errorf("%q: no such file or directory", p)}
+			return &errdefs.StepError{Step: "exec", Code: errdefs.ExitNotFound, Err: fmt.Errorf("%q: no such file or directory", p)}
 		}
-		return &Error{Step: "exec", Code: ExitNoExec, Err: fmt.Errorf("%q: %w", p, err)}
+		return &errdefs.StepError{Step: "exec", Code: errdefs.ExitNoExec, Err: fmt.Errorf("%q: %w", p, err)}
 	}
-	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-		return &Error{Step: "exec", Code: ExitNoExec, Err: fmt.Errorf("%q: is a directory", p)}
+	if mode&unix.S_IFMT == unix.S_IFDIR {
+		return &errdefs.StepError{Step: "exec", Code: errdefs.ExitNoExec, Err: fmt.Errorf("%q: is a directory", p)}
 	}
-	if err := unix.Access(p, unix.X_OK); err != nil {
-		return &Error{Step: "exec", Code: ExitNoExec, Err: fmt.Errorf("%q: permission denied", p)}
+	if err := sys.Access(p); err != nil {
+		return &errdefs.StepError{Step: "exec", Code: errdefs.ExitNoExec, Err: fmt.Errorf("%q: permission denied", p)}
 	}
 	return nil
 }
 
 func execError(name string, err error) error {
-	code := ExitNoExec
+	code := errdefs.ExitNoExec
 	if errors.Is(err, unix.ENOENT) {
-		code = ExitNotFound // e.g. a script whose interpreter is missing
+		code = errdefs.ExitNotFound // e.g. a script whose interpreter is missing
 	}
-	return &Error{Step: "exec", Code: code, Err: fmt.Errorf("execve %q: %w", name, err)}
+	return &errdefs.StepError{Step: "exec", Code: code, Err: fmt.Errorf("execve %q: %w", name, err)}
 }

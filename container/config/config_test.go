@@ -1,4 +1,4 @@
-package container
+package config
 
 import (
 	"errors"
@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/minirun/minirun/errdefs"
 )
 
 func TestCheckVersion(t *testing.T) {
@@ -27,8 +29,8 @@ func TestLoadSpecNamesLineAndColumn(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "config.json"), []byte("{\n \"ociVersion\": \"1.0.0\",\n \"process\": {\"args\": 7}\n}"), 0o644)
 	_, err := LoadSpec(dir)
-	var ce *Error
-	if !errors.As(err, &ce) || ce.Code != ExitRuntime || ce.Step != "load config" {
+	var ce *errdefs.StepError
+	if !errors.As(err, &ce) || ce.Code != errdefs.ExitRuntime || ce.Step != "load config" {
 		t.Fatalf("got %v", err)
 	}
 	if !strings.Contains(err.Error(), "line 3, column") || !strings.Contains(err.Error(), "process.args") {
@@ -85,12 +87,5 @@ func TestValidate(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want an error containing %q", name, err, tc.want)
 		}
-	}
-}
-
-func TestMergeEnv(t *testing.T) {
-	got := MergeEnv([]string{"PATH=/bin", "A=1"}, "A=2", "B=3", "PATH=/usr/bin")
-	if strings.Join(got, " ") != "PATH=/usr/bin A=2 B=3" {
-		t.Fatal(got)
 	}
 }

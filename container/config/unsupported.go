@@ -1,10 +1,12 @@
-package container
+package config
 
 import (
 	"fmt"
 	"os"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/minirun/minirun/trace"
 )
 
 // checkUnsupported names the first field of s that minirun does not
@@ -35,7 +37,7 @@ func checkUnsupported(s *specs.Spec) error {
 				return unsupported("process.apparmorProfile", "minirun can't load AppArmor profiles, and this host enforces AppArmor")
 			}
 			// As runc: a host without AppArmor confines nothing either way.
-			warnf("process.apparmorProfile %q ignored: this host has no AppArmor", p.ApparmorProfile)
+			trace.Warnf("process.apparmorProfile %q ignored: this host has no AppArmor", p.ApparmorProfile)
 		}
 	}
 	l := s.Linux
@@ -124,6 +126,6 @@ func selinuxLabel(field, label string) error {
 	if _, err := os.Stat("/sys/fs/selinux/enforce"); err == nil {
 		return unsupported(field, "minirun can't apply SELinux labels, and this host has SELinux")
 	}
-	warnf("%s %q ignored: this host has no SELinux", field, label)
+	trace.Warnf("%s %q ignored: this host has no SELinux", field, label)
 	return nil
 }
