@@ -14,10 +14,20 @@ import (
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/seccomp"
 )
 
-// RunOptions are the `docker run` flags minirun understands.
+// RunOptions are the `docker run` flags minirun understands, and its
+// IMAGE [COMMAND] [ARG...]. The first group is how the container is run;
+// the rest is what BuildSpec turns into its config.
 type RunOptions struct {
+	Image   string // IMAGE: a name, or an ID or its prefix, in the store
+	Name    string // --name: unique among the store's containers
+	Remove  bool   // --rm: take the container away when it exits
+	Detach  bool   // -d: return once it runs, with its output in container.log
+	Seccomp seccomp.WatchRequest
+
 	SecurityOpts []string
 	CapAdd       []string
 	CapDrop      []string

@@ -4,12 +4,8 @@ import (
 	"os"
 
 	"github.com/minirun/minirun/container"
-	"github.com/minirun/minirun/image"
+	"github.com/minirun/minirun/docker"
 )
-
-// reaperStoreEnv names the image store whose container root a reaper
-// removes too: the Docker front's `run --rm`.
-const reaperStoreEnv = "MINIRUN_REAPER_RM_STORE"
 
 // reap is the whole of a reaper process (see container/reaper.go). Its
 // stdio is /dev/null: failures can only show as what is left behind,
@@ -21,12 +17,8 @@ func reap() {
 	}
 	did, err := container.Reap(t)
 	if did && err == nil {
-		if root := os.Getenv(reaperStoreEnv); root != "" {
-			var s *image.Store
-			if s, err = image.Open(root); err == nil {
-				err = s.RemoveRootfs(t.ID)
-			}
-		}
+		// A --rm run from an image: its layer and record too.
+		err = docker.RemoveReaped(t.ID)
 	}
 	if err != nil {
 		os.Exit(125)

@@ -45,16 +45,20 @@ func runBundle(c *cli.Context) error {
 		return err
 	}
 	o.Detached = c.Bool("detach")
-	watch, err := newSeccompWatch(c, o.Spec, func() (*seccomp.Source, error) {
-		if o.Spec.Linux == nil || o.Spec.Linux.Seccomp == nil {
-			return nil, nil
-		}
-		return seccomp.OCISource("config.json linux.seccomp", o.Spec.Linux.Seccomp), nil
+	watch, err := seccompWatchRequest(c).Open(seccomp.WatchTarget{
+		Spec:     o.Spec,
+		Required: func() []string { return container.SeccompRequired(o.Spec) },
+		Source: func() (*seccomp.Source, error) {
+			if o.Spec.Linux == nil || o.Spec.Linux.Seccomp == nil {
+				return nil, nil
+			}
+			return seccomp.OCISource("config.json linux.seccomp", o.Spec.Linux.Seccomp), nil
+		},
 	})
 	if err != nil {
 		return err
 	}
-	o.SeccompWatch = watch.watcher()
+	o.SeccompWatch = watch.Watcher()
 	if o.Detached && o.Spec.Process.Terminal && o.ConsoleSocket == "" {
 		return fmt.Errorf("run: a detached container with a terminal needs --console-socket")
 	}
@@ -66,7 +70,7 @@ func runBundle(c *cli.Context) error {
 		return nil
 	}
 	code, err := p.Wait()
-	if werr := watch.finish(); werr != nil && err == nil {
+	if werr := watch.Finish(os.Stderr); werr != nil && err == nil {
 		err = werr
 	}
 	if err != nil {
