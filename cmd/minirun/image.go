@@ -110,7 +110,7 @@ var imagesCommand = &cli.Command{
 		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 3, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tID\tLAYERS\tSIZE")
 		for _, img := range imgs {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", img.Name, imageShortID(img.ID), len(img.Layers), imageSizeString(img.Size))
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", img.Name, imageShortID(img.ID), len(img.Layers), image.HumanSize(img.Size, ""))
 		}
 		return tw.Flush()
 	},
@@ -150,16 +150,4 @@ func imageShortID(id string) string {
 		return id[:12]
 	}
 	return id
-}
-
-func imageSizeString(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1fGB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1fMB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1fkB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%dB", n)
 }
