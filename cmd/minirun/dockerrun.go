@@ -9,7 +9,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/minirun/minirun/docker"
-	"github.com/minirun/minirun/image"
 )
 
 // dockerRunFlags are the `docker run` flags minirun understands.
@@ -42,7 +41,7 @@ func runImage(c *cli.Context) error {
 	if c.NArg() < 1 {
 		return errors.New("run: an image is required: minirun run [OPTIONS] IMAGE [COMMAND] [ARG...]")
 	}
-	store, err := image.Open(c.String("store"))
+	store, err := openImageStore(c)
 	if err != nil {
 		return err
 	}
