@@ -77,8 +77,8 @@ func Run(ctx context.Context, store *image.Store, o *RunOptions, env Env) (Resul
 	}
 	// From here on, a failure or --rm must take the container away again.
 	remove := func() {
-		if err := store.RemoveRootfs(id); err != nil {
-			fmt.Fprintf(os.Stderr, "minirun: cleanup: %v\n", err)
+		if err := store.RemoveRootfs(id); err != nil && env.Stderr != nil {
+			fmt.Fprintf(env.Stderr, "minirun: cleanup: %v\n", err)
 		}
 	}
 	p, watch, err := start(c, o, env, store.Root)

@@ -8,6 +8,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 
+	"github.com/minirun/minirun"
 	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/seccomp"
 )
@@ -112,11 +113,8 @@ func loadBundle(dir string) (*specs.Spec, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	spec, err := container.LoadSpec(bundle)
+	spec, err := minirun.Spec(bundle)
 	if err != nil {
-		return nil, "", err
-	}
-	if err := container.Validate(spec, bundle); err != nil {
 		return nil, "", err
 	}
 	return spec, bundle, nil
