@@ -148,6 +148,13 @@ func TestAPIRunImage(t *testing.T) {
 	if _, code, err := rt.RunImage(ctx, &api.ImageOptions{Image: "busybox", Cmd: []string{"nosuchcommand"}, Remove: true}, api.IO{}); !errors.Is(err, api.ErrCommandNotFound) || code != 127 {
 		t.Errorf("a missing command: %d %v", code, err)
 	}
+	// A deadline kills the container, and Remove still takes it away.
+	tctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	start := time.Now()
+	if _, code, err := rt.RunImage(tctx, &api.ImageOptions{Image: "busybox", Cmd: []string{"sleep", "100"}, Remove: true}, api.IO{}); !errors.Is(err, context.DeadlineExceeded) || code != 128+int(syscall.SIGKILL) || time.Since(start) > 20*time.Second {
+		t.Errorf("a run past its deadline: %d %v after %v", code, err, time.Since(start))
+	}
 	if ents, _ := os.ReadDir(store.ContainersDir()); len(ents) != 0 {
 		t.Errorf("failed runs left %d containers in the store", len(ents))
 	}
