@@ -27,3 +27,22 @@ func Example() {
 		fmt.Println("the container exited", code)
 	}
 }
+
+// A harness runs a command in an image from the store, as
+// `minirun run --rm --security-opt seccomp=unconfined busybox unshare --user true`.
+func ExampleRuntime_RunImage() {
+	minirun.Init()
+	rt := &minirun.Runtime{Root: "/run/my-harness", Store: "/var/lib/my-harness"}
+	id, code, err := rt.RunImage(context.Background(), &minirun.ImageOptions{
+		Image: "busybox", Cmd: []string{"unshare", "--user", "true"}, Remove: true,
+		SecurityOpts: []string{"seccomp=unconfined"},
+	}, minirun.IO{Stdout: os.Stdout, Stderr: os.Stderr})
+	switch {
+	case errors.Is(err, minirun.ErrNotFound):
+		fmt.Println("import the image first:", err)
+	case err != nil:
+		fmt.Println("minirun would exit", code, "for", err)
+	default:
+		fmt.Println("container", id[:12], "exited", code)
+	}
+}

@@ -30,7 +30,9 @@ import (
 	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/container/initproc"
+	"github.com/minirun/minirun/docker"
 	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/image"
 	_ "github.com/minirun/minirun/nsenter" // setns before the Go runtime, for exec
 )
 
@@ -59,7 +61,11 @@ func Init() {
 	case container.IsReaper():
 		t, err := container.ReaperArgs()
 		if err == nil {
-			_, err = container.Reap(t)
+			var did bool
+			if did, err = container.Reap(t); did && err == nil {
+				// A RunImage with Remove: its layer and record too.
+				err = docker.RemoveReaped(t.ID)
+			}
 		}
 		if err != nil {
 			os.Exit(errdefs.ExitRuntime)
@@ -68,12 +74,17 @@ func Init() {
 	}
 }
 
-// DefaultRoot is where the CLI keeps container state unless told otherwise.
-const DefaultRoot = "/run/minirun"
+// Where the CLI, run as root, keeps container state and images unless
+// told otherwise.
+const (
+	DefaultRoot  = "/run/minirun"
+	DefaultStore = "/var/lib/minirun"
+)
 
 // Runtime runs containers whose state lives under Root.
 type Runtime struct {
 	Root  string // "" means DefaultRoot
+	Store string // the image store of RunImage; "" means DefaultStore
 	Debug bool   // --debug traces on stderr
 }
 
@@ -133,6 +144,36 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, spec *specs.Spec, 
 		return errdefs.ExitRuntime, err
 	}
 	return c.Wait(ctx)
+}
+
+// ImageOptions are what `minirun run [OPTIONS] IMAGE [COMMAND] [ARG...]`
+// takes: the image and command, and Docker's flags (--rm, -d, --name,
+// --security-opt, --cap-add, -e, -v, ...).
+type ImageOptions = docker.RunOptions
+
+// RunImage runs a container from an image in the runtime's Store, as
+// `minirun run IMAGE` does: Docker's defaults, the image's config, then
+// o's flags. It returns the container's ID and, once it has exited, its
+// status; with o.Detach it returns as soon as the container runs (Get
+// finds it by ID, its output goes to container.log beside its layers,
+// and `minirun rm` removes it). An image the store does not hold is
+// ErrNotFound, a name in use ErrExists, a flag it refuses ErrInvalid;
+// code is then ExitCode(err). Cancelling ctx kills the container.
+func (r *Runtime) RunImage(ctx context.Context, o *ImageOptions, stdio IO) (id string, code int, err error) {
+	dir := r.Store
+	if dir == "" {
+		dir = DefaultStore
+	}
+	store, err := image.Open(dir)
+	if err != nil {
+		return "", ExitCode(err), err
+	}
+	res, err := docker.Run(ctx, store, o, docker.Env{Root: r.root(), Debug: r.Debug,
+		Stdin: stdio.Stdin, Stdout: stdio.Stdout, Stderr: stdio.Stderr, NoForwardSignals: true})
+	if err != nil && res.Status == 0 {
+		res.Status = ExitCode(err)
+	}
+	return res.ID, res.Status, err
 }
 
 // Create sets a container up and leaves it waiting for Start, as

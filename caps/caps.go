@@ -9,6 +9,8 @@ import (
 
 	"github.com/moby/sys/capability"
 	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/minirun/minirun/errdefs"
 )
 
 // DockerDefaults are the 14 capabilities Docker grants a container.
@@ -31,9 +33,14 @@ var byName = func() map[string]capability.Cap {
 func Value(name string) (capability.Cap, error) {
 	c, ok := byName[name]
 	if !ok {
-		return 0, fmt.Errorf("unknown capability %q", name)
+		return 0, unknown(name)
 	}
 	return c, nil
+}
+
+// unknown is a name no capability has: an invalid config or flag.
+func unknown(name string) error {
+	return errdefs.New(errdefs.ErrInvalid, fmt.Sprintf("unknown capability %q", name))
 }
 
 // Normalize turns the spellings Docker users type ("sys_admin",
@@ -48,7 +55,7 @@ func Normalize(name string) (string, error) {
 		n = "CAP_" + n
 	}
 	if _, ok := byName[n]; !ok {
-		return "", fmt.Errorf("unknown capability %q", name)
+		return "", unknown(name)
 	}
 	return n, nil
 }

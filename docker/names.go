@@ -3,7 +3,6 @@ package docker
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +10,9 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/minirun/minirun/atomicfile"
+	"github.com/minirun/minirun/errdefs"
 )
 
 // Record is what the front remembers of a container it made, kept in the
@@ -41,25 +43,17 @@ func CheckName(containersDir, name string) error {
 		return nil
 	}
 	if !validName.MatchString(name) {
-		return fmt.Errorf("--name %q: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name)
+		return invalidf("--name %q: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name)
 	}
 	if r, err := Find(containersDir, name); err == nil {
-		return fmt.Errorf("--name %q: already in use by container %s; remove it with `minirun rm %s`", name, r.ID[:12], name)
+		return errdefs.New(errdefs.ErrExists, fmt.Sprintf("--name %q: already in use by container %s; remove it with `minirun rm %s`", name, r.ID[:12], name))
 	}
 	return nil
 }
 
 // Save writes the record into dir.
 func (r Record) Save(dir string) error {
-	data, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	tmp := filepath.Join(dir, recordFile+".tmp")
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, filepath.Join(dir, recordFile))
+	return atomicfile.WriteJSON(filepath.Join(dir, recordFile), r, 0o600, false)
 }
 
 // Find looks a container up by name, full ID or an ID prefix.
@@ -70,12 +64,8 @@ func Find(containersDir, ref string) (*Record, error) {
 	}
 	var found []*Record
 	for _, e := range ents {
-		data, err := os.ReadFile(filepath.Join(containersDir, e.Name(), recordFile))
-		if err != nil {
-			continue
-		}
 		var r Record
-		if json.Unmarshal(data, &r) != nil {
+		if atomicfile.ReadJSON(filepath.Join(containersDir, e.Name(), recordFile), &r) != nil {
 			continue
 		}
 		if r.Name == ref || r.ID == ref {
@@ -87,10 +77,10 @@ func Find(containersDir, ref string) (*Record, error) {
 	}
 	switch len(found) {
 	case 0:
-		return nil, fmt.Errorf("no such container: %s", ref)
+		return nil, errdefs.New(errdefs.ErrNotFound, "no such container: "+ref)
 	case 1:
 		return found[0], nil
 	default:
-		return nil, fmt.Errorf("container reference %q is ambiguous", ref)
+		return nil, invalidf("container reference %q is ambiguous", ref)
 	}
 }

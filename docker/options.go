@@ -6,7 +6,6 @@ package docker
 import (
 	"bufio"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,10 +13,21 @@ import (
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/seccomp"
 )
 
-// RunOptions are the `docker run` flags minirun understands.
+// RunOptions are the `docker run` flags minirun understands, and its
+// IMAGE [COMMAND] [ARG...]. The first group is how the container is run;
+// the rest is what BuildSpec turns into its config.
 type RunOptions struct {
+	Image   string // IMAGE: a name, or an ID or its prefix, in the store
+	Name    string // --name: unique among the store's containers
+	Remove  bool   // --rm: take the container away when it exits
+	Detach  bool   // -d: return once it runs, with its output in container.log
+	Seccomp seccomp.WatchRequest
+
 	SecurityOpts []string
 	CapAdd       []string
 	CapDrop      []string
@@ -40,6 +50,12 @@ type RunOptions struct {
 	Cmd          []string
 }
 
+// invalidf is a flag, or an image, that a run refuses: of class
+// errdefs.ErrInvalid, in its own words.
+func invalidf(format string, a ...any) error {
+	return errdefs.New(errdefs.ErrInvalid, fmt.Sprintf(format, a...))
+}
+
 // security is what --security-opt and --privileged decide.
 type security struct {
 	seccomp      string // "", "unconfined", "builtin" or a file path
@@ -57,7 +73,7 @@ func parseSecurityOpts(opts []string) (security, error) {
 		switch key {
 		case "seccomp":
 			if val == "" {
-				return s, fmt.Errorf("--security-opt %q: seccomp needs a value: a profile path, unconfined or builtin", o)
+				return s, invalidf("--security-opt %q: seccomp needs a value: a profile path, unconfined or builtin", o)
 			}
 			s.seccomp, s.explicitProf = val, true
 		case "no-new-privileges":
@@ -67,14 +83,14 @@ func parseSecurityOpts(opts []string) (security, error) {
 			}
 			b, err := strconv.ParseBool(val)
 			if err != nil {
-				return s, fmt.Errorf("--security-opt %q: want true or false", o)
+				return s, invalidf("--security-opt %q: want true or false", o)
 			}
 			s.noNewPrivs = b
 		case "apparmor", "label":
 			// Neither LSM is available to minirun; Docker on such hosts
 			// ignores them the same way.
 		default:
-			return s, fmt.Errorf("--security-opt %q: unknown option (want seccomp=, no-new-privileges)", o)
+			return s, invalidf("--security-opt %q: unknown option (want seccomp=, no-new-privileges)", o)
 		}
 	}
 	return s, nil
@@ -85,14 +101,14 @@ func parseSecurityOpts(opts []string) (security, error) {
 func parseVolume(v string) (specs.Mount, error) {
 	parts := strings.Split(v, ":")
 	if len(parts) < 2 || len(parts) > 3 {
-		return specs.Mount{}, fmt.Errorf("-v %q: want SRC:DST[:ro]", v)
+		return specs.Mount{}, invalidf("-v %q: want SRC:DST[:ro]", v)
 	}
 	src, dst := parts[0], parts[1]
 	if !filepath.IsAbs(src) {
-		return specs.Mount{}, fmt.Errorf("-v %q: source must be an absolute host path (named volumes are not supported)", v)
+		return specs.Mount{}, invalidf("-v %q: source must be an absolute host path (named volumes are not supported)", v)
 	}
 	if !filepath.IsAbs(dst) {
-		return specs.Mount{}, fmt.Errorf("-v %q: destination must be absolute", v)
+		return specs.Mount{}, invalidf("-v %q: destination must be absolute", v)
 	}
 	opts := []string{"rbind", "rprivate"}
 	if len(parts) == 3 {
@@ -101,7 +117,7 @@ func parseVolume(v string) (specs.Mount, error) {
 			opts = append(opts, "ro")
 		case "rw":
 		default:
-			return specs.Mount{}, fmt.Errorf("-v %q: unknown mode %q (want ro or rw)", v, parts[2])
+			return specs.Mount{}, invalidf("-v %q: unknown mode %q (want ro or rw)", v, parts[2])
 		}
 	}
 	// Docker creates a missing source directory.
@@ -125,21 +141,21 @@ func parseUlimit(u string) (specs.POSIXRlimit, error) {
 	name, vals, ok := strings.Cut(u, "=")
 	typ, known := ulimitNames[name]
 	if !ok || !known {
-		return specs.POSIXRlimit{}, fmt.Errorf("--ulimit %q: want NAME=SOFT[:HARD] with a known NAME", u)
+		return specs.POSIXRlimit{}, invalidf("--ulimit %q: want NAME=SOFT[:HARD] with a known NAME", u)
 	}
 	softS, hardS, hasHard := strings.Cut(vals, ":")
 	soft, err := parseLimit(softS)
 	if err != nil {
-		return specs.POSIXRlimit{}, fmt.Errorf("--ulimit %q: %w", u, err)
+		return specs.POSIXRlimit{}, invalidf("--ulimit %q: %v", u, err)
 	}
 	hard := soft
 	if hasHard {
 		if hard, err = parseLimit(hardS); err != nil {
-			return specs.POSIXRlimit{}, fmt.Errorf("--ulimit %q: %w", u, err)
+			return specs.POSIXRlimit{}, invalidf("--ulimit %q: %v", u, err)
 		}
 	}
 	if soft > hard {
-		return specs.POSIXRlimit{}, fmt.Errorf("--ulimit %q: soft limit above hard limit", u)
+		return specs.POSIXRlimit{}, invalidf("--ulimit %q: soft limit above hard limit", u)
 	}
 	return specs.POSIXRlimit{Type: typ, Soft: soft, Hard: hard}, nil
 }
@@ -180,7 +196,7 @@ func readEnvFile(path string) ([]string, error) {
 func envEntry(e string) (string, error) {
 	k, _, has := strings.Cut(e, "=")
 	if k == "" || strings.ContainsAny(k, " \t") {
-		return "", fmt.Errorf("bad variable %q", e)
+		return "", invalidf("bad variable %q", e)
 	}
 	if !has {
 		v, ok := os.LookupEnv(k)
@@ -192,26 +208,46 @@ func envEntry(e string) (string, error) {
 	return e, nil
 }
 
-// parseMemory reads Docker's byte sizes: 64m, 1g, 512k, 1048576.
+// parseMemory reads --memory: a size above zero.
 func parseMemory(s string) (int64, error) {
 	if s == "" {
 		return 0, nil
 	}
+	n, err := ParseBytes(s)
+	if err != nil || n <= 0 {
+		return 0, invalidf("--memory %q: want a size such as 64m", s)
+	}
+	return n, nil
+}
+
+// ParseBytes reads Docker's byte sizes, as `run --memory` and `update
+// --memory` take them: 1048576, 1024k, 1m, 1g (powers of 1024, with or
+// without a b), or -1 for no limit.
+func ParseBytes(s string) (int64, error) {
 	mult := int64(1)
-	switch strings.ToLower(s[len(s)-1:]) {
-	case "k":
-		mult = 1 << 10
-	case "m":
-		mult = 1 << 20
-	case "g":
-		mult = 1 << 30
-	case "b":
-		mult = 1
+	t := strings.TrimSuffix(strings.ToLower(s), "b")
+	if n := len(t); n > 0 {
+		switch t[n-1] {
+		case 'k':
+			mult, t = 1<<10, t[:n-1]
+		case 'm':
+			mult, t = 1<<20, t[:n-1]
+		case 'g':
+			mult, t = 1<<30, t[:n-1]
+		}
 	}
-	num := strings.TrimRight(strings.ToLower(s), "kmgb")
-	n, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || n <= 0 || n > math.MaxInt64/mult {
-		return 0, fmt.Errorf("--memory %q: want a size such as 64m", s)
+	v, err := strconv.ParseInt(t, 10, 64)
+	if err != nil {
+		return 0, invalidf("%q is not a size", s)
 	}
-	return n * mult, nil
+	if v < 0 {
+		if v == -1 && mult == 1 {
+			return -1, nil
+		}
+		return 0, invalidf("%q: negative size", s)
+	}
+	if v > (1<<63-1)/mult {
+		return 0, invalidf("%q: too large", s)
+	}
+	return v * mult, nil
 }

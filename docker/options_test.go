@@ -52,14 +52,20 @@ func TestParseUlimit(t *testing.T) {
 	}
 }
 
-func TestParseMemory(t *testing.T) {
-	for in, want := range map[string]int64{"64m": 64 << 20, "1g": 1 << 30, "512k": 512 << 10, "1000": 1000} {
-		if n, err := parseMemory(in); err != nil || n != want {
-			t.Errorf("%s: %d %v", in, n, err)
+func TestParseBytes(t *testing.T) {
+	for in, want := range map[string]int64{
+		"1048576": 1 << 20, "1024k": 1 << 20, "128m": 128 << 20, "128M": 128 << 20,
+		"1g": 1 << 30, "2GB": 2 << 30, "-1": -1, "0": 0,
+	} {
+		got, err := ParseBytes(in)
+		if err != nil || got != want {
+			t.Errorf("ParseBytes(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	if _, err := parseMemory("lots"); err == nil {
-		t.Error("bad size accepted")
+	for _, in := range []string{"", "m", "x", "-2", "-1m", "1.5g", "9999999999g"} {
+		if v, err := ParseBytes(in); err == nil {
+			t.Errorf("ParseBytes(%q) = %d, want an error", in, v)
+		}
 	}
 }
 

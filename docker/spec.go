@@ -108,7 +108,7 @@ func setProcess(s *specs.Spec, c Container, o *RunOptions) error {
 		args = append(append([]string(nil), args...), cfg.Cmd...)
 	}
 	if len(args) == 0 {
-		return fmt.Errorf("no command: the image %s has no Cmd or Entrypoint and none was given", c.Image.Name)
+		return invalidf("no command: the image %s has no Cmd or Entrypoint and none was given", c.Image.Name)
 	}
 	s.Process.Args = args
 	hostname := o.Hostname
@@ -145,7 +145,7 @@ func setProcess(s *specs.Spec, c Container, o *RunOptions) error {
 	}
 	if o.Workdir != "" {
 		if !filepath.IsAbs(o.Workdir) {
-			return fmt.Errorf("-w %q: the working directory must be absolute", o.Workdir)
+			return invalidf("-w %q: the working directory must be absolute", o.Workdir)
 		}
 		s.Process.Cwd = o.Workdir
 	}
@@ -287,7 +287,7 @@ func setNetwork(s *specs.Spec, network string) error {
 	switch network {
 	case "", "none", "default", "bridge":
 		if network == "bridge" {
-			return fmt.Errorf("--network bridge: minirun has no bridge network; use none or host")
+			return invalidf("--network bridge: minirun has no bridge network; use none or host")
 		}
 	case "host":
 		var kept []specs.LinuxNamespace
@@ -298,7 +298,7 @@ func setNetwork(s *specs.Spec, network string) error {
 		}
 		s.Linux.Namespaces = kept
 	default:
-		return fmt.Errorf("--network %q: want none or host", network)
+		return invalidf("--network %q: want none or host", network)
 	}
 	return nil
 }
@@ -356,7 +356,7 @@ func resources(o *RunOptions, devices []specs.LinuxDeviceCgroup) (*specs.LinuxRe
 	if o.CPUs != "" {
 		f, err := strconv.ParseFloat(o.CPUs, 64)
 		if err != nil || f <= 0 {
-			return nil, fmt.Errorf("--cpus %q: want a positive number such as 0.5", o.CPUs)
+			return nil, invalidf("--cpus %q: want a positive number such as 0.5", o.CPUs)
 		}
 		period := uint64(100000)
 		quota := int64(f * float64(period))

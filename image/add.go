@@ -118,7 +118,7 @@ func (s *Store) fetchLayer(l layerSource, i int, p *progress) (string, layerMeta
 		os.RemoveAll(tmp)
 		return "", meta, fmt.Errorf("content is %s, but the image says %s", meta.DiffID, l.diffID)
 	}
-	p.linef("%s: unpacked %s", label, humanSize(meta.Size))
+	p.linef("%s: unpacked %s", label, HumanSize(meta.Size, " "))
 	return tmp, meta, nil
 }
 

@@ -41,7 +41,7 @@ func (c *countingReader) Read(b []byte) (int, error) {
 	n, err := c.r.Read(b)
 	c.n += int64(n)
 	if now := time.Now(); now.After(c.next) {
-		c.p.linef("%s: %s read", c.label, humanSize(c.n))
+		c.p.linef("%s: %s read", c.label, HumanSize(c.n, " "))
 		c.next = now.Add(time.Second)
 	}
 	return n, err
@@ -51,17 +51,20 @@ func sizeNote(n int64) string {
 	if n <= 0 {
 		return ""
 	}
-	return " (" + humanSize(n) + ")"
+	return " (" + HumanSize(n, " ") + ")"
 }
 
-func humanSize(n int64) string {
+// HumanSize is n in the largest unit of 1024 it reaches, with one
+// decimal: "7.8 MB". sep goes between number and unit: a space in the
+// progress lines, none in the `images` column, as docker images prints it.
+func HumanSize(n int64, sep string) string {
 	switch {
 	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+		return fmt.Sprintf("%.1f%sGB", float64(n)/(1<<30), sep)
 	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+		return fmt.Sprintf("%.1f%sMB", float64(n)/(1<<20), sep)
 	case n >= 1<<10:
-		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
+		return fmt.Sprintf("%.1f%skB", float64(n)/(1<<10), sep)
 	}
-	return fmt.Sprintf("%d B", n)
+	return fmt.Sprintf("%d%sB", n, sep)
 }

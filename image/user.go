@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
+
+	"github.com/minirun/minirun/errdefs"
 )
 
 // passwdEntry and groupEntry hold the fields of /etc/passwd and /etc/group
@@ -41,7 +43,7 @@ func LookupUser(rootfs, spec string) (uid, gid uint32, additionalGids []uint32, 
 		userPart = "0"
 	}
 	if hasGroup && groupPart == "" {
-		return 0, 0, nil, fmt.Errorf("user %q: empty group", spec)
+		return 0, 0, nil, errdefs.New(errdefs.ErrInvalid, fmt.Sprintf("user %q: empty group", spec))
 	}
 	users, err := readPasswd(rootfs)
 	if err != nil {
@@ -89,7 +91,7 @@ func findUser(users []passwdEntry, s string) (passwdEntry, error) {
 			return u, nil
 		}
 	}
-	return passwdEntry{}, fmt.Errorf("no user %q in the image's /etc/passwd", s)
+	return passwdEntry{}, errdefs.New(errdefs.ErrInvalid, fmt.Sprintf("no user %q in the image's /etc/passwd", s))
 }
 
 func findGroup(groups []groupEntry, s string) (uint32, error) {
@@ -101,7 +103,7 @@ func findGroup(groups []groupEntry, s string) (uint32, error) {
 			return g.gid, nil
 		}
 	}
-	return 0, fmt.Errorf("no group %q in the image's /etc/group", s)
+	return 0, errdefs.New(errdefs.ErrInvalid, fmt.Sprintf("no group %q in the image's /etc/group", s))
 }
 
 // parseID accepts decimal ids up to 2^31-1: larger ones are reserved or

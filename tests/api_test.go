@@ -114,3 +114,48 @@ func TestAPICreateDeleteLeavesNoChild(t *testing.T) {
 		t.Fatalf("children of the test process: %d before, %d after three Create+Delete: %v", before, len(after), after)
 	}
 }
+
+// An image through the Go API, as `minirun run --rm IMAGE` runs it: the
+// seed's second and third scenes, and the errors a harness tests by class.
+func TestAPIRunImage(t *testing.T) {
+	store := imgStore(t)
+	if _, err := store.Import("busybox", rootfs); err != nil {
+		t.Fatal(err)
+	}
+	rt := &api.Runtime{Root: stateRoot(), Store: store.Root}
+	ctx := context.Background()
+	var out, errb bytes.Buffer
+	id, code, err := rt.RunImage(ctx, &api.ImageOptions{Image: "busybox", Cmd: []string{"unshare", "--user", "true"}, Remove: true},
+		api.IO{Stdout: &out, Stderr: &errb})
+	if err != nil || code == 0 || !strings.Contains(errb.String(), "Operation not permitted") {
+		t.Fatalf("unshare under Docker's default profile: id %q, code %d, err %v, stderr %q", id, code, err, errb.String())
+	}
+	errb.Reset()
+	_, code, err = rt.RunImage(ctx, &api.ImageOptions{Image: "busybox", Cmd: []string{"sh", "-c", "unshare --user true && echo ok; exit 3"},
+		Remove: true, SecurityOpts: []string{"seccomp=unconfined"}}, api.IO{Stdout: &out, Stderr: &errb})
+	if err != nil || code != 3 || !strings.HasSuffix(out.String(), "ok\n") {
+		t.Fatalf("unconfined: code %d, err %v, stdout %q, stderr %q", code, err, out.String(), errb.String())
+	}
+	if ents, _ := os.ReadDir(store.ContainersDir()); len(ents) != 0 {
+		t.Errorf("Remove left %d containers in the store", len(ents))
+	}
+	if _, code, err := rt.RunImage(ctx, &api.ImageOptions{Image: "nosuchimage", Cmd: []string{"true"}}, api.IO{}); !errors.Is(err, api.ErrNotFound) || code != 125 {
+		t.Errorf("a missing image: %d %v", code, err)
+	}
+	if _, code, err := rt.RunImage(ctx, &api.ImageOptions{Image: "busybox", Cmd: []string{"true"}, Remove: true, Detach: true}, api.IO{}); !errors.Is(err, api.ErrInvalid) || code != 125 {
+		t.Errorf("--rm with -d: %d %v", code, err)
+	}
+	if _, code, err := rt.RunImage(ctx, &api.ImageOptions{Image: "busybox", Cmd: []string{"nosuchcommand"}, Remove: true}, api.IO{}); !errors.Is(err, api.ErrCommandNotFound) || code != 127 {
+		t.Errorf("a missing command: %d %v", code, err)
+	}
+	// A deadline kills the container, and Remove still takes it away.
+	tctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	start := time.Now()
+	if _, code, err := rt.RunImage(tctx, &api.ImageOptions{Image: "busybox", Cmd: []string{"sleep", "100"}, Remove: true}, api.IO{}); !errors.Is(err, context.DeadlineExceeded) || code != 128+int(syscall.SIGKILL) || time.Since(start) > 20*time.Second {
+		t.Errorf("a run past its deadline: %d %v after %v", code, err, time.Since(start))
+	}
+	if ents, _ := os.ReadDir(store.ContainersDir()); len(ents) != 0 {
+		t.Errorf("failed runs left %d containers in the store", len(ents))
+	}
+}

@@ -32,13 +32,7 @@ var startCommand = &cli.Command{
 	Name:      "start",
 	Usage:     "start the process of a created container",
 	ArgsUsage: "ID",
-	Action: func(c *cli.Context) error {
-		id, err := oneID(c)
-		if err != nil {
-			return err
-		}
-		return container.StartCreated(c.String("root"), id)
-	},
+	Action:    onID(func(c *cli.Context, root, id string) error { return container.StartCreated(root, id) }),
 }
 
 func init() { commands = append(commands, createCommand, startCommand) }
@@ -49,4 +43,16 @@ func oneID(c *cli.Context) (string, error) {
 		return "", fmt.Errorf("%s: want exactly one container ID, got %d arguments", c.Command.Name, c.NArg())
 	}
 	return c.Args().First(), nil
+}
+
+// onID is the action of a command on one container: f gets --root and
+// the ID once the argument count is checked.
+func onID(f func(c *cli.Context, root, id string) error) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		id, err := oneID(c)
+		if err != nil {
+			return err
+		}
+		return f(c, c.String("root"), id)
+	}
 }

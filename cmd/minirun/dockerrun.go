@@ -1,19 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/minirun/minirun/container"
-	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/docker"
-	"github.com/minirun/minirun/image"
-	"github.com/minirun/minirun/seccomp"
 )
 
 // dockerRunFlags are the `docker run` flags minirun understands.
@@ -46,113 +41,20 @@ func runImage(c *cli.Context) error {
 	if c.NArg() < 1 {
 		return errors.New("run: an image is required: minirun run [OPTIONS] IMAGE [COMMAND] [ARG...]")
 	}
-	store, err := image.Open(c.String("store"))
+	store, err := openImageStore(c)
 	if err != nil {
 		return err
 	}
-	ref := c.Args().First()
-	img, err := store.Get(ref)
-	if err != nil {
-		if errors.Is(err, image.ErrNotFound) {
-			return fmt.Errorf("unable to find image %q locally; `minirun pull %s` or `minirun import %s DIR` first", ref, ref, ref)
-		}
-		return err
-	}
-	opts := runOptionsFrom(c)
-	containersDir := store.ContainersDir()
-	if err := docker.CheckName(containersDir, c.String("name")); err != nil {
-		return err
-	}
-	id, err := docker.NewID()
+	res, err := docker.Run(context.Background(), store, runOptionsFrom(c),
+		docker.Env{Root: c.String("root"), Debug: c.Bool("debug"), Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
 	if err != nil {
 		return err
 	}
-	var rootfs, overlay string
-	if container.Rootless() {
-		// Mounted by the container inside its user namespace.
-		if err := image.OverlayInUserns(); err != nil {
-			return err
-		}
-		rootfs, overlay, err = store.PrepareRootfs(img, id)
-	} else {
-		rootfs, err = store.MountRootfs(img, id)
-	}
-	if err != nil {
-		return err
-	}
-	// From here on, a failure or --rm must take the container away again.
-	remove := func() {
-		if err := store.RemoveRootfs(id); err != nil {
-			fmt.Fprintf(os.Stderr, "minirun: cleanup: %v\n", err)
-		}
-	}
-	dir := filepath.Dir(rootfs)
-	rec := docker.Record{ID: id, Name: c.String("name"), Image: img.Name, Created: time.Now().UTC()}
-	if err := rec.Save(dir); err != nil {
-		remove()
-		return fmt.Errorf("save container record: %w", err)
-	}
-	spec, err := docker.BuildSpec(docker.Container{ID: id, Image: img, Rootfs: rootfs, Dir: dir, Overlay: overlay}, opts)
-	if err == nil {
-		err = writeConfig(dir, spec)
-	}
-	if err == nil {
-		err = config.Validate(spec, dir)
-	}
-	if err != nil {
-		remove()
-		return err
-	}
-	// Registered under --root like any runc-style container, so list,
-	// state, kill, exec and pause work on it by its ID.
-	watch, err := newSeccompWatch(c, spec, func() (*seccomp.Source, error) { return docker.SeccompSource(opts, spec) })
-	if err != nil {
-		remove()
-		return err
-	}
-	o := &container.Options{ID: id, Bundle: dir, Spec: spec, Debug: c.Bool("debug"),
-		Stdout: os.Stdout, Stderr: os.Stderr, Root: c.String("root"), SeccompWatch: watch.watcher()}
-	if opts.Interactive {
-		o.Stdin = os.Stdin
-	}
-	if c.Bool("rm") {
-		// Should this minirun be killed, its reaper removes the overlay.
-		o.ReaperEnv = []string{reaperStoreEnv + "=" + store.Root}
-	}
-	detach := c.Bool("detach")
-	if detach {
-		if c.Bool("rm") {
-			remove()
-			return errors.New("run: --rm with -d needs a daemon to notice the exit; minirun has none (remove it later with `minirun rm -f`)")
-		}
-		logf, err := os.OpenFile(filepath.Join(dir, "container.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-		if err != nil {
-			remove()
-			return err
-		}
-		defer logf.Close()
-		o.Detached, o.Stdin, o.Stdout, o.Stderr = true, nil, logf, logf
-	}
-	p, err := container.Start(o)
-	if err != nil {
-		remove()
-		return err
-	}
-	if detach {
-		fmt.Println(id)
+	if c.Bool("detach") {
+		fmt.Println(res.ID)
 		return nil
 	}
-	code, err := p.Wait()
-	if werr := watch.finish(); werr != nil && err == nil {
-		err = werr
-	}
-	if c.Bool("rm") {
-		remove()
-	}
-	if err != nil {
-		return err
-	}
-	return statusError(code)
+	return statusError(res.Status)
 }
 
 func runOptionsFrom(c *cli.Context) *docker.RunOptions {
@@ -163,7 +65,9 @@ func runOptionsFrom(c *cli.Context) *docker.RunOptions {
 		Workdir: c.String("workdir"), User: c.String("user"), Hostname: c.String("hostname"),
 		ReadOnly: c.Bool("read-only"), Network: c.String("network"), Ulimits: c.StringSlice("ulimit"),
 		Memory: c.String("memory"), PidsLimit: c.Int64("pids-limit"), CPUs: c.String("cpus"),
-		Cmd: c.Args().Tail(),
+		Image: c.Args().First(), Cmd: c.Args().Tail(),
+		Name: c.String("name"), Remove: c.Bool("rm"), Detach: c.Bool("detach"),
+		Seccomp: seccompWatchRequest(c),
 	}
 	if c.IsSet("entrypoint") {
 		e := c.String("entrypoint")

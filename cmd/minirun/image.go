@@ -20,12 +20,21 @@ func init() {
 }
 
 // openImageStore opens the image store named by the global --store flag.
-func openImageStore(c *cli.Context) (*image.Store, error) {
-	s, err := image.Open(c.String("store"))
-	if err != nil {
-		return nil, err
+func openImageStore(c *cli.Context) (*image.Store, error) { return image.Open(c.String("store")) }
+
+// onStore is the action of an image command that takes n arguments: f
+// gets the opened store once the count is checked.
+func onStore(n int, usage string, f func(c *cli.Context, s *image.Store) error) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if err := imageArgs(c, n, usage); err != nil {
+			return err
+		}
+		s, err := openImageStore(c)
+		if err != nil {
+			return err
+		}
+		return f(c, s)
 	}
-	return s, nil
 }
 
 // imageArgs checks the count of positional arguments, so a typo is a usage
@@ -41,14 +50,7 @@ var pullCommand = &cli.Command{
 	Name:      "pull",
 	Usage:     "fetch an image from a registry",
 	ArgsUsage: "REF",
-	Action: func(c *cli.Context) error {
-		if err := imageArgs(c, 1, "REF"); err != nil {
-			return err
-		}
-		s, err := openImageStore(c)
-		if err != nil {
-			return err
-		}
+	Action: onStore(1, "REF", func(c *cli.Context, s *image.Store) error {
 		// Ctrl-C stops the transfer; unpacked-but-uncommitted layers are
 		// cleaned up by the store.
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -59,28 +61,21 @@ var pullCommand = &cli.Command{
 		}
 		fmt.Println(img.Name)
 		return nil
-	},
+	}),
 }
 
 var importCommand = &cli.Command{
 	Name:      "import",
 	Usage:     "store an image from a rootfs directory, a .tar/.tar.gz of one, an OCI layout or a docker save tarball",
 	ArgsUsage: "NAME SRC",
-	Action: func(c *cli.Context) error {
-		if err := imageArgs(c, 2, "NAME SRC"); err != nil {
-			return err
-		}
-		s, err := openImageStore(c)
-		if err != nil {
-			return err
-		}
+	Action: onStore(2, "NAME SRC", func(c *cli.Context, s *image.Store) error {
 		img, err := s.Import(c.Args().Get(0), c.Args().Get(1))
 		if err != nil {
 			return err
 		}
 		fmt.Printf("%s %s\n", img.Name, imageShortID(img.ID))
 		return nil
-	},
+	}),
 }
 
 var imagesCommand = &cli.Command{
@@ -89,14 +84,7 @@ var imagesCommand = &cli.Command{
 	Flags: []cli.Flag{
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print names only"},
 	},
-	Action: func(c *cli.Context) error {
-		if err := imageArgs(c, 0, ""); err != nil {
-			return err
-		}
-		s, err := openImageStore(c)
-		if err != nil {
-			return err
-		}
+	Action: onStore(0, "", func(c *cli.Context, s *image.Store) error {
 		imgs, err := s.List()
 		if err != nil {
 			return err
@@ -110,10 +98,10 @@ var imagesCommand = &cli.Command{
 		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 3, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tID\tLAYERS\tSIZE")
 		for _, img := range imgs {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", img.Name, imageShortID(img.ID), len(img.Layers), imageSizeString(img.Size))
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", img.Name, imageShortID(img.ID), len(img.Layers), image.HumanSize(img.Size, ""))
 		}
 		return tw.Flush()
-	},
+	}),
 }
 
 var rmiCommand = &cli.Command{
@@ -150,16 +138,4 @@ func imageShortID(id string) string {
 		return id[:12]
 	}
 	return id
-}
-
-func imageSizeString(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1fGB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1fMB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1fkB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%dB", n)
 }

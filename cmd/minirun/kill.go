@@ -58,39 +58,21 @@ var deleteCommand = &cli.Command{
 	Flags: []cli.Flag{
 		&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill a running container first"},
 	},
-	Action: func(c *cli.Context) error {
-		id, err := oneID(c)
-		if err != nil {
-			return err
-		}
-		return container.Delete(c.String("root"), id, c.Bool("force"))
-	},
+	Action: onID(func(c *cli.Context, root, id string) error { return container.Delete(root, id, c.Bool("force")) }),
 }
 
 var pauseCommand = &cli.Command{
 	Name:      "pause",
 	Usage:     "freeze every process of a container",
 	ArgsUsage: "ID",
-	Action: func(c *cli.Context) error {
-		id, err := oneID(c)
-		if err != nil {
-			return err
-		}
-		return container.Pause(c.String("root"), id)
-	},
+	Action:    onID(func(c *cli.Context, root, id string) error { return container.Pause(root, id) }),
 }
 
 var resumeCommand = &cli.Command{
 	Name:      "resume",
 	Usage:     "thaw a paused container",
 	ArgsUsage: "ID",
-	Action: func(c *cli.Context) error {
-		id, err := oneID(c)
-		if err != nil {
-			return err
-		}
-		return container.Resume(c.String("root"), id)
-	},
+	Action:    onID(func(c *cli.Context, root, id string) error { return container.Resume(root, id) }),
 }
 
 func init() {

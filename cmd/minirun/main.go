@@ -7,8 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/minirun/minirun/container"
-	"github.com/minirun/minirun/container/initproc"
+	"github.com/minirun/minirun"
 	"github.com/minirun/minirun/version"
 )
 
@@ -17,15 +16,9 @@ import (
 var commands []*cli.Command
 
 func main() {
-	if initproc.IsInit() {
-		initproc.Init() // never returns
-	}
-	if container.IsUsernsHolder() {
-		container.HoldUserns() // never returns
-	}
-	if container.IsReaper() {
-		reap() // never returns
-	}
+	// A container's init, a user namespace holder or a reaper never
+	// returns from here: this binary is re-executed as each.
+	minirun.Init()
 	for _, c := range commands {
 		quietUsageErrors(c)
 	}

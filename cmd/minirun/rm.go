@@ -7,7 +7,6 @@ import (
 
 	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/docker"
-	"github.com/minirun/minirun/image"
 )
 
 var rmCommand = &cli.Command{
@@ -19,7 +18,7 @@ var rmCommand = &cli.Command{
 		if c.NArg() == 0 {
 			return fmt.Errorf("rm: name at least one container")
 		}
-		store, err := image.Open(c.String("store"))
+		store, err := openImageStore(c)
 		if err != nil {
 			return err
 		}

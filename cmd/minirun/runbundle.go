@@ -8,8 +8,9 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 
+	"github.com/minirun/minirun"
 	"github.com/minirun/minirun/container"
-	"github.com/minirun/minirun/container/config"
+	"github.com/minirun/minirun/container/initproc"
 	"github.com/minirun/minirun/seccomp"
 )
 
@@ -46,16 +47,20 @@ func runBundle(c *cli.Context) error {
 		return err
 	}
 	o.Detached = c.Bool("detach")
-	watch, err := newSeccompWatch(c, o.Spec, func() (*seccomp.Source, error) {
-		if o.Spec.Linux == nil || o.Spec.Linux.Seccomp == nil {
-			return nil, nil
-		}
-		return seccomp.OCISource("config.json linux.seccomp", o.Spec.Linux.Seccomp), nil
+	watch, err := seccompWatchRequest(c).Open(seccomp.WatchTarget{
+		Spec:     o.Spec,
+		Required: func() []string { return initproc.SeccompRequired(o.Spec) },
+		Source: func() (*seccomp.Source, error) {
+			if o.Spec.Linux == nil || o.Spec.Linux.Seccomp == nil {
+				return nil, nil
+			}
+			return seccomp.OCISource("config.json linux.seccomp", o.Spec.Linux.Seccomp), nil
+		},
 	})
 	if err != nil {
 		return err
 	}
-	o.SeccompWatch = watch.watcher()
+	o.SeccompWatch = watch.Watcher()
 	if o.Detached && o.Spec.Process.Terminal && o.ConsoleSocket == "" {
 		return fmt.Errorf("run: a detached container with a terminal needs --console-socket")
 	}
@@ -67,7 +72,7 @@ func runBundle(c *cli.Context) error {
 		return nil
 	}
 	code, err := p.Wait()
-	if werr := watch.finish(); werr != nil && err == nil {
+	if werr := watch.Finish(os.Stderr); werr != nil && err == nil {
 		err = werr
 	}
 	if err != nil {
@@ -109,11 +114,8 @@ func loadBundle(dir string) (*specs.Spec, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	spec, err := config.LoadSpec(bundle)
+	spec, err := minirun.Spec(bundle)
 	if err != nil {
-		return nil, "", err
-	}
-	if err := config.Validate(spec, bundle); err != nil {
 		return nil, "", err
 	}
 	return spec, bundle, nil

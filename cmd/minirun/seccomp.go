@@ -77,14 +77,7 @@ func seccompDefault(c *cli.Context) error {
 }
 
 func seccompExplain(c *cli.Context) error {
-	args, err := parseTrailing(c)
-	if err != nil {
-		return fmt.Errorf("seccomp explain: %w", err)
-	}
-	if len(args.pos) != 1 {
-		return fmt.Errorf("seccomp explain: want PROFILE, got %d arguments", len(args.pos))
-	}
-	s, err := loadForCLI(args.pos[0], args.capAdd)
+	s, _, err := profileArg(c)
 	if err != nil {
 		return err
 	}
@@ -129,14 +122,7 @@ func seccompCheck(c *cli.Context) error {
 }
 
 func seccompBPF(c *cli.Context) error {
-	args, err := parseTrailing(c)
-	if err != nil {
-		return fmt.Errorf("seccomp bpf: %w", err)
-	}
-	if len(args.pos) != 1 {
-		return fmt.Errorf("seccomp bpf: want PROFILE, got %d arguments", len(args.pos))
-	}
-	s, err := loadForCLI(args.pos[0], args.capAdd)
+	s, _, err := profileArg(c)
 	if err != nil {
 		return err
 	}
@@ -197,6 +183,25 @@ func parseTrailing(c *cli.Context) (cliArgs, error) {
 	return a, nil
 }
 
+// profileArg reads `seccomp CMD PROFILE [--cap-add CAP]...` and loads
+// the profile. Only audit names itself before a load error; explain and
+// bpf print the loader's words alone.
+func profileArg(c *cli.Context) (*specs.LinuxSeccomp, cliArgs, error) {
+	name := c.Command.Name
+	args, err := parseTrailing(c)
+	if err != nil {
+		return nil, args, fmt.Errorf("seccomp %s: %w", name, err)
+	}
+	if len(args.pos) != 1 {
+		return nil, args, fmt.Errorf("seccomp %s: want PROFILE, got %d arguments", name, len(args.pos))
+	}
+	s, err := loadForCLI(args.pos[0], args.capAdd)
+	if err != nil && name == "audit" {
+		err = fmt.Errorf("seccomp audit: %w", err)
+	}
+	return s, args, err
+}
+
 // loadForCLI resolves PROFILE ("default" or a file) for Docker's default
 // capabilities plus capAdd.
 func loadForCLI(profile string, capAdd []string) (*specs.LinuxSeccomp, error) {
@@ -216,16 +221,9 @@ func loadForCLI(profile string, capAdd []string) (*specs.LinuxSeccomp, error) {
 
 // seccompAudit is `seccomp audit PROFILE [--cap-add CAP]... [--json]`.
 func seccompAudit(c *cli.Context) error {
-	args, err := parseTrailing(c)
+	s, args, err := profileArg(c)
 	if err != nil {
-		return fmt.Errorf("seccomp audit: %w", err)
-	}
-	if len(args.pos) != 1 {
-		return fmt.Errorf("seccomp audit: want PROFILE, got %d arguments", len(args.pos))
-	}
-	s, err := loadForCLI(args.pos[0], args.capAdd)
-	if err != nil {
-		return fmt.Errorf("seccomp audit: %w", err)
+		return err
 	}
 	findings, err := seccomp.Audit(s)
 	if err != nil {

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 
-	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 
 	"github.com/minirun/minirun/container"
@@ -28,15 +26,11 @@ var specCommand = &cli.Command{
 		if c.Bool("rootless") {
 			container.RootlessSpec(s, os.Geteuid(), os.Getegid(), false)
 		}
-		data, err := json.MarshalIndent(s, "", "\t")
-		if err != nil {
-			return err
-		}
 		path := filepath.Join(c.String("bundle"), "config.json")
 		if _, err := os.Stat(path); err == nil {
 			return fmt.Errorf("spec: %s already exists", path)
 		}
-		if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		if err := docker.WriteSpec(path, s); err != nil {
 			return fmt.Errorf("spec: write %s: %w", path, err)
 		}
 		return nil
@@ -44,13 +38,3 @@ var specCommand = &cli.Command{
 }
 
 func init() { commands = append(commands, specCommand) }
-
-// writeConfig saves a spec as DIR/config.json, so a container made from an
-// image is an ordinary bundle anyone can inspect or rerun with `run -b`.
-func writeConfig(dir string, s *specs.Spec) error {
-	data, err := json.MarshalIndent(s, "", "\t")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, "config.json"), append(data, '\n'), 0o644)
-}

@@ -16,17 +16,13 @@ var stateCommand = &cli.Command{
 	Name:      "state",
 	Usage:     "print a container's OCI state as JSON",
 	ArgsUsage: "ID",
-	Action: func(c *cli.Context) error {
-		id, err := oneID(c)
-		if err != nil {
-			return err
-		}
-		st, err := container.State(c.String("root"), id)
+	Action: onID(func(c *cli.Context, root, id string) error {
+		st, err := container.State(root, id)
 		if err != nil {
 			return err
 		}
 		return printJSON(st)
-	},
+	}),
 }
 
 var listCommand = &cli.Command{

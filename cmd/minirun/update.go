@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 
 	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/docker"
 	"github.com/minirun/minirun/limits"
 )
 
@@ -84,7 +84,7 @@ func updateResources(c *cli.Context) (*specs.LinuxResources, error) {
 		{"memory-swap", func(v int64) { mem().Swap = &v }},
 	} {
 		if s := c.String(f.name); s != "" {
-			v, err := parseBytes(s)
+			v, err := docker.ParseBytes(s)
 			if err != nil {
 				return nil, fmt.Errorf("--%s: %w", f.name, err)
 			}
@@ -124,36 +124,6 @@ func updateResources(c *cli.Context) (*specs.LinuxResources, error) {
 		res.Pids = &specs.LinuxPids{Limit: &v}
 	}
 	return res, nil
-}
-
-// parseBytes takes 1048576, 1024k, 1m, 1g (powers of 1024) or -1.
-func parseBytes(s string) (int64, error) {
-	mult := int64(1)
-	t := strings.TrimSuffix(strings.ToLower(s), "b")
-	if n := len(t); n > 0 {
-		switch t[n-1] {
-		case 'k':
-			mult, t = 1<<10, t[:n-1]
-		case 'm':
-			mult, t = 1<<20, t[:n-1]
-		case 'g':
-			mult, t = 1<<30, t[:n-1]
-		}
-	}
-	v, err := strconv.ParseInt(t, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a size", s)
-	}
-	if v < 0 {
-		if v == -1 && mult == 1 {
-			return -1, nil
-		}
-		return 0, fmt.Errorf("%q: negative size", s)
-	}
-	if v > (1<<63-1)/mult {
-		return 0, fmt.Errorf("%q: too large", s)
-	}
-	return v * mult, nil
 }
 
 func init() { commands = append(commands, updateCommand) }
