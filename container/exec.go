@@ -84,6 +84,7 @@ func Exec(o *ExecOptions) (*Process, error) {
 		return nil, err
 	}
 	defer joins.close()
+	joins.pidInChild()
 	opts := &Options{
 		ID: o.ID, Bundle: st.Bundle, Spec: spec, Debug: o.Debug, Detached: o.Detached, NoNewKeyring: st.NoNewKeyring,
 		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
@@ -150,12 +151,20 @@ func startExec(o *Options, prog *seccomp.Program, joins *joinSet, root *os.File,
 	} else {
 		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	}
-	err = startIn(cmd, joins.pid)
-	childSock.Close()
+	var forked *os.Process
+	if joins.forksIntoPid() {
+		forked, err = startForking(cmd, conn{int(parentSock.Fd())}, childSock)
+	} else {
+		err = startIn(cmd, joins.pid)
+		childSock.Close()
+	}
 	if err != nil {
 		return nil, stepErr("exec", err)
 	}
-	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, opts: o, isExec: true}
+	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, opts: o, isExec: true, forked: forked}
+	if forked != nil {
+		p.Pid = forked.Pid
+	}
 	timer.Step("open namespaces, fork+exec")
 	if err := p.setUpExec(prog, parentSock, l, rootFd, cgroupPath); err != nil {
 		p.kill()
