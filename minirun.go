@@ -29,6 +29,7 @@ import (
 
 	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/image"
 	_ "github.com/minirun/minirun/nsenter" // setns before the Go runtime, for exec
 )
 
@@ -54,6 +55,8 @@ func Init() {
 		container.Init()
 	case container.IsUsernsHolder():
 		container.HoldUserns()
+	case image.IsShiftHelper():
+		image.ShiftHelper()
 	case container.IsReaper():
 		t, err := container.ReaperArgs()
 		if err == nil {

@@ -392,6 +392,8 @@ func TestRootlessCases(t *testing.T) {
 		rootlessReplay(t)
 	})
 
+	t.Run("image layers shifted into the subordinate range", func(t *testing.T) { rootlessShiftedImage(t, uid, sub) })
+
 	t.Run("images Docker style", func(t *testing.T) {
 		if r := runMinirun(t, "", "import", "alpine", rootfs); r.code != 0 {
 			t.Fatalf("import: %+v", r)

@@ -91,7 +91,7 @@ func runImage(c *cli.Context) error {
 		remove()
 		return fmt.Errorf("save container record: %w", err)
 	}
-	spec, err := docker.BuildSpec(docker.Container{ID: id, Image: img, Rootfs: rootfs, Dir: dir, Overlay: overlay}, opts)
+	spec, err := docker.BuildSpec(docker.Container{ID: id, Image: img, Rootfs: rootfs, Dir: dir, Overlay: overlay, IDMaps: store.Shift}, opts)
 	if err == nil {
 		err = writeConfig(dir, spec)
 	}

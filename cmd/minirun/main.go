@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/image"
 	"github.com/minirun/minirun/version"
 )
 
@@ -21,6 +22,9 @@ func main() {
 	}
 	if container.IsUsernsHolder() {
 		container.HoldUserns() // never returns
+	}
+	if image.IsShiftHelper() {
+		image.ShiftHelper() // never returns
 	}
 	if container.IsReaper() {
 		reap() // never returns
