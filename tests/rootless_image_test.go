@@ -54,6 +54,10 @@ func rlLayer(t *testing.T, ents ...rlEnt) []byte {
 // 0 the caller); inside the container they are 1000 and 0 again, the
 // deleted file is gone and the opaque directory shows only the top
 // layer's file. rmi then removes every layer, shifted owners and all.
+//
+// With sub 0 (a caller without subordinate ranges) the layers are the
+// caller's own files, root's inside under the single mapping, and the
+// whiteouts work the same.
 func rootlessShiftedImage(t *testing.T, uid, sub int) {
 	dir := t.TempDir()
 	base := filepath.Join(dir, "base.tar")
@@ -131,10 +135,14 @@ func rootlessShiftedImage(t *testing.T, uid, sub int) {
 			}
 		}
 	}
+	ownedHost := []int{sub + 999, sub + 999}
+	if sub == 0 {
+		ownedHost = []int{uid, os.Getgid()}
+	}
 	for _, c := range []struct {
 		path     string
 		uid, gid int
-	}{{owned, sub + 999, sub + 999}, {busybox, uid, os.Getgid()}} {
+	}{{owned, ownedHost[0], ownedHost[1]}, {busybox, uid, os.Getgid()}} {
 		var st syscall.Stat_t
 		if err := syscall.Lstat(c.path, &st); err != nil || int(st.Uid) != c.uid || int(st.Gid) != c.gid {
 			t.Errorf("on the host, %s: owner %d:%d (%v), want %d:%d", c.path, st.Uid, st.Gid, err, c.uid, c.gid)
@@ -148,14 +156,24 @@ func rootlessShiftedImage(t *testing.T, uid, sub int) {
 	if n, err := unix.Getxattr(opaque, "user.overlay.opaque", buf); err != nil || string(buf[:n]) != "y" {
 		t.Errorf("opaque dir %s: user.overlay.opaque %q (%v), want y", opaque, buf[:max(n, 0)], err)
 	}
-	t.Logf("on the host: %s is %d:%d (sub %d), whiteout %s, opaque %s", owned, sub+999, sub+999, sub, whiteout, opaque)
+	t.Logf("on the host: %s is %d:%d (sub %d), whiteout %s, opaque %s", owned, ownedHost[0], ownedHost[1], sub, whiteout, opaque)
 
 	r := runMinirun(t, "", "run", "--rm", "shifted", "sh", "-c",
 		"cat /proc/self/uid_map; stat -c '%u:%g %n' /etc/owned1000 /opq/upper /bin/busybox; ls /opq; ls /keep; test -e /etc/old.conf || echo old-gone")
 	t.Logf("inside: exit %d %q %q", r.code, r.stdout, r.stderr)
 	want := fmt.Sprintf("0 %d 1\n1 %d %d\n1000:1000 /etc/owned1000\n1000:1000 /opq/upper\n0:0 /bin/busybox\nupper\nlower\nupper\nold-gone\n", uid, sub, rlSubSize)
+	if sub == 0 {
+		want = fmt.Sprintf("0 %d 1\n0:0 /etc/owned1000\n0:0 /opq/upper\n0:0 /bin/busybox\nupper\nlower\nupper\nold-gone\n", uid)
+	}
 	if r.code != 0 || squeeze(r.stdout) != want {
 		t.Fatalf("inside: %+v, want %q", r, want)
+	}
+	if sub == 0 {
+		if r := runMinirun(t, "", "rmi", "shifted"); r.code != 0 {
+			t.Fatalf("rmi: %+v", r)
+		}
+		checkStoreEmpty(t, store)
+		return
 	}
 	// uid 1000 may write its own file and not root's.
 	r = runMinirun(t, "", "run", "--rm", "--user", "1000:1000", "shifted", "sh", "-c", "echo more >> /etc/owned1000 && echo wrote; echo x >> /bin/busybox || echo refused")
@@ -173,6 +191,11 @@ func rootlessShiftedImage(t *testing.T, uid, sub int) {
 	if r := runMinirun(t, "", "rmi", "shifted"); r.code != 0 {
 		t.Fatalf("rmi: %+v", r)
 	}
+	checkStoreEmpty(t, store)
+}
+
+func checkStoreEmpty(t *testing.T, store string) {
+	t.Helper()
 	for _, d := range []string{"layers/sha256", "containers", "tmp"} {
 		if ents, _ := os.ReadDir(filepath.Join(store, d)); len(ents) != 0 {
 			t.Errorf("left in the store's %s: %v", d, ents)

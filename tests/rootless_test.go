@@ -122,6 +122,56 @@ func TestRootless(t *testing.T) {
 	}
 	// The fallback state root, /tmp/minirun-UID, is the user's to remove.
 	os.RemoveAll(fmt.Sprintf("/tmp/minirun-%d", uid))
+
+	// A second user, without subordinate ranges, for what its store does
+	// with a single mapping: layers of its own files, whiteouts alike.
+	rootlessWithoutRanges(t, share, bin, testBin, rfs, rootFile)
+}
+
+// rootlessWithoutRanges runs the image case as a user that has no range
+// in /etc/subuid or /etc/subgid (rlSubEnv 0), and removes it after.
+func rootlessWithoutRanges(t *testing.T, share, bin, testBin, rfs, rootFile string) {
+	name := fmt.Sprintf("mrrn%d", os.Getpid())
+	home := filepath.Join(share, "home-noranges")
+	if out, err := exec.Command("useradd", "-M", "-d", home, "-s", "/usr/sbin/nologin", "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0", name).CombinedOutput(); err != nil {
+		t.Fatalf("useradd: %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("userdel", name).CombinedOutput(); err != nil {
+			t.Errorf("userdel %s: %v: %s", name, err, out)
+		}
+	})
+	u, err := user.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	runtimeDir := filepath.Join(share, "run-noranges")
+	for _, d := range []string{home, runtimeDir} {
+		os.Mkdir(d, 0o700)
+		os.Chown(d, uid, gid)
+	}
+	cmd := exec.Command(testBin, "-test.run", "^TestRootlessCases$/^image_layers", "-test.v", "-test.count=1", "-test.timeout=5m")
+	cmd.Dir = home
+	cmd.Env = []string{
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"HOME=" + home, "USER=" + name, "LOGNAME=" + name,
+		"XDG_RUNTIME_DIR=" + runtimeDir,
+		childEnv + "=" + rootlessEnv, "MINIRUN_BIN=" + bin,
+		rlRootfsEnv + "=" + rfs, rlSubEnv + "=0", rlRootFileEnv + "=" + rootFile,
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err = cmd.Run()
+	t.Logf("as %s (uid %d, no subordinate ids):\n%s", name, uid, out.String())
+	if err != nil {
+		t.Fatalf("rootless image case without ranges: %v", err)
+	}
+	if !strings.Contains(out.String(), "--- PASS: TestRootlessCases/image_layers") {
+		t.Fatal("the image case did not run")
+	}
 }
 
 // freeSubRange is a first id above every range in /etc/subuid and /etc/subgid.
@@ -377,7 +427,7 @@ func TestRootlessCases(t *testing.T) {
 		rootlessReplay(t)
 	})
 
-	t.Run("image layers shifted into the subordinate range", func(t *testing.T) { rootlessShiftedImage(t, uid, sub) })
+	t.Run("image layers, owners and whiteouts", func(t *testing.T) { rootlessShiftedImage(t, uid, sub) })
 
 	t.Run("images Docker style", func(t *testing.T) {
 		if r := runMinirun(t, "", "import", "alpine", rootfs); r.code != 0 {
