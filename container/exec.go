@@ -36,7 +36,9 @@ type ExecOptions struct {
 
 // Exec starts a process inside a running container: a re-exec of minirun
 // that enters the container's namespaces (the pid namespace through this
-// thread, the others in its C pre-main), is moved into the container's
+// thread, the others in its C pre-main; with a user namespace, all of them
+// in the pre-main, which forks into the pid namespace: execpidns.go), is
+// moved into the container's
 // cgroup, then applies the process's identity, capabilities and the
 // container's seccomp filter and execs. Wait on the result for its status.
 func Exec(o *ExecOptions) (*Process, error) {
