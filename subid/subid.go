@@ -42,6 +42,25 @@ func (m *Maps) String() string {
 	return f(m.UIDs) + ";" + f(m.GIDs)
 }
 
+// ToContainer is the ids inside for host ids uid and gid: the inverse of
+// the maps, with 0 for an id they do not map. A rootfs directory the
+// caller imports holds its own files and ones of its subordinate ids,
+// which become 0 and the ids they map to; anyone else's (root's, when
+// root made the directory) become 0 too, as every file does with the
+// single mapping.
+func (m *Maps) ToContainer(uid, gid int) (int, int) {
+	return inside(m.UIDs, uid), inside(m.GIDs, gid)
+}
+
+func inside(ms []specs.LinuxIDMapping, h int) int {
+	for _, x := range ms {
+		if h >= int(x.HostID) && h < int(x.HostID)+int(x.Size) {
+			return int(x.ContainerID) + h - int(x.HostID)
+		}
+	}
+	return 0
+}
+
 // Range is one line of /etc/subuid or /etc/subgid.
 type Range struct {
 	Start, Size uint32

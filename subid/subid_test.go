@@ -24,6 +24,15 @@ func TestParse(t *testing.T) {
 	}
 }
 
+func TestToContainer(t *testing.T) {
+	m := Build(1001, 1002, Range{100000, 65536}, Range{200000, 1000})
+	for _, c := range [][4]int{{1001, 1002, 0, 0}, {100000, 200000, 1, 1}, {100999, 200999, 1000, 1000}, {0, 0, 0, 0}, {1000, 201000, 0, 0}} {
+		if u, g := m.ToContainer(c[0], c[1]); u != c[2] || g != c[3] {
+			t.Errorf("%d:%d inside is %d:%d, want %d:%d", c[0], c[1], u, g, c[2], c[3])
+		}
+	}
+}
+
 func TestBuildString(t *testing.T) {
 	m := Build(1001, 1002, Range{100000, 65536}, Range{200000, 1000})
 	if got := m.String(); got != "0:1001:1,1:100000:65536;0:1002:1,1:200000:1000" {

@@ -168,6 +168,25 @@ func rootlessShiftedImage(t *testing.T, uid, sub int) {
 	if r.code != 0 || squeeze(r.stdout) != want {
 		t.Fatalf("inside: %+v, want %q", r, want)
 	}
+	// A rootfs directory of the caller's own files, imported, is root's
+	// inside, as the caller is.
+	own := filepath.Join(t.TempDir(), "own")
+	os.MkdirAll(filepath.Join(own, "bin"), 0o755)
+	if out, err := exec.Command("cp", filepath.Join(rootfs, "bin", "busybox"), filepath.Join(own, "bin")).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	os.Symlink("busybox", filepath.Join(own, "bin", "sh"))
+	os.Symlink("busybox", filepath.Join(own, "bin", "stat"))
+	if r := runMinirun(t, "", "import", "owndir", own); r.code != 0 {
+		t.Fatalf("import of the caller's own directory: %+v", r)
+	}
+	r = runMinirun(t, "", "run", "--rm", "owndir", "/bin/stat", "-c", "%u:%g", "/bin/busybox")
+	if r.code != 0 || r.stdout != "0:0\n" {
+		t.Fatalf("the caller's own directory, inside: %+v, want 0:0", r)
+	}
+	if r := runMinirun(t, "", "rmi", "owndir"); r.code != 0 {
+		t.Fatalf("rmi: %+v", r)
+	}
 	if sub == 0 {
 		if r := runMinirun(t, "", "rmi", "shifted"); r.code != 0 {
 			t.Fatalf("rmi: %+v", r)
