@@ -46,24 +46,25 @@ static int start_nofile(unsigned long long *soft) {
 	return nofile_known;
 }
 
-// format_report is the sync-socket message for a failed setns, in the
-// JSON the Go side's message type decodes (a Go unit test checks that).
-static int format_report(char *msg, size_t size, const char *ns, int err) {
+// format_report is the sync-socket message for a failed call ("setns
+// mnt", "fork into the pid namespace"), in the JSON the Go side's message
+// type decodes (a Go unit test checks that).
+static int format_report(char *msg, size_t size, const char *call, int err) {
 	return snprintf(msg, size,
-		"{\"Type\":\"error\",\"Step\":\"join namespace\",\"Err\":\"setns %s: %s\",\"Code\":125}",
-		ns, strerror(err));
+		"{\"Type\":\"error\",\"Step\":\"join namespace\",\"Err\":\"%s: %s\",\"Code\":125}",
+		call, strerror(err));
 }
 
 // report writes one sync-socket message, so the parent sees which
-// namespace failed rather than an unexplained exit.
-static void report(const char *ns, int err) {
+// call failed rather than an unexplained exit.
+static void report(const char *call, int err) {
 	const char *fdenv = getenv("MINIRUN_INIT_FD");
 	char msg[256];
-	int n = format_report(msg, sizeof msg, ns, err);
+	int n = format_report(msg, sizeof msg, call, err);
 	// The parent prints what the socket carries; stderr only when there
 	// is no socket to tell, or else the error would be printed twice.
 	if (fdenv == NULL || write(atoi(fdenv), msg, n) != n)
-		dprintf(2, "minirun: join namespace: setns %s: %s\n", ns, strerror(err));
+		dprintf(2, "minirun: join namespace: %s: %s\n", call, strerror(err));
 	_exit(125);
 }
 
@@ -82,7 +83,7 @@ static int format_pid(char *msg, size_t size, long pid) {
 static void pid_handoff(int pdeathsig) {
 	long pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
 	if (pid < 0)
-		report("pid (fork)", errno);
+		report("fork into the pid namespace", errno);
 	if (pid == 0) {
 		// A fork clears the parent-death signal; the parent is ours.
 		if (pdeathsig)
@@ -166,8 +167,11 @@ __attribute__((constructor)) static void minirun_nsenter(void) {
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *name = strchr(tok, ':');
 		int fd = atoi(tok);
-		if (setns(fd, 0) < 0)
-			report(name ? name + 1 : tok, errno);
+		if (setns(fd, 0) < 0) {
+			char call[64];
+			snprintf(call, sizeof call, "setns %s", name ? name + 1 : tok);
+			report(call, errno);
+		}
 		close(fd);
 		pidns = pidns || (name && strcmp(name + 1, "pid") == 0);
 	}
@@ -205,7 +209,7 @@ func PidMessage(pid int) []byte {
 // ReportMessage is what the C pre-main writes on the sync socket when it
 // can't join namespace ns (errno err), for the Go side's tests.
 func ReportMessage(ns string, err syscall.Errno) []byte {
-	cns := C.CString(ns)
+	cns := C.CString("setns " + ns)
 	defer C.free(unsafe.Pointer(cns))
 	buf := make([]byte, 256)
 	n := C.format_report((*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), cns, C.int(err))
