@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"slices"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // An exec into a container with a user namespace enters the pid namespace
@@ -55,6 +57,11 @@ func startForking(cmd *exec.Cmd, c conn, childSock *os.File) (*os.Process, error
 	if err != nil {
 		return nil, err
 	}
+	if err := awaitHandoff(c, cmd.Process.Pid); err != nil {
+		_ = cmd.Process.Kill()
+		_, _ = cmd.Process.Wait()
+		return nil, err
+	}
 	var m message
 	_, err = c.recv(&m)
 	switch {
@@ -88,6 +95,34 @@ func startForking(cmd *exec.Cmd, c conn, childSock *os.File) (*os.Process, error
 	_ = cmd.Process.Kill()
 	_, _ = cmd.Process.Wait()
 	return nil, err
+}
+
+// awaitHandoff waits until the socket has the first child's message, or
+// the first child is gone without one (killed between its fork and its
+// message): then the process it forked, if any, holds the socket open and
+// waits for its config, and a plain receive would wait for ever. Closing
+// our end (the caller's defer) ends that one.
+func awaitHandoff(c conn, pid int) error {
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return nil // no pidfd: the receive alone
+	}
+	defer unix.Close(pidfd)
+	for timeout := -1; ; {
+		fds := []unix.PollFd{{Fd: int32(c.fd), Events: unix.POLLIN}, {Fd: int32(pidfd), Events: unix.POLLIN}}
+		n, err := unix.Poll(fds, timeout)
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case err != nil:
+			return fmt.Errorf("wait for the pid forked into the pid namespace: poll: %w", err)
+		case fds[0].Revents != 0:
+			return nil
+		case n == 0:
+			return errors.New("the child that forks into the pid namespace exited without handing over a pid")
+		}
+		timeout = 0 // it exited: one more look for a message it sent first
+	}
 }
 
 // waitProcess waits for the container process and returns its status:
