@@ -58,6 +58,8 @@ func Init() {
 		initproc.Init()
 	case container.IsUsernsHolder():
 		container.HoldUserns()
+	case image.IsShiftHelper():
+		image.ShiftHelper()
 	case container.IsReaper():
 		t, err := container.ReaperArgs()
 		if err == nil {

@@ -37,7 +37,9 @@ type ExecOptions struct {
 
 // Exec starts a process inside a running container: a re-exec of minirun
 // that enters the container's namespaces (the pid namespace through this
-// thread, the others in its C pre-main), is moved into the container's
+// thread, the others in its C pre-main; with a user namespace, all of them
+// in the pre-main, which forks into the pid namespace: execpidns.go), is
+// moved into the container's
 // cgroup, then applies the process's identity, capabilities and the
 // container's seccomp filter and execs. Wait on the result for its status.
 func Exec(o *ExecOptions) (*Process, error) {
@@ -85,6 +87,7 @@ func Exec(o *ExecOptions) (*Process, error) {
 		return nil, err
 	}
 	defer joins.close()
+	joins.pidInChild()
 	opts := &Options{
 		ID: o.ID, Bundle: st.Bundle, Spec: spec, Debug: o.Debug, Detached: o.Detached, NoNewKeyring: st.NoNewKeyring,
 		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
@@ -151,12 +154,20 @@ func startExec(o *Options, prog *seccomp.Program, joins *joinSet, root *os.File,
 	} else {
 		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	}
-	err = startIn(cmd, joins.pid)
-	childSock.Close()
+	var forked *os.Process
+	if joins.forksIntoPid() {
+		forked, err = startForking(cmd, int(parentSock.Fd()), childSock)
+	} else {
+		err = startIn(cmd, joins.pid)
+		childSock.Close()
+	}
 	if err != nil {
 		return nil, stepErr("exec", err)
 	}
-	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, opts: o, isExec: true}
+	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, opts: o, isExec: true, forked: forked}
+	if forked != nil {
+		p.Pid = forked.Pid
+	}
 	timer.Step("open namespaces, fork+exec")
 	if err := p.setUpExec(prog, parentSock, l, rootFd, cgroupPath); err != nil {
 		p.kill()

@@ -80,8 +80,9 @@ type Process struct {
 	opts    *Options
 	reg     *registration
 	cg      cgroups.Manager
-	console *os.File // pty master kept for a foreground run
-	isExec  bool     // an exec'd process: Wait leaves the container alone
+	console *os.File    // pty master kept for a foreground run
+	isExec  bool        // an exec'd process: Wait leaves the container alone
+	forked  *os.Process // an exec forked into the pid namespace by cmd's pre-main (execpidns.go)
 	sigs    chan os.Signal
 	reaper  *reaper // of a foreground start: cleans up if minirun is killed
 }
@@ -500,6 +501,7 @@ func (p *Process) sendListener(fd int) error {
 // kill ends a half-started init and reaps it, so a failed start leaves no
 // process behind. The mounts it made die with its mount namespace.
 func (p *Process) kill() {
+	p.killForked()
 	_ = p.cmd.Process.Kill()
 	_, _ = p.cmd.Process.Wait()
 }
@@ -553,7 +555,7 @@ func (p *Process) Wait() (int, error) {
 		output = out
 	}
 	timer.Skip()
-	err := p.cmd.Wait()
+	ps, err := p.waitProcess()
 	timer.Step("container ran (wait)")
 	close(done)
 	if output != nil {
@@ -564,9 +566,9 @@ func (p *Process) Wait() (int, error) {
 		}
 		p.console.Close()
 	}
-	code, err := exitStatus(p.cmd.ProcessState, err)
-	if w := p.opts.SeccompWatch; w != nil && p.cmd.ProcessState != nil {
-		if werr := w.Exited(p.cmd.ProcessState.Sys().(syscall.WaitStatus)); werr != nil {
+	code, err := exitStatus(ps, err)
+	if w := p.opts.SeccompWatch; w != nil && ps != nil {
+		if werr := w.Exited(ps.Sys().(syscall.WaitStatus)); werr != nil {
 			trace.Warnf("seccomp watch: %v", werr)
 		}
 	}

@@ -109,7 +109,7 @@ func Run(ctx context.Context, store *image.Store, o *RunOptions, env Env) (Resul
 // mountRootfs mounts img's layers for container id (rootless: prepares
 // them, for the container to mount inside its user namespace).
 func mountRootfs(store *image.Store, img *image.Image, id string) (Container, error) {
-	c := Container{ID: id, Image: img}
+	c := Container{ID: id, Image: img, IDMaps: store.Shift}
 	var err error
 	if container.Rootless() {
 		if err := image.OverlayInUserns(); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/image"
 	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/subid"
 )
 
 // Container is what BuildSpec needs to know about the container being made.
@@ -24,6 +25,10 @@ type Container struct {
 	// Overlay, rootless, holds the overlay options the container mounts
 	// on Rootfs from inside its user namespace (image.RootlessOverlay).
 	Overlay string
+	// IDMaps, rootless, are the maps the image's layers were shifted
+	// with (image.Store.Shift), which the container's user namespace
+	// gets; nil maps the caller alone, to root.
+	IDMaps *subid.Maps
 }
 
 // BuildSpec starts from the same Docker defaults as `minirun spec` and
@@ -75,8 +80,9 @@ func BuildSpec(c Container, o *RunOptions) (*specs.Spec, error) {
 }
 
 // rootless makes s a container an unprivileged caller can run: a user
-// namespace mapping the caller to root (the layers were unpacked as the
-// caller's own), the overlay mounted inside it, first, and no device
+// namespace mapping the caller to root, and its subordinate ranges from 1
+// when the layers were shifted into them (else they are the caller's
+// own), the overlay mounted inside it, first, and no device
 // rules, since there is no device cgroup (the devices are binds of the
 // host's). Limits asked for stay, for Start to refuse with the reason
 // when no delegated cgroup can hold them. The network is the caller's
@@ -84,6 +90,9 @@ func BuildSpec(c Container, o *RunOptions) (*specs.Spec, error) {
 func rootless(s *specs.Spec, c Container) {
 	res := s.Linux.Resources
 	container.RootlessSpec(s, os.Geteuid(), os.Getegid(), true)
+	if c.IDMaps != nil {
+		s.Linux.UIDMappings, s.Linux.GIDMappings = c.IDMaps.UIDs, c.IDMaps.GIDs
+	}
 	if res != nil {
 		res.Devices = nil
 		s.Linux.Resources = res

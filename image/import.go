@@ -19,7 +19,11 @@ func (s *Store) Import(name, src string) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("import: %w", err)
 	}
-	n, err := sourceOf(norm, src)
+	var owners func(uid, gid int) (int, int)
+	if s.Shift != nil {
+		owners = s.Shift.ToContainer
+	}
+	n, err := sourceOf(norm, src, owners)
 	if err != nil {
 		return nil, fmt.Errorf("import %s from %s: %w", norm, src, err)
 	}
@@ -31,7 +35,9 @@ func (s *Store) Import(name, src string) (*Image, error) {
 }
 
 // sourceOf tells the kinds of src apart by their contents, not their names.
-func sourceOf(norm, src string) (newImage, error) {
+// A directory's owners are host ids; owners, when not nil, gives the
+// layer's for them.
+func sourceOf(norm, src string, owners func(uid, gid int) (int, int)) (newImage, error) {
 	fi, err := os.Stat(src)
 	if err != nil {
 		return newImage{}, err
@@ -40,7 +46,7 @@ func sourceOf(norm, src string) (newImage, error) {
 		if exists(filepath.Join(src, "oci-layout")) {
 			return layoutSource(norm, src)
 		}
-		return newImage{name: norm, layers: []layerSource{dirLayer(src)}}, nil
+		return newImage{name: norm, layers: []layerSource{dirLayer(src, owners)}}, nil
 	}
 	gz, err := isGzip(src)
 	if err != nil {

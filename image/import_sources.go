@@ -12,11 +12,12 @@ import (
 )
 
 // dirLayer streams a rootfs directory as a tar, so it goes through the same
-// unpacker (and gets a diff-id) like any other layer.
-func dirLayer(dir string) layerSource {
+// unpacker (and gets a diff-id) like any other layer. owners, when not
+// nil, turns the files' host owners into the layer's.
+func dirLayer(dir string, owners func(uid, gid int) (int, int)) layerSource {
 	return layerSource{open: func() (io.ReadCloser, error) {
 		pr, pw := io.Pipe()
-		go func() { pw.CloseWithError(writeTar(dir, pw)) }()
+		go func() { pw.CloseWithError(writeTarOwned(dir, pw, owners)) }()
 		return pr, nil
 	}}
 }

@@ -16,6 +16,9 @@ import (
 type layerMeta struct {
 	DiffID string `json:"diffID"`
 	Size   int64  `json:"size"`
+	// IDMap is the maps the owners were shifted with (shift.go), or ""
+	// for owners kept as the tar has them (root) or as the caller.
+	IDMap string `json:"idMap,omitempty"`
 }
 
 func (s *Store) layerDir(diffID string) string {
@@ -45,7 +48,7 @@ func (s *Store) unpackTemp(r io.Reader) (tmp string, meta layerMeta, err error) 
 	// dir, not tmp: every error return sets tmp to "" before this runs.
 	defer func() {
 		if err != nil {
-			os.RemoveAll(dir)
+			s.removeAll(dir)
 		}
 	}()
 	tmp = dir
@@ -59,7 +62,7 @@ func (s *Store) unpackTemp(r io.Reader) (tmp string, meta layerMeta, err error) 
 	}
 	h := sha256.New()
 	tee := io.TeeReader(r, h)
-	size, err := unpack(tee, fsDir)
+	size, err := s.unpackLayer(tee, fsDir)
 	if err != nil {
 		return "", meta, err
 	}
@@ -67,7 +70,7 @@ func (s *Store) unpackTemp(r io.Reader) (tmp string, meta layerMeta, err error) 
 	if _, err := io.Copy(io.Discard, tee); err != nil {
 		return "", meta, fmt.Errorf("unpack layer: read to end: %w", err)
 	}
-	meta = layerMeta{DiffID: "sha256:" + hex.EncodeToString(h.Sum(nil)), Size: size}
+	meta = layerMeta{DiffID: "sha256:" + hex.EncodeToString(h.Sum(nil)), Size: size, IDMap: s.Shift.String()}
 	if err := writeJSON(filepath.Join(tmp, "meta.json"), meta); err != nil {
 		return "", meta, fmt.Errorf("unpack layer: %w", err)
 	}
@@ -78,11 +81,11 @@ func (s *Store) unpackTemp(r io.Reader) (tmp string, meta layerMeta, err error) 
 // layer got there first. The caller holds the store lock.
 func (s *Store) commitLayer(tmp string, meta layerMeta) error {
 	if _, ok := s.layerSize(meta.DiffID); ok {
-		return os.RemoveAll(tmp)
+		return s.removeAll(tmp)
 	}
 	dst := s.layerDir(meta.DiffID)
 	// A directory without meta.json is a leftover of a crash mid-removal.
-	if err := os.RemoveAll(dst); err != nil {
+	if err := s.removeAll(dst); err != nil {
 		return fmt.Errorf("commit layer %s: clear leftover: %w", meta.DiffID, err)
 	}
 	if err := os.Rename(tmp, dst); err != nil {
@@ -132,7 +135,7 @@ func (s *Store) collectLayers() error {
 		if err := os.Remove(filepath.Join(dir, "meta.json")); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("collect layer %s: %w", l.Name(), err)
 		}
-		if err := os.RemoveAll(dir); err != nil {
+		if err := s.removeAll(dir); err != nil {
 			return fmt.Errorf("collect layer %s: %w", l.Name(), err)
 		}
 	}

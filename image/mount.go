@@ -103,6 +103,9 @@ func (s *Store) PrepareRootfs(img *Image, containerID string) (rootfs, opts stri
 		if _, err := os.Stat(l); err != nil {
 			return "", "", fmt.Errorf("mount rootfs for container %s: image %s: layer: %w", containerID, img.Name, err)
 		}
+		if err := s.checkShift(l); err != nil {
+			return "", "", fmt.Errorf("mount rootfs for container %s: image %s: %w", containerID, img.Name, err)
+		}
 		if filepath.Dir(filepath.Dir(l)) == s.layersDir() {
 			rec.DiffIDs = append(rec.DiffIDs, "sha256:"+filepath.Base(filepath.Dir(l)))
 		}
@@ -162,7 +165,7 @@ func (s *Store) RemoveRootfs(containerID string) error {
 	// A rootless container's overlay lived in its own mount namespace:
 	// nothing is mounted here, and the caller may not unmount anyway.
 	if mounted, err := isMountpoint(rootfs); err == nil && !mounted {
-		return removeOwnTree(dir, containerID)
+		return s.removeOwnTree(dir, containerID)
 	}
 	if err := unmountAll(rootfs); err != nil {
 		return fmt.Errorf("remove rootfs of container %s: %w", containerID, err)
@@ -175,7 +178,7 @@ func (s *Store) RemoveRootfs(containerID string) error {
 		}
 		return fmt.Errorf("remove rootfs of container %s: %s: %w", containerID, rootfs, err)
 	}
-	if err := os.RemoveAll(dir); err != nil {
+	if err := s.removeAll(dir); err != nil {
 		return fmt.Errorf("remove rootfs of container %s: %w", containerID, err)
 	}
 	return nil
@@ -221,8 +224,10 @@ func isMountpoint(p string) (bool, error) {
 
 // removeOwnTree deletes a container's directory, first opening up the
 // directories overlayfs left unreadable (work/work is made mode 0): as
-// root that never stops RemoveAll, as the caller it does.
-func removeOwnTree(dir, containerID string) error {
+// root that never stops RemoveAll, as the caller it does. What is left
+// (files a container made as a subordinate id) goes in the layers' user
+// namespace.
+func (s *Store) removeOwnTree(dir, containerID string) error {
 	if err := os.RemoveAll(dir); err == nil {
 		return nil
 	}
@@ -235,7 +240,7 @@ func removeOwnTree(dir, containerID string) error {
 		}
 		return nil
 	})
-	if err := os.RemoveAll(dir); err != nil {
+	if err := s.removeAll(dir); err != nil {
 		return fmt.Errorf("remove rootfs of container %s: %w", containerID, err)
 	}
 	return nil

@@ -10,13 +10,21 @@ import (
 
 	"github.com/minirun/minirun/atomicfile"
 	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/subid"
 )
 
 // ErrNotFound is wrapped by errors for an image the store does not hold.
 var ErrNotFound = errdefs.New(errdefs.ErrNotFound, "no such image")
 
 // Store is a directory of images, layers and container roots.
-type Store struct{ Root string }
+type Store struct {
+	Root string
+	// Shift, for a caller without root that has subordinate ranges, is
+	// the maps its layers are unpacked with and its containers get
+	// (shift.go); nil keeps the files as the tar has them (root) or as
+	// the caller's own.
+	Shift *subid.Maps
+}
 
 // Open makes sure the store's directories exist.
 func Open(root string) (*Store, error) {
@@ -28,6 +36,11 @@ func Open(root string) (*Store, error) {
 		return nil, fmt.Errorf("open image store %s: %w", root, err)
 	}
 	s := &Store{Root: abs}
+	if os.Geteuid() != 0 {
+		if m, ok := subid.ForCaller(); ok {
+			s.Shift = m
+		}
+	}
 	// The root and containers/ can be traversed by anyone (0711, not
 	// listed): a container's init in a user namespace is not host root,
 	// and must still reach its rootfs before pivot_root.
@@ -65,7 +78,7 @@ func (s *Store) sweepTmp() {
 	}
 	for _, e := range ents {
 		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleAfter {
-			os.RemoveAll(filepath.Join(s.tmpDir(), e.Name()))
+			s.removeAll(filepath.Join(s.tmpDir(), e.Name()))
 		}
 	}
 }

@@ -15,7 +15,11 @@ import (
 
 // writeTar writes dir as a layer tar: owners, modes, times, xattrs, hard
 // links and device nodes kept. Sockets are skipped, as tar(1) does.
-func writeTar(dir string, w io.Writer) error {
+func writeTar(dir string, w io.Writer) error { return writeTarOwned(dir, w, nil) }
+
+// writeTarOwned is writeTar with each owner passed through owners, when
+// not nil (a rootless store's: host ids to the ids inside).
+func writeTarOwned(dir string, w io.Writer, owners func(uid, gid int) (int, int)) error {
 	tw := tar.NewWriter(w)
 	type inode struct{ dev, ino uint64 }
 	seen := map[inode]string{}
@@ -51,6 +55,9 @@ func writeTar(dir string, w io.Writer) error {
 		// Names are lookups in the host's passwd, which means nothing to
 		// the image; the numeric ids are what counts.
 		hdr.Uname, hdr.Gname = "", ""
+		if owners != nil {
+			hdr.Uid, hdr.Gid = owners(hdr.Uid, hdr.Gid)
+		}
 		if st, ok := fi.Sys().(*syscall.Stat_t); ok && !fi.IsDir() && st.Nlink > 1 {
 			key := inode{uint64(st.Dev), st.Ino}
 			if first, ok := seen[key]; ok {

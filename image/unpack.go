@@ -42,15 +42,26 @@ var (
 	maxLayerEntries       = 1 << 20  // tar headers, whatever they create
 )
 
-// overlayOpaque marks a directory whose lower contents overlayfs hides.
-const overlayOpaque = "trusted.overlay.opaque"
+// overlayOpaque marks a directory whose lower contents overlayfs hides:
+// trusted.overlay.opaque in root's store, user.overlay.opaque in a
+// rootless one, whose overlay is mounted in a user namespace with the
+// userxattr option (RootlessOverlay) and reads only user.overlay.*, the
+// only overlay attributes an unprivileged caller may set.
+const (
+	overlayOpaque         = "trusted.overlay.opaque"
+	overlayOpaqueRootless = "user.overlay.opaque"
+)
 
 // unpacker extracts one layer tar into a directory it owns alone, so no other
 // process can race it between a check and a use; the dangers it guards
 // against come from the tar itself.
 type unpacker struct {
 	root     string
-	rootless bool // not root: ownership and device nodes can't be kept
+	rootless bool // not host root: device nodes can't be made, overlay's xattrs are user.overlay.*
+	// shifted: in the store's user namespace (shift.go), where every
+	// owner the layer names must be kept; without it, rootless, the files
+	// stay the caller's.
+	shifted  bool
 	size     int64
 	entries  int
 	dirTimes []dirTime
@@ -67,6 +78,10 @@ type dirTime struct {
 // the bytes of file content written.
 func unpack(r io.Reader, root string) (int64, error) {
 	u := &unpacker{root: root, rootless: os.Geteuid() != 0}
+	return u.run(r)
+}
+
+func (u *unpacker) run(r io.Reader) (int64, error) {
 	tr := tar.NewReader(r)
 	for {
 		hdr, err := tr.Next()
@@ -302,8 +317,12 @@ func (u *unpacker) mknod(hdr *tar.Header, target string) (done bool, err error) 
 // 0/0 character device NAME, and ".wh..wh..opq" the opaque xattr on dir.
 func (u *unpacker) whiteout(dir, base string) error {
 	if base == whiteoutOpaque {
-		if err := unix.Lsetxattr(dir, overlayOpaque, []byte("y"), 0); err != nil {
-			return fmt.Errorf("opaque whiteout: setxattr %s on %s: %w", overlayOpaque, dir, err)
+		attr := overlayOpaque
+		if u.rootless {
+			attr = overlayOpaqueRootless
+		}
+		if err := unix.Lsetxattr(dir, attr, []byte("y"), 0); err != nil {
+			return fmt.Errorf("opaque whiteout: setxattr %s on %s: %w", attr, dir, err)
 		}
 		return nil
 	}
@@ -318,7 +337,12 @@ func (u *unpacker) whiteout(dir, base string) error {
 	if err := u.clear(target, false); err != nil {
 		return err
 	}
+	// Linux 5.8 and later let anyone make this one device, overlay's
+	// whiteout, as it needs no CAP_MKNOD.
 	if err := unix.Mknod(target, unix.S_IFCHR, 0); err != nil {
+		if u.rootless && errors.Is(err, unix.EPERM) {
+			return fmt.Errorf("whiteout %s: mknod 0:0: %w (without root, overlay whiteouts need Linux 5.8 or later)", name, err)
+		}
 		return fmt.Errorf("whiteout %s: mknod 0:0: %w", name, err)
 	}
 	return nil
@@ -327,14 +351,18 @@ func (u *unpacker) whiteout(dir, base string) error {
 // setMeta keeps the entry's owner, mode, xattrs and times. chown comes before
 // chmod because chown clears the setuid and setgid bits.
 func (u *unpacker) setMeta(hdr *tar.Header, target string) error {
-	if err := os.Lchown(target, hdr.Uid, hdr.Gid); err != nil && !(u.rootless && errors.Is(err, unix.EPERM)) {
+	if err := os.Lchown(target, hdr.Uid, hdr.Gid); err != nil && !(u.rootless && !u.shifted && errors.Is(err, unix.EPERM)) {
+		if u.shifted && errors.Is(err, unix.EINVAL) {
+			return fmt.Errorf("chown %d:%d: %w (the id is outside the caller's subordinate ranges, /etc/subuid and /etc/subgid)", hdr.Uid, hdr.Gid, err)
+		}
 		return fmt.Errorf("chown %d:%d: %w", hdr.Uid, hdr.Gid, err)
 	}
 	for k, v := range hdr.PAXRecords {
 		attr, ok := strings.CutPrefix(k, "SCHILY.xattr.")
 		// Overlay's own xattrs come only from whiteout conversion: a layer
-		// that sets them could redirect lookups elsewhere in the stack.
-		if !ok || strings.HasPrefix(attr, "trusted.overlay.") {
+		// that sets them could redirect lookups elsewhere in the stack
+		// (user.overlay.* in a rootless overlay, mounted with userxattr).
+		if !ok || strings.HasPrefix(attr, "trusted.overlay.") || strings.HasPrefix(attr, "user.overlay.") {
 			continue
 		}
 		if err := unix.Lsetxattr(target, attr, []byte(v), 0); err != nil {

@@ -7,8 +7,17 @@
 // threads before main, so no Go code can ever make those calls. A C
 // constructor runs before the runtime, while the process still has one
 // thread. It does nothing unless the parent set MINIRUN_NSENTER, and it
-// does only setns: everything else (the identity, capabilities, seccomp,
-// the pid namespace, which the parent enters for its child) stays in Go.
+// does only setns (and, to enter a pid namespace, one fork): everything
+// else (the identity, capabilities, seccomp) stays in Go.
+//
+// A pid namespace applies only to the children of whoever enters it. Root
+// enters it in the parent, for the child it forks (container/nsjoin.go).
+// A caller without root can't: the namespace belongs to the container's
+// user namespace, where only a process that joined it first has
+// CAP_SYS_ADMIN. Then the list names "pid" too, and this process, once in
+// every namespace, forks the real init into it with CLONE_PARENT, so the
+// init is the parent's own child, tells the parent its pid on the sync
+// socket and exits (pid_handoff).
 package nsenter
 
 /*
@@ -23,6 +32,7 @@ package nsenter
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 
 // The soft RLIMIT_NOFILE the process started with, before the Go runtime
 // raised it; kept here rather than in the environment, because a setenv of
@@ -36,28 +46,63 @@ static int start_nofile(unsigned long long *soft) {
 	return nofile_known;
 }
 
-// format_report is the sync-socket message for a failed setns, in the
-// JSON the Go side's message type decodes (a Go unit test checks that).
-static int format_report(char *msg, size_t size, const char *ns, int err) {
+// format_report is the sync-socket message for a failed call ("setns
+// mnt", "fork into the pid namespace"), in the JSON the Go side's message
+// type decodes (a Go unit test checks that).
+static int format_report(char *msg, size_t size, const char *call, int err) {
 	return snprintf(msg, size,
-		"{\"Type\":\"error\",\"Step\":\"join namespace\",\"Err\":\"setns %s: %s\",\"Code\":125}",
-		ns, strerror(err));
+		"{\"Type\":\"error\",\"Step\":\"join namespace\",\"Err\":\"%s: %s\",\"Code\":125}",
+		call, strerror(err));
 }
 
 // report writes one sync-socket message, so the parent sees which
-// namespace failed rather than an unexplained exit.
-static void report(const char *ns, int err) {
+// call failed rather than an unexplained exit.
+static void report(const char *call, int err) {
 	const char *fdenv = getenv("MINIRUN_INIT_FD");
 	char msg[256];
-	int n = format_report(msg, sizeof msg, ns, err);
+	int n = format_report(msg, sizeof msg, call, err);
 	// The parent prints what the socket carries; stderr only when there
 	// is no socket to tell, or else the error would be printed twice.
 	if (fdenv == NULL || write(atoi(fdenv), msg, n) != n)
-		dprintf(2, "minirun: join namespace: setns %s: %s\n", ns, strerror(err));
+		dprintf(2, "minirun: join namespace: %s: %s\n", call, strerror(err));
 	_exit(125);
 }
 
-// Entries are "FD:NAME", comma-separated, in the order to join (user first).
+// format_pid is the sync-socket message that hands the parent the pid of
+// the init forked into the pid namespace (Go's message type, "pid" with
+// the pid in Code).
+static int format_pid(char *msg, size_t size, long pid) {
+	return snprintf(msg, size, "{\"Type\":\"pid\",\"Code\":%ld}", pid);
+}
+
+// pid_handoff forks the process that goes on into the pid namespace just
+// joined. CLONE_PARENT makes it a child of our parent, which waits on it
+// as on any child, and gets its pid here. This process then exits without
+// running anything: it is in the container's namespaces, but not its pid
+// namespace, and holds nothing the child does not.
+static void pid_handoff(int pdeathsig) {
+	long pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
+	if (pid < 0)
+		report("fork into the pid namespace", errno);
+	if (pid == 0) {
+		// A fork clears the parent-death signal; the parent is ours.
+		if (pdeathsig)
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+		return;
+	}
+	const char *fdenv = getenv("MINIRUN_INIT_FD");
+	char msg[64];
+	int n = format_pid(msg, sizeof msg, pid);
+	if (fdenv == NULL || write(atoi(fdenv), msg, n) != n) {
+		kill(pid, SIGKILL);
+		_exit(125);
+	}
+	_exit(0);
+}
+
+// Entries are "FD:NAME", comma-separated, in the order to join (user
+// first). A "pid" entry is joined in its turn, and the fork into it
+// (pid_handoff) comes after the last.
 __attribute__((constructor)) static void minirun_nsenter(void) {
 	// A foreground run's reaper (container/reaper.go) has nothing to do
 	// until the runtime's end closes the pipe on fd 3, and usually it is
@@ -109,7 +154,8 @@ __attribute__((constructor)) static void minirun_nsenter(void) {
 	// Go's own Pdeathsig can't be used for a child forked into a joined
 	// pid namespace: Go then sees getppid() == 0, takes the parent for
 	// dead and kills the child at once. So the parent asks for it here.
-	if (getenv("MINIRUN_PDEATHSIG") != NULL) {
+	int pdeathsig = getenv("MINIRUN_PDEATHSIG") != NULL;
+	if (pdeathsig) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		unsetenv("MINIRUN_PDEATHSIG");
 	}
@@ -117,15 +163,22 @@ __attribute__((constructor)) static void minirun_nsenter(void) {
 	if (list == NULL || *list == '\0')
 		return;
 	char *copy = strdup(list), *save = NULL;
+	int pidns = 0;
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *name = strchr(tok, ':');
 		int fd = atoi(tok);
-		if (setns(fd, 0) < 0)
-			report(name ? name + 1 : tok, errno);
+		if (setns(fd, 0) < 0) {
+			char call[64];
+			snprintf(call, sizeof call, "setns %s", name ? name + 1 : tok);
+			report(call, errno);
+		}
 		close(fd);
+		pidns = pidns || (name && strcmp(name + 1, "pid") == 0);
 	}
 	free(copy);
 	unsetenv("MINIRUN_NSENTER");
+	if (pidns)
+		pid_handoff(pdeathsig);
 }
 */
 import "C"
@@ -143,10 +196,19 @@ func StartNofile() (uint64, bool) {
 	return uint64(soft), ok
 }
 
+// PidMessage is what the C pre-main writes on the sync socket to hand the
+// parent the pid of the process it forked into a joined pid namespace,
+// for the Go side's tests.
+func PidMessage(pid int) []byte {
+	buf := make([]byte, 64)
+	n := C.format_pid((*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), C.long(pid))
+	return buf[:min(int(n), len(buf)-1)]
+}
+
 // ReportMessage is what the C pre-main writes on the sync socket when it
 // can't join namespace ns (errno err), for the Go side's tests.
 func ReportMessage(ns string, err syscall.Errno) []byte {
-	cns := C.CString(ns)
+	cns := C.CString("setns " + ns)
 	defer C.free(unsafe.Pointer(cns))
 	buf := make([]byte, 256)
 	n := C.format_report((*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), cns, C.int(err))
