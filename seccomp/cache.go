@@ -18,6 +18,7 @@ import (
 	libseccomp "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/sys/unix"
 
+	"github.com/minirun/minirun/seccomp/filter"
 	"github.com/minirun/minirun/version"
 )
 
@@ -82,7 +83,7 @@ func encodeEntry(key [32]byte, p *Program) ([]byte, error) {
 	rest.Write(key[:])
 	rest.Write(binary.LittleEndian.AppendUint32(nil, uint32(len(mj))))
 	rest.Write(mj)
-	rest.Write(encodeInstructions(p.Instructions))
+	rest.Write(filter.Encode(p.Instructions))
 	sum := sha256.Sum256(rest.Bytes())
 	out := make([]byte, 0, len(cacheMagic)+32+rest.Len())
 	out = append(out, cacheMagic...)
@@ -111,7 +112,7 @@ func decodeEntry(key [32]byte, b []byte) (*Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("meta: %w", err)
 	}
-	ins, err := decodeInstructions(rest[n:])
+	ins, err := filter.Decode(rest[n:])
 	if err != nil {
 		return nil, err
 	}

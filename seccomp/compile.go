@@ -1,7 +1,6 @@
 package seccomp
 
 import (
-	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	libseccomp "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/seccomp/filter"
 )
 
 // Program is a compiled classic-BPF filter ready to be loaded. It is plain
@@ -252,38 +253,10 @@ func exportBPF(f *libseccomp.ScmpFilter) ([]unix.SockFilter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("export bpf: read: %w", err)
 	}
-	return decodeInstructions(raw)
+	return filter.Decode(raw)
 }
 
 // decodeInstructions reads struct sock_filter records in host byte order.
-func decodeInstructions(raw []byte) ([]unix.SockFilter, error) {
-	if len(raw)%8 != 0 {
-		return nil, fmt.Errorf("bpf: %d bytes is not a whole number of instructions", len(raw))
-	}
-	out := make([]unix.SockFilter, len(raw)/8)
-	for i := range out {
-		b := raw[i*8:]
-		out[i] = unix.SockFilter{
-			Code: binary.NativeEndian.Uint16(b[0:]),
-			Jt:   b[2],
-			Jf:   b[3],
-			K:    binary.NativeEndian.Uint32(b[4:]),
-		}
-	}
-	return out, nil
-}
-
-func encodeInstructions(prog []unix.SockFilter) []byte {
-	raw := make([]byte, 8*len(prog))
-	for i, ins := range prog {
-		b := raw[i*8:]
-		binary.NativeEndian.PutUint16(b[0:], ins.Code)
-		b[2], b[3] = ins.Jt, ins.Jf
-		binary.NativeEndian.PutUint32(b[4:], ins.K)
-	}
-	return raw
-}
-
 func scmpAction(a specs.LinuxSeccompAction, errnoRet *uint) (libseccomp.ScmpAction, error) {
 	switch a {
 	case specs.ActAllow:

@@ -3,6 +3,8 @@ package seccomp
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/minirun/minirun/seccomp/filter"
 )
 
 // programJSON is Program with the instructions as one base64 string of the
@@ -27,7 +29,7 @@ type programJSON struct {
 // MarshalJSON encodes the program in its compact form.
 func (p *Program) MarshalJSON() ([]byte, error) {
 	return json.Marshal(programJSON{
-		BPF: encodeInstructions(p.Instructions), Flags: p.Flags, Listener: p.Listener, Rules: p.Rules,
+		BPF: filter.Encode(p.Instructions), Flags: p.Flags, Listener: p.Listener, Rules: p.Rules,
 		Arches: p.Arches, DefaultAction: p.DefaultAction, Cached: p.Cached, Warnings: p.Warnings,
 	})
 }
@@ -38,7 +40,7 @@ func (p *Program) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return fmt.Errorf("seccomp program: %w", err)
 	}
-	ins, err := decodeInstructions(w.BPF)
+	ins, err := filter.Decode(w.BPF)
 	if err != nil {
 		return fmt.Errorf("seccomp program: %w", err)
 	}
