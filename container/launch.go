@@ -71,7 +71,7 @@ func (l *launch) command(exe string, o *Options, attr *syscall.SysProcAttr) *exe
 func (l *launch) initConfig(o *Options, prog *seccomp.Program, unshareCgroupNS bool) initproc.Config {
 	s := o.Spec
 	return initproc.Config{
-		Spec: specForInit(s), Rootfs: config.RootfsPath(s, o.Bundle), Bundle: o.Bundle, Seccomp: prog, Debug: o.Debug,
+		Spec: specForInit(s), Rootfs: config.RootfsPath(s, o.Bundle), Bundle: o.Bundle, Seccomp: prog.Filter(), Debug: o.Debug,
 		ExecFifoFd: l.fifoFd, CloseFrom: l.closeFrom, ID: o.ID, NoNewKeyring: o.NoNewKeyring,
 		UnshareCgroupNS: unshareCgroupNS, Timings: trace.Timings, NofileSoft: startNofile(),
 	}
@@ -82,7 +82,7 @@ func (l *launch) initConfig(o *Options, prog *seccomp.Program, unshareCgroupNS b
 // pre-main has joined the container's namespaces.
 func (l *launch) execConfig(o *Options, prog *seccomp.Program) initproc.Config {
 	return initproc.Config{
-		Spec: specForInit(o.Spec), Seccomp: prog, Debug: o.Debug, ID: o.ID, Exec: true,
+		Spec: specForInit(o.Spec), Seccomp: prog.Filter(), Debug: o.Debug, ID: o.ID, Exec: true,
 		NoNewKeyring: o.NoNewKeyring, CloseFrom: l.closeFrom, Timings: trace.Timings, NofileSoft: startNofile(),
 	}
 }

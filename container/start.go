@@ -2,6 +2,7 @@ package container
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -626,12 +627,35 @@ func compileSeccomp(s *specs.Spec, exec, debug bool) (*seccomp.Program, error) {
 	if err != nil {
 		return nil, stepErr("seccomp", err)
 	}
-	if err := initproc.CheckStartable(prog, s, exec); err != nil {
+	if err := checkStartable(prog, s, exec); err != nil {
 		return nil, stepErr("seccomp", err)
 	}
 	debugf(debug, "seccomp: %d rules, arches %s, default %s, cached=%v, %d BPF instructions",
 		prog.Rules, strings.Join(prog.Arches, ","), prog.DefaultAction, prog.Cached, len(prog.Instructions))
 	return prog, nil
+}
+
+// checkStartable evaluates the compiled program for each syscall the
+// runtime still needs after loading it (initproc.NeededAfterFilter) and
+// names the first one the profile denies.
+func checkStartable(prog *seccomp.Program, s *specs.Spec, exec bool) error {
+	arch := seccomp.NativeArch()
+	if arch == "" {
+		return nil
+	}
+	for _, name := range initproc.NeededAfterFilter(s, exec) {
+		ret, err := prog.Evaluate(arch, name, [6]uint64{})
+		if err != nil {
+			continue // a syscall this arch lacks
+		}
+		switch ret & unix.SECCOMP_RET_ACTION_FULL {
+		case unix.SECCOMP_RET_ALLOW, unix.SECCOMP_RET_LOG, unix.SECCOMP_RET_USER_NOTIF:
+			continue
+		}
+		return fmt.Errorf("the profile gives %s to %s, which the runtime needs after loading the filter; no container could start under it",
+			seccomp.ActionString(ret), name)
+	}
+	return nil
 }
 
 // watchSeccomp swaps the program for the one the watch serves: the

@@ -7,7 +7,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/seccomp/filter"
 )
 
 // The launch contract between the parent and a re-exec of minirun as a
@@ -54,7 +54,7 @@ type Config struct {
 	Spec    *specs.Spec
 	Rootfs  string
 	Bundle  string
-	Seccomp *seccomp.Program `json:",omitempty"`
+	Seccomp *filter.Filter `json:",omitempty"`
 	Debug   bool
 	// ExecFifoFd is the exec fifo, passed open: the init stops before
 	// execve until `start` writes to it (the create/start split).

@@ -13,7 +13,7 @@ import (
 	"github.com/minirun/minirun/container/hooks"
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/rootfs"
-	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/seccomp/filter"
 	"github.com/minirun/minirun/trace"
 )
 
@@ -396,7 +396,7 @@ func hasSoftRlimits(rls []specs.POSIXRlimit) bool {
 
 // placeholderProgram stands for "a filter is loaded" in a plan that is
 // only read.
-var placeholderProgram = &seccomp.Program{}
+var placeholderProgram = &filter.Filter{}
 
 // execArgs are execve's arguments as the kernel takes them, built while
 // the process may still do anything. Go's own exec builds them at the

@@ -1,13 +1,9 @@
 package initproc
 
 import (
-	"fmt"
 	"slices"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
-
-	"github.com/minirun/minirun/seccomp"
 )
 
 // Syscalls the init still makes once the filter is loaded: what
@@ -36,29 +32,12 @@ var runtimeAfterFilter = []string{"exit_group", "futex", "epoll_pwait", "rt_sigr
 // namespace flags, and a runtime entry would allow it whole.
 var goRuntimeMayCall = []string{"nanosleep", "sched_yield", "getpid", "gettid", "tgkill", "mmap", "munmap", "madvise", "sigaltstack", "rt_sigaction"}
 
-// CheckStartable evaluates the compiled program for each syscall the
-// runtime still needs and names the first one the profile denies.
-func CheckStartable(prog *seccomp.Program, s *specs.Spec, exec bool) error {
-	arch := seccomp.NativeArch()
-	if arch == "" {
-		return nil
-	}
-	// execve first: a profile that denies it is the plainest case (the
-	// seed article's deny-all), and the message should say so.
-	needed := append(append([]string{"execve"}, postFilterSyscalls(s, exec)...), runtimeAfterFilter...)
-	for _, name := range needed {
-		ret, err := prog.Evaluate(arch, name, [6]uint64{})
-		if err != nil {
-			continue // a syscall this arch lacks
-		}
-		switch ret & unix.SECCOMP_RET_ACTION_FULL {
-		case unix.SECCOMP_RET_ALLOW, unix.SECCOMP_RET_LOG, unix.SECCOMP_RET_USER_NOTIF:
-			continue
-		}
-		return fmt.Errorf("the profile gives %s to %s, which the runtime needs after loading the filter; no container could start under it",
-			seccomp.ActionString(ret), name)
-	}
-	return nil
+// NeededAfterFilter is what a profile must allow for the init to start
+// under it: execve first (the plainest refusal, the seed article's
+// deny-all, should say so), what the plan does after the filter for s
+// (exec: an exec'd process's), and the Go runtime's own share.
+func NeededAfterFilter(s *specs.Spec, exec bool) []string {
+	return append(append([]string{"execve"}, postFilterSyscalls(s, exec)...), runtimeAfterFilter...)
 }
 
 // SeccompRequired is every syscall the runtime may make after loading a

@@ -14,7 +14,7 @@ import (
 	"github.com/minirun/minirun/caps"
 	"github.com/minirun/minirun/container/hooks"
 	"github.com/minirun/minirun/rootfs"
-	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/seccomp/filter"
 	"github.com/minirun/minirun/trace"
 )
 
@@ -98,7 +98,7 @@ type system interface {
 
 	// seccomp: the fd a listener will get, loading the filter, execve.
 	LowestFreeFd() (int, error)
-	LoadSeccomp(p *seccomp.Program) (listener int, err error)
+	LoadSeccomp(f *filter.Filter) (listener int, err error)
 	Execve(a *execArgs) error
 }
 
@@ -157,32 +157,32 @@ func (k *kernel) Pdeathsig() (int, error) {
 	return sig, err
 }
 
-func (k *kernel) Sysctl(key, value string) error              { return rootfs.Sysctl(key, value) }
-func (k *kernel) MaskPaths(paths []string) error              { return rootfs.MaskPaths(paths, k.log) }
-func (k *kernel) ReadonlyPaths(paths []string) error          { return rootfs.ReadonlyPaths(paths, k.log) }
-func (k *kernel) ReadonlyRoot() error                         { return rootfs.ReadonlyRoot(k.log) }
-func (k *kernel) WriteProc(rel, value string) error           { return rootfs.WriteProc(rel, value) }
-func (k *kernel) Unshare(flags int) error                     { return unix.Unshare(flags) }
-func (k *kernel) Sethostname(name string) error               { return unix.Sethostname([]byte(name)) }
-func (k *kernel) Setdomainname(name string) error             { return unix.Setdomainname([]byte(name)) }
-func (k *kernel) LoopbackUp() error                           { return loopbackUp(k.log) }
-func (k *kernel) OpenPty(size *specs.Box) (int, int, error)   { return openPty(size) }
-func (k *kernel) SetConsole(slave int) error                  { return setConsole(slave) }
-func (k *kernel) ProcAttrs(s *specs.Spec, exec bool) error    { return applyProcAttrs(s, exec, k.log) }
-func (k *kernel) Prctl(option int, arg uintptr) error         { return unix.Prctl(option, arg, 0, 0, 0) }
-func (k *kernel) DropBounding() error                         { return k.caps.DropBounding() }
-func (k *kernel) ClearAmbient() error                         { return k.caps.ClearAmbient() }
-func (k *kernel) Setgroups(gids []int) error                  { return unix.Setgroups(gids) }
-func (k *kernel) Setresgid(gid int) error                     { return unix.Setresgid(gid, gid, gid) }
-func (k *kernel) Setresuid(uid int) error                     { return unix.Setresuid(uid, uid, uid) }
-func (k *kernel) Umask(mask int)                              { unix.Umask(mask) }
-func (k *kernel) Chdir(dir string) error                      { return unix.Chdir(dir) }
-func (k *kernel) Getwd() (string, error)                      { return unix.Getwd() }
-func (k *kernel) CloseOnExec(fd int)                          { unix.CloseOnExec(fd) }
-func (k *kernel) Access(path string) error                    { return unix.Access(path, unix.X_OK) }
-func (k *kernel) Read(fd int, b []byte) (int, error)          { return unix.Read(fd, b) }
-func (k *kernel) Close(fd int) error                          { return unix.Close(fd) }
-func (k *kernel) LoadSeccomp(p *seccomp.Program) (int, error) { return p.Load() }
+func (k *kernel) Sysctl(key, value string) error            { return rootfs.Sysctl(key, value) }
+func (k *kernel) MaskPaths(paths []string) error            { return rootfs.MaskPaths(paths, k.log) }
+func (k *kernel) ReadonlyPaths(paths []string) error        { return rootfs.ReadonlyPaths(paths, k.log) }
+func (k *kernel) ReadonlyRoot() error                       { return rootfs.ReadonlyRoot(k.log) }
+func (k *kernel) WriteProc(rel, value string) error         { return rootfs.WriteProc(rel, value) }
+func (k *kernel) Unshare(flags int) error                   { return unix.Unshare(flags) }
+func (k *kernel) Sethostname(name string) error             { return unix.Sethostname([]byte(name)) }
+func (k *kernel) Setdomainname(name string) error           { return unix.Setdomainname([]byte(name)) }
+func (k *kernel) LoopbackUp() error                         { return loopbackUp(k.log) }
+func (k *kernel) OpenPty(size *specs.Box) (int, int, error) { return openPty(size) }
+func (k *kernel) SetConsole(slave int) error                { return setConsole(slave) }
+func (k *kernel) ProcAttrs(s *specs.Spec, exec bool) error  { return applyProcAttrs(s, exec, k.log) }
+func (k *kernel) Prctl(option int, arg uintptr) error       { return unix.Prctl(option, arg, 0, 0, 0) }
+func (k *kernel) DropBounding() error                       { return k.caps.DropBounding() }
+func (k *kernel) ClearAmbient() error                       { return k.caps.ClearAmbient() }
+func (k *kernel) Setgroups(gids []int) error                { return unix.Setgroups(gids) }
+func (k *kernel) Setresgid(gid int) error                   { return unix.Setresgid(gid, gid, gid) }
+func (k *kernel) Setresuid(uid int) error                   { return unix.Setresuid(uid, uid, uid) }
+func (k *kernel) Umask(mask int)                            { unix.Umask(mask) }
+func (k *kernel) Chdir(dir string) error                    { return unix.Chdir(dir) }
+func (k *kernel) Getwd() (string, error)                    { return unix.Getwd() }
+func (k *kernel) CloseOnExec(fd int)                        { unix.CloseOnExec(fd) }
+func (k *kernel) Access(path string) error                  { return unix.Access(path, unix.X_OK) }
+func (k *kernel) Read(fd int, b []byte) (int, error)        { return unix.Read(fd, b) }
+func (k *kernel) Close(fd int) error                        { return unix.Close(fd) }
+func (k *kernel) LoadSeccomp(f *filter.Filter) (int, error) { return f.Load() }
 
 func (k *kernel) JoinSessionKeyring(name string) error {
 	_, err := unix.KeyctlJoinSessionKeyring(name)

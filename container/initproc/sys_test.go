@@ -8,7 +8,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/seccomp/filter"
 )
 
 // recorder is the system of the unit tests: it makes no call, and records
@@ -166,7 +166,7 @@ func (r *recorder) RunHooks(s *specs.Spec, kind string, st specs.State) error {
 }
 
 func (r *recorder) LowestFreeFd() (int, error) { return 7, r.rec("fcntl F_DUPFD_CLOEXEC") }
-func (r *recorder) LoadSeccomp(p *seccomp.Program) (int, error) {
+func (r *recorder) LoadSeccomp(f *filter.Filter) (int, error) {
 	return -1, r.rec("seccomp load")
 }
 
