@@ -5,6 +5,8 @@ import (
 	"sort"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/minirun/minirun/procattr"
 )
 
 // validate rejects resources that the kernel would either refuse halfway
@@ -41,7 +43,7 @@ func checkList(file, value string, have map[int]bool, what string) error {
 	if value == "" {
 		return nil
 	}
-	want, err := parseList(value)
+	want, err := procattr.ParseList(value)
 	if err != nil {
 		return fmt.Errorf("cgroups: %s=%s: %v: %w", file, value, err, ErrInvalid)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/container/initproc"
 	"github.com/minirun/minirun/namespaces"
+	"github.com/minirun/minirun/procattr"
 	"github.com/minirun/minirun/seccomp"
 	"github.com/minirun/minirun/state"
 )
@@ -70,7 +71,7 @@ func Exec(o *ExecOptions) (*Process, error) {
 	if len(spec.Process.Args) == 0 {
 		return nil, stepErrf("exec", "process.args: empty")
 	}
-	if err := config.ValidateProcAttrs(spec); err != nil {
+	if err := procattr.Validate(spec); err != nil {
 		return nil, stepErr("exec", err)
 	}
 	timer.Step("read state and config")
@@ -211,7 +212,7 @@ func setInitialAffinity(p *specs.Process, pid int) error {
 	if p.ExecCPUAffinity == nil || p.ExecCPUAffinity.Initial == "" {
 		return nil
 	}
-	cs, err := config.CPUSet(p.ExecCPUAffinity.Initial, "process.execCPUAffinity.initial")
+	cs, err := procattr.CPUSet(p.ExecCPUAffinity.Initial, "process.execCPUAffinity.initial")
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/container/config"
+	"github.com/minirun/minirun/procattr"
 )
 
 // setRlimits raises, from outside, the hard limits of process.rlimits that
@@ -20,7 +20,7 @@ import (
 // container's RLIMIT_AS of 1 GiB is less than the Go runtime reserves.
 func setRlimits(pid int, rls []specs.POSIXRlimit) error {
 	for _, r := range rls {
-		res, _ := config.Rlimit(r.Type)
+		res, _ := procattr.Rlimit(r.Type)
 		var cur unix.Rlimit
 		if err := unix.Prlimit(pid, res, nil, &cur); err != nil {
 			return fmt.Errorf("%s: prlimit pid %d: %w", r.Type, pid, err)

@@ -6,9 +6,9 @@ import (
 
 	"github.com/minirun/minirun/caps"
 	"github.com/minirun/minirun/cgroups"
-	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/container/hooks"
 	"github.com/minirun/minirun/namespaces"
+	"github.com/minirun/minirun/procattr"
 	"github.com/minirun/minirun/rootfs"
 	"github.com/minirun/minirun/seccomp"
 	"github.com/minirun/minirun/version"
@@ -24,7 +24,7 @@ var featuresCommand = &cli.Command{
 		// The v2 code is there for pure v2 hosts; on hybrid ones the v1
 		// controllers do the work.
 		v2 := true
-		modes, flags := config.MemoryPolicyFeatures()
+		modes, flags := procattr.MemoryPolicyFeatures()
 		actions, operators, archs, seccompFlags := seccomp.Features()
 		return printJSON(features.Features{
 			OCIVersionMin: "1.0.0",

@@ -21,6 +21,7 @@ import (
 	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/limits"
 	"github.com/minirun/minirun/namespaces"
+	"github.com/minirun/minirun/procattr"
 	"github.com/minirun/minirun/rootfs"
 	"github.com/minirun/minirun/seccomp"
 )
@@ -115,7 +116,7 @@ func Validate(s *specs.Spec, bundle string) error {
 		}
 	}
 	for i, r := range s.Process.Rlimits {
-		if _, ok := rlimitTypes[r.Type]; !ok {
+		if !procattr.Known(r.Type) {
 			return stepErrf("validate config", "process.rlimits[%d]: unknown type %q", i, r.Type)
 		}
 		if r.Soft > r.Hard {
@@ -125,7 +126,7 @@ func Validate(s *specs.Spec, bundle string) error {
 	if err := checkMountNamespace(s); err != nil {
 		return stepErr("validate config", err)
 	}
-	if err := ValidateProcAttrs(s); err != nil {
+	if err := procattr.Validate(s); err != nil {
 		return stepErr("validate config", err)
 	}
 	if err := checkUnsupported(s); err != nil {

@@ -175,3 +175,11 @@ func (eofError) Error() string { return "init closed the sync socket" }
 // ErrEOF is Recv's error for a peer that closed its end: from the init,
 // the close-on-exec socket closing at execve.
 var ErrEOF = eofError{}
+
+// linuxOf is s.Linux, or an empty one.
+func linuxOf(s *specs.Spec) *specs.Linux {
+	if s.Linux == nil {
+		return &specs.Linux{}
+	}
+	return s.Linux
+}

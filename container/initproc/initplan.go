@@ -9,7 +9,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/caps"
-	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/container/hooks"
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/rootfs"
@@ -121,7 +120,7 @@ type initRun struct {
 }
 
 func newInitRun(sys system, cfg *Config, capSet fmt.Stringer, cgroup2 bool) *initRun {
-	plan, _ := namespaces.FromSpec(config.LinuxOf(cfg.Spec).Namespaces) // validated by the parent
+	plan, _ := namespaces.FromSpec(linuxOf(cfg.Spec).Namespaces) // validated by the parent
 	return &initRun{sys: sys, cfg: cfg, log: tracer(cfg.Debug), plan: plan, caps: capSet, cgroup2: cgroup2, fifo: -1}
 }
 
@@ -138,7 +137,7 @@ func newKernelRun(c Conn, cfg *Config, cgroup2 bool) (*initRun, error) {
 // initSteps is the plan of a new container's init.
 func (in *initRun) initSteps() []step {
 	cfg, s := in.cfg, in.cfg.Spec
-	linux, p := config.LinuxOf(s), s.Process
+	linux, p := linuxOf(s), s.Process
 	// A mount namespace joined by path is set up as a new one is: its
 	// root becomes the rootfs by pivot_root. chroot there would leave the
 	// namespace's real root one chroot(2) away for a container holding

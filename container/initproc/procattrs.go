@@ -6,7 +6,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/container/config"
+	"github.com/minirun/minirun/procattr"
 	"github.com/minirun/minirun/trace"
 )
 
@@ -19,14 +19,14 @@ import (
 func applyProcAttrs(s *specs.Spec, exec bool, log trace.Logger) error {
 	p := s.Process
 	if p.Scheduler != nil {
-		a, _ := config.SchedAttr(p.Scheduler)
+		a, _ := procattr.SchedAttr(p.Scheduler)
 		log("scheduler %s nice=%d priority=%d", p.Scheduler.Policy, p.Scheduler.Nice, p.Scheduler.Priority)
 		if err := unix.SchedSetAttr(0, a, 0); err != nil {
 			return stepErrf("scheduler", "sched_setattr %s: %w", p.Scheduler.Policy, err)
 		}
 	}
 	if p.IOPriority != nil {
-		v, _ := config.IOPriority(p.IOPriority)
+		v, _ := procattr.IOPriority(p.IOPriority)
 		log("ioprio %s %d", p.IOPriority.Class, p.IOPriority.Priority)
 		const ioprioWhoProcess = 1
 		if _, _, e := unix.Syscall(unix.SYS_IOPRIO_SET, ioprioWhoProcess, 0, uintptr(v)); e != 0 {
@@ -34,15 +34,15 @@ func applyProcAttrs(s *specs.Spec, exec bool, log trace.Logger) error {
 		}
 	}
 	if exec && p.ExecCPUAffinity != nil && p.ExecCPUAffinity.Final != "" {
-		cs, _ := config.CPUSet(p.ExecCPUAffinity.Final, "process.execCPUAffinity.final")
+		cs, _ := procattr.CPUSet(p.ExecCPUAffinity.Final, "process.execCPUAffinity.final")
 		log("cpu affinity %s", p.ExecCPUAffinity.Final)
 		if err := unix.SchedSetaffinity(0, cs); err != nil {
 			return stepErrf("cpu affinity", "sched_setaffinity %s: %w", p.ExecCPUAffinity.Final, err)
 		}
 	}
-	linux := config.LinuxOf(s)
+	linux := linuxOf(s)
 	if m := linux.MemoryPolicy; m != nil {
-		mode, mask, maxNode, _ := config.MemoryPolicy(m)
+		mode, mask, maxNode, _ := procattr.MemoryPolicy(m)
 		var ptr unsafe.Pointer
 		if len(mask) > 0 {
 			ptr = unsafe.Pointer(&mask[0])
@@ -54,7 +54,7 @@ func applyProcAttrs(s *specs.Spec, exec bool, log trace.Logger) error {
 		}
 	}
 	if pers := linux.Personality; pers != nil {
-		v, _ := config.Personality(pers)
+		v, _ := procattr.Personality(pers)
 		log("personality %s", pers.Domain)
 		if _, _, e := unix.Syscall(unix.SYS_PERSONALITY, v, 0, 0); e != 0 {
 			return stepErrf("personality", "personality %s: %w", pers.Domain, e)

@@ -4,7 +4,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/container/config"
+	"github.com/minirun/minirun/procattr"
 )
 
 // finalRlimits sets every limit but RLIMIT_NOFILE (keepRlimitNofile's) to
@@ -25,6 +25,6 @@ func finalRlimits(sys system, rls []specs.POSIXRlimit) error {
 }
 
 func rlimitOf(typ string) int {
-	r, _ := config.Rlimit(typ)
+	r, _ := procattr.Rlimit(typ)
 	return r
 }

@@ -1,4 +1,11 @@
-package config
+// Package procattr turns the per-process attributes of a runtime spec into
+// what the kernel takes: the scheduler, the I/O priority, the personality,
+// the NUMA memory policy, the CPU affinity and the rlimits, and the
+// kernel's list format ("0-3,5") they and cpusets use. The parent parses
+// them to refuse a bad value before anything starts; the init, which
+// applies them, parses them again. It imports nothing of minirun's, so the
+// init stays a small program.
+package procattr
 
 import (
 	"fmt"
@@ -6,8 +13,6 @@ import (
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
-
-	"github.com/minirun/minirun/cgroups"
 )
 
 // The process attributes of runtime-spec 1.1 to 1.3 that the kernel keeps
@@ -107,7 +112,7 @@ func Personality(p *specs.LinuxPersonality) (uintptr, error) {
 
 // nodeMask turns a node list into set_mempolicy's bitmask.
 func nodeMask(nodes string) ([]uint64, int, error) {
-	set, err := cgroups.ParseList(nodes)
+	set, err := ParseList(nodes)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -150,7 +155,7 @@ func MemoryPolicy(m *specs.LinuxMemoryPolicy) (mode int, mask []uint64, maxNode 
 
 // CPUSet parses a CPU list of field (process.execCPUAffinity).
 func CPUSet(list, field string) (*unix.CPUSet, error) {
-	set, err := cgroups.ParseList(list)
+	set, err := ParseList(list)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", field, err)
 	}
@@ -172,8 +177,8 @@ func CPUSet(list, field string) (*unix.CPUSet, error) {
 	return &cs, nil
 }
 
-// ValidateProcAttrs checks every one of these attributes in s.
-func ValidateProcAttrs(s *specs.Spec) error {
+// Validate checks every one of these attributes in s.
+func Validate(s *specs.Spec) error {
 	p := s.Process
 	if p.Scheduler != nil {
 		if _, err := SchedAttr(p.Scheduler); err != nil {

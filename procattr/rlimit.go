@@ -1,4 +1,4 @@
-package config
+package procattr
 
 import "golang.org/x/sys/unix"
 
@@ -9,6 +9,12 @@ var rlimitTypes = map[string]int{
 	"RLIMIT_NOFILE": unix.RLIMIT_NOFILE, "RLIMIT_NPROC": unix.RLIMIT_NPROC, "RLIMIT_RSS": unix.RLIMIT_RSS,
 	"RLIMIT_RTPRIO": unix.RLIMIT_RTPRIO, "RLIMIT_RTTIME": unix.RLIMIT_RTTIME, "RLIMIT_SIGPENDING": unix.RLIMIT_SIGPENDING,
 	"RLIMIT_STACK": unix.RLIMIT_STACK,
+}
+
+// Known reports whether typ is an rlimit type minirun knows.
+func Known(typ string) bool {
+	_, ok := rlimitTypes[typ]
+	return ok
 }
 
 // Rlimit is the resource number of an rlimit type ("RLIMIT_NOFILE").
