@@ -30,24 +30,26 @@ var (
 )
 
 func sealedExe() (string, error) {
-	sealedOnce.Do(func() {
-		fd, err := readonlyExe()
-		if err != nil {
-			fd, err = memfdExe()
-		}
-		if err == nil {
-			fd, err = highFd(fd)
-		}
-		if err != nil {
-			sealedErr = err
-			return
-		}
-		sealedFile = os.NewFile(uintptr(fd), "minirun-exe")
-		// exec reaches the fd by path; it is close-on-exec, so the
-		// container never inherits it.
-		sealedPath = fmt.Sprintf("/proc/self/fd/%d", fd)
-	})
+	sealedOnce.Do(func() { sealedPath, sealedFile, sealedErr = seal("/proc/self/exe") })
 	return sealedPath, sealedErr
+}
+
+// seal returns a path to a read-only view of the binary at path, and the
+// file that holds it open.
+func seal(path string) (string, *os.File, error) {
+	fd, err := readonlyExe(path)
+	if err != nil {
+		fd, err = memfdExe(path)
+	}
+	if err == nil {
+		fd, err = highFd(fd)
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	// exec reaches the fd by path; it is close-on-exec, so the container
+	// never inherits it.
+	return fmt.Sprintf("/proc/self/fd/%d", fd), os.NewFile(uintptr(fd), "minirun-exe"), nil
 }
 
 // highFd moves fd up to 32 or above, out of the way of the numbers the
@@ -94,26 +96,27 @@ var (
 	extraExeFds []*os.File
 )
 
-// readonlyExe returns an O_PATH handle on this binary through a detached,
-// read-only bind mount of it.
-func readonlyExe() (int, error) {
-	fd, err := unix.OpenTree(unix.AT_FDCWD, "/proc/self/exe", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
+// readonlyExe returns an O_PATH handle on the binary at path through a
+// detached, read-only bind mount of it.
+func readonlyExe(path string) (int, error) {
+	fd, err := unix.OpenTree(unix.AT_FDCWD, path, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
 	if err != nil {
-		return -1, fmt.Errorf("open_tree own binary: %w", err)
+		return -1, fmt.Errorf("open_tree %s: %w", path, err)
 	}
 	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV}
 	if err := unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH, attr); err != nil {
 		unix.Close(fd)
-		return -1, fmt.Errorf("make own binary read-only: %w", err)
+		return -1, fmt.Errorf("make %s read-only: %w", path, err)
 	}
 	return fd, nil
 }
 
-// memfdExe copies the binary into a memfd and seals it against writes.
-func memfdExe() (int, error) {
-	src, err := os.Open("/proc/self/exe")
+// memfdExe copies the binary at path into a memfd and seals it against
+// writes.
+func memfdExe(path string) (int, error) {
+	src, err := os.Open(path)
 	if err != nil {
-		return -1, fmt.Errorf("open own binary: %w", err)
+		return -1, fmt.Errorf("open %s: %w", path, err)
 	}
 	defer src.Close()
 	// MFD_EXEC is needed where vm.memfd_noexec is set; older kernels reject it.
@@ -126,7 +129,7 @@ func memfdExe() (int, error) {
 	}
 	if err := copyInKernel(fd, int(src.Fd())); err != nil {
 		unix.Close(fd)
-		return -1, fmt.Errorf("copy own binary to memfd: %w", err)
+		return -1, fmt.Errorf("copy %s to memfd: %w", path, err)
 	}
 	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
 	if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, seals); err != nil {

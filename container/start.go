@@ -164,7 +164,7 @@ func Start(o *Options) (*Process, error) {
 		return nil, err
 	}
 	timer.Step("seccomp compile/cache")
-	exe, err := sealedExe()
+	exe, err := initExe(plan, helperMaps(s, plan))
 	if err != nil {
 		return nil, stepErr("seal runtime binary", err)
 	}
@@ -228,7 +228,7 @@ func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 	}
 	manageCgroup := !o.NoCgroup && wantsCgroup(s, o.ID)
 	var mapsDone, mapsWait *os.File // the helper case's pipe (rootless.go)
-	if plan.Creates(specs.UserNamespace) && mapModeOf(s.Linux.UIDMappings, s.Linux.GIDMappings, os.Geteuid(), os.Getegid()) == idMapHelper {
+	if helperMaps(s, plan) {
 		if mapsWait, mapsDone, err = os.Pipe(); err != nil {
 			childSock.Close()
 			if fifo != nil {
@@ -283,6 +283,12 @@ func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 		return nil, err
 	}
 	return p, nil
+}
+
+// helperMaps reports whether newuidmap and newgidmap write the init's
+// maps (rootless with subordinate ranges, rootless.go).
+func helperMaps(s *specs.Spec, plan namespaces.Plan) bool {
+	return plan.Creates(specs.UserNamespace) && mapModeOf(s.Linux.UIDMappings, s.Linux.GIDMappings, os.Geteuid(), os.Getegid()) == idMapHelper
 }
 
 // initCommand is the re-exec of minirun as the container's init. Its fds

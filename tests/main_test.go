@@ -65,6 +65,13 @@ func setup(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, "tests: build minirun:", err)
 			return 1
 		}
+		build = exec.Command("go", "build", "-tags", "osusergo,netgo", "-o", filepath.Join(workDir, "minirun-init"), "../cmd/minirun-init")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		build.Stdout, build.Stderr = os.Stdout, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "tests: build minirun-init:", err)
+			return 1
+		}
 	}
 	rootfs = filepath.Join(workDir, "rootfs")
 	if out, err := exec.Command("./mkrootfs.sh", rootfs).CombinedOutput(); err != nil {

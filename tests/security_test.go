@@ -80,56 +80,85 @@ func TestFakeProcIsRefused(t *testing.T) {
 	checkFailure(t, runSpec(t, s, ""), "oom score", "not on procfs")
 }
 
-// CVE-2019-5736: a container whose entrypoint is /proc/self/exe runs the
-// runtime's binary inside the container. It must be a sealed copy, not the
-// host's file, so nothing in the container can overwrite the runtime.
+// CVE-2019-5736: a container process that runs the runtime's binary, or
+// holds a handle on a runtime process's /proc/PID/exe, must not be able to
+// reopen it for writing once that process exits. Both binaries are checked:
+// minirun, which a re-exec'd init and every exec init run (here forced with
+// MINIRUN_NO_INIT_BINARY, and run by the container as /proc/self/exe), and
+// minirun-init, the init of most starts (held through the created init).
 func TestRuntimeBinaryNotReachableFromContainer(t *testing.T) {
 	needRoot(t)
-	s := defaultSpec(t, "/proc/self/exe", "seccomp", "explain", "/dev/stdin")
-	bundle := writeBundle(t, s)
-	cmd := exec.Command(minirun, "run", "-b", bundle, containerID(t))
-	stdin, _ := cmd.StdinPipe() // held open: the command blocks reading it
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() }()
-	var pid int
-	for deadline := time.Now().Add(10 * time.Second); pid == 0 && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		for _, p := range childrenOf(cmd.Process.Pid) {
-			if args, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p)); strings.Contains(string(args), "explain") {
-				pid = p
+	t.Run("minirun", func(t *testing.T) {
+		s := defaultSpec(t, "/proc/self/exe", "seccomp", "explain", "/dev/stdin")
+		bundle := writeBundle(t, s)
+		cmd := exec.Command(minirun, "run", "-b", bundle, containerID(t))
+		cmd.Env = append(os.Environ(), "MINIRUN_NO_INIT_BINARY=1")
+		stdin, _ := cmd.StdinPipe() // held open: the command blocks reading it
+		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() }()
+		var pid int
+		for deadline := time.Now().Add(10 * time.Second); pid == 0 && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			for _, p := range childrenOf(cmd.Process.Pid) {
+				if args, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p)); strings.Contains(string(args), "explain") {
+					pid = p
+				}
 			}
 		}
-	}
-	if pid == 0 {
-		t.Fatal("container process never appeared")
-	}
-	// The attack: keep a handle on the running runtime binary, wait for the
-	// process to exit (while it runs the kernel refuses writes with
-	// ETXTBSY), then reopen the handle for writing. Done here from the host
-	// as root, which is more than a container could do.
-	exe := fmt.Sprintf("/proc/%d/exe", pid)
-	handle, err := os.OpenFile(exe, os.O_RDONLY|unix.O_PATH, 0)
+		if pid == 0 {
+			t.Fatal("container process never appeared")
+		}
+		checkExeNotWritable(t, pid, minirun, func() { stdin.Close(); cmd.Wait() })
+	})
+	t.Run("minirun-init", func(t *testing.T) {
+		initBin := filepath.Join(filepath.Dir(minirun), "minirun-init")
+		if _, err := os.Stat(initBin); err != nil {
+			t.Fatalf("no minirun-init beside %s: %v", minirun, err)
+		}
+		id, _ := createContainer(t, defaultSpec(t, "true"))
+		st := wantStatus(t, id, specs.StateCreated)
+		checkExeNotWritable(t, st.Pid, initBin, func() {
+			if r := runMinirun(t, "", "delete", "--force", id); r.code != 0 {
+				t.Fatalf("delete: %+v", r)
+			}
+		})
+	})
+}
+
+// checkExeNotWritable keeps a handle on /proc/PID/exe, lets the process
+// end (while it runs the kernel refuses writes with ETXTBSY), then reopens
+// the handle for writing: done from the host as root, which is more than
+// a container could do. bin is the binary on the host it must not reach.
+func checkExeNotWritable(t *testing.T, pid int, bin string, end func()) {
+	t.Helper()
+	handle, err := os.OpenFile(fmt.Sprintf("/proc/%d/exe", pid), os.O_RDONLY|unix.O_PATH, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer handle.Close()
 	var host, inside syscall.Stat_t
-	syscall.Stat(minirun, &host)
+	if err := syscall.Stat(bin, &host); err != nil {
+		t.Fatal(err)
+	}
 	syscall.Fstat(int(handle.Fd()), &inside)
-	stdin.Close()
-	cmd.Wait()
+	end()
 	f, err := os.OpenFile(fmt.Sprintf("/proc/self/fd/%d", handle.Fd()), os.O_WRONLY, 0)
 	if err == nil {
 		f.Close()
 		if host.Dev == inside.Dev && host.Ino == inside.Ino {
-			t.Fatal("the runtime's binary can be opened for writing through the container process's /proc/PID/exe")
+			t.Fatalf("%s can be opened for writing through a runtime process's /proc/PID/exe", bin)
 		}
 		// A private copy (the memfd fallback) is harmless to write... but it is sealed.
 		t.Logf("exe handle is a private copy")
 	} else if !errors.Is(err, syscall.EROFS) && !errors.Is(err, syscall.EPERM) {
 		t.Fatalf("reopen for writing failed with %v, want EROFS (read-only view) or EPERM (sealed copy)", err)
+	}
+	if errors.Is(err, syscall.EROFS) && (host.Dev != inside.Dev || host.Ino != inside.Ino) {
+		// The read-only view is of the file itself: the process must have
+		// run the binary this case is about.
+		t.Fatalf("pid %d ran inode %d, not %s (inode %d)", pid, inside.Ino, bin, host.Ino)
 	}
 }
 
