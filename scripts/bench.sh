@@ -179,11 +179,39 @@ jq -n --arg mr "$(maxrss "$mr run -b $work/none mem\$\$")" \
 	  limit_4MiB: {minirun: $mr4, crun: $cr4, runc: $rc4}}' >"$out/memory.json"
 cp "$work/timings.txt" "$out/timings.txt"
 
+echo
+echo "== rootless: run true as a throwaway unprivileged user, against root: $runs runs, $warmup warmup"
+# The user maps only itself to root (no newuidmap); both sides run through
+# setpriv so they pay the same wrapper, and the rootless side has its own
+# state (/tmp/minirun-UID) and no seccomp cache of root's.
+rl_user=mrbench$$
+printf '{}' >"$out/rootless.json"
+if command -v useradd >/dev/null && command -v setpriv >/dev/null &&
+	useradd -M -d /nonexistent -s /usr/sbin/nologin -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$rl_user" >/dev/null 2>&1; then
+	rl_uid=$(id -u "$rl_user") rl_gid=$(id -g "$rl_user")
+	trap 'userdel "$rl_user" 2>/dev/null; rm -rf "/tmp/minirun-$rl_uid"; cleanup' EXIT INT TERM
+	chmod 755 "$work"
+	as_user="setpriv --reuid $rl_uid --regid $rl_gid --clear-groups env -u MINIRUN_ROOT -u MINIRUN_SECCOMP_CACHE HOME=/tmp"
+	as_root="setpriv --reuid 0 --regid 0 --clear-groups"
+	mkdir -p "$work/rootless" && chown "$rl_uid:$rl_gid" "$work/rootless"
+	$as_user "$bin" spec --rootless -b "$work/rootless"
+	jq --arg root "$work/rootfs" '.root.path = $root | .process.args = ["true"] | .process.terminal = false' \
+		"$work/rootless/config.json" >"$work/rl.json" && mv "$work/rl.json" "$work/rootless/config.json"
+	chmod 644 "$work/rootless/config.json"
+	check "$as_user $mr run -b $work/rootless rlchk$$"
+	hf rootless "$runs" "$warmup" \
+		-n minirun-root "$(sh_c "$as_root $mr run -b $work/none mr\$\$")" \
+		-n minirun-rootless "$(sh_c "$as_user $mr run -b $work/rootless rl\$\$")"
+else
+	echo "bench: no useradd or setpriv, or useradd failed: no rootless row"
+fi
+
 # The whole table, with ratios, from this run's JSON.
 jq -r -n \
 	--slurpfile run "$out/run-true.json" --slurpfile exec "$out/exec.json" \
 	--slurpfile csd "$out/create-start-delete.json" --slurpfile par "$out/parallel.json" \
-	--slurpfile lat "$out/parallel-latency.json" --slurpfile mem "$out/memory.json" '
+	--slurpfile lat "$out/parallel-latency.json" --slurpfile mem "$out/memory.json" \
+	--slurpfile rl "$out/rootless.json" '
 	def med($j; $n): ($j[0].results[] | select(.command == $n) | .median * 1000);
 	def f: (. * 100 | round / 100 | tostring);
 	def r($a; $b): (($a / $b) * 100 | round / 100 | tostring) + "x";
@@ -212,6 +240,10 @@ jq -r -n \
 	"",
 	"floor (unshare -fmuipn --mount-proc chroot ROOTFS true): \($floor|f) ms.",
 	"minirun peak RSS: parent \($m.minirun_parent_kb) kB (anonymous \($m.minirun_parent_anon_kb) kB), init before execve \($m.minirun_init_before_execve_kb) kB (anonymous \($m.minirun_init_anon_kb) kB).",
+	(if ($rl[0].results // []) | length > 0 then
+		med($rl; "minirun-root") as $a | med($rl; "minirun-rootless") as $b |
+		"rootless: run true \($b|f) ms as an unprivileged user against \($a|f) ms as root, both through setpriv (\(r($b;$a)))."
+	else "rootless: not measured." end),
 	"",
 	"| goal (issue 12) | measured | holds |",
 	"|---|---|---|",
