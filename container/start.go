@@ -369,6 +369,14 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 		_ = p.awaitPlacement()
 		return stepErr("network devices", err)
 	}
+	if fifo == "" {
+		// The init will not stop before execve: the pid file must be
+		// there (or its failure known) before the container runs.
+		if err := writePidFile(o.PidFile, p.Pid); err != nil {
+			_ = p.awaitPlacement()
+			return err
+		}
+	}
 	c := initproc.NewConn(int(sock.Fd()))
 	cfg := l.initConfig(o, prog, deferCgroupNS(manageCgroup) && plan.Creates(specs.CgroupNamespace))
 	cfg.AwaitCgroup = manageCgroup
@@ -377,6 +385,9 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 		err = perr // an init that never asked still never runs outside it
 	}
 	if err != nil {
+		if fifo == "" && o.PidFile != "" {
+			os.Remove(o.PidFile) // written for an init that is gone now
+		}
 		return err
 	}
 	timer.Step("send config, init set-up, cgroup")
@@ -385,7 +396,10 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 		cgPath = p.cg.Path()
 	}
 	if fifo == "" {
-		return p.started()
+		// No create/start split (a run): the init has exec'd.
+		err := p.started(cgPath)
+		timer.Step("state: running, poststart")
+		return err
 	}
 	if err := reg.created(p.Pid, cgPath, o.PidFile); err != nil {
 		return err
@@ -407,21 +421,25 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 		return err
 	}
 	timer.Step("release, confirm execve")
-	err = p.started()
+	err = p.started(cgPath)
 	timer.Step("state: running, poststart")
 	return err
 }
 
 // started marks a running container and runs the poststart hooks, whose
 // failure the spec makes a warning.
-func (p *Process) started() error {
-	if r := p.reg; r != nil {
+func (p *Process) started(cgPath string) error {
+	if r := p.reg; r != nil && r.st.Pid == 0 {
+		// A run: "created" was never saved, so its record of the init
+		// goes with "running".
+		if err := r.record(p.Pid, cgPath, specs.StateRunning, ""); err != nil {
+			return stepErr("start", err)
+		}
+	} else if r != nil {
 		r.st.Status = specs.StateRunning
 		if err := r.h.Save(r.st); err != nil {
 			return stepErr("start", err)
 		}
-	} else if err := writePidFile(p.opts.PidFile, p.Pid); err != nil {
-		return err
 	}
 	hooks.Warn(p.opts.Spec, hooks.Poststart, hookState(p.opts, p.Pid, specs.StateRunning))
 	return nil

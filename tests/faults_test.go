@@ -187,7 +187,9 @@ func TestFaultKillStart(t *testing.T) {
 	}
 }
 
-var runPhases = []string{"init started as pid", "mount proc", "pivot_root", "created; waiting for start", "execve"}
+// A run has no "created" stop (its init goes straight on to execve), so
+// its last phase before execve is the capability drop.
+var runPhases = []string{"init started as pid", "mount proc", "pivot_root", "capabilities: effective", "execve"}
 
 // A foreground run whose minirun dies takes its container with it (the
 // init has PDEATHSIG) and removes its state and cgroup itself.
