@@ -19,18 +19,58 @@ type setting struct {
 
 func (s setting) String() string { return s.file + "=" + s.value }
 
-// writeSettings writes each setting into dirOf(controller), in order.
+// writeSettings writes each setting into dirOf(controller), in order. A
+// run of settings for one file (Docker's device rules: a dozen lines of
+// devices.allow) goes through one open of it, a write per value: the
+// kernel takes each write whole, as its own line.
 func writeSettings(settings []setting, dirOf func(controller string) string) error {
+	var f *os.File
+	defer func() {
+		if f != nil {
+			f.Close()
+		}
+	}()
 	for _, s := range settings {
 		dir := dirOf(s.controller)
-		if err := writeFile(dir, s.file, s.value); err != nil {
+		path := filepath.Join(dir, s.file)
+		err := error(nil)
+		if f == nil || f.Name() != path {
+			if f != nil {
+				err = unwrapPath(f.Close())
+			}
+			if f, err = openSetting(path, err); err != nil {
+				f = nil
+			}
+		}
+		if err == nil {
+			_, err = f.WriteString(s.value)
+			err = unwrapPath(err)
+		}
+		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("cgroups: set %s in %s: %s controller not available: %w", s, dir, s.controller, err)
 			}
 			return fmt.Errorf("cgroups: set %s in %s: %w", s, dir, err)
 		}
 	}
+	if f != nil {
+		err := unwrapPath(f.Close())
+		f = nil
+		if err != nil {
+			return fmt.Errorf("cgroups: set %s: %w", settings[len(settings)-1], err)
+		}
+	}
 	return nil
+}
+
+// openSetting opens a cgroup file for writing, unless the close of the
+// one before failed (prev).
+func openSetting(path string, prev error) (*os.File, error) {
+	if prev != nil {
+		return nil, prev
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	return f, unwrapPath(err)
 }
 
 // writeFile writes one value without O_CREAT or O_TRUNC: cgroupfs files
