@@ -1,7 +1,6 @@
 package container
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -184,7 +183,7 @@ func resourcesEmpty(r *specs.LinuxResources) bool {
 // caller's own ids only, Go writes them and the init becomes the
 // namespace's root before its execve, so it keeps every capability there.
 // Otherwise the parent runs the helpers once the init exists
-// (writeHelperMaps); the init execs before its ids are mapped, so it
+// (subid.Maps.Write); the init execs before its ids are mapped, so it
 // carries its capabilities across that execve as ambient ones, which the
 // init clears itself when it drops privileges.
 func rootlessIDs(attr *syscall.SysProcAttr, s *specs.Spec, mode idMapMode) {
@@ -212,28 +211,6 @@ func allCaps() []uintptr {
 		out[i] = uintptr(i)
 	}
 	return out
-}
-
-// writeHelperMaps runs newuidmap and newgidmap on pid. They check each
-// range against /etc/subuid and /etc/subgid, so the container gets no id
-// the caller was not given.
-func writeHelperMaps(pid int, uids, gids []specs.LinuxIDMapping) error {
-	for _, h := range []struct {
-		tool string
-		ms   []specs.LinuxIDMapping
-	}{{"newuidmap", uids}, {"newgidmap", gids}} {
-		args := []string{strconv.Itoa(pid)}
-		for _, m := range h.ms {
-			args = append(args, strconv.FormatUint(uint64(m.ContainerID), 10), strconv.FormatUint(uint64(m.HostID), 10), strconv.FormatUint(uint64(m.Size), 10))
-		}
-		var out bytes.Buffer
-		cmd := exec.Command(h.tool, args...)
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("%s %s: %v: %s", h.tool, strings.Join(args, " "), err, strings.TrimSpace(out.String()))
-		}
-	}
-	return nil
 }
 
 // deferCgroupNS says whether the init unshares its cgroup namespace itself

@@ -21,6 +21,7 @@ import (
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/procfs"
 	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/subid"
 	"github.com/minirun/minirun/trace"
 )
 
@@ -283,7 +284,7 @@ func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 	timer.Step("fork+exec init")
 	debugf(o.Debug, "init started as pid %d", p.Pid)
 	if mapsDone != nil {
-		err := writeHelperMaps(p.Pid, s.Linux.UIDMappings, s.Linux.GIDMappings)
+		err := (&subid.Maps{UIDs: s.Linux.UIDMappings, GIDs: s.Linux.GIDMappings}).Write(p.Pid)
 		if err == nil {
 			_, err = mapsDone.Write([]byte{0})
 		}
