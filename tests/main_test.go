@@ -273,3 +273,8 @@ func startSpec(t *testing.T, s *specs.Spec, extra ...string) (*exec.Cmd, int) {
 	t.Fatalf("container process %q never appeared", want)
 	return nil, 0
 }
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}

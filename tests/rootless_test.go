@@ -83,7 +83,11 @@ func TestRootless(t *testing.T) {
 	bin := filepath.Join(share, "minirun")
 	testBin := filepath.Join(share, "tests.test")
 	self, _ := os.Executable()
-	for src, dst := range map[string]string{minirun: bin, self: testBin} {
+	copies := map[string]string{minirun: bin, self: testBin}
+	if initBin := filepath.Join(filepath.Dir(minirun), "minirun-init"); exists(initBin) {
+		copies[initBin] = filepath.Join(share, "minirun-init")
+	}
+	for src, dst := range copies {
 		if out, err := exec.Command("cp", src, dst).CombinedOutput(); err != nil {
 			t.Fatalf("cp: %v: %s", err, out)
 		}
@@ -543,40 +547,75 @@ func squeeze(s string) string {
 }
 
 // rootlessReplay is TestRuntimeBinaryNotReachableFromContainer done by the
-// unprivileged caller: open_tree needs privilege, so the init runs from a
-// sealed memfd, and reopening its /proc/PID/exe for writing must fail.
+// unprivileged caller, for both binaries: open_tree needs privilege, so
+// the init runs from a sealed memfd, and writing through its /proc/PID/exe
+// must fail. minirun itself (forced with MINIRUN_NO_INIT_BINARY, which
+// every exec init and the re-exec'd init run) is run by the container as
+// /proc/self/exe; minirun-init, the init of most rootless starts, is held
+// through a created container's init.
 func rootlessReplay(t *testing.T) {
-	s := rootlessSpec(t, "/proc/self/exe", "seccomp", "explain", "/dev/stdin")
-	cmd := exec.Command(minirun, "run", "-b", writeBundle(t, s), containerID(t))
-	stdin, _ := cmd.StdinPipe()
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() }()
-	var pid int
-	for deadline := time.Now().Add(10 * time.Second); pid == 0 && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		for _, p := range childrenOf(cmd.Process.Pid) {
-			if args, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p)); strings.Contains(string(args), "explain") {
-				pid = p
+	t.Run("minirun", func(t *testing.T) {
+		s := rootlessSpec(t, "/proc/self/exe", "seccomp", "explain", "/dev/stdin")
+		cmd := exec.Command(minirun, "run", "-b", writeBundle(t, s), containerID(t))
+		cmd.Env = append(os.Environ(), "MINIRUN_NO_INIT_BINARY=1")
+		stdin, _ := cmd.StdinPipe()
+		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() }()
+		var pid int
+		for deadline := time.Now().Add(10 * time.Second); pid == 0 && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			for _, p := range childrenOf(cmd.Process.Pid) {
+				if args, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p)); strings.Contains(string(args), "explain") {
+					pid = p
+				}
 			}
 		}
-	}
-	if pid == 0 {
-		t.Fatal("container process never appeared")
-	}
+		if pid == 0 {
+			t.Fatal("container process never appeared")
+		}
+		checkSealedCopy(t, pid, minirun, func() { stdin.Close(); cmd.Wait() })
+	})
+	t.Run("minirun-init", func(t *testing.T) {
+		initBin := filepath.Join(filepath.Dir(minirun), "minirun-init")
+		if !exists(initBin) {
+			t.Fatalf("no minirun-init beside %s", minirun)
+		}
+		id := containerID(t)
+		// Output to a file: the created init keeps it open, and a pipe
+		// would keep runMinirun waiting for its end.
+		mrDetached(t, "create", "-b", writeBundle(t, rootlessSpec(t, "true")), id)
+		defer runMinirun(t, "", "delete", "--force", id)
+		r := runMinirun(t, "", "state", id)
+		var st specs.State
+		if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || st.Pid <= 0 {
+			t.Fatalf("state: %+v (%v)", r, err)
+		}
+		checkSealedCopy(t, st.Pid, initBin, func() {
+			if r := runMinirun(t, "", "delete", "--force", id); r.code != 0 {
+				t.Fatalf("delete: %+v", r)
+			}
+		})
+	})
+}
+
+// checkSealedCopy keeps a handle on /proc/PID/exe, lets the process end,
+// and then tries to write through the handle: the process must have run a
+// copy of bin, not bin, and the write must fail.
+func checkSealedCopy(t *testing.T, pid int, bin string, end func()) {
+	t.Helper()
 	handle, err := os.OpenFile(fmt.Sprintf("/proc/%d/exe", pid), os.O_RDONLY|unix.O_PATH, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer handle.Close()
 	var host, inside syscall.Stat_t
-	syscall.Stat(minirun, &host)
+	syscall.Stat(bin, &host)
 	syscall.Fstat(int(handle.Fd()), &inside)
-	stdin.Close()
-	cmd.Wait()
+	end()
 	if host.Dev == inside.Dev && host.Ino == inside.Ino {
-		t.Fatal("the container process runs the runtime's own file, not a sealed copy")
+		t.Fatalf("pid %d ran %s itself, not a sealed copy", pid, bin)
 	}
 	// A memfd opens for writing; its seals refuse the write itself.
 	f, err := os.OpenFile(fmt.Sprintf("/proc/self/fd/%d", handle.Fd()), os.O_WRONLY, 0)
@@ -585,10 +624,10 @@ func rootlessReplay(t *testing.T) {
 		f.Close()
 	}
 	if err == nil {
-		t.Fatal("wrote the runtime's copy through the container process's /proc/PID/exe")
+		t.Fatalf("wrote the copy of %s through pid %d's /proc/PID/exe", bin, pid)
 	}
 	if !errors.Is(err, syscall.EPERM) && !errors.Is(err, syscall.EROFS) {
-		t.Fatalf("writing the runtime through /proc/PID/exe failed with %v, want EPERM (sealed memfd)", err)
+		t.Fatalf("writing %s through /proc/PID/exe failed with %v, want EPERM (sealed memfd)", bin, err)
 	}
-	t.Logf("writing the container's /proc/%d/exe: %v", pid, err)
+	t.Logf("writing pid %d's /proc/PID/exe: %v", pid, err)
 }
