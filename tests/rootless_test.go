@@ -44,6 +44,7 @@ func TestRootless(t *testing.T) {
 		}
 	}
 	name := fmt.Sprintf("mrrl%d", os.Getpid())
+	removeStaleUsers(t, name)
 	// Not t.TempDir: its parent is 0700, and the user must reach this.
 	share, err := os.MkdirTemp("", "minirun-rootless-")
 	if err != nil {
@@ -630,4 +631,45 @@ func checkSealedCopy(t *testing.T, pid int, bin string, end func()) {
 		t.Fatalf("writing %s through /proc/PID/exe failed with %v, want EPERM (sealed memfd)", bin, err)
 	}
 	t.Logf("writing pid %d's /proc/PID/exe: %v", pid, err)
+}
+
+// removeStaleUsers takes away what an earlier run of this test left when
+// it was killed before its clean-up (a time-out): its users (mrrl<pid>,
+// mrrn<pid>, whose home is under a minirun-rootless- directory), their
+// subordinate ranges and their directories. Root suites never run two at
+// once (see DESIGN.md), so any such user but this run's own is stale.
+func removeStaleUsers(t *testing.T, own string) {
+	data, err := os.ReadFile("/etc/passwd")
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) < 7 || f[0] == own || !strings.Contains(f[5], "/minirun-rootless-") ||
+			!(strings.HasPrefix(f[0], "mrrl") || strings.HasPrefix(f[0], "mrrn")) {
+			continue
+		}
+		if out, err := exec.Command("userdel", f[0]).CombinedOutput(); err != nil {
+			t.Logf("stale user %s: userdel: %v: %s", f[0], err, out)
+			continue
+		}
+		for _, file := range []string{"/etc/subuid", "/etc/subgid"} {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				continue
+			}
+			var keep []string
+			for _, l := range strings.SplitAfter(string(b), "\n") {
+				if !strings.HasPrefix(l, f[0]+":") {
+					keep = append(keep, l)
+				}
+			}
+			os.WriteFile(file, []byte(strings.Join(keep, "")), 0o644)
+		}
+		if i := strings.Index(f[5], "/minirun-rootless-"); i >= 0 {
+			dir := f[5][:i] + "/" + strings.SplitN(f[5][i+1:], "/", 2)[0]
+			os.RemoveAll(dir)
+		}
+		t.Logf("removed the stale test user %s", f[0])
+	}
 }
