@@ -87,32 +87,6 @@ type Process struct {
 	forked  *os.Process // an exec forked into the pid namespace by cmd's pre-main (execpidns.go)
 	sigs    chan os.Signal
 	reaper  *reaper // of a foreground start: cleans up if minirun is killed
-
-	// The cgroup placement, running while the init builds the root
-	// (Config.AwaitCgroup): placed gets its result, placeErr keeps it.
-	placed   chan error
-	placeErr error
-}
-
-// placeAsync puts the init in the container's cgroup in the background;
-// awaitPlacement waits for it.
-func (p *Process) placeAsync(place func() (cgroups.Manager, error)) {
-	p.placed = make(chan error, 1)
-	go func() {
-		cg, err := place()
-		p.cg = cg // read only after the channel
-		p.placed <- err
-	}()
-}
-
-// awaitPlacement waits for the placement placeAsync started, if any, and
-// returns its error; it may be called again.
-func (p *Process) awaitPlacement() error {
-	if p.placed != nil {
-		p.placeErr = <-p.placed
-		p.placed = nil
-	}
-	return p.placeErr
 }
 
 // forwardedSignals are passed on to the container by a foreground Wait.
@@ -357,41 +331,36 @@ func initCommand(o *Options, plan namespaces.Plan, exe string, childSock, fifo *
 func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.File, fifo string, l *launch, manageCgroup bool) error {
 	o, s, reg := p.opts, p.opts.Spec, p.reg
 	if manageCgroup {
-		// In parallel with the init's first steps, which ask for it
-		// before anything that depends on the cgroup (AwaitCgroup).
-		p.placeAsync(func() (cgroups.Manager, error) { return placeInCgroup(s, o.ID, p.Pid, reg.recordCgroup) })
+		cg, err := placeInCgroup(s, o.ID, p.Pid, reg.recordCgroup)
+		p.cg = cg
+		if err != nil {
+			return err
+		}
+		timer.Step("cgroup create+move+set")
 	}
 	if err := setRlimits(p.Pid, s.Process.Rlimits); err != nil {
-		_ = p.awaitPlacement() // so the caller removes what it made
 		return stepErr("rlimits", err)
 	}
 	timer.Step("rlimits, net devices")
 	if err := moveNetDevices(config.LinuxOf(s).NetDevices, p.Pid); err != nil {
-		_ = p.awaitPlacement()
 		return stepErr("network devices", err)
 	}
 	if fifo == "" {
 		// The init will not stop before execve: the pid file must be
 		// there (or its failure known) before the container runs.
 		if err := writePidFile(o.PidFile, p.Pid); err != nil {
-			_ = p.awaitPlacement()
 			return err
 		}
 	}
 	c := initproc.NewConn(int(sock.Fd()))
 	cfg := l.initConfig(o, prog, deferCgroupNS(manageCgroup) && plan.Creates(specs.CgroupNamespace))
-	cfg.AwaitCgroup = manageCgroup
-	err := p.handshake(c, cfg)
-	if perr := p.awaitPlacement(); err == nil {
-		err = perr // an init that never asked still never runs outside it
-	}
-	if err != nil {
+	if err := p.handshake(c, cfg); err != nil {
 		if fifo == "" && o.PidFile != "" {
 			os.Remove(o.PidFile) // written for an init that is gone now
 		}
 		return err
 	}
-	timer.Step("send config, init set-up, cgroup")
+	timer.Step("send config, init set-up")
 	cgPath := ""
 	if p.cg != nil {
 		cgPath = p.cg.Path()
@@ -422,7 +391,7 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 		return err
 	}
 	timer.Step("release, confirm execve")
-	err = p.started(cgPath)
+	err := p.started(cgPath)
 	timer.Step("state: running, poststart")
 	return err
 }
@@ -495,13 +464,6 @@ func (p *Process) awaitInit(c initproc.Conn) error {
 		case "pty":
 			if err := p.takeConsole(fd); err != nil {
 				return err
-			}
-		case "cgroup":
-			if err := p.awaitPlacement(); err != nil {
-				return err
-			}
-			if err := c.Send(initproc.Message{Type: "ok"}, -1); err != nil {
-				return stepErrf("cgroup", "answer init: %w", err)
 			}
 		case "created":
 			return nil

@@ -71,12 +71,6 @@ type Config struct {
 	// so the namespace is made after the move into the container's
 	// cgroup, and rooted there.
 	UnshareCgroupNS bool `json:",omitempty"`
-	// AwaitCgroup: the parent puts the init in the container's cgroup
-	// while the init builds the root (on cgroup v1 a move waits out an RCU
-	// grace period, several milliseconds, that the two then spend in
-	// parallel); the init asks, and waits for the answer, before the
-	// cgroup namespace and everything after it.
-	AwaitCgroup bool `json:",omitempty"`
 	// Exec makes this child an exec'd process in a running container
 	// (its namespaces already joined) rather than a new init.
 	Exec bool `json:",omitempty"`

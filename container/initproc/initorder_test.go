@@ -359,32 +359,3 @@ func TestJoinedMountNamespaceAndExecRoot(t *testing.T) {
 	c.before("prctl PR_GET_PDEATHSIG", "setresuid")
 	c.before("setresuid", "prctl PR_SET_PDEATHSIG")
 }
-
-// With the parent placing the init in its cgroup meanwhile (AwaitCgroup),
-// the init asks for the cgroup once, after the mounts that don't depend on
-// it and before the cgroup mount, the cgroup namespace, pivot_root, the
-// hooks and execve.
-func TestAwaitCgroupBeforeWhatDependsOnIt(t *testing.T) {
-	for _, sh := range []shape{{name: "v1"}, {name: "cgroup2", cgroup2: true}, {name: "hooks", hooks: true}} {
-		cfg := sh.config()
-		cfg.AwaitCgroup = true
-		cfg.Spec.Mounts = append(cfg.Spec.Mounts, specs.Mount{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup"})
-		r := &recorder{}
-		if err := run(newInitRun(r, cfg, nil, sh.cgroup2).initSteps()); !errors.Is(err, errExecRecorded) {
-			t.Fatalf("%s: %v", sh.name, err)
-		}
-		c := calls{t: t, sh: sh, list: r.calls}
-		for _, after := range []string{"mount /sys/fs/cgroup", "unshare", "pivot_root", "execve"} {
-			c.before("sendmsg cgroup", after)
-		}
-		if sh.hooks {
-			c.before("sendmsg cgroup", "sendmsg hooks")
-		}
-		if !sh.cgroup2 {
-			c.before("mount /proc", "sendmsg cgroup") // the overlap
-		}
-		if n := strings.Count(c.String(), "sendmsg cgroup"); n != 1 {
-			t.Errorf("%s: asked for the cgroup %d times:\n%s", sh.name, n, c)
-		}
-	}
-}

@@ -114,7 +114,6 @@ type initRun struct {
 	cgroup2 bool         // the host's /sys/fs/cgroup is one cgroup2 hierarchy
 
 	fifo      int
-	inCgroup  bool // awaitCgroup has had its answer
 	hookState *specs.State
 	path      string    // the executable, once found
 	argv      *execArgs // its execve arguments, built before the filter
@@ -152,15 +151,7 @@ func (in *initRun) initSteps() []step {
 
 	add("exec fifo", func() (err error) { in.fifo, err = openExecFifo(in.sys, cfg); return err })
 	add("session keyring", func() error { return joinSessionKeyring(in.sys, cfg, in.log) })
-	// The cgroup namespace is rooted where the init stands, so it waits
-	// for the cgroup first; so does all that follows (hooks, devices
-	// the container can reach, execve).
-	cgroupNS := func() error {
-		if err := in.awaitCgroup(); err != nil {
-			return err
-		}
-		return enterCgroupNamespace(in.sys, cfg, in.log)
-	}
+	cgroupNS := func() error { return enterCgroupNamespace(in.sys, cfg, in.log) }
 	if in.cgroup2 {
 		add(stepCgroupNS, cgroupNS)
 	}
@@ -316,29 +307,10 @@ func (in *initRun) mounts() error {
 			}
 			continue
 		}
-		if m.Type == "cgroup" || m.Type == "cgroup2" {
-			// It shows the cgroup this process is in: the container's.
-			if err := in.awaitCgroup(); err != nil {
-				return err
-			}
-		}
 		if err := in.sys.Mount(in.cfg.Rootfs, m); err != nil {
 			return stepErr("mount "+m.Destination, err)
 		}
 	}
-	return nil
-}
-
-// awaitCgroup waits, once, for the parent to have put this process in
-// the container's cgroup (Config.AwaitCgroup).
-func (in *initRun) awaitCgroup() error {
-	if in.inCgroup {
-		return nil
-	}
-	if err := awaitCgroup(in.sys, in.cfg, in.log); err != nil {
-		return err
-	}
-	in.inCgroup = true
 	return nil
 }
 

@@ -13,25 +13,6 @@ import (
 // The init steps of the lifecycle (cgroup namespace, keyring, hooks,
 // console), kept here so init.go stays the readable list of steps.
 
-// awaitCgroup waits until the parent has put this process in the
-// container's cgroup and applied its limits and device rules (AwaitCgroup).
-func awaitCgroup(sys system, cfg *Config, log trace.Logger) error {
-	if !cfg.AwaitCgroup {
-		return nil
-	}
-	log("wait for the cgroup")
-	if err := sys.Send(Message{Type: "cgroup"}, -1); err != nil {
-		return stepErrf("cgroup", "ask for the cgroup: %w", err)
-	}
-	var answer Message
-	if _, err := sys.Recv(&answer); err != nil || answer.Type != "ok" {
-		// The parent's own error is what it prints; this one is for a
-		// parent that is gone.
-		return stepErrf("cgroup", "no cgroup from the parent (%v)", err)
-	}
-	return nil
-}
-
 // enterCgroupNamespace makes the cgroup namespace now that the parent has
 // moved us into the container's cgroup: it is rooted where we stand.
 func enterCgroupNamespace(sys system, cfg *Config, log trace.Logger) error {
