@@ -164,8 +164,8 @@ func Processes(root, id string) ([]int, error) {
 
 func cgroupPids(st *state.State) ([]int, error) {
 	if st.CgroupPath == "" {
-		if st.Status == specs.StateStopped {
-			return nil, nil
+		if st.Status == specs.StateStopped || st.Pid <= 0 {
+			return nil, nil // stopped, or an init not recorded yet
 		}
 		return []int{st.Pid}, nil
 	}

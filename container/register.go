@@ -26,8 +26,9 @@ type registration struct {
 }
 
 // register claims Root/ID, saves the config and a "creating" state, and,
-// for a create, makes the exec fifo. A run has none: nothing can come
-// between its create and its start, so its init goes straight on to
+// for a create or a detached run, makes the exec fifo. A foreground run
+// has none: nothing can come between its create and its start, and its
+// init dies with minirun (PDEATHSIG), so the init goes straight on to
 // execve, and the container is "creating" until it is "running", with
 // one state write and one round trip fewer. It returns nil when no Root
 // is set: such a start is not visible to state, kill or delete.
@@ -52,7 +53,10 @@ func register(o *Options) (*registration, error) {
 		return nil, stepErr("create", err)
 	}
 	r := &registration{h: h}
-	if o.CreateOnly {
+	if o.CreateOnly || o.Detached {
+		// A detached run's init has no parent-death signal: if minirun
+		// died before recording it, it must still be waiting, not running
+		// where state, kill and delete can't find it.
 		r.fifo = h.Path(state.FifoFile)
 	}
 	r.st = &state.State{

@@ -328,7 +328,7 @@ func initCommand(o *Options, plan namespaces.Plan, exe string, childSock, fifo *
 }
 
 // setUp runs steps 4 to 7 of Start on a running child.
-func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.File, fifo string, l *launch, manageCgroup bool) error {
+func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.File, fifo string, l *launch, manageCgroup bool) (err error) {
 	o, s, reg := p.opts, p.opts.Spec, p.reg
 	if manageCgroup {
 		cg, err := placeInCgroup(s, o.ID, p.Pid, reg.recordCgroup)
@@ -347,17 +347,22 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 	}
 	if fifo == "" {
 		// The init will not stop before execve: the pid file must be
-		// there (or its failure known) before the container runs.
+		// there (or its failure known) before the container runs, and
+		// gone again if the start fails after all.
 		if err := writePidFile(o.PidFile, p.Pid); err != nil {
 			return err
+		}
+		if o.PidFile != "" {
+			defer func() {
+				if err != nil {
+					os.Remove(o.PidFile)
+				}
+			}()
 		}
 	}
 	c := initproc.NewConn(int(sock.Fd()))
 	cfg := l.initConfig(o, prog, deferCgroupNS(manageCgroup) && plan.Creates(specs.CgroupNamespace))
 	if err := p.handshake(c, cfg); err != nil {
-		if fifo == "" && o.PidFile != "" {
-			os.Remove(o.PidFile) // written for an init that is gone now
-		}
 		return err
 	}
 	timer.Step("send config, init set-up")
@@ -391,7 +396,7 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 		return err
 	}
 	timer.Step("release, confirm execve")
-	err := p.started(cgPath)
+	err = p.started(cgPath)
 	timer.Step("state: running, poststart")
 	return err
 }
