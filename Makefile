@@ -32,7 +32,7 @@ build: deps
 	@mkdir -p bin
 	CGO_ENABLED=1 $(GO) build -trimpath -tags osusergo,netgo,urfave_cli_no_docs -ldflags '-s -w $(VERSION_LDFLAGS) -extldflags "-static"' -o $(BIN) ./cmd/minirun 2>/dev/null || \
 		CGO_ENABLED=1 $(GO) build -trimpath -ldflags '$(VERSION_LDFLAGS)' -o $(BIN) ./cmd/minirun
-	CGO_ENABLED=0 $(GO) build -trimpath -tags osusergo,netgo -ldflags '-s -w' -o $(INIT_BIN) ./cmd/minirun-init
+	CGO_ENABLED=0 $(GO) build -trimpath -tags osusergo,netgo -ldflags '-s -w $(VERSION_LDFLAGS)' -o $(INIT_BIN) ./cmd/minirun-init
 
 demo: build
 	@./scripts/demo.sh $(BIN)

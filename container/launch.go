@@ -14,6 +14,7 @@ import (
 	"github.com/minirun/minirun/nsenter"
 	"github.com/minirun/minirun/seccomp"
 	"github.com/minirun/minirun/trace"
+	"github.com/minirun/minirun/version"
 )
 
 // The launch builder: the parent's half of the launch contract that
@@ -73,7 +74,7 @@ func (l *launch) initConfig(o *Options, prog *seccomp.Program, unshareCgroupNS b
 	return initproc.Config{
 		Spec: specForInit(s), Rootfs: config.RootfsPath(s, o.Bundle), Bundle: o.Bundle, Seccomp: prog.Filter(), Debug: o.Debug,
 		ExecFifoFd: l.fifoFd, CloseFrom: l.closeFrom, ID: o.ID, NoNewKeyring: o.NoNewKeyring,
-		UnshareCgroupNS: unshareCgroupNS, Timings: trace.Timings, NofileSoft: startNofile(),
+		UnshareCgroupNS: unshareCgroupNS, Timings: trace.Timings, NofileSoft: startNofile(), Build: version.Commit,
 	}
 }
 
@@ -83,7 +84,7 @@ func (l *launch) initConfig(o *Options, prog *seccomp.Program, unshareCgroupNS b
 func (l *launch) execConfig(o *Options, prog *seccomp.Program) initproc.Config {
 	return initproc.Config{
 		Spec: specForInit(o.Spec), Seccomp: prog.Filter(), Debug: o.Debug, ID: o.ID, Exec: true,
-		NoNewKeyring: o.NoNewKeyring, CloseFrom: l.closeFrom, Timings: trace.Timings, NofileSoft: startNofile(),
+		NoNewKeyring: o.NoNewKeyring, CloseFrom: l.closeFrom, Timings: trace.Timings, NofileSoft: startNofile(), Build: version.Commit,
 	}
 }
 

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -174,4 +175,49 @@ func TestCwdInsideContainer(t *testing.T) {
 	}
 	s.Process.Cwd = "/nonexistent"
 	checkFailure(t, runSpec(t, s, ""), "cwd", "/nonexistent")
+}
+
+// A minirun-init of another build than the minirun beside it refuses to
+// run the container (it could be missing what this minirun asks of it),
+// with a one-line error, and nothing is left.
+func TestInitBinaryOfAnotherBuildRefuses(t *testing.T) {
+	needRoot(t)
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("needs the go tool to build a second minirun-init")
+	}
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	bin := filepath.Join(dir, "minirun")
+	if out, err := exec.Command("cp", minirun, bin).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v: %s", err, out)
+	}
+	build := exec.Command("go", "build", "-tags", "osusergo,netgo", "-ldflags", "-X github.com/minirun/minirun/version.Commit=another-build",
+		"-o", filepath.Join(dir, "minirun-init"), "../cmd/minirun-init")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build minirun-init: %v: %s", err, out)
+	}
+	var self string
+	if out, err := exec.Command(bin, "--version").Output(); err == nil {
+		for _, l := range strings.Split(string(out), "\n") {
+			if c, ok := strings.CutPrefix(l, "commit: "); ok {
+				self = c
+			}
+		}
+	}
+	if self == "" {
+		t.Skip("this minirun has no build commit (built without make), so it checks none")
+	}
+	id := containerID(t)
+	cmd := exec.Command(bin, "run", "-b", writeBundle(t, defaultSpec(t, "echo", "ran")), id)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := -1
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	r := result{out.String(), errb.String(), code}
+	checkFailure(t, r, "init", "another-build", "one build")
+	checkNothingLeft(t, id, 0)
 }

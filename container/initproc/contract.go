@@ -1,6 +1,7 @@
 package initproc
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -74,6 +75,9 @@ type Config struct {
 	// Exec makes this child an exec'd process in a running container
 	// (its namespaces already joined) rather than a new init.
 	Exec bool `json:",omitempty"`
+	// Build is the parent's version.Commit: an init of another build
+	// (version.Commit set and different) refuses to run.
+	Build string `json:",omitempty"`
 	// NofileSoft is the soft RLIMIT_NOFILE the parent started with, before
 	// its Go runtime raised it: the one the init started with too, which
 	// it puts back before its raw execve (keepRlimitNofile). 0: unknown.
@@ -123,6 +127,30 @@ func (c Conn) Send(v any, fd int) error {
 // Recv reads one message, and the fd that came with it or -1. It returns
 // ErrEOF when the peer closed its end.
 func (c Conn) Recv(v any) (fd int, err error) {
+	fd, data, err := c.recv()
+	if err != nil {
+		return fd, err
+	}
+	return fd, json.Unmarshal(data, v)
+}
+
+// RecvConfig reads the init's config, refusing a field this build does
+// not know: a minirun-init older than its minirun would otherwise drop
+// what it was asked to do (Build catches the rest).
+func (c Conn) RecvConfig(cfg *Config) error {
+	_, data, err := c.recv()
+	if err != nil {
+		return err
+	}
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.DisallowUnknownFields()
+	if err := d.Decode(cfg); err != nil {
+		return fmt.Errorf("config from the parent: %w (minirun and minirun-init from different builds?)", err)
+	}
+	return nil
+}
+
+func (c Conn) recv() (fd int, data []byte, err error) {
 	oob := make([]byte, unix.CmsgSpace(4))
 	for {
 		// Peek at the message's size first (MSG_TRUNC makes a seqpacket
@@ -135,10 +163,10 @@ func (c Conn) Recv(v any) (fd int, err error) {
 			continue
 		}
 		if err != nil {
-			return -1, err
+			return -1, nil, err
 		}
 		if size > maxMessage {
-			return -1, fmt.Errorf("sync message of %d bytes, more than %d", size, maxMessage)
+			return -1, nil, fmt.Errorf("sync message of %d bytes, more than %d", size, maxMessage)
 		}
 		buf := make([]byte, max(size, 1))
 		n, oobn, _, _, err := unix.Recvmsg(c.fd, buf, oob, unix.MSG_CMSG_CLOEXEC)
@@ -146,10 +174,10 @@ func (c Conn) Recv(v any) (fd int, err error) {
 			continue
 		}
 		if err != nil {
-			return -1, err
+			return -1, nil, err
 		}
 		if n == 0 && oobn == 0 {
-			return -1, ErrEOF
+			return -1, nil, ErrEOF
 		}
 		fd = -1
 		if oobn > 0 {
@@ -160,7 +188,7 @@ func (c Conn) Recv(v any) (fd int, err error) {
 				}
 			}
 		}
-		return fd, json.Unmarshal(buf[:n], v)
+		return fd, buf[:n], nil
 	}
 }
 

@@ -8,12 +8,14 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/trace"
+	"github.com/minirun/minirun/version"
 )
 
 // IsInit reports whether this process is a container init: the parent
@@ -44,13 +46,20 @@ func Init() {
 	}
 	c := Conn{fd}
 	var cfg Config
-	if _, err := c.Recv(&cfg); err != nil {
-		os.Exit(errdefs.ExitRuntime)
+	err = c.RecvConfig(&cfg)
+	if errors.Is(err, ErrEOF) || errors.Is(err, syscall.ECONNRESET) {
+		os.Exit(errdefs.ExitRuntime) // the parent is gone: no one to tell
+	}
+	if err == nil && cfg.Build != "" && version.Commit != "" && cfg.Build != version.Commit {
+		err = fmt.Errorf("this init is build %s, its minirun %s: install minirun and minirun-init from one build", version.Commit, cfg.Build)
 	}
 	trace.Timings = cfg.Timings
-	if cfg.Exec {
+	switch {
+	case err != nil:
+		err = errdefs.Step("init", err)
+	case cfg.Exec:
 		err = execSequence(c, &cfg)
-	} else {
+	default:
 		err = initSequence(c, &cfg)
 	}
 	m := Message{Type: "error", Step: "init", Err: err.Error(), Code: errdefs.ExitRuntime}
