@@ -1,6 +1,7 @@
 package container
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -36,7 +37,8 @@ const InitBinary = "minirun-init"
 // Everything else (exec, joined namespaces, subordinate-range rootless)
 // starts the re-exec of minirun, as does a minirun without minirun-init
 // beside it, or with one that is not safe to run: not a regular file, not
-// owned by minirun's own owner, or writable by group or others. Either way
+// owned by minirun's own owner, writable by group or others, or in a
+// directory others may write to. Either way
 // the binary runs from a sealed, read-only view of it (sealexe.go).
 var (
 	initOnce sync.Once
@@ -50,8 +52,10 @@ func initExe(plan namespaces.Plan, helperMaps bool) (string, error) {
 		return sealedExe()
 	}
 	initOnce.Do(func() {
-		if path, ok := initBinary(); ok {
-			initPath, initFile, _ = seal(path) // on error: the re-exec
+		if f, ok := initBinary(); ok {
+			// Sealed through the handle checked, not the path again.
+			initPath, initFile, _ = seal(fmt.Sprintf("/proc/self/fd/%d", f.Fd())) // on error: the re-exec
+			f.Close()
 		}
 	})
 	if initPath != "" {
@@ -60,26 +64,36 @@ func initExe(plan namespaces.Plan, helperMaps bool) (string, error) {
 	return sealedExe()
 }
 
-// initBinary finds minirun-init beside this binary and checks it is as
-// trustworthy as minirun itself.
-func initBinary() (string, bool) {
+// initBinary opens minirun-init beside this binary, if it is as
+// trustworthy as minirun itself (trusted).
+func initBinary() (*os.File, bool) {
 	self, err := os.Executable()
 	if err != nil {
-		return "", false
+		return nil, false
 	}
 	if self, err = filepath.EvalSymlinks(self); err != nil {
-		return "", false
+		return nil, false
 	}
-	path := filepath.Join(filepath.Dir(self), InitBinary)
-	return path, trustedBeside(self, path)
+	f, err := os.OpenFile(filepath.Join(filepath.Dir(self), InitBinary), unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, false
+	}
+	if !trusted(self, f) {
+		f.Close()
+		return nil, false
+	}
+	return f, true
 }
 
-// trustedBeside reports whether path is a regular executable file owned by
-// self's owner and writable by no one else.
-func trustedBeside(self, path string) bool {
-	var me, it unix.Stat_t
-	if unix.Stat(self, &me) != nil || unix.Lstat(path, &it) != nil {
+// trusted reports whether f, opened beside self, is a regular executable
+// file owned by self's owner, writable by no one else, in a directory no
+// one else can write to (where a hard link to some other root-owned
+// program could be put in its place).
+func trusted(self string, f *os.File) bool {
+	var me, it, dir unix.Stat_t
+	if unix.Stat(self, &me) != nil || unix.Fstat(int(f.Fd()), &it) != nil || unix.Stat(filepath.Dir(f.Name()), &dir) != nil {
 		return false
 	}
-	return it.Mode&unix.S_IFMT == unix.S_IFREG && it.Mode&0o022 == 0 && it.Uid == me.Uid && it.Mode&0o111 != 0
+	return it.Mode&unix.S_IFMT == unix.S_IFREG && it.Mode&0o022 == 0 && it.Uid == me.Uid && it.Mode&0o111 != 0 &&
+		dir.Mode&0o022 == 0 && (dir.Uid == me.Uid || dir.Uid == 0)
 }

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // minirun-init is used only when it is as trustworthy as minirun itself.
@@ -36,7 +38,7 @@ func TestTrustedBeside(t *testing.T) {
 		if err := tc.make(); err != nil {
 			t.Fatal(err)
 		}
-		if got := trustedBeside(self, init); got != tc.want {
+		if got := trustedPath(self, init); got != tc.want {
 			t.Errorf("%s: trusted = %v, want %v", tc.name, got, tc.want)
 		}
 	}
@@ -48,8 +50,30 @@ func TestTrustedBeside(t *testing.T) {
 		if err := os.Chown(init, 1000, 1000); err != nil {
 			t.Fatal(err)
 		}
-		if trustedBeside(self, init) {
+		if trustedPath(self, init) {
 			t.Error("a minirun-init of another owner is trusted")
 		}
 	}
+	// In a directory others can write to, a hard link to any program of
+	// the right owner could stand there.
+	os.Remove(init)
+	os.WriteFile(init, nil, 0o755)
+	if !trustedPath(self, init) {
+		t.Fatal("a plain minirun-init is not trusted")
+	}
+	os.Chmod(dir, 0o777)
+	if trustedPath(self, init) {
+		t.Error("a minirun-init in a world-writable directory is trusted")
+	}
+	os.Chmod(dir, 0o755)
+}
+
+// trustedPath opens path as initBinary does and asks trusted.
+func trustedPath(self, path string) bool {
+	f, err := os.OpenFile(path, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return trusted(self, f)
 }
