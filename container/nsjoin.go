@@ -63,6 +63,29 @@ func (js *joinSet) env(first int) string {
 	return initproc.NsenterEnv + "=" + strings.Join(parts, ",")
 }
 
+// refuseOwnMountNS refuses to join the runtime's own mount namespace with
+// a root to pivot into: pivot_root there would move the root of every
+// process in it, the host's among them, into the container's rootfs. (A
+// root of "/" takes a joined namespace as it is, and is allowed.)
+func (js *joinSet) refuseOwnMountNS(rootfs string) error {
+	if rootfs == "/" {
+		return nil
+	}
+	for i, name := range js.names {
+		if name != "mnt" {
+			continue
+		}
+		var joined, own unix.Stat_t
+		if unix.Fstat(int(js.files[i].Fd()), &joined) != nil || unix.Stat("/proc/self/ns/mnt", &own) != nil {
+			return nil // the setns itself will say what is wrong
+		}
+		if joined.Dev == own.Dev && joined.Ino == own.Ino {
+			return stepErrf("join namespace", "mount namespace %s is minirun's own: pivoting into %s there would move the root of every process in it; give the container a mount namespace of its own, or root.path \"/\"", js.files[i].Name(), rootfs)
+		}
+	}
+	return nil
+}
+
 func (js *joinSet) close() {
 	if js == nil {
 		return

@@ -175,6 +175,9 @@ func Start(o *Options) (*Process, error) {
 		return nil, err
 	}
 	defer joins.close()
+	if err := joins.refuseOwnMountNS(config.RootfsPath(s, o.Bundle)); err != nil {
+		return nil, err
+	}
 	if o.ConsoleSocket == "" {
 		inheritConsoleSize(s.Process, o.Stdin)
 	}

@@ -353,3 +353,18 @@ func TestPdeathsigSurvivesUserChange(t *testing.T) {
 		t.Fatalf("parent-death signal of a uid-1000 container: %+v, want SIGKILL (9)", r)
 	}
 }
+
+// Joining minirun's own mount namespace with a rootfs to pivot into is
+// refused: pivot_root there would move the root of every process in it
+// (the host's) into the container's rootfs.
+func TestJoiningOwnMountNamespaceRefused(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "true")
+	for i, ns := range s.Linux.Namespaces {
+		if ns.Type == specs.MountNamespace {
+			s.Linux.Namespaces[i].Path = fmt.Sprintf("/proc/%d/ns/mnt", os.Getpid())
+		}
+	}
+	checkFailure(t, runSpec(t, s, ""), "join namespace", "minirun's own", "give the container a mount namespace of its own")
+	checkNothingLeft(t, containerID(t), 0)
+}
