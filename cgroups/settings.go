@@ -25,50 +25,51 @@ func (s setting) String() string { return s.file + "=" + s.value }
 // kernel takes each write whole, as its own line.
 func writeSettings(settings []setting, dirOf func(controller string) string) error {
 	var f *os.File
+	var prev setting
 	defer func() {
 		if f != nil {
 			f.Close()
 		}
 	}()
+	fail := func(s setting, dir string, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("cgroups: set %s in %s: %s controller not available: %w", s, dir, s.controller, err)
+		}
+		return fmt.Errorf("cgroups: set %s in %s: %w", s, dir, err)
+	}
 	for _, s := range settings {
 		dir := dirOf(s.controller)
-		path := filepath.Join(dir, s.file)
-		err := error(nil)
-		if f == nil || f.Name() != path {
+		if path := filepath.Join(dir, s.file); f == nil || f.Name() != path {
 			if f != nil {
-				err = unwrapPath(f.Close())
-			}
-			if f, err = openSetting(path, err); err != nil {
+				err := unwrapPath(f.Close())
 				f = nil
+				if err != nil {
+					return fail(prev, dirOf(prev.controller), err)
+				}
+			}
+			var err error
+			if f, err = openSetting(path); err != nil {
+				f = nil
+				return fail(s, dir, err)
 			}
 		}
-		if err == nil {
-			_, err = f.WriteString(s.value)
-			err = unwrapPath(err)
+		if _, err := f.WriteString(s.value); err != nil {
+			return fail(s, dir, unwrapPath(err))
 		}
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return fmt.Errorf("cgroups: set %s in %s: %s controller not available: %w", s, dir, s.controller, err)
-			}
-			return fmt.Errorf("cgroups: set %s in %s: %w", s, dir, err)
-		}
+		prev = s
 	}
 	if f != nil {
 		err := unwrapPath(f.Close())
 		f = nil
 		if err != nil {
-			return fmt.Errorf("cgroups: set %s: %w", settings[len(settings)-1], err)
+			return fail(prev, dirOf(prev.controller), err)
 		}
 	}
 	return nil
 }
 
-// openSetting opens a cgroup file for writing, unless the close of the
-// one before failed (prev).
-func openSetting(path string, prev error) (*os.File, error) {
-	if prev != nil {
-		return nil, prev
-	}
+// openSetting opens a cgroup file for writing.
+func openSetting(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY, 0)
 	return f, unwrapPath(err)
 }

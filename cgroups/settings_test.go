@@ -51,3 +51,29 @@ func TestRemoveTreeIdempotent(t *testing.T) {
 		t.Fatalf("still there: %v", err)
 	}
 }
+
+// Consecutive settings of one file go through one open, a write each (on
+// a plain file here they follow one another); a missing file is named with
+// its own setting and controller.
+func TestWriteSettingsOneOpenPerRun(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"devices.allow", "pids.max"} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := func(string) string { return dir }
+	err := writeSettings([]setting{
+		{"devices", "devices.allow", "c 1:3 rwm"}, {"devices", "devices.allow", "c 1:5 rwm"}, {"pids", "pids.max", "10"},
+	}, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "devices.allow")); string(b) != "c 1:3 rwmc 1:5 rwm" {
+		t.Errorf("devices.allow got %q: want both writes", b)
+	}
+	err = writeSettings([]setting{{"pids", "pids.max", "10"}, {"memory", "memory.limit_in_bytes", "1"}}, at)
+	if err == nil || !strings.Contains(err.Error(), "memory.limit_in_bytes=1") || !strings.Contains(err.Error(), "memory controller not available") {
+		t.Errorf("a missing file: %v", err)
+	}
+}
