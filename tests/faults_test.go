@@ -92,7 +92,11 @@ func killAfter(t *testing.T, d time.Duration, args ...string) {
 
 // faultID is unique across concurrent suites and runs.
 func faultID(t *testing.T) string {
-	return fmt.Sprintf("fault-%d", time.Now().UnixNano())
+	id := fmt.Sprintf("fault-%d", time.Now().UnixNano())
+	// A case that fails half-way (a trace line never seen) must still not
+	// leave a detached container, its cgroups and state behind.
+	t.Cleanup(func() { cleanUp(t, id) })
+	return id
 }
 
 // nothingLeftOf checks that container id left no state, cgroup, mount or
