@@ -36,6 +36,15 @@ func mr(t *testing.T, args ...string) string {
 // stdio, so pipes would never reach EOF; it gets files instead.
 func mrDetached(t *testing.T, args ...string) {
 	t.Helper()
+	if err := runMinirunDetached(t, args...); err != nil {
+		t.Fatalf("minirun %v: %v", args, err)
+	}
+}
+
+// runMinirunDetached is mrDetached that returns the failure, with what
+// minirun printed.
+func runMinirunDetached(t *testing.T, args ...string) error {
+	t.Helper()
 	out, err := os.CreateTemp(t.TempDir(), "out")
 	if err != nil {
 		t.Fatal(err)
@@ -45,8 +54,9 @@ func mrDetached(t *testing.T, args ...string) {
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Run(); err != nil {
 		data, _ := os.ReadFile(out.Name())
-		t.Fatalf("minirun %v: %v: %s", args, err, data)
+		return fmt.Errorf("%v: %s", err, data)
 	}
+	return nil
 }
 
 type ociState struct {

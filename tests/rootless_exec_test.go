@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -126,24 +125,6 @@ func rootlessExec(t *testing.T, uid, sub int, multi func(*specs.Spec)) {
 			}
 		})
 	}
-}
-
-// runMinirunDetached runs minirun with no stdio of the test's, for steps
-// whose processes outlive the command (a pipe would keep it waiting).
-func runMinirunDetached(t *testing.T, args ...string) error {
-	t.Helper()
-	out, err := os.CreateTemp(t.TempDir(), "out")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	cmd := exec.Command(minirun, args...)
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Run(); err != nil {
-		data, _ := os.ReadFile(out.Name())
-		return fmt.Errorf("%v: %s", err, data)
-	}
-	return nil
 }
 
 func statePid(t *testing.T, id string) int {

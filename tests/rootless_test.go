@@ -3,10 +3,8 @@ package tests
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"os/user"
@@ -18,7 +16,6 @@ import (
 	"time"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 )
 
 // The rootless run of the suite. TestRootless, as root, creates an
@@ -55,29 +52,12 @@ func TestRootless(t *testing.T) {
 	home := filepath.Join(share, "home")
 	subStart := freeSubRange(t)
 	restore := snapshotFiles(t, "/etc/subuid", "/etc/subgid")
-	if out, err := exec.Command("useradd", "-M", "-d", home, "-s", "/usr/sbin/nologin", "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0", name).CombinedOutput(); err != nil {
-		t.Fatalf("useradd: %v: %s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("userdel", name).CombinedOutput(); err != nil {
-			t.Errorf("userdel %s: %v: %s", name, err, out)
-		}
-		restore(name)
-	})
+	t.Cleanup(func() { restore(name) }) // after the userdel, which is registered later
+	runtimeDir := filepath.Join(share, "run")
+	uid, gid := addTestUser(t, name, home, runtimeDir)
 	rng := fmt.Sprintf("%d-%d", subStart, subStart+rlSubSize-1)
 	if out, err := exec.Command("usermod", "--add-subuids", rng, "--add-subgids", rng, name).CombinedOutput(); err != nil {
 		t.Fatalf("usermod: %v: %s", err, out)
-	}
-	u, err := user.Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	runtimeDir := filepath.Join(share, "run")
-	for _, d := range []string{home, runtimeDir} {
-		os.Mkdir(d, 0o700)
-		os.Chown(d, uid, gid)
 	}
 	// The binaries where the user can run them, as an installed minirun
 	// would be: root's, not writable by the user.
@@ -138,25 +118,8 @@ func TestRootless(t *testing.T) {
 func rootlessWithoutRanges(t *testing.T, share, bin, testBin, rfs, rootFile string) {
 	name := fmt.Sprintf("mrrn%d", os.Getpid())
 	home := filepath.Join(share, "home-noranges")
-	if out, err := exec.Command("useradd", "-M", "-d", home, "-s", "/usr/sbin/nologin", "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0", name).CombinedOutput(); err != nil {
-		t.Fatalf("useradd: %v: %s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("userdel", name).CombinedOutput(); err != nil {
-			t.Errorf("userdel %s: %v: %s", name, err, out)
-		}
-	})
-	u, err := user.Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
 	runtimeDir := filepath.Join(share, "run-noranges")
-	for _, d := range []string{home, runtimeDir} {
-		os.Mkdir(d, 0o700)
-		os.Chown(d, uid, gid)
-	}
+	uid, gid := addTestUser(t, name, home, runtimeDir)
 	cmd := exec.Command(testBin, "-test.run", "^TestRootlessCases$/^image_layers", "-test.v", "-test.count=1", "-test.timeout=5m")
 	cmd.Dir = home
 	cmd.Env = []string{
@@ -169,7 +132,7 @@ func rootlessWithoutRanges(t *testing.T, share, bin, testBin, rfs, rootFile stri
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	err = cmd.Run()
+	err := cmd.Run()
 	t.Logf("as %s (uid %d, no subordinate ids):\n%s", name, uid, out.String())
 	if err != nil {
 		t.Fatalf("rootless image case without ranges: %v", err)
@@ -216,15 +179,47 @@ func snapshotFiles(t *testing.T, paths ...string) func(name string) {
 			if bytes.Equal(data, orig[p]) {
 				continue
 			}
-			var kept []string
-			for _, l := range strings.SplitAfter(string(data), "\n") {
-				if l != "" && !strings.HasPrefix(l, name+":") {
-					kept = append(kept, l)
-				}
-			}
-			os.WriteFile(p, []byte(strings.Join(kept, "")), 0o644)
+			dropUserLines(p, data, name)
 		}
 	}
+}
+
+// addTestUser creates user name without subordinate ranges, with its home
+// and runtime directories (made, its own, 0700), and removes it at the
+// end of the test.
+func addTestUser(t *testing.T, name, home, runtimeDir string) (uid, gid int) {
+	t.Helper()
+	if out, err := exec.Command("useradd", "-M", "-d", home, "-s", "/usr/sbin/nologin", "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0", name).CombinedOutput(); err != nil {
+		t.Fatalf("useradd: %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("userdel", name).CombinedOutput(); err != nil {
+			t.Errorf("userdel %s: %v: %s", name, err, out)
+		}
+	})
+	u, err := user.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ = strconv.Atoi(u.Uid)
+	gid, _ = strconv.Atoi(u.Gid)
+	for _, d := range []string{home, runtimeDir} {
+		os.Mkdir(d, 0o700)
+		os.Chown(d, uid, gid)
+	}
+	return uid, gid
+}
+
+// dropUserLines rewrites the /etc/subuid-style file at path, whose content
+// is data, without the lines of user name.
+func dropUserLines(path string, data []byte, name string) {
+	var kept []string
+	for _, l := range strings.SplitAfter(string(data), "\n") {
+		if l != "" && !strings.HasPrefix(l, name+":") {
+			kept = append(kept, l)
+		}
+	}
+	os.WriteFile(path, []byte(strings.Join(kept, "")), 0o644)
 }
 
 // buildEuidProbe builds a static program printing its real and effective
@@ -487,23 +482,7 @@ func TestRootlessCases(t *testing.T) {
 // the shared rootfs.
 func rootlessSpec(t *testing.T, args ...string) *specs.Spec {
 	t.Helper()
-	dir := t.TempDir()
-	if out, err := exec.Command(minirun, "spec", "--rootless", "-b", dir).CombinedOutput(); err != nil {
-		t.Fatalf("minirun spec --rootless: %v\n%s", err, out)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s specs.Spec
-	if err := json.Unmarshal(data, &s); err != nil {
-		t.Fatal(err)
-	}
-	s.Root.Path = rootfs
-	if len(args) > 0 {
-		s.Process.Args = args
-	}
-	return &s
+	return specOf(t, []string{"--rootless"}, args...)
 }
 
 func checkRoot0700(t *testing.T, dir string) {
@@ -559,24 +538,8 @@ func rootlessReplay(t *testing.T) {
 		s := rootlessSpec(t, "/proc/self/exe", "seccomp", "explain", "/dev/stdin")
 		cmd := exec.Command(minirun, "run", "-b", writeBundle(t, s), containerID(t))
 		cmd.Env = append(os.Environ(), "MINIRUN_NO_INIT_BINARY=1")
-		stdin, _ := cmd.StdinPipe()
-		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		defer func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() }()
-		var pid int
-		for deadline := time.Now().Add(10 * time.Second); pid == 0 && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-			for _, p := range childrenOf(cmd.Process.Pid) {
-				if args, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p)); strings.Contains(string(args), "explain") {
-					pid = p
-				}
-			}
-		}
-		if pid == 0 {
-			t.Fatal("container process never appeared")
-		}
-		checkSealedCopy(t, pid, minirun, func() { stdin.Close(); cmd.Wait() })
+		pid, end := startExplain(t, cmd)
+		checkExeSealed(t, pid, minirun, false, end)
 	})
 	t.Run("minirun-init", func(t *testing.T) {
 		initBin := filepath.Join(filepath.Dir(minirun), "minirun-init")
@@ -588,49 +551,12 @@ func rootlessReplay(t *testing.T) {
 		// would keep runMinirun waiting for its end.
 		mrDetached(t, "create", "-b", writeBundle(t, rootlessSpec(t, "true")), id)
 		defer runMinirun(t, "", "delete", "--force", id)
-		r := runMinirun(t, "", "state", id)
-		var st specs.State
-		if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || st.Pid <= 0 {
-			t.Fatalf("state: %+v (%v)", r, err)
-		}
-		checkSealedCopy(t, st.Pid, initBin, func() {
+		checkExeSealed(t, statePid(t, id), initBin, false, func() {
 			if r := runMinirun(t, "", "delete", "--force", id); r.code != 0 {
 				t.Fatalf("delete: %+v", r)
 			}
 		})
 	})
-}
-
-// checkSealedCopy keeps a handle on /proc/PID/exe, lets the process end,
-// and then tries to write through the handle: the process must have run a
-// copy of bin, not bin, and the write must fail.
-func checkSealedCopy(t *testing.T, pid int, bin string, end func()) {
-	t.Helper()
-	handle, err := os.OpenFile(fmt.Sprintf("/proc/%d/exe", pid), os.O_RDONLY|unix.O_PATH, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer handle.Close()
-	var host, inside syscall.Stat_t
-	syscall.Stat(bin, &host)
-	syscall.Fstat(int(handle.Fd()), &inside)
-	end()
-	if host.Dev == inside.Dev && host.Ino == inside.Ino {
-		t.Fatalf("pid %d ran %s itself, not a sealed copy", pid, bin)
-	}
-	// A memfd opens for writing; its seals refuse the write itself.
-	f, err := os.OpenFile(fmt.Sprintf("/proc/self/fd/%d", handle.Fd()), os.O_WRONLY, 0)
-	if err == nil {
-		_, err = f.Write([]byte("#!/bin/sh\n"))
-		f.Close()
-	}
-	if err == nil {
-		t.Fatalf("wrote the copy of %s through pid %d's /proc/PID/exe", bin, pid)
-	}
-	if !errors.Is(err, syscall.EPERM) && !errors.Is(err, syscall.EROFS) {
-		t.Fatalf("writing %s through /proc/PID/exe failed with %v, want EPERM (sealed memfd)", bin, err)
-	}
-	t.Logf("writing pid %d's /proc/PID/exe: %v", pid, err)
 }
 
 // removeStaleUsers takes away what an earlier run of this test left when
@@ -654,17 +580,9 @@ func removeStaleUsers(t *testing.T, own string) {
 			continue
 		}
 		for _, file := range []string{"/etc/subuid", "/etc/subgid"} {
-			b, err := os.ReadFile(file)
-			if err != nil {
-				continue
+			if b, err := os.ReadFile(file); err == nil {
+				dropUserLines(file, b, f[0])
 			}
-			var keep []string
-			for _, l := range strings.SplitAfter(string(b), "\n") {
-				if !strings.HasPrefix(l, f[0]+":") {
-					keep = append(keep, l)
-				}
-			}
-			os.WriteFile(file, []byte(strings.Join(keep, "")), 0o644)
 		}
 		if i := strings.Index(f[5], "/minirun-rootless-"); i >= 0 {
 			dir := f[5][:i] + "/" + strings.SplitN(f[5][i+1:], "/", 2)[0]

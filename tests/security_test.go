@@ -94,24 +94,8 @@ func TestRuntimeBinaryNotReachableFromContainer(t *testing.T) {
 		bundle := writeBundle(t, s)
 		cmd := exec.Command(minirun, "run", "-b", bundle, containerID(t))
 		cmd.Env = append(os.Environ(), "MINIRUN_NO_INIT_BINARY=1")
-		stdin, _ := cmd.StdinPipe() // held open: the command blocks reading it
-		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		defer func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() }()
-		var pid int
-		for deadline := time.Now().Add(10 * time.Second); pid == 0 && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-			for _, p := range childrenOf(cmd.Process.Pid) {
-				if args, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p)); strings.Contains(string(args), "explain") {
-					pid = p
-				}
-			}
-		}
-		if pid == 0 {
-			t.Fatal("container process never appeared")
-		}
-		checkExeNotWritable(t, pid, minirun, func() { stdin.Close(); cmd.Wait() })
+		pid, end := startExplain(t, cmd)
+		checkExeSealed(t, pid, minirun, true, end)
 	})
 	t.Run("minirun-init", func(t *testing.T) {
 		initBin := filepath.Join(filepath.Dir(minirun), "minirun-init")
@@ -120,7 +104,7 @@ func TestRuntimeBinaryNotReachableFromContainer(t *testing.T) {
 		}
 		id, _ := createContainer(t, defaultSpec(t, "true"))
 		st := wantStatus(t, id, specs.StateCreated)
-		checkExeNotWritable(t, st.Pid, initBin, func() {
+		checkExeSealed(t, st.Pid, initBin, true, func() {
 			if r := runMinirun(t, "", "delete", "--force", id); r.code != 0 {
 				t.Fatalf("delete: %+v", r)
 			}
@@ -128,11 +112,36 @@ func TestRuntimeBinaryNotReachableFromContainer(t *testing.T) {
 	})
 }
 
-// checkExeNotWritable keeps a handle on /proc/PID/exe, lets the process
-// end (while it runs the kernel refuses writes with ETXTBSY), then reopens
-// the handle for writing: done from the host as root, which is more than
-// a container could do. bin is the binary on the host it must not reach.
-func checkExeNotWritable(t *testing.T, pid int, bin string, end func()) {
+// startExplain starts cmd, a container whose command is the runtime's own
+// binary run as /proc/self/exe reading a blocked stdin, and returns the
+// pid of that process and a func that lets it end. The caller defers
+// nothing else: the test's cleanup ends it too.
+func startExplain(t *testing.T, cmd *exec.Cmd) (int, func()) {
+	t.Helper()
+	stdin, _ := cmd.StdinPipe() // held open: the command blocks reading it
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() })
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		for _, p := range childrenOf(cmd.Process.Pid) {
+			if args, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p)); strings.Contains(string(args), "explain") {
+				return p, func() { stdin.Close(); cmd.Wait() }
+			}
+		}
+	}
+	t.Fatal("container process never appeared")
+	return 0, nil
+}
+
+// checkExeSealed keeps a handle on /proc/PID/exe, lets the process end
+// (while it runs the kernel refuses writes with ETXTBSY), then tries to
+// write through the handle: done from the host, which is more than a
+// container could do. The write must fail: EROFS from the read-only view
+// of bin itself (which only root can make, so only when view is allowed),
+// or EPERM from a sealed copy of it.
+func checkExeSealed(t *testing.T, pid int, bin string, view bool, end func()) {
 	t.Helper()
 	handle, err := os.OpenFile(fmt.Sprintf("/proc/%d/exe", pid), os.O_RDONLY|unix.O_PATH, 0)
 	if err != nil {
@@ -145,22 +154,27 @@ func checkExeNotWritable(t *testing.T, pid int, bin string, end func()) {
 	}
 	syscall.Fstat(int(handle.Fd()), &inside)
 	end()
+	same := host.Dev == inside.Dev && host.Ino == inside.Ino
+	if same && !view {
+		t.Fatalf("pid %d ran %s itself, not a sealed copy", pid, bin)
+	}
+	// A memfd opens for writing; its seals refuse the write itself.
 	f, err := os.OpenFile(fmt.Sprintf("/proc/self/fd/%d", handle.Fd()), os.O_WRONLY, 0)
 	if err == nil {
+		_, err = f.Write([]byte("#!/bin/sh\n"))
 		f.Close()
-		if host.Dev == inside.Dev && host.Ino == inside.Ino {
-			t.Fatalf("%s can be opened for writing through a runtime process's /proc/PID/exe", bin)
-		}
-		// A private copy (the memfd fallback) is harmless to write... but it is sealed.
-		t.Logf("exe handle is a private copy")
-	} else if !errors.Is(err, syscall.EROFS) && !errors.Is(err, syscall.EPERM) {
-		t.Fatalf("reopen for writing failed with %v, want EROFS (read-only view) or EPERM (sealed copy)", err)
 	}
-	if errors.Is(err, syscall.EROFS) && (host.Dev != inside.Dev || host.Ino != inside.Ino) {
+	switch {
+	case err == nil:
+		t.Fatalf("wrote %s (or its copy) through pid %d's /proc/PID/exe", bin, pid)
+	case errors.Is(err, syscall.EROFS) && !same:
 		// The read-only view is of the file itself: the process must have
 		// run the binary this case is about.
 		t.Fatalf("pid %d ran inode %d, not %s (inode %d)", pid, inside.Ino, bin, host.Ino)
+	case !errors.Is(err, syscall.EPERM) && !errors.Is(err, syscall.EROFS):
+		t.Fatalf("writing %s through /proc/PID/exe failed with %v, want EROFS (read-only view) or EPERM (sealed copy)", bin, err)
 	}
+	t.Logf("writing pid %d's /proc/PID/exe: %v", pid, err)
 }
 
 // The container must not see or inherit the runtime's sync socket or the
