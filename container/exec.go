@@ -95,7 +95,7 @@ func Exec(o *ExecOptions) (*Process, error) {
 		PidFile: o.PidFile, ConsoleSocket: o.ConsoleSocket, NoForwardSignals: o.NoForwardSignals,
 	}
 	var root *os.File
-	if !hasMountNS(spec) {
+	if !joins.has("mnt") {
 		// Kept open: the exec chroots through it.
 		if root, err = os.OpenFile(fmt.Sprintf("/proc/%d/root", st.Pid), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
 			return nil, stepErrf("exec", "open the container's root: %w", err)
@@ -109,13 +109,6 @@ func Exec(o *ExecOptions) (*Process, error) {
 		return nil, stepErrf("exec", "container %s: its init exited while exec opened its namespaces: %w", o.ID, ErrNotRunning)
 	}
 	return startExec(opts, prog, joins, root, st.CgroupPath)
-}
-
-// hasMountNS tells whether the container has a mount namespace, made or
-// joined, and so a root that setns into it gives.
-func hasMountNS(spec *specs.Spec) bool {
-	plan, err := namespaces.FromSpec(config.LinuxOf(spec).Namespaces)
-	return err == nil && plan.Has(specs.MountNamespace)
 }
 
 // containerNamespaces lists every namespace of the running init, user

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -62,6 +63,9 @@ func (js *joinSet) env(first int) string {
 	}
 	return initproc.NsenterEnv + "=" + strings.Join(parts, ",")
 }
+
+// has reports whether the set joins the namespace named name ("mnt").
+func (js *joinSet) has(name string) bool { return slices.Contains(js.names, name) }
 
 // refuseOwnMountNS refuses to join the runtime's own mount namespace with
 // a root to pivot into: pivot_root there would move the root of every
