@@ -21,13 +21,14 @@ func main() {
 	minirun.Init()
 	for _, c := range commands {
 		quietUsageErrors(c)
+		cacheCommandFlagNames(c)
 	}
 	app := &cli.App{
 		Name:     "minirun",
 		Usage:    "a small OCI container runtime",
 		Version:  version.Version,
 		Commands: commands,
-		Flags:    globalFlags,
+		Flags:    cacheFlagNames(globalFlags),
 		Before:   setupGlobals,
 		// Usage errors are runtime errors in Docker's scheme: 125.
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
