@@ -625,7 +625,34 @@ func (p *Process) destroy() error {
 		hooks.Warn(p.opts.Spec, hooks.Poststop, hookState(p.opts, 0, specs.StateStopped))
 		return err
 	}
-	return Delete(p.opts.Root, p.opts.ID, true)
+	return p.deleteReaped()
+}
+
+// deleteReaped is Delete for the container this process started and has
+// just reaped. It holds the cgroup manager and the config already, so it
+// neither loads the cgroup from the hierarchies again nor reads the saved
+// config back for the poststop hooks; the state is still opened and
+// locked, and left alone if the id now names another container (deleted
+// and created again by someone else while this one ran).
+func (p *Process) deleteReaped() error {
+	h, st, err := open(p.opts.Root, p.opts.ID)
+	if err != nil {
+		return Delete(p.opts.Root, p.opts.ID, true)
+	}
+	defer h.Unlock()
+	if !st.Created.Equal(p.reg.st.Created) {
+		return nil
+	}
+	timer.Step("delete: open state")
+	if err := removeCgroup(p.cg); err != nil {
+		return err
+	}
+	timer.Step("delete: cgroup")
+	st.Status, st.Pid = specs.StateStopped, 0
+	hooks.Warn(p.opts.Spec, hooks.Poststop, st.State)
+	err = h.Remove()
+	timer.Step("delete: poststop, state")
+	return stepErr("delete", err)
 }
 
 func exitStatus(ps *os.ProcessState, err error) (int, error) {
