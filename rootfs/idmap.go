@@ -86,16 +86,35 @@ func openTarget(rootfs string, m specs.Mount, o Options, file bool) (*os.File, s
 	if err != nil {
 		return nil, "", fmt.Errorf("resolve mount destination %s: %w", m.Destination, err)
 	}
-	if err := makeMountpoint(rootfs, dest, m, file); err != nil {
-		return nil, "", err
-	}
+	// Most targets (/proc, /dev, /sys, an image's own directories) are
+	// there already: open them first, and only make the mountpoint, a
+	// walk that checks each step through /proc, when the open finds
+	// nothing of the right kind.
 	target, err := pathrs.OpenInRoot(rootfs, m.Destination)
-	if err != nil {
-		return nil, "", fmt.Errorf("open mount destination %s: %w", m.Destination, err)
+	if err != nil || !isKind(target, file) {
+		if target != nil {
+			target.Close()
+		}
+		if err := makeMountpoint(rootfs, dest, m, file); err != nil {
+			return nil, "", err
+		}
+		if target, err = pathrs.OpenInRoot(rootfs, m.Destination); err != nil {
+			return nil, "", fmt.Errorf("open mount destination %s: %w", m.Destination, err)
+		}
 	}
 	if err := checkProcTarget(rootfs, "/proc/self/fd/"+strconv.Itoa(int(target.Fd())), m, o); err != nil {
 		target.Close()
 		return nil, "", err
 	}
 	return target, dest, nil
+}
+
+// isKind tells whether f is the kind of mountpoint wanted: a directory,
+// or with file anything else.
+func isKind(f *os.File, file bool) bool {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return false
+	}
+	return (st.Mode&unix.S_IFMT == unix.S_IFDIR) != file
 }
