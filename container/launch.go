@@ -74,7 +74,7 @@ func (l *launch) initConfig(o *Options, prog *seccomp.Program, unshareCgroupNS b
 	return initproc.Config{
 		Spec: specForInit(s), Rootfs: config.RootfsPath(s, o.Bundle), Bundle: o.Bundle, Seccomp: prog.Filter(), Debug: o.Debug,
 		ExecFifoFd: l.fifoFd, CloseFrom: l.closeFrom, ID: o.ID, NoNewKeyring: o.NoNewKeyring,
-		UnshareCgroupNS: unshareCgroupNS, Timings: trace.Timings, NofileSoft: startNofile(), Build: version.Commit,
+		UnshareCgroupNS: unshareCgroupNS, Timings: trace.Timings, TimingsEpoch: trace.Epoch(), NofileSoft: startNofile(), Build: version.Commit,
 	}
 }
 
@@ -84,7 +84,7 @@ func (l *launch) initConfig(o *Options, prog *seccomp.Program, unshareCgroupNS b
 func (l *launch) execConfig(o *Options, prog *seccomp.Program) initproc.Config {
 	return initproc.Config{
 		Spec: specForInit(o.Spec), Seccomp: prog.Filter(), Debug: o.Debug, ID: o.ID, Exec: true,
-		NoNewKeyring: o.NoNewKeyring, CloseFrom: l.closeFrom, Timings: trace.Timings, NofileSoft: startNofile(), Build: version.Commit,
+		NoNewKeyring: o.NoNewKeyring, CloseFrom: l.closeFrom, Timings: trace.Timings, TimingsEpoch: trace.Epoch(), NofileSoft: startNofile(), Build: version.Commit,
 	}
 }
 
@@ -93,13 +93,33 @@ func (l *launch) execConfig(o *Options, prog *seccomp.Program) initproc.Config {
 // init that failed first (joining a namespace, say) and said why before it
 // closed its end, so its own word comes first.
 func (p *Process) handshake(c initproc.Conn, cfg initproc.Config) error {
-	if err := c.Send(cfg, -1); err != nil {
+	if err := p.sendConfig(c, cfg); err != nil {
+		return err
+	}
+	return p.awaitInit(c)
+}
+
+// sendConfig sends the init its config.
+func (p *Process) sendConfig(c initproc.Conn, cfg initproc.Config) error {
+	if err := c.SendConfig(cfg); err != nil {
 		if ierr := p.awaitInit(c); ierr != nil {
 			return ierr
 		}
 		return stepErr("send config", err)
 	}
-	return p.awaitInit(c)
+	return nil
+}
+
+// sendOrInitError sends v to the init. When that fails, the init's own
+// word on why it closed its end comes first.
+func (p *Process) sendOrInitError(c initproc.Conn, v any, step string) error {
+	if err := c.Send(v, -1); err != nil {
+		if ierr := p.awaitInit(c); ierr != nil {
+			return ierr
+		}
+		return stepErr(step, err)
+	}
+	return nil
 }
 
 // specForInit is s without its seccomp profile: the init gets the compiled

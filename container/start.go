@@ -333,6 +333,16 @@ func initCommand(o *Options, plan namespaces.Plan, exe string, childSock, fifo *
 // setUp runs steps 4 to 7 of Start on a running child.
 func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.File, fifo string, l *launch, manageCgroup bool) (err error) {
 	o, s, reg := p.opts, p.opts.Spec, p.reg
+	// The config goes out first: the init decodes it (a millisecond of
+	// reflection in a fresh process) while this process places it in its
+	// cgroup, and acts on it only once told it is placed.
+	c := initproc.NewConn(int(sock.Fd()))
+	cfg := l.initConfig(o, prog, deferCgroupNS(manageCgroup) && plan.Creates(specs.CgroupNamespace))
+	cfg.AwaitPlaced = true
+	if err := p.sendConfig(c, cfg); err != nil {
+		return err
+	}
+	timer.Step("send config")
 	if manageCgroup {
 		cg, err := placeInCgroup(s, o.ID, p.Pid, reg.recordCgroup)
 		p.cg = cg
@@ -363,12 +373,13 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 			}()
 		}
 	}
-	c := initproc.NewConn(int(sock.Fd()))
-	cfg := l.initConfig(o, prog, deferCgroupNS(manageCgroup) && plan.Creates(specs.CgroupNamespace))
-	if err := p.handshake(c, cfg); err != nil {
+	if err := p.sendOrInitError(c, initproc.Message{Type: initproc.Placed}, "send placed"); err != nil {
 		return err
 	}
-	timer.Step("send config, init set-up")
+	if err := p.awaitInit(c); err != nil {
+		return err
+	}
+	timer.Step("init set-up")
 	cgPath := ""
 	if p.cg != nil {
 		cgPath = p.cg.Path()

@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Logger receives trace lines. Call it, or its Log method, which also
@@ -22,10 +24,34 @@ func (l Logger) Log(format string, args ...any) {
 	}
 }
 
-var started = time.Now()
+// Times are read on CLOCK_MONOTONIC, which every process on the host
+// reads alike, so the init can put its times on its parent's line: "at"
+// is then the time since minirun started, on both sides.
+var (
+	started = Now() // this process's trace began
+	epoch   = started
+)
 
-// Since is the time since this process started, as the traces show it.
-func Since() time.Duration { return time.Since(started) }
+// Now is the time on CLOCK_MONOTONIC.
+func Now() time.Duration {
+	var ts unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	return time.Duration(ts.Nano())
+}
+
+// Since is the time since the epoch (this process's start, or its
+// parent's after SetEpoch), as the traces show it.
+func Since() time.Duration { return Now() - epoch }
+
+// Epoch is what Since counts from, for SetEpoch in a child.
+func Epoch() int64 { return int64(epoch) }
+
+// SetEpoch makes Since count from a parent's Epoch.
+func SetEpoch(e int64) {
+	if e > 0 {
+		epoch = time.Duration(e)
+	}
+}
 
 // New is a Logger for who ("minirun", "minirun[init]"), silent unless on.
 func New(on bool, who string) Logger {
@@ -46,7 +72,7 @@ var Timings bool
 // previous one (or since the process started, for the first).
 type Timer struct {
 	who  string
-	last time.Duration
+	last time.Duration // on Now's clock; 0 before the first step
 }
 
 // NewTimer is a Timer for who, silent unless Timings is on.
@@ -57,8 +83,19 @@ func (t *Timer) Step(name string) {
 	if t == nil || !Timings {
 		return
 	}
-	now := Since()
-	fmt.Fprintf(os.Stderr, "%s timing %-26s %7.3f ms  (at %7.2f ms)\n", t.who, name, float64((now-t.last).Microseconds())/1000, float64(now.Microseconds())/1000)
+	t.StepAt(name, Now())
+}
+
+// StepAt is Step for a step that ended at now (a Now reading taken
+// before the timings were known to be wanted).
+func (t *Timer) StepAt(name string, now time.Duration) {
+	if t == nil || !Timings {
+		return
+	}
+	if t.last == 0 {
+		t.last = started
+	}
+	fmt.Fprintf(os.Stderr, "%s timing %-26s %7.3f ms  (at %7.2f ms)\n", t.who, name, float64((now-t.last).Microseconds())/1000, float64((now-epoch).Microseconds())/1000)
 	t.last = now
 }
 
@@ -66,7 +103,7 @@ func (t *Timer) Step(name string) {
 // for waits that are no step of ours.
 func (t *Timer) Skip() {
 	if t != nil {
-		t.last = Since()
+		t.last = Now()
 	}
 }
 

@@ -1,7 +1,6 @@
 package initproc
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -52,7 +51,8 @@ var RuntimeEnv = []string{"GOGC=off", "GOMAXPROCS=1"}
 // Config is everything the init needs, sent by the parent once the
 // child exists (so the parent can set rlimits and id maps first).
 type Config struct {
-	Spec    *specs.Spec
+	// Spec goes over the wire trimmed to what the init reads (wire.go).
+	Spec    *specs.Spec `json:"-"`
 	Rootfs  string
 	Bundle  string
 	Seccomp *filter.Filter `json:",omitempty"`
@@ -88,13 +88,19 @@ type Config struct {
 	RootFd int `json:",omitempty"`
 	// Timings is --debug=timings: the init reports its steps' durations.
 	Timings bool `json:",omitempty"`
+	// TimingsEpoch is the parent's trace.Epoch, so the init's "at" times
+	// count from minirun's start.
+	TimingsEpoch int64 `json:",omitempty"`
+	// AwaitPlaced: the config came before the parent put the init in its
+	// cgroup; the init waits for a Placed message before it acts on it.
+	AwaitPlaced bool `json:",omitempty"`
 }
 
 // Message is what the init tells the parent. Success needs no message:
 // the socket is close-on-exec, so EOF after the last step means execve
 // worked.
 type Message struct {
-	Type string // init: "error", "listener", "hooks", "pty", "idmap", "created"; parent: "ok"
+	Type string // init: "error", "listener", "hooks", "pty", "idmap", "created"; parent: "ok", Placed
 	Step string `json:",omitempty"`
 	Err  string `json:",omitempty"`
 	Code int    `json:",omitempty"`
@@ -102,6 +108,23 @@ type Message struct {
 	State *specs.State `json:",omitempty"`
 	// Index names the mount an "idmap" request is for.
 	Index int `json:",omitempty"`
+}
+
+// Placed is the parent's message that the init is in its cgroup, with
+// its rlimits and network devices: an init whose config said AwaitPlaced
+// waits for it before anything else.
+const Placed = "placed"
+
+// AwaitPlaced reads the parent's Placed message.
+func (c Conn) AwaitPlaced() error {
+	var m Message
+	if _, err := c.Recv(&m); err != nil {
+		return err
+	}
+	if m.Type != Placed {
+		return fmt.Errorf("sync: want %q from the parent, got %q", Placed, m.Type)
+	}
+	return nil
 }
 
 // Conn is one end of the SOCK_SEQPACKET pair: each write is one message,
@@ -132,22 +155,6 @@ func (c Conn) Recv(v any) (fd int, err error) {
 		return fd, err
 	}
 	return fd, json.Unmarshal(data, v)
-}
-
-// RecvConfig reads the init's config, refusing a field this build does
-// not know: a minirun-init older than its minirun would otherwise drop
-// what it was asked to do (Build catches the rest).
-func (c Conn) RecvConfig(cfg *Config) error {
-	_, data, err := c.recv()
-	if err != nil {
-		return err
-	}
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.DisallowUnknownFields()
-	if err := d.Decode(cfg); err != nil {
-		return fmt.Errorf("config from the parent: %w (minirun and minirun-init from different builds?)", err)
-	}
-	return nil
 }
 
 func (c Conn) recv() (fd int, data []byte, err error) {

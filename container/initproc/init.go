@@ -46,7 +46,11 @@ func Init() {
 	}
 	c := Conn{fd}
 	var cfg Config
+	configWait = trace.Now()
 	err = c.RecvConfig(&cfg)
+	if err == nil && cfg.AwaitPlaced {
+		err = c.AwaitPlaced()
+	}
 	if errors.Is(err, ErrEOF) || errors.Is(err, syscall.ECONNRESET) {
 		os.Exit(errdefs.ExitRuntime) // the parent is gone: no one to tell
 	}
@@ -54,6 +58,9 @@ func Init() {
 		err = fmt.Errorf("this init is build %s, its minirun %s: install minirun and minirun-init from one build", version.Commit, cfg.Build)
 	}
 	trace.Timings = cfg.Timings
+	if cfg.Timings {
+		trace.SetEpoch(cfg.TimingsEpoch)
+	}
 	switch {
 	case err != nil:
 		err = errdefs.Step("init", err)

@@ -1,6 +1,8 @@
 package initproc
 
 import (
+	"time"
+
 	"fmt"
 	"path/filepath"
 	"syscall"
@@ -314,10 +316,15 @@ func (in *initRun) mounts() error {
 	return nil
 }
 
+// configWait is when the init began to wait for its config: the end of
+// its Go runtime's start, for --debug=timings.
+var configWait time.Duration
+
 // run runs the plan. It returns only on failure: the last step is execve.
 func run(steps []step) error {
 	t := trace.NewTimer("minirun[init]")
-	t.Step("go runtime, receive config")
+	t.StepAt("package init to main", configWait)
+	t.Step("wait for and decode config")
 	for _, s := range steps {
 		if s.name == stepExecve {
 			t.Step("(before execve)")
