@@ -46,7 +46,14 @@ func SetPropagation(propagation string, log trace.Logger) error {
 	}
 	log.Log("propagation: / becomes %s", FlagString(flag))
 	requested = flag
-	return mount("", "/", "", flag, "")
+	if err := mount("", "/", "", flag, ""); err != nil {
+		return err
+	}
+	// rslave and rprivate leave no mount of this namespace shared, so the
+	// checks below that read mountinfo for a shared mount (a few hundred
+	// microseconds each) have nothing to find.
+	noneShared = flag&unix.MS_REC != 0 && flag&(unix.MS_SLAVE|unix.MS_PRIVATE) != 0
+	return nil
 }
 
 // BindSelf turns rootfs into a mount point, which pivot_root requires.
@@ -58,7 +65,17 @@ func SetPropagation(propagation string, log trace.Logger) error {
 // would also show up wherever that group reaches, the host included; and
 // a bind of an unbindable mount fails with EINVAL. PivotRoot gives the
 // new root the propagation asked for.
+//
+// With no mount shared (noneShared), only an unbindable one is left to
+// fear, and the bind itself tells: EINVAL.
 func BindSelf(rootfs string, log trace.Logger) error {
+	if noneShared {
+		log.Log("bind %s onto itself", rootfs)
+		err := mount(rootfs, rootfs, "", unix.MS_BIND|unix.MS_REC, "")
+		if !errors.Is(err, unix.EINVAL) {
+			return err
+		}
+	}
 	if err := privateIf(rootfs, true, log); err != nil {
 		return err
 	}

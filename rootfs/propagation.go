@@ -18,6 +18,10 @@ import (
 // Set and read in the init process only, in that order.
 var requested uintptr
 
+// noneShared: SetPropagation made every mount of this namespace slave or
+// private, recursively. Set and read in the init process only.
+var noneShared bool
+
 // mountPropagation reports whether the mount that holds path is shared
 // and whether it is unbindable, from /proc/self/mountinfo's optional
 // fields, and returns its mount point.
@@ -94,6 +98,9 @@ func privateIf(path string, unbindableToo bool, log trace.Logger) error {
 // EINVAL when the new root or the current root's mount is shared: with
 // rootfsPropagation "shared" the current root is.
 func unsharePivotMounts(log trace.Logger) error {
+	if noneShared {
+		return nil
+	}
 	for _, p := range []string{".", "/"} {
 		if err := privateIf(p, false, log); err != nil {
 			return fmt.Errorf("before pivot_root: %w", err)

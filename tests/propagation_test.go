@@ -43,3 +43,33 @@ func TestRootfsPropagationSharedVolume(t *testing.T) {
 		t.Fatalf("the container's mount under the shared volume, as the host sees it: %q, want \"hi\\n\"", out.String())
 	}
 }
+
+// A rootfs on an unbindable mount still starts now that the init binds
+// the rootfs without reading mountinfo first (the default rslave leaves
+// nothing shared; the kernel's rslave also ends the unbindable state,
+// and were it kept, the bind's EINVAL sends the init back to the check).
+// The scene runs in a private mount namespace.
+func TestRootfsOnUnbindableMount(t *testing.T) {
+	needRoot(t)
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("needs unshare(1) from util-linux")
+	}
+	s := defaultSpec(t, "echo", "ok")
+	root := filepath.Join(t.TempDir(), "root")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	orig := s.Root.Path
+	s.Root.Path = root
+	bundle := writeBundle(t, s)
+	script := `mount --bind "$3" "$4" && mount --make-unbindable "$4" && "$0" run -b "$1" "$2"; rc=$?; umount "$4"; exit $rc`
+	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script, minirun, bundle, containerID(t), orig, root)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("run on an unbindable rootfs mount: %v: %s", err, errb.String())
+	}
+	if out.String() != "ok\n" {
+		t.Fatalf("the container printed %q; stderr: %s", out.String(), errb.String())
+	}
+}
