@@ -16,7 +16,22 @@ if ! command -v podman >/dev/null 2>&1; then
 fi
 
 TMP=$(mktemp -d /tmp/minirun-podman-XXXXXX)
-trap 'podman $P rm -af >/dev/null 2>&1 || true; rm -rf "$TMP"' EXIT
+# With cgroupfs, podman puts conmon in libpod_parent/conmon in every
+# hierarchy and leaves the directories behind: remove them at the end if
+# this script made them (rmdir leaves any that still hold a process).
+LIBPOD_BEFORE=$(ls -d /sys/fs/cgroup/libpod_parent /sys/fs/cgroup/*/libpod_parent 2>/dev/null || true)
+cleanup() {
+	podman $P rm -af >/dev/null 2>&1 || true
+	rm -rf "$TMP"
+	if [ -z "$LIBPOD_BEFORE" ]; then
+		for d in /sys/fs/cgroup/libpod_parent /sys/fs/cgroup/*/libpod_parent; do
+			[ -d "$d" ] || continue
+			rmdir "$d/conmon" 2>/dev/null || true
+			rmdir "$d" 2>/dev/null || true
+		done
+	fi
+}
+trap cleanup EXIT
 P="--root $TMP/root --runroot $TMP/run --storage-driver vfs --runtime $MINIRUN --cgroup-manager cgroupfs --events-backend none --tmpdir $TMP/tmp"
 U="--ulimit nofile=1024:1024 --ulimit nproc=4096:4096 --net none"
 export MINIRUN_ROOT="$TMP/state"
