@@ -105,17 +105,7 @@ func (r *Runtime) root() string {
 }
 
 // Spec reads and validates bundle/config.json, as `minirun run -b` does.
-func Spec(bundle string) (*specs.Spec, error) {
-	abs, err := filepath.Abs(bundle)
-	if err != nil {
-		return nil, err
-	}
-	s, err := config.LoadSpec(abs)
-	if err != nil {
-		return nil, err
-	}
-	return s, config.Validate(s, abs)
-}
+func Spec(bundle string) (*specs.Spec, error) { return config.LoadBundle(bundle) }
 
 func (r *Runtime) options(id, bundle string, spec *specs.Spec, stdio IO) (*container.Options, error) {
 	abs, err := filepath.Abs(bundle)

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/limits"
 	"github.com/minirun/minirun/seccomp"
 )
 
@@ -213,41 +214,9 @@ func parseMemory(s string) (int64, error) {
 	if s == "" {
 		return 0, nil
 	}
-	n, err := ParseBytes(s)
+	n, err := limits.ParseBytes(s)
 	if err != nil || n <= 0 {
 		return 0, invalidf("--memory %q: want a size such as 64m", s)
 	}
 	return n, nil
-}
-
-// ParseBytes reads Docker's byte sizes, as `run --memory` and `update
-// --memory` take them: 1048576, 1024k, 1m, 1g (powers of 1024, with or
-// without a b), or -1 for no limit.
-func ParseBytes(s string) (int64, error) {
-	mult := int64(1)
-	t := strings.TrimSuffix(strings.ToLower(s), "b")
-	if n := len(t); n > 0 {
-		switch t[n-1] {
-		case 'k':
-			mult, t = 1<<10, t[:n-1]
-		case 'm':
-			mult, t = 1<<20, t[:n-1]
-		case 'g':
-			mult, t = 1<<30, t[:n-1]
-		}
-	}
-	v, err := strconv.ParseInt(t, 10, 64)
-	if err != nil {
-		return 0, invalidf("%q is not a size", s)
-	}
-	if v < 0 {
-		if v == -1 && mult == 1 {
-			return -1, nil
-		}
-		return 0, invalidf("%q: negative size", s)
-	}
-	if v > (1<<63-1)/mult {
-		return 0, invalidf("%q: too large", s)
-	}
-	return v * mult, nil
 }

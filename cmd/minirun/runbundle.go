@@ -8,8 +8,8 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 
-	"github.com/minirun/minirun"
 	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/container/initproc"
 	"github.com/minirun/minirun/seccomp"
 )
@@ -114,7 +114,7 @@ func loadBundle(dir string) (*specs.Spec, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	spec, err := minirun.Spec(bundle)
+	spec, err := config.LoadBundle(bundle)
 	if err != nil {
 		return nil, "", err
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/minirun/minirun/container"
-	"github.com/minirun/minirun/docker"
 	"github.com/minirun/minirun/limits"
 )
 
@@ -84,7 +83,7 @@ func updateResources(c *cli.Context) (*specs.LinuxResources, error) {
 		{"memory-swap", func(v int64) { mem().Swap = &v }},
 	} {
 		if s := c.String(f.name); s != "" {
-			v, err := docker.ParseBytes(s)
+			v, err := limits.ParseBytes(s)
 			if err != nil {
 				return nil, fmt.Errorf("--%s: %w", f.name, err)
 			}

@@ -26,6 +26,20 @@ import (
 	"github.com/minirun/minirun/seccomp"
 )
 
+// LoadBundle reads and validates bundle/config.json, as `minirun run -b`
+// does.
+func LoadBundle(bundle string) (*specs.Spec, error) {
+	abs, err := filepath.Abs(bundle)
+	if err != nil {
+		return nil, err
+	}
+	s, err := LoadSpec(abs)
+	if err != nil {
+		return nil, err
+	}
+	return s, Validate(s, abs)
+}
+
 // LoadSpec reads BUNDLE/config.json. JSON errors name the line and column.
 func LoadSpec(bundle string) (*specs.Spec, error) {
 	path := filepath.Join(bundle, "config.json")
