@@ -6,6 +6,7 @@ BIN     := bin/minirun
 # The small init minirun starts for most containers (container/initexe.go);
 # it must sit beside minirun.
 INIT_BIN := bin/minirun-init
+DOCKER_BIN := bin/minirun-docker
 DEMO    := build/demo
 PKGS     = $(shell $(GO) list ./... | grep -v /tests$$)
 APT_PKGS := libseccomp-dev busybox-static file uidmap
@@ -28,10 +29,15 @@ deps:
 COMMIT  := $(shell git rev-parse HEAD 2>/dev/null)
 VERSION_LDFLAGS := -X github.com/minirun/minirun/version.Commit=$(COMMIT)
 
+# bin/minirun is the lean build (-tags lean: the OCI commands, no image
+# store or registry client); bin/minirun-docker, the full one, takes the
+# Docker-style commands minirun hands it (cmd/minirun/forwarded.go).
 build: deps
 	@mkdir -p bin
-	CGO_ENABLED=1 $(GO) build -trimpath -tags osusergo,netgo,urfave_cli_no_docs -ldflags '-s -w $(VERSION_LDFLAGS) -extldflags "-static"' -o $(BIN) ./cmd/minirun 2>/dev/null || \
-		CGO_ENABLED=1 $(GO) build -trimpath -ldflags '$(VERSION_LDFLAGS)' -o $(BIN) ./cmd/minirun
+	CGO_ENABLED=1 $(GO) build -trimpath -tags lean,osusergo,netgo,urfave_cli_no_docs -ldflags '-s -w $(VERSION_LDFLAGS) -extldflags "-static"' -o $(BIN) ./cmd/minirun 2>/dev/null || \
+		CGO_ENABLED=1 $(GO) build -trimpath -tags lean -ldflags '$(VERSION_LDFLAGS)' -o $(BIN) ./cmd/minirun
+	CGO_ENABLED=1 $(GO) build -trimpath -tags osusergo,netgo,urfave_cli_no_docs -ldflags '-s -w $(VERSION_LDFLAGS) -extldflags "-static"' -o $(DOCKER_BIN) ./cmd/minirun 2>/dev/null || \
+		CGO_ENABLED=1 $(GO) build -trimpath -ldflags '$(VERSION_LDFLAGS)' -o $(DOCKER_BIN) ./cmd/minirun
 	CGO_ENABLED=0 $(GO) build -trimpath -tags osusergo,netgo -ldflags '-s -w $(VERSION_LDFLAGS)' -o $(INIT_BIN) ./cmd/minirun-init
 
 demo: build
@@ -39,6 +45,7 @@ demo: build
 
 vet:
 	$(GO) vet ./...
+	$(GO) vet -tags lean ./cmd/minirun
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 
 unit: deps

@@ -66,7 +66,12 @@ func initExe(plan namespaces.Plan, helperMaps bool) (string, error) {
 
 // initBinary opens minirun-init beside this binary, if it is as
 // trustworthy as minirun itself (trusted).
-func initBinary() (*os.File, bool) {
+func initBinary() (*os.File, bool) { return OpenSibling(InitBinary) }
+
+// OpenSibling opens, O_PATH, the program called name in this binary's
+// directory, if it is as trustworthy as this binary (trusted): minirun
+// runs it as root.
+func OpenSibling(name string) (*os.File, bool) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, false
@@ -74,7 +79,7 @@ func initBinary() (*os.File, bool) {
 	if self, err = filepath.EvalSymlinks(self); err != nil {
 		return nil, false
 	}
-	f, err := os.OpenFile(filepath.Join(filepath.Dir(self), InitBinary), unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	f, err := os.OpenFile(filepath.Join(filepath.Dir(self), name), unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, false
 	}

@@ -65,8 +65,12 @@ func TestRootless(t *testing.T) {
 	testBin := filepath.Join(share, "tests.test")
 	self, _ := os.Executable()
 	copies := map[string]string{minirun: bin, self: testBin}
-	if initBin := filepath.Join(filepath.Dir(minirun), "minirun-init"); exists(initBin) {
-		copies[initBin] = filepath.Join(share, "minirun-init")
+	// minirun-init and, for a lean minirun, minirun-docker, which takes
+	// its Docker-style commands, go beside it.
+	for _, sibling := range []string{"minirun-init", "minirun-docker"} {
+		if p := filepath.Join(filepath.Dir(minirun), sibling); exists(p) {
+			copies[p] = filepath.Join(share, sibling)
+		}
 	}
 	for src, dst := range copies {
 		if out, err := exec.Command("cp", src, dst).CombinedOutput(); err != nil {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/minirun/minirun"
 	"github.com/minirun/minirun/version"
 )
 
@@ -18,7 +17,7 @@ var commands []*cli.Command
 func main() {
 	// A container's init, a user namespace holder or a reaper never
 	// returns from here: this binary is re-executed as each.
-	minirun.Init()
+	runRole()
 	for _, c := range commands {
 		quietUsageErrors(c)
 		cacheCommandFlagNames(c)

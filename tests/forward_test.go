@@ -1,0 +1,68 @@
+package tests
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// A lean minirun (make build's bin/minirun) hands its Docker-style
+// commands to minirun-docker beside it, and only to one it can trust:
+// missing, writable by others, or a lean build itself, it is refused with
+// one line and exit 125.
+func TestLeanMiniRunForwardsDockerCommands(t *testing.T) {
+	docker := filepath.Join(filepath.Dir(minirun), "minirun-docker")
+	if !exists(docker) {
+		t.Skip("minirun has no minirun-docker beside it: a full build, which forwards nothing")
+	}
+	store := t.TempDir()
+	run := func(bin string, args ...string) result {
+		cmd := exec.Command(bin, append([]string{"--store", store}, args...)...)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return result{out.String(), errb.String(), code}
+	}
+	if r := run(minirun, "images"); r.code != 0 || r.stdout == "" {
+		t.Fatalf("images through the lean minirun: %+v", r)
+	}
+	if r := run(minirun, "run", "no-such-image", "true"); r.code != 125 || !bytes.Contains([]byte(r.stderr), []byte("no-such-image")) {
+		t.Fatalf("run IMAGE through the lean minirun: %+v", r)
+	}
+
+	cp := func(src, dst string, mode os.FileMode) {
+		t.Helper()
+		if out, err := exec.Command("cp", src, dst).CombinedOutput(); err != nil {
+			t.Fatalf("cp: %v: %s", err, out)
+		}
+		if err := os.Chmod(dst, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		setUp func(dir string)
+		want  []string
+	}{
+		{"missing", func(string) {}, []string{"forward", "minirun-docker", "not beside"}},
+		{"group-writable", func(dir string) { cp(docker, filepath.Join(dir, "minirun-docker"), 0o775) }, []string{"forward", "not safe"}},
+		{"a lean build", func(dir string) { cp(minirun, filepath.Join(dir, "minirun-docker"), 0o755) }, []string{"forward", "lean build"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			os.Chmod(dir, 0o755)
+			bin := filepath.Join(dir, "minirun")
+			cp(minirun, bin, 0o755)
+			c.setUp(dir)
+			checkFailure(t, run(bin, "images"), c.want...)
+		})
+	}
+}
