@@ -119,15 +119,16 @@ func debugf(on bool, format string, args ...any) {
 //  2. register the container under Root (state "creating", exec fifo);
 //  3. start the child with the clone flags, which creates the namespaces;
 //     namespaces given by path are entered by the child's C pre-main
-//     (nsenter), the pid namespace by this thread before the fork;
-//  4. put the child in its cgroup and apply linux.resources, before it
-//     does anything;
-//  5. set rlimits with prlimit while the child still can't have dropped
-//     anything (in a user namespace it could never raise them back);
-//  6. the uid/gid maps are written by the Go runtime before the child's
-//     execve; then send the config over the socket and serve the child's
-//     requests (createRuntime hooks, pty, seccomp listener) until it is
-//     created;
+//     (nsenter), the pid namespace by this thread before the fork; the
+//     uid/gid maps are written by the Go runtime before the child's execve;
+//  4. send the config over the socket, which the child decodes while
+//     this process goes on, and acts on only after step 6;
+//  5. put the child in its cgroup and apply linux.resources, set rlimits
+//     with prlimit while the child still can't have dropped anything (in
+//     a user namespace it could never raise them back), move network
+//     devices;
+//  6. tell the child it is placed, and serve its requests (createRuntime
+//     hooks, pty, seccomp listener) until it is created;
 //  7. unless CreateOnly, release it (exec fifo), wait for its execve and
 //     run the poststart hooks.
 //

@@ -49,7 +49,9 @@ const (
 var RuntimeEnv = []string{"GOGC=off", "GOMAXPROCS=1"}
 
 // Config is everything the init needs, sent by the parent once the
-// child exists (so the parent can set rlimits and id maps first).
+// child exists. With AwaitPlaced, the init does nothing with it until the
+// parent's Placed message says its cgroup, rlimits and network devices
+// are set.
 type Config struct {
 	// Spec goes over the wire trimmed to what the init reads (wire.go).
 	Spec    *specs.Spec `json:"-"`
