@@ -17,9 +17,9 @@ import (
 
 // placeInCgroup creates the container's cgroup (linux.cgroupsPath, or
 // /minirun/ID), moves the init into it and applies linux.resources. The
-// parent does it right after the clone and before it sends the config, so
-// everything the init does, and every process it starts, is already
-// accounted and limited.
+// parent does it right after the clone, while the init decodes its config
+// and before it tells the init to go on, so everything the init does, and
+// every process it starts, is already accounted and limited.
 //
 // record is told the path once it is known to be free and before anything
 // is created there: a minirun killed from then on leaves a state that
