@@ -219,6 +219,14 @@ func TestIdmappedMountInUserNamespace(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "f"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The mountpoints must be there: the namespace's root can't make them
+	// in a rootfs host root owns.
+	for _, mp := range []string{"idm", "plain"} {
+		p := filepath.Join(rootfs, mp)
+		if os.Mkdir(p, 0o755) == nil {
+			t.Cleanup(func() { os.Remove(p) })
+		}
+	}
 	s := defaultSpec(t, "sh", "-c", "stat -c %U /idm/f /plain/f")
 	s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
 	s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
