@@ -7,7 +7,9 @@
 #   - 50 runs of `true`, 10 at a time: total wall time, and each start's
 #     latency against the sequential median;
 #   - memory: peak RSS (/usr/bin/time -v), minirun's parent and init
-#     before execve (--debug=timings), and a start under a 4 MiB limit.
+#     before execve (--debug=timings), and a start under a 4 MiB limit;
+#   - run, exec and create + start + delete again, interleaved command by
+#     command (scripts/interleave.sh), which this VM's drift affects less.
 # Then the Go benchmarks of the seccomp compiler.
 #
 # Everything runs in one private mount namespace with the cgroup2 mount at
@@ -168,6 +170,17 @@ done
 jq -s '.' "$out"/latency-*.json >"$out/parallel-latency.json"
 
 echo
+echo "== the same rows interleaved: $runs rounds, each command once a round (scripts/interleave.sh)"
+for r in "$mr" "$rc" "$cr"; do $r run -d -b "$work/sleep" ex-target </dev/null >/dev/null 2>&1; done
+"$here/scripts/interleave.sh" "$runs" "$out/interleaved.json" \
+	"floor=$floor" \
+	"minirun-none=$mr run -b $work/none mi\$\$" "crun-none=$cr run -b $work/none ci\$\$" "runc-none=$rc run -b $work/none ri\$\$" \
+	"minirun-default=$mr run -b $work/default mi\$\$" "crun-default=$cr run -b $work/default ci\$\$" "runc-default=$rc run -b $work/default ri\$\$" \
+	"minirun-exec=$mr exec ex-target true" "crun-exec=$cr exec ex-target true" "runc-exec=$rc exec ex-target true" \
+	"minirun-csd=$(csd "$mr")" "crun-csd=$(csd "$cr")" "runc-csd=$(csd "$rc")"
+for r in "$mr" "$rc" "$cr"; do $r delete -f ex-target >/dev/null 2>&1 || true; done
+
+echo
 echo "== memory"
 maxrss() { # CMD: the peak RSS in kB of CMD's process tree, by /usr/bin/time -v
 	/usr/bin/time -v sh -c "$1" 2>&1 >/dev/null | sed -n 's/.*Maximum resident set size (kbytes): //p'
@@ -224,7 +237,7 @@ jq -r -n \
 	--slurpfile run "$out/run-true.json" --slurpfile exec "$out/exec.json" \
 	--slurpfile csd "$out/create-start-delete.json" --slurpfile par "$out/parallel.json" \
 	--slurpfile lat "$out/parallel-latency.json" --slurpfile mem "$out/memory.json" \
-	--slurpfile rl "$out/rootless.json" '
+	--slurpfile rl "$out/rootless.json" --slurpfile il "$out/interleaved.json" '
 	def med($j; $n): ($j[0].results[] | select(.command == $n) | .median * 1000);
 	def f: (. * 100 | round / 100 | tostring);
 	def r($a; $b): (($a / $b) * 100 | round / 100 | tostring) + "x";
@@ -268,7 +281,28 @@ jq -r -n \
 	"| create+start+delete: ahead of crun | \(r($ms;$cs)) | \(ok($ms < $cs)) |",
 	"| 50 parallel: total <= crun | \(r($mp;$cp)) | \(ok($mp <= $cp)) |",
 	"| 50 parallel: slowest start <= 5x sequential median | \(r(lat("minirun").max;$mn)) | \(ok(lat("minirun").max <= 5 * $mn)) |",
-	"| 4 MiB memory limit starts | \($m.limit_4MiB.minirun) | \(ok($m.limit_4MiB.minirun == "starts")) |"
+	"| 4 MiB memory limit starts | \($m.limit_4MiB.minirun) | \(ok($m.limit_4MiB.minirun == "starts")) |",
+	"",
+	"Interleaved, each command once a round (medians, ms; steadier against the VM'"'"'s drift):",
+	"",
+	"| | minirun | crun | runc | minirun / crun | minirun / runc |",
+	"|---|---|---|---|---|---|",
+	($il[0] as $i |
+	"| run true, no profile | \($i["minirun-none"]|f) | \($i["crun-none"]|f) | \($i["runc-none"]|f) | \(r($i["minirun-none"];$i["crun-none"])) | \(r($i["minirun-none"];$i["runc-none"])) |",
+	"| run true, Docker default profile | \($i["minirun-default"]|f) | \($i["crun-default"]|f) | \($i["runc-default"]|f) | \(r($i["minirun-default"];$i["crun-default"])) | \(r($i["minirun-default"];$i["runc-default"])) |",
+	"| exec true | \($i["minirun-exec"]|f) | \($i["crun-exec"]|f) | \($i["runc-exec"]|f) | \(r($i["minirun-exec"];$i["crun-exec"])) | \(r($i["minirun-exec"];$i["runc-exec"])) |",
+	"| create + start + delete | \($i["minirun-csd"]|f) | \($i["crun-csd"]|f) | \($i["runc-csd"]|f) | \(r($i["minirun-csd"];$i["crun-csd"])) | \(r($i["minirun-csd"];$i["runc-csd"])) |",
+	"",
+	"floor, interleaved: \($i.floor|f) ms; the profile costs minirun \(r($i["minirun-default"];$i["minirun-none"])) its time without.",
+	"",
+	"| goal (issue 12), interleaved | measured | holds |",
+	"|---|---|---|",
+	"| run, no profile: minirun <= crun | \($i["minirun-none"]|f) vs \($i["crun-none"]|f) | \(ok($i["minirun-none"] <= $i["crun-none"])) |",
+	"| run, no profile: <= 2x the floor | \(r($i["minirun-none"];$i.floor)) | \(ok($i["minirun-none"] <= 2 * $i.floor)) |",
+	"| run, profile: <= 1.2x minirun without | \(r($i["minirun-default"];$i["minirun-none"])) | \(ok($i["minirun-default"] <= 1.2 * $i["minirun-none"])) |",
+	"| run, profile: < 1.2x crun without | \($i["minirun-default"]|f) vs \((1.2 * $i["crun-none"])|f) | \(ok($i["minirun-default"] < 1.2 * $i["crun-none"])) |",
+	"| exec: <= half of runc exec | \(r($i["minirun-exec"];$i["runc-exec"])) | \(ok($i["minirun-exec"] <= 0.5 * $i["runc-exec"])) |",
+	"| create+start+delete: ahead of crun | \(r($i["minirun-csd"];$i["crun-csd"])) | \(ok($i["minirun-csd"] < $i["crun-csd"])) |")
 ' | tee "$out/summary.md"
 
 echo
