@@ -74,7 +74,9 @@ func v1Exists(path string) bool {
 	}
 	for _, s := range subs {
 		if p, ok := s.(interface{ Path(string) string }); ok {
-			if _, err := os.Stat(p.Path(path)); err == nil {
+			// Only "no such directory" is absence: any other failure is
+			// for the full load to report.
+			if _, err := os.Stat(p.Path(path)); !errors.Is(err, fs.ErrNotExist) {
 				return true
 			}
 		}

@@ -79,7 +79,9 @@ func BindSelf(rootfs string, log trace.Logger) error {
 	if err := privateIf(rootfs, true, log); err != nil {
 		return err
 	}
-	log.Log("bind %s onto itself", rootfs)
+	if !noneShared {
+		log.Log("bind %s onto itself", rootfs)
+	}
 	return mount(rootfs, rootfs, "", unix.MS_BIND|unix.MS_REC, "")
 }
 

@@ -1,6 +1,7 @@
 package rootfs
 
 import (
+	"errors"
 	"fmt"
 
 	"golang.org/x/sys/unix"
@@ -26,7 +27,17 @@ func PivotRoot(rootfs string, log trace.Logger) error {
 		return err
 	}
 	log.Log("pivot_root(\".\", \".\") in %s", rootfs)
-	if err := unix.PivotRoot(".", "."); err != nil {
+	err = unix.PivotRoot(".", ".")
+	if errors.Is(err, unix.EINVAL) && noneShared {
+		// Something made a mount shared after SetPropagation (a mount
+		// onto the rootfs with "shared", a hook): look after all.
+		noneShared = false
+		if err := unsharePivotMounts(log); err != nil {
+			return err
+		}
+		err = unix.PivotRoot(".", ".")
+	}
+	if err != nil {
 		return fmt.Errorf("pivot_root %s: %w", rootfs, err)
 	}
 	if err := unix.Fchdir(oldRoot); err != nil {

@@ -55,6 +55,16 @@ func TestLeanMiniRunForwardsDockerCommands(t *testing.T) {
 		{"missing", func(string) {}, []string{"forward", "minirun-docker", "not beside"}},
 		{"group-writable", func(dir string) { cp(docker, filepath.Join(dir, "minirun-docker"), 0o775) }, []string{"forward", "not safe"}},
 		{"a lean build", func(dir string) { cp(minirun, filepath.Join(dir, "minirun-docker"), 0o755) }, []string{"forward", "lean build"}},
+		{"another build", func(dir string) {
+			if _, err := exec.LookPath("go"); err != nil {
+				t.Skip("needs the go tool to build a second minirun-docker")
+			}
+			build := exec.Command("go", "build", "-tags", "osusergo,netgo", "-ldflags", "-X github.com/minirun/minirun/version.Commit=another-build",
+				"-o", filepath.Join(dir, "minirun-docker"), "../cmd/minirun")
+			if out, err := build.CombinedOutput(); err != nil {
+				t.Fatalf("build minirun-docker: %v: %s", err, out)
+			}
+		}, []string{"forward", "another-build", "one build"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()

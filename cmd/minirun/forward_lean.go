@@ -41,6 +41,6 @@ func forwardDocker() error {
 	}
 	// O_PATH and close-on-exec: execve opens it through /proc before it
 	// closes the descriptor.
-	err := unix.Exec("/proc/self/fd/"+strconv.Itoa(int(f.Fd())), os.Args, append(os.Environ(), forwardedEnv+"=1"))
+	err := unix.Exec("/proc/self/fd/"+strconv.Itoa(int(f.Fd())), os.Args, append(os.Environ(), forwardedEnv+"="+forwardedBuild()))
 	return fmt.Errorf("forward: exec %s: %w", DockerBinary, err)
 }

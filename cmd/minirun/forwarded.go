@@ -1,5 +1,7 @@
 package main
 
+import "github.com/minirun/minirun/version"
+
 // bin/minirun is built lean (-tags lean): the OCI commands engines call
 // (create, start, run -b, exec, kill, delete, state, ...) and the seccomp
 // tools, without the image store, the registry client and the Docker
@@ -12,9 +14,20 @@ package main
 // DockerBinary is the full build of this command, installed beside minirun.
 const DockerBinary = "minirun-docker"
 
-// forwardedEnv marks a process a lean minirun handed on, so a
-// minirun-docker that is itself a lean build fails instead of looping.
+// forwardedEnv marks a process a lean minirun handed on, with the lean
+// build's commit: a minirun-docker of another build refuses it (as
+// minirun-init refuses a config of another build), and one that is itself
+// a lean build fails instead of looping. The full build removes it from
+// its environment first, so nothing it starts inherits it.
 const forwardedEnv = "MINIRUN_FORWARDED"
+
+// forwardedBuild is this build's value of forwardedEnv.
+func forwardedBuild() string {
+	if version.Commit == "" {
+		return "unknown"
+	}
+	return version.Commit
+}
 
 // dockerCommands are the commands only the full build has: the lean one
 // lists them in its help and hands them on. TestDockerCommandsMatch keeps

@@ -2,9 +2,32 @@
 
 package main
 
-import "github.com/minirun/minirun"
+import (
+	"fmt"
+	"os"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun"
+	"github.com/minirun/minirun/errdefs"
+)
 
 // runRole runs this process as what it was re-executed for, if anything:
 // a container's init, a user namespace holder, a layer-shifting helper
-// or a reaper. None returns.
-func runRole() { minirun.Init() }
+// or a reaper. None returns. A command a lean minirun handed on goes on
+// as minirun-docker, if both are of one build.
+func runRole() {
+	if from, ok := os.LookupEnv(forwardedEnv); ok {
+		os.Unsetenv(forwardedEnv)
+		// Run through /proc/self/fd/N, the kernel named it "N".
+		if name, err := unix.BytePtrFromString(DockerBinary); err == nil {
+			_ = unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(name)), 0, 0, 0)
+		}
+		if self := forwardedBuild(); from != self {
+			fmt.Fprintf(os.Stderr, "minirun: forward: this %s is build %s, the minirun that called it %s: install both from one build\n", DockerBinary, self, from)
+			os.Exit(errdefs.ExitRuntime)
+		}
+	}
+	minirun.Init()
+}
