@@ -1,11 +1,10 @@
 package initproc
 
 import (
-	"time"
-
 	"fmt"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
