@@ -19,17 +19,7 @@ func TestLeanMiniRunForwardsDockerCommands(t *testing.T) {
 	}
 	store := t.TempDir()
 	run := func(bin string, args ...string) result {
-		cmd := exec.Command(bin, append([]string{"--store", store}, args...)...)
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return result{out.String(), errb.String(), code}
+		return runBinary(t, bin, "", append([]string{"--store", store}, args...)...)
 	}
 	if r := run(minirun, "images"); r.code != 0 || r.stdout == "" {
 		t.Fatalf("images through the lean minirun: %+v", r)

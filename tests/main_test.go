@@ -193,7 +193,13 @@ func runIn(t *testing.T, bundle, stdin string, extra ...string) result {
 
 func runMinirun(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(minirun, args...)
+	return runBinary(t, minirun, stdin, args...)
+}
+
+// runBinary is runMinirun for another copy of the binary.
+func runBinary(t *testing.T, bin, stdin string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdin = strings.NewReader(stdin)
 	if stdin == "" {
