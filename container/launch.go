@@ -101,25 +101,19 @@ func (p *Process) handshake(c initproc.Conn, cfg initproc.Config) error {
 
 // sendConfig sends the init its config.
 func (p *Process) sendConfig(c initproc.Conn, cfg initproc.Config) error {
-	if err := c.SendConfig(cfg); err != nil {
-		if ierr := p.awaitInit(c); ierr != nil {
-			return ierr
-		}
-		return stepErr("send config", err)
-	}
-	return nil
+	return p.orInitError(c, "send config", c.SendConfig(cfg))
 }
 
-// sendOrInitError sends v to the init. When that fails, the init's own
-// word on why it closed its end comes first.
-func (p *Process) sendOrInitError(c initproc.Conn, v any, step string) error {
-	if err := c.Send(v, -1); err != nil {
-		if ierr := p.awaitInit(c); ierr != nil {
-			return ierr
-		}
-		return stepErr(step, err)
+// orInitError is err, the failure of a send to the init, as step's error;
+// but the init's own word on why it closed its end comes first.
+func (p *Process) orInitError(c initproc.Conn, step string, err error) error {
+	if err == nil {
+		return nil
 	}
-	return nil
+	if ierr := p.awaitInit(c); ierr != nil {
+		return ierr
+	}
+	return stepErr(step, err)
 }
 
 // specForInit is s without its seccomp profile: the init gets the compiled

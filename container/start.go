@@ -374,7 +374,7 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 			}()
 		}
 	}
-	if err := p.sendOrInitError(c, initproc.Message{Type: initproc.Placed}, "send placed"); err != nil {
+	if err := p.orInitError(c, "send placed", c.Send(initproc.Message{Type: initproc.Placed}, -1)); err != nil {
 		return err
 	}
 	if err := p.awaitInit(c); err != nil {
