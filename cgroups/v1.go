@@ -65,20 +65,33 @@ func loadV1(path string) (Manager, error) {
 	return &v1Manager{path: path, cg: cg}, nil
 }
 
+// v1Dirs is the directory of the cgroup path in each mounted v1 hierarchy.
+func v1Dirs(path string) ([]string, error) {
+	subs, err := v1Hierarchy()
+	if err != nil {
+		return nil, err
+	}
+	var dirs []string
+	for _, s := range subs {
+		if p, ok := s.(interface{ Path(string) string }); ok {
+			dirs = append(dirs, p.Path(path))
+		}
+	}
+	return dirs, nil
+}
+
 // v1Exists tells whether path is a directory in any v1 hierarchy (or the
 // hierarchies can't be listed, for Load to report).
 func v1Exists(path string) bool {
-	subs, err := v1Hierarchy()
+	dirs, err := v1Dirs(path)
 	if err != nil {
 		return true
 	}
-	for _, s := range subs {
-		if p, ok := s.(interface{ Path(string) string }); ok {
-			// Only "no such directory" is absence: any other failure is
-			// for the full load to report.
-			if _, err := os.Stat(p.Path(path)); !errors.Is(err, fs.ErrNotExist) {
-				return true
-			}
+	for _, d := range dirs {
+		// Only "no such directory" is absence: any other failure is for
+		// the full load to report.
+		if _, err := os.Stat(d); !errors.Is(err, fs.ErrNotExist) {
+			return true
 		}
 	}
 	return false
@@ -219,17 +232,13 @@ func procsBelow(dir string, pids *[]int) error {
 // those this Manager saw when it was opened, so a cgroup left half-created
 // by a failed New is still cleaned up.
 func (m *v1Manager) Delete() error {
-	subs, err := v1Hierarchy()
+	dirs, err := v1Dirs(m.path)
 	if err != nil {
 		return fmt.Errorf("cgroups: delete %s: list v1 hierarchies: %w", m.path, err)
 	}
 	var errs []error
-	for _, s := range subs {
-		p, ok := s.(interface{ Path(string) string })
-		if !ok {
-			continue
-		}
-		if err := removeTree(p.Path(m.path)); err != nil {
+	for _, d := range dirs {
+		if err := removeTree(d); err != nil {
 			errs = append(errs, err)
 		}
 	}
