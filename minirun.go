@@ -21,7 +21,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"syscall"
 
@@ -29,7 +28,6 @@ import (
 
 	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/container/config"
-	"github.com/minirun/minirun/container/initproc"
 	"github.com/minirun/minirun/docker"
 	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/image"
@@ -53,27 +51,11 @@ func ExitCode(err error) int { return errdefs.ExitCode(err) }
 // container's init, a user namespace holder, a clean-up reaper) and then
 // never returns; in the program's own run it returns at once.
 func Init() {
-	switch {
-	case initproc.IsInit():
-		initproc.Init()
-	case container.IsUsernsHolder():
-		container.HoldUserns()
-	case image.IsShiftHelper():
+	if image.IsShiftHelper() {
 		image.ShiftHelper()
-	case container.IsReaper():
-		t, err := container.ReaperArgs()
-		if err == nil {
-			var did bool
-			if did, err = container.Reap(t); did && err == nil {
-				// A RunImage with Remove: its layer and record too.
-				err = docker.RemoveReaped(t.ID)
-			}
-		}
-		if err != nil {
-			os.Exit(errdefs.ExitRuntime)
-		}
-		os.Exit(0)
 	}
+	// A reaper of a RunImage with Remove: its layer and record too.
+	container.RunRole(docker.RemoveReaped)
 }
 
 // Where the CLI, run as root, keeps container state and images unless
