@@ -243,28 +243,38 @@ jq -r -n \
 	def r($a; $b): (($a / $b) * 100 | round / 100 | tostring) + "x";
 	def ok($c): if $c then "yes" else "**no**" end;
 	def lat($n): ($lat[0][] | select(.name == $n));
-	med($run; "floor") as $floor |
-	med($run; "minirun-none") as $mn | med($run; "crun-none") as $cn | med($run; "runc-none") as $rn |
-	med($run; "minirun-default") as $md | med($run; "crun-default") as $cd | med($run; "runc-default") as $rd |
-	med($exec; "minirun-exec") as $me | med($exec; "crun-exec") as $ce | med($exec; "runc-exec") as $re |
-	med($csd; "minirun-csd") as $ms | med($csd; "crun-csd") as $cs | med($csd; "runc-csd") as $rs |
+	# One comparison row of medians $x (keys RUNTIME-KIND), and the goals
+	# both tables check: for hyperfine'"'"'s medians and the interleaved ones.
+	def row($x; $title; $k): $x["minirun-" + $k] as $a | $x["crun-" + $k] as $c | $x["runc-" + $k] as $u |
+		"| \($title) | \($a|f) | \($c|f) | \($u|f) | \(r($a;$c)) | \(r($a;$u)) |";
+	def goals($x): $x["minirun-none"] as $mn | $x["crun-none"] as $cn | $x["minirun-default"] as $md |
+		$x["minirun-exec"] as $me | $x["runc-exec"] as $re | $x["minirun-csd"] as $ms | $x["crun-csd"] as $cs |
+		"| run, no profile: minirun <= crun | \($mn|f) vs \($cn|f) | \(ok($mn <= $cn)) |",
+		"| run, no profile: <= 2x the floor | \(r($mn;$x.floor)) | \(ok($mn <= 2 * $x.floor)) |",
+		"| run, profile: <= 1.2x minirun without | \(r($md;$mn)) | \(ok($md <= 1.2 * $mn)) |",
+		"| run, profile: < 1.2x crun without | \($md|f) vs \((1.2 * $cn)|f) | \(ok($md < 1.2 * $cn)) |",
+		"| exec: <= half of runc exec | \(r($me;$re)) | \(ok($me <= 0.5 * $re)) |",
+		"| create+start+delete: ahead of crun | \(r($ms;$cs)) | \(ok($ms < $cs)) |";
+	([$run, $exec, $csd] | map(.[0].results[] | {key: .command, value: (.median * 1000)}) | from_entries) as $h |
+	$h["minirun-none"] as $mn | $h["crun-none"] as $cn | $h["runc-none"] as $rn |
+	$h["minirun-default"] as $md | $h["crun-default"] as $cd | $h["runc-default"] as $rd |
 	med($par; "minirun-par") as $mp | med($par; "crun-par") as $cp | med($par; "runc-par") as $rp |
-	$mem[0] as $m |
+	$mem[0] as $m | $il[0] as $i |
 	"## make bench (medians, ms)",
 	"",
 	"| | minirun | crun | runc | minirun / crun | minirun / runc |",
 	"|---|---|---|---|---|---|",
-	"| run true, no profile | \($mn|f) | \($cn|f) | \($rn|f) | \(r($mn;$cn)) | \(r($mn;$rn)) |",
-	"| run true, Docker default profile | \($md|f) | \($cd|f) | \($rd|f) | \(r($md;$cd)) | \(r($md;$rd)) |",
+	row($h; "run true, no profile"; "none"),
+	row($h; "run true, Docker default profile"; "default"),
 	"| cost of the profile | \(($md-$mn)|f) | \(($cd-$cn)|f) | \(($rd-$rn)|f) | | |",
-	"| exec true | \($me|f) | \($ce|f) | \($re|f) | \(r($me;$ce)) | \(r($me;$re)) |",
-	"| create + start + delete | \($ms|f) | \($cs|f) | \($rs|f) | \(r($ms;$cs)) | \(r($ms;$rs)) |",
+	row($h; "exec true"; "exec"),
+	row($h; "create + start + delete"; "csd"),
 	"| 50 runs, 10 at a time (total) | \($mp|f) | \($cp|f) | \($rp|f) | \(r($mp;$cp)) | \(r($mp;$rp)) |",
 	"| slowest start of those 50 | \(lat("minirun").max|f) | \(lat("crun").max|f) | \(lat("runc").max|f) | | |",
 	"| peak RSS of the whole run (kB) | \($m.tree_max_rss_kb.minirun) | \($m.tree_max_rss_kb.crun) | \($m.tree_max_rss_kb.runc) | | |",
 	"| starts under a 4 MiB memory limit | \($m.limit_4MiB.minirun) | \($m.limit_4MiB.crun) | \($m.limit_4MiB.runc) | | |",
 	"",
-	"floor (unshare -fmuipn --mount-proc chroot ROOTFS true): \($floor|f) ms.",
+	"floor (unshare -fmuipn --mount-proc chroot ROOTFS true): \($h.floor|f) ms.",
 	"minirun peak RSS: parent \($m.minirun_parent_kb) kB (anonymous \($m.minirun_parent_anon_kb) kB), init before execve \($m.minirun_init_before_execve_kb) kB (anonymous \($m.minirun_init_anon_kb) kB).",
 	(if ($rl[0].results // []) | length > 0 then
 		med($rl; "minirun-root") as $a | med($rl; "minirun-rootless") as $b |
@@ -273,12 +283,7 @@ jq -r -n \
 	"",
 	"| goal (issue 12) | measured | holds |",
 	"|---|---|---|",
-	"| run, no profile: minirun <= crun | \($mn|f) vs \($cn|f) | \(ok($mn <= $cn)) |",
-	"| run, no profile: <= 2x the floor | \(r($mn;$floor)) | \(ok($mn <= 2 * $floor)) |",
-	"| run, profile: <= 1.2x minirun without | \(r($md;$mn)) | \(ok($md <= 1.2 * $mn)) |",
-	"| run, profile: < 1.2x crun without | \($md|f) vs \((1.2 * $cn)|f) | \(ok($md < 1.2 * $cn)) |",
-	"| exec: <= half of runc exec | \(r($me;$re)) | \(ok($me <= 0.5 * $re)) |",
-	"| create+start+delete: ahead of crun | \(r($ms;$cs)) | \(ok($ms < $cs)) |",
+	goals($h),
 	"| 50 parallel: total <= crun | \(r($mp;$cp)) | \(ok($mp <= $cp)) |",
 	"| 50 parallel: slowest start <= 5x sequential median | \(r(lat("minirun").max;$mn)) | \(ok(lat("minirun").max <= 5 * $mn)) |",
 	"| 4 MiB memory limit starts | \($m.limit_4MiB.minirun) | \(ok($m.limit_4MiB.minirun == "starts")) |",
@@ -287,22 +292,16 @@ jq -r -n \
 	"",
 	"| | minirun | crun | runc | minirun / crun | minirun / runc |",
 	"|---|---|---|---|---|---|",
-	($il[0] as $i |
-	"| run true, no profile | \($i["minirun-none"]|f) | \($i["crun-none"]|f) | \($i["runc-none"]|f) | \(r($i["minirun-none"];$i["crun-none"])) | \(r($i["minirun-none"];$i["runc-none"])) |",
-	"| run true, Docker default profile | \($i["minirun-default"]|f) | \($i["crun-default"]|f) | \($i["runc-default"]|f) | \(r($i["minirun-default"];$i["crun-default"])) | \(r($i["minirun-default"];$i["runc-default"])) |",
-	"| exec true | \($i["minirun-exec"]|f) | \($i["crun-exec"]|f) | \($i["runc-exec"]|f) | \(r($i["minirun-exec"];$i["crun-exec"])) | \(r($i["minirun-exec"];$i["runc-exec"])) |",
-	"| create + start + delete | \($i["minirun-csd"]|f) | \($i["crun-csd"]|f) | \($i["runc-csd"]|f) | \(r($i["minirun-csd"];$i["crun-csd"])) | \(r($i["minirun-csd"];$i["runc-csd"])) |",
+	row($i; "run true, no profile"; "none"),
+	row($i; "run true, Docker default profile"; "default"),
+	row($i; "exec true"; "exec"),
+	row($i; "create + start + delete"; "csd"),
 	"",
 	"floor, interleaved: \($i.floor|f) ms; the profile costs minirun \(r($i["minirun-default"];$i["minirun-none"])) its time without.",
 	"",
 	"| goal (issue 12), interleaved | measured | holds |",
 	"|---|---|---|",
-	"| run, no profile: minirun <= crun | \($i["minirun-none"]|f) vs \($i["crun-none"]|f) | \(ok($i["minirun-none"] <= $i["crun-none"])) |",
-	"| run, no profile: <= 2x the floor | \(r($i["minirun-none"];$i.floor)) | \(ok($i["minirun-none"] <= 2 * $i.floor)) |",
-	"| run, profile: <= 1.2x minirun without | \(r($i["minirun-default"];$i["minirun-none"])) | \(ok($i["minirun-default"] <= 1.2 * $i["minirun-none"])) |",
-	"| run, profile: < 1.2x crun without | \($i["minirun-default"]|f) vs \((1.2 * $i["crun-none"])|f) | \(ok($i["minirun-default"] < 1.2 * $i["crun-none"])) |",
-	"| exec: <= half of runc exec | \(r($i["minirun-exec"];$i["runc-exec"])) | \(ok($i["minirun-exec"] <= 0.5 * $i["runc-exec"])) |",
-	"| create+start+delete: ahead of crun | \(r($i["minirun-csd"];$i["crun-csd"])) | \(ok($i["minirun-csd"] < $i["crun-csd"])) |")
+	goals($i)
 ' | tee "$out/summary.md"
 
 echo
