@@ -248,11 +248,20 @@ func Delete(root, id string, force bool) error {
 	}
 	timer.Step("delete: cgroup")
 	spec, err := state.ReadSpec(root, id)
-	if err == nil {
+	if err != nil {
+		spec = nil // no config to take hooks from: none run
+	}
+	return removeStopped(h, st, spec)
+}
+
+// removeStopped ends a delete whose init and cgroup are gone: the
+// poststop hooks of spec (if any), then the state directory.
+func removeStopped(h *state.Handle, st *state.State, spec *specs.Spec) error {
+	if spec != nil {
 		st.Status, st.Pid = specs.StateStopped, 0
 		hooks.Warn(spec, hooks.Poststop, st.State)
 	}
-	err = h.Remove()
+	err := h.Remove()
 	timer.Step("delete: poststop, state")
 	return stepErr("delete", err)
 }

@@ -660,11 +660,7 @@ func (p *Process) deleteReaped() error {
 		return err
 	}
 	timer.Step("delete: cgroup")
-	st.Status, st.Pid = specs.StateStopped, 0
-	hooks.Warn(p.opts.Spec, hooks.Poststop, st.State)
-	err = h.Remove()
-	timer.Step("delete: poststop, state")
-	return stepErr("delete", err)
+	return removeStopped(h, st, p.opts.Spec)
 }
 
 func exitStatus(ps *os.ProcessState, err error) (int, error) {
