@@ -88,7 +88,11 @@ func (s *Set) ApplyCaps() error {
 		return fmt.Errorf("capset: %w", err)
 	}
 	for _, c := range capability.ListKnown() {
-		if !s.c.Get(capability.AMBIENT, c) {
+		// The kernel raises an ambient capability only when it is both
+		// permitted and inheritable. runc's own default spec lists ambient
+		// capabilities without inheritable ones and runc starts it, leaving
+		// those out; so do we, rather than fail on a config runc runs.
+		if !s.c.Get(capability.AMBIENT, c) || !s.c.Get(capability.PERMITTED, c) || !s.c.Get(capability.INHERITABLE, c) {
 			continue
 		}
 		err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(c), 0, 0)

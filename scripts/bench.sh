@@ -61,7 +61,7 @@ mkdir -p "$out"
 # literally and the kernel refuses: the OCI wildcard is an absent number.
 "$here/tests/mkrootfs.sh" "$work/rootfs"
 mkdir -p "$work/default" "$work/none" "$work/sleep" "$work/mem4"
-"$bin" spec -b "$work/default"
+"$bin" spec --docker -b "$work/default"
 jq --arg root "$work/rootfs" '.ociVersion = "1.0.2" | .root.path = $root | .process.args = ["true"] | .process.terminal = false
 	| .linux.resources.devices |= map(if .major == -1 then del(.major) else . end | if .minor == -1 then del(.minor) else . end)' \
 	"$work/default/config.json" >"$work/default/c.json"
@@ -220,7 +220,7 @@ if command -v useradd >/dev/null && command -v setpriv >/dev/null &&
 	as_user="setpriv --reuid $rl_uid --regid $rl_gid --clear-groups env -u MINIRUN_ROOT -u MINIRUN_SECCOMP_CACHE HOME=/tmp XDG_RUNTIME_DIR=$work/run/rl XDG_CACHE_HOME=$work/run/rl/cache"
 	as_root="setpriv --reuid 0 --regid 0 --clear-groups"
 	mkdir -p "$work/rootless" && chown "$rl_uid:$rl_gid" "$work/rootless"
-	$as_user "$bin" spec --rootless -b "$work/rootless"
+	$as_user "$bin" spec --docker --rootless -b "$work/rootless"
 	jq --arg root "$work/rootfs" '.root.path = $root | .process.args = ["true"] | .process.terminal = false | del(.linux.seccomp)' \
 		"$work/rootless/config.json" >"$work/rl.json" && mv "$work/rl.json" "$work/rootless/config.json"
 	chmod 644 "$work/rootless/config.json"

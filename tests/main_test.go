@@ -131,18 +131,18 @@ func needRoot(t *testing.T) {
 	}
 }
 
-// defaultSpec is what `minirun spec` writes, pointed at the shared rootfs.
+// defaultSpec is what `minirun spec --docker` writes, pointed at the shared rootfs.
 func defaultSpec(t *testing.T, args ...string) *specs.Spec {
 	t.Helper()
 	return specOf(t, nil, args...)
 }
 
-// specOf is what `minirun spec FLAGS` writes, on the suite's rootfs, with
+// specOf is what `minirun spec --docker FLAGS` writes, on the suite's rootfs, with
 // args as the process's when given.
 func specOf(t *testing.T, flags []string, args ...string) *specs.Spec {
 	t.Helper()
 	dir := t.TempDir()
-	if out, err := exec.Command(minirun, append(append([]string{"spec"}, flags...), "-b", dir)...).CombinedOutput(); err != nil {
+	if out, err := exec.Command(minirun, append(append([]string{"spec", "--docker"}, flags...), "-b", dir)...).CombinedOutput(); err != nil {
 		t.Fatalf("minirun spec %v: %v\n%s", flags, err, out)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "config.json"))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/state"
 )
 
 var killCommand = &cli.Command{
@@ -36,7 +38,7 @@ var killCommand = &cli.Command{
 // parseSignal takes 9, KILL, SIGKILL or sigkill.
 func parseSignal(s string) (unix.Signal, error) {
 	if n, err := strconv.Atoi(s); err == nil {
-		if n <= 0 || n > 64 {
+		if n < 0 || n > 64 { // 0 checks the container is there, as runc scripts use it
 			return 0, fmt.Errorf("kill: signal %d out of range", n)
 		}
 		return unix.Signal(n), nil
@@ -58,7 +60,15 @@ var deleteCommand = &cli.Command{
 	Flags: []cli.Flag{
 		&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill a running container first"},
 	},
-	Action: onID(func(c *cli.Context, root, id string) error { return container.Delete(root, id, c.Bool("force")) }),
+	Action: onID(func(c *cli.Context, root, id string) error {
+		err := container.Delete(root, id, c.Bool("force"))
+		// runc's --force makes deleting what is already gone a success:
+		// engines call it on clean-up paths and treat any error as a failure.
+		if c.Bool("force") && errors.Is(err, state.ErrNotExist) {
+			return nil
+		}
+		return err
+	}),
 }
 
 var pauseCommand = &cli.Command{

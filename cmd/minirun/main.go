@@ -35,7 +35,7 @@ func main() {
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
-	if err := app.Run(os.Args); err != nil {
+	if err := app.Run(reorderArgs(os.Args, app.Flags, commands)); err != nil {
 		os.Exit(report(err))
 	}
 }

@@ -35,7 +35,7 @@ var psCommand = &cli.Command{
 			if pids == nil {
 				pids = []int{}
 			}
-			return printJSON(pids)
+			return printJSONLine(pids)
 		case "table":
 			return psTable(pids, c.Args().Tail())
 		}

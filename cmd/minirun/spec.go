@@ -10,20 +10,27 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/docker"
 )
 
 var specCommand = &cli.Command{
 	Name:  "spec",
-	Usage: "write a starting config.json with Docker's defaults",
+	Usage: "write a starting config.json: runc's default, or Docker's with --docker",
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "bundle", Aliases: []string{"b"}, Value: ".", Usage: "directory to write config.json in"},
+		&cli.BoolFlag{Name: "docker", Usage: "Docker's defaults instead of runc's: its capabilities, seccomp profile, device rules, masked paths and a writable root"},
 		&cli.BoolFlag{Name: "rootless", Usage: "a config an unprivileged user can run: a user namespace mapping the caller to root, no network namespace, no cgroup resources, /sys bound read-only"},
 	},
 	Action: func(c *cli.Context) error {
-		s, err := docker.DefaultSpec()
-		if err != nil {
-			return err
+		// Engines and runc's scripts edit what `runc spec` writes, so that is
+		// the default; Docker's is a flag away for people and tests.
+		s := config.Example()
+		if c.Bool("docker") {
+			var err error
+			if s, err = docker.DefaultSpec(); err != nil {
+				return err
+			}
 		}
 		if c.Bool("rootless") {
 			container.RootlessSpec(s, os.Geteuid(), os.Getegid(), false)

@@ -45,9 +45,9 @@ var listCommand = &cli.Command{
 			return nil
 		case c.String("format") == "json":
 			if len(sts) == 0 {
-				return printJSON([]any{}) // engines decode a list, not null
+				return printJSONLine([]any{}) // engines decode a list, not null
 			}
-			return printJSON(sts)
+			return printJSONLine(sts)
 		case c.String("format") != "table":
 			return fmt.Errorf("list: unknown format %q (want table or json)", c.String("format"))
 		}
@@ -62,6 +62,18 @@ var listCommand = &cli.Command{
 
 func init() { commands = append(commands, stateCommand, listCommand) }
 
+// printJSONLine prints v as one line, as runc's list and ps do: scripts
+// read those outputs line by line.
+func printJSONLine(v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	fmt.Println(string(data))
+	return nil
+}
+
+// printJSON prints v indented, as runc's state does.
 func printJSON(v any) error {
 	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {

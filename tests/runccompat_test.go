@@ -1,0 +1,92 @@
+package tests
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// runcSpec is what plain `minirun spec` writes, on the suite's rootfs.
+func runcSpec(t *testing.T) *specs.Spec {
+	t.Helper()
+	dir := t.TempDir()
+	mr(t, "spec", "-b", dir)
+	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s specs.Spec
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatal(err)
+	}
+	s.Root.Path = rootfs
+	return &s
+}
+
+// runc's own integration suite edits what `runc spec` writes, and engines'
+// scripts do the same: `spec` must give runc's default, and minirun must
+// start it as runc does.
+func TestSpecIsRuncDefault(t *testing.T) {
+	needRoot(t)
+	s := runcSpec(t)
+	if !s.Process.Terminal || !s.Root.Readonly || !s.Process.NoNewPrivileges || s.Linux.Seccomp != nil {
+		t.Fatalf("spec: terminal %v, readonly root %v, no_new_privs %v, seccomp %v: want runc's default (true, true, true, none)",
+			s.Process.Terminal, s.Root.Readonly, s.Process.NoNewPrivileges, s.Linux.Seccomp != nil)
+	}
+	want := "CAP_AUDIT_WRITE,CAP_KILL,CAP_NET_BIND_SERVICE"
+	if c := s.Process.Capabilities; strings.Join(c.Bounding, ",") != want || strings.Join(c.Ambient, ",") != want || len(c.Inheritable) != 0 {
+		t.Fatalf("spec capabilities %+v: want runc's three, ambient without inheritable", c)
+	}
+	// runc starts this config: the ambient capabilities it can't raise
+	// (not inheritable) are left out rather than failing the start.
+	s.Process.Terminal = false
+	s.Process.Args = []string{"sh", "-c", "grep -E '^Cap(Eff|Amb)' /proc/self/status; cat /dev/null && echo null-ok"}
+	r := runMinirun(t, "", "run", "-b", writeBundle(t, s), containerID(t))
+	if r.code != 0 {
+		t.Fatalf("run of runc's default spec: exit %d: %s", r.code, r.stderr)
+	}
+	// AUDIT_WRITE (29), KILL (5), NET_BIND_SERVICE (10).
+	mustContain(t, "effective", r.stdout, "CapEff:\t0000000020000420")
+	mustContain(t, "ambient", r.stdout, "CapAmb:\t0000000000000000")
+	mustContain(t, "/dev/null under deny-all device rules", r.stdout, "null-ok")
+
+	// --docker keeps Docker's defaults for people and the tests.
+	d := specOf(t, nil)
+	if d.Linux.Seccomp == nil || d.Process.Terminal {
+		t.Fatalf("spec --docker: seccomp %v terminal %v: want Docker's default profile, no terminal", d.Linux.Seccomp != nil, d.Process.Terminal)
+	}
+}
+
+// The runc forms engines and runc's scripts use: delete --force of what
+// is gone succeeds, kill with signal 0 probes, list and ps print their
+// JSON on one line, and flags may follow the id.
+func TestRuncCLIForms(t *testing.T) {
+	needRoot(t)
+	if r := runMinirun(t, "", "delete", "--force", "no-such-container"); r.code != 0 {
+		t.Errorf("delete --force of a missing container: exit %d (%s), want 0 as runc", r.code, r.stderr)
+	}
+	if r := runMinirun(t, "", "delete", "no-such-container"); r.code == 0 {
+		t.Errorf("delete of a missing container without --force succeeded")
+	}
+	id := containerID(t)
+	mrDetached(t, "run", "-d", "-b", writeBundle(t, defaultSpec(t, "sleep", "100")), id)
+	defer runMinirun(t, "", "delete", "--force", id)
+	mr(t, "kill", id, "0")
+	mr(t, "kill", "-a", id, "0")
+	for _, args := range [][]string{{"list", "--format", "json"}, {"ps", "--format", "json", id}} {
+		out := mr(t, args...)
+		if strings.Count(strings.TrimSpace(out), "\n") != 0 || !json.Valid([]byte(out)) {
+			t.Errorf("minirun %v: want JSON on one line, got %q", args, out)
+		}
+	}
+	// Flags after the id, as runc takes them.
+	mr(t, "update", id, "--pids-limit", "100")
+	mr(t, "delete", id, "--force")
+	if r := runMinirun(t, "", "kill", id, "0"); r.code == 0 {
+		t.Errorf("kill 0 of a deleted container succeeded")
+	}
+}
