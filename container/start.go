@@ -60,6 +60,9 @@ type Options struct {
 	// NoNewKeyring keeps the caller's session keyring instead of giving
 	// the container a fresh one.
 	NoNewKeyring bool
+	// Keep leaves a foreground container registered after it exits
+	// (runc's run --keep): stopped, with its cgroup, until delete.
+	Keep bool
 	// NoCgroup skips cgroup management (tests of the bare init only).
 	NoCgroup bool
 	// NoForwardSignals keeps this process's signals its own: a program
@@ -618,6 +621,10 @@ func (p *Process) Wait() (int, error) {
 		}
 	}
 	if p.isExec {
+		return code, err
+	}
+	if p.opts.Keep && p.reg != nil {
+		p.reaper.stop()
 		return code, err
 	}
 	if derr := p.destroy(); derr != nil && err == nil {

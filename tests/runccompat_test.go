@@ -86,6 +86,14 @@ func TestRuncCLIForms(t *testing.T) {
 	// Flags after the id, as runc takes them.
 	mr(t, "update", id, "--pids-limit", "100")
 	mr(t, "delete", id, "--force")
+
+	// run --keep leaves the exited container for state and delete.
+	kept := id + "-keep"
+	if r := runMinirun(t, "", "run", "--keep", "-b", writeBundle(t, defaultSpec(t, "sh", "-c", "exit 3")), kept); r.code != 3 {
+		t.Fatalf("run --keep: exit %d (%s), want the container's 3", r.code, r.stderr)
+	}
+	mustContain(t, "state after run --keep", mr(t, "state", kept), `"status": "stopped"`)
+	mr(t, "delete", kept)
 	if r := runMinirun(t, "", "kill", id, "0"); r.code == 0 {
 		t.Errorf("kill 0 of a deleted container succeeded")
 	}

@@ -23,7 +23,7 @@ var runcRunFlags = []cli.Flag{
 	&cli.BoolFlag{Name: "no-new-keyring", Usage: "runc mode: keep the caller's session keyring"},
 	&cli.IntFlag{Name: "preserve-fds", Usage: "runc mode: pass fds 3..3+N-1 to the container"},
 	&cli.BoolFlag{Name: "no-pivot", Usage: "accepted for runc compatibility; pivot_root is always used", Hidden: true},
-	&cli.BoolFlag{Name: "keep", Usage: "accepted for runc compatibility", Hidden: true},
+	&cli.BoolFlag{Name: "keep", Usage: "runc mode: keep the container after it exits, until delete"},
 }
 
 // createFlags are the flags create shares with runc-mode run.
@@ -47,6 +47,10 @@ func runBundle(c *cli.Context) error {
 		return err
 	}
 	o.Detached = c.Bool("detach")
+	o.Keep = c.Bool("keep")
+	if o.Detached && o.Keep {
+		return fmt.Errorf("run: --keep and --detach don't go together: a detached container is kept anyway")
+	}
 	watch, err := seccompWatchRequest(c).Open(seccomp.WatchTarget{
 		Spec:     o.Spec,
 		Required: func() []string { return initproc.SeccompRequired(o.Spec) },
