@@ -34,6 +34,11 @@ type ExecOptions struct {
 	Stderr        io.Writer
 	// NoForwardSignals: see Options.
 	NoForwardSignals bool
+	// IgnorePaused execs into a paused container (runc's --ignore-paused):
+	// the process joins the frozen cgroup and starts when it is resumed.
+	IgnorePaused bool
+	// ExtraFiles: see Options (--preserve-fds).
+	ExtraFiles []*os.File
 }
 
 // Exec starts a process inside a running container: a re-exec of minirun
@@ -50,7 +55,11 @@ func Exec(o *ExecOptions) (*Process, error) {
 		return nil, stepErr("exec", err)
 	}
 	refresh(o.Root, st)
-	if st.Status != specs.StateRunning && st.Status != specs.StateCreated {
+	if st.Status == StatePaused && !o.IgnorePaused {
+		// runc's words, which its scripts match.
+		return nil, stepErrf("exec", "container %s: cannot exec in a paused container (use --ignore-paused to override)", o.ID)
+	}
+	if st.Status != specs.StateRunning && st.Status != specs.StateCreated && st.Status != StatePaused {
 		return nil, stepErrf("exec", "container %s is %s: %w", o.ID, st.Status, ErrNotRunning)
 	}
 	spec, err := state.ReadSpec(o.Root, o.ID)
@@ -93,6 +102,7 @@ func Exec(o *ExecOptions) (*Process, error) {
 		ID: o.ID, Bundle: st.Bundle, Spec: spec, Debug: o.Debug, Detached: o.Detached, NoNewKeyring: st.NoNewKeyring,
 		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
 		PidFile: o.PidFile, ConsoleSocket: o.ConsoleSocket, NoForwardSignals: o.NoForwardSignals,
+		ExtraFiles: o.ExtraFiles,
 	}
 	var root *os.File
 	if !joins.has("mnt") {
@@ -137,7 +147,7 @@ func startExec(o *Options, prog *seccomp.Program, joins *joinSet, root *os.File,
 		return nil, stepErr("exec", err)
 	}
 	defer parentSock.Close()
-	l := newLaunch(nil, childSock, nil, joins, nil)
+	l := newLaunch(o.ExtraFiles, childSock, nil, joins, nil)
 	rootFd := 0
 	if root != nil {
 		rootFd = l.add(root)

@@ -18,6 +18,9 @@ type ExecOverrides struct {
 	Tty  bool
 	// NoNewPrivs turns no_new_privs on for this process.
 	NoNewPrivs bool
+	// AdditionalGids are the process's supplementary groups, replacing
+	// the container's (runc's --additional-gids).
+	AdditionalGids []uint32
 }
 
 // ExecProcess is the container's process with o applied: what `exec`
@@ -33,6 +36,9 @@ func ExecProcess(base *specs.Process, o ExecOverrides) *specs.Process {
 	}
 	if o.User != nil {
 		p.User = *o.User
+	}
+	if len(o.AdditionalGids) > 0 {
+		p.User.AdditionalGids = append([]uint32(nil), o.AdditionalGids...)
 	}
 	if o.NoNewPrivs {
 		p.NoNewPrivileges = true

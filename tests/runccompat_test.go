@@ -3,9 +3,11 @@ package tests
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -96,5 +98,51 @@ func TestRuncCLIForms(t *testing.T) {
 	mr(t, "delete", kept)
 	if r := runMinirun(t, "", "kill", id, "0"); r.code == 0 {
 		t.Errorf("kill 0 of a deleted container succeeded")
+	}
+}
+
+// exec's runc flags, as runc's exec.bats and cgroups.bats use them.
+func TestRuncExecForms(t *testing.T) {
+	needRoot(t)
+	id := containerID(t)
+	mrDetached(t, "run", "-d", "-b", writeBundle(t, defaultSpec(t, "sleep", "100")), id)
+	defer runMinirun(t, "", "delete", "--force", id)
+
+	if out := mr(t, "exec", "--user", "1000:1000", "--additional-gids", "100", "--additional-gids", "65534", id, "id", "-G"); strings.TrimSpace(out) != "1000 100 65534" {
+		t.Errorf("exec --additional-gids: id -G says %q, want 1000 100 65534", out)
+	}
+
+	// --preserve-fds=2 passes fds 3 and 4 of the caller.
+	dir := t.TempDir()
+	f3, err := os.Create(filepath.Join(dir, "three"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f3.Close()
+	if err := os.WriteFile(filepath.Join(dir, "four"), []byte("hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f4, err := os.Open(filepath.Join(dir, "four"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f4.Close()
+	cmd := exec.Command(minirun, "exec", "--preserve-fds=2", id, "cat", "/proc/self/fd/4")
+	cmd.ExtraFiles = []*os.File{f3, f4}
+	if out, err := cmd.CombinedOutput(); err != nil || string(out) != "hello\n" {
+		t.Errorf("exec --preserve-fds=2: %v, output %q, want hello", err, out)
+	}
+
+	mr(t, "pause", id)
+	r := runMinirun(t, "", "exec", id, "echo", "ok")
+	if r.code == 0 || !strings.Contains(r.stderr, "cannot exec in a paused container") {
+		t.Errorf("exec into a paused container: exit %d, stderr %q: want runc's refusal", r.code, r.stderr)
+	}
+	go func() {
+		time.Sleep(time.Second)
+		exec.Command(minirun, "resume", id).Run()
+	}()
+	if out := mr(t, "exec", "--ignore-paused", id, "echo", "ok"); out != "ok\n" {
+		t.Errorf("exec --ignore-paused: %q, want ok once resumed", out)
 	}
 }

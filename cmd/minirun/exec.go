@@ -29,7 +29,9 @@ var execCommand = &cli.Command{
 		&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "UID[:GID]"},
 		&cli.StringSliceFlag{Name: "cap", Aliases: []string{"c"}, Usage: "add a capability (CAP_...)"},
 		&cli.BoolFlag{Name: "no-new-privs", Usage: "set no_new_privs"},
-		&cli.IntFlag{Name: "preserve-fds", Hidden: true},
+		&cli.IntFlag{Name: "preserve-fds", Usage: "pass fds 3..3+N-1 to the process"},
+		&cli.BoolFlag{Name: "ignore-paused", Usage: "exec into a paused container: the process starts when it is resumed"},
+		&cli.StringSliceFlag{Name: "additional-gids", Aliases: []string{"g"}, Usage: "supplementary group (repeatable)"},
 		&cli.StringFlag{Name: "process-label", Hidden: true},
 		&cli.StringFlag{Name: "apparmor", Hidden: true},
 	},
@@ -55,7 +57,12 @@ func execAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	extra, err := preservedFds(c.Int("preserve-fds"))
+	if err != nil {
+		return fmt.Errorf("exec: %w", err)
+	}
 	p, err := container.Exec(&container.ExecOptions{
+		IgnorePaused: c.Bool("ignore-paused"), ExtraFiles: extra,
 		Root: root, ID: id, Process: proc, Overrides: ov, Detached: c.Bool("detach"),
 		PidFile: pidFile, ConsoleSocket: c.String("console-socket"), Debug: c.Bool("debug"),
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
@@ -107,6 +114,13 @@ func execProcess(c *cli.Context) (*specs.Process, *container.ExecOverrides, erro
 		ov.User = user
 	}
 	ov.NoNewPrivs = c.Bool("no-new-privs")
+	for _, g := range c.StringSlice("additional-gids") {
+		gid, err := strconv.ParseUint(g, 10, 32)
+		if err != nil {
+			return nil, nil, fmt.Errorf("exec: --additional-gids %q: want a numeric GID", g)
+		}
+		ov.AdditionalGids = append(ov.AdditionalGids, uint32(gid))
+	}
 	return nil, &ov, nil
 }
 
