@@ -124,14 +124,19 @@ func checkCgroupFree(path string) error {
 
 // resourcesWithDevices is linux.resources with the device rules the
 // runtime always applies: deny everything first, then the config's own
-// rules, then allow every node the runtime makes itself (the default
-// devices and linux.devices) and ptys, which the init opens for a
-// terminal and exec -t later. Starting from deny-all matters for a config
-// that has no device rules at all (the OCI validation suite's, a
-// hand-written one): the cgroup would otherwise inherit its parent's
-// "a *:* rwm", and with CAP_MKNOD the container could open any disk of
-// the host. runc does the same. A config that allows all devices
-// (--privileged) still gets them, as its rule comes after the deny.
+// rules, then the fixed set every container has (defaultDeviceRules).
+// Starting from deny-all matters for a config that has no device rules at
+// all (the OCI validation suite's, a hand-written one): the cgroup would
+// otherwise inherit its parent's "a *:* rwm", and with CAP_MKNOD the
+// container could open any disk of the host. runc does the same. A config
+// that allows all devices (--privileged) still gets them, as its rule
+// comes after the deny.
+//
+// A node in linux.devices gets no rule of its own: making a node grants
+// no access to it, only linux.resources.devices does, as in runc (its
+// dev.bats "device cgroup deny" writes /dev/kmsg under deny-all and must
+// get EPERM). Engines that pass a host device (Docker's --device,
+// containerd's CRI, podman) list an allow rule for it themselves.
 func resourcesWithDevices(linux *specs.Linux) *specs.LinuxResources {
 	res := linux.Resources
 	if res == nil {
@@ -139,22 +144,31 @@ func resourcesWithDevices(linux *specs.Linux) *specs.LinuxResources {
 	}
 	out := *res
 	out.Devices = append([]specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}}, res.Devices...)
-	allow := func(typ string, major, minor int64) {
-		out.Devices = append(out.Devices, specs.LinuxDeviceCgroup{Allow: true, Type: typ, Major: &major, Minor: &minor, Access: "rwm"})
-	}
-	for _, d := range append(append([]specs.LinuxDevice(nil), rootfs.DefaultDevices...), linux.Devices...) {
-		switch d.Type {
-		case "c", "u":
-			allow("c", d.Major, d.Minor)
-		case "b":
-			allow("b", d.Major, d.Minor)
-		}
-		// "p" (a fifo) is no device: the device cgroup never sees it.
-	}
-	// /dev/ptmx and the slaves of the container's own devpts instance.
-	allow("c", 5, 2)
-	allow("c", 136, -1)
+	out.Devices = append(out.Devices, defaultDeviceRules()...)
 	return &out
+}
+
+// defaultDeviceRules is the device access every container has whatever its
+// config says, runc 1.1.5's list (specconv.AllowedDevices): mknod of any
+// node, which grants no access by itself; the nodes rootfs.DefaultDevices
+// makes; /dev/ptmx and the slaves of the container's own devpts instance,
+// which the init opens for a terminal (the console is one of those
+// slaves); and tun/tap, which runc dropped in 1.2.0-rc1 and put back for
+// the engines that had come to rely on it.
+func defaultDeviceRules() []specs.LinuxDeviceCgroup {
+	var out []specs.LinuxDeviceCgroup
+	allow := func(typ string, major, minor int64, access string) {
+		out = append(out, specs.LinuxDeviceCgroup{Allow: true, Type: typ, Major: &major, Minor: &minor, Access: access})
+	}
+	allow("c", -1, -1, "m")
+	allow("b", -1, -1, "m")
+	for _, d := range rootfs.DefaultDevices {
+		allow(d.Type, d.Major, d.Minor, "rwm")
+	}
+	allow("c", 5, 2, "rwm")
+	allow("c", 136, -1, "rwm")
+	allow("c", 10, 200, "rwm")
+	return out
 }
 
 // wantsCgroup says whether a start manages a cgroup: it needs a name, an

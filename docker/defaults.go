@@ -26,8 +26,10 @@ var (
 // but the nodes every container has, plus mknod of any node (an image may
 // carry nodes; making one grants no access to it). moby's oci/defaults.go
 // lists deny-all and 1:3, 1:5, 1:8, 1:9, 5:0, 5:1, and relies on runc to
-// append 1:7, 5:2, 136:* and the two mknod rules (specconv.AllowedDevices);
-// minirun appends only what it creates itself, so the config says it all.
+// append 1:7, 5:2, 136:*, 10:200 and the two mknod rules
+// (specconv.AllowedDevices). minirun appends the same fixed set, but the
+// list here is written out whole so that the config alone says what the
+// container may open, whichever runtime reads it.
 // moby's explicit "deny c 10:229" (fuse) is left out: deny-all covers it.
 func DockerDeviceRules() []specs.LinuxDeviceCgroup {
 	rule := func(typ string, major, minor int64, access string) specs.LinuxDeviceCgroup {

@@ -1,8 +1,10 @@
 package rootfs
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
@@ -86,11 +88,18 @@ func openTarget(rootfs string, m specs.Mount, o Options, file bool) (*os.File, s
 	if err != nil {
 		return nil, "", fmt.Errorf("resolve mount destination %s: %w", m.Destination, err)
 	}
-	// Most targets (/proc, /dev, /sys, an image's own directories) are
-	// there already: open them first, and only make the mountpoint, a
-	// walk that checks each step through /proc, when the open finds
-	// nothing of the right kind.
-	target, err := pathrs.OpenInRoot(rootfs, m.Destination)
+	var target *os.File
+	if !o.Bind && (m.Type == "proc" || m.Type == "sysfs") {
+		if target, err = openOrdinaryDir(rootfs, m); err != nil {
+			return nil, "", err
+		}
+	} else {
+		// Most targets (/dev, an image's own directories) are there
+		// already: open them first, and only make the mountpoint, a walk
+		// that checks each step through /proc, when the open finds
+		// nothing of the right kind.
+		target, err = pathrs.OpenInRoot(rootfs, m.Destination)
+	}
 	if err != nil || !isKind(target, file) {
 		if target != nil {
 			target.Close()
@@ -117,4 +126,94 @@ func isKind(f *os.File, file bool) bool {
 		return false
 	}
 	return (st.Mode&unix.S_IFMT == unix.S_IFDIR) != file
+}
+
+// openOrdinaryDir opens the target of a proc or sysfs mount, which must be
+// a directory of its own: never followed through a symlink, as runc
+// refuses too. The runtime trusts what it finds at /proc and /sys after
+// pivot_root (sysctls, oom_score_adj, the masked paths), and a /proc that
+// points elsewhere in the rootfs, say into a volume another container
+// writes, would leave /proc itself to whoever controls that place. The
+// directories above the last component are resolved inside rootfs; the
+// last one is opened with O_NOFOLLOW and checked through the handle that
+// is then mounted on, so swapping it for a symlink after the check
+// changes nothing. A missing target is made as a directory.
+func openOrdinaryDir(rootfs string, m specs.Mount) (*os.File, error) {
+	clean := filepath.Clean("/" + m.Destination)
+	if clean == "/" {
+		return pathrs.OpenInRoot(rootfs, "/")
+	}
+	parent, name := filepath.Dir(clean), filepath.Base(clean)
+	dir, err := pathrs.OpenInRoot(rootfs, parent)
+	if err != nil || !isKind(dir, false) {
+		if dir != nil {
+			dir.Close()
+		}
+		root, err := os.OpenFile(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return nil, fmt.Errorf("open rootfs for mount destination %s: %w", m.Destination, err)
+		}
+		dir, err = pathrs.MkdirAllHandle(root, parent, 0o755)
+		root.Close()
+		if err != nil {
+			return nil, fmt.Errorf("create mountpoint %s: %w", parent, err)
+		}
+	}
+	defer dir.Close()
+	dfd := int(dir.Fd())
+	fd, err := unix.Openat(dfd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if errors.Is(err, unix.ENOENT) {
+		if err := unix.Mkdirat(dfd, name, 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
+			return nil, fmt.Errorf("create mountpoint %s: %w", clean, err)
+		}
+		fd, err = unix.Openat(dfd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open mount destination %s: %w", clean, err)
+	}
+	target := os.NewFile(uintptr(fd), clean)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		target.Close()
+		return nil, fmt.Errorf("stat mount destination %s: %w", clean, err)
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		return target, nil
+	}
+	target.Close()
+	what := fmt.Sprintf("a %s", fileKind(st.Mode))
+	if st.Mode&unix.S_IFMT == unix.S_IFLNK {
+		if to, err := readlinkat(dfd, name); err == nil {
+			what = "a symlink to " + to
+		}
+	}
+	return nil, fmt.Errorf("filesystem %q must be mounted on ordinary directory: %s in the rootfs is %s", m.Type, clean, what)
+}
+
+func readlinkat(dfd int, name string) (string, error) {
+	buf := make([]byte, unix.PathMax)
+	n, err := unix.Readlinkat(dfd, name, buf)
+	if err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
+}
+
+// fileKind names a file type for an error message.
+func fileKind(mode uint32) string {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFLNK:
+		return "symlink"
+	case unix.S_IFREG:
+		return "regular file"
+	case unix.S_IFCHR:
+		return "character device"
+	case unix.S_IFBLK:
+		return "block device"
+	case unix.S_IFIFO:
+		return "fifo"
+	case unix.S_IFSOCK:
+		return "socket"
+	}
+	return fmt.Sprintf("file of mode %#o", mode&unix.S_IFMT)
 }
