@@ -38,5 +38,5 @@ var dockerCommands = []struct{ Name, Usage string }{
 	{"images", "list stored images"},
 	{"rmi", "remove images and the layers no other image uses"},
 	{"rm", "remove containers made by `run IMAGE`: their writable layer and record"},
-	{"spec", "write a starting config.json with Docker's defaults"},
+	{"spec", "write a starting config.json: runc's default, or Docker's with --docker"},
 }
