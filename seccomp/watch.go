@@ -82,6 +82,14 @@ func (w *Watcher) Program(p *Program, required []string) (*Program, error) {
 			}
 			return k
 		})
+		guard, err := listenerGuard(p)
+		if err != nil {
+			return nil, err
+		}
+		q.Instructions = append(guard, q.Instructions...)
+		if len(q.Instructions) > 4096 {
+			return nil, fmt.Errorf("report filter: %d instructions, the kernel's limit is 4096", len(q.Instructions))
+		}
 		return q, nil
 	}
 	if p == nil {
