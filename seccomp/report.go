@@ -190,9 +190,6 @@ func (d *Denial) Line() string {
 		sb.WriteString(" = " + d.Action)
 	}
 	fmt.Fprintf(&sb, ", %s", plural(d.Count, "time"))
-	if d.ArgsVaried {
-		sb.WriteString(" (with other values in arguments the profile does not look at)")
-	}
 	if d.Pid != 0 {
 		fmt.Fprintf(&sb, ", pid %d", d.Pid)
 	} else if d.HostPid != 0 {
