@@ -341,8 +341,8 @@ const (
 	// numbers without end) are counted together.
 	maxMoreSyscalls = 64
 	// maxHostPids bounds the pids remembered to tell the container's
-	// kill records from others'; past it a kill record of an unremembered
-	// pid is still matched by time, as in another pid namespace.
+	// kill records from others'. Past it, a kill of a pid not remembered
+	// is not listed; the init's own is still found by its pid, or by time.
 	maxHostPids = 4096
 )
 
