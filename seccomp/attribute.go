@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 
 	dockerprofile "github.com/moby/profiles/seccomp"
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -25,6 +27,9 @@ type Source struct {
 	def   specs.LinuxSeccompAction
 	defNo *uint
 	rules []srcRule
+
+	condMu sync.Mutex
+	conds  map[string][]specs.LinuxSeccompArg // name -> the conditions of every entry naming it
 }
 
 type srcRule struct {
@@ -162,6 +167,66 @@ func (s *Source) Attribute(arch, name string, args [6]uint64, ret uint32) Attrib
 		}
 	}
 	return at
+}
+
+// DecisionKey is what the profile's answer and the report's line for
+// name(args) depend on: whether each condition of each entry naming the
+// call holds (which decides the action and the reasons given), and the
+// argument a suggestion allows, under its mask. Two calls with one key get
+// the same line but for the first call's own values, so the report counts
+// them as one kind: a container varying bits no rule looks at (unshare's
+// upper 32) makes no new kinds.
+func (s *Source) DecisionKey(arch, name string, args [6]uint64) string {
+	a, _ := lookupArch(arch)
+	is32 := a.spec == specs.ArchX86 || a.spec == specs.ArchARM
+	var sb strings.Builder
+	sb.WriteString(arch)
+	sb.WriteByte('/')
+	sb.WriteString(name)
+	if i, mask, ok := keyedArg(name); ok {
+		sb.WriteByte('/')
+		sb.WriteString(strconv.FormatUint(args[i]&mask, 16))
+	}
+	conds := s.conditions(name)
+	if len(conds) == 0 {
+		return sb.String()
+	}
+	sb.WriteByte('/')
+	for _, c := range conds {
+		if condMatch(c, args, is32) {
+			sb.WriteByte('1')
+		} else {
+			sb.WriteByte('0')
+		}
+	}
+	return sb.String()
+}
+
+// conditions are the argument conditions of every entry naming name,
+// applying or not (those that don't are the report's reasons), in order.
+// Cached: the report looks them up for each refused call.
+func (s *Source) conditions(name string) []specs.LinuxSeccompArg {
+	s.condMu.Lock()
+	defer s.condMu.Unlock()
+	if c, ok := s.conds[name]; ok {
+		return c
+	}
+	var out []specs.LinuxSeccompArg
+	for _, r := range s.rules {
+		if slices.Contains(r.rule.Names, name) {
+			out = append(out, r.rule.Args...)
+		}
+	}
+	if s.conds == nil {
+		s.conds = map[string][]specs.LinuxSeccompArg{}
+	}
+	// Only names of the profile are kept: any other name has no
+	// conditions, and a container calling unknown numbers must not grow
+	// this map.
+	if len(out) > 0 {
+		s.conds[name] = out
+	}
+	return out
 }
 
 func verb(ret uint32) string {

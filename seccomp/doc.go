@@ -43,6 +43,12 @@
 //     is the tracer's decision, which the supervisor could not know.
 //   - ALLOW, LOG: unchanged.
 //
+// One call more is notified: seccomp(2) asking for a listener, where the
+// profile allows it (listenerguard.go). USER_NOTIF ranks below ERRNO, so
+// without it a container outliving minirun (whose listener is then gone)
+// could install a listener of its own, whose filter, the newer, would get
+// the refused calls and could answer CONTINUE.
+//
 // Each refused call is attributed to the entry that produced it (Source,
 // attribute.go): the profile as the user wrote it, Docker's includes and
 // excludes resolved entry by entry by moby/profiles, so the index named is

@@ -14,42 +14,81 @@ import (
 	"github.com/minirun/minirun/limits"
 )
 
+// MaxRecordedValues bounds the argument values recorded for one syscall on
+// one ABI: they become the conditions of one entry, which a profile may
+// have at most MaxArgs of. Past it the syscall is recorded without a
+// condition (allowed with any value), and the recorder says so: a profile
+// a little wider than the calls seen, rather than one that can't load, or
+// a supervisor that grows with every value a container makes up.
+const MaxRecordedValues = MaxArgs
+
 // observations are what a recording saw: syscall names per ABI, and for
 // the calls profiles filter on an argument, the values of that argument.
 type observations struct {
 	abis   map[string]map[string]bool            // name -> ABIs ("x86_64", "x86", "x32")
 	values map[string]map[string]map[uint64]bool // name -> ABI -> keyed-argument values
+	wide   map[string]map[string]bool            // name -> ABIs where values passed MaxRecordedValues
 
-	fast  map[recKey]bool      // calls already recorded: answered without more work
-	names map[[2]uint32]string // (audit arch, nr) -> name
+	fast   map[recKey]bool      // calls already recorded: answered without more work
+	names  map[[2]uint32]string // (audit arch, nr) -> name
+	wideNr map[[2]uint32]bool   // (audit arch, nr) recorded without its argument
 }
 
 type recKey struct {
 	arch uint32
 	nr   int32
 	v    uint64
+	any  bool // a keyed call recorded for any value
 }
 
 func newObservations() *observations {
 	return &observations{abis: map[string]map[string]bool{}, values: map[string]map[string]map[uint64]bool{},
-		fast: map[recKey]bool{}, names: map[[2]uint32]string{}}
+		wide: map[string]map[string]bool{}, fast: map[recKey]bool{}, names: map[[2]uint32]string{}, wideNr: map[[2]uint32]bool{}}
 }
 
-func (o *observations) add(abi, name string, keyed bool, v uint64) {
+// add records name on abi, with its keyed argument's value v when keyed.
+// It reports whether the call is now recorded for any value there.
+func (o *observations) add(abi, name string, keyed bool, v uint64) bool {
 	if o.abis[name] == nil {
 		o.abis[name] = map[string]bool{}
 	}
 	o.abis[name][abi] = true
 	if !keyed {
-		return
+		return false
+	}
+	if o.wide[name][abi] {
+		return true
 	}
 	if o.values[name] == nil {
 		o.values[name] = map[string]map[uint64]bool{}
 	}
-	if o.values[name][abi] == nil {
-		o.values[name][abi] = map[uint64]bool{}
+	vals := o.values[name][abi]
+	if vals == nil {
+		vals = map[uint64]bool{}
+		o.values[name][abi] = vals
 	}
-	o.values[name][abi][v] = true
+	if !vals[v] && len(vals) >= MaxRecordedValues {
+		o.widen(abi, name)
+		return true
+	}
+	vals[v] = true
+	return false
+}
+
+// widen records name on abi for any value of its keyed argument.
+func (o *observations) widen(abi, name string) {
+	if o.abis[name] == nil {
+		o.abis[name] = map[string]bool{}
+	}
+	o.abis[name][abi] = true
+	if o.wide[name] == nil {
+		o.wide[name] = map[string]bool{}
+	}
+	o.wide[name][abi] = true
+	delete(o.values[name], abi)
+	if len(o.values[name]) == 0 {
+		delete(o.values, name)
+	}
 }
 
 // handleRecord lets the call run and notes it. A call seen before (same
@@ -61,15 +100,21 @@ func (w *Watcher) handleRecord(l listener, n *notif) error {
 	o := w.rec
 	nk := [2]uint32{n.Data.Arch, uint32(n.Data.Nr)}
 	name, ok := o.names[nk]
-	if !ok {
-		if a, found := archForData(n.Data.Arch, uint32(n.Data.Nr)); found {
-			name = syscallName(a, uint32(n.Data.Nr))
+	a, found := archForData(n.Data.Arch, uint32(n.Data.Nr))
+	if !ok && found {
+		// A number libseccomp has no name for can't be written in a
+		// profile (the stub answers it ENOSYS on replay either way), and
+		// is not kept: a container can make up numbers without end.
+		if name = knownSyscallName(a, uint32(n.Data.Nr)); name != "" {
+			o.names[nk] = name
 		}
-		o.names[nk] = name
 	}
 	idx, mask, keyed := keyedArg(name)
 	k := recKey{arch: n.Data.Arch, nr: n.Data.Nr}
-	if keyed {
+	switch {
+	case keyed && o.wideNr[nk]:
+		k.any = true
+	case keyed:
 		k.v = n.Data.Args[idx] & mask
 	}
 	if err := l.cont(n.ID); err != nil {
@@ -78,12 +123,38 @@ func (w *Watcher) handleRecord(l listener, n *notif) error {
 	if o.fast[k] || name == "" {
 		return nil
 	}
-	o.fast[k] = true
-	a, _ := archForData(n.Data.Arch, uint32(n.Data.Nr))
 	w.mu.Lock()
-	o.add(a.short(), name, keyed, k.v)
+	wide := o.add(a.short(), name, keyed && !k.any, k.v)
 	w.mu.Unlock()
+	if wide && keyed {
+		// From here every value of this call is recorded: one key for all.
+		o.wideNr[nk] = true
+		k = recKey{arch: n.Data.Arch, nr: n.Data.Nr, any: true}
+	}
+	o.fast[k] = true
 	return nil
+}
+
+// RecordNote is the one line to print about a recording, or "": the
+// syscalls recorded without their argument, for having made more than
+// MaxRecordedValues values of it.
+func (w *Watcher) RecordNote() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.rec == nil || len(w.rec.wide) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, name := range sortedKeys(w.rec.wide) {
+		idx, _, _ := keyedArg(name)
+		parts = append(parts, fmt.Sprintf("%s (args[%d], on %s)", name, idx, strings.Join(sortABIs(w.rec.wide[name]), ",")))
+	}
+	them := "them"
+	if len(parts) == 1 {
+		them = "it"
+	}
+	return fmt.Sprintf("more than %d distinct values of %s: the profile allows %s with any value there",
+		MaxRecordedValues, strings.Join(parts, ", "), them)
 }
 
 // Comments the recorder writes, and reads back when merging.
@@ -140,6 +211,13 @@ func (o *observations) profile(required []string) *dockerprofile.Seccomp {
 	for _, set := range sets {
 		p.Syscalls = append(p.Syscalls, &dockerprofile.Syscall{LinuxSyscall: specs.LinuxSyscall{Names: groups[set], Action: specs.ActAllow},
 			Comment: seenOn + set})
+	}
+	// Calls that made too many values to list, allowed with any.
+	for _, name := range sortedKeys(o.wide) {
+		idx, _, _ := keyedArg(name)
+		set := strings.Join(sortABIs(o.wide[name]), ",")
+		p.Syscalls = append(p.Syscalls, &dockerprofile.Syscall{LinuxSyscall: specs.LinuxSyscall{Names: []string{name}, Action: specs.ActAllow},
+			Comment: fmt.Sprintf("%s%s: %s with more than %d distinct values of args[%d], allowed with any", seenOn, set, name, MaxRecordedValues, idx)})
 	}
 	// Calls allowed only with the argument values seen.
 	for _, name := range sortedKeys(o.values) {
@@ -229,8 +307,12 @@ func (o *observations) merge(d *dockerprofile.Seccomp, path string) error {
 			}
 			for _, name := range sc.Names {
 				idx, mask, keyed := keyedArg(name)
-				if !keyed || len(sc.Args) == 0 {
+				if !keyed {
 					o.add(abi, name, false, 0)
+					continue
+				}
+				if len(sc.Args) == 0 { // recorded for any value
+					o.widen(abi, name)
 					continue
 				}
 				for _, a := range sc.Args {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,12 +24,15 @@ type Denial struct {
 	Nr      int      `json:"nr"`
 	Args    []uint64 `json:"args,omitempty"` // of the first call
 	Call    string   `json:"call"`           // the first call, decoded
-	Count   int      `json:"count"`
-	Pid     int      `json:"pid,omitempty"` // first caller, in the container's pid namespace
-	HostPid int      `json:"hostPid,omitempty"`
-	Exe     string   `json:"exe,omitempty"`
-	Action  string   `json:"action"`          // ERRNO(EPERM), KILL_PROCESS, ...
-	Errno   string   `json:"errno,omitempty"` // what the process got
+	// ArgsVaried: later calls counted here had other arguments, in bits
+	// the profile does not decide on (see Source.DecisionKey).
+	ArgsVaried bool   `json:"argsVaried,omitempty"`
+	Count      int    `json:"count"`
+	Pid        int    `json:"pid,omitempty"` // first caller, in the container's pid namespace
+	HostPid    int    `json:"hostPid,omitempty"`
+	Exe        string `json:"exe,omitempty"`
+	Action     string `json:"action"`          // ERRNO(EPERM), KILL_PROCESS, ...
+	Errno      string `json:"errno,omitempty"` // what the process got
 	// Via: "notification" (answered by minirun), "kernel log" (a kill the
 	// kernel did itself, found in its audit record) or "exit signal".
 	Via        string       `json:"via"`
@@ -48,15 +53,40 @@ type Suggestion struct {
 type Report struct {
 	Profile string    `json:"profile"`
 	Denials []*Denial `json:"denials"`
-	Notes   []string  `json:"notes,omitempty"`
+	// More counts the refused calls not listed: kinds past the caps on
+	// kinds (MaxDenialKinds, MaxDenialKindsPerSyscall), or past the
+	// report's size bound.
+	More  *More    `json:"more,omitempty"`
+	Notes []string `json:"notes,omitempty"`
 }
+
+// Bounds on the report as written: each denial's reasons (one per entry
+// naming the call, which a profile can have thousands of), and the whole,
+// past which the remaining kinds are counted in More.
+const (
+	maxWhy         = 8
+	MaxReportBytes = 4 << 20
+)
 
 // Report builds the report: each denial with its rule and suggestion.
 func (w *Watcher) Report() *Report {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	r := &Report{Profile: w.src.Name, Denials: []*Denial{}}
+	if w.more != nil {
+		m := *w.more
+		m.Syscalls = maps.Clone(m.Syscalls)
+		r.More = &m
+	}
+	size := 0
 	for _, d := range w.order {
+		if size > MaxReportBytes {
+			if r.More == nil {
+				r.More = &More{}
+			}
+			r.More.add(d.Syscall, d.Count)
+			continue
+		}
 		var args [6]uint64
 		copy(args[:], d.Args)
 		if d.Via == "exit signal" {
@@ -64,6 +94,9 @@ func (w *Watcher) Report() *Report {
 		}
 		if d.Syscall != "" && d.Via != "exit signal" {
 			at := w.src.Attribute(d.Arch, d.Syscall, args, d.ret)
+			if len(at.Why) > maxWhy {
+				at.Why = append(at.Why[:maxWhy-1], fmt.Sprintf("and %d more entries naming %s", len(at.Why)-(maxWhy-1), d.Syscall))
+			}
 			d.Rule = &at
 			s := &Suggestion{Entry: Suggest(d.Syscall, args)}
 			if w.src.CapAddHint {
@@ -77,6 +110,10 @@ func (w *Watcher) Report() *Report {
 			d.Errno = errnoName(d.ret & retData)
 		}
 		r.Denials = append(r.Denials, d)
+		// The JSON form is the longer; the text line is about as long.
+		if b, err := json.Marshal(d); err == nil {
+			size += len(b)
+		}
 	}
 	for _, d := range r.Denials {
 		if d.Via != "notification" {
@@ -99,7 +136,7 @@ func errnoName(e uint32) string {
 
 // WriteText prints the report, one line per kind of refused call.
 func (r *Report) WriteText(out io.Writer) {
-	if len(r.Denials) == 0 {
+	if len(r.Denials) == 0 && r.More == nil {
 		fmt.Fprintf(out, "minirun: seccomp report: no call refused under %s\n", r.Profile)
 		return
 	}
@@ -107,9 +144,15 @@ func (r *Report) WriteText(out io.Writer) {
 	for _, d := range r.Denials {
 		n += d.Count
 	}
+	if r.More != nil {
+		n += r.More.Calls
+	}
 	fmt.Fprintf(out, "minirun: seccomp report: %s refused under %s:\n", plural(n, "call"), r.Profile)
 	for _, d := range r.Denials {
 		fmt.Fprintf(out, "  %s\n", d.Line())
+	}
+	if r.More != nil {
+		fmt.Fprintf(out, "  %s\n", r.More.Line())
 	}
 	for _, note := range r.Notes {
 		fmt.Fprintf(out, "  (%s)\n", note)
@@ -176,6 +219,25 @@ func (d *Denial) Line() string {
 		sb.Write(entry)
 	}
 	return sb.String()
+}
+
+// Line says how many refused calls were not listed, and of which syscalls.
+func (m *More) Line() string {
+	names := sortedKeys(m.Syscalls)
+	sort.SliceStable(names, func(i, j int) bool { return m.Syscalls[names[i]] > m.Syscalls[names[j]] })
+	var parts []string
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("%s %d", n, m.Syscalls[n]))
+	}
+	if m.Other > 0 {
+		parts = append(parts, fmt.Sprintf("other syscalls %d", m.Other))
+	}
+	calls := "calls"
+	if m.Calls == 1 {
+		calls = "call"
+	}
+	return fmt.Sprintf("... and %d more %s of kinds not listed (the report lists at most %d kinds, %d per syscall): %s",
+		m.Calls, calls, MaxDenialKinds, MaxDenialKindsPerSyscall, strings.Join(parts, ", "))
 }
 
 // findKills adds the calls the kernel killed for: its audit records
@@ -259,6 +321,9 @@ func (w *Watcher) addKill(d *Denial) {
 	k := "kill/" + d.Arch + "/" + d.Syscall + "/" + strconv.FormatUint(uint64(d.ret), 16)
 	if old := w.denials[k]; old != nil {
 		old.Count++
+		return
+	}
+	if !w.roomFor(d.Arch, d.Syscall) {
 		return
 	}
 	w.denials[k] = d

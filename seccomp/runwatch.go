@@ -110,7 +110,13 @@ func (rw *RunWatch) Finish(stderr io.Writer) error {
 		return nil
 	}
 	if rw.recordFile != "" {
-		return rw.writeProfile()
+		if err := rw.writeProfile(); err != nil {
+			return err
+		}
+		if note := rw.w.RecordNote(); note != "" && stderr != nil {
+			fmt.Fprintf(stderr, "minirun: seccomp record: %s\n", note)
+		}
+		return nil
 	}
 	r := rw.w.Report()
 	if rw.reportFile == "" {

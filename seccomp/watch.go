@@ -38,6 +38,8 @@ type Watcher struct {
 	denials  map[string]*Denial
 	order    []*Denial
 	hostPids map[int]bool
+	kinds    map[string]int // arch/name -> kinds of refusal listed
+	more     *More          // refusals past the caps, counted
 	rec      *observations
 	serveErr error
 	done     chan struct{}
@@ -80,6 +82,14 @@ func (w *Watcher) Program(p *Program, required []string) (*Program, error) {
 			}
 			return k
 		})
+		guard, err := listenerGuard(p)
+		if err != nil {
+			return nil, err
+		}
+		q.Instructions = append(guard, q.Instructions...)
+		if len(q.Instructions) > 4096 {
+			return nil, fmt.Errorf("report filter: %d instructions, the kernel's limit is 4096", len(q.Instructions))
+		}
 		return q, nil
 	}
 	if p == nil {
@@ -301,29 +311,83 @@ func archForData(audit, nr uint32) (archInfo, bool) {
 
 // syscallName names nr for the ABI, or "syscall_N".
 func syscallName(a archInfo, nr uint32) string {
+	if name := knownSyscallName(a, nr); name != "" {
+		return name
+	}
+	return fmt.Sprintf("syscall_%d", nr&^a.nrBit)
+}
+
+// knownSyscallName is libseccomp's name for nr on the ABI, or "".
+func knownSyscallName(a archInfo, nr uint32) string {
 	if sa, err := a.scmpArch(); err == nil {
 		if name, err := libseccomp.ScmpSyscall(int32(nr)).GetNameByArch(sa); err == nil {
 			return name
 		}
 	}
-	return fmt.Sprintf("syscall_%d", nr&^a.nrBit)
+	return ""
+}
+
+// Bounds on what the report keeps, so a container can't grow the
+// supervisor (which runs on the host, often as root) by varying its
+// refused calls: each kind costs a decoded call, its process's identity and
+// later a rule's attribution, so the kinds are capped, in all and per
+// syscall (so one flood does not crowd out the rest), and calls past the
+// caps are only counted.
+const (
+	MaxDenialKinds           = 1024
+	MaxDenialKindsPerSyscall = 64
+	// maxMoreSyscalls: the count of unlisted calls is kept by syscall for
+	// this many names; calls of further names (a container can make up
+	// numbers without end) are counted together.
+	maxMoreSyscalls = 64
+	// maxHostPids bounds the pids remembered to tell the container's
+	// kill records from others'. Past it, a kill of a pid not remembered
+	// is not listed; the init's own is still found by its pid, or by time.
+	maxHostPids = 4096
+)
+
+// More counts the refused calls the report does not list one by one.
+type More struct {
+	Calls    int            `json:"calls"`
+	Syscalls map[string]int `json:"syscalls,omitempty"` // calls by syscall, for up to maxMoreSyscalls names
+	Other    int            `json:"other,omitempty"`    // calls of names past those
+}
+
+func (m *More) add(name string, calls int) {
+	m.Calls += calls
+	if _, ok := m.Syscalls[name]; ok || len(m.Syscalls) < maxMoreSyscalls {
+		if m.Syscalls == nil {
+			m.Syscalls = map[string]int{}
+		}
+		m.Syscalls[name] += calls
+		return
+	}
+	m.Other += calls
 }
 
 // noteDenial counts a refused call; the first of its kind is decoded,
 // with its process read from /proc while the call is still pending.
 func (w *Watcher) noteDenial(l listener, n *notif, a archInfo, ret uint32) {
 	name := syscallName(a, uint32(n.Data.Nr))
-	mem := procMem(int(n.Pid))
-	_, key := DecodeCall(name, n.Data.Args, nil)
-	k := a.short() + "/" + name + "/" + key + "/" + strconv.FormatUint(uint64(ret), 16)
+	k := w.src.DecisionKey(a.short(), name, n.Data.Args) + "/" + strconv.FormatUint(uint64(ret), 16)
 	w.mu.Lock()
-	w.hostPids[int(n.Pid)] = true
+	if len(w.hostPids) < maxHostPids {
+		w.hostPids[int(n.Pid)] = true
+	}
 	if d := w.denials[k]; d != nil {
 		d.Count++
+		if !d.ArgsVaried && !slices.Equal(d.Args, n.Data.Args[:]) {
+			d.ArgsVaried = true
+		}
 		w.mu.Unlock()
 		return
 	}
+	room := w.roomFor(a.short(), name)
 	w.mu.Unlock()
+	if !room {
+		return
+	}
+	mem := procMem(int(n.Pid))
 	text, _ := DecodeCall(name, n.Data.Args, mem)
 	d := &Denial{Arch: a.short(), Syscall: name, Nr: int(n.Data.Nr &^ int32(a.nrBit)), Args: append([]uint64(nil), n.Data.Args[:]...), Call: text,
 		Count: 1, HostPid: int(n.Pid), Action: ActionString(ret), Via: "notification", ret: ret}
@@ -336,6 +400,24 @@ func (w *Watcher) noteDenial(l listener, n *notif, a archInfo, ret uint32) {
 	w.denials[k] = d
 	w.order = append(w.order, d)
 	w.mu.Unlock()
+}
+
+// roomFor takes a place for a new kind of refused call of name on arch,
+// or counts the call as one more not listed. With w.mu held.
+func (w *Watcher) roomFor(arch, name string) bool {
+	sk := arch + "/" + name
+	if len(w.order) >= MaxDenialKinds || w.kinds[sk] >= MaxDenialKindsPerSyscall {
+		if w.more == nil {
+			w.more = &More{}
+		}
+		w.more.add(name, 1)
+		return false
+	}
+	if w.kinds == nil {
+		w.kinds = map[string]int{}
+	}
+	w.kinds[sk]++ // at most MaxDenialKinds names: one is added only with room
+	return true
 }
 
 // procMem reads a process's memory through /proc/PID/mem.
