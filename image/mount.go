@@ -35,11 +35,37 @@ func (s *Store) MountRootfs(img *Image, containerID string) (rootfs string, err 
 	if err != nil {
 		return "", err
 	}
+	// No nosuid or nodev here: the container's root is this very mount
+	// (bound and pivoted into), and its setuid programs (su, ping) and
+	// device nodes must work there as they do under Docker. What keeps
+	// them from host users is the container's private directory.
 	if err := unix.Mount("overlay", rootfs, "overlay", 0, opts); err != nil {
 		os.RemoveAll(filepath.Dir(rootfs))
 		return "", fmt.Errorf("mount rootfs for container %s: mount overlay on %s with %s: %w", containerID, rootfs, opts, err)
 	}
+	if err := inertUpper(filepath.Join(filepath.Dir(rootfs), "upper")); err != nil {
+		_ = unmountAll(rootfs)
+		os.RemoveAll(filepath.Dir(rootfs))
+		return "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
+	}
 	return rootfs, nil
+}
+
+// inertUpper binds a container's upper directory onto itself with
+// nosuid,nodev,noexec. Nothing on the host needs to run or open what the
+// container wrote there by that path, and the overlay, which took its own
+// reference to the upper layer when it was mounted, is not affected: the
+// container still sees its setuid files and devices as they are.
+func inertUpper(upper string) error {
+	if err := unix.Mount(upper, upper, "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("bind %s onto itself: %w", upper, err)
+	}
+	const flags = unix.MS_BIND | unix.MS_REMOUNT | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
+	if err := unix.Mount("", upper, "", flags, ""); err != nil {
+		_ = unmountAll(upper)
+		return fmt.Errorf("remount %s nosuid,nodev,noexec: %w", upper, err)
+	}
+	return nil
 }
 
 // RootlessOverlay is the config mount that stacks a container's overlay on
@@ -86,10 +112,12 @@ func (s *Store) PrepareRootfs(img *Image, containerID string) (rootfs, opts stri
 	defer unlock()
 
 	dir := s.containerDir(containerID)
-	if err := os.Mkdir(dir, 0o711); err != nil { // traversable: see Open
+	// Private, as the store is (see Open): the owner's init is the only
+	// one that reaches the root through here.
+	if err := os.Mkdir(dir, 0o700); err != nil {
 		return "", "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
 	}
-	if err := os.Chmod(dir, 0o711); err != nil {
+	if err := os.Chmod(dir, 0o700); err != nil {
 		os.Remove(dir)
 		return "", "", fmt.Errorf("mount rootfs for container %s: %w", containerID, err)
 	}
@@ -162,6 +190,12 @@ func (s *Store) RemoveRootfs(containerID string) error {
 		return nil
 	}
 	rootfs := filepath.Join(dir, "rootfs")
+	// The bind MountRootfs put on upper goes first, whatever happens to
+	// the overlay. Only root makes it; the caller who may not unmount
+	// (EPERM) never had one.
+	if err := unmountAll(filepath.Join(dir, "upper")); err != nil && !errors.Is(err, unix.EPERM) {
+		return fmt.Errorf("remove rootfs of container %s: %w", containerID, err)
+	}
 	// A rootless container's overlay lived in its own mount namespace:
 	// nothing is mounted here, and the caller may not unmount anyway.
 	if mounted, err := isMountpoint(rootfs); err == nil && !mounted {

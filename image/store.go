@@ -41,28 +41,72 @@ func Open(root string) (*Store, error) {
 			s.Shift = m
 		}
 	}
-	// The root and containers/ can be traversed by anyone (0711, not
-	// listed): a container's init in a user namespace is not host root,
-	// and must still reach its rootfs before pivot_root.
-	if err := os.MkdirAll(abs, 0o711); err != nil {
+	// Everything in the store is its owner's alone (0700). A container's
+	// directory holds its upper layer and, mounted on the host, its merged
+	// root: whatever its root made there, a setuid copy of a shell or a
+	// device node, would be anyone's to run or open through those paths
+	// (they are in every user's /proc/self/mountinfo) if the parents could
+	// be traversed, as Docker's CVE-2021-41091 showed. The inits that must
+	// reach a container's root before pivot_root run as the owner: root,
+	// or for a rootless store the caller, whom its user namespace maps to
+	// root.
+	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return nil, fmt.Errorf("open image store %s: %w", abs, err)
 	}
-	for _, d := range []struct {
-		path string
-		mode os.FileMode
-	}{{s.imagesDir(), 0o700}, {s.layersDir(), 0o700}, {s.ContainersDir(), 0o711}, {s.tmpDir(), 0o700}} {
-		if err := os.MkdirAll(d.path, d.mode); err != nil {
-			return nil, fmt.Errorf("open image store %s: create %s: %w", abs, d.path, err)
+	for _, d := range []string{s.imagesDir(), s.layersDir(), s.ContainersDir(), s.tmpDir()} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("open image store %s: create %s: %w", abs, d, err)
 		}
 	}
-	// MkdirAll's modes went through the umask.
-	for _, d := range []string{abs, s.ContainersDir()} {
-		if err := os.Chmod(d, 0o711); err != nil {
-			return nil, fmt.Errorf("open image store %s: chmod %s: %w", abs, d, err)
-		}
+	if err := s.makePrivate(); err != nil {
+		return nil, fmt.Errorf("open image store %s: %w", abs, err)
 	}
 	s.sweepTmp()
 	return s, nil
+}
+
+// makePrivate closes a store made by an earlier minirun, whose root and
+// containers/ were 0711 and each container's directory too: those
+// directories first, containers/ and the root last, so that a store found
+// still open is fixed whole again on the next Open. A store already
+// private costs two stats.
+func (s *Store) makePrivate() error {
+	open := false
+	for _, d := range []string{s.Root, s.ContainersDir()} {
+		fi, err := os.Stat(d)
+		if err != nil {
+			return err
+		}
+		open = open || fi.Mode().Perm() != 0o700
+	}
+	if !open {
+		return nil
+	}
+	ents, err := os.ReadDir(s.ContainersDir())
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if !e.IsDir() { // as ReadDir tells, without following a symlink
+			continue
+		}
+		if err := chmodDir(filepath.Join(s.ContainersDir(), e.Name()), 0o700); err != nil {
+			return err
+		}
+	}
+	for _, d := range []string{s.imagesDir(), filepath.Dir(s.layersDir()), s.layersDir(), s.tmpDir(), s.ContainersDir(), s.Root} {
+		if err := chmodDir(d, 0o700); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func chmodDir(p string, mode os.FileMode) error {
+	if err := os.Chmod(p, mode); err != nil {
+		return fmt.Errorf("make %s private: %w", p, err)
+	}
+	return nil
 }
 
 // staleAfter is how old an unpack in tmp/ must be before Open takes it for

@@ -65,10 +65,14 @@ type unpacker struct {
 	size     int64
 	entries  int
 	dirTimes []dirTime
+	// dirIndex finds a directory's place in dirTimes by its path, so that
+	// a later entry for the same path replaces the earlier one's times.
+	dirIndex map[string]int
 }
 
+// dirTime is a directory's times, set once the whole layer is written.
 type dirTime struct {
-	path  string
+	rel   string // relative to the root, as resolved when its entry came
 	atime time.Time
 	mtime time.Time
 }
@@ -98,14 +102,107 @@ func (u *unpacker) run(r io.Reader) (int64, error) {
 			return u.size, fmt.Errorf("unpack layer: entry %q: %w", hdr.Name, err)
 		}
 	}
-	// Directory times go last: creating entries inside a directory bumps them.
-	for i := len(u.dirTimes) - 1; i >= 0; i-- {
-		d := u.dirTimes[i]
-		if err := setTimes(d.path, d.atime, d.mtime); err != nil {
-			return u.size, fmt.Errorf("unpack layer: %w", err)
-		}
+	if err := u.setDirTimes(); err != nil {
+		return u.size, fmt.Errorf("unpack layer: %w", err)
 	}
 	return u.size, nil
+}
+
+// setDirTimes gives each directory its entry's times. They go last, since
+// creating entries inside a directory bumps them; but by then a later
+// entry may have replaced the directory, or one of its parents, with a
+// symlink to anywhere, the host included. So each path is resolved again
+// inside the root following no symlink, and a directory no longer there
+// is skipped: it was removed by the entry that replaced it.
+func (u *unpacker) setDirTimes() error {
+	if len(u.dirTimes) == 0 {
+		return nil
+	}
+	root, err := unix.Open(u.root, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("set directory times: open %s: %w", u.root, err)
+	}
+	defer unix.Close(root)
+	for _, d := range u.dirTimes {
+		if err := setTimesIn(root, d.rel, d.atime, d.mtime); err != nil {
+			return fmt.Errorf("set times of %s: %w", filepath.Join(u.root, d.rel), err)
+		}
+	}
+	return nil
+}
+
+// setTimesIn sets the times of the directory rel under root, if rel still
+// names one without a symlink on the way.
+func setTimesIn(root int, rel string, atime, mtime time.Time) error {
+	if mtime.IsZero() {
+		return nil
+	}
+	dir, base := path.Split(rel)
+	if base == "." {
+		dir = ""
+	}
+	pfd, err := openDirIn(root, path.Clean("./"+dir))
+	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) || errors.Is(err, unix.ELOOP) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer unix.Close(pfd)
+	var st unix.Stat_t
+	if err := unix.Fstatat(pfd, base, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return nil
+		}
+		return err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return nil
+	}
+	if atime.IsZero() {
+		atime = mtime
+	}
+	ts := []unix.Timespec{unix.NsecToTimespec(atime.UnixNano()), unix.NsecToTimespec(mtime.UnixNano())}
+	return unix.UtimesNanoAt(pfd, base, ts, unix.AT_SYMLINK_NOFOLLOW)
+}
+
+// openDirIn opens the directory rel under root as an O_PATH handle,
+// refusing any symlink on the way (ELOOP or ENOTDIR). openat2 does it in
+// one call; where it is missing (before Linux 5.6) or a seccomp profile
+// refuses it, one openat per component, none following a symlink.
+func openDirIn(root int, rel string) (int, error) {
+	const flags = unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	fd, err := unix.Openat2(root, rel, &unix.OpenHow{Flags: flags,
+		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS | unix.RESOLVE_NO_XDEV})
+	if !errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EPERM) {
+		return fd, err
+	}
+	return walkDirIn(root, rel)
+}
+
+// walkDirIn is openDirIn without openat2.
+func walkDirIn(root int, rel string) (int, error) {
+	const flags = unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	fd, err := unix.Dup(root)
+	if err != nil {
+		return -1, err
+	}
+	for _, c := range strings.Split(rel, "/") {
+		if c == "" || c == "." {
+			continue
+		}
+		if c == ".." {
+			unix.Close(fd)
+			return -1, unix.ENOENT // never in a path the unpacker resolved
+		}
+		next, err := unix.Openat(fd, c, flags, 0)
+		unix.Close(fd)
+		if err != nil {
+			return -1, err
+		}
+		fd = next
+	}
+	return fd, nil
 }
 
 // checkBounds runs on each header before anything of it is written: the
@@ -382,10 +479,28 @@ func (u *unpacker) setMeta(hdr *tar.Header, target string) error {
 		atime = hdr.ModTime
 	}
 	if hdr.Typeflag == tar.TypeDir {
-		u.dirTimes = append(u.dirTimes, dirTime{target, atime, hdr.ModTime})
-		return nil
+		return u.deferDirTimes(target, atime, hdr.ModTime)
 	}
 	return setTimes(target, atime, hdr.ModTime)
+}
+
+// deferDirTimes keeps the times of the directory target for setDirTimes.
+func (u *unpacker) deferDirTimes(target string, atime, mtime time.Time) error {
+	rel, err := filepath.Rel(u.root, target)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return fmt.Errorf("directory %s is not under the layer root %s", target, u.root)
+	}
+	d := dirTime{rel, atime, mtime}
+	if i, ok := u.dirIndex[rel]; ok {
+		u.dirTimes[i] = d
+		return nil
+	}
+	if u.dirIndex == nil {
+		u.dirIndex = map[string]int{}
+	}
+	u.dirIndex[rel] = len(u.dirTimes)
+	u.dirTimes = append(u.dirTimes, d)
+	return nil
 }
 
 func setTimes(p string, atime, mtime time.Time) error {
