@@ -75,7 +75,7 @@ func writeTarOwned(dir string, w io.Writer, owners func(uid, gid int) (int, int)
 		if hdr.Typeflag != tar.TypeReg || hdr.Size == 0 {
 			return nil
 		}
-		return copyFile(tw, p)
+		return copyFile(tw, p, fi)
 	})
 	if err != nil {
 		return fmt.Errorf("tar %s: %w", dir, err)
@@ -86,13 +86,25 @@ func writeTarOwned(dir string, w io.Writer, owners func(uid, gid int) (int, int)
 	return nil
 }
 
-func copyFile(w io.Writer, p string) error {
-	f, err := os.Open(p)
+// copyFile copies the content of the regular file the walk saw as fi. The
+// path is opened again, so it is checked to still be that file: if
+// someone who can write the source directory swapped in a symlink (to a
+// host secret, say) or a FIFO meanwhile, the import fails instead of
+// taking what the new entry points at into the image.
+func copyFile(w io.Writer, p string, fi fs.FileInfo) error {
+	f, err := os.OpenFile(p, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if _, err := io.Copy(w, f); err != nil {
+	now, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("%s: %w", p, err)
+	}
+	if !now.Mode().IsRegular() || !os.SameFile(fi, now) {
+		return fmt.Errorf("%s: replaced while it was being read", p)
+	}
+	if _, err := io.CopyN(w, f, fi.Size()); err != nil {
 		return fmt.Errorf("%s: %w", p, err)
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -66,6 +67,47 @@ func TestUnpackImpliedDirsIgnoreUmask(t *testing.T) {
 	for _, d := range []string{"usr", "usr/bin"} {
 		if fi, _ := os.Stat(filepath.Join(root, d)); fi.Mode().Perm() != 0o755 {
 			t.Errorf("implied %s: mode %v, want 0755", d, fi.Mode().Perm())
+		}
+	}
+}
+
+// A file swapped for a symlink (or anything else) between the walk and
+// the read is refused, not followed: the symlink could name a host file.
+func TestCopyFileRefusesSwappedEntry(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f")
+	secret := filepath.Join(dir, "secret")
+	if err := os.WriteFile(p, []byte("image data"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(secret, []byte("host secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Lstat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Held, so the file's inode is not freed and handed to the swap.
+	if err := os.Link(p, p+".held"); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := copyFile(&buf, p, fi); err != nil || buf.String() != "image data" {
+		t.Fatalf("copy of an unchanged file: %v, %q", err, buf.String())
+	}
+	for name, swap := range map[string]func() error{
+		"symlink": func() error { return os.Symlink(secret, p) },
+		"other file": func() error {
+			return os.WriteFile(p, []byte("host secret"), 0o644)
+		},
+	} {
+		os.Remove(p)
+		if err := swap(); err != nil {
+			t.Fatal(err)
+		}
+		buf.Reset()
+		if err := copyFile(&buf, p, fi); err == nil || strings.Contains(buf.String(), "secret") {
+			t.Errorf("%s: copy gave %v and %q, want a refusal", name, err, buf.String())
 		}
 	}
 }
