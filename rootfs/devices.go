@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 
-	securejoin "github.com/cyphar/filepath-securejoin"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -129,39 +128,43 @@ func bindDevice(host string, dir *os.File, name string) error {
 	return mount(host, "/proc/self/fd/"+strconv.Itoa(fd), "", unix.MS_BIND, "")
 }
 
-// DevLinks creates the conventional symlinks in /dev.
+// DevLinks creates the conventional symlinks in /dev. /dev is opened once,
+// resolved inside the rootfs, and every link is read, removed and made
+// relative to that handle: a process sharing the rootfs that swaps /dev
+// for a symlink to a host directory after the resolution gains nothing
+// (the CVE-2021-30465 kind of race). Whatever is at a link's name is
+// replaced, never followed: /dev/stdout left over from an earlier run is
+// a symlink into /proc, and following it would lead out of the rootfs.
 func DevLinks(rootfs string) error {
 	links := [][2]string{
-		{"/proc/self/fd", "/dev/fd"}, {"/proc/self/fd/0", "/dev/stdin"},
-		{"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
-		{"pts/ptmx", "/dev/ptmx"},
+		{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"},
+		{"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+		{"pts/ptmx", "ptmx"},
 	}
+	dev, err := pathrs.OpenInRoot(rootfs, "/dev")
+	if err != nil {
+		return fmt.Errorf("open /dev in the rootfs: %w", err)
+	}
+	defer dev.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(int(dev.Fd()), &st); err != nil {
+		return fmt.Errorf("stat /dev in the rootfs: %w", err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return fmt.Errorf("/dev in the rootfs is not a directory")
+	}
+	fd := int(dev.Fd())
+	buf := make([]byte, 64)
 	for _, l := range links {
-		dest, err := entryPath(rootfs, l[1])
-		if err != nil {
-			return err
-		}
-		if cur, err := os.Readlink(dest); err == nil && cur == l[0] {
+		if n, err := unix.Readlinkat(fd, l[1], buf); err == nil && string(buf[:n]) == l[0] {
 			continue
 		}
-		if err := unix.Unlink(dest); err != nil && !errors.Is(err, unix.ENOENT) {
-			return fmt.Errorf("replace %s: %w", l[1], err)
+		if err := unix.Unlinkat(fd, l[1], 0); err != nil && !errors.Is(err, unix.ENOENT) {
+			return fmt.Errorf("replace /dev/%s: %w", l[1], err)
 		}
-		if err := os.Symlink(l[0], dest); err != nil {
-			return fmt.Errorf("symlink %s -> %s: %w", l[1], l[0], err)
+		if err := unix.Symlinkat(l[0], fd, l[1]); err != nil {
+			return fmt.Errorf("symlink /dev/%s -> %s: %w", l[1], l[0], err)
 		}
 	}
 	return nil
-}
-
-// entryPath resolves the directory part of p inside rootfs and keeps the
-// last component as it is. Whatever is there now is replaced, never
-// followed: /dev/stdout left over from an earlier run is a symlink into
-// /proc, and following it would lead out of the rootfs.
-func entryPath(rootfs, p string) (string, error) {
-	dir, err := securejoin.SecureJoin(rootfs, filepath.Dir(p))
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, filepath.Base(p)), nil
 }
