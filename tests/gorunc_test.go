@@ -209,3 +209,48 @@ func (b *bufIO) Stdin() io.WriteCloser { return nil }
 func (b *bufIO) Stdout() io.ReadCloser { return nil }
 func (b *bufIO) Stderr() io.ReadCloser { return nil }
 func (b *bufIO) Set(cmd *exec.Cmd)     { cmd.Stdout = b.out }
+
+// The pty slave belongs to the process's user, as runc leaves it, so a
+// process that is not root can reopen its terminal.
+func TestGoRuncConsoleOwnedByUser(t *testing.T) {
+	r := goRunc(t)
+	ctx := context.Background()
+	sock, err := runc.NewTempConsoleSocket()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sock.Close()
+	s := defaultSpec(t, "sh", "-c", "stat -c owner=%u:%g $(tty); echo reopened >/dev/tty && echo done")
+	s.Process.Terminal = true
+	s.Process.User = specs.User{UID: 1000, GID: 1000}
+	id := containerID(t)
+	done := make(chan error, 1)
+	go func() {
+		done <- r.Create(ctx, id, writeBundle(t, s), &runc.CreateOpts{ConsoleSocket: sock, IO: nullIO(t)})
+	}()
+	con, err := sock.ReceiveMaster()
+	if err != nil {
+		t.Fatalf("receive pty master: %v", err)
+	}
+	defer con.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	t.Cleanup(func() { cleanUp(t, id) })
+	if err := r.Start(ctx, id); err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	var out strings.Builder
+	buf := make([]byte, 512)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(out.String(), "done") && time.Now().Before(deadline) {
+		n, err := con.Read(buf)
+		out.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	mustContain(t, "pty owner", out.String(), "owner=1000:1000")
+	mustContain(t, "reopened /dev/tty", out.String(), "reopened")
+	waitStopped(t, r, id)
+}

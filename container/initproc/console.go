@@ -19,7 +19,7 @@ func setupConsole(sys system, p *specs.Process, log trace.Logger) error {
 	if !p.Terminal {
 		return nil
 	}
-	master, slave, err := sys.OpenPty(p.ConsoleSize)
+	master, slave, err := sys.OpenPty(p.ConsoleSize, p.User)
 	if err != nil {
 		return stepErr("console", err)
 	}
@@ -52,8 +52,11 @@ func setConsole(slave int) error {
 	return nil
 }
 
-// openPty opens a pty pair, the slave of size when given.
-func openPty(size *specs.Box) (master, slave int, err error) {
+// openPty opens a pty pair, the slave of size when given and owned by
+// the process's user, as runc leaves it: a process that is not root must
+// be able to reopen its own terminal (/dev/tty, /proc/self/fd/0), which
+// devpts's mode=0620 otherwise refuses it.
+func openPty(size *specs.Box, owner specs.User) (master, slave int, err error) {
 	master, err = unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return -1, -1, fmt.Errorf("open /dev/ptmx: %w", err)
@@ -77,6 +80,11 @@ func openPty(size *specs.Box) (master, slave int, err error) {
 	if err != nil {
 		unix.Close(master)
 		return -1, -1, fmt.Errorf("open pty slave: %w", err)
+	}
+	if err := unix.Fchown(slave, int(owner.UID), int(owner.GID)); err != nil {
+		unix.Close(slave)
+		unix.Close(master)
+		return -1, -1, fmt.Errorf("chown pty slave to %d:%d: %w", owner.UID, owner.GID, err)
 	}
 	if size != nil {
 		ws := &unix.Winsize{Row: uint16(size.Height), Col: uint16(size.Width)}

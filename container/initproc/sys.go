@@ -58,7 +58,7 @@ type system interface {
 
 	// The terminal: a pty from the container's devpts, and the slave made
 	// stdio and controlling terminal (setsid, TIOCSCTTY, dup3).
-	OpenPty(size *specs.Box) (master, slave int, err error)
+	OpenPty(size *specs.Box, owner specs.User) (master, slave int, err error)
 	SetConsole(slave int) error
 
 	// The process: its attributes (scheduler, I/O priority, CPU affinity,
@@ -157,16 +157,18 @@ func (k *kernel) Pdeathsig() (int, error) {
 	return sig, err
 }
 
-func (k *kernel) Sysctl(key, value string) error            { return rootfs.Sysctl(key, value) }
-func (k *kernel) MaskPaths(paths []string) error            { return rootfs.MaskPaths(paths, k.log) }
-func (k *kernel) ReadonlyPaths(paths []string) error        { return rootfs.ReadonlyPaths(paths, k.log) }
-func (k *kernel) ReadonlyRoot() error                       { return rootfs.ReadonlyRoot(k.log) }
-func (k *kernel) WriteProc(rel, value string) error         { return rootfs.WriteProc(rel, value) }
-func (k *kernel) Unshare(flags int) error                   { return unix.Unshare(flags) }
-func (k *kernel) Sethostname(name string) error             { return unix.Sethostname([]byte(name)) }
-func (k *kernel) Setdomainname(name string) error           { return unix.Setdomainname([]byte(name)) }
-func (k *kernel) LoopbackUp() error                         { return loopbackUp(k.log) }
-func (k *kernel) OpenPty(size *specs.Box) (int, int, error) { return openPty(size) }
+func (k *kernel) Sysctl(key, value string) error     { return rootfs.Sysctl(key, value) }
+func (k *kernel) MaskPaths(paths []string) error     { return rootfs.MaskPaths(paths, k.log) }
+func (k *kernel) ReadonlyPaths(paths []string) error { return rootfs.ReadonlyPaths(paths, k.log) }
+func (k *kernel) ReadonlyRoot() error                { return rootfs.ReadonlyRoot(k.log) }
+func (k *kernel) WriteProc(rel, value string) error  { return rootfs.WriteProc(rel, value) }
+func (k *kernel) Unshare(flags int) error            { return unix.Unshare(flags) }
+func (k *kernel) Sethostname(name string) error      { return unix.Sethostname([]byte(name)) }
+func (k *kernel) Setdomainname(name string) error    { return unix.Setdomainname([]byte(name)) }
+func (k *kernel) LoopbackUp() error                  { return loopbackUp(k.log) }
+func (k *kernel) OpenPty(size *specs.Box, owner specs.User) (int, int, error) {
+	return openPty(size, owner)
+}
 func (k *kernel) SetConsole(slave int) error                { return setConsole(slave) }
 func (k *kernel) ProcAttrs(s *specs.Spec, exec bool) error  { return applyProcAttrs(s, exec, k.log) }
 func (k *kernel) Prctl(option int, arg uintptr) error       { return unix.Prctl(option, arg, 0, 0, 0) }
