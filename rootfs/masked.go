@@ -89,3 +89,10 @@ func ReadonlyRoot(log trace.Logger) error {
 	log.Log("remount / read-only")
 	return remount("/", unix.MS_RDONLY)
 }
+
+// RemountReadonly makes the mount at path (inside the container, after
+// pivot_root) read-only, keeping its other flags.
+func RemountReadonly(path string, log trace.Logger) error {
+	log.Log("remount %s read-only", path)
+	return remount(path, unix.MS_RDONLY)
+}

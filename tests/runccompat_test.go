@@ -146,3 +146,24 @@ func TestRuncExecForms(t *testing.T) {
 		t.Errorf("exec --ignore-paused: %q, want ok once resumed", out)
 	}
 }
+
+// A read-only tmpfs on /dev (runc's mounts.bats "ro /dev mount") still
+// gets /dev/pts, /dev/shm and the device nodes inside it, and is
+// read-only by the time the process runs.
+func TestReadonlyDevMount(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "sh", "-c", "grep '^tmpfs /dev ' /proc/mounts; test -e /dev/pts/ptmx && echo pts-ok; echo x >/dev/null && echo null-ok; touch /dev/new 2>/dev/null || echo dev-ro")
+	for i, m := range s.Mounts {
+		if m.Destination == "/dev" {
+			s.Mounts[i].Options = append(m.Options, "ro")
+		}
+	}
+	r := runMinirun(t, "", "run", "-b", writeBundle(t, s), containerID(t))
+	if r.code != 0 {
+		t.Fatalf("run with a read-only /dev: exit %d: %s", r.code, r.stderr)
+	}
+	mustContain(t, "/dev in /proc/mounts", r.stdout, "tmpfs /dev tmpfs ro,")
+	for _, w := range []string{"pts-ok", "null-ok", "dev-ro"} {
+		mustContain(t, "read-only /dev", r.stdout, w)
+	}
+}

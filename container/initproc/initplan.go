@@ -3,6 +3,7 @@ package initproc
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 
@@ -193,6 +194,9 @@ func (in *initRun) initSteps() []step {
 	if in.plan.Creates(specs.NetworkNamespace) {
 		add("loopback", func() error { return stepErr("network", in.sys.LoopbackUp()) })
 	}
+	if slices.ContainsFunc(s.Mounts, readonlyDevTmpfs) {
+		add("read-only /dev", func() error { return stepErr("read-only /dev", in.sys.RemountReadonly("/dev")) })
+	}
 	if s.Root != nil && s.Root.Readonly {
 		add("read-only root", func() error { return stepErr("read-only root", in.sys.ReadonlyRoot()) })
 	}
@@ -308,11 +312,21 @@ func (in *initRun) mounts() error {
 			}
 			continue
 		}
+		if readonlyDevTmpfs(m) {
+			// /dev/pts, /dev/shm and the device nodes are made inside it
+			// next; it becomes read-only once they are there.
+			m.Options = slices.DeleteFunc(slices.Clone(m.Options), func(o string) bool { return o == "ro" })
+		}
 		if err := in.sys.Mount(in.cfg.Rootfs, m); err != nil {
 			return stepErr("mount "+m.Destination, err)
 		}
 	}
 	return nil
+}
+
+// readonlyDevTmpfs is a tmpfs on /dev asked to be read-only.
+func readonlyDevTmpfs(m specs.Mount) bool {
+	return m.Type == "tmpfs" && filepath.Clean(m.Destination) == "/dev" && slices.Contains(m.Options, "ro")
 }
 
 // configWait is when the init began to wait for its config: the end of

@@ -47,6 +47,7 @@ type system interface {
 	MaskPaths(paths []string) error
 	ReadonlyPaths(paths []string) error
 	ReadonlyRoot() error
+	RemountReadonly(path string) error
 	WriteProc(rel, value string) error
 
 	// Namespaces, names, keyring, network.
@@ -161,11 +162,14 @@ func (k *kernel) Sysctl(key, value string) error     { return rootfs.Sysctl(key,
 func (k *kernel) MaskPaths(paths []string) error     { return rootfs.MaskPaths(paths, k.log) }
 func (k *kernel) ReadonlyPaths(paths []string) error { return rootfs.ReadonlyPaths(paths, k.log) }
 func (k *kernel) ReadonlyRoot() error                { return rootfs.ReadonlyRoot(k.log) }
-func (k *kernel) WriteProc(rel, value string) error  { return rootfs.WriteProc(rel, value) }
-func (k *kernel) Unshare(flags int) error            { return unix.Unshare(flags) }
-func (k *kernel) Sethostname(name string) error      { return unix.Sethostname([]byte(name)) }
-func (k *kernel) Setdomainname(name string) error    { return unix.Setdomainname([]byte(name)) }
-func (k *kernel) LoopbackUp() error                  { return loopbackUp(k.log) }
+func (k *kernel) RemountReadonly(path string) error {
+	return rootfs.RemountReadonly(path, k.log)
+}
+func (k *kernel) WriteProc(rel, value string) error { return rootfs.WriteProc(rel, value) }
+func (k *kernel) Unshare(flags int) error           { return unix.Unshare(flags) }
+func (k *kernel) Sethostname(name string) error     { return unix.Sethostname([]byte(name)) }
+func (k *kernel) Setdomainname(name string) error   { return unix.Setdomainname([]byte(name)) }
+func (k *kernel) LoopbackUp() error                 { return loopbackUp(k.log) }
 func (k *kernel) OpenPty(size *specs.Box, owner specs.User) (int, int, error) {
 	return openPty(size, owner)
 }

@@ -98,6 +98,8 @@ func (r *recorder) Setdomainname(name string) error      { return r.rec("setdoma
 func (r *recorder) JoinSessionKeyring(name string) error { return r.rec("keyctl join %s", name) }
 func (r *recorder) LoopbackUp() error                    { return r.rec("lo up") }
 
+func (r *recorder) RemountReadonly(path string) error { return r.rec("remount %s ro", path) }
+
 func (r *recorder) OpenPty(size *specs.Box, owner specs.User) (int, int, error) {
 	return r.fd(), r.fd(), r.rec("open pty")
 }
