@@ -167,3 +167,26 @@ func TestReadonlyDevMount(t *testing.T) {
 		mustContain(t, "read-only /dev", r.stdout, w)
 	}
 }
+
+// Hooks run where runc runs them: createContainer in the rootfs (before
+// pivot_root, so "./tmp" is the container's /tmp), the runtime's hooks in
+// the bundle.
+func TestHookWorkingDirectories(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "sh", "-c", "ls /tmp")
+	s.Mounts = append(s.Mounts, specs.Mount{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev"}})
+	sh := func(cmd string) specs.Hook { return specs.Hook{Path: "/bin/sh", Args: []string{"sh", "-c", cmd}} }
+	s.Hooks = &specs.Hooks{
+		CreateRuntime:   []specs.Hook{sh("touch ./create-runtime-ran")},
+		CreateContainer: []specs.Hook{sh("touch ./tmp/create-container-ran")},
+	}
+	bundle := writeBundle(t, s)
+	r := runMinirun(t, "", "run", "-b", bundle, containerID(t))
+	if r.code != 0 {
+		t.Fatalf("run: exit %d: %s", r.code, r.stderr)
+	}
+	mustContain(t, "the container's /tmp", r.stdout, "create-container-ran")
+	if _, err := os.Stat(filepath.Join(bundle, "create-runtime-ran")); err != nil {
+		t.Errorf("createRuntime hook did not run in the bundle: %v", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -58,8 +59,27 @@ func Of(s *specs.Spec, kind string) []specs.Hook {
 // on stdin, and stops at the first failure: a failed prestart,
 // createRuntime, createContainer or startContainer hook fails the
 // container. Poststart and poststop hooks go through Warn instead.
+//
+// The runtime's own hooks run in the bundle directory, as runc runs them,
+// so a hook may name files relative to it.
 func Run(s *specs.Spec, kind string, st specs.State) error {
-	return each(s, kind, st, func(err error) error { return err })
+	return RunIn(bundleDir(st), s, kind, st)
+}
+
+// RunIn is Run in the working directory dir ("" keeps the caller's). The
+// init runs createContainer hooks in the rootfs, before pivot_root, as
+// runc does: "./lib" in such a hook is the container's /lib.
+func RunIn(dir string, s *specs.Spec, kind string, st specs.State) error {
+	return each(dir, s, kind, st, func(err error) error { return err })
+}
+
+// bundleDir is the state's bundle when it is still there (poststop may
+// run after the bundle was removed), else "".
+func bundleDir(st specs.State) string {
+	if fi, err := os.Stat(st.Bundle); st.Bundle != "" && err == nil && fi.IsDir() {
+		return st.Bundle
+	}
+	return ""
 }
 
 // Warn runs poststart or poststop hooks. The spec makes a failure
@@ -67,7 +87,7 @@ func Run(s *specs.Spec, kind string, st specs.State) error {
 // "as if the hook had succeeded": so every hook runs, and each failure is
 // a warning on stderr.
 func Warn(s *specs.Spec, kind string, st specs.State) {
-	_ = each(s, kind, st, func(err error) error {
+	_ = each(bundleDir(st), s, kind, st, func(err error) error {
 		trace.Warnf("%v", err)
 		return nil
 	})
@@ -75,7 +95,7 @@ func Warn(s *specs.Spec, kind string, st specs.State) {
 
 // each runs the hooks of one kind in order; failed decides, for each
 // failure, whether to stop (by returning it) or go on (nil).
-func each(s *specs.Spec, kind string, st specs.State, failed func(error) error) error {
+func each(dir string, s *specs.Spec, kind string, st specs.State, failed func(error) error) error {
 	hooks := Of(s, kind)
 	if len(hooks) == 0 {
 		return nil
@@ -85,7 +105,7 @@ func each(s *specs.Spec, kind string, st specs.State, failed func(error) error) 
 		return failed(errdefs.Stepf(kind+" hook", "encode state: %w", err))
 	}
 	for i, h := range hooks {
-		if err := runHook(h, data); err != nil {
+		if err := runHook(h, data, dir); err != nil {
 			if err := failed(errdefs.Stepf(kind+" hook", "hooks.%s[%d] %s: %w", kind, i, h.Path, err)); err != nil {
 				return err
 			}
@@ -96,7 +116,7 @@ func each(s *specs.Spec, kind string, st specs.State, failed func(error) error) 
 
 // runHook runs one hook. A timeout kills it: a hung hook must not hang
 // the runtime, and the spec makes a timed-out hook a failed one.
-func runHook(h specs.Hook, state []byte) error {
+func runHook(h specs.Hook, state []byte, dir string) error {
 	ctx := context.Background()
 	if h.Timeout != nil {
 		if *h.Timeout <= 0 {
@@ -113,6 +133,7 @@ func runHook(h specs.Hook, state []byte) error {
 	cmd := exec.CommandContext(ctx, h.Path)
 	cmd.Args = args
 	cmd.Env = h.Env
+	cmd.Dir = dir
 	cmd.Stdin = bytes.NewReader(state)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -95,7 +95,7 @@ type system interface {
 	Close(fd int) error
 
 	// The hooks the init runs itself (createContainer, startContainer).
-	RunHooks(s *specs.Spec, kind string, st specs.State) error
+	RunHooks(s *specs.Spec, kind string, st specs.State, dir string) error
 
 	// seccomp: the fd a listener will get, loading the filter, execve.
 	LowestFreeFd() (int, error)
@@ -245,8 +245,8 @@ func (k *kernel) Stat(path string) (uint32, error) {
 	return st.Mode, err
 }
 
-func (k *kernel) RunHooks(s *specs.Spec, kind string, st specs.State) error {
-	return hooks.Run(s, kind, st)
+func (k *kernel) RunHooks(s *specs.Spec, kind string, st specs.State, dir string) error {
+	return hooks.RunIn(dir, s, kind, st)
 }
 
 // LowestFreeFd is the fd the kernel gives next: the one a seccomp

@@ -163,7 +163,7 @@ func (r *recorder) Stat(path string) (uint32, error) {
 	return unix.S_IFREG | 0o755, r.rec("stat %s", path)
 }
 
-func (r *recorder) RunHooks(s *specs.Spec, kind string, st specs.State) error {
+func (r *recorder) RunHooks(s *specs.Spec, kind string, st specs.State, dir string) error {
 	return r.rec("hooks %s", kind)
 }
 
