@@ -190,3 +190,50 @@ func TestHookWorkingDirectories(t *testing.T) {
 		t.Errorf("createRuntime hook did not run in the bundle: %v", err)
 	}
 }
+
+// events reports an OOM kill as runc does, and ends soon after the
+// container is deleted (runc's events.bats).
+func TestEventsOOMAndDelete(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "sleep", "100")
+	limit := int64(32 << 20)
+	s.Linux.Resources.Memory = &specs.LinuxMemory{Limit: &limit, Swap: &limit}
+	id := containerID(t)
+	mrDetached(t, "run", "-d", "-b", writeBundle(t, s), id)
+	defer runMinirun(t, "", "delete", "--force", id)
+
+	out, err := os.Create(filepath.Join(t.TempDir(), "events"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	ev := exec.Command(minirun, "events", "--interval", "1s", id)
+	ev.Stdout, ev.Stderr = out, out
+	if err := ev.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan error, 1)
+	go func() { ended <- ev.Wait() }()
+	defer ev.Process.Kill()
+
+	// A 64 MiB buffer in a 32 MiB cgroup: the kernel kills dd.
+	mrDetached(t, "exec", "-d", id, "dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1")
+	deadline := time.Now().Add(10 * time.Second)
+	var log []byte
+	for time.Now().Before(deadline) {
+		log, _ = os.ReadFile(out.Name())
+		if strings.Contains(string(log), `{"type":"oom","id":"`+id+`"}`) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	mustContain(t, "events after an OOM kill", string(log), `{"type":"oom","id":"`+id+`"}`)
+	mustContain(t, "events' stats", string(log), `{"type":"stats","id":"`+id+`","data":`)
+
+	mr(t, "delete", "--force", id)
+	select {
+	case <-ended:
+	case <-time.After(3 * time.Second):
+		t.Fatalf("events still running 3 s after delete --force")
+	}
+}

@@ -34,25 +34,58 @@ var eventsCommand = &cli.Command{
 		}
 		root := c.String("root")
 		enc := json.NewEncoder(os.Stdout)
+		st, err := container.State(root, id)
+		if err != nil {
+			return err
+		}
+		stats := func() error {
+			s, err := container.ReadStats(root, id)
+			if err != nil {
+				return err
+			}
+			return enc.Encode(event{Type: "stats", ID: id, Data: s})
+		}
+		if c.Bool("stats") {
+			return stats()
+		}
+		if st.Status == specs.StateStopped {
+			return nil
+		}
+		// OOM kills are reported as they happen; a host without a memory
+		// controller for the container just has none to report.
+		var oom <-chan struct{}
+		if ch, stop, err := cgroups.OOMWatch(st.CgroupPath); err == nil {
+			oom = ch
+			defer stop()
+		}
+		tick := time.NewTicker(c.Duration("interval"))
+		defer tick.Stop()
+		// events ends soon after the container stops or is deleted, not
+		// an interval later: engines and scripts wait for it to end.
+		gone := time.NewTicker(200 * time.Millisecond)
+		defer gone.Stop()
+		if err := stats(); err != nil {
+			return err
+		}
 		for {
-			st, err := container.State(root, id)
-			if err != nil {
-				return err
+			select {
+			case <-tick.C:
+				if err := stats(); err != nil {
+					return nil // deleted meanwhile
+				}
+			case _, ok := <-oom:
+				if !ok {
+					oom = nil
+					continue
+				}
+				if err := enc.Encode(event{Type: "oom", ID: id}); err != nil {
+					return err
+				}
+			case <-gone.C:
+				if st, err := container.State(root, id); err != nil || st.Status == specs.StateStopped {
+					return nil
+				}
 			}
-			if st.Status == specs.StateStopped && !c.Bool("stats") {
-				return nil
-			}
-			stats, err := container.ReadStats(root, id)
-			if err != nil {
-				return err
-			}
-			if err := enc.Encode(event{Type: "stats", ID: id, Data: stats}); err != nil {
-				return err
-			}
-			if c.Bool("stats") {
-				return nil
-			}
-			time.Sleep(c.Duration("interval"))
 		}
 	},
 }
