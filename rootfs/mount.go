@@ -117,10 +117,13 @@ func Mount(rootfs string, m specs.Mount, log trace.Logger) error {
 
 	if o.Bind {
 		err := bindByFd(m.Source, target, dest, o)
-		if !errors.Is(err, errNoMountAPI) {
+		if errors.Is(err, errNoMountAPI) {
+			err = bindMount(m.Source, via, dest, o)
+		}
+		if err != nil || o.RecSet|o.RecClear == 0 {
 			return err
 		}
-		return bindMount(m.Source, via, dest, o)
+		return setRecursiveAttrs(rootfs, m.Destination, dest, target, o)
 	}
 	if m.Type == "cgroup" {
 		err = mountCgroup(via, dest, o)
@@ -132,6 +135,11 @@ func Mount(rootfs string, m specs.Mount, log trace.Logger) error {
 	}
 	if err != nil {
 		return err
+	}
+	if o.RecSet|o.RecClear != 0 {
+		if err := setRecursiveAttrs(rootfs, m.Destination, dest, target, o); err != nil {
+			return err
+		}
 	}
 	if m.Type != "proc" && len(o.Propagation) == 0 {
 		return nil
@@ -148,6 +156,21 @@ func Mount(rootfs string, m specs.Mount, log trace.Logger) error {
 		}
 	}
 	return setPropagationFd(int(top.Fd()), dest, o.Propagation)
+}
+
+// setRecursiveAttrs applies "rro" and its kin to the mount just made on
+// target and to every mount below it, through a handle on that mount.
+func setRecursiveAttrs(rootfs, unsafeDest, dest string, target *os.File, o Options) error {
+	top, err := mountOnTop(rootfs, unsafeDest, target)
+	if err != nil {
+		return fmt.Errorf("reopen mount %s: %w", unsafeDest, err)
+	}
+	defer top.Close()
+	attr := &unix.MountAttr{Attr_set: o.RecSet, Attr_clr: o.RecClear}
+	if err := unix.MountSetattr(int(top.Fd()), "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, attr); err != nil {
+		return fmt.Errorf("mount_setattr %s recursively (set %#x, clear %#x): %w", dest, o.RecSet, o.RecClear, err)
+	}
+	return nil
 }
 
 func typeOf(m specs.Mount, o Options) string {

@@ -21,6 +21,26 @@ type Options struct {
 	// IDMap asks for an idmapped bind ("idmap", or "ridmap" for every
 	// submount too; mount.uidMappings alone also asks for one).
 	IDMap, IDMapRecursive bool
+	// RecSet and RecClear are mount_setattr(2) attributes applied to the
+	// mount and every mount below it ("rro", "rnosuid", ...), which flags
+	// on one mount call can't reach.
+	RecSet, RecClear uint64
+}
+
+// recursiveOptions maps runc's recursive option words to the mount
+// attribute they set (or, with clear, take away). The atime words replace
+// the whole atime field, so they clear MOUNT_ATTR__ATIME too.
+var recursiveOptions = map[string]struct {
+	clear bool
+	attr  uint64
+}{
+	"rro": {false, unix.MOUNT_ATTR_RDONLY}, "rrw": {true, unix.MOUNT_ATTR_RDONLY},
+	"rnosuid": {false, unix.MOUNT_ATTR_NOSUID}, "rsuid": {true, unix.MOUNT_ATTR_NOSUID},
+	"rnodev": {false, unix.MOUNT_ATTR_NODEV}, "rdev": {true, unix.MOUNT_ATTR_NODEV},
+	"rnoexec": {false, unix.MOUNT_ATTR_NOEXEC}, "rexec": {true, unix.MOUNT_ATTR_NOEXEC},
+	"rnodiratime": {false, unix.MOUNT_ATTR_NODIRATIME}, "rdiratime": {true, unix.MOUNT_ATTR_NODIRATIME},
+	"rrelatime": {false, unix.MOUNT_ATTR_RELATIME}, "rnoatime": {false, unix.MOUNT_ATTR_NOATIME},
+	"rstrictatime": {false, unix.MOUNT_ATTR_STRICTATIME},
 }
 
 // flagOptions maps option names to the flag they set or clear.
@@ -49,6 +69,13 @@ var propagationOptions = map[string]uintptr{
 	"unbindable": unix.MS_UNBINDABLE, "runbindable": unix.MS_UNBINDABLE | unix.MS_REC,
 }
 
+// isRecursive reports whether opt is one of recursiveOptions (whose
+// attribute may be 0: MOUNT_ATTR_RELATIME is).
+func isRecursive(opt string) bool {
+	_, ok := recursiveOptions[opt]
+	return ok
+}
+
 // ParseOptions splits a runtime-spec mount option list. Unknown words are
 // passed to the filesystem as data (mode=755, size=65536k, newinstance...).
 func ParseOptions(opts []string) Options {
@@ -64,6 +91,19 @@ func ParseOptions(opts []string) Options {
 			o.IDMap = true
 		case opt == "ridmap":
 			o.IDMap, o.IDMapRecursive = true, true
+		case isRecursive(opt):
+			r := recursiveOptions[opt]
+			switch {
+			case opt == "rrelatime" || opt == "rnoatime" || opt == "rstrictatime":
+				o.RecClear |= unix.MOUNT_ATTR__ATIME
+				o.RecSet = o.RecSet&^unix.MOUNT_ATTR__ATIME | r.attr
+			case r.clear:
+				o.RecSet &^= r.attr
+				o.RecClear |= r.attr
+			default:
+				o.RecSet |= r.attr
+				o.RecClear &^= r.attr
+			}
 		case propagationOptions[opt] != 0:
 			o.Propagation = append(o.Propagation, propagationOptions[opt])
 		default:
@@ -128,6 +168,9 @@ func MountOptions() []string {
 		out = append(out, o)
 	}
 	for o := range propagationOptions {
+		out = append(out, o)
+	}
+	for o := range recursiveOptions {
 		out = append(out, o)
 	}
 	sort.Strings(out)

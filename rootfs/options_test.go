@@ -65,3 +65,10 @@ func TestMountOptionsAreKnown(t *testing.T) {
 		t.Errorf("a filesystem option was taken: %+v", p)
 	}
 }
+
+func TestRecursiveOptions(t *testing.T) {
+	o := ParseOptions([]string{"rbind", "rro", "rnosuid", "rsuid", "rnoatime", "rrelatime"})
+	if o.RecSet != unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_RELATIME || o.RecClear != unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR__ATIME || o.Data != "" {
+		t.Fatalf("recursive options: set %#x clear %#x data %q", o.RecSet, o.RecClear, o.Data)
+	}
+}

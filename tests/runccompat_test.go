@@ -237,3 +237,26 @@ func TestEventsOOMAndDelete(t *testing.T) {
 		t.Fatalf("events still running 3 s after delete --force")
 	}
 }
+
+// "rro" makes a bind read-only with every mount below it (runc's
+// mounts_recursive.bats); a plain "ro" leaves submounts writable.
+func TestRecursiveReadonlyBind(t *testing.T) {
+	needRoot(t)
+	vol := t.TempDir()
+	sub := filepath.Join(vol, "subvol")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "tmpfs", sub).CombinedOutput(); err != nil {
+		t.Fatalf("mount a tmpfs below the volume: %v: %s", err, out)
+	}
+	defer exec.Command("umount", "-l", sub).Run()
+	for opts, want := range map[string]string{"rbind,rro": "foo-ro bar-ro", "rbind,ro": "foo-ro bar-rw"} {
+		s := defaultSpec(t, "sh", "-c", "touch /mnt/foo 2>/dev/null && echo foo-rw || echo foo-ro; touch /mnt/subvol/bar 2>/dev/null && echo bar-rw || echo bar-ro")
+		s.Mounts = append(s.Mounts, specs.Mount{Source: vol, Destination: "/mnt", Options: strings.Split(opts, ",")})
+		r := runMinirun(t, "", "run", "-b", writeBundle(t, s), containerID(t))
+		if got := strings.Join(strings.Fields(r.stdout), " "); r.code != 0 || got != want {
+			t.Errorf("%s: exit %d, %q (%s), want %q", opts, r.code, got, r.stderr, want)
+		}
+	}
+}
