@@ -142,11 +142,12 @@ func cgroupFakeInNamespace(t *testing.T) {
 	}
 	t.Logf("plain directories: %v; hierarchies: %v", fakes, mounts)
 
+	// Not fatal: the steps after show what a written directory breaks.
 	untouched := func(step string) {
 		t.Helper()
 		for _, dir := range fakes {
 			if left := listDir(dir); left != "" {
-				t.Fatalf("after %s: the plain directory %s holds %q", step, dir, left)
+				t.Errorf("after %s: the plain directory %s holds %q", step, dir, left)
 			}
 		}
 	}
