@@ -34,7 +34,7 @@ var v1Hierarchy = sync.OnceValues(func() ([]cgroup1.Subsystem, error) {
 // cgroupMounts keeps the subsystems whose directory is a cgroup mount.
 // The library's Default takes every name of its fixed controller list
 // whose directory exists under the mount root. On v1 and hybrid hosts
-// that root is a tmpfs, where anyone root (a script, a package's test)
+// that root is a tmpfs, where any root process (a script, a package's test)
 // may have made net_cls or perf_event as a plain directory; taken for a
 // hierarchy, New made the container's directory in it and wrote its
 // cgroup.procs as an ordinary file, so the kill before a delete read the
