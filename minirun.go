@@ -32,6 +32,7 @@ import (
 	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/image"
 	_ "github.com/minirun/minirun/nsenter" // setns before the Go runtime, for exec
+	"github.com/minirun/minirun/state"
 )
 
 // The error classes; see package errdefs.
@@ -80,10 +81,17 @@ type IO struct {
 }
 
 func (r *Runtime) root() string {
-	if r.Root == "" {
-		return DefaultRoot
+	root := r.Root
+	if root == "" {
+		root = DefaultRoot
 	}
-	return r.Root
+	// Resolved once per call, as the CLI does with --root: the state
+	// package refuses a path with a symlink in it (state.ResolveRoot says
+	// why), and reports whatever fails to resolve here.
+	if p, err := state.ResolveRoot(root); err == nil {
+		return p
+	}
+	return root
 }
 
 // Spec reads and validates bundle/config.json, as `minirun run -b` does.

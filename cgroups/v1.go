@@ -13,17 +13,62 @@ import (
 
 	"github.com/containerd/cgroups/v3/cgroup1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // v1Root is where the v1 hierarchies are mounted, one directory per
 // controller (also on hybrid hosts, where they do all the work).
 const v1Root = "/sys/fs/cgroup"
 
-// v1Hierarchy is the library's Default (the mounted v1 hierarchies,
-// found by reading mountinfo and an lstat of each), read once per
-// process: a run asked for it three times (create, load for delete,
-// delete), 2.4% of the parent's CPU.
-var v1Hierarchy = sync.OnceValues(cgroup1.Default)
+// v1Hierarchy is the mounted v1 hierarchies, read once per process: a
+// run asked for them three times (create, load for delete, delete), 2.4%
+// of the parent's CPU.
+var v1Hierarchy = sync.OnceValues(func() ([]cgroup1.Subsystem, error) {
+	subs, err := cgroup1.Default()
+	if err != nil {
+		return nil, err
+	}
+	return cgroupMounts(subs, statfsType)
+})
+
+// cgroupMounts keeps the subsystems whose directory is a cgroup mount.
+// The library's Default takes every name of its fixed controller list
+// whose directory exists under the mount root. On v1 and hybrid hosts
+// that root is a tmpfs, where any root process (a script, a package's test)
+// may have made net_cls or perf_event as a plain directory; taken for a
+// hierarchy, New made the container's directory in it and wrote its
+// cgroup.procs as an ordinary file, so the kill before a delete read the
+// dead init's pid back forever and the delete failed. The filesystem's
+// magic tells a mount from a directory, at one statfs per name. cgroup2
+// counts too: a hierarchy the library lists by name is driven through
+// cgroup.procs, which cgroup2 has as well.
+func cgroupMounts(subs []cgroup1.Subsystem, fsType func(string) (int64, error)) ([]cgroup1.Subsystem, error) {
+	var out []cgroup1.Subsystem
+	for _, s := range subs {
+		p, ok := s.(interface{ Path(string) string })
+		if !ok {
+			continue
+		}
+		t, err := fsType(p.Path("/"))
+		if err != nil || (t != unix.CGROUP_SUPER_MAGIC && t != unix.CGROUP2_SUPER_MAGIC) {
+			continue
+		}
+		out = append(out, s)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no cgroup v1 hierarchy mounted under %s: %w", v1Root, cgroup1.ErrMountPointNotExist)
+	}
+	return out, nil
+}
+
+// statfsType is the magic number of the filesystem at path.
+func statfsType(path string) (int64, error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(path, &st); err != nil {
+		return 0, err
+	}
+	return int64(st.Type), nil
+}
 
 // v1Manager drives one cgroup across the v1 hierarchies. The containerd
 // library creates the directories (copying cpuset.cpus/mems down from the

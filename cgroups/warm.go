@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/containerd/cgroups/v3"
+	"golang.org/x/sys/unix"
 )
 
 // WarmMoveLock starts, ahead of the container's cgroup move, the RCU grace
@@ -47,6 +48,12 @@ func WarmMoveLock() {
 		parts := strings.SplitN(sc.Text(), ":", 3)
 		if len(parts) != 3 || parts[1] != "pids" {
 			continue
+		}
+		// A pids hierarchy mounted elsewhere leaves /sys/fs/cgroup/pids
+		// free to be a plain directory, where the write below would
+		// make a file rather than touch the lock.
+		if t, err := statfsType(filepath.Join(v1Root, "pids")); err != nil || t != unix.CGROUP_SUPER_MAGIC {
+			return
 		}
 		procs := filepath.Join(v1Root, "pids", parts[2], "cgroup.procs")
 		pid := strconv.Itoa(os.Getpid())

@@ -26,8 +26,11 @@ func mountCgroup(via, dest string, o Options) error {
 	}
 	for ctrl, path := range own {
 		host := filepath.Join("/sys/fs/cgroup", ctrl, path)
-		if _, err := os.Stat(host); err != nil {
-			continue // a controller listed but not mounted at the usual place
+		// A controller mounted elsewhere (or not reachable) is skipped; so
+		// is a plain directory that happens to carry its name on the
+		// tmpfs, which would show the container a tree that is no cgroup.
+		if checkFS(host, unix.CGROUP_SUPER_MAGIC) != nil {
+			continue
 		}
 		target := filepath.Join(dest, ctrl)
 		if err := os.MkdirAll(target, 0o755); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/state"
 	"github.com/minirun/minirun/trace"
 )
 
@@ -55,6 +56,17 @@ var (
 
 func setupGlobals(c *cli.Context) error {
 	rootlessCache()
+	// Every later use of --root takes the path resolved here, the one
+	// the state package checks (state.ResolveRoot says why). If it can't
+	// be resolved, the state package reports it, on the commands that use
+	// the root only.
+	if given := c.String("root"); given != "" {
+		if root, err := state.ResolveRoot(given); err == nil && root != given {
+			if err := c.Set("root", root); err != nil {
+				return fmt.Errorf("--root %s: %w", given, err)
+			}
+		}
+	}
 	if p := c.String("log"); p != "" {
 		f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
