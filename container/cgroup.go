@@ -119,6 +119,11 @@ func checkCgroupFree(path string) error {
 	if len(pids) > 0 {
 		return stepErrf("cgroup", "%s is in use by pids %v", path, pids)
 	}
+	// An init placed in a frozen cgroup never runs, and the start would
+	// hang waiting for it. runc's words, which its scripts match.
+	if cgroups.Frozen(path) {
+		return stepErrf("cgroup", "%s: container's cgroup unexpectedly frozen", path)
+	}
 	return nil
 }
 

@@ -260,3 +260,33 @@ func TestRecursiveReadonlyBind(t *testing.T) {
 		}
 	}
 }
+
+// A cgroup frozen before the start is refused at once, in runc's words,
+// instead of a start that waits forever for an init that can't run.
+func TestFrozenCgroupRefused(t *testing.T) {
+	needRoot(t)
+	name := "/minirun-test-frozen"
+	dir := filepath.Join("/sys/fs/cgroup/freezer", name)
+	file, value := "freezer.state", "FROZEN"
+	if _, err := os.Stat("/sys/fs/cgroup/freezer"); err != nil {
+		dir, file, value = filepath.Join("/sys/fs/cgroup", name), "cgroup.freeze", "1"
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Skipf("make a cgroup to freeze: %v", err)
+	}
+	defer os.Remove(dir)
+	if err := os.WriteFile(filepath.Join(dir, file), []byte(value), 0); err != nil {
+		t.Fatalf("freeze %s: %v", dir, err)
+	}
+	s := defaultSpec(t, "true")
+	s.Linux.CgroupsPath = name
+	for _, args := range [][]string{{"run", "-b", writeBundle(t, s), containerID(t)}, {"create", "-b", writeBundle(t, s), containerID(t)}} {
+		r := runMinirunWithin(t, 20*time.Second, "", args...)
+		if r.code == 0 || !strings.Contains(r.stderr, "container's cgroup unexpectedly frozen") {
+			t.Errorf("%s into a frozen cgroup: exit %d, %q: want runc's refusal", args[0], r.code, r.stderr)
+		}
+		if _, err := os.Stat(filepath.Join(os.Getenv("MINIRUN_ROOT"), containerID(t))); err == nil {
+			t.Errorf("%s left its state behind", args[0])
+		}
+	}
+}
