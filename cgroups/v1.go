@@ -121,14 +121,21 @@ func (m *v1Manager) Set(res *specs.LinuxResources) error {
 	if err := validate(res, topo); err != nil {
 		return err
 	}
+	// runc's words, which engines and runc's tests match; the hybrid
+	// host's unified mount holds no container cgroup to write them to.
+	if len(res.Unified) > 0 {
+		return fmt.Errorf("cgroups: linux.resources.unified: invalid configuration: cannot use unified on cgroup v1: %w", ErrInvalid)
+	}
 	devices, err := parseDeviceRules(res.Devices)
 	if err != nil {
 		return err
 	}
+	warnIgnored(res)
 	settings := append(v1DeviceSettings(devices), v1Settings(res)...)
 	if cur, ok := m.currentMemsw(settings); ok {
 		settings = orderMemoryV1(settings, cur)
 	}
+	settings = v1BlkioFiles(settings, m.dir("blkio"))
 	return writeSettings(settings, m.dir)
 }
 

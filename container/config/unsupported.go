@@ -67,33 +67,14 @@ func checkUnsupported(s *specs.Spec) error {
 	return nil
 }
 
-// unsupportedResources refuses what minirun can't apply. A zero or empty
-// value is "not set", as in runc: Docker sends blockIO.weight 0, cpu.shares
-// 0 and memory.disableOOMKiller false on every container, meaning none.
+// unsupportedResources refuses what minirun can't apply. Everything runc
+// 1.1 applies is the cgroups package's to write (or, for kernel memory, to
+// warn about as runc does). A zero or empty value is "not set", as in runc:
+// Docker sends blockIO.weight 0, cpu.shares 0 and
+// memory.disableOOMKiller false on every container, meaning none.
 func unsupportedResources(r *specs.LinuxResources) error {
-	if b := r.BlockIO; b != nil && (nonZero16(b.Weight) || nonZero16(b.LeafWeight) || len(b.WeightDevice) > 0 ||
-		len(b.ThrottleReadBpsDevice) > 0 || len(b.ThrottleWriteBpsDevice) > 0 ||
-		len(b.ThrottleReadIOPSDevice) > 0 || len(b.ThrottleWriteIOPSDevice) > 0) {
-		return unsupported("linux.resources.blockIO", "minirun applies no blkio limits")
-	}
-	if len(r.HugepageLimits) > 0 {
-		return unsupported("linux.resources.hugepageLimits", "minirun applies no hugetlb limits")
-	}
-	if n := r.Network; n != nil && (n.ClassID != nil && *n.ClassID != 0 || len(n.Priorities) > 0) {
-		return unsupported("linux.resources.network", "minirun applies no net_cls or net_prio settings")
-	}
-	if len(r.Rdma) > 0 {
-		return unsupported("linux.resources.rdma", "minirun applies no rdma limits")
-	}
-	if len(r.Unified) > 0 {
-		return unsupported("linux.resources.unified", "minirun writes no raw cgroup v2 files")
-	}
 	if m := r.Memory; m != nil {
 		switch {
-		case nonZero64(m.Kernel):
-			return unsupported("linux.resources.memory.kernel", "kernel memory limits are gone from the kernel")
-		case nonZero64(m.KernelTCP):
-			return unsupported("linux.resources.memory.kernelTCP", "minirun sets no kernel TCP memory limit")
 		case m.UseHierarchy != nil && *m.UseHierarchy:
 			return unsupported("linux.resources.memory.useHierarchy", "minirun leaves memory.use_hierarchy as the host has it")
 		case m.CheckBeforeUpdate != nil && *m.CheckBeforeUpdate:
@@ -102,8 +83,6 @@ func unsupportedResources(r *specs.LinuxResources) error {
 	}
 	if c := r.CPU; c != nil {
 		switch {
-		case nonZero64(c.RealtimeRuntime) || c.RealtimePeriod != nil && *c.RealtimePeriod != 0:
-			return unsupported("linux.resources.cpu.realtimeRuntime/realtimePeriod", "minirun sets no real-time cgroup budget")
 		case c.Idle != nil && *c.Idle != 0:
 			return unsupported("linux.resources.cpu.idle", "not implemented")
 		case c.Burst != nil && *c.Burst != 0:
@@ -112,9 +91,6 @@ func unsupportedResources(r *specs.LinuxResources) error {
 	}
 	return nil
 }
-
-func nonZero16(p *uint16) bool { return p != nil && *p != 0 }
-func nonZero64(p *int64) bool  { return p != nil && *p != 0 }
 
 func unsupported(field, why string) error {
 	return fmt.Errorf("%s: not supported: %s", field, why)
