@@ -372,3 +372,18 @@ func TestValidateHugetlbAndUnified(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// runc 1.1 refuses unified off a pure v2 host; empty is unset anywhere.
+func TestCheckUnified(t *testing.T) {
+	if err := CheckUnified(&specs.LinuxResources{Unified: map[string]string{}}); err != nil {
+		t.Fatal(err)
+	}
+	err := CheckUnified(&specs.LinuxResources{Unified: map[string]string{"memory.high": "1"}})
+	if Mode() == "v2" {
+		if err != nil {
+			t.Fatal(err)
+		}
+	} else if err == nil || !strings.Contains(err.Error(), "invalid configuration: cannot use unified on cgroup v1") {
+		t.Fatalf("on a %s host: %v", Mode(), err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -175,7 +176,7 @@ func TestResourcesCPURealtime(t *testing.T) {
 	}
 	// Below /minirun the kernel refuses it, and the start fails in one line.
 	r := runResources(t, res, "true")
-	checkFailure(t, r, "cgroup resources", "cpu.rt_runtime_us=10000", "invalid argument")
+	checkFailure(t, r, "cgroup resources", "cpu.rt_runtime_us=10000", "invalid argument", "a real-time budget comes out of the parent's")
 }
 
 // Controllers this host may not have in v1: with them the file is read
@@ -221,7 +222,7 @@ func TestResourcesUnifiedOnV1(t *testing.T) {
 	needRoot(t)
 	needV1(t)
 	r := runResources(t, &specs.LinuxResources{Unified: map[string]string{"hugetlb.2MB.max": "4194304"}}, "true")
-	checkFailure(t, r, "cgroup resources", "invalid configuration: cannot use unified on cgroup v1")
+	checkFailure(t, r, "validate config", "invalid configuration: cannot use unified on cgroup v1")
 	// Empty is unset.
 	if r := runResources(t, &specs.LinuxResources{Unified: map[string]string{}}, "true"); r.code != 0 {
 		t.Fatalf("empty unified: %+v", r)
@@ -239,3 +240,49 @@ func TestResourcesKernelMemory(t *testing.T) {
 }
 
 func u32(v uint32) *uint32 { return &v }
+
+// update takes runc's resource flags: the real-time budget (the container
+// at the top of the hierarchy, see TestResourcesCPURealtime), the blkio
+// weight (runc's error where this kernel has no weight file), the hidden
+// kernel memory ones (runc's warning); and, as runc's update, it leaves
+// the hugepage limits and throttles containerd sends with every update.
+func TestResourcesUpdate(t *testing.T) {
+	needRoot(t)
+	needV1(t)
+	s := defaultSpec(t, "sleep", "1000")
+	s.Linux.CgroupsPath = "/" + containerID(t)
+	cmd, pid := startSpec(t, s)
+	defer func() { syscall.Kill(pid, syscall.SIGKILL); cmd.Wait(); checkNoCgroupLeft(t, s.Linux.CgroupsPath, containerID(t)) }()
+	id := containerID(t)
+	if exists("/sys/fs/cgroup/cpu/cpu.rt_runtime_us") {
+		if r := runMinirun(t, "", "update", "--cpu-rt-period", "400000", "--cpu-rt-runtime", "20000", id); r.code != 0 {
+			t.Fatalf("update --cpu-rt-*: %+v", r)
+		}
+		if got := v1CgroupFile(t, pid, "cpu", "cpu.rt_period_us") + " " + v1CgroupFile(t, pid, "cpu", "cpu.rt_runtime_us"); got != "400000 20000" {
+			t.Fatalf("rt period, runtime = %s", got)
+		}
+	}
+	r := runMinirun(t, "", "update", "--blkio-weight", "300", id)
+	if exists("/sys/fs/cgroup/blkio/blkio.weight") || exists("/sys/fs/cgroup/blkio/blkio.bfq.weight") {
+		if r.code != 0 {
+			t.Fatalf("update --blkio-weight: %+v", r)
+		}
+	} else if r.code == 0 || !strings.Contains(r.stderr, "this kernel has no blkio.bfq.weight") || strings.Count(r.stderr, "\n") != 1 {
+		t.Fatalf("update --blkio-weight without a weight file: %+v", r)
+	}
+	if r := runMinirun(t, "", "update", "--kernel-memory", "64m", id); r.code != 0 || !strings.Contains(r.stderr, "Kernel memory settings are ignored") {
+		t.Fatalf("update --kernel-memory: %+v", r)
+	}
+	// containerd's update: every field of the container's resources.
+	maj, min := blockDevice(t)
+	res := fmt.Sprintf(`{"hugepageLimits": [{"pageSize": "2MB", "limit": 0}], "blockIO": {"throttleReadBpsDevice": [{"major": %d, "minor": %d, "rate": 1048576}]}, "pids": {"limit": 30}}`, maj, min)
+	if r := runMinirun(t, res, "update", "--resources", "-", id); r.code != 0 {
+		t.Fatalf("update --resources - with hugepage limits: %+v", r)
+	}
+	if got := v1CgroupFile(t, pid, "pids", "pids.max"); got != "30" {
+		t.Fatalf("pids.max = %s", got)
+	}
+	if got := v1CgroupFile(t, pid, "blkio", "blkio.throttle.read_bps_device"); got != "" {
+		t.Fatalf("update wrote a throttle: %q", got)
+	}
+}

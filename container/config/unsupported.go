@@ -6,6 +6,7 @@ import (
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/minirun/minirun/cgroups"
 	"github.com/minirun/minirun/trace"
 )
 
@@ -80,6 +81,9 @@ func unsupportedResources(r *specs.LinuxResources) error {
 		case m.CheckBeforeUpdate != nil && *m.CheckBeforeUpdate:
 			return unsupported("linux.resources.memory.checkBeforeUpdate", "not implemented")
 		}
+	}
+	if err := cgroups.CheckUnified(r); err != nil {
+		return err
 	}
 	if c := r.CPU; c != nil {
 		switch {
