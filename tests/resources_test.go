@@ -252,7 +252,11 @@ func TestResourcesUpdate(t *testing.T) {
 	s := defaultSpec(t, "sleep", "1000")
 	s.Linux.CgroupsPath = "/" + containerID(t)
 	cmd, pid := startSpec(t, s)
-	defer func() { syscall.Kill(pid, syscall.SIGKILL); cmd.Wait(); checkNoCgroupLeft(t, s.Linux.CgroupsPath, containerID(t)) }()
+	defer func() {
+		syscall.Kill(pid, syscall.SIGKILL)
+		cmd.Wait()
+		checkNoCgroupLeft(t, s.Linux.CgroupsPath, containerID(t))
+	}()
 	id := containerID(t)
 	if exists("/sys/fs/cgroup/cpu/cpu.rt_runtime_us") {
 		if r := runMinirun(t, "", "update", "--cpu-rt-period", "400000", "--cpu-rt-runtime", "20000", id); r.code != 0 {
