@@ -24,7 +24,10 @@ type Manager interface {
 	Apply(pid int) error
 	// Set writes the device rules, memory (limit, reservation, swap; on
 	// v1 also swappiness and disableOOMKiller, which v2 has no files for),
-	// pids, cpu (shares, quota, period) and cpuset (cpus, mems). It
+	// pids, cpu (shares, quota, period; real-time runtime and period on
+	// v1), cpuset (cpus, mems), blkio/io (weights, throttles), hugetlb,
+	// net_cls and net_prio (v1), rdma and, on v2, linux.resources.unified:
+	// what runc 1.1 writes. A zero or empty field is left alone. It
 	// validates first, so an invalid spec changes nothing.
 	Set(res *specs.LinuxResources) error
 	// Freeze pauses every process in the cgroup through the freezer.

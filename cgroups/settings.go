@@ -33,6 +33,11 @@ func writeSettings(settings []setting, dirOf func(controller string) string) err
 	}()
 	fail := func(s setting, dir string, err error) error {
 		if errors.Is(err, fs.ErrNotExist) {
+			// The controller is there but the file is not: this kernel
+			// lacks the feature (BFQ's weights, real-time groups).
+			if m, _ := filepath.Glob(filepath.Join(dir, s.controller+".*")); len(m) > 0 {
+				return fmt.Errorf("cgroups: set %s in %s: this kernel has no %s: %w", s, dir, s.file, err)
+			}
 			return fmt.Errorf("cgroups: set %s in %s: %s controller not available: %w", s, dir, s.controller, err)
 		}
 		return fmt.Errorf("cgroups: set %s in %s: %w", s, dir, err)

@@ -2,7 +2,10 @@ package cgroups
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/containerd/cgroups/v3/cgroup2"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -46,7 +49,7 @@ func v2Settings(res *specs.LinuxResources) ([]setting, error) {
 			return nil, fmt.Errorf("cgroups: linux.resources.memory.disableOOMKiller: cgroup v2 can't turn the OOM killer off for a cgroup: %w", ErrInvalid)
 		}
 	}
-	if p := res.Pids; p != nil && p.Limit != nil {
+	if p := res.Pids; p != nil && set(p.Limit) {
 		out = append(out, setting{"pids", "pids.max", pidsMax(*p.Limit)})
 	}
 	if c := res.CPU; c != nil {
@@ -63,8 +66,82 @@ func v2Settings(res *specs.LinuxResources) ([]setting, error) {
 		if c.Mems != "" {
 			out = append(out, setting{"cpuset", "cpuset.mems", c.Mems})
 		}
+		if nonZero(c.RealtimePeriod) || set(c.RealtimeRuntime) {
+			return nil, fmt.Errorf("cgroups: linux.resources.cpu.realtimeRuntime/realtimePeriod: cgroup v2 has no real-time budget: %w", ErrInvalid)
+		}
+	}
+	io, err := v2IOSettings(res.BlockIO)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, io...)
+	for _, h := range res.HugepageLimits {
+		out = append(out, setting{"hugetlb", "hugetlb." + h.Pagesize + ".max", strconv.FormatUint(h.Limit, 10)})
+	}
+	if n := res.Network; n != nil && (n.ClassID != nil && *n.ClassID != 0 || len(n.Priorities) > 0) {
+		return nil, fmt.Errorf("cgroups: linux.resources.network: cgroup v2 has no net_cls or net_prio controller: %w", ErrInvalid)
+	}
+	out = append(out, rdmaSettings(res.Rdma)...)
+	// Last, so a raw value wins over the translated one, as in runc.
+	for _, k := range slices.Sorted(maps.Keys(res.Unified)) {
+		ctrl, _, _ := strings.Cut(k, ".")
+		out = append(out, setting{ctrl, k, res.Unified[k]})
 	}
 	return out, nil
+}
+
+// v2IOSettings: the weights go to io.bfq.weight (BFQ's, in blkio's
+// 10..1000 range); v2Manager.Set falls back to io.weight, converted, when
+// the kernel has no BFQ file, as runc does. Throttles go to io.max.
+func v2IOSettings(b *specs.LinuxBlockIO) ([]setting, error) {
+	if b == nil {
+		return nil, nil
+	}
+	if b.LeafWeight != nil && *b.LeafWeight != 0 {
+		return nil, fmt.Errorf("cgroups: linux.resources.blockIO.leafWeight: cgroup v2 has no leaf weight: %w", ErrInvalid)
+	}
+	var out []setting
+	if b.Weight != nil && *b.Weight != 0 {
+		out = append(out, setting{"io", "io.bfq.weight", strconv.FormatUint(uint64(*b.Weight), 10)})
+	}
+	for _, d := range b.WeightDevice {
+		if d.LeafWeight != nil && *d.LeafWeight != 0 {
+			return nil, fmt.Errorf("cgroups: linux.resources.blockIO.weightDevice %d:%d leafWeight: cgroup v2 has no leaf weight: %w", d.Major, d.Minor, ErrInvalid)
+		}
+		if d.Weight != nil && *d.Weight != 0 {
+			out = append(out, setting{"io", "io.bfq.weight", devValue(d.Major, d.Minor, "", uint64(*d.Weight))})
+		}
+	}
+	for _, t := range []struct {
+		key  string
+		devs []specs.LinuxThrottleDevice
+	}{
+		{"rbps", b.ThrottleReadBpsDevice},
+		{"wbps", b.ThrottleWriteBpsDevice},
+		{"riops", b.ThrottleReadIOPSDevice},
+		{"wiops", b.ThrottleWriteIOPSDevice},
+	} {
+		for _, d := range t.devs {
+			// v1 reads a rate of 0 as "remove this limit"; io.max refuses
+			// 0 and spells that "max".
+			v := devValue(d.Major, d.Minor, t.key, d.Rate)
+			if d.Rate == 0 {
+				v = itoa(d.Major) + ":" + itoa(d.Minor) + " " + t.key + "=max"
+			}
+			out = append(out, setting{"io", "io.max", v})
+		}
+	}
+	return out, nil
+}
+
+// blkioToIOWeight maps blkio's weight range (10..1000, default 500) onto
+// io.weight's (1..10000, default 100) linearly, as runc and crun do, so a
+// weight means the same share on either version.
+func blkioToIOWeight(w uint64) uint64 {
+	if w < 10 {
+		w = 10
+	}
+	return 1 + (w-10)*9999/990
 }
 
 // v2Swap converts the spec's memory+swap total into memory.swap.max.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/containerd/cgroups/v3"
 	"github.com/containerd/cgroups/v3/cgroup1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -166,15 +167,20 @@ func (m *v1Manager) Set(res *specs.LinuxResources) error {
 	if err := validate(res, topo); err != nil {
 		return err
 	}
+	if err := CheckUnified(res); err != nil {
+		return err
+	}
 	devices, err := parseDeviceRules(res.Devices)
 	if err != nil {
 		return err
 	}
+	warnIgnored(res)
 	settings := append(v1DeviceSettings(devices), v1Settings(res)...)
 	if cur, ok := m.currentMemsw(settings); ok {
 		settings = orderMemoryV1(settings, cur)
 	}
-	return writeSettings(settings, m.dir)
+	settings = v1BlkioFiles(settings, m.dir("blkio"))
+	return rtBudgetHint(writeSettings(settings, m.dir), m.dir("cpu"))
 }
 
 // currentMemsw reads memory.memsw.limit_in_bytes when Set is about to write
@@ -288,4 +294,31 @@ func (m *v1Manager) Delete() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// CheckUnified refuses linux.resources.unified where minirun places the
+// container in v1 hierarchies (v1 and hybrid hosts), in runc's words, which
+// engines and runc's tests match. The config check calls it too, so the
+// refusal comes before anything is made.
+func CheckUnified(res *specs.LinuxResources) error {
+	if res == nil || len(res.Unified) == 0 || cgroups.Mode() == cgroups.Unified {
+		return nil
+	}
+	return fmt.Errorf("cgroups: linux.resources.unified: invalid configuration: cannot use unified on cgroup v1: %w", ErrInvalid)
+}
+
+// rtBudgetHint explains the kernel's EINVAL for cpu.rt_runtime_us: a
+// cgroup's real-time budget comes out of its parent's, and a new cgroup's
+// is 0, so below /minirun (or Docker's /docker) there is none to give
+// unless the parent was given some first.
+func rtBudgetHint(err error, cpuDir string) error {
+	if !errors.Is(err, unix.EINVAL) || !strings.Contains(err.Error(), "cpu.rt_runtime_us=") {
+		return err
+	}
+	parent := filepath.Dir(cpuDir)
+	b, rerr := os.ReadFile(filepath.Join(parent, "cpu.rt_runtime_us"))
+	if rerr != nil {
+		return err
+	}
+	return fmt.Errorf("%w (the parent cgroup %s has cpu.rt_runtime_us=%s, and a real-time budget comes out of the parent's)", err, parent, strings.TrimSpace(string(b)))
 }

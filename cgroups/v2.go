@@ -16,7 +16,7 @@ const v2Mountpoint = "/sys/fs/cgroup"
 
 // v2Controllers are those Set writes to; each must be enabled in every
 // ancestor's cgroup.subtree_control before its files appear.
-var v2Controllers = []string{"cpu", "cpuset", "memory", "pids"}
+var v2Controllers = []string{"cpu", "cpuset", "hugetlb", "io", "memory", "pids", "rdma"}
 
 // v2Manager drives one cgroup in a unified hierarchy. As on v1, the
 // library creates the directory, enables controllers and moves and lists
@@ -90,6 +90,8 @@ func (m *v2Manager) Set(res *specs.LinuxResources) error {
 	if err != nil {
 		return err
 	}
+	warnIgnored(res)
+	settings = v2IOWeights(settings, m.dir())
 	devices, err := parseDeviceRules(res.Devices)
 	if err != nil {
 		return err

@@ -2,12 +2,19 @@ package cgroups
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/minirun/minirun/procattr"
+	"github.com/minirun/minirun/trace"
 )
+
+// pageSizeRE is the size part of hugetlb.<size>.limit_in_bytes (v1) and
+// hugetlb.<size>.max (v2): 64KB, 2MB, 1GB.
+var pageSizeRE = regexp.MustCompile(`^[1-9][0-9]*[KMG]B$`)
 
 // validate rejects resources that the kernel would either refuse halfway
 // through Set (leaving some values written) or accept with a surprising
@@ -27,6 +34,17 @@ func validate(res *specs.LinuxResources, topo topology) error {
 	}
 	if m := res.Memory; m != nil && swappinessSet(m.Swappiness) && *m.Swappiness > 100 {
 		return fmt.Errorf("cgroups: memory.swappiness=%d: the range is 0 to 100: %w", *m.Swappiness, ErrInvalid)
+	}
+	for _, h := range res.HugepageLimits {
+		if !pageSizeRE.MatchString(h.Pagesize) {
+			return fmt.Errorf("cgroups: hugepageLimits pageSize %q: want a size such as 2MB or 1GB, as the kernel names hugetlb files: %w", h.Pagesize, ErrInvalid)
+		}
+	}
+	for k := range res.Unified {
+		// A file of the container's own cgroup, never a path out of it.
+		if ctrl, param, ok := strings.Cut(k, "."); !ok || ctrl == "" || param == "" || strings.ContainsAny(k, "/\x00") {
+			return fmt.Errorf("cgroups: linux.resources.unified key %q: want a file name of the form CONTROLLER.PARAMETER: %w", k, ErrInvalid)
+		}
 	}
 	if c := res.CPU; c != nil {
 		if err := checkList("cpuset.cpus", c.Cpus, topo.cpus, "cpu"); err != nil {
@@ -61,4 +79,13 @@ func checkList(file, value string, have map[int]bool, what string) error {
 		return fmt.Errorf("cgroups: %s=%s: no such %s %v on this host: %w", file, value, what, missing, ErrInvalid)
 	}
 	return nil
+}
+
+// warnIgnored says what linux.resources asks that minirun, as runc 1.1,
+// leaves alone: kernel memory limits, which Linux 5.4 deprecated and 6.x
+// no longer enforces (runc's own warning, word for word).
+func warnIgnored(res *specs.LinuxResources) {
+	if m := res.Memory; m != nil && (set(m.Kernel) || set(m.KernelTCP)) {
+		trace.Warnf("Kernel memory settings are ignored and will be removed")
+	}
 }

@@ -33,7 +33,20 @@ func Update(root, id string, res *specs.LinuxResources) error {
 	if err != nil {
 		return stepErr("update", err)
 	}
+	return stepErr("update", mgr.Set(updatable(res)))
+}
+
+// updatable is what runc's update changes: memory, cpu (with the real-time
+// budget and cpuset), pids, the block I/O weight and linux.resources.unified.
+// containerd sends a container's whole linux.resources to update, hugepage
+// limits included (the kubelet's are 0, a real limit); rewriting those, or
+// the blkio throttles, is not what an update asks, and on a host without
+// the controller (hugetlb on a hybrid host) it would fail every update.
+func updatable(res *specs.LinuxResources) *specs.LinuxResources {
 	r := *res
-	r.Devices = nil
-	return stepErr("update", mgr.Set(&r))
+	r.Devices, r.HugepageLimits, r.Network, r.Rdma = nil, nil, nil, nil
+	if b := res.BlockIO; b != nil {
+		r.BlockIO = &specs.LinuxBlockIO{Weight: b.Weight}
+	}
+	return &r
 }

@@ -123,19 +123,11 @@ func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 // A field minirun does not implement is refused by name, never dropped.
 func TestUnsupportedFieldsRefused(t *testing.T) {
 	needRoot(t)
-	weight := uint16(500)
-	kernel := int64(1 << 20)
 	for _, tc := range []struct {
 		edit func(*specs.Spec)
 		want string
 	}{
 		{func(s *specs.Spec) { s.Linux.IntelRdt = &specs.LinuxIntelRdt{ClosID: "x"} }, "linux.intelRdt: not supported: the host has no resctrl"},
-		{func(s *specs.Spec) { s.Linux.Resources.BlockIO = &specs.LinuxBlockIO{Weight: &weight} }, "linux.resources.blockIO: not supported"},
-		{func(s *specs.Spec) {
-			s.Linux.Resources.HugepageLimits = []specs.LinuxHugepageLimit{{Pagesize: "2MB", Limit: 1 << 21}}
-		}, "linux.resources.hugepageLimits: not supported"},
-		{func(s *specs.Spec) { s.Linux.Resources.Memory = &specs.LinuxMemory{Kernel: &kernel} }, "linux.resources.memory.kernel: not supported"},
-		{func(s *specs.Spec) { s.Linux.Resources.Unified = map[string]string{"memory.high": "1M"} }, "linux.resources.unified: not supported"},
 		{func(s *specs.Spec) { s.Windows = &specs.Windows{} }, "windows: not supported"},
 	} {
 		s := defaultSpec(t, "true")

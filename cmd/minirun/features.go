@@ -34,7 +34,9 @@ var featuresCommand = &cli.Command{
 			Linux: &features.Linux{
 				Namespaces:   namespaces.Names(),
 				Capabilities: caps.All(),
-				Cgroup:       &features.Cgroup{V1: &v1, V2: &v2, Systemd: &no, SystemdUser: &no},
+				// cgroups/translate_v1.go and translate_v2.go: rdma.max on
+				// either version, as every other resource runc 1.1 writes.
+				Cgroup: &features.Cgroup{V1: &v1, V2: &v2, Systemd: &no, SystemdUser: &no, Rdma: &yes},
 				Seccomp: &features.Seccomp{
 					Enabled: &yes, Actions: actions, Operators: operators,
 					Archs: archs, KnownFlags: seccompFlags, SupportedFlags: seccompFlags,

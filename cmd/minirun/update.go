@@ -29,6 +29,12 @@ var updateCommand = &cli.Command{
 		&cli.StringFlag{Name: "cpuset-cpus", Usage: "CPUs allowed, e.g. 0-3,5"},
 		&cli.StringFlag{Name: "cpuset-mems", Usage: "memory nodes allowed"},
 		&cli.IntFlag{Name: "pids-limit", Usage: "maximum number of processes (-1 unlimited)"},
+		&cli.IntFlag{Name: "blkio-weight", Usage: "block I/O weight, 10 to 1000"},
+		&cli.StringFlag{Name: "cpu-rt-period", Usage: "CPU real-time period in microseconds (cgroup v1)"},
+		&cli.StringFlag{Name: "cpu-rt-runtime", Usage: "CPU real-time runtime in microseconds per period (cgroup v1)"},
+		// runc's, hidden as there: taken, and ignored with runc's warning.
+		&cli.StringFlag{Name: "kernel-memory", Hidden: true},
+		&cli.StringFlag{Name: "kernel-memory-tcp", Hidden: true},
 	},
 	Action: func(c *cli.Context) error {
 		id, err := oneID(c)
@@ -81,6 +87,8 @@ func updateResources(c *cli.Context) (*specs.LinuxResources, error) {
 		{"memory", func(v int64) { mem().Limit = &v }},
 		{"memory-reservation", func(v int64) { mem().Reservation = &v }},
 		{"memory-swap", func(v int64) { mem().Swap = &v }},
+		{"kernel-memory", func(v int64) { mem().Kernel = &v }},
+		{"kernel-memory-tcp", func(v int64) { mem().KernelTCP = &v }},
 	} {
 		if s := c.String(f.name); s != "" {
 			v, err := limits.ParseBytes(s)
@@ -97,12 +105,20 @@ func updateResources(c *cli.Context) (*specs.LinuxResources, error) {
 		}
 		cpu().Quota = &v
 	}
+	if s := c.String("cpu-rt-runtime"); s != "" {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("--cpu-rt-runtime: %w", err)
+		}
+		cpu().RealtimeRuntime = &v
+	}
 	for _, f := range []struct {
 		name string
 		set  func(uint64)
 	}{
 		{"cpu-period", func(v uint64) { cpu().Period = &v }},
 		{"cpu-share", func(v uint64) { cpu().Shares = &v }},
+		{"cpu-rt-period", func(v uint64) { cpu().RealtimePeriod = &v }},
 	} {
 		if s := c.String(f.name); s != "" {
 			v, err := strconv.ParseUint(s, 10, 64)
@@ -117,6 +133,17 @@ func updateResources(c *cli.Context) (*specs.LinuxResources, error) {
 	}
 	if s := c.String("cpuset-mems"); s != "" {
 		cpu().Mems = s
+	}
+	if c.IsSet("blkio-weight") {
+		w := c.Int("blkio-weight")
+		if w < 0 || w > 1000 {
+			return nil, fmt.Errorf("--blkio-weight %d: the range is 10 to 1000", w)
+		}
+		if res.BlockIO == nil {
+			res.BlockIO = &specs.LinuxBlockIO{}
+		}
+		v := uint16(w)
+		res.BlockIO.Weight = &v
 	}
 	if c.IsSet("pids-limit") {
 		v := int64(c.Int("pids-limit"))

@@ -6,6 +6,7 @@ import (
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/minirun/minirun/cgroups"
 	"github.com/minirun/minirun/trace"
 )
 
@@ -67,43 +68,28 @@ func checkUnsupported(s *specs.Spec) error {
 	return nil
 }
 
+// unsupportedResources refuses what minirun can't apply. Everything runc
+// 1.1 applies is the cgroups package's to write (or, for kernel memory, to
+// warn about as runc does). A zero or empty value is "not set", as in runc:
+// Docker sends blockIO.weight 0, cpu.shares 0 and
+// memory.disableOOMKiller false on every container, meaning none.
 func unsupportedResources(r *specs.LinuxResources) error {
-	if b := r.BlockIO; b != nil && (b.Weight != nil || b.LeafWeight != nil || len(b.WeightDevice) > 0 ||
-		len(b.ThrottleReadBpsDevice) > 0 || len(b.ThrottleWriteBpsDevice) > 0 ||
-		len(b.ThrottleReadIOPSDevice) > 0 || len(b.ThrottleWriteIOPSDevice) > 0) {
-		return unsupported("linux.resources.blockIO", "minirun applies no blkio limits")
-	}
-	if len(r.HugepageLimits) > 0 {
-		return unsupported("linux.resources.hugepageLimits", "minirun applies no hugetlb limits")
-	}
-	if n := r.Network; n != nil && (n.ClassID != nil || len(n.Priorities) > 0) {
-		return unsupported("linux.resources.network", "minirun applies no net_cls or net_prio settings")
-	}
-	if len(r.Rdma) > 0 {
-		return unsupported("linux.resources.rdma", "minirun applies no rdma limits")
-	}
-	if len(r.Unified) > 0 {
-		return unsupported("linux.resources.unified", "minirun writes no raw cgroup v2 files")
-	}
 	if m := r.Memory; m != nil {
 		switch {
-		case m.Kernel != nil:
-			return unsupported("linux.resources.memory.kernel", "kernel memory limits are gone from the kernel")
-		case m.KernelTCP != nil:
-			return unsupported("linux.resources.memory.kernelTCP", "minirun sets no kernel TCP memory limit")
-		case m.UseHierarchy != nil:
+		case m.UseHierarchy != nil && *m.UseHierarchy:
 			return unsupported("linux.resources.memory.useHierarchy", "minirun leaves memory.use_hierarchy as the host has it")
-		case m.CheckBeforeUpdate != nil:
+		case m.CheckBeforeUpdate != nil && *m.CheckBeforeUpdate:
 			return unsupported("linux.resources.memory.checkBeforeUpdate", "not implemented")
 		}
 	}
+	if err := cgroups.CheckUnified(r); err != nil {
+		return err
+	}
 	if c := r.CPU; c != nil {
 		switch {
-		case c.RealtimeRuntime != nil || c.RealtimePeriod != nil:
-			return unsupported("linux.resources.cpu.realtimeRuntime/realtimePeriod", "minirun sets no real-time cgroup budget")
-		case c.Idle != nil:
+		case c.Idle != nil && *c.Idle != 0:
 			return unsupported("linux.resources.cpu.idle", "not implemented")
-		case c.Burst != nil:
+		case c.Burst != nil && *c.Burst != 0:
 			return unsupported("linux.resources.cpu.burst", "not implemented")
 		}
 	}
