@@ -196,3 +196,40 @@ func TestV2RefusesV1OnlyMemoryKnobs(t *testing.T) {
 		t.Errorf("swappiness -1 (unset): %v", err)
 	}
 }
+
+// Docker's every-container zeros write nothing, on either version.
+func TestZeroMeansUnset(t *testing.T) {
+	var s0 uint64
+	off := false
+	r := &specs.LinuxResources{
+		CPU:    &specs.LinuxCPU{Shares: &s0, Period: &s0, Quota: i64(0)},
+		Memory: &specs.LinuxMemory{DisableOOMKiller: &off, Limit: i64(0), Swap: i64(0), Reservation: i64(0)},
+		Pids:   &specs.LinuxPids{Limit: i64(0)},
+	}
+	if s := v1Settings(r); len(s) != 0 {
+		t.Errorf("v1 wrote %v", s)
+	}
+	if s, err := v2Settings(r); err != nil || len(s) != 0 {
+		t.Errorf("v2 wrote %v, %v", s, err)
+	}
+}
+
+func TestAsks(t *testing.T) {
+	var s0 uint64
+	var w0 uint16
+	off := false
+	docker := &specs.LinuxResources{
+		Devices: []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}},
+		BlockIO: &specs.LinuxBlockIO{Weight: &w0},
+		CPU:     &specs.LinuxCPU{Shares: &s0},
+		Memory:  &specs.LinuxMemory{DisableOOMKiller: &off},
+		Pids:    &specs.LinuxPids{Limit: i64(0)},
+	}
+	if Asks(docker) || Asks(nil) {
+		t.Fatal("Docker's zero values count as asking")
+	}
+	docker.Pids.Limit = i64(10)
+	if !Asks(docker) {
+		t.Fatal("pids.limit 10 does not count")
+	}
+}

@@ -34,7 +34,7 @@ func v1Settings(res *specs.LinuxResources) []setting {
 			out = append(out, setting{"memory", "memory.oom_control", "1"})
 		}
 	}
-	if p := res.Pids; p != nil && p.Limit != nil {
+	if p := res.Pids; p != nil && set(p.Limit) {
 		out = append(out, setting{"pids", "pids.max", pidsMax(*p.Limit)})
 	}
 	if c := res.CPU; c != nil {
@@ -107,7 +107,8 @@ func swappinessSet(p *uint64) bool { return p != nil && int64(*p) != -1 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 
-// pidsMax: pids.max takes "max", not -1, for "no limit" in both versions.
+// pidsMax: pids.max takes "max", not -1, for "no limit" in both versions
+// (0 never gets here: as in runc, it means "leave as is").
 func pidsMax(limit int64) string {
 	if limit <= 0 {
 		return "max"

@@ -46,7 +46,7 @@ func v2Settings(res *specs.LinuxResources) ([]setting, error) {
 			return nil, fmt.Errorf("cgroups: linux.resources.memory.disableOOMKiller: cgroup v2 can't turn the OOM killer off for a cgroup: %w", ErrInvalid)
 		}
 	}
-	if p := res.Pids; p != nil && p.Limit != nil {
+	if p := res.Pids; p != nil && set(p.Limit) {
 		out = append(out, setting{"pids", "pids.max", pidsMax(*p.Limit)})
 	}
 	if c := res.CPU; c != nil {

@@ -134,7 +134,7 @@ func checkRootless(s *specs.Spec, plan namespaces.Plan) error {
 // runs in the caller's own cgroup.
 func rootlessCgroup(s *specs.Spec, id string) (bool, error) {
 	res := config.LinuxOf(s).Resources
-	if !asksResources(res) {
+	if !cgroups.Asks(res) {
 		return false, nil
 	}
 	path, err := cgroups.Resolve(config.LinuxOf(s).CgroupsPath, id)
@@ -162,21 +162,6 @@ func delegated(path string) string {
 		return fmt.Sprintf("its parent cgroup %s is not delegated to uid %d (owned by uid %d); set linux.cgroupsPath below a cgroup the caller owns", parent, os.Geteuid(), st.Uid)
 	}
 	return ""
-}
-
-// asksResources reports whether res asks for anything but device rules.
-func asksResources(res *specs.LinuxResources) bool {
-	if res == nil {
-		return false
-	}
-	r := *res
-	r.Devices = nil
-	return !resourcesEmpty(&r)
-}
-
-func resourcesEmpty(r *specs.LinuxResources) bool {
-	return r.Memory == nil && r.CPU == nil && r.Pids == nil && r.BlockIO == nil &&
-		len(r.HugepageLimits) == 0 && r.Network == nil && len(r.Rdma) == 0 && len(r.Unified) == 0
 }
 
 // rootlessIDs sets how the init's user namespace gets its maps. With the

@@ -89,3 +89,21 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+// Docker sends these zero values on every container; each means "not set".
+func TestZeroResourcesAreUnset(t *testing.T) {
+	var w0 uint16
+	var s0 uint64
+	var z int64
+	off := false
+	r := &specs.LinuxResources{
+		BlockIO: &specs.LinuxBlockIO{Weight: &w0, LeafWeight: &w0},
+		CPU:     &specs.LinuxCPU{Shares: &s0, RealtimeRuntime: &z, RealtimePeriod: &s0},
+		Memory:  &specs.LinuxMemory{DisableOOMKiller: &off, Kernel: &z, KernelTCP: &z, UseHierarchy: &off},
+		Network: &specs.LinuxNetwork{ClassID: new(uint32)},
+		Pids:    &specs.LinuxPids{Limit: &z},
+	}
+	if err := unsupportedResources(r); err != nil {
+		t.Fatalf("zero values refused: %v", err)
+	}
+}

@@ -67,8 +67,11 @@ func checkUnsupported(s *specs.Spec) error {
 	return nil
 }
 
+// unsupportedResources refuses what minirun can't apply. A zero or empty
+// value is "not set", as in runc: Docker sends blockIO.weight 0, cpu.shares
+// 0 and memory.disableOOMKiller false on every container, meaning none.
 func unsupportedResources(r *specs.LinuxResources) error {
-	if b := r.BlockIO; b != nil && (b.Weight != nil || b.LeafWeight != nil || len(b.WeightDevice) > 0 ||
+	if b := r.BlockIO; b != nil && (nonZero16(b.Weight) || nonZero16(b.LeafWeight) || len(b.WeightDevice) > 0 ||
 		len(b.ThrottleReadBpsDevice) > 0 || len(b.ThrottleWriteBpsDevice) > 0 ||
 		len(b.ThrottleReadIOPSDevice) > 0 || len(b.ThrottleWriteIOPSDevice) > 0) {
 		return unsupported("linux.resources.blockIO", "minirun applies no blkio limits")
@@ -76,7 +79,7 @@ func unsupportedResources(r *specs.LinuxResources) error {
 	if len(r.HugepageLimits) > 0 {
 		return unsupported("linux.resources.hugepageLimits", "minirun applies no hugetlb limits")
 	}
-	if n := r.Network; n != nil && (n.ClassID != nil || len(n.Priorities) > 0) {
+	if n := r.Network; n != nil && (n.ClassID != nil && *n.ClassID != 0 || len(n.Priorities) > 0) {
 		return unsupported("linux.resources.network", "minirun applies no net_cls or net_prio settings")
 	}
 	if len(r.Rdma) > 0 {
@@ -87,28 +90,31 @@ func unsupportedResources(r *specs.LinuxResources) error {
 	}
 	if m := r.Memory; m != nil {
 		switch {
-		case m.Kernel != nil:
+		case nonZero64(m.Kernel):
 			return unsupported("linux.resources.memory.kernel", "kernel memory limits are gone from the kernel")
-		case m.KernelTCP != nil:
+		case nonZero64(m.KernelTCP):
 			return unsupported("linux.resources.memory.kernelTCP", "minirun sets no kernel TCP memory limit")
-		case m.UseHierarchy != nil:
+		case m.UseHierarchy != nil && *m.UseHierarchy:
 			return unsupported("linux.resources.memory.useHierarchy", "minirun leaves memory.use_hierarchy as the host has it")
-		case m.CheckBeforeUpdate != nil:
+		case m.CheckBeforeUpdate != nil && *m.CheckBeforeUpdate:
 			return unsupported("linux.resources.memory.checkBeforeUpdate", "not implemented")
 		}
 	}
 	if c := r.CPU; c != nil {
 		switch {
-		case c.RealtimeRuntime != nil || c.RealtimePeriod != nil:
+		case nonZero64(c.RealtimeRuntime) || c.RealtimePeriod != nil && *c.RealtimePeriod != 0:
 			return unsupported("linux.resources.cpu.realtimeRuntime/realtimePeriod", "minirun sets no real-time cgroup budget")
-		case c.Idle != nil:
+		case c.Idle != nil && *c.Idle != 0:
 			return unsupported("linux.resources.cpu.idle", "not implemented")
-		case c.Burst != nil:
+		case c.Burst != nil && *c.Burst != 0:
 			return unsupported("linux.resources.cpu.burst", "not implemented")
 		}
 	}
 	return nil
 }
+
+func nonZero16(p *uint16) bool { return p != nil && *p != 0 }
+func nonZero64(p *int64) bool  { return p != nil && *p != 0 }
 
 func unsupported(field, why string) error {
 	return fmt.Errorf("%s: not supported: %s", field, why)
