@@ -357,8 +357,9 @@ case_top() {
 	local h=$1 out
 	bg "$h" ct alpine sh -c 'sleep 100001 & exec sleep 100000' || return 1
 	wait_for 5 sh -c "$DOCKER top ct | grep -q 'sleep 100001'" || fail "top: $(dk top ct 2>&1)" || return 1
-	out=$(dk top ct -o args 2>&1) || fail "top -o args: $out" || return 1
-	SEEN=$(echo "$out" | sort | tr '\n' ',')
+	out=$(dk top ct -o pid,args 2>&1) || fail "top -o pid,args: $out" || return 1
+	# The pids differ from run to run; the commands must not.
+	SEEN=$(echo "$out" | awk '{ $1 = ""; print }' | sort | tr '\n' ',')
 }
 
 case_pause_unpause() {
@@ -378,7 +379,7 @@ case_pause_unpause() {
 case_update() {
 	local h=$1 pid out
 	bg "$h" cu --memory 64m --cpu-shares 512 alpine sleep 100000 || return 1
-	out=$(dk update --memory 128m --memory-swap 256m --cpus 0.5 --cpu-shares 256 --pids-limit 50 u 2>&1) ||
+	out=$(dk update --memory 128m --memory-swap 256m --cpus 0.5 --cpu-shares 256 --pids-limit 50 cu 2>&1) ||
 		{ errline "$h" "update" "$out"; fail "update: $out"; } || return 1
 	pid=$(pidof_ctr cu)
 	SEEN="mem=$(cgfile "$pid" memory memory.limit_in_bytes) memsw=$(cgfile "$pid" memory memory.memsw.limit_in_bytes 2>/dev/null)"
@@ -460,7 +461,8 @@ case_pids_limit() {
 	local h=$1 pid out
 	bg "$h" pl --pids-limit 10 alpine sleep 100000 || return 1
 	pid=$(pidof_ctr pl)
-	out=$(dk exec pl sh -c 'for i in $(seq 15); do sleep 1000 & done 2>&1 | grep -c "can.t fork"; true')
+	# The sleeps must not hold exec's output open, or exec waits for them.
+	out=$(dk exec pl sh -c 'for i in $(seq 15); do sleep 1000 </dev/null >/dev/null 2>&1 & done 2>&1 | grep -c "can.t fork"; true')
 	SEEN="pids.max=$(cgfile "$pid" pids pids.max) refused=$out"
 	case $SEEN in "pids.max=10 refused="[1-9]*) ;; *) fail "got: $SEEN" ;; esac
 }
@@ -472,6 +474,71 @@ case_cpus() {
 	SEEN="quota=$(cgfile "$pid" cpu cpu.cfs_quota_us) period=$(cgfile "$pid" cpu cpu.cfs_period_us) shares=$(cgfile "$pid" cpu cpu.shares)"
 	SEEN="$SEEN cpus=$(cgfile "$pid" cpuset cpuset.cpus) mem=$(cgfile "$pid" memory memory.limit_in_bytes) soft=$(cgfile "$pid" memory memory.soft_limit_in_bytes)"
 	[ "$SEEN" = "quota=50000 period=100000 shares=512 cpus=0 mem=33554432 soft=16777216" ] || fail "got: $SEEN"
+}
+
+# More of docker run's flags that reach the runtime's config: rlimits,
+# /dev/shm's size, no-new-privileges, oom_score_adj, a namespaced sysctl,
+# bind mounts read-write and read-only, a tmpfs mount, a device.
+case_run_flags() {
+	local h=$1 out v="$TMP/vol-$1"
+	mkdir -p "$v/rw" "$v/ro"
+	echo from-host >"$v/ro/file"
+	out=$(dk run --rm --runtime "$h" --ulimit nofile=512:512 --shm-size 16m --security-opt no-new-privileges \
+		--oom-score-adj 500 --sysctl net.ipv4.ip_unprivileged_port_start=80 -v "$v/rw:/data/rw" -v "$v/ro:/data/ro:ro" \
+		--mount type=tmpfs,dst=/scratch,tmpfs-size=1048576 --device /dev/null:/dev/mynull alpine sh -c \
+		'ulimit -n; df -k /dev/shm | awk "NR == 2 {print \$2}"; grep NoNewPrivs /proc/self/status | cut -f2
+		cat /proc/self/oom_score_adj /proc/sys/net/ipv4/ip_unprivileged_port_start /data/ro/file
+		echo w >/data/rw/f; { echo x >/data/ro/f; } 2>&1; grep " /scratch " /proc/mounts | cut -d" " -f3
+		echo to-null >/dev/mynull && echo device-ok' 2>&1) || fail "run: $out" || return 1
+	SEEN=$(echo $out)
+	[ "$(cat "$v/rw/f" 2>/dev/null)" = w ] || fail "the host does not see the write to the rw volume" || return 1
+	[ "$SEEN" = "512 16384 1 500 80 from-host sh: can't create /data/ro/f: Read-only file system tmpfs device-ok" ] || fail "got: $SEEN"
+}
+
+# The host's namespaces: --pid, --network, --ipc and --uts host.
+case_host_namespaces() {
+	local h=$1 out want
+	out=$(dk run --rm --runtime "$h" --pid host --network host --ipc host --uts host alpine sh -c \
+		'for n in pid net ipc uts; do readlink /proc/self/ns/$n; done; ps -o args | grep -c "^/usr/sbin/dockerd"') || fail "run: $out" || return 1
+	want="$(for n in pid net ipc uts; do readlink /proc/self/ns/$n; done) 1"
+	SEEN="host namespaces: $([ "$(echo $out)" = "$(echo $want)" ] && echo yes || echo no)"
+	[ "$(echo $out)" = "$(echo $want)" ] || fail "got '$(echo $out)', want '$(echo $want)'"
+}
+
+# The rest of the resource flags: each must do what it does under runc
+# on this host (a warning of dockerd's, an error, or the value in the
+# cgroup).
+case_resources_more() {
+	local h=$1 pid out f
+	# @DISK@ is the disk's device node; the flags that need one are left
+	# out where there is none.
+	for f in "--cpuset-mems 0" "--memory 64m --memory-swappiness 10" "--memory 64m --oom-kill-disable" \
+		"--memory 64m --kernel-memory 32m" "--cpu-rt-runtime 1000" "--device-cgroup-rule='c 1:3 rmw'" \
+		"--cpu-period 50000 --cpu-quota 25000" "--blkio-weight-device @DISK@:300" "--device-write-bps @DISK@:1mb" \
+		"--device-read-iops @DISK@:50"; do
+		case $f in *@DISK@*) [ -n "$DISK" ] || continue ;; esac
+		f=${f//@DISK@/$DISK}
+		out=$(eval "\"\$DOCKER\" run --rm --runtime \"\$h\" $f alpine true" 2>&1) && out="ran${out:+ ($(echo $out))}" ||
+			{ errline "$h" "$f" "$out"; out="refused: $(echo "$out" | grep -o 'Error response from daemon: [^:]*' | head -n 1)"; }
+		SEEN="$SEEN[$f: $out] "
+	done
+	[ -z "$DISK" ] || SEEN=$(echo "$SEEN" | sed "s|$DISK|DISK|g")
+}
+
+# restart, wait, kill -s with a trap, attach to a running container's
+# output.
+case_restart_wait_kill() {
+	local h=$1 out
+	bg "$h" rw alpine sh -c 'trap "echo got-HUP" HUP; echo started; while :; do sleep 0.2; done' || return 1
+	dk restart -t 1 rw >/dev/null || fail "restart" || return 1
+	[ "$(state rw)" = running ] || fail "not running after restart" || return 1
+	wait_for 5 sh -c "[ \$($DOCKER logs rw 2>&1 | grep -c started) = 2 ]" || fail "logs after restart: $(dk logs rw 2>&1)" || return 1
+	dk kill -s HUP rw >/dev/null || fail "kill -s HUP" || return 1
+	wait_for 5 sh -c "$DOCKER logs rw 2>&1 | grep -q got-HUP" || fail "the HUP did not arrive" || return 1
+	bg "$h" wt alpine sh -c 'sleep 1; exit 5' || return 1
+	out=$(dk wait wt) || fail "wait" || return 1
+	SEEN="wait=$out restarts=$(dk inspect -f '{{.RestartCount}}' rw)"
+	[ "$out" = 5 ] || fail "wait said $out, want 5"
 }
 
 # --init: Docker's docker-init (tini) is process 1 and forwards the stop.
@@ -531,8 +598,9 @@ case_blkio_throttle() {
 	out=$(dk run -d --name bk --runtime "$h" --device-read-bps "$DISK:1mb" --device-write-iops "$DISK:100" alpine sleep 100000 2>&1) ||
 		{ errline "$h" "--device-read-bps" "$out"; fail "run: $out"; } || return 1
 	pid=$(pidof_ctr bk)
-	SEEN="read_bps=$(cgfile "$pid" blkio blkio.throttle.read_bps_device | tr '\n' ' ') write_iops=$(cgfile "$pid" blkio blkio.throttle.write_iops_device | tr '\n' ' ')"
-	case $SEEN in "read_bps="*":"*" 1048576 write_iops="*" 100 ") ;; *) fail "got: $SEEN" ;; esac
+	SEEN="read_bps=$(cgfile "$pid" blkio blkio.throttle.read_bps_device) write_iops=$(cgfile "$pid" blkio blkio.throttle.write_iops_device)"
+	SEEN=$(echo $SEEN | sed "s/$(stat -L -c '%t' "$DISK" | xargs printf '%d'):$(stat -L -c '%T' "$DISK" | xargs printf '%d')/DISK/g")
+	[ "$SEEN" = "read_bps=DISK 1048576 write_iops=DISK 100" ] || fail "got: $SEEN"
 }
 
 # minirun as dockerd's default runtime: a run without --runtime uses it.
@@ -554,8 +622,8 @@ case_default_runtime() {
 [ -z "${DOCKERD_SH_DEBUG:-}" ] || { eval "$DOCKERD_SH_DEBUG"; exit 0; }
 
 CASES="scene_deny_all scene_default_unshare scene_unconfined run run_it exec logs top pause_unpause
-update stats stop oom_killed readonly_tmpfs user caps privileged pids_limit cpus init restart_policy healthcheck
-blkio_weight blkio_throttle default_runtime"
+update stats stop restart_wait_kill oom_killed readonly_tmpfs user caps privileged run_flags host_namespaces
+pids_limit cpus init restart_policy healthcheck blkio_weight blkio_throttle resources_more default_runtime"
 [ -z "${DOCKERD_CASES:-}" ] || CASES=$DOCKERD_CASES
 
 declare -A RESULT SEENBY TIME
