@@ -506,6 +506,22 @@ case_host_namespaces() {
 	[ "$(echo $out)" = "$(echo $want)" ] || fail "got '$(echo $out)', want '$(echo $want)'"
 }
 
+# Namespaces of another container (--pid, --network and --ipc
+# container:NAME, as sidecars use them), and a private cgroup namespace.
+case_shared_namespaces() {
+	local h=$1 out want
+	bg "$h" sa --ipc shareable alpine sleep 100000 || return 1
+	want=$(dk exec sa sh -c 'for n in pid net ipc; do readlink /proc/self/ns/$n; done')
+	out=$(dk run --rm --runtime "$h" --pid container:sa --network container:sa --ipc container:sa alpine sh -c \
+		'for n in pid net ipc; do readlink /proc/self/ns/$n; done; ps -o args | grep -c "^sleep 100000"') || fail "run: $out" || return 1
+	SEEN="shared: $([ "$(echo $out)" = "$(echo $want) 1" ] && echo yes || echo no)"
+	[ "$(echo $out)" = "$(echo $want) 1" ] || fail "got '$(echo $out)', want '$(echo $want) 1'" || return 1
+	out=$(dk run --rm --runtime "$h" --cgroupns private alpine sh -c 'readlink /proc/self/ns/cgroup; grep "^[0-9]*:memory:" /proc/self/cgroup') ||
+		fail "--cgroupns private: $out" || return 1
+	[ "$(echo "$out" | head -n 1)" != "$(readlink /proc/self/ns/cgroup)" ] || fail "--cgroupns private: the host's cgroup namespace" || return 1
+	SEEN="$SEEN cgroupns-private: $(echo "$out" | tail -n 1)"
+}
+
 # The rest of the resource flags: each must do what it does under runc
 # on this host (a warning of dockerd's, an error, or the value in the
 # cgroup).
@@ -623,7 +639,7 @@ case_default_runtime() {
 [ -z "${DOCKERD_SH_DEBUG:-}" ] || { eval "$DOCKERD_SH_DEBUG"; exit 0; }
 
 CASES="scene_deny_all scene_default_unshare scene_unconfined run run_it exec logs top pause_unpause
-update stats stop restart_wait_kill oom_killed readonly_tmpfs user caps privileged run_flags host_namespaces
+update stats stop restart_wait_kill oom_killed readonly_tmpfs user caps privileged run_flags host_namespaces shared_namespaces
 pids_limit cpus init restart_policy healthcheck blkio_weight blkio_throttle resources_more default_runtime"
 [ -z "${DOCKERD_CASES:-}" ] || CASES=$DOCKERD_CASES
 
