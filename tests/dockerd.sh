@@ -163,10 +163,10 @@ daemon_json() {
 EOF
 }
 
-# start_dockerd DEFAULT-RUNTIME. Root here lacks CAP_SYS_RESOURCE and
-# cannot raise a hard limit; dockerd and its containerd raise their own
-# soft limits up to the hard ones and hand them to the containers, so the
-# hard limits are set to what a container may have.
+# start_dockerd DEFAULT-RUNTIME. Where root lacks CAP_SYS_RESOURCE (the
+# test VM), nothing may raise a hard limit, and dockerd and its containerd
+# run with the small limits podman.sh gives podman there (nofile 1024,
+# nproc 4096).
 start_dockerd() {
 	daemon_json "$1"
 	(ulimit -n 1024 -u 4096 && exec "$DOCKERD" --config-file "$TMP/daemon.json") >>"$TMP/dockerd.log" 2>&1 &
