@@ -12,7 +12,7 @@ PKGS     = $(shell $(GO) list ./... | grep -v /tests$$)
 APT_PKGS := libseccomp-dev busybox-static file uidmap
 BENCH_PKGS := hyperfine jq runc crun
 
-.PHONY: all build deps demo test unit integration integration-cri soak soak-load bench bench-seccomp walkthrough vet fmt clean
+.PHONY: all build deps demo test unit integration integration-cri integration-dockerd soak soak-load bench bench-seccomp walkthrough vet fmt clean
 
 all: build
 
@@ -60,7 +60,13 @@ integration: build
 integration-cri: build
 	./tests/cri.sh $(BIN)
 
-test: vet unit integration integration-cri
+# Docker Engine (Debian's docker.io) runs the seed article's scenes and a
+# day of Docker use on minirun and on runc, case by case (tests/dockerd.sh;
+# it installs docker.io if missing, and skips without root).
+integration-dockerd: build
+	./tests/dockerd.sh $(BIN)
+
+test: vet unit integration integration-cri integration-dockerd
 
 # Load: 1,000 sequential runs of true, 200 parallel (20 at a time) and 100
 # execs into one container, then a check that no fd, mount, process,

@@ -132,8 +132,19 @@ func (t *Timer) PeakRSS() {
 	fmt.Fprintf(os.Stderr, "%s timing peak RSS %s (anonymous now %s)\n", t.who, hwm, anon)
 }
 
-// Warnf reports on stderr a failure the spec says must not stop anything
-// (a poststart or poststop hook, a label this host can't apply).
+// WarnSink, when set, takes the warnings instead of stderr. An engine
+// that gives --log reads the runtime's messages there, as runc writes
+// them; under containerd's shim the runtime's stderr is the container's
+// own, and a warning on it would show in the container's output.
+var WarnSink func(msg string)
+
+// Warnf reports on stderr, or to WarnSink, a failure the spec says must
+// not stop anything (a poststart or poststop hook, a label this host
+// can't apply).
 func Warnf(format string, args ...any) {
+	if WarnSink != nil {
+		WarnSink(fmt.Sprintf(format, args...))
+		return
+	}
 	fmt.Fprintf(os.Stderr, "minirun: warning: "+format+"\n", args...)
 }

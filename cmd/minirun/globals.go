@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/seccomp"
 	"github.com/minirun/minirun/state"
 	"github.com/minirun/minirun/trace"
 )
@@ -73,6 +75,8 @@ func setupGlobals(c *cli.Context) error {
 			return fmt.Errorf("open log %s: %w", p, err)
 		}
 		logFile = f
+		trace.WarnSink = func(msg string) { logLine(slog.LevelWarn, msg) }
+		seccomp.Warn = func(msg string) { logLine(slog.LevelWarn, msg) }
 	}
 	switch f := c.String("log-format"); f {
 	case "text", "json":
@@ -98,23 +102,38 @@ func report(err error) int {
 	code := errdefs.ExitCode(err)
 	msg := strings.ReplaceAll(err.Error(), "\n", " ")
 	fmt.Fprintf(os.Stderr, "minirun: %s\n", msg)
-	if logFile != nil {
-		if logFormat == "json" {
-			// containerd keeps the last line whose "level" is "error",
-			// lowercase as logrus writes it; slog would write "ERROR".
-			l := slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{ReplaceAttr: lowerLevel}))
-			l.Error(msg)
-		} else {
-			fmt.Fprintf(logFile, "minirun: %s\n", msg)
-		}
-	}
+	logLine(slog.LevelError, msg)
 	return code
 }
 
-// lowerLevel writes slog's level the way logrus does ("error").
-func lowerLevel(_ []string, a slog.Attr) slog.Attr {
+// logLine writes msg to --log, if given, in its format.
+func logLine(level slog.Level, msg string) {
+	if logFile == nil {
+		return
+	}
+	if logFormat == "json" {
+		// containerd keeps the last line whose "level" is "error",
+		// lowercase as logrus writes it; slog would write "ERROR".
+		l := slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{ReplaceAttr: logrusLevel}))
+		l.Log(context.Background(), level, msg)
+		return
+	}
+	if level == slog.LevelWarn {
+		fmt.Fprintf(logFile, "minirun: warning: %s\n", msg)
+		return
+	}
+	fmt.Fprintf(logFile, "minirun: %s\n", msg)
+}
+
+// logrusLevel writes slog's level the way logrus does ("error",
+// "warning").
+func logrusLevel(_ []string, a slog.Attr) slog.Attr {
 	if a.Key == slog.LevelKey {
-		a.Value = slog.StringValue(strings.ToLower(a.Value.String()))
+		l := strings.ToLower(a.Value.String())
+		if l == "warn" {
+			l = "warning"
+		}
+		a.Value = slog.StringValue(l)
 	}
 	return a
 }
