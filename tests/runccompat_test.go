@@ -74,6 +74,11 @@ func TestRuncCLIForms(t *testing.T) {
 	if r := runMinirun(t, "", "delete", "no-such-container"); r.code == 0 {
 		t.Errorf("delete of a missing container without --force succeeded")
 	}
+	for _, cmd := range []string{"checkpoint", "restore"} {
+		if r := runMinirun(t, "", cmd, "--image-path", t.TempDir(), "x"); r.code == 0 || !strings.Contains(r.stderr, "no CRIU support") || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("%s: exit %d, %q: want one line saying there is no CRIU support", cmd, r.code, r.stderr)
+		}
+	}
 	id := containerID(t)
 	mrDetached(t, "run", "-d", "-b", writeBundle(t, defaultSpec(t, "sleep", "100")), id)
 	defer runMinirun(t, "", "delete", "--force", id)

@@ -1,0 +1,29 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+)
+
+// checkpoint and restore are runc commands that engines call by name
+// (docker checkpoint, podman container checkpoint). minirun has no CRIU
+// support; saying so in one line is better for the caller than "No help
+// topic", which reads like a typo.
+func notWithoutCRIU(name, usage string) *cli.Command {
+	return &cli.Command{
+		Name:            name,
+		Usage:           usage + " (not supported: minirun has no CRIU support)",
+		ArgsUsage:       "ID",
+		SkipFlagParsing: true,
+		Action: func(c *cli.Context) error {
+			return fmt.Errorf("%s: not supported: minirun has no CRIU support (use runc or crun with criu to %s a container)", name, name)
+		},
+	}
+}
+
+func init() {
+	commands = append(commands,
+		notWithoutCRIU("checkpoint", "checkpoint a running container"),
+		notWithoutCRIU("restore", "restore a container from a checkpoint"))
+}
