@@ -21,6 +21,10 @@ import (
 // removed); on v2 memory.events' oom_kill count is read when the file is
 // modified, which inotify tells.
 func OOMWatch(path string) (<-chan struct{}, func(), error) {
+	// The root cgroup would report every OOM kill on the host.
+	if path == "" || filepath.Clean(path) == "/" {
+		return nil, nil, fmt.Errorf("watch OOM kills: the container has no cgroup of its own")
+	}
 	if dir := filepath.Join("/sys/fs/cgroup/memory", path); exists(dir) {
 		return oomWatchV1(dir)
 	}

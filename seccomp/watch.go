@@ -397,9 +397,16 @@ func (w *Watcher) noteDenial(l listener, n *notif, a archInfo, ret uint32) {
 		d.Pid, d.Exe, d.Call = 0, "", name+"(...)"
 	}
 	w.mu.Lock()
+	defer w.mu.Unlock()
+	// Another notification of the same kind may have been recorded while
+	// this one was decoded: count this call there. The place roomFor took
+	// for it stays taken, which only makes the cap a little early.
+	if prev := w.denials[k]; prev != nil {
+		prev.Count++
+		return
+	}
 	w.denials[k] = d
 	w.order = append(w.order, d)
-	w.mu.Unlock()
 }
 
 // roomFor takes a place for a new kind of refused call of name on arch,

@@ -57,11 +57,21 @@ if [ "${DOCKERD_SH_STAGE:-}" != inner ]; then
 		prc=""
 		if [ ! -e /usr/sbin/policy-rc.d ]; then
 			prc=/usr/sbin/policy-rc.d
+			# Removed however the install ends, or every later package's
+			# service would be kept from starting.
+			trap '[ -z "$prc" ] || rm -f "$prc"' EXIT INT TERM
 			printf '#!/bin/sh\nexit 101\n' >"$prc" && chmod 755 "$prc"
 		fi
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing) >/dev/null 2>&1 ||
-			{ [ -z "$prc" ] || rm -f "$prc"; echo "FAIL: apt-get install$missing"; exit 1; }
+			{ echo "FAIL: apt-get install$missing"; exit 1; }
 		[ -z "$prc" ] || rm -f "$prc"
+		prc=""
+		trap - EXIT INT TERM
+		# The package enables the host's dockerd for the next boot; this
+		# test installed it only to run its own.
+		case "$missing" in
+		*docker.io*) systemctl disable docker.service docker.socket >/dev/null 2>&1 || true ;;
+		esac
 	fi
 	TMP=$(mktemp -d /tmp/minirun-dockerd-XXXXXX)
 	chmod 755 "$TMP"

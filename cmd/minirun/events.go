@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"time"
 
@@ -51,10 +52,13 @@ var eventsCommand = &cli.Command{
 		if st.Status == specs.StateStopped {
 			return nil
 		}
+		if c.Duration("interval") <= 0 {
+			return fmt.Errorf("events: --interval %v: must be positive", c.Duration("interval"))
+		}
 		// OOM kills are reported as they happen; a host without a memory
 		// controller for the container just has none to report.
 		var oom <-chan struct{}
-		if ch, stop, err := cgroups.OOMWatch(st.CgroupPath); err == nil {
+		if ch, stop, err := cgroups.OOMWatch(st.CgroupPath); st.CgroupPath != "" && err == nil {
 			oom = ch
 			defer stop()
 		}

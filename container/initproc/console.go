@@ -54,8 +54,10 @@ func setConsole(slave int) error {
 
 // openPty opens a pty pair, the slave of size when given and owned by
 // the process's user, as runc leaves it: a process that is not root must
-// be able to reopen its own terminal (/dev/tty, /proc/self/fd/0), which
-// devpts's mode=0620 otherwise refuses it.
+// be able to reopen its own terminal (/proc/self/fd/0), which devpts's
+// mode=0620 otherwise refuses it. The group stays devpts's (tty), so the
+// user's other groups get no write access to it; a user the namespace
+// doesn't map keeps root's ownership, as runc lets it.
 func openPty(size *specs.Box, owner specs.User) (master, slave int, err error) {
 	master, err = unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -81,10 +83,10 @@ func openPty(size *specs.Box, owner specs.User) (master, slave int, err error) {
 		unix.Close(master)
 		return -1, -1, fmt.Errorf("open pty slave: %w", err)
 	}
-	if err := unix.Fchown(slave, int(owner.UID), int(owner.GID)); err != nil {
+	if err := unix.Fchown(slave, int(owner.UID), -1); err != nil && err != unix.EINVAL && err != unix.EPERM && err != unix.EROFS {
 		unix.Close(slave)
 		unix.Close(master)
-		return -1, -1, fmt.Errorf("chown pty slave to %d:%d: %w", owner.UID, owner.GID, err)
+		return -1, -1, fmt.Errorf("chown pty slave to uid %d: %w", owner.UID, err)
 	}
 	if size != nil {
 		ws := &unix.Winsize{Row: uint16(size.Height), Col: uint16(size.Width)}
