@@ -31,6 +31,9 @@ func CheckRoot(root string) error {
 	if resolved != abs {
 		return fmt.Errorf("state root %s: a symlink on the way leads to %s: not trusted (give the directory itself)", root, resolved)
 	}
+	if err := checkAncestors(root, abs); err != nil {
+		return err
+	}
 	var st unix.Stat_t
 	err = unix.Lstat(root, &st)
 	if errors.Is(err, unix.ENOENT) {
@@ -49,6 +52,32 @@ func CheckRoot(root string) error {
 		return fmt.Errorf("state root %s: mode %04o lets group or others write it: not trusted (chmod go-w)", root, st.Mode&0o7777)
 	}
 	return nil
+}
+
+// checkAncestors refuses a root below a directory that someone else could
+// change: one owned by another user, or one that group or others may
+// write without the sticky bit. Whoever can rename entries there can move
+// the checked root away after the check and put a symlink of their own in
+// its place. A sticky, world-writable /tmp is fine: only an entry's owner
+// may rename it there.
+func checkAncestors(root, abs string) error {
+	uid := os.Geteuid()
+	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
+		var st unix.Stat_t
+		if err := unix.Lstat(dir, &st); err == nil {
+			if st.Uid != 0 && int(st.Uid) != uid {
+				return fmt.Errorf("state root %s: %s is owned by uid %d, neither root nor the caller (uid %d): not trusted", root, dir, st.Uid, uid)
+			}
+			if st.Mode&0o022 != 0 && st.Mode&unix.S_ISVTX == 0 {
+				return fmt.Errorf("state root %s: %s lets group or others rename what is in it (mode %04o, not sticky): not trusted", root, dir, st.Mode&0o7777)
+			}
+		} else if !errors.Is(err, unix.ENOENT) {
+			return fmt.Errorf("state root %s: lstat %s: %w", root, dir, err)
+		}
+		if dir == "/" {
+			return nil
+		}
+	}
 }
 
 // maxRootLinks bounds the symlinks ResolveRoot follows, as the kernel's

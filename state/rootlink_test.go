@@ -97,3 +97,37 @@ func TestRootSymlinkOfAnotherUserRefused(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// A root below a directory others may rename in is refused: the checked
+// root could be moved away and a symlink put in its place afterwards.
+func TestRootBelowWritableDirRefused(t *testing.T) {
+	base := t.TempDir()
+	open := filepath.Join(base, "open")
+	sticky := filepath.Join(base, "sticky")
+	for dir, mode := range map[string]os.FileMode{open: 0o777, sticky: 0o777 | os.ModeSticky} {
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(dir, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := CheckRoot(filepath.Join(open, "state")); err == nil || !strings.Contains(err.Error(), "not sticky") {
+		t.Errorf("root below a 0777 directory: %v, want a refusal naming it", err)
+	}
+	if err := CheckRoot(filepath.Join(sticky, "state")); err != nil {
+		t.Errorf("root below a sticky directory: %v", err)
+	}
+	if os.Geteuid() == 0 {
+		other := filepath.Join(base, "other")
+		if err := os.Mkdir(other, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(other, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		if err := CheckRoot(filepath.Join(other, "state")); err == nil || !strings.Contains(err.Error(), "owned by uid 65534") {
+			t.Errorf("root below another user's directory: %v, want a refusal", err)
+		}
+	}
+}
