@@ -9,10 +9,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// mountCgroup gives the container a read-only view of its own cgroups. On a
+// mountCgroup gives the container a view of its own cgroups, read-only
+// when the mount says "ro" (Docker, containerd and podman always do). On a
 // cgroup2 host that is a cgroup2 mount. On a v1 or hybrid host there is no
 // single filesystem to mount, so a tmpfs holds one bind per controller of
-// the container's own cgroup directory.
+// the container's own cgroup directory; each bind takes the mount's flags,
+// as runc's do, so a config without "ro" lets the container make
+// sub-cgroups (and delete removes them with the container's).
 func mountCgroup(via, dest string, o Options) error {
 	if UnifiedCgroups() {
 		return mount("cgroup2", via, "cgroup2", o.Flags, "")
@@ -39,8 +42,10 @@ func mountCgroup(via, dest string, o Options) error {
 		if err := mount(host, target, "", unix.MS_BIND, ""); err != nil {
 			return err
 		}
-		if err := remount(target, o.Flags|unix.MS_RDONLY); err != nil {
-			return err
+		if rest := o.Flags &^ (unix.MS_REMOUNT | unix.MS_BIND | unix.MS_REC); rest != 0 {
+			if err := remount(target, rest); err != nil {
+				return err
+			}
 		}
 	}
 	if o.Flags&unix.MS_RDONLY != 0 {

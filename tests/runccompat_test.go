@@ -2,6 +2,7 @@ package tests
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -292,6 +293,41 @@ func TestFrozenCgroupRefused(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join(os.Getenv("MINIRUN_ROOT"), containerID(t))); err == nil {
 			t.Errorf("%s left its state behind", args[0])
+		}
+	}
+}
+
+// On v1, the container's cgroup binds take the cgroup mount's flags: with
+// "ro" they are read-only, without it the container may make sub-cgroups
+// (runc's delete.bats "delete --force in cgroupv1 with subcgroups"), and
+// delete --force removes them with the container's own.
+func TestCgroupMountFlagsV1(t *testing.T) {
+	needRoot(t)
+	if _, err := os.Stat("/sys/fs/cgroup/memory/memory.limit_in_bytes"); err != nil {
+		t.Skip("needs a v1 memory hierarchy")
+	}
+	for _, ro := range []bool{true, false} {
+		s := defaultSpec(t, "sleep", "100")
+		for i, m := range s.Mounts {
+			if m.Type == "cgroup" {
+				s.Mounts[i].Options = []string{"nosuid", "noexec", "nodev"}
+				if ro {
+					s.Mounts[i].Options = append(s.Mounts[i].Options, "ro")
+				}
+			}
+		}
+		id := fmt.Sprintf("%s-%v", containerID(t), ro)
+		mrDetached(t, "run", "-d", "-b", writeBundle(t, s), id)
+		r := runMinirun(t, "", "exec", id, "mkdir", "/sys/fs/cgroup/memory/sub")
+		if ro && (r.code == 0 || !strings.Contains(r.stderr+r.stdout, "Read-only")) {
+			t.Errorf("ro cgroup mount: mkdir gave exit %d %q, want Read-only file system", r.code, r.stderr)
+		}
+		if !ro && r.code != 0 {
+			t.Errorf("rw cgroup mount: mkdir of a sub-cgroup: exit %d %q", r.code, r.stderr)
+		}
+		mr(t, "delete", "--force", id)
+		if _, err := os.Stat(filepath.Join("/sys/fs/cgroup/memory/minirun", id)); err == nil {
+			t.Errorf("ro=%v: the container's memory cgroup is left after delete --force", ro)
 		}
 	}
 }
