@@ -28,7 +28,7 @@ func SendListener(listenerPath string, fd int, state specs.ContainerProcessState
 	}
 	conn, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: listenerPath, Net: "unix"})
 	if err != nil {
-		return fmt.Errorf("seccomp listener: connect %s: %w", listenerPath, err)
+		return fmt.Errorf("seccomp listener: failed to connect with seccomp agent at %s: %w", listenerPath, err)
 	}
 	defer conn.Close()
 	oob := unix.UnixRights(fd)

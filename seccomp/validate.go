@@ -137,7 +137,7 @@ func validateSyscall(field string, sc specs.LinuxSyscall) error {
 	if sc.Action == specs.ActNotify && slices.Contains(sc.Names, "write") {
 		// The listener's own output, and the runtime's error reporting,
 		// would block on themselves.
-		return fieldErrorf(field+".action", "SCMP_ACT_NOTIFY on write is not allowed")
+		return fieldErrorf(field+".action", "SCMP_ACT_NOTIFY cannot be used for the write syscall")
 	}
 	for k, arg := range sc.Args {
 		af := fmt.Sprintf("%s.args[%d]", field, k)

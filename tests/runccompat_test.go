@@ -331,3 +331,19 @@ func TestCgroupMountFlagsV1(t *testing.T) {
 		}
 	}
 }
+
+// A cwd only root can enter is still the process's cwd when it runs as
+// another user: it is entered before the identity change, as runc does
+// (cwd.bats). The process gains nothing there: its own lookups from it
+// are still refused.
+func TestCwdEnteredBeforeIdentity(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "sh", "-c", "pwd; ls . >/dev/null 2>&1 || echo no-listing")
+	s.Mounts = append(s.Mounts, specs.Mount{Destination: "/secret", Type: "tmpfs", Source: "tmpfs", Options: []string{"mode=700"}})
+	s.Process.Cwd = "/secret"
+	s.Process.User = specs.User{UID: 1000, GID: 1000}
+	r := runMinirun(t, "", "run", "-b", writeBundle(t, s), containerID(t))
+	if r.code != 0 || r.stdout != "/secret\nno-listing\n" {
+		t.Fatalf("cwd /secret (0700, root's) as uid 1000: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}

@@ -169,10 +169,12 @@ func TestInitOrder(t *testing.T) {
 			}
 			c.before("sethostname minirun", "setresuid")
 			c.before("lo up", "setresuid")
-			// create reports a bad cwd or a missing command: both are
-			// checked after the identity change, before the wait.
-			c.before("setresuid", "chdir /")
-			c.before("chdir /", "stat /bin/sh")
+			// create reports a bad cwd or a missing command, before the
+			// wait. The cwd is entered as root first, as runc does, so a
+			// directory only root reaches is still the process's cwd.
+			c.before("lo up", "chdir /")
+			c.before("chdir /", "setresuid")
+			c.before("setresuid", "stat /bin/sh")
 			c.before("stat /bin/sh", "sendmsg created")
 			c.before("sendmsg created", "read 4")
 		} else {

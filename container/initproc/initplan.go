@@ -1,6 +1,7 @@
 package initproc
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -251,8 +252,27 @@ func (in *initRun) processSteps(firstFree int) []step {
 			return stepErr("no_new_privs", in.sys.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1))
 		})
 	}
+	// The cwd is entered while still root, which reaches a directory the
+	// user may not (runc's cwd.bats: a 0700 /root for a non-root user), and
+	// tried again as the user only if root was refused (a root-squashed
+	// NFS home, say). Keeping a cwd grants nothing: a lookup from it still
+	// needs search permission there.
+	cwdDone := false
+	add("cwd", nil, func() error {
+		err := enterCwd(in.sys, p.Cwd, in.log)
+		if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM) {
+			return nil
+		}
+		cwdDone = err == nil
+		return err
+	})
 	add(stepIdentity, nil, func() error { return dropPrivileges(in.sys, in.caps, p.User, holdAdmin, in.log) })
-	add("cwd", nil, func() error { return enterCwd(in.sys, p.Cwd, in.log) })
+	add("cwd as the user", nil, func() error {
+		if cwdDone {
+			return nil
+		}
+		return enterCwd(in.sys, p.Cwd, in.log)
+	})
 	add("close fds", nil, func() error { return stepErr("close fds", in.sys.CloseFrom(firstFree)) })
 	add("find executable", nil, func() (err error) {
 		if in.path, err = lookPath(in.sys, p.Args[0], p.Env); err != nil {
