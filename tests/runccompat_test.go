@@ -347,3 +347,24 @@ func TestCwdEnteredBeforeIdentity(t *testing.T) {
 		t.Fatalf("cwd /secret (0700, root's) as uid 1000: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }
+
+// With no_new_privs, startContainer hooks run under the container's
+// seccomp filter, as runc runs them (seccomp.bats "startContainer hook"):
+// a profile that kills mkdir stops a hook that makes a directory.
+func TestStartContainerHookUnderFilter(t *testing.T) {
+	needRoot(t)
+	s := runcSpec(t)
+	s.Process.Terminal = false
+	s.Process.Args = []string{"/bin/true"}
+	s.Root.Readonly = false
+	s.Linux.Seccomp = &specs.LinuxSeccomp{
+		DefaultAction: specs.ActAllow,
+		Architectures: []specs.Arch{specs.ArchX86, specs.ArchX32},
+		Syscalls:      []specs.LinuxSyscall{{Names: []string{"mkdir"}, Action: specs.ActKill}},
+	}
+	s.Hooks = &specs.Hooks{StartContainer: []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", "mkdir /dev/shm/foo"}}}}
+	r := runMinirun(t, "", "run", "-b", writeBundle(t, s), containerID(t))
+	if r.code == 0 || !strings.Contains(r.stderr, "startContainer") {
+		t.Fatalf("a startContainer hook the filter kills: exit %d, stderr %q: want the start to fail on the hook", r.code, r.stderr)
+	}
+}

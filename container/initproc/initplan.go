@@ -50,7 +50,9 @@ import (
 //     default, the OCI validation suite's) may predate the syscalls a newer
 //     runtime would use, so everything that can go before the filter does:
 //       - with no_new_privs the filter is the last step; after it, only
-//         execve;
+//         execve. With startContainer hooks it goes in before them, after
+//         the wait for `start`: runc runs those hooks under the filter,
+//         and a profile that refuses a hook's call must stop it;
 //       - without, loading needs CAP_SYS_ADMIN, which the container usually
 //         may not keep. The ids, the bounding set and the final
 //         capabilities are applied first with CAP_SYS_ADMIN still held, so
@@ -67,9 +69,11 @@ import (
 //     pre-main) until execve, so nothing in the container's pid namespace
 //     can ptrace it while it still runs unfiltered or holds the sync
 //     socket;
-//   - cwd, fds and the executable are checked after the identity change,
-//     so they are checked with the container's own permissions, and before
-//     the wait for `start`, so create reports them.
+//   - fds and the executable are checked after the identity change, so
+//     they are checked with the container's own permissions, and before
+//     the wait for `start`, so create reports them. The cwd is entered
+//     before the identity change, as runc does, and again after it only if
+//     root was refused there.
 //
 // Under the filter the runtime also may need write or sendmsg to report a
 // failure, sendmsg for a notify listener, and the Go runtime's own few
@@ -295,7 +299,16 @@ func (in *initRun) processSteps(firstFree int) []step {
 	if !cfg.Exec && cfg.ExecFifoFd > 0 {
 		add(stepWaitStart, []string{"sendmsg", "read", "close"}, func() error { return waitForStart(in.sys, in.fifo, in.log) })
 	}
-	if !cfg.Exec && len(hooks.Of(cfg.Spec, hooks.StartContainer)) > 0 {
+	startHooks := !cfg.Exec && len(hooks.Of(cfg.Spec, hooks.StartContainer)) > 0
+	lateFilter := filter && p.NoNewPrivileges
+	if startHooks && lateFilter {
+		// startContainer hooks run under the container's filter, as runc
+		// runs them (seccomp.bats "startContainer hook"), so with hooks the
+		// filter goes in before them; without, it stays the last step.
+		seccompStep()
+		lateFilter = false
+	}
+	if startHooks {
 		// fork, exec and wait for each hook, as runc's do.
 		add(stepStartHooks, []string{"clone", "execve", "wait4", "pipe2", "read", "write", "close"}, func() error {
 			return startContainerHooks(in.sys, cfg, in.hookState, in.log)
@@ -304,7 +317,7 @@ func (in *initRun) processSteps(firstFree int) []step {
 	if hasSoftRlimits(p.Rlimits) {
 		add(stepRlimits, []string{"prlimit64"}, func() error { return finalRlimits(in.sys, p.Rlimits) })
 	}
-	if filter && p.NoNewPrivileges {
+	if lateFilter {
 		seccompStep()
 	}
 	add(stepExecve, []string{"execve"}, func() error {
