@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -90,6 +91,10 @@ func TestRuncCLIForms(t *testing.T) {
 		if strings.Count(strings.TrimSpace(out), "\n") != 0 || !json.Valid([]byte(out)) {
 			t.Errorf("minirun %v: want JSON on one line, got %q", args, out)
 		}
+	}
+	// runc's fields in runc's order: its list.bats matches the line as text.
+	if out := mr(t, "list", "--format", "json"); !regexp.MustCompile(`^\[\{"ociVersion":"[0-9.]+","id":"` + id + `","pid":[0-9]+,"status":"running","bundle":"[^"]+","rootfs":"[^"]*","created":"`).MatchString(out) {
+		t.Errorf("list --format json: %q, want runc's field order", out)
 	}
 	// Flags after the id, as runc takes them.
 	mr(t, "update", id, "--pids-limit", "100")

@@ -44,10 +44,14 @@ var listCommand = &cli.Command{
 			}
 			return nil
 		case c.String("format") == "json":
-			if len(sts) == 0 {
-				return printJSONLine([]any{}) // engines decode a list, not null
+			out := make([]listEntry, 0, len(sts)) // engines decode a list, not null
+			for _, st := range sts {
+				out = append(out, listEntry{
+					Version: st.Version, ID: st.ID, Pid: st.Pid, Status: string(st.Status), Bundle: st.Bundle,
+					Rootfs: st.Rootfs, Created: st.Created, Annotations: st.Annotations, Owner: st.Owner,
+				})
 			}
-			return printJSONLine(sts)
+			return printJSONLine(out)
 		case c.String("format") != "table":
 			return fmt.Errorf("list: unknown format %q (want table or json)", c.String("format"))
 		}
@@ -58,6 +62,20 @@ var listCommand = &cli.Command{
 		}
 		return tw.Flush()
 	},
+}
+
+// listEntry is one container of `list --format json`, with runc's fields
+// in runc's order: scripts match the line as text.
+type listEntry struct {
+	Version     string            `json:"ociVersion"`
+	ID          string            `json:"id"`
+	Pid         int               `json:"pid"`
+	Status      string            `json:"status"`
+	Bundle      string            `json:"bundle"`
+	Rootfs      string            `json:"rootfs"`
+	Created     time.Time         `json:"created"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Owner       string            `json:"owner"`
 }
 
 func init() { commands = append(commands, stateCommand, listCommand) }
