@@ -125,5 +125,8 @@ func Processes(path string) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	return mgr.Pids()
+	// A cgroup made beforehand in only some v1 hierarchies (runc's
+	// update.bats makes one under cpu alone) is listed wherever it is:
+	// all of them together hold every process it has.
+	return AllPids(mgr)
 }

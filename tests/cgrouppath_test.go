@@ -69,25 +69,3 @@ func TestCgroupPathNestingRefused(t *testing.T) {
 	}
 }
 
-// A cgroup whose processes can't be listed (here: it exists only in the cpu
-// hierarchy, so neither pids nor freezer can say who is in it) is refused
-// rather than taken as free.
-func TestCgroupPathUncheckableRefused(t *testing.T) {
-	needRoot(t)
-	path := fmt.Sprintf("/minirun/partial-%d", time.Now().UnixNano())
-	dir := filepath.Join("/sys/fs/cgroup/cpu", path)
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Skipf("no v1 cpu hierarchy to make a partial cgroup in: %v", err)
-	}
-	t.Cleanup(func() {
-		for _, d := range cgroupDirs(path) {
-			os.Remove(d)
-		}
-	})
-	s := defaultSpec(t, "echo", "ran")
-	s.Linux.CgroupsPath = path
-	checkFailure(t, runSpec(t, s, ""), "cgroup", path, "list processes")
-	if left := cgroupDirs(path); len(left) != 1 {
-		t.Errorf("cgroup directories made for a refused start: %v", left)
-	}
-}

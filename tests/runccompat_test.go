@@ -373,3 +373,42 @@ func TestStartContainerHookUnderFilter(t *testing.T) {
 		t.Fatalf("a startContainer hook the filter kills: exit %d, stderr %q: want the start to fail on the hook", r.code, r.stderr)
 	}
 }
+
+// A cgroup made beforehand in only some v1 hierarchies is taken, as runc
+// takes it (update.bats "update rt period and runtime" makes one under
+// cpu alone); its processes are looked for wherever it exists.
+func TestCgroupPartlyMadeBeforehand(t *testing.T) {
+	needRoot(t)
+	if _, err := os.Stat("/sys/fs/cgroup/cpu,cpuacct"); err != nil {
+		t.Skip("needs the v1 cpu hierarchy")
+	}
+	name := "/minirun-test-partial"
+	dir := filepath.Join("/sys/fs/cgroup/cpu,cpuacct", name)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(dir)
+	s := defaultSpec(t, "true")
+	s.Linux.CgroupsPath = name
+	if r := runMinirun(t, "", "run", "-b", writeBundle(t, s), containerID(t)); r.code != 0 {
+		t.Fatalf("run in a cgroup that exists under cpu only: exit %d: %s", r.code, r.stderr)
+	}
+	// A process in the partial cgroup still makes it taken.
+	sleep := exec.Command("sleep", "30")
+	if err := sleep.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { sleep.Process.Kill(); sleep.Wait() }()
+	if err := os.Mkdir(dir, 0o755); err != nil && !os.IsExist(err) {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(fmt.Sprint(sleep.Process.Pid)), 0); err != nil {
+		t.Fatal(err)
+	}
+	r := runMinirun(t, "", "run", "-b", writeBundle(t, s), containerID(t))
+	if r.code == 0 || !strings.Contains(r.stderr, "in use by pids") {
+		t.Errorf("run in a partial cgroup holding a process: exit %d, %q: want it refused", r.code, r.stderr)
+	}
+	// Back to the root cgroup, so the directory can go.
+	os.WriteFile("/sys/fs/cgroup/cpu,cpuacct/cgroup.procs", []byte(fmt.Sprint(sleep.Process.Pid)), 0)
+}
