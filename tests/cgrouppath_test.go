@@ -68,4 +68,3 @@ func TestCgroupPathNestingRefused(t *testing.T) {
 		t.Fatalf("first container no longer runs: %+v", r)
 	}
 }
-
