@@ -412,3 +412,28 @@ func TestCgroupPartlyMadeBeforehand(t *testing.T) {
 	// Back to the root cgroup, so the directory can go.
 	os.WriteFile("/sys/fs/cgroup/cpu,cpuacct/cgroup.procs", []byte(fmt.Sprint(sleep.Process.Pid)), 0)
 }
+
+// update --memory -1 lifts the limit with swap left unset, as runc's does
+// (update.bats): swap is made unlimited too, and written first.
+func TestUpdateMemoryUnlimited(t *testing.T) {
+	needRoot(t)
+	if _, err := os.Stat("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"); err != nil {
+		t.Skip("needs v1 swap accounting")
+	}
+	s := defaultSpec(t, "sleep", "100")
+	limit, swap := int64(32<<20), int64(64<<20)
+	s.Linux.Resources.Memory = &specs.LinuxMemory{Limit: &limit, Swap: &swap}
+	id := containerID(t)
+	mrDetached(t, "run", "-d", "-b", writeBundle(t, s), id)
+	defer runMinirun(t, "", "delete", "--force", id)
+	mr(t, "update", id, "--memory", "-1")
+	for _, f := range []string{"memory.limit_in_bytes", "memory.memsw.limit_in_bytes"} {
+		b, err := os.ReadFile(filepath.Join("/sys/fs/cgroup/memory/minirun", id, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := strings.TrimSpace(string(b)); len(v) < 15 {
+			t.Errorf("%s after update --memory -1: %s, want unlimited", f, v)
+		}
+	}
+}

@@ -98,6 +98,13 @@ func updateResources(c *cli.Context) (*specs.LinuxResources, error) {
 			f.set(v)
 		}
 	}
+	// An unlimited memory with no word on swap makes swap unlimited too, as
+	// runc's update does: memory+swap can't stay below memory, and the
+	// kernel refuses the lift (EINVAL) while the old memsw limit stands.
+	if m := res.Memory; m != nil && m.Limit != nil && *m.Limit == -1 && m.Swap == nil {
+		unlimited := int64(-1)
+		m.Swap = &unlimited
+	}
 	if s := c.String("cpu-quota"); s != "" {
 		v, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
