@@ -369,7 +369,7 @@ func TestStartContainerHookUnderFilter(t *testing.T) {
 	}
 	s.Hooks = &specs.Hooks{StartContainer: []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", "mkdir /dev/shm/foo"}}}}
 	r := runMinirun(t, "", "run", "-b", writeBundle(t, s), containerID(t))
-	if r.code == 0 || !strings.Contains(r.stderr, "startContainer") {
+	if r.code == 0 || !strings.Contains(r.stderr, "error running hook") || !strings.Contains(r.stderr, "bad system call") {
 		t.Fatalf("a startContainer hook the filter kills: exit %d, stderr %q: want the start to fail on the hook", r.code, r.stderr)
 	}
 }

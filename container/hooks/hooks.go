@@ -106,7 +106,7 @@ func each(dir string, s *specs.Spec, kind string, st specs.State, failed func(er
 	}
 	for i, h := range hooks {
 		if err := runHook(h, data, dir); err != nil {
-			if err := failed(errdefs.Stepf(kind+" hook", "hooks.%s[%d] %s: %w", kind, i, h.Path, err)); err != nil {
+			if err := failed(errdefs.Stepf(kind+" hook", "error running hook hooks.%s[%d] %s: %w", kind, i, h.Path, err)); err != nil {
 				return err
 			}
 		}
