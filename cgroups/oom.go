@@ -56,31 +56,8 @@ func oomWatchV1(dir string) (<-chan struct{}, func(), error) {
 		oomControl.Close()
 		return nil, nil, fmt.Errorf("watch OOM kills: register with %s: %w", dir, err)
 	}
-	ch := make(chan struct{}, 1)
-	done := make(chan struct{})
-	go func() {
-		defer close(ch)
-		defer oomControl.Close()
-		buf := make([]byte, 8)
-		for {
-			if _, err := ev.Read(buf); err != nil {
-				return // closed by stop
-			}
-			// The same eventfd fires when the cgroup is removed.
-			if !exists(dir) {
-				return
-			}
-			select {
-			case ch <- struct{}{}:
-			case <-done:
-				return
-			}
-		}
-	}()
-	stop := func() {
-		close(done)
-		ev.Close()
-	}
+	// The same eventfd fires when the cgroup is removed: the watch then ends.
+	ch, stop := watchEvents(ev, 8, dir, func() bool { return true }, func() { oomControl.Close() })
 	return ch, stop, nil
 }
 
@@ -94,34 +71,48 @@ func oomWatchV2(file string) (<-chan struct{}, func(), error) {
 		return nil, nil, fmt.Errorf("watch OOM kills: watch %s: %w", file, err)
 	}
 	in := os.NewFile(uintptr(ifd), "oom-inotify")
+	seen := oomKills(file)
+	ch, stop := watchEvents(in, 4096, file, func() bool {
+		n := oomKills(file)
+		fired := n > seen
+		seen = n
+		return fired
+	}, func() {})
+	return ch, stop, nil
+}
+
+// watchEvents reads src (an eventfd or inotify fd, non-blocking so that
+// closing it ends a pending Read) until stop is called or the path gone
+// no longer exists, and sends on the returned channel each time kill
+// reports an OOM kill. release runs once the watch ends.
+func watchEvents(src *os.File, bufSize int, gone string, kill func() bool, release func()) (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
 	done := make(chan struct{})
 	go func() {
 		defer close(ch)
-		seen := oomKills(file)
-		buf := make([]byte, 4096)
+		defer release()
+		buf := make([]byte, bufSize)
 		for {
-			if _, err := in.Read(buf); err != nil {
+			if _, err := src.Read(buf); err != nil {
+				return // closed by stop
+			}
+			if !exists(gone) {
 				return
 			}
-			if !exists(file) {
-				return
+			if !kill() {
+				continue
 			}
-			if n := oomKills(file); n > seen {
-				seen = n
-				select {
-				case ch <- struct{}{}:
-				case <-done:
-					return
-				}
+			select {
+			case ch <- struct{}{}:
+			case <-done:
+				return
 			}
 		}
 	}()
-	stop := func() {
+	return ch, func() {
 		close(done)
-		in.Close()
+		src.Close()
 	}
-	return ch, stop, nil
 }
 
 // oomKills is memory.events' oom_kill count.
