@@ -141,8 +141,18 @@ func defaultSpec(t *testing.T, args ...string) *specs.Spec {
 // args as the process's when given.
 func specOf(t *testing.T, flags []string, args ...string) *specs.Spec {
 	t.Helper()
+	s := specWritten(t, append([]string{"--docker"}, flags...)...)
+	if len(args) > 0 {
+		s.Process.Args = args
+	}
+	return s
+}
+
+// specWritten is what `minirun spec FLAGS` writes, on the suite's rootfs.
+func specWritten(t *testing.T, flags ...string) *specs.Spec {
+	t.Helper()
 	dir := t.TempDir()
-	if out, err := exec.Command(minirun, append(append([]string{"spec", "--docker"}, flags...), "-b", dir)...).CombinedOutput(); err != nil {
+	if out, err := exec.Command(minirun, append(append([]string{"spec"}, flags...), "-b", dir)...).CombinedOutput(); err != nil {
 		t.Fatalf("minirun spec %v: %v\n%s", flags, err, out)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
@@ -154,9 +164,6 @@ func specOf(t *testing.T, flags []string, args ...string) *specs.Spec {
 		t.Fatal(err)
 	}
 	s.Root.Path = rootfs
-	if len(args) > 0 {
-		s.Process.Args = args
-	}
 	return &s
 }
 

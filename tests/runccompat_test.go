@@ -14,29 +14,12 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// runcSpec is what plain `minirun spec` writes, on the suite's rootfs.
-func runcSpec(t *testing.T) *specs.Spec {
-	t.Helper()
-	dir := t.TempDir()
-	mr(t, "spec", "-b", dir)
-	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s specs.Spec
-	if err := json.Unmarshal(data, &s); err != nil {
-		t.Fatal(err)
-	}
-	s.Root.Path = rootfs
-	return &s
-}
-
 // runc's own integration suite edits what `runc spec` writes, and engines'
 // scripts do the same: `spec` must give runc's default, and minirun must
 // start it as runc does.
 func TestSpecIsRuncDefault(t *testing.T) {
 	needRoot(t)
-	s := runcSpec(t)
+	s := specWritten(t) // plain `minirun spec`: runc's default
 	if !s.Process.Terminal || !s.Root.Readonly || !s.Process.NoNewPrivileges || s.Linux.Seccomp != nil {
 		t.Fatalf("spec: terminal %v, readonly root %v, no_new_privs %v, seccomp %v: want runc's default (true, true, true, none)",
 			s.Process.Terminal, s.Root.Readonly, s.Process.NoNewPrivileges, s.Linux.Seccomp != nil)
@@ -358,7 +341,7 @@ func TestCwdEnteredBeforeIdentity(t *testing.T) {
 // a profile that kills mkdir stops a hook that makes a directory.
 func TestStartContainerHookUnderFilter(t *testing.T) {
 	needRoot(t)
-	s := runcSpec(t)
+	s := specWritten(t) // plain `minirun spec`: runc's default
 	s.Process.Terminal = false
 	s.Process.Args = []string{"/bin/true"}
 	s.Root.Readonly = false
