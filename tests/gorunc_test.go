@@ -153,45 +153,15 @@ func TestGoRuncRunDetachedAndForeground(t *testing.T) {
 func TestGoRuncConsoleSocket(t *testing.T) {
 	r := goRunc(t)
 	ctx := context.Background()
-	sock, err := runc.NewTempConsoleSocket()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sock.Close()
 	s := defaultSpec(t, "sh", "-c", "tty; stty size; read line; echo got:$line")
 	s.Process.Terminal = true
 	s.Process.ConsoleSize = &specs.Box{Height: 30, Width: 100}
 	id := containerID(t)
-	done := make(chan error, 1)
-	go func() {
-		done <- r.Create(ctx, id, writeBundle(t, s), &runc.CreateOpts{ConsoleSocket: sock, IO: nullIO(t)})
-	}()
-	con, err := sock.ReceiveMaster()
-	if err != nil {
-		t.Fatalf("receive pty master: %v", err)
-	}
-	defer con.Close()
-	if err := <-done; err != nil {
-		t.Fatalf("create: %v", err)
-	}
-	t.Cleanup(func() { cleanUp(t, id) })
-	if err := r.Start(ctx, id); err != nil {
-		t.Fatalf("start: %v", err)
-	}
+	con := startWithConsole(t, r, id, s)
 	if _, err := con.Write([]byte("hello\n")); err != nil {
 		t.Fatal(err)
 	}
-	var out strings.Builder
-	buf := make([]byte, 512)
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(out.String(), "got:hello") && time.Now().Before(deadline) {
-		n, err := con.Read(buf)
-		out.Write(buf[:n])
-		if err != nil {
-			break
-		}
-	}
-	got := out.String()
+	got := readUntil(con, "got:hello")
 	mustContain(t, "tty", got, "/dev/pts/0")
 	mustContain(t, "size", got, "30 100")
 	mustContain(t, "stdin", got, "got:hello")
@@ -214,16 +184,27 @@ func (b *bufIO) Set(cmd *exec.Cmd)     { cmd.Stdout = b.out }
 // process that is not root can reopen its terminal; its group stays tty.
 func TestGoRuncConsoleOwnedByUser(t *testing.T) {
 	r := goRunc(t)
+	s := defaultSpec(t, "sh", "-c", "stat -c owner=%u:%g $(tty); echo reopened >/dev/tty && echo done")
+	s.Process.Terminal = true
+	s.Process.User = specs.User{UID: 1000, GID: 1000}
+	id := containerID(t)
+	out := readUntil(startWithConsole(t, r, id, s), "done")
+	mustContain(t, "pty owner", out, "owner=1000:5") // devpts's gid=5 stays
+	mustContain(t, "reopened /dev/tty", out, "reopened")
+	waitStopped(t, r, id)
+}
+
+// startWithConsole creates s as id through go-runc with a console
+// socket, starts it, and returns the pty master it received (closed, and
+// the container cleaned up, when the test ends).
+func startWithConsole(t *testing.T, r *runc.Runc, id string, s *specs.Spec) io.ReadWriter {
+	t.Helper()
 	ctx := context.Background()
 	sock, err := runc.NewTempConsoleSocket()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sock.Close()
-	s := defaultSpec(t, "sh", "-c", "stat -c owner=%u:%g $(tty); echo reopened >/dev/tty && echo done")
-	s.Process.Terminal = true
-	s.Process.User = specs.User{UID: 1000, GID: 1000}
-	id := containerID(t)
 	done := make(chan error, 1)
 	go func() {
 		done <- r.Create(ctx, id, writeBundle(t, s), &runc.CreateOpts{ConsoleSocket: sock, IO: nullIO(t)})
@@ -232,7 +213,7 @@ func TestGoRuncConsoleOwnedByUser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("receive pty master: %v", err)
 	}
-	defer con.Close()
+	t.Cleanup(func() { con.Close() })
 	if err := <-done; err != nil {
 		t.Fatalf("create: %v", err)
 	}
@@ -240,17 +221,20 @@ func TestGoRuncConsoleOwnedByUser(t *testing.T) {
 	if err := r.Start(ctx, id); err != nil {
 		t.Fatalf("start: %v", err)
 	}
+	return con
+}
+
+// readUntil reads con until what it printed holds want, for at most 5 s.
+func readUntil(con io.Reader, want string) string {
 	var out strings.Builder
 	buf := make([]byte, 512)
 	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(out.String(), "done") && time.Now().Before(deadline) {
+	for !strings.Contains(out.String(), want) && time.Now().Before(deadline) {
 		n, err := con.Read(buf)
 		out.Write(buf[:n])
 		if err != nil {
 			break
 		}
 	}
-	mustContain(t, "pty owner", out.String(), "owner=1000:5") // devpts's gid=5 stays
-	mustContain(t, "reopened /dev/tty", out.String(), "reopened")
-	waitStopped(t, r, id)
+	return out.String()
 }
