@@ -27,7 +27,7 @@ deps:
 # A static binary when libseccomp's static library is there (Debian ships
 # it in libseccomp-dev), so the runtime never loads a library at start.
 COMMIT  := $(shell git rev-parse HEAD 2>/dev/null)
-VERSION_LDFLAGS := -X github.com/minirun/minirun/version.Commit=$(COMMIT)
+VERSION_LDFLAGS := -X github.com/minirun/minirun/internal/version.Commit=$(COMMIT)
 
 # bin/minirun is the lean build (-tags lean: the OCI commands, no image
 # store or registry client); bin/minirun-docker, the full one, takes the

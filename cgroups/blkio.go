@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/minirun/minirun/trace"
+	"github.com/minirun/minirun/internal/trace"
 )
 
 // v1BlkioFiles points the weights at the files this kernel has. CFQ's

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/minirun/minirun/procattr"
+	"github.com/minirun/minirun/internal/procattr"
 )
 
 // topology is what the host offers a cpuset. It is a value so validation is

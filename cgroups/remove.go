@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/procfs"
+	"github.com/minirun/minirun/internal/procstat"
 )
 
 // removeBusyFor is how long rmdir is retried on EBUSY. A cgroup stays busy
@@ -72,7 +72,7 @@ func liveProcs(dir string) string {
 	}
 	var live []string
 	for _, f := range strings.Fields(string(b)) {
-		if pid, err := strconv.Atoi(f); err == nil && !procfs.Exited(pid) {
+		if pid, err := strconv.Atoi(f); err == nil && !procstat.Exited(pid) {
 			live = append(live, f)
 		}
 	}

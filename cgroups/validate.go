@@ -8,8 +8,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/minirun/minirun/procattr"
-	"github.com/minirun/minirun/trace"
+	"github.com/minirun/minirun/internal/procattr"
+	"github.com/minirun/minirun/internal/trace"
 )
 
 // pageSizeRE is the size part of hugetlb.<size>.limit_in_bytes (v1) and

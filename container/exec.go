@@ -12,8 +12,8 @@ import (
 	"github.com/minirun/minirun/cgroups"
 	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/container/initproc"
+	"github.com/minirun/minirun/internal/procattr"
 	"github.com/minirun/minirun/namespaces"
-	"github.com/minirun/minirun/procattr"
 	"github.com/minirun/minirun/seccomp"
 	"github.com/minirun/minirun/state"
 )

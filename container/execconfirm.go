@@ -9,7 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/container/initproc"
-	"github.com/minirun/minirun/procfs"
+	"github.com/minirun/minirun/internal/procstat"
 )
 
 // confirmExec checks, once the socket has closed, that pid really went
@@ -23,7 +23,7 @@ func confirmExec(pid int) error {
 		if err != nil || string(bytes.TrimSpace(comm)) != initproc.Name {
 			return nil
 		}
-		if st, err := procfs.ReadStat(pid); err != nil || st.Exited() {
+		if st, err := procstat.ReadStat(pid); err != nil || st.Exited() {
 			return &Error{Step: "init", Code: ExitRuntime, Err: diedBeforeExec(pid, st.ExitCode)}
 		}
 		if time.Now().After(deadline) {

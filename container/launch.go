@@ -11,10 +11,10 @@ import (
 
 	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/container/initproc"
+	"github.com/minirun/minirun/internal/trace"
+	"github.com/minirun/minirun/internal/version"
 	"github.com/minirun/minirun/nsenter"
 	"github.com/minirun/minirun/seccomp"
-	"github.com/minirun/minirun/trace"
-	"github.com/minirun/minirun/version"
 )
 
 // The launch builder: the parent's half of the launch contract that

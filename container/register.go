@@ -11,8 +11,8 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/atomicfile"
 	"github.com/minirun/minirun/container/config"
+	"github.com/minirun/minirun/internal/atomicfile"
 	"github.com/minirun/minirun/state"
 )
 

@@ -7,7 +7,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/procattr"
+	"github.com/minirun/minirun/internal/procattr"
 )
 
 // setRlimits raises, from outside, the hard limits of process.rlimits that

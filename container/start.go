@@ -18,11 +18,11 @@ import (
 	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/container/hooks"
 	"github.com/minirun/minirun/container/initproc"
+	"github.com/minirun/minirun/internal/procstat"
+	"github.com/minirun/minirun/internal/subid"
+	"github.com/minirun/minirun/internal/trace"
 	"github.com/minirun/minirun/namespaces"
-	"github.com/minirun/minirun/procfs"
 	"github.com/minirun/minirun/seccomp"
-	"github.com/minirun/minirun/subid"
-	"github.com/minirun/minirun/trace"
 )
 
 // Options describe one container start.
@@ -450,7 +450,7 @@ func (p *Process) awaitInit(c initproc.Conn) error {
 		if err != nil {
 			// ECONNRESET and the like: the init died with a message
 			// unread. How it died says more than the socket can.
-			if st, serr := procfs.ReadStat(p.Pid); serr == nil && st.Exited() {
+			if st, serr := procstat.ReadStat(p.Pid); serr == nil && st.Exited() {
 				return &Error{Step: "init", Code: ExitRuntime, Err: diedBeforeExec(p.Pid, st.ExitCode)}
 			}
 			return stepErr("wait for init", err)

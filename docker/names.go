@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/minirun/minirun/atomicfile"
 	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/internal/atomicfile"
 )
 
 // Record is what the front remembers of a container it made, kept in the

@@ -15,7 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/errdefs"
-	"github.com/minirun/minirun/limits"
+	"github.com/minirun/minirun/internal/inputbounds"
 	"github.com/minirun/minirun/seccomp"
 )
 
@@ -214,7 +214,7 @@ func parseMemory(s string) (int64, error) {
 	if s == "" {
 		return 0, nil
 	}
-	n, err := limits.ParseBytes(s)
+	n, err := inputbounds.ParseBytes(s)
 	if err != nil || n <= 0 {
 		return 0, invalidf("--memory %q: want a size such as 64m", s)
 	}

@@ -12,8 +12,8 @@ import (
 	"github.com/minirun/minirun/caps"
 	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/image"
+	"github.com/minirun/minirun/internal/subid"
 	"github.com/minirun/minirun/seccomp"
-	"github.com/minirun/minirun/subid"
 )
 
 // Container is what BuildSpec needs to know about the container being made.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/minirun/minirun/limits"
+	"github.com/minirun/minirun/internal/inputbounds"
 )
 
 // hugeFileTar declares a file of size bytes but holds none of them: the
@@ -49,7 +49,7 @@ func TestUnpackBounds(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			_, root := sandbox(t)
 			_, err := unpack(tc.tar(t), root)
-			if !errors.Is(err, limits.ErrTooLarge) || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			if !errors.Is(err, inputbounds.ErrTooLarge) || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("got %v, want %q", err, tc.want)
 			}
 		})
@@ -74,7 +74,7 @@ func TestUnpackEntryCount(t *testing.T) {
 	}
 	_, root = sandbox(t)
 	_, err := unpack(makeTar(t, append(entries, tarEntry{name: "d", body: "4"})...), root)
-	if !errors.Is(err, limits.ErrTooLarge) || !strings.Contains(err.Error(), "more than 3 entries") {
+	if !errors.Is(err, inputbounds.ErrTooLarge) || !strings.Contains(err.Error(), "more than 3 entries") {
 		t.Fatalf("got %v", err)
 	}
 	if _, err := os.Lstat(root + "/d"); err == nil {
@@ -89,7 +89,7 @@ func TestUnpackTempRemovedOnBound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.unpackTemp(hugeFileTar(t, maxLayerBytes)); !errors.Is(err, limits.ErrTooLarge) {
+	if _, _, err := s.unpackTemp(hugeFileTar(t, maxLayerBytes)); !errors.Is(err, inputbounds.ErrTooLarge) {
 		t.Fatalf("got %v", err)
 	}
 	for _, d := range []string{s.tmpDir(), s.layersDir()} {

@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/subid"
+	"github.com/minirun/minirun/internal/subid"
 )
 
 // A rootless store with subordinate ranges keeps each layer's owners

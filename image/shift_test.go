@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/minirun/minirun/subid"
+	"github.com/minirun/minirun/internal/subid"
 )
 
 // A layer shifted with other maps than the store's now is refused by

@@ -8,9 +8,9 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/atomicfile"
 	"github.com/minirun/minirun/errdefs"
-	"github.com/minirun/minirun/subid"
+	"github.com/minirun/minirun/internal/atomicfile"
+	"github.com/minirun/minirun/internal/subid"
 )
 
 // ErrNotFound is wrapped by errors for an image the store does not hold.

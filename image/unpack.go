@@ -14,7 +14,7 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/limits"
+	"github.com/minirun/minirun/internal/inputbounds"
 )
 
 // OCI whiteout names, as written in layer tars.
@@ -211,7 +211,7 @@ func walkDirIn(root int, rel string) (int, error) {
 func (u *unpacker) checkBounds(hdr *tar.Header) error {
 	u.entries++
 	if u.entries > maxLayerEntries {
-		return limits.Errorf("more than %d entries, over the limit", maxLayerEntries)
+		return inputbounds.Errorf("more than %d entries, over the limit", maxLayerEntries)
 	}
 	if err := checkPath("entry", hdr.Name); err != nil {
 		return err
@@ -222,18 +222,18 @@ func (u *unpacker) checkBounds(hdr *tar.Header) error {
 		}
 	}
 	if hdr.Typeflag == tar.TypeReg && (hdr.Size < 0 || hdr.Size > maxLayerBytes-u.size) {
-		return limits.Errorf("entry %q: %d bytes would take the layer past the limit of %s", hdr.Name, hdr.Size, limits.Bytes(maxLayerBytes))
+		return inputbounds.Errorf("entry %q: %d bytes would take the layer past the limit of %s", hdr.Name, hdr.Size, inputbounds.Bytes(maxLayerBytes))
 	}
 	return nil
 }
 
 func checkPath(what, p string) error {
 	if len(p) > maxPathLen {
-		return limits.Errorf("%s %.64q...: path of %d bytes, over the limit of %d", what, p, len(p), maxPathLen)
+		return inputbounds.Errorf("%s %.64q...: path of %d bytes, over the limit of %d", what, p, len(p), maxPathLen)
 	}
 	for _, c := range strings.Split(p, "/") {
 		if len(c) > maxComponentLen {
-			return limits.Errorf("%s %.64q...: name of %d bytes, over the limit of %d", what, c, len(c), maxComponentLen)
+			return inputbounds.Errorf("%s %.64q...: name of %d bytes, over the limit of %d", what, c, len(c), maxComponentLen)
 		}
 	}
 	return nil

@@ -12,7 +12,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/trace"
+	"github.com/minirun/minirun/internal/trace"
 )
 
 // MountError names the mount that failed, with its source, target and flags.

@@ -6,7 +6,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/trace"
+	"github.com/minirun/minirun/internal/trace"
 )
 
 // PivotRoot makes rootfs the root of the mount namespace and detaches the

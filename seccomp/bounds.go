@@ -3,7 +3,7 @@ package seccomp
 import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/minirun/minirun/limits"
+	"github.com/minirun/minirun/internal/inputbounds"
 )
 
 // Bounds on a profile, checked before libseccomp sees it. libseccomp's
@@ -50,7 +50,7 @@ func checkBounds(rules []specs.LinuxSyscall) error {
 }
 
 // boundError is both a bad profile (ErrInvalid, which callers test for)
-// and a bound (limits.ErrTooLarge); its text is the bound's alone, as a
+// and a bound (inputbounds.ErrTooLarge); its text is the bound's alone, as a
 // fieldError's is the field's.
 type boundError struct{ err error }
 
@@ -58,5 +58,5 @@ func (e *boundError) Error() string   { return e.err.Error() }
 func (e *boundError) Unwrap() []error { return []error{ErrInvalid, e.err} }
 
 func boundErrorf(format string, a ...any) error {
-	return &boundError{limits.Errorf(format, a...)}
+	return &boundError{inputbounds.Errorf(format, a...)}
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/minirun/minirun/caps"
-	"github.com/minirun/minirun/limits"
+	"github.com/minirun/minirun/internal/inputbounds"
 )
 
 func readRules(n, args int) []specs.LinuxSyscall {
@@ -39,7 +39,7 @@ func TestBoundsRefuseBeforeCompiling(t *testing.T) {
 			s := &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: tc.rules}
 			start := time.Now()
 			_, err := Compile(s)
-			if !errors.Is(err, ErrInvalid) || !errors.Is(err, limits.ErrTooLarge) || !strings.Contains(err.Error(), tc.want) {
+			if !errors.Is(err, ErrInvalid) || !errors.Is(err, inputbounds.ErrTooLarge) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want %q", err, tc.want)
 			}
 			// Compiling any of these takes libseccomp seconds.
@@ -84,15 +84,15 @@ func TestBoundsDockerFormat(t *testing.T) {
 	}
 	body, _ := json.Marshal(map[string]any{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": rules})
 	_, err := ParseProfile(body, nil)
-	if !errors.Is(err, limits.ErrTooLarge) || !strings.Contains(err.Error(), "4097 rules") {
+	if !errors.Is(err, inputbounds.ErrTooLarge) || !strings.Contains(err.Error(), "4097 rules") {
 		t.Fatalf("got %v", err)
 	}
 	deep := []byte(`{"defaultAction":"SCMP_ACT_ALLOW","x":` + strings.Repeat("[", 65) + strings.Repeat("]", 65) + `}`)
 	if _, err := ParseProfile(deep, nil); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "deeper than the limit of 64") {
 		t.Fatalf("deep profile: got %v", err)
 	}
-	big := make([]byte, limits.ProfileBytes+1)
-	if _, err := ParseProfile(big, nil); !errors.Is(err, limits.ErrTooLarge) || !strings.Contains(err.Error(), "over the limit of 4 MiB") {
+	big := make([]byte, inputbounds.ProfileBytes+1)
+	if _, err := ParseProfile(big, nil); !errors.Is(err, inputbounds.ErrTooLarge) || !strings.Contains(err.Error(), "over the limit of 4 MiB") {
 		t.Fatalf("big profile: got %v", err)
 	}
 }

@@ -18,8 +18,8 @@ import (
 	libseccomp "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/sys/unix"
 
+	"github.com/minirun/minirun/internal/version"
 	"github.com/minirun/minirun/seccomp/filter"
-	"github.com/minirun/minirun/version"
 )
 
 // CacheDir holds compiled programs, one file per key. Set it to "" to turn

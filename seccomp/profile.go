@@ -10,7 +10,7 @@ import (
 	dockerprofile "github.com/moby/profiles/seccomp"
 	"github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/minirun/minirun/limits"
+	"github.com/minirun/minirun/internal/inputbounds"
 )
 
 // DefaultProfile returns Docker's default profile in OCI form, resolved for
@@ -33,7 +33,7 @@ func DockerDefault() *dockerprofile.Seccomp {
 // its includes and excludes for the given capabilities, the host's arch and
 // kernel. Errors name the file and the field.
 func LoadProfile(path string, caps []string) (*specs.LinuxSeccomp, error) {
-	body, err := limits.ReadFile(path, limits.ProfileBytes)
+	body, err := inputbounds.ReadFile(path, inputbounds.ProfileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("seccomp profile: %w", err)
 	}
@@ -46,10 +46,10 @@ func LoadProfile(path string, caps []string) (*specs.LinuxSeccomp, error) {
 
 // ParseProfile is LoadProfile on bytes already read.
 func ParseProfile(body []byte, caps []string) (*specs.LinuxSeccomp, error) {
-	if len(body) > limits.ProfileBytes {
-		return nil, boundErrorf("%d bytes, over the limit of %s", len(body), limits.Bytes(limits.ProfileBytes))
+	if len(body) > inputbounds.ProfileBytes {
+		return nil, boundErrorf("%d bytes, over the limit of %s", len(body), inputbounds.Bytes(inputbounds.ProfileBytes))
 	}
-	if err := limits.CheckDepth(body, limits.JSONDepth); err != nil {
+	if err := inputbounds.CheckDepth(body, inputbounds.JSONDepth); err != nil {
 		return nil, &boundError{err}
 	}
 	var d dockerprofile.Seccomp
@@ -211,7 +211,7 @@ func NormalizeCaps(caps []string) []string {
 // ReadDocker reads a Docker-format profile as written, includes and
 // excludes unresolved (LoadProfile has already validated it when it runs).
 func ReadDocker(path string) (*dockerprofile.Seccomp, error) {
-	body, err := limits.ReadFile(path, limits.ProfileBytes)
+	body, err := inputbounds.ReadFile(path, inputbounds.ProfileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("seccomp profile: %w", err)
 	}

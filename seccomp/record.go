@@ -11,7 +11,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/limits"
+	"github.com/minirun/minirun/internal/inputbounds"
 )
 
 // MaxRecordedValues bounds the argument values recorded for one syscall on
@@ -278,7 +278,7 @@ func sortABIs(set map[string]bool) []string {
 // MergeRecorded adds a profile written by the recorder to this
 // recording, for one profile over several runs.
 func (w *Watcher) MergeRecorded(path string) error {
-	body, err := limits.ReadFile(path, limits.ProfileBytes)
+	body, err := inputbounds.ReadFile(path, inputbounds.ProfileBytes)
 	if err != nil {
 		return fmt.Errorf("merge %s: %w", path, err)
 	}

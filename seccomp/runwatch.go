@@ -9,8 +9,8 @@ import (
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/minirun/minirun/atomicfile"
 	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/internal/atomicfile"
 )
 
 // WatchRequest is what a run's --seccomp-report and --seccomp-record ask

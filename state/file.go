@@ -1,7 +1,7 @@
 package state
 
 import (
-	"github.com/minirun/minirun/atomicfile"
+	"github.com/minirun/minirun/internal/atomicfile"
 )
 
 // State files live under /run, which a crash empties anyway: no fsync.

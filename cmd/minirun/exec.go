@@ -11,7 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/minirun/minirun/container"
-	"github.com/minirun/minirun/limits"
+	"github.com/minirun/minirun/internal/inputbounds"
 )
 
 var execCommand = &cli.Command{
@@ -86,11 +86,11 @@ func execAction(c *cli.Context) error {
 func execProcess(c *cli.Context) (*specs.Process, *container.ExecOverrides, error) {
 	if f := c.String("process"); f != "" {
 		// process.json is a part of config.json, so the same bounds apply.
-		data, err := limits.ReadFile(f, limits.ConfigBytes)
+		data, err := inputbounds.ReadFile(f, inputbounds.ConfigBytes)
 		if err != nil {
 			return nil, nil, fmt.Errorf("exec: read --process: %w", err)
 		}
-		if err := limits.CheckDepth(data, limits.JSONDepth); err != nil {
+		if err := inputbounds.CheckDepth(data, inputbounds.JSONDepth); err != nil {
 			return nil, nil, fmt.Errorf("exec: --process %s: %w", f, err)
 		}
 		var p specs.Process

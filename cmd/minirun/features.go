@@ -7,11 +7,11 @@ import (
 	"github.com/minirun/minirun/caps"
 	"github.com/minirun/minirun/cgroups"
 	"github.com/minirun/minirun/container/hooks"
+	"github.com/minirun/minirun/internal/procattr"
+	"github.com/minirun/minirun/internal/version"
 	"github.com/minirun/minirun/namespaces"
-	"github.com/minirun/minirun/procattr"
 	"github.com/minirun/minirun/rootfs"
 	"github.com/minirun/minirun/seccomp"
-	"github.com/minirun/minirun/version"
 )
 
 var featuresCommand = &cli.Command{

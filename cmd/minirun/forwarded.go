@@ -1,6 +1,6 @@
 package main
 
-import "github.com/minirun/minirun/version"
+import "github.com/minirun/minirun/internal/version"
 
 // bin/minirun is built lean (-tags lean): the OCI commands engines call
 // (create, start, run -b, exec, kill, delete, state, ...) and the seccomp

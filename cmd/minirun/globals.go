@@ -13,9 +13,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/internal/trace"
 	"github.com/minirun/minirun/seccomp"
 	"github.com/minirun/minirun/state"
-	"github.com/minirun/minirun/trace"
 )
 
 // debugMode is --debug: a bool flag (--debug, --debug=false) that also

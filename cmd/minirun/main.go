@@ -7,7 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/minirun/minirun/version"
+	"github.com/minirun/minirun/internal/version"
 )
 
 // commands is filled by the init functions of the files beside this one, so

@@ -9,7 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/minirun/minirun/container"
-	"github.com/minirun/minirun/limits"
+	"github.com/minirun/minirun/internal/inputbounds"
 )
 
 // update takes runc's flags. containerd's shim (go-runc) passes the
@@ -57,11 +57,11 @@ func updateResources(c *cli.Context) (*specs.LinuxResources, error) {
 			f = "/dev/stdin"
 		}
 		// A part of config.json, so the same bounds apply.
-		data, err := limits.ReadFile(f, limits.ConfigBytes)
+		data, err := inputbounds.ReadFile(f, inputbounds.ConfigBytes)
 		if err != nil {
 			return nil, fmt.Errorf("--resources: %w", err)
 		}
-		if err := limits.CheckDepth(data, limits.JSONDepth); err != nil {
+		if err := inputbounds.CheckDepth(data, inputbounds.JSONDepth); err != nil {
 			return nil, fmt.Errorf("--resources: %w", err)
 		}
 		if err := json.Unmarshal(data, res); err != nil {
@@ -91,7 +91,7 @@ func updateResources(c *cli.Context) (*specs.LinuxResources, error) {
 		{"kernel-memory-tcp", func(v int64) { mem().KernelTCP = &v }},
 	} {
 		if s := c.String(f.name); s != "" {
-			v, err := limits.ParseBytes(s)
+			v, err := inputbounds.ParseBytes(s)
 			if err != nil {
 				return nil, fmt.Errorf("--%s: %w", f.name, err)
 			}

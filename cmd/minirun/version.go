@@ -7,8 +7,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/minirun/minirun/internal/version"
 	"github.com/minirun/minirun/seccomp"
-	"github.com/minirun/minirun/version"
 )
 
 // printVersion answers --version in runc's shape: engines (docker info,

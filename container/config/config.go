@@ -19,9 +19,9 @@ import (
 	"github.com/minirun/minirun/caps"
 	"github.com/minirun/minirun/cgroups"
 	"github.com/minirun/minirun/errdefs"
-	"github.com/minirun/minirun/limits"
+	"github.com/minirun/minirun/internal/inputbounds"
+	"github.com/minirun/minirun/internal/procattr"
 	"github.com/minirun/minirun/namespaces"
-	"github.com/minirun/minirun/procattr"
 	"github.com/minirun/minirun/rootfs"
 	"github.com/minirun/minirun/seccomp"
 )
@@ -43,7 +43,7 @@ func LoadBundle(bundle string) (*specs.Spec, error) {
 // LoadSpec reads BUNDLE/config.json. JSON errors name the line and column.
 func LoadSpec(bundle string) (*specs.Spec, error) {
 	path := filepath.Join(bundle, "config.json")
-	data, err := limits.ReadFile(path, limits.ConfigBytes)
+	data, err := inputbounds.ReadFile(path, inputbounds.ConfigBytes)
 	if err != nil {
 		return nil, stepErr("load config", err)
 	}
@@ -53,10 +53,10 @@ func LoadSpec(bundle string) (*specs.Spec, error) {
 // DecodeSpec is LoadSpec on bytes already read from path. The size and
 // depth bounds come first: they cost one pass, decoding costs far more.
 func DecodeSpec(path string, data []byte) (*specs.Spec, error) {
-	if len(data) > limits.ConfigBytes {
-		return nil, stepErr("load config", limits.Errorf("%s: %d bytes, over the limit of %s", path, len(data), limits.Bytes(limits.ConfigBytes)))
+	if len(data) > inputbounds.ConfigBytes {
+		return nil, stepErr("load config", inputbounds.Errorf("%s: %d bytes, over the limit of %s", path, len(data), inputbounds.Bytes(inputbounds.ConfigBytes)))
 	}
-	if err := limits.CheckDepth(data, limits.JSONDepth); err != nil {
+	if err := inputbounds.CheckDepth(data, inputbounds.JSONDepth); err != nil {
 		return nil, stepErrf("load config", "%s: %w", path, err)
 	}
 	var s specs.Spec

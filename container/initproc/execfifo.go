@@ -3,7 +3,7 @@ package initproc
 import (
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/trace"
+	"github.com/minirun/minirun/internal/trace"
 )
 
 // The create/start hand-off. The parent opens the exec fifo read-write

@@ -3,7 +3,7 @@ package initproc
 import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/minirun/minirun/trace"
+	"github.com/minirun/minirun/internal/trace"
 )
 
 // Idmapped mounts are built by the parent, on the host (container/idmap.go),

@@ -14,8 +14,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/errdefs"
-	"github.com/minirun/minirun/trace"
-	"github.com/minirun/minirun/version"
+	"github.com/minirun/minirun/internal/trace"
+	"github.com/minirun/minirun/internal/version"
 )
 
 // IsInit reports whether this process is a container init: the parent

@@ -13,10 +13,10 @@ import (
 
 	"github.com/minirun/minirun/caps"
 	"github.com/minirun/minirun/container/hooks"
+	"github.com/minirun/minirun/internal/trace"
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/rootfs"
 	"github.com/minirun/minirun/seccomp/filter"
-	"github.com/minirun/minirun/trace"
 )
 
 // The init sequence is a plan: an ordered list of named steps, built from

@@ -7,7 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/container/hooks"
-	"github.com/minirun/minirun/trace"
+	"github.com/minirun/minirun/internal/trace"
 )
 
 // The init steps of the lifecycle (cgroup namespace, keyring, hooks,

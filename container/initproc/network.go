@@ -5,7 +5,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/trace"
+	"github.com/minirun/minirun/internal/trace"
 )
 
 // loopbackUp brings lo up in a new network namespace, where the kernel

@@ -6,8 +6,8 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/procattr"
-	"github.com/minirun/minirun/trace"
+	"github.com/minirun/minirun/internal/procattr"
+	"github.com/minirun/minirun/internal/trace"
 )
 
 // The process attributes (config/procattrs.go), applied before the

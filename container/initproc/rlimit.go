@@ -4,7 +4,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/procattr"
+	"github.com/minirun/minirun/internal/procattr"
 )
 
 // finalRlimits sets every limit but RLIMIT_NOFILE (keepRlimitNofile's) to

@@ -13,9 +13,9 @@ import (
 
 	"github.com/minirun/minirun/caps"
 	"github.com/minirun/minirun/container/hooks"
+	"github.com/minirun/minirun/internal/trace"
 	"github.com/minirun/minirun/rootfs"
 	"github.com/minirun/minirun/seccomp/filter"
-	"github.com/minirun/minirun/trace"
 )
 
 // system is everything the init's steps ask of the kernel, and of the

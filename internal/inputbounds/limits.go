@@ -1,9 +1,9 @@
-// Package limits holds the bounds minirun puts on JSON it did not write
+// Package inputbounds holds the bounds minirun puts on JSON it did not write
 // (config.json, seccomp profiles) and the two cheap checks that enforce
 // them before anything decodes the input: a runtime that reads a file of
 // any size, or decodes JSON of any depth, lets its input choose its memory
 // and CPU.
-package limits
+package inputbounds
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package procfs
+package procstat
 
 import (
 	"os"

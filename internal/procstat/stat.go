@@ -1,6 +1,6 @@
-// Package procfs reads the few /proc/PID facts minirun needs about a
+// Package procstat reads the few /proc/PID facts minirun needs about a
 // process: its run state and its start time.
-package procfs
+package procstat
 
 import (
 	"bytes"
