@@ -2,7 +2,6 @@ package minirun_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -16,11 +15,18 @@ func Example() {
 	minirun.Init()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	rt := &minirun.Runtime{Root: "/run/my-harness"}
-	code, err := rt.Run(ctx, "job-1", "/path/to/bundle", nil, minirun.IO{Stdout: os.Stdout, Stderr: os.Stderr})
+	rt, err := minirun.NewRuntime("/run/my-harness", false)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	cfg, err := minirun.Bundle("job-1", "/path/to/bundle")
+	if err != nil {
+		fmt.Println("bad bundle:", err)
+		return
+	}
+	code, err := minirun.Run(ctx, rt, cfg, minirun.IO{Stdout: os.Stdout, Stderr: os.Stderr})
 	switch {
-	case errors.Is(err, minirun.ErrInvalid):
-		fmt.Println("bad config:", err)
 	case err != nil:
 		fmt.Println("minirun would exit", minirun.ExitCode(err), "for", err)
 	default:
@@ -28,21 +34,26 @@ func Example() {
 	}
 }
 
-// A harness runs a command in an image from the store, as
-// `minirun run --rm --security-opt seccomp=unconfined busybox unshare --user true`.
-func ExampleRuntime_RunImage() {
+// A harness drives one container through its life, as runc's create,
+// start, exec, kill and delete do.
+func ExampleRuntime_Create() {
 	minirun.Init()
-	rt := &minirun.Runtime{Root: "/run/my-harness", Store: "/var/lib/my-harness"}
-	id, code, err := rt.RunImage(context.Background(), &minirun.ImageOptions{
-		Image: "busybox", Cmd: []string{"unshare", "--user", "true"}, Remove: true,
-		SecurityOpts: []string{"seccomp=unconfined"},
-	}, minirun.IO{Stdout: os.Stdout, Stderr: os.Stderr})
-	switch {
-	case errors.Is(err, minirun.ErrNotFound):
-		fmt.Println("import the image first:", err)
-	case err != nil:
-		fmt.Println("minirun would exit", code, "for", err)
-	default:
-		fmt.Println("container", id[:12], "exited", code)
+	rt := &minirun.Runtime{Root: "/run/my-harness"}
+	cfg, err := minirun.Bundle("job-2", "/path/to/bundle")
+	if err != nil {
+		fmt.Println("bad bundle:", err)
+		return
 	}
+	c, err := rt.Create(cfg, minirun.IO{}, minirun.Lifecycle{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Delete(true)
+	if err := c.Start(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	st, _ := c.State()
+	fmt.Println(st.Status)
 }

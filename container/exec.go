@@ -2,7 +2,6 @@ package container
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"syscall"
 
@@ -18,27 +17,15 @@ import (
 	"github.com/minirun/minirun/state"
 )
 
-// ExecOptions describe a process to start in a running container.
-type ExecOptions struct {
-	Root, ID string
+// ExecRequest is the process to start in a running container.
+type ExecRequest struct {
 	// Process is the complete process to run; when nil, Overrides are
 	// applied to the container's own process (see ExecProcess).
-	Process       *specs.Process
-	Overrides     *ExecOverrides
-	Detached      bool
-	PidFile       string
-	ConsoleSocket string
-	Debug         bool
-	Stdin         io.Reader
-	Stdout        io.Writer
-	Stderr        io.Writer
-	// NoForwardSignals: see Options.
-	NoForwardSignals bool
+	Process   *specs.Process
+	Overrides *ExecOverrides
 	// IgnorePaused execs into a paused container (runc's --ignore-paused):
 	// the process joins the frozen cgroup and starts when it is resumed.
 	IgnorePaused bool
-	// ExtraFiles: see Options (--preserve-fds).
-	ExtraFiles []*os.File
 }
 
 // Exec starts a process inside a running container: a re-exec of minirun
@@ -48,21 +35,22 @@ type ExecOptions struct {
 // moved into the container's
 // cgroup, then applies the process's identity, capabilities and the
 // container's seccomp filter and execs. Wait on the result for its status.
-func Exec(o *ExecOptions) (*Process, error) {
+func (c *Container) Exec(o ExecRequest, stdio IO, lc Lifecycle) (*Process, error) {
 	timer.Step("cli")
-	st, err := state.Read(o.Root, o.ID)
+	root, id := c.rt.Root, c.ID
+	st, err := state.Read(root, id)
 	if err != nil {
 		return nil, stepErr("exec", err)
 	}
-	refresh(o.Root, st)
+	refresh(root, st)
 	if st.Status == StatePaused && !o.IgnorePaused {
 		// runc's words, which its scripts match.
-		return nil, stepErrf("exec", "container %s: cannot exec in a paused container (use --ignore-paused to override)", o.ID)
+		return nil, stepErrf("exec", "container %s: cannot exec in a paused container (use --ignore-paused to override)", id)
 	}
 	if st.Status != specs.StateRunning && st.Status != specs.StateCreated && st.Status != StatePaused {
-		return nil, stepErrf("exec", "container %s is %s: %w", o.ID, st.Status, ErrNotRunning)
+		return nil, stepErrf("exec", "container %s is %s: %w", id, st.Status, ErrNotRunning)
 	}
-	spec, err := state.ReadSpec(o.Root, o.ID)
+	spec, err := state.ReadSpec(root, id)
 	if err != nil {
 		return nil, stepErr("exec", err)
 	}
@@ -74,8 +62,8 @@ func Exec(o *ExecOptions) (*Process, error) {
 	default:
 		return nil, stepErrf("exec", "no process to run")
 	}
-	if o.ConsoleSocket == "" {
-		inheritConsoleSize(spec.Process, o.Stdin)
+	if stdio.ConsoleSocket == "" {
+		inheritConsoleSize(spec.Process, stdio.Stdin)
 	}
 	if len(spec.Process.Args) == 0 {
 		return nil, stepErrf("exec", "process.args: empty")
@@ -87,7 +75,7 @@ func Exec(o *ExecOptions) (*Process, error) {
 	if st.CgroupPath != "" {
 		go cgroups.WarmMoveLock() // see Start
 	}
-	prog, err := compileSeccomp(spec, true, o.Debug)
+	prog, err := compileSeccomp(spec, true, c.rt.Debug)
 	if err != nil {
 		return nil, err
 	}
@@ -98,27 +86,23 @@ func Exec(o *ExecOptions) (*Process, error) {
 	}
 	defer joins.close()
 	joins.pidInChild()
-	opts := &Options{
-		ID: o.ID, Bundle: st.Bundle, Spec: spec, Debug: o.Debug, Detached: o.Detached, NoNewKeyring: st.NoNewKeyring,
-		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
-		PidFile: o.PidFile, ConsoleSocket: o.ConsoleSocket, NoForwardSignals: o.NoForwardSignals,
-		ExtraFiles: o.ExtraFiles,
-	}
-	var root *os.File
+	opts := &options{Config: Config{ID: id, Bundle: st.Bundle, Spec: spec, NoNewKeyring: st.NoNewKeyring},
+		IO: stdio, Lifecycle: lc, Debug: c.rt.Debug}
+	var rootDir *os.File
 	if !joins.has("mnt") {
 		// Kept open: the exec chroots through it.
-		if root, err = os.OpenFile(fmt.Sprintf("/proc/%d/root", st.Pid), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
+		if rootDir, err = os.OpenFile(fmt.Sprintf("/proc/%d/root", st.Pid), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
 			return nil, stepErrf("exec", "open the container's root: %w", err)
 		}
-		defer root.Close()
+		defer rootDir.Close()
 	}
 	// The init was alive when refresh looked and is alive now, with the
 	// same start time: so the namespaces and root just opened by its pid
 	// are its own, not those of a process that took the pid in between.
 	if !state.Alive(st.Pid, st.InitStart) {
-		return nil, stepErrf("exec", "container %s: its init exited while exec opened its namespaces: %w", o.ID, ErrNotRunning)
+		return nil, stepErrf("exec", "container %s: its init exited while exec opened its namespaces: %w", id, ErrNotRunning)
 	}
-	return startExec(opts, prog, joins, root, st.CgroupPath)
+	return startExec(opts, prog, joins, rootDir, st.CgroupPath)
 }
 
 // containerNamespaces lists every namespace of the running init, user
@@ -137,7 +121,7 @@ func containerNamespaces(spec *specs.Spec, pid int) (*joinSet, error) {
 	return openJoins(joins)
 }
 
-func startExec(o *Options, prog *seccomp.Program, joins *joinSet, root *os.File, cgroupPath string) (*Process, error) {
+func startExec(o *options, prog *seccomp.Program, joins *joinSet, root *os.File, cgroupPath string) (*Process, error) {
 	exe, err := sealedExe()
 	if err != nil {
 		return nil, stepErr("seal runtime binary", err)

@@ -71,7 +71,7 @@ func TestLaunchConfigs(t *testing.T) {
 	s := spectest.Spec()
 	s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow}
 	bundle := t.TempDir()
-	o := &Options{ID: "c1", Bundle: bundle, Spec: s, NoNewKeyring: true}
+	o := &options{Config: Config{ID: "c1", Bundle: bundle, Spec: s, NoNewKeyring: true}}
 	prog := &seccomp.Program{}
 	devNull := func() *os.File {
 		f, err := os.Open(os.DevNull)

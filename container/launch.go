@@ -57,7 +57,7 @@ func (l *launch) add(f *os.File) int {
 
 // command is the exec.Cmd that starts the init from the sealed binary exe,
 // with o's stdio and attr.
-func (l *launch) command(exe string, o *Options, attr *syscall.SysProcAttr) *exec.Cmd {
+func (l *launch) command(exe string, o *options, attr *syscall.SysProcAttr) *exec.Cmd {
 	return &exec.Cmd{
 		Path: exePathAbove(exe, 3+len(l.files)), Args: []string{"minirun", "init"}, Env: append(initproc.RuntimeEnv[:len(initproc.RuntimeEnv):len(initproc.RuntimeEnv)], l.env...),
 		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
@@ -69,7 +69,7 @@ func (l *launch) command(exe string, o *Options, attr *syscall.SysProcAttr) *exe
 // its profile, the compiled filter, and the numbers of this layout.
 // unshareCgroupNS: the clone left the cgroup namespace out, for the init
 // to make once it is in the container's cgroup.
-func (l *launch) initConfig(o *Options, prog *seccomp.Program, unshareCgroupNS bool) initproc.Config {
+func (l *launch) initConfig(o *options, prog *seccomp.Program, unshareCgroupNS bool) initproc.Config {
 	s := o.Spec
 	return initproc.Config{
 		Spec: specForInit(s), Rootfs: config.RootfsPath(s, o.Bundle), Bundle: o.Bundle, Seccomp: prog.Filter(), Debug: o.Debug,
@@ -81,7 +81,7 @@ func (l *launch) initConfig(o *Options, prog *seccomp.Program, unshareCgroupNS b
 // execConfig is what the init of a process exec'd into a running
 // container receives: no rootfs, no fifo, nothing to unshare; the C
 // pre-main has joined the container's namespaces.
-func (l *launch) execConfig(o *Options, prog *seccomp.Program) initproc.Config {
+func (l *launch) execConfig(o *options, prog *seccomp.Program) initproc.Config {
 	return initproc.Config{
 		Spec: specForInit(o.Spec), Seccomp: prog.Filter(), Debug: o.Debug, ID: o.ID, Exec: true,
 		NoNewKeyring: o.NoNewKeyring, CloseFrom: l.closeFrom, Timings: trace.Timings, TimingsEpoch: trace.Epoch(), NofileSoft: startNofile(), Build: version.Commit,

@@ -26,28 +26,14 @@ import (
 var ErrNotRunning = errdefs.ErrNotRunning
 
 // State returns the container's saved state with its status as it is now.
-func State(root, id string) (*state.State, error) {
+func (c *Container) State() (*state.State, error) {
+	root, id := c.rt.Root, c.ID
 	st, err := state.Read(root, id)
 	if err != nil {
 		return nil, stepErr("state", err)
 	}
 	refresh(root, st)
 	return st, nil
-}
-
-// List returns the state of every container under root.
-func List(root string) ([]*state.State, error) {
-	ids, err := state.List(root)
-	if err != nil {
-		return nil, stepErr("list", err)
-	}
-	var out []*state.State
-	for _, id := range ids {
-		if st, err := State(root, id); err == nil {
-			out = append(out, st)
-		}
-	}
-	return out, nil
 }
 
 // refresh derives the status from the live system: the saved one can't
@@ -91,8 +77,9 @@ func open(root, id string) (*state.Handle, *state.State, error) {
 	return h, st, nil
 }
 
-// StartCreated lets a created container run its process (runc start).
-func StartCreated(root, id string) error {
+// Start lets a created container run its process (runc start).
+func (c *Container) Start() error {
+	root, id := c.rt.Root, c.ID
 	h, st, err := open(root, id)
 	if err != nil {
 		return stepErr("start", err)
@@ -118,8 +105,9 @@ func StartCreated(root, id string) error {
 
 // Kill sends sig to the init, or with all to every process in the
 // container's cgroup.
-func Kill(root, id string, sig unix.Signal, all bool) error {
-	st, err := State(root, id)
+func (c *Container) Kill(sig unix.Signal, all bool) error {
+	id := c.ID
+	st, err := c.State()
 	if err != nil {
 		return err
 	}
@@ -153,8 +141,8 @@ func Kill(root, id string, sig unix.Signal, all bool) error {
 }
 
 // Processes lists the host pids in the container's cgroup (runc ps).
-func Processes(root, id string) ([]int, error) {
-	st, err := State(root, id)
+func (c *Container) Processes() ([]int, error) {
+	st, err := c.State()
 	if err != nil {
 		return nil, err
 	}
@@ -180,16 +168,17 @@ func cgroupPids(st *state.State) ([]int, error) {
 }
 
 // Pause freezes every process of a running container.
-func Pause(root, id string) error {
-	return freeze(root, id, specs.StateRunning, StatePaused)
+func (c *Container) Pause() error {
+	return c.freeze(specs.StateRunning, StatePaused)
 }
 
 // Resume thaws a paused container.
-func Resume(root, id string) error {
-	return freeze(root, id, StatePaused, specs.StateRunning)
+func (c *Container) Resume() error {
+	return c.freeze(StatePaused, specs.StateRunning)
 }
 
-func freeze(root, id string, from, to specs.ContainerState) error {
+func (c *Container) freeze(from, to specs.ContainerState) error {
+	root, id := c.rt.Root, c.ID
 	step := map[specs.ContainerState]string{StatePaused: "pause", specs.StateRunning: "resume"}[to]
 	h, st, err := open(root, id)
 	if err != nil {
@@ -221,7 +210,16 @@ func freeze(root, id string, from, to specs.ContainerState) error {
 // Delete removes a stopped (or created) container: what is left in its
 // cgroup, the cgroup, its state; then the poststop hooks run. force kills
 // a running or paused one first.
-func Delete(root, id string, force bool) error {
+func (c *Container) Delete(force bool) error {
+	if err := c.remove(force); err != nil {
+		return err
+	}
+	c.Release()
+	return nil
+}
+
+func (c *Container) remove(force bool) error {
+	root, id := c.rt.Root, c.ID
 	h, st, err := open(root, id)
 	if errors.Is(err, state.ErrNotExist) && force && state.RemoveStale(root, id) {
 		return nil // half made by a start that was killed: now gone
@@ -305,12 +303,3 @@ func deleteCgroup(path string) error {
 // StatePaused is the status of a frozen container; runtime-spec's Go
 // package names the other four only.
 const StatePaused specs.ContainerState = "paused"
-
-// ReadStats reads the usage of a container's cgroup (runc events --stats).
-func ReadStats(root, id string) (*cgroups.Stats, error) {
-	st, err := State(root, id)
-	if err != nil {
-		return nil, err
-	}
-	return cgroups.ReadStats(st.CgroupPath), nil
-}

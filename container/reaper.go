@@ -58,7 +58,7 @@ type reaper struct {
 
 // startReaper starts the reaper of a foreground start. The write end of
 // its pipe stays open here, close-on-exec, until stop or this process's end.
-func startReaper(o *Options, reg *registration) (*reaper, error) {
+func startReaper(o *options, reg *registration) (*reaper, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, stepErrf("start reaper", "pipe: %w", err)
@@ -122,5 +122,5 @@ func Reap(t ReaperTarget) (bool, error) {
 	if !mine {
 		return false, nil // the id was used again since
 	}
-	return true, Delete(t.Root, t.ID, true)
+	return true, (&Runtime{Root: t.Root}).handle(t.ID).Delete(true)
 }

@@ -32,11 +32,11 @@ type registration struct {
 // execve, and the container is "creating" until it is "running", with
 // one state write and one round trip fewer. It returns nil when no Root
 // is set: such a start is not visible to state, kill or delete.
-func register(o *Options) (*registration, error) {
+func register(o *options) (*registration, error) {
 	if o.Root == "" {
 		return nil, nil
 	}
-	if !o.NoCgroup && wantsCgroup(o.Spec, o.ID) {
+	if !o.noCgroup && wantsCgroup(o.Spec, o.ID) {
 		// Held until the config is saved: a start racing this one then
 		// sees where our cgroup goes, and we see its.
 		unlock, err := state.LockRoot(o.Root)
@@ -159,7 +159,7 @@ func writePidFile(path string, pid int) error {
 }
 
 // hookState is the OCI state given to hooks and to seccomp listeners.
-func hookState(o *Options, pid int, status specs.ContainerState) specs.State {
+func hookState(o *options, pid int, status specs.ContainerState) specs.State {
 	return specs.State{
 		Version: specs.Version, ID: o.ID, Status: status,
 		Pid: pid, Bundle: o.Bundle, Annotations: o.Spec.Annotations,

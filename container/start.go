@@ -3,7 +3,6 @@ package container
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -25,64 +24,11 @@ import (
 	"github.com/minirun/minirun/seccomp"
 )
 
-// Options describe one container start.
-type Options struct {
-	ID     string
-	Bundle string
-	Spec   *specs.Spec
-	Debug  bool
-	Stdin  io.Reader
-	Stdout io.Writer
-	Stderr io.Writer
-	// ExecFifo, when set, makes the init wait before execve until a byte
-	// is written to this fifo (create/start, see initproc/execfifo.go). With Root
-	// set, Start makes and uses its own fifo in the state directory.
-	ExecFifo string
-	// Detached starts the init without tying its life to this process.
-	Detached bool
-	// ExtraFiles are passed to the init and survive into the container
-	// (--preserve-fds); they become fds 3, 4, ... and the sync socket
-	// comes after them.
-	ExtraFiles []*os.File
-
-	// Root registers the container under Root/ID (state, saved config,
-	// exec fifo), so state, kill, delete and exec find it. Empty: the
-	// container is private to this process.
-	Root string
-	// CreateOnly returns once the init has done its setup and waits for
-	// `minirun start` (runc's create). Needs Root.
-	CreateOnly bool
-	// PidFile receives the init's pid, written atomically.
-	PidFile string
-	// ConsoleSocket receives the pty master when process.terminal is
-	// set. Without it a foreground Wait copies the pty to Stdin/Stdout.
-	ConsoleSocket string
-	// NoNewKeyring keeps the caller's session keyring instead of giving
-	// the container a fresh one.
-	NoNewKeyring bool
-	// Keep leaves a foreground container registered after it exits
-	// (runc's run --keep): stopped, with its cgroup, until delete.
-	Keep bool
-	// NoCgroup skips cgroup management (tests of the bare init only).
-	NoCgroup bool
-	// NoForwardSignals keeps this process's signals its own: a program
-	// using the Go API has its own uses for SIGTERM and SIGINT. The CLI
-	// forwards them to a foreground container, as docker run does.
-	NoForwardSignals bool
-	// ReaperEnv is passed to the reaper of a foreground start (see
-	// reaper.go), for the clean-up its caller does after Delete.
-	ReaperEnv []string
-	// SeccompWatch, when set, answers the container's seccomp
-	// notifications from this process for the denial report or the
-	// recorder (seccomp/doc.go); it needs a foreground Wait.
-	SeccompWatch *seccomp.Watcher
-}
-
 // Process is a started container init.
 type Process struct {
 	Pid     int
 	cmd     *exec.Cmd
-	opts    *Options
+	opts    *options
 	reg     *registration
 	cg      cgroups.Manager
 	console *os.File    // pty master kept for a foreground run
@@ -115,7 +61,7 @@ func debugf(on bool, format string, args ...any) {
 	}
 }
 
-// Start runs the parent half of the init sequence:
+// start runs the parent half of the init sequence:
 //
 //  1. compile the seccomp filter (or take it from the cache), so the child
 //     only has to load it;
@@ -136,7 +82,7 @@ func debugf(on bool, format string, args ...any) {
 //     run the poststart hooks.
 //
 // On error nothing is left running, registered or in a cgroup.
-func Start(o *Options) (*Process, error) {
+func start(o *options) (*Process, error) {
 	s := o.Spec
 	plan, err := namespaces.FromSpec(config.LinuxOf(s).Namespaces)
 	if err != nil {
@@ -154,11 +100,11 @@ func Start(o *Options) (*Process, error) {
 			return nil, err
 		}
 		if !want {
-			o.NoCgroup = true
+			o.noCgroup = true
 		}
 	}
 	timer.Step("cli and config")
-	if !o.NoCgroup && wantsCgroup(s, o.ID) {
+	if !o.noCgroup && wantsCgroup(s, o.ID) {
 		go cgroups.WarmMoveLock()
 	}
 	prog, err := compileSeccomp(s, false, o.Debug)
@@ -209,14 +155,14 @@ func Start(o *Options) (*Process, error) {
 	return p, nil
 }
 
-func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Program, joins *joinSet, reg *registration) (*Process, error) {
+func startInit(o *options, plan namespaces.Plan, exe string, prog *seccomp.Program, joins *joinSet, reg *registration) (*Process, error) {
 	s := o.Spec
 	parentSock, childSock, err := newSocketPair()
 	if err != nil {
 		return nil, stepErr("start init", err)
 	}
 	defer parentSock.Close()
-	fifoPath := o.ExecFifo
+	fifoPath := ""
 	if reg != nil {
 		fifoPath = reg.fifo
 	}
@@ -226,7 +172,7 @@ func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 		return nil, err
 	}
 	var sigs chan os.Signal
-	if !o.Detached && !o.NoForwardSignals {
+	if !o.Detached && o.ForwardSignals {
 		sigs = catchSignals()
 	}
 	stopSigs := func() {
@@ -234,7 +180,7 @@ func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 			signal.Stop(sigs)
 		}
 	}
-	manageCgroup := !o.NoCgroup && wantsCgroup(s, o.ID)
+	manageCgroup := !o.noCgroup && wantsCgroup(s, o.ID)
 	var mapsDone, mapsWait *os.File // the helper case's pipe (rootless.go)
 	if helperMaps(s, plan) {
 		if mapsWait, mapsDone, err = os.Pipe(); err != nil {
@@ -278,8 +224,8 @@ func startInit(o *Options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 		}
 		debugf(o.Debug, "uid/gid maps written by newuidmap/newgidmap")
 	}
-	if o.SeccompWatch != nil {
-		o.SeccompWatch.Started(p.Pid)
+	if w := o.watch.Watcher(); w != nil {
+		w.Started(p.Pid)
 	}
 	if err := p.setUp(plan, prog, parentSock, fifoPath, l, manageCgroup); err != nil {
 		if sigs != nil {
@@ -302,7 +248,7 @@ func helperMaps(s *specs.Spec, plan namespaces.Plan) bool {
 // initCommand is the re-exec of minirun as the container's init. Its fds
 // from 3 are the preserved ones, the sync socket, the exec fifo (if any)
 // and the namespaces to join; it returns the fifo's number there.
-func initCommand(o *Options, plan namespaces.Plan, exe string, childSock, fifo *os.File, joins *joinSet, manageCgroup bool, mapsWait *os.File) (*exec.Cmd, *launch) {
+func initCommand(o *options, plan namespaces.Plan, exe string, childSock, fifo *os.File, joins *joinSet, manageCgroup bool, mapsWait *os.File) (*exec.Cmd, *launch) {
 	s := o.Spec
 	l := newLaunch(o.ExtraFiles, childSock, fifo, joins, mapsWait)
 	flags := plan.CloneFlags()
@@ -463,11 +409,11 @@ func (p *Process) awaitInit(c initproc.Conn) error {
 			}
 			return &Error{Step: m.Step, Code: code, Err: errors.New(m.Err)}
 		case "listener-at":
-			if w := p.opts.SeccompWatch; w != nil {
+			if w := p.opts.watch.Watcher(); w != nil {
 				go grabListener(p.Pid, m.Code, w)
 			}
 		case "listener":
-			if w := p.opts.SeccompWatch; w != nil && fd >= 0 {
+			if w := p.opts.watch.Watcher(); w != nil && fd >= 0 {
 				w.Serve(fd) // it owns the fd from here
 				continue
 			}
@@ -570,10 +516,19 @@ func (p *Process) Release() {
 // Wait forwards signals to the container's first process until it exits,
 // and returns its status the way a shell reports it: the exit code, or
 // 128+N when signal N killed it. The container is then deleted: its
-// cgroup, its state, and the poststop hooks run.
+// cgroup, its state, and the poststop hooks run. A seccomp report or
+// recording is written last.
 func (p *Process) Wait() (int, error) {
+	code, err := p.wait()
+	if werr := p.opts.watch.Finish(p.opts.Stderr); werr != nil && err == nil {
+		err = werr
+	}
+	return code, err
+}
+
+func (p *Process) wait() (int, error) {
 	sigs := p.sigs
-	if sigs == nil && !p.opts.NoForwardSignals {
+	if sigs == nil && p.opts.ForwardSignals {
 		sigs = catchSignals()
 	}
 	if sigs != nil {
@@ -615,7 +570,7 @@ func (p *Process) Wait() (int, error) {
 		p.console.Close()
 	}
 	code, err := exitStatus(ps, err)
-	if w := p.opts.SeccompWatch; w != nil && ps != nil {
+	if w := p.opts.watch.Watcher(); w != nil && ps != nil {
 		if werr := w.Exited(ps.Sys().(syscall.WaitStatus)); werr != nil {
 			trace.Warnf("seccomp watch: %v", werr)
 		}
@@ -656,7 +611,7 @@ func (p *Process) destroy() error {
 func (p *Process) deleteReaped() error {
 	h, st, err := open(p.opts.Root, p.opts.ID)
 	if err != nil {
-		return Delete(p.opts.Root, p.opts.ID, true)
+		return (&Runtime{Root: p.opts.Root}).handle(p.opts.ID).Delete(true)
 	}
 	defer h.Unlock()
 	if !st.Created.Equal(p.reg.st.Created) {
@@ -732,15 +687,29 @@ func checkStartable(prog *seccomp.Program, s *specs.Spec, exec bool) error {
 	return nil
 }
 
-// watchSeccomp swaps the program for the one the watch serves: the
-// report's (refusals notified) or the recorder's (everything allowed
-// notified). Neither works where the profile sends its notifications to an
-// agent (listenerPath): one filter has one listener.
-func watchSeccomp(o *Options, prog *seccomp.Program) (*seccomp.Program, error) {
-	w := o.SeccompWatch
-	if w == nil {
-		return prog, nil
+// watchSeccomp opens the watch o.Seccomp asks for and swaps the program
+// for the one it serves: the report's (refusals notified) or the
+// recorder's (everything allowed notified). Neither works where the
+// profile sends its notifications to an agent (listenerPath): one filter
+// has one listener.
+func watchSeccomp(o *options, prog *seccomp.Program) (*seccomp.Program, error) {
+	src := o.SeccompSource
+	if src == nil {
+		src = func() (*seccomp.Source, error) {
+			if l := config.LinuxOf(o.Spec); l.Seccomp != nil {
+				return seccomp.OCISource("config.json linux.seccomp", l.Seccomp), nil
+			}
+			return nil, nil
+		}
 	}
+	// The syscalls the init still makes once its filter is loaded: a
+	// recorded profile must allow them, or it would refuse its own start.
+	required := func() []string { return initproc.SeccompRequired(o.Spec) }
+	rw, err := o.Seccomp.Open(seccomp.WatchTarget{Spec: o.Spec, Required: required, Source: src})
+	if err != nil || rw == nil {
+		return prog, err
+	}
+	w := rw.Watcher()
 	step := "seccomp report"
 	if w.Recording() {
 		step = "seccomp record"
@@ -751,10 +720,11 @@ func watchSeccomp(o *Options, prog *seccomp.Program) (*seccomp.Program, error) {
 	if l := config.LinuxOf(o.Spec).Seccomp; l != nil && l.ListenerPath != "" {
 		return nil, stepErrf(step, "profile with listenerPath %s: %w", l.ListenerPath, seccomp.ErrListenerInUse)
 	}
-	q, err := w.Program(prog, initproc.SeccompRequired(o.Spec))
+	q, err := w.Program(prog, required())
 	if err != nil {
 		return nil, stepErr(step, err)
 	}
+	o.watch = rw
 	debugf(o.Debug, "%s: %d BPF instructions, notifications answered by pid %d", step, len(q.Instructions), os.Getpid())
 	return q, nil
 }

@@ -15,7 +15,8 @@ import (
 // update leaves them: on cgroup v1 rewriting the list starts with "deny
 // all", and a process of the container opening /dev/null in between
 // would fail.
-func Update(root, id string, res *specs.LinuxResources) error {
+func (c *Container) Update(res *specs.LinuxResources) error {
+	root, id := c.rt.Root, c.ID
 	h, st, err := open(root, id)
 	if err != nil {
 		return stepErr("update", err)

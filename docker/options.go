@@ -28,6 +28,10 @@ type RunOptions struct {
 	Remove  bool   // --rm: take the container away when it exits
 	Detach  bool   // -d: return once it runs, with its output in container.log
 	Seccomp seccomp.WatchRequest
+	// SigProxy passes this process's signals on to a foreground
+	// container (docker run --sig-proxy, on in the CLI); a program using
+	// the Go API has its own uses for them.
+	SigProxy bool
 
 	SecurityOpts []string
 	CapAdd       []string

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -15,25 +14,10 @@ import (
 
 	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/container/config"
-	"github.com/minirun/minirun/container/initproc"
 	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/image"
 	"github.com/minirun/minirun/seccomp"
 )
-
-// Env is where a run's container is registered and where its stdio goes:
-// what the caller decides, not `docker run`'s flags.
-type Env struct {
-	Root  string // runtime state (--root); state, kill, exec and rm find the container there
-	Debug bool   // --debug: trace the start on stderr
-	// Stdin is read only with Interactive (-i). Nil readers and writers
-	// are /dev/null. A detached container writes to container.log instead.
-	Stdin          io.Reader
-	Stdout, Stderr io.Writer
-	// NoForwardSignals keeps this process's SIGINT and SIGTERM its own
-	// (the Go API); the CLI forwards them to a foreground container.
-	NoForwardSignals bool
-}
 
 // Result is what a run leaves: the container's ID and, in the
 // foreground, its exit status (128+N when signal N killed it).
@@ -45,7 +29,9 @@ type Result struct {
 // Run is `docker run IMAGE [COMMAND] [ARG...]`: it mounts the image's
 // layers as the container's root, writes its record and config.json in
 // the container's directory in store (an ordinary bundle), and starts it
-// under env.Root like any runc-style container. In the foreground it
+// through rt like any runc-style container, so state, kill, exec and rm
+// find it under rt.Root. Stdin is read only with o.Interactive; a
+// detached container writes to container.log instead of stdio. In the foreground it
 // waits, writes the seccomp report or recording, and with Remove takes
 // the container away; with Detach it returns once the container runs.
 // A failure before the start takes the container away too.
@@ -54,7 +40,7 @@ type Result struct {
 // not hold, already exists for a name in use, invalid for a flag or an
 // image it can't run. Cancelling ctx kills a foreground container; Run
 // then returns ctx's error with the status.
-func Run(ctx context.Context, store *image.Store, o *RunOptions, env Env) (Result, error) {
+func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunOptions, stdio container.IO) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
@@ -79,11 +65,11 @@ func Run(ctx context.Context, store *image.Store, o *RunOptions, env Env) (Resul
 	}
 	// From here on, a failure or --rm must take the container away again.
 	remove := func() {
-		if err := store.RemoveRootfs(id); err != nil && env.Stderr != nil {
-			fmt.Fprintf(env.Stderr, "minirun: cleanup: %v\n", err)
+		if err := store.RemoveRootfs(id); err != nil && stdio.Stderr != nil {
+			fmt.Fprintf(stdio.Stderr, "minirun: cleanup: %v\n", err)
 		}
 	}
-	p, watch, err := start(c, o, env, store.Root)
+	ctr, err := start(rt, c, o, stdio, store.Root)
 	if err != nil {
 		remove()
 		return res, err
@@ -91,12 +77,9 @@ func Run(ctx context.Context, store *image.Store, o *RunOptions, env Env) (Resul
 	if o.Detach {
 		return res, nil
 	}
-	stop := context.AfterFunc(ctx, func() { _ = container.Kill(env.Root, id, syscall.SIGKILL, true) })
-	res.Status, err = p.Wait()
+	stop := context.AfterFunc(ctx, func() { _ = ctr.Kill(syscall.SIGKILL, true) })
+	res.Status, err = ctr.Wait()
 	stop()
-	if werr := watch.Finish(env.Stderr); werr != nil && err == nil {
-		err = werr
-	}
 	if o.Remove {
 		remove()
 	}
@@ -125,10 +108,10 @@ func mountRootfs(store *image.Store, img *image.Image, id string) (Container, er
 
 // start records c, writes its config and starts it. The caller removes
 // the container's directory when start fails.
-func start(c Container, o *RunOptions, env Env, storeRoot string) (*container.Process, *seccomp.RunWatch, error) {
+func start(rt *container.Runtime, c Container, o *RunOptions, stdio container.IO, storeRoot string) (*container.Container, error) {
 	rec := Record{ID: c.ID, Name: o.Name, Image: c.Image.Name, Created: time.Now().UTC()}
 	if err := rec.Save(c.Dir); err != nil {
-		return nil, nil, fmt.Errorf("save container record: %w", err)
+		return nil, fmt.Errorf("save container record: %w", err)
 	}
 	spec, err := BuildSpec(c, o)
 	if err == nil {
@@ -138,50 +121,45 @@ func start(c Container, o *RunOptions, env Env, storeRoot string) (*container.Pr
 		err = config.Validate(spec, c.Dir)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	watch, err := o.Seccomp.Open(watchTarget(o, spec))
-	if err != nil {
-		return nil, nil, err
+	cfg := container.Config{ID: c.ID, Bundle: c.Dir, Spec: spec}
+	lc := container.Lifecycle{
+		ForwardSignals: o.SigProxy,
+		Seccomp:        o.Seccomp,
+		SeccompSource:  func() (*seccomp.Source, error) { return SeccompSource(o, spec) },
 	}
-	// Registered under env.Root like any runc-style container, so list,
-	// state, kill, exec and pause work on it by its ID.
-	co := &container.Options{ID: c.ID, Bundle: c.Dir, Spec: spec, Debug: env.Debug,
-		Stdout: env.Stdout, Stderr: env.Stderr, Root: env.Root,
-		NoForwardSignals: env.NoForwardSignals, SeccompWatch: watch.Watcher()}
+	io := container.IO{Stdout: stdio.Stdout, Stderr: stdio.Stderr}
 	if o.Interactive {
-		co.Stdin = env.Stdin
+		io.Stdin = stdio.Stdin
 	}
 	if o.Remove {
 		// Should this process be killed, its reaper removes the overlay.
-		co.ReaperEnv = []string{reaperStoreEnv + "=" + storeRoot}
+		lc.ReaperEnv = []string{reaperStoreEnv + "=" + storeRoot}
 	}
 	if o.Detach {
 		if o.Remove {
-			return nil, nil, errdefs.New(errdefs.ErrInvalid, "run: --rm with -d needs a daemon to notice the exit; minirun has none (remove it later with `minirun rm -f`)")
+			return nil, errdefs.New(errdefs.ErrInvalid, "run: --rm with -d needs a daemon to notice the exit; minirun has none (remove it later with `minirun rm -f`)")
 		}
 		logf, err := os.OpenFile(filepath.Join(c.Dir, "container.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		defer logf.Close()
-		co.Detached, co.Stdin, co.Stdout, co.Stderr = true, nil, logf, logf
+		lc.Detached, io = true, container.IO{Stdout: logf, Stderr: logf}
 	}
-	p, err := container.Start(co)
-	if err != nil {
-		return nil, nil, err
-	}
-	return p, watch, nil
+	return rt.Run(cfg, io, lc)
 }
 
-// watchTarget is what the seccomp report or recorder needs of the
-// container spec describes.
-func watchTarget(o *RunOptions, spec *specs.Spec) seccomp.WatchTarget {
-	return seccomp.WatchTarget{
-		Spec:     spec,
-		Required: func() []string { return initproc.SeccompRequired(spec) },
-		Source:   func() (*seccomp.Source, error) { return SeccompSource(o, spec) },
+// Init is minirun.Init for a program that runs images: besides a
+// container's init and its reaper, this program may be re-executed as the
+// image store's id-shifting helper (rootless), and a reaper of a --rm run
+// removes the container's layer too.
+func Init() {
+	if image.IsShiftHelper() {
+		image.ShiftHelper()
 	}
+	container.RunRole(RemoveReaped)
 }
 
 // reaperStoreEnv names the image store whose container directory a

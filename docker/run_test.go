@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/image"
 )
@@ -20,14 +21,14 @@ func TestRunRefusesBeforeMounting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Run(context.Background(), store, &RunOptions{Image: "alpine"}, Env{})
+	_, err = Run(context.Background(), &container.Runtime{}, store, &RunOptions{Image: "alpine"}, container.IO{})
 	want := "unable to find image \"alpine\" locally; `minirun pull alpine` or `minirun import alpine DIR` first"
 	if !errors.Is(err, errdefs.ErrNotFound) || err.Error() != want || errdefs.ExitCode(err) != 125 {
 		t.Fatalf("a missing image: %v (exit %d)", err, errdefs.ExitCode(err))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Run(ctx, store, &RunOptions{Image: "alpine"}, Env{}); !errors.Is(err, context.Canceled) {
+	if _, err := Run(ctx, &container.Runtime{}, store, &RunOptions{Image: "alpine"}, container.IO{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("a cancelled context: %v", err)
 	}
 	if ents, _ := os.ReadDir(store.ContainersDir()); len(ents) != 0 {

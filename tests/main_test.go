@@ -16,7 +16,7 @@ import (
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 
-	api "github.com/minirun/minirun"
+	"github.com/minirun/minirun/docker"
 )
 
 var (
@@ -32,7 +32,7 @@ const childEnv = "MINIRUN_TEST_CHILD"
 func TestMain(m *testing.M) {
 	// api_test.go runs containers through the Go API, whose inits are
 	// re-executions of this test binary.
-	api.Init()
+	docker.Init()
 	if os.Getenv(childEnv) != "" {
 		os.Exit(m.Run())
 	}

@@ -15,15 +15,14 @@ var createCommand = &cli.Command{
 	ArgsUsage: "ID",
 	Flags:     createFlags(),
 	Action: func(c *cli.Context) error {
-		o, err := bundleOptions(c, "create")
+		cfg, stdio, err := bundleOptions(c, "create")
 		if err != nil {
 			return err
 		}
-		if o.Spec.Process.Terminal && o.ConsoleSocket == "" {
+		if cfg.Spec.Process.Terminal && stdio.ConsoleSocket == "" {
 			return fmt.Errorf("create: process.terminal needs --console-socket")
 		}
-		o.CreateOnly, o.Detached = true, true
-		_, err = container.Start(o)
+		_, err = runtimeOf(c).Create(cfg, stdio, container.Lifecycle{})
 		return err
 	},
 }
@@ -32,7 +31,7 @@ var startCommand = &cli.Command{
 	Name:      "start",
 	Usage:     "start the process of a created container",
 	ArgsUsage: "ID",
-	Action:    onID(func(c *cli.Context, root, id string) error { return container.StartCreated(root, id) }),
+	Action:    onID(func(c *cli.Context, ctr *container.Container) error { return ctr.Start() }),
 }
 
 func init() { commands = append(commands, createCommand, startCommand) }
@@ -45,14 +44,33 @@ func oneID(c *cli.Context) (string, error) {
 	return c.Args().First(), nil
 }
 
-// onID is the action of a command on one container: f gets --root and
-// the ID once the argument count is checked.
-func onID(f func(c *cli.Context, root, id string) error) cli.ActionFunc {
+// onID is the action of a command on one container: f gets it once the
+// argument count is checked.
+func onID(f func(c *cli.Context, ctr *container.Container) error) cli.ActionFunc {
 	return func(c *cli.Context) error {
-		id, err := oneID(c)
+		ctr, err := loadContainer(c, c.Command.Name)
 		if err != nil {
 			return err
 		}
-		return f(c, c.String("root"), id)
+		return f(c, ctr)
 	}
+}
+
+// runtimeOf is the runtime the global flags describe: --root (resolved
+// by the app's Before) and --debug.
+func runtimeOf(c *cli.Context) *container.Runtime {
+	return &container.Runtime{Root: c.String("root"), Debug: c.Bool("debug")}
+}
+
+// loadContainer is the container the command's one argument names.
+func loadContainer(c *cli.Context, cmd string) (*container.Container, error) {
+	id, err := oneID(c)
+	if err != nil {
+		return nil, err
+	}
+	ctr, err := runtimeOf(c).Load(id)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cmd, err)
+	}
+	return ctr, nil
 }

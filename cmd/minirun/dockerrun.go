@@ -25,4 +25,5 @@ var dockerRunFlags = []cli.Flag{
 	&cli.StringFlag{Name: "memory", Aliases: []string{"m"}, Usage: "memory limit, e.g. 64m"},
 	&cli.Int64Flag{Name: "pids-limit", Usage: "maximum number of processes"},
 	&cli.StringFlag{Name: "cpus", Usage: "number of CPUs, e.g. 0.5"},
+	&cli.BoolFlag{Name: "sig-proxy", Value: true, Usage: "pass the signals minirun receives on to a foreground container"},
 }

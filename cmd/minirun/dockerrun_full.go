@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/docker"
 )
 
@@ -22,8 +23,8 @@ func runImage(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := docker.Run(context.Background(), store, runOptionsFrom(c),
-		docker.Env{Root: c.String("root"), Debug: c.Bool("debug"), Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+	res, err := docker.Run(context.Background(), runtimeOf(c), store, runOptionsFrom(c),
+		container.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
 	if err != nil {
 		return err
 	}
@@ -44,7 +45,7 @@ func runOptionsFrom(c *cli.Context) *docker.RunOptions {
 		Memory: c.String("memory"), PidsLimit: c.Int64("pids-limit"), CPUs: c.String("cpus"),
 		Image: c.Args().First(), Cmd: c.Args().Tail(),
 		Name: c.String("name"), Remove: c.Bool("rm"), Detach: c.Bool("detach"),
-		Seccomp: seccompWatchRequest(c),
+		Seccomp: seccompWatchRequest(c), SigProxy: c.Bool("sig-proxy"),
 	}
 	if c.IsSet("entrypoint") {
 		e := c.String("entrypoint")

@@ -10,7 +10,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/minirun/minirun/cgroups"
-	"github.com/minirun/minirun/container"
 )
 
 // event is runc's events line: {"type":"stats","id":...,"data":{...}}.
@@ -29,18 +28,18 @@ var eventsCommand = &cli.Command{
 		&cli.DurationFlag{Name: "interval", Value: 5 * time.Second, Usage: "time between stats events"},
 	},
 	Action: func(c *cli.Context) error {
-		id, err := oneID(c)
+		ctr, err := loadContainer(c, "events")
 		if err != nil {
 			return err
 		}
-		root := c.String("root")
+		id := ctr.ID
 		enc := json.NewEncoder(os.Stdout)
-		st, err := container.State(root, id)
+		st, err := ctr.State()
 		if err != nil {
 			return err
 		}
 		stats := func() error {
-			s, err := container.ReadStats(root, id)
+			s, err := ctr.Stats()
 			if err != nil {
 				return err
 			}
@@ -86,7 +85,7 @@ var eventsCommand = &cli.Command{
 					return err
 				}
 			case <-gone.C:
-				if st, err := container.State(root, id); err != nil || st.Status == specs.StateStopped {
+				if st, err := ctr.State(); err != nil || st.Status == specs.StateStopped {
 					return nil
 				}
 			}

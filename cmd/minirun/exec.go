@@ -44,7 +44,10 @@ func execAction(c *cli.Context) error {
 	if c.NArg() < 1 {
 		return fmt.Errorf("exec: want ID [COMMAND [ARG...]]")
 	}
-	id, root := c.Args().First(), c.String("root")
+	ctr, err := runtimeOf(c).Load(c.Args().First())
+	if err != nil {
+		return fmt.Errorf("exec: %w", err)
+	}
 	proc, ov, err := execProcess(c)
 	if err != nil {
 		return err
@@ -61,12 +64,10 @@ func execAction(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("exec: %w", err)
 	}
-	p, err := container.Exec(&container.ExecOptions{
-		IgnorePaused: c.Bool("ignore-paused"), ExtraFiles: extra,
-		Root: root, ID: id, Process: proc, Overrides: ov, Detached: c.Bool("detach"),
-		PidFile: pidFile, ConsoleSocket: c.String("console-socket"), Debug: c.Bool("debug"),
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-	})
+	p, err := ctr.Exec(container.ExecRequest{Process: proc, Overrides: ov, IgnorePaused: c.Bool("ignore-paused")},
+		container.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+			PidFile: pidFile, ConsoleSocket: c.String("console-socket"), ExtraFiles: extra},
+		container.Lifecycle{Detached: c.Bool("detach"), ForwardSignals: true})
 	if err != nil {
 		return err
 	}

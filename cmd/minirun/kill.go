@@ -31,7 +31,11 @@ var killCommand = &cli.Command{
 				return err
 			}
 		}
-		return container.Kill(c.String("root"), c.Args().First(), sig, c.Bool("all"))
+		ctr, err := runtimeOf(c).Load(c.Args().First())
+		if err != nil {
+			return fmt.Errorf("kill: %w", err)
+		}
+		return ctr.Kill(sig, c.Bool("all"))
 	},
 }
 
@@ -60,8 +64,8 @@ var deleteCommand = &cli.Command{
 	Flags: []cli.Flag{
 		&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill a running container first"},
 	},
-	Action: onID(func(c *cli.Context, root, id string) error {
-		err := container.Delete(root, id, c.Bool("force"))
+	Action: onID(func(c *cli.Context, ctr *container.Container) error {
+		err := ctr.Delete(c.Bool("force"))
 		// runc's --force makes deleting what is already gone a success:
 		// engines call it on clean-up paths and treat any error as a failure.
 		if c.Bool("force") && errors.Is(err, state.ErrNotExist) {
@@ -75,14 +79,14 @@ var pauseCommand = &cli.Command{
 	Name:      "pause",
 	Usage:     "freeze every process of a container",
 	ArgsUsage: "ID",
-	Action:    onID(func(c *cli.Context, root, id string) error { return container.Pause(root, id) }),
+	Action:    onID(func(c *cli.Context, ctr *container.Container) error { return ctr.Pause() }),
 }
 
 var resumeCommand = &cli.Command{
 	Name:      "resume",
 	Usage:     "thaw a paused container",
 	ArgsUsage: "ID",
-	Action:    onID(func(c *cli.Context, root, id string) error { return container.Resume(root, id) }),
+	Action:    onID(func(c *cli.Context, ctr *container.Container) error { return ctr.Resume() }),
 }
 
 func init() {

@@ -11,8 +11,6 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/minirun/minirun/container"
 )
 
 var psCommand = &cli.Command{
@@ -26,7 +24,11 @@ var psCommand = &cli.Command{
 		if c.NArg() < 1 {
 			return fmt.Errorf("ps: want ID [PS OPTIONS]")
 		}
-		pids, err := container.Processes(c.String("root"), c.Args().First())
+		ctr, err := runtimeOf(c).Load(c.Args().First())
+		if err != nil {
+			return fmt.Errorf("ps: %w", err)
+		}
+		pids, err := ctr.Processes()
 		if err != nil {
 			return err
 		}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/docker"
 )
 
@@ -30,8 +29,12 @@ var rmCommand = &cli.Command{
 				return fmt.Errorf("rm: %w", err)
 			}
 			// Its runtime state, if any: a detached or still running one.
-			if _, err := container.State(c.String("root"), r.ID); err == nil {
-				if err := container.Delete(c.String("root"), r.ID, c.Bool("force")); err != nil {
+			ctr, err := runtimeOf(c).Load(r.ID)
+			if err != nil {
+				return fmt.Errorf("rm %s: %w", ref, err)
+			}
+			if _, err := ctr.State(); err == nil {
+				if err := ctr.Delete(c.Bool("force")); err != nil {
 					return fmt.Errorf("rm %s: %w", ref, err)
 				}
 			}

@@ -9,7 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun"
+	"github.com/minirun/minirun/docker"
 	"github.com/minirun/minirun/errdefs"
 )
 
@@ -29,5 +29,5 @@ func runRole() {
 			os.Exit(errdefs.ExitRuntime)
 		}
 	}
-	minirun.Init()
+	docker.Init()
 }

@@ -10,8 +10,6 @@ import (
 
 	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/container/config"
-	"github.com/minirun/minirun/container/initproc"
-	"github.com/minirun/minirun/seccomp"
 )
 
 // runcRunFlags are runc's flags for `run`: the mode engines use.
@@ -42,43 +40,22 @@ func createFlags() []cli.Flag {
 // foreground it waits and then deletes the container; with -d it returns
 // once the process runs, and `delete` cleans up.
 func runBundle(c *cli.Context) error {
-	o, err := bundleOptions(c, "run")
+	cfg, stdio, err := bundleOptions(c, "run")
 	if err != nil {
 		return err
 	}
-	o.Detached = c.Bool("detach")
-	o.Keep = c.Bool("keep")
-	if o.Detached && o.Keep {
+	lc := container.Lifecycle{Detached: c.Bool("detach"), Keep: c.Bool("keep"), ForwardSignals: true, Seccomp: seccompWatchRequest(c)}
+	if lc.Detached && lc.Keep {
 		return fmt.Errorf("run: --keep and --detach don't go together: a detached container is kept anyway")
 	}
-	watch, err := seccompWatchRequest(c).Open(seccomp.WatchTarget{
-		Spec:     o.Spec,
-		Required: func() []string { return initproc.SeccompRequired(o.Spec) },
-		Source: func() (*seccomp.Source, error) {
-			if o.Spec.Linux == nil || o.Spec.Linux.Seccomp == nil {
-				return nil, nil
-			}
-			return seccomp.OCISource("config.json linux.seccomp", o.Spec.Linux.Seccomp), nil
-		},
-	})
-	if err != nil {
-		return err
-	}
-	o.SeccompWatch = watch.Watcher()
-	if o.Detached && o.Spec.Process.Terminal && o.ConsoleSocket == "" {
+	if lc.Detached && cfg.Spec.Process.Terminal && stdio.ConsoleSocket == "" {
 		return fmt.Errorf("run: a detached container with a terminal needs --console-socket")
 	}
-	p, err := container.Start(o)
-	if err != nil {
+	ctr, err := runtimeOf(c).Run(cfg, stdio, lc)
+	if err != nil || lc.Detached {
 		return err
 	}
-	if o.Detached {
-		return nil
-	}
-	code, err := p.Wait()
-	if werr := watch.Finish(os.Stderr); werr != nil && err == nil {
-		err = werr
-	}
+	code, err := ctr.Wait()
 	if err != nil {
 		return err
 	}
@@ -86,28 +63,26 @@ func runBundle(c *cli.Context) error {
 }
 
 // bundleOptions reads the bundle and the flags shared by run and create.
-func bundleOptions(c *cli.Context, cmd string) (*container.Options, error) {
+func bundleOptions(c *cli.Context, cmd string) (container.Config, container.IO, error) {
 	if c.NArg() != 1 {
-		return nil, fmt.Errorf("%s: want exactly one container ID, got %d arguments", cmd, c.NArg())
+		return container.Config{}, container.IO{}, fmt.Errorf("%s: want exactly one container ID, got %d arguments", cmd, c.NArg())
 	}
 	spec, bundle, err := loadBundle(c.String("bundle"))
 	if err != nil {
-		return nil, err
+		return container.Config{}, container.IO{}, err
 	}
 	pidFile, err := absOrEmpty(c.String("pid-file"))
 	if err != nil {
-		return nil, err
+		return container.Config{}, container.IO{}, err
 	}
 	extra, err := preservedFds(c.Int("preserve-fds"))
 	if err != nil {
-		return nil, err
+		return container.Config{}, container.IO{}, err
 	}
-	return &container.Options{
-		ID: c.Args().First(), Bundle: bundle, Spec: spec, Debug: c.Bool("debug"),
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-		Root: c.String("root"), PidFile: pidFile, ConsoleSocket: c.String("console-socket"),
-		NoNewKeyring: c.Bool("no-new-keyring"), ExtraFiles: extra,
-	}, nil
+	cfg := container.Config{ID: c.Args().First(), Bundle: bundle, Spec: spec, NoNewKeyring: c.Bool("no-new-keyring")}
+	stdio := container.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		PidFile: pidFile, ConsoleSocket: c.String("console-socket"), ExtraFiles: extra}
+	return cfg, stdio, nil
 }
 
 func loadBundle(dir string) (*specs.Spec, string, error) {

@@ -16,8 +16,8 @@ var stateCommand = &cli.Command{
 	Name:      "state",
 	Usage:     "print a container's OCI state as JSON",
 	ArgsUsage: "ID",
-	Action: onID(func(c *cli.Context, root, id string) error {
-		st, err := container.State(root, id)
+	Action: onID(func(c *cli.Context, ctr *container.Container) error {
+		st, err := ctr.State()
 		if err != nil {
 			return err
 		}
@@ -33,7 +33,7 @@ var listCommand = &cli.Command{
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print ids only"},
 	},
 	Action: func(c *cli.Context) error {
-		sts, err := container.List(c.String("root"))
+		sts, err := runtimeOf(c).List()
 		if err != nil {
 			return err
 		}

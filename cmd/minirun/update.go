@@ -8,7 +8,6 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 
-	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/internal/inputbounds"
 )
 
@@ -37,7 +36,7 @@ var updateCommand = &cli.Command{
 		&cli.StringFlag{Name: "kernel-memory-tcp", Hidden: true},
 	},
 	Action: func(c *cli.Context) error {
-		id, err := oneID(c)
+		ctr, err := loadContainer(c, "update")
 		if err != nil {
 			return err
 		}
@@ -45,7 +44,7 @@ var updateCommand = &cli.Command{
 		if err != nil {
 			return fmt.Errorf("update: %w", err)
 		}
-		return container.Update(c.String("root"), id, res)
+		return ctr.Update(res)
 	},
 }
 

@@ -1,0 +1,189 @@
+package container
+
+import (
+	"io"
+	"os"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/minirun/minirun/cgroups"
+	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/state"
+)
+
+// Runtime is the one way into containers for every front: the runc CLI,
+// the Docker-style front and the Go API. It knows where containers are
+// registered; a Container it returns knows the rest.
+type Runtime struct {
+	// Root holds each container's state, saved config and exec fifo
+	// (Root/ID), where state, kill, delete and exec find it. Empty: a
+	// container Run starts is private to this process, and Create, which
+	// must be found again by start, is refused.
+	Root string
+	// Debug traces the start on stderr (--debug).
+	Debug bool
+}
+
+// Config is what the container is: its ID, its bundle and the bundle's
+// spec, already validated (config.LoadBundle or config.Validate); the
+// runtime does not read or check it again.
+type Config struct {
+	ID     string
+	Bundle string // absolute; a relative root.path is taken from here
+	Spec   *specs.Spec
+	// NoNewKeyring keeps the caller's session keyring instead of giving
+	// the container a fresh one (runc's --no-new-keyring).
+	NoNewKeyring bool
+}
+
+// IO is where a container process's stdio goes and what else it is
+// handed. Nil readers and writers are /dev/null, as with os/exec.
+type IO struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// ConsoleSocket receives the pty master when process.terminal is
+	// set. Without it a foreground Wait copies the pty to Stdin/Stdout.
+	ConsoleSocket string
+	// ExtraFiles survive into the container (--preserve-fds): they
+	// become fds 3, 4, ...
+	ExtraFiles []*os.File
+	// PidFile receives the process's pid, written atomically.
+	PidFile string
+}
+
+// Lifecycle is how a container's life is tied to this process's.
+type Lifecycle struct {
+	// Detached starts the process without tying its life to this one:
+	// no parent-death signal, no reaper, no Wait.
+	Detached bool
+	// Keep leaves a foreground container registered after it exits
+	// (runc's run --keep): stopped, with its cgroup, until Delete.
+	Keep bool
+	// ForwardSignals passes this process's SIGTERM, SIGINT and the like
+	// on to a foreground container, as docker run and runc run do. A
+	// program using the Go API has its own uses for them.
+	ForwardSignals bool
+	// ReaperEnv is handed to the reaper of a foreground start (see
+	// reaper.go), for the clean-up the front does after Delete.
+	ReaperEnv []string
+	// Seccomp asks for the denial report or the recorder
+	// (--seccomp-report, --seccomp-record): this process then answers the
+	// container's seccomp notifications until Wait returns, and Wait
+	// writes the result.
+	Seccomp seccomp.WatchRequest
+	// SeccompSource is the profile as the user wrote it, for the report
+	// to name the entry behind each refusal; nil means the spec's own
+	// linux.seccomp.
+	SeccompSource func() (*seccomp.Source, error)
+}
+
+// options is one start as the parent's steps see it.
+type options struct {
+	Config
+	IO
+	Lifecycle
+	Root       string
+	Debug      bool
+	CreateOnly bool // return once the init waits for start (runc's create)
+	noCgroup   bool // rootless with no limits: the caller's own cgroup
+	watch      *seccomp.RunWatch
+}
+
+// Create sets a container up and leaves its init waiting for Start, as
+// runc create does. The init is detached from this process.
+func (r *Runtime) Create(c Config, stdio IO, lc Lifecycle) (*Container, error) {
+	if r.Root == "" {
+		return nil, stepErrf("create", "container %s: create needs a state root for start to find it", c.ID)
+	}
+	lc.Detached = true
+	return r.start(c, stdio, lc, true)
+}
+
+// Run starts a container's process. In the foreground (not
+// lc.Detached) Wait returns its status and deletes it.
+func (r *Runtime) Run(c Config, stdio IO, lc Lifecycle) (*Container, error) {
+	return r.start(c, stdio, lc, false)
+}
+
+func (r *Runtime) start(c Config, stdio IO, lc Lifecycle, createOnly bool) (*Container, error) {
+	p, err := start(&options{Config: c, IO: stdio, Lifecycle: lc, Root: r.Root, Debug: r.Debug, CreateOnly: createOnly})
+	if err != nil {
+		return nil, err
+	}
+	return &Container{ID: c.ID, rt: r, init: p}, nil
+}
+
+// Load names container id under the runtime's root. It reads nothing:
+// each operation reads the state it needs under the container's lock and
+// fails with ErrNotFound when there is no such container (delete
+// --force of a start killed halfway relies on that). An id that could
+// not name a container is refused here.
+func (r *Runtime) Load(id string) (*Container, error) {
+	if err := state.CheckID(id); err != nil {
+		return nil, err
+	}
+	return r.handle(id), nil
+}
+
+// List returns the state of every container under the runtime's root.
+func (r *Runtime) List() ([]*state.State, error) {
+	ids, err := state.List(r.Root)
+	if err != nil {
+		return nil, stepErr("list", err)
+	}
+	var out []*state.State
+	for _, id := range ids {
+		if st, err := r.handle(id).State(); err == nil {
+			out = append(out, st)
+		}
+	}
+	return out, nil
+}
+
+// handle is a Container by ID, unchecked: each operation reads the
+// state it needs and fails on its own when there is none.
+func (r *Runtime) handle(id string) *Container { return &Container{ID: id, rt: r} }
+
+// Container is one container under a Runtime's root.
+type Container struct {
+	ID   string
+	rt   *Runtime
+	init *Process // when this process started it
+}
+
+// Wait waits for the process Run started in the foreground, returns its
+// status (128+N when signal N killed it) and deletes the container
+// unless it is kept.
+func (c *Container) Wait() (int, error) {
+	if c.init == nil {
+		return -1, stepErrf("wait", "container %s was not started by this process", c.ID)
+	}
+	return c.init.Wait()
+}
+
+// Pid is the init's pid when this process started it, else 0.
+func (c *Container) Pid() int {
+	if c.init == nil {
+		return 0
+	}
+	return c.init.Pid
+}
+
+// Release forgets the init this process started, once the container is
+// deleted by other means.
+func (c *Container) Release() {
+	if c.init != nil {
+		c.init.Release()
+		c.init = nil
+	}
+}
+
+// Stats reads the usage of the container's cgroup (runc events --stats).
+func (c *Container) Stats() (*cgroups.Stats, error) {
+	st, err := c.State()
+	if err != nil {
+		return nil, err
+	}
+	return cgroups.ReadStats(st.CgroupPath), nil
+}
