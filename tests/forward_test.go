@@ -49,7 +49,7 @@ func TestLeanMiniRunForwardsDockerCommands(t *testing.T) {
 			if _, err := exec.LookPath("go"); err != nil {
 				t.Skip("needs the go tool to build a second minirun-docker")
 			}
-			build := exec.Command("go", "build", "-tags", "osusergo,netgo", "-ldflags", "-X github.com/minirun/minirun/version.Commit=another-build",
+			build := exec.Command("go", "build", "-tags", "osusergo,netgo", "-ldflags", "-X github.com/minirun/minirun/internal/version.Commit=another-build",
 				"-o", filepath.Join(dir, "minirun-docker"), "../cmd/minirun")
 			if out, err := build.CombinedOutput(); err != nil {
 				t.Fatalf("build minirun-docker: %v: %s", err, out)

@@ -158,6 +158,7 @@ func TestSeccompRecordMergeForeign(t *testing.T) {
 // Recording an unconfined container covers the i386 ABI too, and the
 // profile lists the ABI it saw.
 func TestSeccompRecordI386(t *testing.T) {
+	needIA32(t)
 	prof := filepath.Join(t.TempDir(), "rec.json")
 	r := dockerProbe(t, "--rm", "--security-opt", "seccomp=unconfined", "--seccomp-record", prof, "probe", "/bin/probe", "int80", fmt.Sprint(nrI386Getpid))
 	if r.code != 0 || r.stdout != "ok 1\n" {

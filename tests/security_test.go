@@ -205,7 +205,7 @@ func TestInitBinaryOfAnotherBuildRefuses(t *testing.T) {
 	if out, err := exec.Command("cp", minirun, bin).CombinedOutput(); err != nil {
 		t.Fatalf("cp: %v: %s", err, out)
 	}
-	build := exec.Command("go", "build", "-tags", "osusergo,netgo", "-ldflags", "-X github.com/minirun/minirun/version.Commit=another-build",
+	build := exec.Command("go", "build", "-tags", "osusergo,netgo", "-ldflags", "-X github.com/minirun/minirun/internal/version.Commit=another-build",
 		"-o", filepath.Join(dir, "minirun-init"), "../cmd/minirun-init")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
