@@ -505,14 +505,7 @@ func TestBadInput(t *testing.T) {
 			if left := childrenOf(os.Getpid()); len(left) != 0 {
 				t.Errorf("processes left: %v", left)
 			}
-			for _, p := range []string{filepath.Join(stateRoot(), id)} {
-				if _, err := os.Lstat(p); err == nil {
-					t.Errorf("state dir left: %s", p)
-				}
-			}
-			if cgs, _ := filepath.Glob("/sys/fs/cgroup/*/minirun/" + id); len(cgs) != 0 {
-				t.Errorf("cgroups left: %v", cgs)
-			}
+			checkNothingLeft(t, id, 0)
 			after := snapshotLeftovers(store, tmp)
 			for k := range after {
 				if !before[k] {

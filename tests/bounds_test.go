@@ -20,16 +20,9 @@ import (
 // directory for its id, no mount under the suite's directory, no cgroup.
 func noneLeft(t *testing.T, id string) {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(os.Getenv("MINIRUN_ROOT"), id)); err == nil {
-		t.Errorf("state directory of %s left behind", id)
-	}
+	checkNothingLeft(t, id, 0)
 	if n := mountsUnder(t, workDir); n != 0 {
 		t.Errorf("%d mounts left under %s", n, workDir)
-	}
-	for cg := range minirunCgroups() {
-		if strings.Contains(cg, id) {
-			t.Errorf("cgroup left behind: %s", cg)
-		}
 	}
 }
 

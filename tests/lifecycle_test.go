@@ -117,26 +117,6 @@ func cleanUp(t *testing.T, id string) {
 	}
 }
 
-// checkNothingLeft asserts delete took everything: state, cgroup,
-// processes and mounts.
-func checkNothingLeft(t *testing.T, id string, pid int) {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join(stateRoot(), id)); !os.IsNotExist(err) {
-		t.Errorf("state dir left: %v", err)
-	}
-	for _, ctrl := range []string{"memory", "pids", "freezer", "cpu"} {
-		if _, err := os.Stat(filepath.Join("/sys/fs/cgroup", ctrl, "minirun", id)); !os.IsNotExist(err) {
-			t.Errorf("cgroup %s left: %v", ctrl, err)
-		}
-	}
-	if pid > 0 && !gone(pid) {
-		t.Errorf("init %d still alive", pid)
-	}
-	if n := mountsUnder(t, rootfs); n != 0 {
-		t.Errorf("%d mounts left under the rootfs", n)
-	}
-}
-
 func TestLifecycleCreateStartKillDelete(t *testing.T) {
 	needRoot(t)
 	s := defaultSpec(t, "sh", "-c", "echo started > /out/started; exec sleep 100")

@@ -55,16 +55,7 @@ func runResources(t *testing.T, res *specs.LinuxResources, script string, edit .
 // from every hierarchy, the ones only these resources touch included.
 func checkNoCgroupLeft(t *testing.T, cgroupsPath, id string) {
 	t.Helper()
-	if cgroupsPath == "" {
-		cgroupsPath = "/minirun/" + id
-	}
-	dirs, _ := filepath.Glob("/sys/fs/cgroup/*" + cgroupsPath)
-	for _, d := range dirs {
-		t.Errorf("cgroup left: %s", d)
-	}
-	if _, err := os.Stat(filepath.Join(stateRoot(), id)); !os.IsNotExist(err) {
-		t.Errorf("state dir left: %v", err)
-	}
+	checkGone(t, cgroupsPath, id, 0)
 }
 
 // v1Has says whether this host has a v1 hierarchy for ctrl, which the
