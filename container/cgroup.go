@@ -24,12 +24,7 @@ import (
 // record is told the path once it is known to be free and before anything
 // is created there: a minirun killed from then on leaves a state that
 // names the cgroup, so delete -f finds and removes it.
-func placeInCgroup(s *specs.Spec, id string, pid int, record func(path string) error) (cgroups.Manager, error) {
-	linux := config.LinuxOf(s)
-	path, err := cgroups.Resolve(linux.CgroupsPath, id)
-	if err != nil {
-		return nil, stepErr("cgroup", err)
-	}
+func placeInCgroup(linux *specs.Linux, path, id string, pid int, record func(path string) error) (cgroups.Manager, error) {
 	// Checked before the directories exist: a refused start must not
 	// create (and then remove) anything in a cgroup that isn't its own.
 	if err := checkCgroupFree(path); err != nil {
@@ -59,12 +54,8 @@ func placeInCgroup(s *specs.Spec, id string, pid int, record func(path string) e
 // higher could pause, kill --all or delete -f the other, and deleting a
 // stopped container kills what is left below its cgroup. Listing pids
 // alone misses a cgroup placed below a live container.
-func checkCgroupNesting(root, id string, s *specs.Spec) error {
-	path, err := cgroups.Resolve(config.LinuxOf(s).CgroupsPath, id)
-	if err != nil {
-		return stepErr("cgroup", err)
-	}
-	ids, err := state.List(root)
+func checkCgroupNesting(sr *state.Root, id, path string) error {
+	ids, err := sr.List()
 	if err != nil {
 		return stepErr("cgroup", err)
 	}
@@ -72,7 +63,7 @@ func checkCgroupNesting(root, id string, s *specs.Spec) error {
 		if other == id {
 			continue
 		}
-		theirs, err := cgroupOf(root, other)
+		theirs, err := cgroupOf(sr, other)
 		if err != nil {
 			return stepErrf("cgroup", "check %s against container %s: %w", path, other, err)
 		}
@@ -86,8 +77,8 @@ func checkCgroupNesting(root, id string, s *specs.Spec) error {
 // cgroupOf is the cgroup of a container in state, "" if it has none or is
 // gone. One still being created has not recorded it yet; its saved config
 // says where it goes.
-func cgroupOf(root, id string) (string, error) {
-	st, err := state.Read(root, id)
+func cgroupOf(sr *state.Root, id string) (string, error) {
+	st, err := sr.Read(id)
 	if errors.Is(err, state.ErrNotExist) {
 		return "", nil
 	}
@@ -97,7 +88,7 @@ func cgroupOf(root, id string) (string, error) {
 	if st.CgroupPath != "" || st.Status != specs.StateCreating {
 		return st.CgroupPath, nil
 	}
-	s, err := state.ReadSpec(root, id)
+	s, err := sr.ReadSpec(id)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, state.ErrNotExist) {
 		return "", nil
 	}
@@ -174,12 +165,6 @@ func defaultDeviceRules() []specs.LinuxDeviceCgroup {
 	allow("c", 136, -1, "rwm")
 	allow("c", 10, 200, "rwm")
 	return out
-}
-
-// wantsCgroup says whether a start manages a cgroup: it needs a name, an
-// id or a cgroupsPath.
-func wantsCgroup(s *specs.Spec, id string) bool {
-	return id != "" || config.LinuxOf(s).CgroupsPath != ""
 }
 
 // killCgroup kills every process left in the cgroup and waits until it is

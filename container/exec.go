@@ -37,12 +37,16 @@ type ExecRequest struct {
 // container's seccomp filter and execs. Wait on the result for its status.
 func (c *Container) Exec(o ExecRequest, stdio IO, lc Lifecycle) (*Process, error) {
 	timer.Step("cli")
-	root, id := c.rt.Root, c.ID
-	st, err := state.Read(root, id)
+	sr, err := state.OpenRoot(c.rt.Root)
 	if err != nil {
 		return nil, stepErr("exec", err)
 	}
-	refresh(root, st)
+	id := c.ID
+	st, err := sr.Read(id)
+	if err != nil {
+		return nil, stepErr("exec", err)
+	}
+	refresh(sr, st)
 	if st.Status == StatePaused && !o.IgnorePaused {
 		// runc's words, which its scripts match.
 		return nil, stepErrf("exec", "container %s: cannot exec in a paused container (use --ignore-paused to override)", id)
@@ -50,7 +54,7 @@ func (c *Container) Exec(o ExecRequest, stdio IO, lc Lifecycle) (*Process, error
 	if st.Status != specs.StateRunning && st.Status != specs.StateCreated && st.Status != StatePaused {
 		return nil, stepErrf("exec", "container %s is %s: %w", id, st.Status, ErrNotRunning)
 	}
-	spec, err := state.ReadSpec(root, id)
+	spec, err := sr.ReadSpec(id)
 	if err != nil {
 		return nil, stepErr("exec", err)
 	}

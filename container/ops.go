@@ -27,25 +27,28 @@ var ErrNotRunning = errdefs.ErrNotRunning
 
 // State returns the container's saved state with its status as it is now.
 func (c *Container) State() (*state.State, error) {
-	root, id := c.rt.Root, c.ID
-	st, err := state.Read(root, id)
+	sr, err := state.OpenRoot(c.rt.Root)
 	if err != nil {
 		return nil, stepErr("state", err)
 	}
-	refresh(root, st)
+	st, err := sr.Read(c.ID)
+	if err != nil {
+		return nil, stepErr("state", err)
+	}
+	refresh(sr, st)
 	return st, nil
 }
 
 // refresh derives the status from the live system: the saved one can't
 // know the init died. The start time guards against a reused pid.
-func refresh(root string, st *state.State) {
+func refresh(sr *state.Root, st *state.State) {
 	if st.Pid == 0 {
 		return // still being created
 	}
 	switch {
 	case !state.Alive(st.Pid, st.InitStart):
 		st.Status, st.Pid = specs.StateStopped, 0
-	case exists(filepath.Join(state.Dir(root, st.ID), state.FifoFile)):
+	case exists(filepath.Join(sr.Dir(st.ID), state.FifoFile)):
 		st.Status = specs.StateCreated
 	case st.Status == StatePaused:
 	default:
@@ -59,8 +62,8 @@ func exists(path string) bool {
 }
 
 // open locks a container and reads its current state.
-func open(root, id string) (*state.Handle, *state.State, error) {
-	h, err := state.Open(root, id)
+func open(sr *state.Root, id string) (*state.Handle, *state.State, error) {
+	h, err := sr.Open(id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -69,7 +72,7 @@ func open(root, id string) (*state.Handle, *state.State, error) {
 		h.Unlock()
 		return nil, nil, err
 	}
-	refresh(root, st)
+	refresh(sr, st)
 	if st.Status == specs.StateCreating {
 		// We hold the lock, so whoever was creating it is gone.
 		st.Status = specs.StateStopped
@@ -79,8 +82,12 @@ func open(root, id string) (*state.Handle, *state.State, error) {
 
 // Start lets a created container run its process (runc start).
 func (c *Container) Start() error {
-	root, id := c.rt.Root, c.ID
-	h, st, err := open(root, id)
+	sr, err := state.OpenRoot(c.rt.Root)
+	if err != nil {
+		return stepErr("start", err)
+	}
+	id := c.ID
+	h, st, err := open(sr, id)
 	if err != nil {
 		return stepErr("start", err)
 	}
@@ -95,7 +102,7 @@ func (c *Container) Start() error {
 	if err := h.Save(st); err != nil {
 		return stepErr("start", err)
 	}
-	spec, err := state.ReadSpec(root, id)
+	spec, err := sr.ReadSpec(id)
 	if err != nil {
 		return stepErr("start", err)
 	}
@@ -178,9 +185,13 @@ func (c *Container) Resume() error {
 }
 
 func (c *Container) freeze(from, to specs.ContainerState) error {
-	root, id := c.rt.Root, c.ID
 	step := map[specs.ContainerState]string{StatePaused: "pause", specs.StateRunning: "resume"}[to]
-	h, st, err := open(root, id)
+	sr, err := state.OpenRoot(c.rt.Root)
+	if err != nil {
+		return stepErr(step, err)
+	}
+	id := c.ID
+	h, st, err := open(sr, id)
 	if err != nil {
 		return stepErr(step, err)
 	}
@@ -219,9 +230,13 @@ func (c *Container) Delete(force bool) error {
 }
 
 func (c *Container) remove(force bool) error {
-	root, id := c.rt.Root, c.ID
-	h, st, err := open(root, id)
-	if errors.Is(err, state.ErrNotExist) && force && state.RemoveStale(root, id) {
+	sr, err := state.OpenRoot(c.rt.Root)
+	if err != nil {
+		return stepErr("delete", err)
+	}
+	id := c.ID
+	h, st, err := open(sr, id)
+	if errors.Is(err, state.ErrNotExist) && force && sr.RemoveStale(id) {
 		return nil // half made by a start that was killed: now gone
 	}
 	if err != nil {
@@ -245,7 +260,7 @@ func (c *Container) remove(force bool) error {
 		return err
 	}
 	timer.Step("delete: cgroup")
-	spec, err := state.ReadSpec(root, id)
+	spec, err := sr.ReadSpec(id)
 	if err != nil {
 		spec = nil // no config to take hooks from: none run
 	}

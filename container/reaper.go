@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/minirun/minirun/state"
 )
 
 // A foreground run cleans up when its container exits (Wait, then
@@ -113,7 +115,11 @@ func Reap(t ReaperTarget) (bool, error) {
 			break // EOF: the runtime is gone
 		}
 	}
-	h, st, err := open(t.Root, t.ID)
+	sr, err := state.OpenRoot(t.Root)
+	if err != nil {
+		return false, nil // nothing of ours can be there
+	}
+	h, st, err := open(sr, t.ID)
 	if err != nil {
 		return false, nil // deleted: a normal exit
 	}

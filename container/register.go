@@ -36,19 +36,23 @@ func register(o *options) (*registration, error) {
 	if o.Root == "" {
 		return nil, nil
 	}
-	if !o.noCgroup && wantsCgroup(o.Spec, o.ID) {
+	sr, err := state.OpenRoot(o.Root)
+	if err != nil {
+		return nil, stepErr("create", err)
+	}
+	if o.cgroupPath != "" {
 		// Held until the config is saved: a start racing this one then
 		// sees where our cgroup goes, and we see its.
-		unlock, err := state.LockRoot(o.Root)
+		unlock, err := sr.Lock()
 		if err != nil {
 			return nil, stepErr("create", err)
 		}
 		defer unlock()
-		if err := checkCgroupNesting(o.Root, o.ID, o.Spec); err != nil {
+		if err := checkCgroupNesting(sr, o.ID, o.cgroupPath); err != nil {
 			return nil, err
 		}
 	}
-	h, err := state.Create(o.Root, o.ID)
+	h, err := sr.Create(o.ID)
 	if err != nil {
 		return nil, stepErr("create", err)
 	}

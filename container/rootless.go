@@ -13,7 +13,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/cgroups"
-	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/rootfs"
 )
@@ -132,14 +131,9 @@ func checkRootless(s *specs.Spec, plan namespaces.Plan) error {
 // a cgroup2 subtree delegated to the caller. Without one, a config that
 // asks for resources is refused; one that asks none (device rules aside)
 // runs in the caller's own cgroup.
-func rootlessCgroup(s *specs.Spec, id string) (bool, error) {
-	res := config.LinuxOf(s).Resources
-	if !cgroups.Asks(res) {
+func rootlessCgroup(res *specs.LinuxResources, path string) (bool, error) {
+	if !cgroups.Asks(res) || path == "" {
 		return false, nil
-	}
-	path, err := cgroups.Resolve(config.LinuxOf(s).CgroupsPath, id)
-	if err != nil {
-		return false, stepErr("cgroup", err)
 	}
 	if why := delegated(path); why != "" {
 		return false, stepErrf("cgroup", "rootless: linux.resources asks for limits, but %s; drop linux.resources (and --memory, --pids-limit, --cpus) or run as root", why)

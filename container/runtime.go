@@ -86,7 +86,10 @@ type options struct {
 	Root       string
 	Debug      bool
 	CreateOnly bool // return once the init waits for start (runc's create)
-	noCgroup   bool // rootless with no limits: the caller's own cgroup
+	// cgroupPath is the container's cgroup, resolved once from
+	// linux.cgroupsPath and the ID; "" when the start manages none
+	// (rootless with no limits: the caller's own cgroup).
+	cgroupPath string
 	watch      *seccomp.RunWatch
 }
 
@@ -107,6 +110,13 @@ func (r *Runtime) Run(c Config, stdio IO, lc Lifecycle) (*Container, error) {
 }
 
 func (r *Runtime) start(c Config, stdio IO, lc Lifecycle, createOnly bool) (*Container, error) {
+	if c.Spec.Linux == nil {
+		// No linux section means no Linux settings: an empty one, once,
+		// on a copy of the caller's spec, so no later step has to ask.
+		s := *c.Spec
+		s.Linux = &specs.Linux{}
+		c.Spec = &s
+	}
 	p, err := start(&options{Config: c, IO: stdio, Lifecycle: lc, Root: r.Root, Debug: r.Debug, CreateOnly: createOnly})
 	if err != nil {
 		return nil, err
@@ -128,7 +138,11 @@ func (r *Runtime) Load(id string) (*Container, error) {
 
 // List returns the state of every container under the runtime's root.
 func (r *Runtime) List() ([]*state.State, error) {
-	ids, err := state.List(r.Root)
+	sr, err := state.OpenRoot(r.Root)
+	if err != nil {
+		return nil, stepErr("list", err)
+	}
+	ids, err := sr.List()
 	if err != nil {
 		return nil, stepErr("list", err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/minirun/minirun/internal/trace"
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/state"
 )
 
 // Process is a started container init.
@@ -84,9 +85,15 @@ func debugf(on bool, format string, args ...any) {
 // On error nothing is left running, registered or in a cgroup.
 func start(o *options) (*Process, error) {
 	s := o.Spec
-	plan, err := namespaces.FromSpec(config.LinuxOf(s).Namespaces)
+	plan, err := namespaces.FromSpec(s.Linux.Namespaces)
 	if err != nil {
 		return nil, stepErr("namespaces", err)
+	}
+	// A cgroup needs a name: the ID, or linux.cgroupsPath.
+	if o.ID != "" || s.Linux.CgroupsPath != "" {
+		if o.cgroupPath, err = cgroups.Resolve(s.Linux.CgroupsPath, o.ID); err != nil {
+			return nil, stepErr("cgroup", err)
+		}
 	}
 	if Rootless() {
 		if err := checkRootless(s, plan); err != nil {
@@ -95,16 +102,16 @@ func start(o *options) (*Process, error) {
 		// Checked before anything is registered: a config asking for
 		// limits no cgroup can hold is refused, one asking none runs in
 		// the caller's own cgroup.
-		want, err := rootlessCgroup(s, o.ID)
+		want, err := rootlessCgroup(s.Linux.Resources, o.cgroupPath)
 		if err != nil {
 			return nil, err
 		}
 		if !want {
-			o.noCgroup = true
+			o.cgroupPath = ""
 		}
 	}
 	timer.Step("cli and config")
-	if !o.noCgroup && wantsCgroup(s, o.ID) {
+	if o.cgroupPath != "" {
 		go cgroups.WarmMoveLock()
 	}
 	prog, err := compileSeccomp(s, false, o.Debug)
@@ -180,7 +187,7 @@ func startInit(o *options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 			signal.Stop(sigs)
 		}
 	}
-	manageCgroup := !o.noCgroup && wantsCgroup(s, o.ID)
+	manageCgroup := o.cgroupPath != ""
 	var mapsDone, mapsWait *os.File // the helper case's pipe (rootless.go)
 	if helperMaps(s, plan) {
 		if mapsWait, mapsDone, err = os.Pipe(); err != nil {
@@ -266,7 +273,7 @@ func initCommand(o *options, plan namespaces.Plan, exe string, childSock, fifo *
 	} else {
 		cmd.SysProcAttr.Setsid = !s.Process.Terminal
 	}
-	if mode := mapModeOf(config.LinuxOf(s).UIDMappings, config.LinuxOf(s).GIDMappings, os.Geteuid(), os.Getegid()); plan.Creates(specs.UserNamespace) && mode != idMapPrivileged {
+	if mode := mapModeOf(s.Linux.UIDMappings, s.Linux.GIDMappings, os.Geteuid(), os.Getegid()); plan.Creates(specs.UserNamespace) && mode != idMapPrivileged {
 		rootlessIDs(cmd.SysProcAttr, s, mode)
 	} else if plan.Creates(specs.UserNamespace) {
 		cmd.SysProcAttr.UidMappings = idMaps(s.Linux.UIDMappings)
@@ -294,7 +301,7 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 	}
 	timer.Step("send config")
 	if manageCgroup {
-		cg, err := placeInCgroup(s, o.ID, p.Pid, reg.recordCgroup)
+		cg, err := placeInCgroup(s.Linux, o.cgroupPath, o.ID, p.Pid, reg.recordCgroup)
 		p.cg = cg
 		if err != nil {
 			return err
@@ -305,7 +312,7 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 		return stepErr("rlimits", err)
 	}
 	timer.Step("rlimits, net devices")
-	if err := moveNetDevices(config.LinuxOf(s).NetDevices, p.Pid); err != nil {
+	if err := moveNetDevices(s.Linux.NetDevices, p.Pid); err != nil {
 		return stepErr("network devices", err)
 	}
 	if fifo == "" {
@@ -609,7 +616,11 @@ func (p *Process) destroy() error {
 // locked, and left alone if the id now names another container (deleted
 // and created again by someone else while this one ran).
 func (p *Process) deleteReaped() error {
-	h, st, err := open(p.opts.Root, p.opts.ID)
+	sr, err := state.OpenRoot(p.opts.Root)
+	if err != nil {
+		return stepErr("delete", err)
+	}
+	h, st, err := open(sr, p.opts.ID)
 	if err != nil {
 		return (&Runtime{Root: p.opts.Root}).handle(p.opts.ID).Delete(true)
 	}
@@ -696,8 +707,8 @@ func watchSeccomp(o *options, prog *seccomp.Program) (*seccomp.Program, error) {
 	src := o.SeccompSource
 	if src == nil {
 		src = func() (*seccomp.Source, error) {
-			if l := config.LinuxOf(o.Spec); l.Seccomp != nil {
-				return seccomp.OCISource("config.json linux.seccomp", l.Seccomp), nil
+			if l := o.Spec.Linux.Seccomp; l != nil {
+				return seccomp.OCISource("config.json linux.seccomp", l), nil
 			}
 			return nil, nil
 		}
@@ -717,7 +728,7 @@ func watchSeccomp(o *options, prog *seccomp.Program) (*seccomp.Program, error) {
 	if o.Detached || o.CreateOnly {
 		return nil, stepErrf(step, "needs minirun in the foreground to answer the container's calls (not with -d or create)")
 	}
-	if l := config.LinuxOf(o.Spec).Seccomp; l != nil && l.ListenerPath != "" {
+	if l := o.Spec.Linux.Seccomp; l != nil && l.ListenerPath != "" {
 		return nil, stepErrf(step, "profile with listenerPath %s: %w", l.ListenerPath, seccomp.ErrListenerInUse)
 	}
 	q, err := w.Program(prog, required())

@@ -4,6 +4,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/minirun/minirun/cgroups"
+	"github.com/minirun/minirun/state"
 )
 
 // Update writes new resource limits to a live container's cgroup (runc
@@ -16,8 +17,12 @@ import (
 // all", and a process of the container opening /dev/null in between
 // would fail.
 func (c *Container) Update(res *specs.LinuxResources) error {
-	root, id := c.rt.Root, c.ID
-	h, st, err := open(root, id)
+	sr, err := state.OpenRoot(c.rt.Root)
+	if err != nil {
+		return stepErr("update", err)
+	}
+	id := c.ID
+	h, st, err := open(sr, id)
 	if err != nil {
 		return stepErr("update", err)
 	}

@@ -22,16 +22,16 @@ type Handle struct {
 
 // Create makes the directory of a new container and locks it. It fails
 // with ErrExists if the id is taken.
-func Create(root, id string) (*Handle, error) {
+func (r *Root) Create(id string) (*Handle, error) {
 	if err := CheckID(id); err != nil {
 		return nil, err
 	}
-	if err := makeRoot(root); err != nil {
+	if err := r.ensure(); err != nil {
 		return nil, err
 	}
-	dir := Dir(root, id)
+	dir := r.Dir(id)
 	err := os.Mkdir(dir, 0o711)
-	if errors.Is(err, os.ErrExist) && RemoveStale(root, id) {
+	if errors.Is(err, os.ErrExist) && r.RemoveStale(id) {
 		err = os.Mkdir(dir, 0o711)
 	}
 	if err != nil {
@@ -40,7 +40,7 @@ func Create(root, id string) (*Handle, error) {
 		}
 		return nil, fmt.Errorf("create state dir %s: %w", dir, err)
 	}
-	h, err := lock(root, id)
+	h, err := r.lock(id)
 	if err != nil {
 		os.Remove(dir)
 	}
@@ -48,17 +48,18 @@ func Create(root, id string) (*Handle, error) {
 }
 
 // Open locks the directory of an existing container.
-func Open(root, id string) (*Handle, error) {
+func (r *Root) Open(id string) (*Handle, error) {
 	if err := CheckID(id); err != nil {
 		return nil, err
 	}
-	return lock(root, id)
+	if !r.exists {
+		return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
+	}
+	return r.lock(id)
 }
 
-func lock(root, id string) (*Handle, error) {
-	if err := CheckRoot(root); err != nil {
-		return nil, err
-	}
+func (r *Root) lock(id string) (*Handle, error) {
+	root := r.Path
 	// A delete may rename the directory away while we wait for its lock,
 	// and a create make a new one under the same id: then the lock held
 	// is the old directory's, and the path names another. Try again on
@@ -142,7 +143,7 @@ func (h *Handle) SaveSpec(spec any) error {
 }
 
 // Load reads the saved state.
-func (h *Handle) Load() (*State, error) { return Read(h.root, h.ID) }
+func (h *Handle) Load() (*State, error) { return (&Root{Path: h.root, exists: true}).Read(h.ID) }
 
 // Path names a file in the container's directory.
 func (h *Handle) Path(name string) string { return filepath.Join(h.Dir, name) }
@@ -187,11 +188,11 @@ func removeDir(root, dir string) error {
 // RemoveStale removes the directory of id if it holds no state and no
 // one holds its lock: the leftover of a start killed between creating it
 // and saving the first state. It reports whether it removed one.
-func RemoveStale(root, id string) bool {
-	if CheckID(id) != nil {
+func (r *Root) RemoveStale(id string) bool {
+	if CheckID(id) != nil || !r.exists {
 		return false
 	}
-	dir := Dir(root, id)
+	root, dir := r.Path, r.Dir(id)
 	f, err := os.OpenFile(dir, os.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
 		return false
@@ -206,13 +207,14 @@ func RemoveStale(root, id string) bool {
 	return removeDir(root, dir) == nil
 }
 
-// LockRoot takes an exclusive flock on root itself, for checks that span
+// Lock takes an exclusive flock on the root itself, for checks that span
 // containers (a new one's cgroup against every other's) and must not race
 // another start doing the same. The returned function releases it.
-func LockRoot(root string) (func(), error) {
-	if err := makeRoot(root); err != nil {
+func (r *Root) Lock() (func(), error) {
+	if err := r.ensure(); err != nil {
 		return nil, err
 	}
+	root := r.Path
 	f, err := os.OpenFile(root, os.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
 		return nil, fmt.Errorf("open state root %s: %w", root, err)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -139,6 +140,101 @@ func ResolveRoot(root string) (string, error) {
 		rest = append(strings.Split(target, "/"), rest...)
 	}
 	return resolved, nil
+}
+
+// Root is a state root, checked once when it is opened (CheckRoot). The
+// check holds for the rest of the command: it proves that only root and
+// the caller can change the root or any directory above it. A root that
+// was missing when opened is never read from, since whoever made it
+// since was not checked; ensure creates it and checks it then.
+type Root struct {
+	Path   string
+	exists bool
+}
+
+// OpenRoot checks the state root at path (see CheckRoot), which may not
+// exist yet.
+func OpenRoot(path string) (*Root, error) {
+	if err := CheckRoot(path); err != nil {
+		return nil, err
+	}
+	_, err := os.Lstat(path)
+	return &Root{Path: path, exists: err == nil}, nil
+}
+
+// ensure creates a missing root 0700 and checks it once made.
+func (r *Root) ensure() error {
+	if r.exists {
+		return nil
+	}
+	if err := makeRoot(r.Path); err != nil {
+		return err
+	}
+	r.exists = true
+	return nil
+}
+
+// The forms below open the root for one call, for callers with one thing
+// to do; a command with several opens it once and uses its methods.
+
+// Create is OpenRoot(root).Create(id).
+func Create(root, id string) (*Handle, error) {
+	r, err := OpenRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	return r.Create(id)
+}
+
+// Open is OpenRoot(root).Open(id).
+func Open(root, id string) (*Handle, error) {
+	r, err := OpenRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	return r.Open(id)
+}
+
+// Read is OpenRoot(root).Read(id).
+func Read(root, id string) (*State, error) {
+	r, err := OpenRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	return r.Read(id)
+}
+
+// ReadSpec is OpenRoot(root).ReadSpec(id).
+func ReadSpec(root, id string) (*specs.Spec, error) {
+	r, err := OpenRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	return r.ReadSpec(id)
+}
+
+// List is OpenRoot(root).List().
+func List(root string) ([]string, error) {
+	r, err := OpenRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	return r.List()
+}
+
+// RemoveStale is OpenRoot(root).RemoveStale(id).
+func RemoveStale(root, id string) bool {
+	r, err := OpenRoot(root)
+	return err == nil && r.RemoveStale(id)
+}
+
+// LockRoot is OpenRoot(root).Lock().
+func LockRoot(root string) (func(), error) {
+	r, err := OpenRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	return r.Lock()
 }
 
 // makeRoot creates a missing root 0700, then checks whatever is there.

@@ -67,16 +67,19 @@ func CheckID(id string) error {
 // Dir is the state directory of container id.
 func Dir(root, id string) string { return filepath.Join(root, id) }
 
+// Dir is the state directory of container id.
+func (r *Root) Dir(id string) string { return filepath.Join(r.Path, id) }
+
 // Read loads the saved state of id without locking.
-func Read(root, id string) (*State, error) {
+func (r *Root) Read(id string) (*State, error) {
 	if err := CheckID(id); err != nil {
 		return nil, err
 	}
-	if err := CheckRoot(root); err != nil {
-		return nil, err
-	}
 	var st State
-	err := readJSON(filepath.Join(Dir(root, id), StateFile), &st)
+	err := os.ErrNotExist
+	if r.exists {
+		err = readJSON(filepath.Join(r.Dir(id), StateFile), &st)
+	}
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
 	}
@@ -87,13 +90,16 @@ func Read(root, id string) (*State, error) {
 }
 
 // ReadSpec loads the config saved by create.
-func ReadSpec(root, id string) (*specs.Spec, error) {
+func (r *Root) ReadSpec(id string) (*specs.Spec, error) {
 	if err := CheckID(id); err != nil {
 		return nil, err
 	}
+	if !r.exists {
+		return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
+	}
 	var s specs.Spec
-	err := readJSON(filepath.Join(Dir(root, id), ConfigFile), &s)
-	if _, serr := os.Stat(Dir(root, id)); errors.Is(err, os.ErrNotExist) && errors.Is(serr, os.ErrNotExist) {
+	err := readJSON(filepath.Join(r.Dir(id), ConfigFile), &s)
+	if _, serr := os.Stat(r.Dir(id)); errors.Is(err, os.ErrNotExist) && errors.Is(serr, os.ErrNotExist) {
 		return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
 	}
 	if err != nil {
@@ -103,10 +109,11 @@ func ReadSpec(root, id string) (*specs.Spec, error) {
 }
 
 // List returns the ids of every container under root, sorted.
-func List(root string) ([]string, error) {
-	if err := CheckRoot(root); err != nil {
-		return nil, err
+func (r *Root) List() ([]string, error) {
+	if !r.exists {
+		return nil, nil
 	}
+	root := r.Path
 	ents, err := os.ReadDir(root)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
