@@ -38,28 +38,39 @@ func sysctlNamespace(key string) specs.LinuxNamespaceType {
 	return ""
 }
 
-// validateSysctls refuses a key that is malformed, that no namespace
+// checkSysctls refuses a key that is malformed, that no namespace
 // scopes, or whose namespace the container shares with the host.
-func validateSysctls(sysctl map[string]string, plan namespaces.Plan) error {
-	for k := range sysctl {
-		// "/" is accepted by the kernel as a separator too, and ".." would
-		// climb out of /proc/sys.
-		if k == "" || strings.ContainsAny(k, "/") || strings.Contains(k, "..") || strings.HasPrefix(k, ".") || strings.HasSuffix(k, ".") {
-			return fmt.Errorf("linux.sysctl: bad key %q", k)
+func checkSysctls(s *specs.Spec, _ string) error {
+	plan, err := planOf(s)
+	if err != nil {
+		return err
+	}
+	for k := range LinuxOf(s).Sysctl {
+		if err := checkSysctl(k, plan); err != nil {
+			return err
 		}
-		ns := sysctlNamespace(k)
-		if ns == "" {
-			return fmt.Errorf("linux.sysctl %q: not namespaced, so it would change the host; only ipc (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*), uts (kernel.hostname, kernel.domainname) and net.* sysctls may be set", k)
-		}
-		if plan.Creates(ns) {
-			continue
-		}
-		if !plan.Has(ns) {
-			return fmt.Errorf("linux.sysctl %q: needs a %s namespace of the container's own", k, ns)
-		}
-		if err := checkNotHostNamespace(plan, ns); err != nil {
-			return fmt.Errorf("linux.sysctl %q: %w", k, err)
-		}
+	}
+	return nil
+}
+
+func checkSysctl(k string, plan namespaces.Plan) error {
+	// "/" is accepted by the kernel as a separator too, and ".." would
+	// climb out of /proc/sys.
+	if k == "" || strings.ContainsAny(k, "/") || strings.Contains(k, "..") || strings.HasPrefix(k, ".") || strings.HasSuffix(k, ".") {
+		return fmt.Errorf("linux.sysctl: bad key %q", k)
+	}
+	ns := sysctlNamespace(k)
+	if ns == "" {
+		return fmt.Errorf("linux.sysctl %q: not namespaced, so it would change the host; only ipc (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*), uts (kernel.hostname, kernel.domainname) and net.* sysctls may be set", k)
+	}
+	if plan.Creates(ns) {
+		return nil
+	}
+	if !plan.Has(ns) {
+		return fmt.Errorf("linux.sysctl %q: needs a %s namespace of the container's own", k, ns)
+	}
+	if err := checkNotHostNamespace(plan, ns); err != nil {
+		return fmt.Errorf("linux.sysctl %q: %w", k, err)
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ import (
 // SELinux label that never confines), so each is refused before anything
 // starts. Annotations are the spec's own place for extensions and are
 // never refused.
-func checkUnsupported(s *specs.Spec) error {
+func checkUnsupported(s *specs.Spec, _ string) error {
 	switch {
 	case s.Solaris != nil:
 		return unsupported("solaris", "not a Linux config")
