@@ -201,12 +201,8 @@ func checkProcessAttributes(s *specs.Spec, _ string) error {
 // checkHostname refuses a hostname or domain name without a UTS namespace:
 // the init would set the host's.
 func checkHostname(s *specs.Spec, _ string) error {
-	// A config with no linux section has never been held to this, and
-	// the checks keep accepting what they accepted; such a config sets
-	// the hostname of the UTS namespace minirun runs in.
-	if s.Linux == nil {
-		return nil
-	}
+	// A config with no linux section creates no namespace: its hostname
+	// would be set in the UTS namespace minirun runs in, the host's.
 	plan, err := planOf(s)
 	if err != nil {
 		return err

@@ -440,11 +440,12 @@ func hostnameCases() checkCases {
 	return checkCases{
 		accepts: map[string]edit{
 			"with uts": func(s *specs.Spec, _ string) { s.Hostname, s.Domainname = "box", "example.org" },
-			// Kept as it was before the checks were a table; such a config
-			// sets the hostname of the UTS namespace minirun runs in.
-			"no linux section": func(s *specs.Spec, _ string) { s.Linux, s.Hostname = nil, "box" },
 		},
 		refusals: []refusal{
+			// It would set the hostname of the UTS namespace minirun
+			// runs in: the host's.
+			{"no linux section", func(s *specs.Spec, _ string) { s.Linux, s.Hostname = nil, "box" },
+				"hostname: setting it needs a uts namespace"},
 			{"hostname", func(s *specs.Spec, _ string) { setNamespaces(s, "mount"); s.Hostname = "box" },
 				"hostname: setting it needs a uts namespace"},
 			{"domain name", func(s *specs.Spec, _ string) { setNamespaces(s, "mount"); s.Domainname = "example.org" },
