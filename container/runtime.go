@@ -193,8 +193,25 @@ func (c *Container) Release() {
 	}
 }
 
+// Stats is a container cgroup's usage, as runc events reports it.
+type Stats = cgroups.Stats
+
+// WatchOOM reports each OOM kill in the container's cgroup on the
+// channel, until stop is called; a container with no cgroup, or a host
+// without a memory controller for it, has none to report (nil channel).
+func (c *Container) WatchOOM() (events <-chan struct{}, stop func(), err error) {
+	st, err := c.State()
+	if err != nil {
+		return nil, nil, err
+	}
+	if st.CgroupPath == "" {
+		return nil, func() {}, nil
+	}
+	return cgroups.OOMWatch(st.CgroupPath)
+}
+
 // Stats reads the usage of the container's cgroup (runc events --stats).
-func (c *Container) Stats() (*cgroups.Stats, error) {
+func (c *Container) Stats() (*Stats, error) {
 	st, err := c.State()
 	if err != nil {
 		return nil, err

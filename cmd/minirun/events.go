@@ -9,14 +9,14 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 
-	"github.com/minirun/minirun/cgroups"
+	"github.com/minirun/minirun/container"
 )
 
 // event is runc's events line: {"type":"stats","id":...,"data":{...}}.
 type event struct {
-	Type string         `json:"type"`
-	ID   string         `json:"id"`
-	Data *cgroups.Stats `json:"data,omitempty"`
+	Type string           `json:"type"`
+	ID   string           `json:"id"`
+	Data *container.Stats `json:"data,omitempty"`
 }
 
 var eventsCommand = &cli.Command{
@@ -57,7 +57,7 @@ var eventsCommand = &cli.Command{
 		// OOM kills are reported as they happen; a host without a memory
 		// controller for the container just has none to report.
 		var oom <-chan struct{}
-		if ch, stop, err := cgroups.OOMWatch(st.CgroupPath); st.CgroupPath != "" && err == nil {
+		if ch, stop, err := ctr.WatchOOM(); err == nil && ch != nil {
 			oom = ch
 			defer stop()
 		}
