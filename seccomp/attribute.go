@@ -10,6 +10,8 @@ import (
 
 	dockerprofile "github.com/moby/profiles/seccomp"
 	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/minirun/minirun/seccomp/internal/bpf"
 )
 
 // Source is a profile as its author wrote it, kept beside the compiled
@@ -110,8 +112,8 @@ const (
 // action is ret, or the default action. Why lists the entries that name
 // the call but did not apply, and what would make them apply.
 func (s *Source) Attribute(arch, name string, args [6]uint64, ret uint32) Attribution {
-	a, _ := lookupArch(arch)
-	is32 := a.spec == specs.ArchX86 || a.spec == specs.ArchARM
+	a, _ := bpf.Lookup(arch)
+	is32 := a.Spec == specs.ArchX86 || a.Spec == specs.ArchARM
 	var at Attribution
 	found := false
 	for _, r := range s.rules {
@@ -177,8 +179,8 @@ func (s *Source) Attribute(arch, name string, args [6]uint64, ret uint32) Attrib
 // them as one kind: a container varying bits no rule looks at (unshare's
 // upper 32) makes no new kinds.
 func (s *Source) DecisionKey(arch, name string, args [6]uint64) string {
-	a, _ := lookupArch(arch)
-	is32 := a.spec == specs.ArchX86 || a.spec == specs.ArchARM
+	a, _ := bpf.Lookup(arch)
+	is32 := a.Spec == specs.ArchX86 || a.Spec == specs.ArchARM
 	var sb strings.Builder
 	sb.WriteString(arch)
 	sb.WriteByte('/')
@@ -373,13 +375,13 @@ func (s *Source) missingCondition(r srcRule) (string, []string) {
 // nativeDockerArch is the arch name moby/profiles matches includes and
 // excludes against ("amd64", "arm64", ...).
 func nativeDockerArch() string {
-	switch a := nativeArch(); a.spec {
+	switch a := bpf.Native(); a.Spec {
 	case specs.ArchX86_64:
 		return "amd64"
 	case specs.ArchAARCH64:
 		return "arm64"
 	default:
-		return a.scmp
+		return a.Scmp
 	}
 }
 

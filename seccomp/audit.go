@@ -8,6 +8,8 @@ import (
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	libseccomp "github.com/seccomp/libseccomp-golang"
+
+	"github.com/minirun/minirun/seccomp/internal/bpf"
 )
 
 // Finding is one thing a profile lets through that people usually don't
@@ -39,16 +41,16 @@ type auditor struct {
 	p     *Program
 	s     *specs.LinuxSeccomp
 	out   []Finding
-	arch  archInfo
-	other []archInfo // the native arch's compat ABIs (x86_64: x86, x32)
+	arch  bpf.Arch
+	other []bpf.Arch // the native arch's compat ABIs (x86_64: x86, x32)
 }
 
 func (p *Program) audit(s *specs.LinuxSeccomp) ([]Finding, error) {
-	a := &auditor{p: p, s: s, arch: nativeArch()}
-	if a.arch.spec == specs.ArchX86_64 {
-		x86, _ := lookupArch("x86")
-		x32, _ := lookupArch("x32")
-		a.other = []archInfo{x86, x32}
+	a := &auditor{p: p, s: s, arch: bpf.Native()}
+	if a.arch.Spec == specs.ArchX86_64 {
+		x86, _ := bpf.Lookup("x86")
+		x32, _ := bpf.Lookup("x32")
+		a.other = []bpf.Arch{x86, x32}
 	}
 	if err := a.abiBypass(); err != nil {
 		return nil, err
@@ -91,12 +93,12 @@ func (p *Program) audit(s *specs.LinuxSeccomp) ([]Finding, error) {
 
 // eval is the action for name on arch, or ok=false where the arch has no
 // such syscall of its own.
-func (a *auditor) eval(arch archInfo, name string, args [6]uint64) (uint32, bool) {
-	nr, err := resolveSyscall(arch, name)
+func (a *auditor) eval(arch bpf.Arch, name string, args [6]uint64) (uint32, bool) {
+	nr, err := arch.Resolve(name)
 	if err != nil {
 		return 0, false
 	}
-	ret, err := a.p.evaluateNr(arch, nr, args)
+	ret, err := bpf.Run(a.p.Instructions, arch, nr, args)
 	return ret, err == nil
 }
 
@@ -108,8 +110,8 @@ func lets(ret uint32) bool {
 	return false
 }
 
-func (a *auditor) add(check, name string, arch archInfo, ret uint32, reason string) {
-	a.out = append(a.out, Finding{Check: check, Syscall: name, Arch: arch.short(), Action: ActionString(ret), Reason: reason})
+func (a *auditor) add(check, name string, arch bpf.Arch, ret uint32, reason string) {
+	a.out = append(a.out, Finding{Check: check, Syscall: name, Arch: arch.Short(), Action: ActionString(ret), Reason: reason})
 }
 
 func (a *auditor) allowed(check, name, reason string) {
@@ -150,11 +152,11 @@ func (a *auditor) hasArgRule(name string) bool {
 // abiBypass finds calls the native ABI denies that a compat ABI allows:
 // the same kernel code, reached through int $0x80 or the x32 bit.
 func (a *auditor) abiBypass() error {
-	sa, err := a.arch.scmpArch()
+	sa, err := a.arch.ScmpArch()
 	if err != nil {
 		return err
 	}
-	for nr := 0; nr < scanLimit; nr++ {
+	for nr := 0; nr < bpf.ScanLimit; nr++ {
 		name, err := libseccomp.ScmpSyscall(int32(nr)).GetNameByArch(sa)
 		if err != nil {
 			continue
@@ -166,17 +168,17 @@ func (a *auditor) abiBypass() error {
 		for _, o := range a.other {
 			if oret, ok := a.eval(o, name, [6]uint64{}); ok && lets(oret) {
 				via := "int $0x80"
-				if o.spec == specs.ArchX32 {
+				if o.Spec == specs.ArchX32 {
 					via = "the x32 bit (nr | 0x40000000)"
 				}
-				a.add("abi-bypass", name, o, oret, fmt.Sprintf("denied on %s (%s) but allowed through %s, which runs the same kernel code", a.arch.short(), ActionString(ret), via))
+				a.add("abi-bypass", name, o, oret, fmt.Sprintf("denied on %s (%s) but allowed through %s, which runs the same kernel code", a.arch.Short(), ActionString(ret), via))
 			}
 		}
 	}
 	// i386 reaches the socket calls through socketcall(call, args), whose
 	// arguments are in memory: a rule on socket's family does not hold.
 	for _, o := range a.other {
-		if o.spec != specs.ArchX86 {
+		if o.Spec != specs.ArchX86 {
 			continue
 		}
 		ret, ok := a.eval(o, "socketcall", [6]uint64{})
@@ -186,7 +188,7 @@ func (a *auditor) abiBypass() error {
 		for _, n := range []string{"socket", "connect", "bind", "sendto", "sendmsg"} {
 			bret, ok := a.eval(a.arch, n, [6]uint64{})
 			if ok && (!lets(bret) || a.hasArgRule(n)) {
-				a.add("abi-bypass", "socketcall", o, ret, fmt.Sprintf("%s is %s on %s, but i386's socketcall reaches it with its arguments in memory no filter can read", n, a.restriction(n, bret), a.arch.short()))
+				a.add("abi-bypass", "socketcall", o, ret, fmt.Sprintf("%s is %s on %s, but i386's socketcall reaches it with its arguments in memory no filter can read", n, a.restriction(n, bret), a.arch.Short()))
 				break
 			}
 		}
@@ -224,11 +226,11 @@ func (a *auditor) namespaces() {
 // unknown finds numbers no syscall has answered with ALLOW: a syscall a
 // later kernel adds would run unfiltered.
 func (a *auditor) unknown() {
-	for _, arch := range append([]archInfo{a.arch}, a.other...) {
-		nr := uint32(scanLimit-1) | arch.nrBit
-		ret, err := a.p.evaluateNr(arch, nr, [6]uint64{})
+	for _, arch := range append([]bpf.Arch{a.arch}, a.other...) {
+		nr := uint32(bpf.ScanLimit-1) | arch.NrBit
+		ret, err := bpf.Run(a.p.Instructions, arch, nr, [6]uint64{})
 		if err == nil && lets(ret) {
-			a.add("unknown-syscalls", fmt.Sprintf("syscall_%d", scanLimit-1), arch, ret,
+			a.add("unknown-syscalls", fmt.Sprintf("syscall_%d", bpf.ScanLimit-1), arch, ret,
 				"numbers no syscall has yet are allowed (default "+string(a.s.DefaultAction)+"): a syscall a later kernel adds runs unfiltered; ENOSYS is the safe answer")
 		}
 	}

@@ -3,6 +3,8 @@ package seccomp
 import (
 	"slices"
 	"testing"
+
+	"github.com/minirun/minirun/seccomp/internal/bpf"
 )
 
 func auditOf(t *testing.T, body string) []Finding {
@@ -76,16 +78,16 @@ func TestAuditABIBypass(t *testing.T) {
 	}
 	// Put a stub in front that denies unshare on x86_64 only, as a profile
 	// compiled by a tool that forgot the compat ABIs would.
-	var as assembler
-	as.emit(bpfLdW, 0, 0, offArch)
-	as.jumpIf(bpfJeq, 0xc000003e, "native")
-	as.jump("body")
-	as.label("native")
-	as.emit(bpfLdW, 0, 0, offNr)
-	as.emit(bpfJeq, 0, 1, 272) // unshare on x86_64
-	as.emit(bpfRet, 0, 0, RetErrno|1)
-	as.label("body")
-	stub, err := as.link()
+	var as bpf.Asm
+	as.Emit(bpf.OpLdW, 0, 0, bpf.OffArch)
+	as.JumpIf(bpf.OpJeq, 0xc000003e, "native")
+	as.Jump("body")
+	as.Label("native")
+	as.Emit(bpf.OpLdW, 0, 0, bpf.OffNr)
+	as.Emit(bpf.OpJeq, 0, 1, 272) // unshare on x86_64
+	as.Emit(bpf.OpRet, 0, 0, RetErrno|1)
+	as.Label("body")
+	stub, err := as.Link()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/seccomp/filter"
+	"github.com/minirun/minirun/seccomp/internal/bpf"
 )
 
 // Program is a compiled classic-BPF filter ready to be loaded. It is plain
@@ -83,7 +84,7 @@ func compileNoCache(s *specs.LinuxSeccomp) (*Program, error) {
 		Warnings:      warnings,
 	}
 	for _, a := range arches {
-		p.Arches = append(p.Arches, a.short())
+		p.Arches = append(p.Arches, a.Short())
 	}
 	for _, f := range s.Flags {
 		p.Flags |= filterFlags[f]
@@ -107,16 +108,16 @@ func compileNoCache(s *specs.LinuxSeccomp) (*Program, error) {
 
 // profileArches lists the arches the filter covers: the native one, which
 // libseccomp always includes, then the profile's in order.
-func profileArches(s *specs.LinuxSeccomp) ([]archInfo, error) {
-	out := []archInfo{nativeArch()}
+func profileArches(s *specs.LinuxSeccomp) ([]bpf.Arch, error) {
+	out := []bpf.Arch{bpf.Native()}
 	for i, a := range s.Architectures {
-		ai, ok := lookupArch(string(a))
+		ai, ok := bpf.Lookup(string(a))
 		if !ok {
 			return nil, fieldErrorf(fmt.Sprintf("architectures[%d]", i), "unknown architecture %q", a)
 		}
 		dup := false
 		for _, o := range out {
-			dup = dup || o.spec == ai.spec
+			dup = dup || o.Spec == ai.Spec
 		}
 		if !dup {
 			out = append(out, ai)
@@ -126,7 +127,7 @@ func profileArches(s *specs.LinuxSeccomp) ([]archInfo, error) {
 }
 
 // libseccompBPF builds the filter with libseccomp and exports it.
-func libseccompBPF(s *specs.LinuxSeccomp, arches []archInfo) ([]unix.SockFilter, int, []string, error) {
+func libseccompBPF(s *specs.LinuxSeccomp, arches []bpf.Arch) ([]unix.SockFilter, int, []string, error) {
 	def, err := scmpAction(s.DefaultAction, s.DefaultErrnoRet)
 	if err != nil {
 		return nil, 0, nil, fmt.Errorf("defaultAction: %w", err)
@@ -144,12 +145,12 @@ func libseccompBPF(s *specs.LinuxSeccomp, arches []archInfo) ([]unix.SockFilter,
 		return nil, 0, nil, fmt.Errorf("set optimize level 2: %w", err)
 	}
 	for _, a := range arches[1:] {
-		sa, err := a.scmpArch()
+		sa, err := a.ScmpArch()
 		if err != nil {
 			return nil, 0, nil, err
 		}
 		if err := f.AddArch(sa); err != nil {
-			return nil, 0, nil, fmt.Errorf("add arch %s: %w", a.short(), err)
+			return nil, 0, nil, fmt.Errorf("add arch %s: %w", a.Short(), err)
 		}
 	}
 	rules := 0

@@ -2,11 +2,14 @@ package seccomp
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	libseccomp "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/seccomp/internal/bpf"
 )
 
 // The ENOSYS stub runs before libseccomp's program. A syscall number the
@@ -16,31 +19,17 @@ import (
 // failing with EPERM. Everything else falls through to libseccomp, which
 // redoes its own arch checks.
 
-const (
-	bpfLdW   = unix.BPF_LD | unix.BPF_W | unix.BPF_ABS
-	bpfJa    = unix.BPF_JMP | unix.BPF_JA
-	bpfJeq   = unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K
-	bpfJgt   = unix.BPF_JMP | unix.BPF_JGT | unix.BPF_K
-	bpfJge   = unix.BPF_JMP | unix.BPF_JGE | unix.BPF_K
-	bpfJset  = unix.BPF_JMP | unix.BPF_JSET | unix.BPF_K
-	bpfRet   = unix.BPF_RET | unix.BPF_K
-	offNr    = 0 // offsetof(struct seccomp_data, nr)
-	offArch  = 4 // offsetof(struct seccomp_data, arch)
-	x32Bit   = 0x40000000
-	retErrno = 0x00050000 // SECCOMP_RET_ERRNO
-)
-
 // abiRange is what the stub knows about one ABI: numbers above max, and the
 // unnamed numbers below it, get ENOSYS.
 type abiRange struct {
-	arch archInfo
+	arch bpf.Arch
 	max  uint32
 	gaps [][2]uint32 // inclusive, without the ABI bit
 }
 
 // enosysStub builds the stub, or nothing when the default action already lets
 // unknown syscalls through.
-func enosysStub(s *specs.LinuxSeccomp, arches []archInfo) ([]unix.SockFilter, error) {
+func enosysStub(s *specs.LinuxSeccomp, arches []bpf.Arch) ([]unix.SockFilter, error) {
 	if s.DefaultAction == specs.ActAllow || s.DefaultAction == specs.ActLog {
 		return nil, nil
 	}
@@ -52,28 +41,28 @@ func enosysStub(s *specs.LinuxSeccomp, arches []archInfo) ([]unix.SockFilter, er
 		}
 		abis = append(abis, r)
 	}
-	var as assembler
-	as.emit(bpfLdW, 0, 0, offArch)
+	var as bpf.Asm
+	as.Emit(bpf.OpLdW, 0, 0, bpf.OffArch)
 	// One dispatch per AUDIT_ARCH value; x86_64 and x32 share one.
 	var audits []uint32
 	for _, r := range abis {
-		if !containsU32(audits, r.arch.audit) {
-			audits = append(audits, r.arch.audit)
+		if !slices.Contains(audits, r.arch.Audit) {
+			audits = append(audits, r.arch.Audit)
 		}
 	}
 	for _, au := range audits {
-		as.jumpIf(bpfJeq, au, fmt.Sprintf("arch%x", au))
+		as.JumpIf(bpf.OpJeq, au, fmt.Sprintf("arch%x", au))
 	}
-	as.jump("end")
+	as.Jump("end")
 	for _, au := range audits {
-		as.label(fmt.Sprintf("arch%x", au))
-		as.emit(bpfLdW, 0, 0, offNr)
+		as.Label(fmt.Sprintf("arch%x", au))
+		as.Emit(bpf.OpLdW, 0, 0, bpf.OffNr)
 		var plain, bitted *abiRange
 		for i := range abis {
-			if abis[i].arch.audit != au {
+			if abis[i].arch.Audit != au {
 				continue
 			}
-			if abis[i].arch.nrBit != 0 {
+			if abis[i].arch.NrBit != 0 {
 				bitted = &abis[i]
 			} else {
 				plain = &abis[i]
@@ -81,32 +70,32 @@ func enosysStub(s *specs.LinuxSeccomp, arches []archInfo) ([]unix.SockFilter, er
 		}
 		if au == 0xc000003e { // AUDIT_ARCH_X86_64: the x32 bit picks the ABI
 			if bitted != nil {
-				as.jumpIf(bpfJset, x32Bit, "x32")
+				as.JumpIf(bpf.OpJset, bpf.X32Bit, "x32")
 			} else {
 				// x32 is not in the profile: libseccomp's bad-arch action applies.
-				as.jumpIf(bpfJset, x32Bit, "end")
+				as.JumpIf(bpf.OpJset, bpf.X32Bit, "end")
 			}
 		}
 		if plain != nil {
-			as.rangeChecks(*plain)
+			rangeChecks(&as, *plain)
 		}
-		as.jump("end")
+		as.Jump("end")
 		if bitted != nil {
-			as.label("x32")
-			as.rangeChecks(*bitted)
-			as.jump("end")
+			as.Label("x32")
+			rangeChecks(&as, *bitted)
+			as.Jump("end")
 		}
 	}
-	as.label("enosys")
-	as.emit(bpfRet, 0, 0, retErrno|uint32(unix.ENOSYS))
-	as.label("end")
-	return as.link()
+	as.Label("enosys")
+	as.Emit(bpf.OpRet, 0, 0, unix.SECCOMP_RET_ERRNO|uint32(unix.ENOSYS))
+	as.Label("end")
+	return as.Link()
 }
 
 // abiFor finds the highest syscall number the profile names for the arch and
 // the unnamed numbers below it.
-func abiFor(s *specs.LinuxSeccomp, a archInfo) (abiRange, error) {
-	sa, err := a.scmpArch()
+func abiFor(s *specs.LinuxSeccomp, a bpf.Arch) (abiRange, error) {
+	sa, err := a.ScmpArch()
 	if err != nil {
 		return abiRange{}, err
 	}
@@ -122,7 +111,7 @@ func abiFor(s *specs.LinuxSeccomp, a archInfo) (abiRange, error) {
 			if err != nil || nr < 0 {
 				continue // unknown here, or a multiplexed pseudo-number (socketcall)
 			}
-			n := uint32(nr) &^ a.nrBit
+			n := uint32(nr) &^ a.NrBit
 			if !found || n > r.max {
 				r.max, found = n, true
 			}
@@ -152,26 +141,22 @@ type table struct {
 	gaps [][2]uint32
 }
 
-var tables sync.Map // archInfo.spec -> table
+var tables sync.Map // bpf.Arch.Spec -> table
 
-// scanLimit bounds the search for named numbers; every ABI numbers its
-// syscalls well below it (x32's compat calls end at 547).
-const scanLimit = 1024
-
-func syscallTable(a archInfo, sa libseccomp.ScmpArch) (table, error) {
-	if t, ok := tables.Load(a.spec); ok {
+func syscallTable(a bpf.Arch, sa libseccomp.ScmpArch) (table, error) {
+	if t, ok := tables.Load(a.Spec); ok {
 		return t.(table), nil
 	}
-	named := make([]bool, scanLimit)
+	named := make([]bool, bpf.ScanLimit)
 	var t table
 	found := false
-	for n := uint32(0); n < scanLimit; n++ {
-		if _, err := libseccomp.ScmpSyscall(int32(n | a.nrBit)).GetNameByArch(sa); err == nil {
+	for n := uint32(0); n < bpf.ScanLimit; n++ {
+		if _, err := libseccomp.ScmpSyscall(int32(n | a.NrBit)).GetNameByArch(sa); err == nil {
 			named[n], t.max, found = true, n, true
 		}
 	}
 	if !found {
-		return table{}, fmt.Errorf("libseccomp knows no syscalls for %s", a.short())
+		return table{}, fmt.Errorf("libseccomp knows no syscalls for %s", a.Short())
 	}
 	for n := uint32(0); n <= t.max; n++ {
 		if named[n] {
@@ -183,70 +168,16 @@ func syscallTable(a archInfo, sa libseccomp.ScmpArch) (table, error) {
 			t.gaps = append(t.gaps, [2]uint32{n, n})
 		}
 	}
-	tables.Store(a.spec, t)
+	tables.Store(a.Spec, t)
 	return t, nil
 }
 
-func containsU32(s []uint32, v uint32) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-// assembler emits classic BPF with named labels. Conditional jumps only skip
-// one instruction; long jumps use BPF_JA, whose offset is 32 bits, so the
-// stub never runs into the 8-bit jt/jf limit.
-type assembler struct {
-	prog   []unix.SockFilter
-	labels map[string]int
-	refs   map[int]string // index of a BPF_JA -> its target label
-}
-
-func (as *assembler) emit(code uint16, jt, jf uint8, k uint32) {
-	as.prog = append(as.prog, unix.SockFilter{Code: code, Jt: jt, Jf: jf, K: k})
-}
-
-func (as *assembler) label(name string) {
-	if as.labels == nil {
-		as.labels = map[string]int{}
-	}
-	as.labels[name] = len(as.prog)
-}
-
-func (as *assembler) jump(label string) {
-	if as.refs == nil {
-		as.refs = map[int]string{}
-	}
-	as.refs[len(as.prog)] = label
-	as.emit(bpfJa, 0, 0, 0)
-}
-
-// jumpIf goes to label when A <op> k holds.
-func (as *assembler) jumpIf(op uint16, k uint32, label string) {
-	as.emit(op, 0, 1, k)
-	as.jump(label)
-}
-
 // rangeChecks sends numbers above max or inside a gap to "enosys".
-func (as *assembler) rangeChecks(r abiRange) {
-	as.jumpIf(bpfJgt, r.max|r.arch.nrBit, "enosys")
+func rangeChecks(as *bpf.Asm, r abiRange) {
+	as.JumpIf(bpf.OpJgt, r.max|r.arch.NrBit, "enosys")
 	for _, g := range r.gaps {
-		as.emit(bpfJge, 0, 2, g[0]|r.arch.nrBit)
-		as.emit(bpfJgt, 1, 0, g[1]|r.arch.nrBit)
-		as.jump("enosys")
+		as.Emit(bpf.OpJge, 0, 2, g[0]|r.arch.NrBit)
+		as.Emit(bpf.OpJgt, 1, 0, g[1]|r.arch.NrBit)
+		as.Jump("enosys")
 	}
-}
-
-func (as *assembler) link() ([]unix.SockFilter, error) {
-	for at, name := range as.refs {
-		to, ok := as.labels[name]
-		if !ok {
-			return nil, fmt.Errorf("bpf stub: undefined label %s", name)
-		}
-		as.prog[at].K = uint32(to - at - 1)
-	}
-	return as.prog, nil
 }

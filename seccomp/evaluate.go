@@ -1,15 +1,15 @@
 package seccomp
 
 import (
-	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
-	"sync/atomic"
 
 	libseccomp "github.com/seccomp/libseccomp-golang"
-	"golang.org/x/net/bpf"
+	netbpf "golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/seccomp/internal/bpf"
 )
 
 // SECCOMP_RET_* action values (linux/seccomp.h).
@@ -31,109 +31,19 @@ const (
 // record for arch ("x86_64", "x86", "x32", ...) and syscall (a name, or a
 // number) and returns the SECCOMP_RET_* value the kernel would act on.
 func (p *Program) Evaluate(arch string, syscall string, args [6]uint64) (uint32, error) {
-	a, ok := lookupArch(arch)
+	a, ok := bpf.Lookup(arch)
 	if !ok {
 		return 0, fmt.Errorf("evaluate: unknown arch %q", arch)
 	}
-	nr, err := resolveSyscall(a, syscall)
+	nr, err := a.Resolve(syscall)
 	if err != nil {
 		return 0, fmt.Errorf("evaluate: %w", err)
 	}
-	return p.evaluateNr(a, nr, args)
+	return bpf.Run(p.Instructions, a, nr, args)
 }
 
-// resolveSyscall turns a name or a number into the nr the kernel would see;
-// a bare number for x32 gets the x32 bit added.
-func resolveSyscall(a archInfo, syscall string) (uint32, error) {
-	if n, err := strconv.ParseUint(syscall, 0, 32); err == nil {
-		return uint32(n) | a.nrBit, nil
-	}
-	sa, err := a.scmpArch()
-	if err != nil {
-		return 0, err
-	}
-	nr, err := libseccomp.GetSyscallFromNameByArch(syscall, sa)
-	if err != nil {
-		return 0, fmt.Errorf("syscall %q unknown on %s", syscall, a.short())
-	}
-	if nr < 0 {
-		return 0, fmt.Errorf("syscall %q has no number of its own on %s (it goes through socketcall or ipc there; check that, or give the number)", syscall, a.short())
-	}
-	return uint32(nr), nil
-}
-
-func (p *Program) evaluateNr(a archInfo, nr uint32, args [6]uint64) (uint32, error) {
-	vm, err := p.vm()
-	if err != nil {
-		return 0, err
-	}
-	ret, err := vm.Run(seccompData(a, nr, args))
-	if err != nil {
-		return 0, fmt.Errorf("evaluate: run: %w", err)
-	}
-	return uint32(ret), nil
-}
-
-// seccompData lays out struct seccomp_data for the interpreter. Seccomp
-// filters only do 32-bit loads; x/net/bpf reads words big-endian (network
-// order), so each word is stored big-endian and the two halves of a 64-bit
-// argument are placed where the arch's byte order puts them.
-func seccompData(a archInfo, nr uint32, args [6]uint64) []byte {
-	b := make([]byte, 64)
-	be := binary.BigEndian
-	be.PutUint32(b[0:], nr)
-	be.PutUint32(b[4:], a.audit)
-	for i, v := range args {
-		lo, hi := uint32(v), uint32(v>>32)
-		off := 16 + 8*i
-		if a.bigEndian {
-			lo, hi = hi, lo
-		}
-		be.PutUint32(b[off:], lo)
-		be.PutUint32(b[off+4:], hi)
-	}
-	return b
-}
-
-// lastVM holds the interpreter of the program evaluated last. The runtime's
-// preflight and `seccomp check` evaluate one program many times in a row,
-// and building the VM (disassembling ~1,200 instructions, ~1,100
-// allocations) cost more than running it: 19 evaluations took 1.6 ms in a
-// fresh process, a good part of a start. One entry is enough for that and
-// keeps nothing alive for long. Programs are not changed once built, so the
-// instructions' address and length identify one.
-var lastVM atomic.Pointer[vmEntry]
-
-type vmEntry struct {
-	first *unix.SockFilter
-	n     int
-	vm    *bpf.VM
-}
-
-func (p *Program) vm() (*bpf.VM, error) {
-	if len(p.Instructions) == 0 {
-		return nil, fmt.Errorf("evaluate: empty program")
-	}
-	if e := lastVM.Load(); e != nil && e.first == &p.Instructions[0] && e.n == len(p.Instructions) {
-		return e.vm, nil
-	}
-	vm, err := bpf.NewVM(p.bpfInstructions())
-	if err != nil {
-		return nil, fmt.Errorf("evaluate: load program: %w", err)
-	}
-	// bpf.VM.Run keeps its registers on the stack, so one VM serves
-	// concurrent callers.
-	lastVM.Store(&vmEntry{first: &p.Instructions[0], n: len(p.Instructions), vm: vm})
-	return vm, nil
-}
-
-func (p *Program) bpfInstructions() []bpf.Instruction {
-	out := make([]bpf.Instruction, len(p.Instructions))
-	for i, ins := range p.Instructions {
-		out[i] = bpf.RawInstruction{Op: ins.Code, Jt: ins.Jt, Jf: ins.Jf, K: ins.K}.Disassemble()
-	}
-	return out
-}
+// NativeArch names the arch this binary runs as ("x86_64", "aarch64", ...).
+func NativeArch() string { return bpf.Native().Short() }
 
 // ActionString names a SECCOMP_RET_* value: "ALLOW", "ERRNO(EPERM)",
 // "ERRNO(100)", "TRACE(1)", "KILL_PROCESS"...
@@ -177,28 +87,28 @@ func errnoString(e uint32) string {
 func (p *Program) String() string {
 	var sb strings.Builder
 	loaded := ""
-	var cur archInfo
+	var cur bpf.Arch
 	for pc, ins := range p.Instructions {
 		line := ""
 		switch ins.Code {
-		case bpfLdW:
+		case bpf.OpLdW:
 			loaded = dataField(ins.K)
 			line = "ld " + loaded
-		case bpfRet:
+		case bpf.OpRet:
 			line = "ret " + ActionString(ins.K)
-		case bpfJa:
+		case bpf.OpJa:
 			line = fmt.Sprintf("goto %d", pc+1+int(ins.K))
 		default:
 			op, ok := jumpOps[ins.Code]
 			if !ok {
-				line = fmt.Sprintf("%v", bpf.RawInstruction{Op: ins.Code, Jt: ins.Jt, Jf: ins.Jf, K: ins.K}.Disassemble())
+				line = fmt.Sprintf("%v", netbpf.RawInstruction{Op: ins.Code, Jt: ins.Jt, Jf: ins.Jf, K: ins.K}.Disassemble())
 				break
 			}
 			note := ""
 			switch loaded {
 			case "arch":
-				if a, ok := archByAudit(ins.K); ok {
-					cur, note = a, "  # "+a.short()
+				if a, ok := bpf.ByAudit(ins.K); ok {
+					cur, note = a, "  # "+a.Short()
 				}
 			case "nr":
 				note = syscallNote(cur, ins.K)
@@ -210,26 +120,26 @@ func (p *Program) String() string {
 	return sb.String()
 }
 
-var jumpOps = map[uint16]string{bpfJeq: "==", bpfJgt: ">", bpfJge: ">=", bpfJset: "&"}
+var jumpOps = map[uint16]string{bpf.OpJeq: "==", bpf.OpJgt: ">", bpf.OpJge: ">=", bpf.OpJset: "&"}
 
-func archByAudit(audit uint32) (archInfo, bool) {
-	for _, a := range archTable {
-		if a.audit == audit && a.nrBit == 0 {
+func archByAudit(audit uint32) (bpf.Arch, bool) {
+	for _, a := range bpf.Table {
+		if a.Audit == audit && a.NrBit == 0 {
 			return a, true
 		}
 	}
-	return archInfo{}, false
+	return bpf.Arch{}, false
 }
 
 // syscallNote names nr for the arch under test (x32 when the bit is set).
-func syscallNote(a archInfo, nr uint32) string {
-	if a.scmp == "" {
+func syscallNote(a bpf.Arch, nr uint32) string {
+	if a.Scmp == "" {
 		return ""
 	}
-	if a.spec == "SCMP_ARCH_X86_64" && nr&x32Bit != 0 && nr != x32Bit {
-		a, _ = lookupArch("x32")
+	if a.Spec == "SCMP_ARCH_X86_64" && nr&bpf.X32Bit != 0 && nr != bpf.X32Bit {
+		a, _ = bpf.Lookup("x32")
 	}
-	sa, err := a.scmpArch()
+	sa, err := a.ScmpArch()
 	if err != nil {
 		return ""
 	}

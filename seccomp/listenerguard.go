@@ -2,8 +2,11 @@ package seccomp
 
 import (
 	"fmt"
+	"slices"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/seccomp/internal/bpf"
 )
 
 // The report turns the profile's ERRNO returns into USER_NOTIF, which
@@ -26,23 +29,22 @@ import (
 const (
 	seccompSetModeFilter = 1      // SECCOMP_SET_MODE_FILTER
 	filterNewListener    = 1 << 3 // SECCOMP_FILTER_FLAG_NEW_LISTENER
-	offArgs              = 16     // offsetof(struct seccomp_data, args)
 )
 
 // listenerGuard is the guard for the ABIs where p lets a process ask for
 // a listener; nothing when it lets none.
 func listenerGuard(p *Program) ([]unix.SockFilter, error) {
 	type abiNr struct {
-		a  archInfo
+		a  bpf.Arch
 		nr uint32
 	}
 	var abis []abiNr
-	for _, a := range archTable {
-		nr, err := resolveSyscall(a, "seccomp")
+	for _, a := range bpf.Table {
+		nr, err := a.Resolve("seccomp")
 		if err != nil {
 			continue
 		}
-		ret, err := p.evaluateNr(a, nr, [6]uint64{seccompSetModeFilter, filterNewListener})
+		ret, err := bpf.Run(p.Instructions, a, nr, [6]uint64{seccompSetModeFilter, filterNewListener})
 		if err != nil {
 			return nil, fmt.Errorf("listener guard: %w", err)
 		}
@@ -58,37 +60,37 @@ func listenerGuard(p *Program) ([]unix.SockFilter, error) {
 	// (the kernel reads op and flags as unsigned int) is first on little
 	// endian.
 	lo := uint32(0)
-	if nativeArch().bigEndian {
+	if bpf.Native().BigEndian {
 		lo = 4
 	}
-	var as assembler
-	as.emit(bpfLdW, 0, 0, offArch)
+	var as bpf.Asm
+	as.Emit(bpf.OpLdW, 0, 0, bpf.OffArch)
 	var audits []uint32
 	for _, x := range abis {
-		if !containsU32(audits, x.a.audit) {
-			audits = append(audits, x.a.audit)
-			as.jumpIf(bpfJeq, x.a.audit, fmt.Sprintf("arch%x", x.a.audit))
+		if !slices.Contains(audits, x.a.Audit) {
+			audits = append(audits, x.a.Audit)
+			as.JumpIf(bpf.OpJeq, x.a.Audit, fmt.Sprintf("arch%x", x.a.Audit))
 		}
 	}
-	as.jump("body")
+	as.Jump("body")
 	for _, au := range audits {
-		as.label(fmt.Sprintf("arch%x", au))
-		as.emit(bpfLdW, 0, 0, offNr)
+		as.Label(fmt.Sprintf("arch%x", au))
+		as.Emit(bpf.OpLdW, 0, 0, bpf.OffNr)
 		for _, x := range abis {
-			if x.a.audit == au {
-				as.jumpIf(bpfJeq, x.nr, "args")
+			if x.a.Audit == au {
+				as.JumpIf(bpf.OpJeq, x.nr, "args")
 			}
 		}
-		as.jump("body")
+		as.Jump("body")
 	}
-	as.label("args")
-	as.emit(bpfLdW, 0, 0, offArgs+lo)
-	as.emit(bpfJeq, 1, 0, seccompSetModeFilter)
-	as.jump("body")
-	as.emit(bpfLdW, 0, 0, offArgs+8+lo)
-	as.emit(bpfJset, 1, 0, filterNewListener)
-	as.jump("body")
-	as.emit(bpfRet, 0, 0, RetUserNotif)
-	as.label("body")
-	return as.link()
+	as.Label("args")
+	as.Emit(bpf.OpLdW, 0, 0, bpf.OffArgs+lo)
+	as.Emit(bpf.OpJeq, 1, 0, seccompSetModeFilter)
+	as.Jump("body")
+	as.Emit(bpf.OpLdW, 0, 0, bpf.OffArgs+8+lo)
+	as.Emit(bpf.OpJset, 1, 0, filterNewListener)
+	as.Jump("body")
+	as.Emit(bpf.OpRet, 0, 0, RetUserNotif)
+	as.Label("body")
+	return as.Link()
 }

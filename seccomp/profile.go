@@ -11,6 +11,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/minirun/minirun/internal/inputbounds"
+	"github.com/minirun/minirun/seccomp/internal/bpf"
 )
 
 // DefaultProfile returns Docker's default profile in OCI form, resolved for
@@ -133,11 +134,11 @@ func validateDocker(d *dockerprofile.Seccomp) error {
 		}
 	}
 	for i, m := range d.ArchMap {
-		if _, ok := lookupArch(string(m.Arch)); !ok {
+		if _, ok := bpf.Lookup(string(m.Arch)); !ok {
 			return fieldErrorf(fmt.Sprintf("archMap[%d].architecture", i), "unknown architecture %q", m.Arch)
 		}
 		for j, sub := range m.SubArches {
-			if _, ok := lookupArch(string(sub)); !ok {
+			if _, ok := bpf.Lookup(string(sub)); !ok {
 				return fieldErrorf(fmt.Sprintf("archMap[%d].subArchitectures[%d]", i, j), "unknown architecture %q", sub)
 			}
 		}

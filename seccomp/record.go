@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/internal/inputbounds"
+	"github.com/minirun/minirun/seccomp/internal/bpf"
 )
 
 // MaxRecordedValues bounds the argument values recorded for one syscall on
@@ -124,7 +125,7 @@ func (w *Watcher) handleRecord(l listener, n *notif) error {
 		return nil
 	}
 	w.mu.Lock()
-	wide := o.add(a.short(), name, keyed && !k.any, k.v)
+	wide := o.add(a.Short(), name, keyed && !k.any, k.v)
 	w.mu.Unlock()
 	if wide && keyed {
 		// From here every value of this call is recorded: one key for all.
@@ -189,8 +190,8 @@ func (o *observations) profile(required []string) *dockerprofile.Seccomp {
 		}
 	}
 	for _, a := range sortABIs(abiSet) {
-		ai, _ := lookupArch(a)
-		p.Architectures = append(p.Architectures, ai.spec)
+		ai, _ := bpf.Lookup(a)
+		p.Architectures = append(p.Architectures, ai.Spec)
 	}
 	req := slices.Clone(required)
 	sort.Strings(req)
@@ -302,7 +303,7 @@ func (o *observations) merge(d *dockerprofile.Seccomp, path string) error {
 		}
 		set, _, _ := strings.Cut(rest, ":")
 		for _, abi := range strings.Split(set, ",") {
-			if _, ok := lookupArch(abi); !ok {
+			if _, ok := bpf.Lookup(abi); !ok {
 				return fmt.Errorf("merge %s: syscalls[%d]: unknown ABI %q", path, i, abi)
 			}
 			for _, name := range sc.Names {

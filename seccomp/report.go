@@ -14,6 +14,8 @@ import (
 
 	dockerprofile "github.com/moby/profiles/seccomp"
 	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/seccomp/internal/bpf"
 )
 
 // Denial is one kind of refused call: the same syscall, ABI, deciding
@@ -290,8 +292,8 @@ func (w *Watcher) findKills(ws syscall.WaitStatus) {
 	// call the profile does kill.
 	for i := len(others) - 1; i >= 0; i-- {
 		d := others[i]
-		a, _ := lookupArch(d.Arch)
-		if ret, err := w.orig.evaluateNr(a, uint32(d.Nr)|a.nrBit, [6]uint64{}); err == nil && sameAction(ret, d.ret) {
+		a, _ := bpf.Lookup(d.Arch)
+		if ret, err := bpf.Run(w.orig.Instructions, a, uint32(d.Nr)|a.NrBit, [6]uint64{}); err == nil && sameAction(ret, d.ret) {
 			d.Pid, _ = w.initNSPid()
 			d.Via = "kernel log"
 			d.matchedByTime = true
@@ -363,6 +365,6 @@ func parseKillRecord(line string) *Denial {
 		return nil
 	}
 	name := syscallName(a, uint32(nr))
-	return &Denial{Arch: a.short(), Syscall: name, Nr: int(uint32(nr) &^ a.nrBit), Call: name + "(...)",
+	return &Denial{Arch: a.Short(), Syscall: name, Nr: int(uint32(nr) &^ a.NrBit), Call: name + "(...)",
 		Count: 1, HostPid: pid, Exe: f["exe"], Action: ActionString(uint32(code)), Via: "kernel log", ret: uint32(code)}
 }

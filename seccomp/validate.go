@@ -8,6 +8,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/seccomp/internal/bpf"
 )
 
 // ErrInvalid marks every profile error, so callers can tell a bad profile
@@ -90,7 +91,7 @@ func validateTop(s *specs.LinuxSeccomp) error {
 		return fieldErrorf("defaultErrnoRet", "%d does not fit in 16 bits", *s.DefaultErrnoRet)
 	}
 	for i, a := range s.Architectures {
-		if _, ok := lookupArch(string(a)); !ok {
+		if _, ok := bpf.Lookup(string(a)); !ok {
 			return fieldErrorf(fmt.Sprintf("architectures[%d]", i), "unknown architecture %q", a)
 		}
 	}
@@ -160,8 +161,8 @@ func Features() (actions, operators, archs, flags []string) {
 	for _, o := range knownOps {
 		operators = append(operators, string(o))
 	}
-	for _, a := range archTable {
-		archs = append(archs, string(a.spec))
+	for _, a := range bpf.Table {
+		archs = append(archs, string(a.Spec))
 	}
 	for f := range filterFlags {
 		flags = append(flags, string(f))

@@ -15,6 +15,8 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	libseccomp "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/seccomp/internal/bpf"
 )
 
 // A Watcher supervises a container's seccomp notifications from the
@@ -123,7 +125,7 @@ func (p *Program) rewrite(f func(uint32) uint32) *Program {
 	q := *p
 	q.Instructions = make([]unix.SockFilter, len(p.Instructions))
 	for i, ins := range p.Instructions {
-		if ins.Code == bpfRet {
+		if ins.Code == bpf.OpRet {
 			ins.K = f(ins.K)
 		}
 		q.Instructions[i] = ins
@@ -137,7 +139,7 @@ func (p *Program) rewrite(f func(uint32) uint32) *Program {
 // unconfined container.
 func allowAll() (*Program, error) {
 	s := &specs.LinuxSeccomp{DefaultAction: specs.ActAllow}
-	if nativeArch().spec == specs.ArchX86_64 {
+	if bpf.Native().Spec == specs.ArchX86_64 {
 		s.Architectures = []specs.Arch{specs.ArchX86, specs.ArchX32}
 	}
 	return compileNoCache(s)
@@ -145,26 +147,26 @@ func allowAll() (*Program, error) {
 
 // allowStub lets the native ABI's required calls through in the kernel.
 func allowStub(required []string) ([]unix.SockFilter, error) {
-	a := nativeArch()
-	var as assembler
-	as.emit(bpfLdW, 0, 0, offArch)
-	as.jumpIf(bpfJeq, a.audit, "native")
-	as.jump("body")
-	as.label("native")
-	as.emit(bpfLdW, 0, 0, offNr)
-	if a.spec == "SCMP_ARCH_X86_64" {
-		as.jumpIf(bpfJset, x32Bit, "body")
+	a := bpf.Native()
+	var as bpf.Asm
+	as.Emit(bpf.OpLdW, 0, 0, bpf.OffArch)
+	as.JumpIf(bpf.OpJeq, a.Audit, "native")
+	as.Jump("body")
+	as.Label("native")
+	as.Emit(bpf.OpLdW, 0, 0, bpf.OffNr)
+	if a.Spec == "SCMP_ARCH_X86_64" {
+		as.JumpIf(bpf.OpJset, bpf.X32Bit, "body")
 	}
 	for _, name := range required {
 		nr, err := libseccomp.GetSyscallFromName(name)
 		if err != nil || nr < 0 {
 			continue
 		}
-		as.emit(bpfJeq, 0, 1, uint32(nr))
-		as.emit(bpfRet, 0, 0, RetAllow)
+		as.Emit(bpf.OpJeq, 0, 1, uint32(nr))
+		as.Emit(bpf.OpRet, 0, 0, RetAllow)
 	}
-	as.label("body")
-	return as.link()
+	as.Label("body")
+	return as.Link()
 }
 
 // Started records the init, before it has done anything: its binary is
@@ -285,7 +287,7 @@ func (w *Watcher) handle(l listener, n *notif) error {
 	a, ok := archForData(n.Data.Arch, uint32(n.Data.Nr))
 	ret := uint32(RetErrno | uint32(unix.EPERM))
 	if ok {
-		if r, err := w.orig.evaluateNr(a, uint32(n.Data.Nr), n.Data.Args); err == nil {
+		if r, err := bpf.Run(w.orig.Instructions, a, uint32(n.Data.Nr), n.Data.Args); err == nil {
 			ret = r
 		}
 	}
@@ -301,25 +303,25 @@ func (w *Watcher) handle(l listener, n *notif) error {
 
 // archForData finds the ABI of a call: seccomp_data.arch, and on x86_64
 // the x32 bit of the number.
-func archForData(audit, nr uint32) (archInfo, bool) {
-	a, ok := archByAudit(audit)
-	if ok && a.spec == "SCMP_ARCH_X86_64" && nr&x32Bit != 0 {
-		return lookupArch("x32")
+func archForData(audit, nr uint32) (bpf.Arch, bool) {
+	a, ok := bpf.ByAudit(audit)
+	if ok && a.Spec == "SCMP_ARCH_X86_64" && nr&bpf.X32Bit != 0 {
+		return bpf.Lookup("x32")
 	}
 	return a, ok
 }
 
 // syscallName names nr for the ABI, or "syscall_N".
-func syscallName(a archInfo, nr uint32) string {
+func syscallName(a bpf.Arch, nr uint32) string {
 	if name := knownSyscallName(a, nr); name != "" {
 		return name
 	}
-	return fmt.Sprintf("syscall_%d", nr&^a.nrBit)
+	return fmt.Sprintf("syscall_%d", nr&^a.NrBit)
 }
 
 // knownSyscallName is libseccomp's name for nr on the ABI, or "".
-func knownSyscallName(a archInfo, nr uint32) string {
-	if sa, err := a.scmpArch(); err == nil {
+func knownSyscallName(a bpf.Arch, nr uint32) string {
+	if sa, err := a.ScmpArch(); err == nil {
 		if name, err := libseccomp.ScmpSyscall(int32(nr)).GetNameByArch(sa); err == nil {
 			return name
 		}
@@ -367,9 +369,9 @@ func (m *More) add(name string, calls int) {
 
 // noteDenial counts a refused call; the first of its kind is decoded,
 // with its process read from /proc while the call is still pending.
-func (w *Watcher) noteDenial(l listener, n *notif, a archInfo, ret uint32) {
+func (w *Watcher) noteDenial(l listener, n *notif, a bpf.Arch, ret uint32) {
 	name := syscallName(a, uint32(n.Data.Nr))
-	k := w.src.DecisionKey(a.short(), name, n.Data.Args) + "/" + strconv.FormatUint(uint64(ret), 16)
+	k := w.src.DecisionKey(a.Short(), name, n.Data.Args) + "/" + strconv.FormatUint(uint64(ret), 16)
 	w.mu.Lock()
 	if len(w.hostPids) < maxHostPids {
 		w.hostPids[int(n.Pid)] = true
@@ -382,14 +384,14 @@ func (w *Watcher) noteDenial(l listener, n *notif, a archInfo, ret uint32) {
 		w.mu.Unlock()
 		return
 	}
-	room := w.roomFor(a.short(), name)
+	room := w.roomFor(a.Short(), name)
 	w.mu.Unlock()
 	if !room {
 		return
 	}
 	mem := procMem(int(n.Pid))
 	text, _ := DecodeCall(name, n.Data.Args, mem)
-	d := &Denial{Arch: a.short(), Syscall: name, Nr: int(n.Data.Nr &^ int32(a.nrBit)), Args: append([]uint64(nil), n.Data.Args[:]...), Call: text,
+	d := &Denial{Arch: a.Short(), Syscall: name, Nr: int(n.Data.Nr &^ int32(a.NrBit)), Args: append([]uint64(nil), n.Data.Args[:]...), Call: text,
 		Count: 1, HostPid: int(n.Pid), Action: ActionString(ret), Via: "notification", ret: ret}
 	d.Pid, d.Exe = procIdentity(int(n.Pid))
 	if !l.valid(n.ID) {

@@ -11,6 +11,8 @@ import (
 
 	dockerprofile "github.com/moby/profiles/seccomp"
 	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/seccomp/internal/bpf"
 )
 
 // A denial is keyed on what the profile decides on: unshare's upper 32
@@ -48,12 +50,12 @@ func TestDecisionKeyMasked(t *testing.T) {
 
 // noteN feeds the watcher n refused calls, as the supervisor would.
 func noteN(w *Watcher, n int, arch string, nr int32, args func(i int) [6]uint64, ret uint32) {
-	a, _ := lookupArch(arch)
+	a, _ := bpf.Lookup(arch)
 	for i := 0; i < n; i++ {
 		// An fd that is no listener: the id never validates, so the
 		// denial is kept without the pid it can't trust, as when the
 		// caller died while it was read.
-		w.noteDenial(listener(-1), &notif{ID: uint64(i), Pid: uint32(os.Getpid()), Data: notifData{Nr: nr, Arch: a.audit, Args: args(i)}}, a, ret)
+		w.noteDenial(listener(-1), &notif{ID: uint64(i), Pid: uint32(os.Getpid()), Data: notifData{Nr: nr, Arch: a.Audit, Args: args(i)}}, a, ret)
 	}
 }
 

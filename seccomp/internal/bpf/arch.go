@@ -1,4 +1,4 @@
-package seccomp
+package bpf
 
 import (
 	"fmt"
@@ -9,18 +9,19 @@ import (
 	libseccomp "github.com/seccomp/libseccomp-golang"
 )
 
-// archInfo describes what the BPF stub and the interpreter need to know about
+// Arch describes what the BPF stub and the interpreter need to know about
 // one seccomp architecture.
-type archInfo struct {
-	spec      specs.Arch
-	scmp      string // libseccomp's name
-	audit     uint32 // AUDIT_ARCH_* as seen in seccomp_data.arch
-	nrBit     uint32 // bit the kernel sets in nr for this ABI (x32)
-	bigEndian bool
+type Arch struct {
+	Spec      specs.Arch
+	Scmp      string // libseccomp's name
+	Audit     uint32 // AUDIT_ARCH_* as seen in seccomp_data.arch
+	NrBit     uint32 // bit the kernel sets in nr for this ABI (x32)
+	BigEndian bool
 }
 
+// Table lists the arches a profile may name.
 // Values of AUDIT_ARCH_* from linux/audit.h: EM_* | __AUDIT_ARCH_64BIT(0x80000000) | __AUDIT_ARCH_LE(0x40000000).
-var archTable = []archInfo{
+var Table = []Arch{
 	{specs.ArchX86_64, "amd64", 0xc000003e, 0, false},
 	{specs.ArchX86, "x86", 0x40000003, 0, false},
 	{specs.ArchX32, "x32", 0xc000003e, 0x40000000, false},
@@ -43,9 +44,9 @@ var archTable = []archInfo{
 	{specs.ArchPARISC64, "parisc64", 0x8000000f, 0, true},
 }
 
-// lookupArch accepts the OCI name ("SCMP_ARCH_X86_64"), the short form
+// Lookup accepts the OCI name ("SCMP_ARCH_X86_64"), the short form
 // ("x86_64"), libseccomp's name ("amd64") or a GOARCH-style name.
-func lookupArch(name string) (archInfo, bool) {
+func Lookup(name string) (Arch, bool) {
 	n := strings.ToLower(strings.TrimPrefix(strings.ToUpper(name), "SCMP_ARCH_"))
 	switch n {
 	case "i386", "386":
@@ -57,17 +58,17 @@ func lookupArch(name string) (archInfo, bool) {
 	case "loongarch64":
 		n = "loong64"
 	}
-	for _, a := range archTable {
-		if a.scmp == n || strings.ToLower(strings.TrimPrefix(string(a.spec), "SCMP_ARCH_")) == n {
+	for _, a := range Table {
+		if a.Scmp == n || strings.ToLower(strings.TrimPrefix(string(a.Spec), "SCMP_ARCH_")) == n {
 			return a, true
 		}
 	}
-	return archInfo{}, false
+	return Arch{}, false
 }
 
-// scmpArch converts to libseccomp's type.
-func (a archInfo) scmpArch() (libseccomp.ScmpArch, error) {
-	name := a.scmp
+// ScmpArch converts to libseccomp's type.
+func (a Arch) ScmpArch() (libseccomp.ScmpArch, error) {
+	name := a.Scmp
 	if name == "loong64" {
 		name = "loongarch64"
 	}
@@ -78,13 +79,13 @@ func (a archInfo) scmpArch() (libseccomp.ScmpArch, error) {
 	return sa, nil
 }
 
-// short is the name people type on the command line.
-func (a archInfo) short() string {
-	return strings.ToLower(strings.TrimPrefix(string(a.spec), "SCMP_ARCH_"))
+// Short is the name people type on the command line.
+func (a Arch) Short() string {
+	return strings.ToLower(strings.TrimPrefix(string(a.Spec), "SCMP_ARCH_"))
 }
 
-// nativeArch is the arch this binary runs as.
-func nativeArch() archInfo {
+// Native is the arch this binary runs as.
+func Native() Arch {
 	goarch := runtime.GOARCH
 	switch goarch {
 	case "amd64":
@@ -92,9 +93,6 @@ func nativeArch() archInfo {
 	case "386":
 		goarch = "x86"
 	}
-	a, _ := lookupArch(goarch)
+	a, _ := Lookup(goarch)
 	return a
 }
-
-// NativeArch names the arch this binary runs as ("x86_64", "aarch64", ...).
-func NativeArch() string { return nativeArch().short() }
