@@ -120,7 +120,7 @@ func (s *Source) Attribute(arch, name string, args [6]uint64, ret uint32) Attrib
 		if !r.applies || !slices.Contains(r.rule.Names, name) || !argsMatch(r.rule.Args, args, is32) {
 			continue
 		}
-		if sameAction(ociRet(r.rule.Action, r.rule.ErrnoRet), ret) {
+		if sameAction(bpf.RetOf(r.rule.Action, r.rule.ErrnoRet), ret) {
 			at = Attribution{Rule: r.index, Entry: s.entryJSON(r), Text: fmt.Sprintf("%s by rule %d %s", verb(ret), r.index, s.ruleString(r))}
 			found = true
 			break
@@ -128,7 +128,7 @@ func (s *Source) Attribute(arch, name string, args [6]uint64, ret uint32) Attrib
 	}
 	if !found {
 		switch {
-		case sameAction(ociRet(s.def, s.defNo), ret):
+		case sameAction(bpf.RetOf(s.def, s.defNo), ret):
 			at = Attribution{Rule: RuleDefault, Text: fmt.Sprintf("not in any allow rule for the container's capabilities (default action %s)", s.def)}
 			if len(s.Caps) == 0 || !s.CapAddHint {
 				at.Text = fmt.Sprintf("not in any allow rule (default action %s)", s.def)
@@ -165,7 +165,7 @@ func (s *Source) Attribute(arch, name string, args [6]uint64, ret uint32) Attrib
 		}
 		if !argsMatch(r.rule.Args, args, is32) {
 			at.Why = append(at.Why, fmt.Sprintf("rule %d allows %s only if %s; here %s", r.index, name,
-				conditionString(r.rule.Args), argValues(r.rule.Args, args, name)))
+				bpf.Condition(r.rule.Args), argValues(r.rule.Args, args, name)))
 		}
 	}
 	return at
@@ -409,7 +409,7 @@ func (s *Source) ruleString(r srcRule) string {
 		out += fmt.Sprintf(", errnoRet %d", *r.rule.ErrnoRet)
 	}
 	if len(r.rule.Args) > 0 {
-		out += ", if " + conditionString(r.rule.Args)
+		out += ", if " + bpf.Condition(r.rule.Args)
 	}
 	if r.includes != nil && len(r.includes.Caps) > 0 {
 		out += ", includes caps " + strings.Join(r.includes.Caps, ",")
