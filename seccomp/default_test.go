@@ -23,6 +23,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+func errno(e unix.Errno) uint32 { return RetErrno | uint32(e) }
+
 func compileDefault(t testing.TB, caps []string) *Program {
 	t.Helper()
 	s, err := DefaultProfile(caps)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/minirun/minirun/caps"
 	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/seccomp/inspect"
 )
 
 func init() { commands = append(commands, seccompCommand) }
@@ -81,7 +82,7 @@ func seccompExplain(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Print(seccomp.Explain(s).String())
+	fmt.Print(inspect.Explain(s).String())
 	return nil
 }
 
@@ -132,7 +133,7 @@ func seccompBPF(c *cli.Context) error {
 	}
 	fmt.Printf("# %d instructions, %d rules, arches %s, default %s\n",
 		len(p.Instructions), p.Rules, strings.Join(p.Arches, ","), p.DefaultAction)
-	fmt.Print(p.String())
+	fmt.Print(inspect.Disassemble(p))
 	return nil
 }
 
@@ -225,13 +226,13 @@ func seccompAudit(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	findings, err := seccomp.Audit(s)
+	findings, err := inspect.Audit(s)
 	if err != nil {
 		return fmt.Errorf("seccomp audit: %w", err)
 	}
 	if args.json {
 		if findings == nil {
-			findings = []seccomp.Finding{}
+			findings = []inspect.Finding{}
 		}
 		out, err := json.MarshalIndent(findings, "", "  ")
 		if err != nil {
@@ -239,7 +240,7 @@ func seccompAudit(c *cli.Context) error {
 		}
 		fmt.Println(string(out))
 	} else {
-		seccomp.WriteFindings(os.Stdout, findings)
+		inspect.WriteFindings(os.Stdout, findings)
 	}
 	if len(findings) > 0 {
 		return statusError(1)

@@ -1,15 +1,16 @@
-package seccomp
+package inspect
 
 import (
 	"slices"
 	"testing"
 
+	"github.com/minirun/minirun/seccomp"
 	"github.com/minirun/minirun/seccomp/internal/bpf"
 )
 
 func auditOf(t *testing.T, body string) []Finding {
 	t.Helper()
-	s, err := ParseProfile([]byte(body), dockerCaps)
+	s, err := seccomp.ParseProfile([]byte(body), dockerCaps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,12 +68,12 @@ func TestAuditCraftedProfiles(t *testing.T) {
 // The ABI check, with a program whose x86 branch differs from x86_64's:
 // built by hand, since one profile names calls for all its ABIs at once.
 func TestAuditABIBypass(t *testing.T) {
-	s, err := ParseProfile([]byte(`{"defaultAction":"SCMP_ACT_ERRNO",`+allArches+`,"syscalls":[
+	s, err := seccomp.ParseProfile([]byte(`{"defaultAction":"SCMP_ACT_ERRNO",`+allArches+`,"syscalls":[
 		{"names":["read","unshare"],"action":"SCMP_ACT_ALLOW"}]}`), dockerCaps)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := Compile(s)
+	p, err := seccomp.Compile(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func TestAuditABIBypass(t *testing.T) {
 	as.Label("native")
 	as.Emit(bpf.OpLdW, 0, 0, bpf.OffNr)
 	as.Emit(bpf.OpJeq, 0, 1, 272) // unshare on x86_64
-	as.Emit(bpf.OpRet, 0, 0, RetErrno|1)
+	as.Emit(bpf.OpRet, 0, 0, seccomp.RetErrno|1)
 	as.Label("body")
 	stub, err := as.Link()
 	if err != nil {
@@ -93,7 +94,7 @@ func TestAuditABIBypass(t *testing.T) {
 	}
 	q := *p
 	q.Instructions = append(stub, p.Instructions...)
-	fs, err := q.audit(s)
+	fs, err := audit(&q, s)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package seccomp
+package inspect
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	libseccomp "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/sys/unix"
 
+	"github.com/minirun/minirun/seccomp"
 	"github.com/minirun/minirun/seccomp/internal/bpf"
 )
 
@@ -30,12 +31,12 @@ type SyscallAction struct {
 // Explain lists the action each syscall gets under s (already resolved for
 // the capabilities, arch and kernel).
 func Explain(s *specs.LinuxSeccomp) Explanation {
-	e := Explanation{Default: ActionString(bpf.RetOf(s.DefaultAction, s.DefaultErrnoRet))}
+	e := Explanation{Default: seccomp.ActionString(bpf.RetOf(s.DefaultAction, s.DefaultErrnoRet))}
 	if s.DefaultAction != specs.ActAllow && s.DefaultAction != specs.ActLog {
-		e.Unknown = ActionString(errno(unix.ENOSYS))
+		e.Unknown = seccomp.ActionString(seccomp.RetErrno | uint32(unix.ENOSYS))
 	}
 	for _, sc := range s.Syscalls {
-		act := ActionString(bpf.RetOf(sc.Action, sc.ErrnoRet))
+		act := seccomp.ActionString(bpf.RetOf(sc.Action, sc.ErrnoRet))
 		when := bpf.Condition(sc.Args)
 		for _, n := range sc.Names {
 			_, err := libseccomp.GetSyscallFromName(n)
@@ -45,8 +46,6 @@ func Explain(s *specs.LinuxSeccomp) Explanation {
 	sort.SliceStable(e.Syscalls, func(i, j int) bool { return e.Syscalls[i].Name < e.Syscalls[j].Name })
 	return e
 }
-
-func errno(e unix.Errno) uint32 { return RetErrno | uint32(e) }
 
 // String prints the explanation as a table.
 func (e Explanation) String() string {

@@ -1,4 +1,4 @@
-package seccomp
+package inspect
 
 import (
 	"fmt"
@@ -8,7 +8,9 @@ import (
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	libseccomp "github.com/seccomp/libseccomp-golang"
+	"golang.org/x/sys/unix"
 
+	"github.com/minirun/minirun/seccomp"
 	"github.com/minirun/minirun/seccomp/internal/bpf"
 )
 
@@ -30,22 +32,23 @@ func (f Finding) String() string {
 // the questions below. Calls are asked with zero arguments unless the
 // question is about an argument.
 func Audit(s *specs.LinuxSeccomp) ([]Finding, error) {
-	p, err := Compile(s)
+	p, err := seccomp.Compile(s)
 	if err != nil {
 		return nil, err
 	}
-	return p.audit(s)
+	return audit(p, s)
 }
 
 type auditor struct {
-	p     *Program
+	p     *seccomp.Program
 	s     *specs.LinuxSeccomp
 	out   []Finding
 	arch  bpf.Arch
 	other []bpf.Arch // the native arch's compat ABIs (x86_64: x86, x32)
 }
 
-func (p *Program) audit(s *specs.LinuxSeccomp) ([]Finding, error) {
+// audit asks p, compiled from s, the questions.
+func audit(p *seccomp.Program, s *specs.LinuxSeccomp) ([]Finding, error) {
 	a := &auditor{p: p, s: s, arch: bpf.Native()}
 	if a.arch.Spec == specs.ArchX86_64 {
 		x86, _ := bpf.Lookup("x86")
@@ -103,15 +106,15 @@ func (a *auditor) eval(arch bpf.Arch, name string, args [6]uint64) (uint32, bool
 }
 
 func lets(ret uint32) bool {
-	switch ret & retActionFull {
-	case RetAllow, RetLog:
+	switch ret & unix.SECCOMP_RET_ACTION_FULL {
+	case seccomp.RetAllow, seccomp.RetLog:
 		return true
 	}
 	return false
 }
 
 func (a *auditor) add(check, name string, arch bpf.Arch, ret uint32, reason string) {
-	a.out = append(a.out, Finding{Check: check, Syscall: name, Arch: arch.Short(), Action: ActionString(ret), Reason: reason})
+	a.out = append(a.out, Finding{Check: check, Syscall: name, Arch: arch.Short(), Action: seccomp.ActionString(ret), Reason: reason})
 }
 
 func (a *auditor) allowed(check, name, reason string) {
@@ -134,7 +137,7 @@ func (a *auditor) pair(check, base, alt, reason string) {
 
 func (a *auditor) restriction(name string, ret uint32) string {
 	if !lets(ret) {
-		return "denied (" + ActionString(ret) + ")"
+		return "denied (" + seccomp.ActionString(ret) + ")"
 	}
 	return "allowed only with argument rules"
 }
@@ -171,7 +174,7 @@ func (a *auditor) abiBypass() error {
 				if o.Spec == specs.ArchX32 {
 					via = "the x32 bit (nr | 0x40000000)"
 				}
-				a.add("abi-bypass", name, o, oret, fmt.Sprintf("denied on %s (%s) but allowed through %s, which runs the same kernel code", a.arch.Short(), ActionString(ret), via))
+				a.add("abi-bypass", name, o, oret, fmt.Sprintf("denied on %s (%s) but allowed through %s, which runs the same kernel code", a.arch.Short(), seccomp.ActionString(ret), via))
 			}
 		}
 	}
