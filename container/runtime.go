@@ -7,7 +7,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/minirun/minirun/cgroups"
-	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/seccomp/watch"
 	"github.com/minirun/minirun/state"
 )
 
@@ -71,11 +71,11 @@ type Lifecycle struct {
 	// (--seccomp-report, --seccomp-record): this process then answers the
 	// container's seccomp notifications until Wait returns, and Wait
 	// writes the result.
-	Seccomp seccomp.WatchRequest
+	Seccomp watch.Request
 	// SeccompSource is the profile as the user wrote it, for the report
 	// to name the entry behind each refusal; nil means the spec's own
 	// linux.seccomp.
-	SeccompSource func() (*seccomp.Source, error)
+	SeccompSource func() (*watch.Source, error)
 }
 
 // options is one start as the parent's steps see it.
@@ -90,7 +90,7 @@ type options struct {
 	// linux.cgroupsPath and the ID; "" when the start manages none
 	// (rootless with no limits: the caller's own cgroup).
 	cgroupPath string
-	watch      *seccomp.RunWatch
+	watch      *watch.Session
 }
 
 // Create sets a container up and leaves its init waiting for Start, as

@@ -22,6 +22,7 @@ import (
 	"github.com/minirun/minirun/internal/trace"
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/seccomp/watch"
 	"github.com/minirun/minirun/state"
 )
 
@@ -706,9 +707,9 @@ func checkStartable(prog *seccomp.Program, s *specs.Spec, exec bool) error {
 func watchSeccomp(o *options, prog *seccomp.Program) (*seccomp.Program, error) {
 	src := o.SeccompSource
 	if src == nil {
-		src = func() (*seccomp.Source, error) {
+		src = func() (*watch.Source, error) {
 			if l := o.Spec.Linux.Seccomp; l != nil {
-				return seccomp.OCISource("config.json linux.seccomp", l), nil
+				return watch.OCISource("config.json linux.seccomp", l), nil
 			}
 			return nil, nil
 		}
@@ -716,7 +717,7 @@ func watchSeccomp(o *options, prog *seccomp.Program) (*seccomp.Program, error) {
 	// The syscalls the init still makes once its filter is loaded: a
 	// recorded profile must allow them, or it would refuse its own start.
 	required := func() []string { return initproc.SeccompRequired(o.Spec) }
-	rw, err := o.Seccomp.Open(seccomp.WatchTarget{Spec: o.Spec, Required: required, Source: src})
+	rw, err := o.Seccomp.Open(watch.Target{Spec: o.Spec, Required: required, Source: src})
 	if err != nil || rw == nil {
 		return prog, err
 	}
@@ -729,7 +730,7 @@ func watchSeccomp(o *options, prog *seccomp.Program) (*seccomp.Program, error) {
 		return nil, stepErrf(step, "needs minirun in the foreground to answer the container's calls (not with -d or create)")
 	}
 	if l := o.Spec.Linux.Seccomp; l != nil && l.ListenerPath != "" {
-		return nil, stepErrf(step, "profile with listenerPath %s: %w", l.ListenerPath, seccomp.ErrListenerInUse)
+		return nil, stepErrf(step, "profile with listenerPath %s: %w", l.ListenerPath, watch.ErrListenerInUse)
 	}
 	q, err := w.Program(prog, required())
 	if err != nil {
@@ -744,7 +745,7 @@ func watchSeccomp(o *options, prog *seccomp.Program) (*seccomp.Program, error) {
 // init has loaded its filter (see announceListener), and serves it. It
 // gives up when the watch already serves (the init's message came first),
 // the init is gone, or after two seconds.
-func grabListener(pid, n int, w *seccomp.Watcher) {
+func grabListener(pid, n int, w *watch.Watcher) {
 	pidfd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
 		return
@@ -754,7 +755,7 @@ func grabListener(pid, n int, w *seccomp.Watcher) {
 	for !w.Serving() && time.Now().Before(deadline) {
 		fd, err := unix.PidfdGetfd(pidfd, n, 0)
 		if err == nil {
-			if seccomp.IsListener(fd) {
+			if watch.IsListener(fd) {
 				w.Serve(fd)
 				return
 			}

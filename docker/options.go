@@ -16,7 +16,7 @@ import (
 
 	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/internal/inputbounds"
-	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/seccomp/watch"
 )
 
 // RunOptions are the `docker run` flags minirun understands, and its
@@ -27,7 +27,7 @@ type RunOptions struct {
 	Name    string // --name: unique among the store's containers
 	Remove  bool   // --rm: take the container away when it exits
 	Detach  bool   // -d: return once it runs, with its output in container.log
-	Seccomp seccomp.WatchRequest
+	Seccomp watch.Request
 	// SigProxy passes this process's signals on to a foreground
 	// container (docker run --sig-proxy, on in the CLI); a program using
 	// the Go API has its own uses for them.

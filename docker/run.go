@@ -16,7 +16,7 @@ import (
 	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/image"
-	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/seccomp/watch"
 )
 
 // Result is what a run leaves: the container's ID and, in the
@@ -127,7 +127,7 @@ func start(rt *container.Runtime, c Container, o *RunOptions, stdio container.IO
 	lc := container.Lifecycle{
 		ForwardSignals: o.SigProxy,
 		Seccomp:        o.Seccomp,
-		SeccompSource:  func() (*seccomp.Source, error) { return SeccompSource(o, spec) },
+		SeccompSource:  func() (*watch.Source, error) { return SeccompSource(o, spec) },
 	}
 	io := container.IO{Stdout: stdio.Stdout, Stderr: stdio.Stderr}
 	if o.Interactive {

@@ -14,6 +14,7 @@ import (
 	"github.com/minirun/minirun/image"
 	"github.com/minirun/minirun/internal/subid"
 	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/seccomp/watch"
 )
 
 // Container is what BuildSpec needs to know about the container being made.
@@ -382,7 +383,7 @@ func resources(o *RunOptions, devices []specs.LinuxDeviceCgroup) (*specs.LinuxRe
 // it (Docker's default, or the file of --security-opt seccomp=), for the
 // denial report to name the entry behind each action. nil when the
 // container runs without a profile.
-func SeccompSource(o *RunOptions, s *specs.Spec) (*seccomp.Source, error) {
+func SeccompSource(o *RunOptions, s *specs.Spec) (*watch.Source, error) {
 	sec, err := parseSecurityOpts(o.SecurityOpts)
 	if err != nil {
 		return nil, err
@@ -395,11 +396,11 @@ func SeccompSource(o *RunOptions, s *specs.Spec) (*seccomp.Source, error) {
 		capList = s.Process.Capabilities.Bounding
 	}
 	if sec.seccomp == "" || sec.seccomp == "builtin" || sec.seccomp == "default" {
-		return seccomp.DockerSource("Docker's default profile", seccomp.DockerDefault(), capList, true), nil
+		return watch.DockerSource("Docker's default profile", seccomp.DockerDefault(), capList, true), nil
 	}
 	d, err := seccomp.ReadDocker(sec.seccomp)
 	if err != nil {
 		return nil, fmt.Errorf("--security-opt seccomp=%s: %w", sec.seccomp, err)
 	}
-	return seccomp.DockerSource(sec.seccomp, d, capList, false), nil
+	return watch.DockerSource(sec.seccomp, d, capList, false), nil
 }

@@ -3,7 +3,7 @@ package main
 import (
 	"github.com/urfave/cli/v2"
 
-	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/seccomp/watch"
 )
 
 // optionalValue is a flag that may stand alone (--seccomp-report) or take
@@ -36,9 +36,9 @@ var seccompWatchFlags = []cli.Flag{
 }
 
 // seccompWatchRequest is what the flags ask of the watch.
-func seccompWatchRequest(c *cli.Context) seccomp.WatchRequest {
+func seccompWatchRequest(c *cli.Context) watch.Request {
 	rep, _ := c.Generic("seccomp-report").(*optionalValue)
-	r := seccomp.WatchRequest{Record: c.String("seccomp-record"), RecordMerge: c.Bool("seccomp-record-merge")}
+	r := watch.Request{Record: c.String("seccomp-record"), RecordMerge: c.Bool("seccomp-record-merge")}
 	if rep != nil && rep.set {
 		r.Report, r.ReportFile = true, rep.value
 	}

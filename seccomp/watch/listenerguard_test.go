@@ -1,16 +1,19 @@
-package seccomp
+package watch
 
 import (
 	"testing"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/seccomp"
 )
 
 // The report's program notifies seccomp(2) asking for a listener where
 // the profile allows it (so no listener of the container's can outlive
 // minirun's), and is the profile's program for everything else.
 func TestReportGuardsListener(t *testing.T) {
-	def, err := DefaultProfile(dockerCaps)
+	def, err := seccomp.DefaultProfile(dockerCaps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +25,7 @@ func TestReportGuardsListener(t *testing.T) {
 		{"Docker's default", def, true},
 		{"seccomp refused", &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{{Names: []string{"seccomp"}, Action: specs.ActErrno}}}, false},
 	} {
-		p, err := compileNoCache(c.profile)
+		p, err := seccomp.Compile(c.profile)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,9 +38,9 @@ func TestReportGuardsListener(t *testing.T) {
 				args [6]uint64
 				want uint32
 			}{
-				{[6]uint64{seccompSetModeFilter, filterNewListener}, RetUserNotif},
-				{[6]uint64{seccompSetModeFilter, filterNewListener | 1}, RetUserNotif},             // with TSYNC
-				{[6]uint64{1<<32 | seccompSetModeFilter, 1<<32 | filterNewListener}, RetUserNotif}, // op and flags are unsigned int
+				{[6]uint64{seccompSetModeFilter, filterNewListener}, seccomp.RetUserNotif},
+				{[6]uint64{seccompSetModeFilter, filterNewListener | 1}, seccomp.RetUserNotif},             // with TSYNC
+				{[6]uint64{1<<32 | seccompSetModeFilter, 1<<32 | filterNewListener}, seccomp.RetUserNotif}, // op and flags are unsigned int
 				{[6]uint64{seccompSetModeFilter, 0}, 0},
 				{[6]uint64{0, filterNewListener}, 0},
 			} {
@@ -50,25 +53,25 @@ func TestReportGuardsListener(t *testing.T) {
 					t.Fatal(err)
 				}
 				want := orig
-				if orig&retActionFull == RetErrno {
-					want = RetUserNotif
+				if orig&unix.SECCOMP_RET_ACTION_FULL == seccomp.RetErrno {
+					want = seccomp.RetUserNotif
 				}
-				if tc.want != 0 && c.guarded && (orig == RetAllow) {
+				if tc.want != 0 && c.guarded && (orig == seccomp.RetAllow) {
 					want = tc.want
 				}
 				if got != want {
-					t.Errorf("%s, %s seccomp%v: %s, want %s", c.name, abi, tc.args[:2], ActionString(got), ActionString(want))
+					t.Errorf("%s, %s seccomp%v: %s, want %s", c.name, abi, tc.args[:2], seccomp.ActionString(got), seccomp.ActionString(want))
 				}
 			}
 		}
 		for _, name := range []string{"read", "openat", "unshare", "mount"} {
 			orig, _ := p.Evaluate("x86_64", name, [6]uint64{1, 8})
 			got, _ := q.Evaluate("x86_64", name, [6]uint64{1, 8})
-			if orig&retActionFull == RetErrno {
-				orig = RetUserNotif
+			if orig&unix.SECCOMP_RET_ACTION_FULL == seccomp.RetErrno {
+				orig = seccomp.RetUserNotif
 			}
 			if got != orig {
-				t.Errorf("%s, %s: %s, want %s", c.name, name, ActionString(got), ActionString(orig))
+				t.Errorf("%s, %s: %s, want %s", c.name, name, seccomp.ActionString(got), seccomp.ActionString(orig))
 			}
 		}
 	}

@@ -1,4 +1,4 @@
-package seccomp
+package watch
 
 import (
 	"errors"
@@ -16,6 +16,7 @@ import (
 	libseccomp "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/sys/unix"
 
+	"github.com/minirun/minirun/seccomp"
 	"github.com/minirun/minirun/seccomp/internal/bpf"
 )
 
@@ -24,8 +25,8 @@ import (
 // recorder. See doc.go for how each rewrites the program and why.
 type Watcher struct {
 	record bool
-	src    *Source  // report: the profile as written, for attribution
-	orig   *Program // report: the program as compiled, to find each call's action
+	src    *Source          // report: the profile as written, for attribution
+	orig   *seccomp.Program // report: the program as compiled, to find each call's action
 
 	initPid   int
 	rtDev     uint64 // the runtime's binary: calls made from it are the init's own
@@ -69,7 +70,7 @@ func (w *Watcher) Recording() bool { return w.record }
 // recorder, a filter that notifies what p allows, after a stub letting
 // through the calls the runtime makes after loading it (required, on the
 // native ABI), which every profile that starts must allow anyway.
-func (w *Watcher) Program(p *Program, required []string) (*Program, error) {
+func (w *Watcher) Program(p *seccomp.Program, required []string) (*seccomp.Program, error) {
 	if p != nil && p.Listener {
 		return nil, ErrListenerInUse
 	}
@@ -78,9 +79,9 @@ func (w *Watcher) Program(p *Program, required []string) (*Program, error) {
 			return nil, errors.New("there is no profile (seccomp is unconfined), so nothing is refused")
 		}
 		w.orig = p
-		q := p.rewrite(func(k uint32) uint32 {
-			if k&retActionFull == RetErrno {
-				return RetUserNotif
+		q := rewrite(p, func(k uint32) uint32 {
+			if k&unix.SECCOMP_RET_ACTION_FULL == seccomp.RetErrno {
+				return seccomp.RetUserNotif
 			}
 			return k
 		})
@@ -100,10 +101,10 @@ func (w *Watcher) Program(p *Program, required []string) (*Program, error) {
 			return nil, err
 		}
 	}
-	body := p.rewrite(func(k uint32) uint32 {
-		switch k & retActionFull {
-		case RetAllow, RetLog:
-			return RetUserNotif
+	body := rewrite(p, func(k uint32) uint32 {
+		switch k & unix.SECCOMP_RET_ACTION_FULL {
+		case seccomp.RetAllow, seccomp.RetLog:
+			return seccomp.RetUserNotif
 		}
 		return k
 	})
@@ -121,7 +122,7 @@ func (w *Watcher) Program(p *Program, required []string) (*Program, error) {
 
 // rewrite copies p with each return value passed through f, as a
 // program that asks for a listener.
-func (p *Program) rewrite(f func(uint32) uint32) *Program {
+func rewrite(p *seccomp.Program, f func(uint32) uint32) *seccomp.Program {
 	q := *p
 	q.Instructions = make([]unix.SockFilter, len(p.Instructions))
 	for i, ins := range p.Instructions {
@@ -137,12 +138,12 @@ func (p *Program) rewrite(f func(uint32) uint32) *Program {
 // allowAll is the program of an empty allow-everything profile over the
 // native ABI and its 32-bit ones (x86_64: x86 and x32), for recording an
 // unconfined container.
-func allowAll() (*Program, error) {
+func allowAll() (*seccomp.Program, error) {
 	s := &specs.LinuxSeccomp{DefaultAction: specs.ActAllow}
 	if bpf.Native().Spec == specs.ArchX86_64 {
 		s.Architectures = []specs.Arch{specs.ArchX86, specs.ArchX32}
 	}
-	return compileNoCache(s)
+	return seccomp.Compile(s)
 }
 
 // allowStub lets the native ABI's required calls through in the kernel.
@@ -163,7 +164,7 @@ func allowStub(required []string) ([]unix.SockFilter, error) {
 			continue
 		}
 		as.Emit(bpf.OpJeq, 0, 1, uint32(nr))
-		as.Emit(bpf.OpRet, 0, 0, RetAllow)
+		as.Emit(bpf.OpRet, 0, 0, seccomp.RetAllow)
 	}
 	as.Label("body")
 	return as.Link()
@@ -285,20 +286,20 @@ func (w *Watcher) handle(l listener, n *notif) error {
 		return w.handleRecord(l, n)
 	}
 	a, ok := archForData(n.Data.Arch, uint32(n.Data.Nr))
-	ret := uint32(RetErrno | uint32(unix.EPERM))
+	ret := uint32(seccomp.RetErrno | uint32(unix.EPERM))
 	if ok {
 		if r, err := bpf.Run(w.orig.Instructions, a, uint32(n.Data.Nr), n.Data.Args); err == nil {
 			ret = r
 		}
 	}
-	if ret&retActionFull != RetErrno {
+	if ret&unix.SECCOMP_RET_ACTION_FULL != seccomp.RetErrno {
 		// Only ERRNO returns were rewritten; anything else is the kernel's.
 		return l.cont(n.ID)
 	}
 	if !w.fromRuntime(n.Pid) {
 		w.noteDenial(l, n, a, ret)
 	}
-	return l.fail(n.ID, ret&retData)
+	return l.fail(n.ID, ret&unix.SECCOMP_RET_DATA)
 }
 
 // archForData finds the ABI of a call: seccomp_data.arch, and on x86_64
@@ -392,7 +393,7 @@ func (w *Watcher) noteDenial(l listener, n *notif, a bpf.Arch, ret uint32) {
 	mem := procMem(int(n.Pid))
 	text, _ := DecodeCall(name, n.Data.Args, mem)
 	d := &Denial{Arch: a.Short(), Syscall: name, Nr: int(n.Data.Nr &^ int32(a.NrBit)), Args: append([]uint64(nil), n.Data.Args[:]...), Call: text,
-		Count: 1, HostPid: int(n.Pid), Action: ActionString(ret), Via: "notification", ret: ret}
+		Count: 1, HostPid: int(n.Pid), Action: seccomp.ActionString(ret), Via: "notification", ret: ret}
 	d.Pid, d.Exe = procIdentity(int(n.Pid))
 	if !l.valid(n.ID) {
 		// The thread died while it was read: its pid may name another now.

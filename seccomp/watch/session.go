@@ -1,4 +1,4 @@
-package seccomp
+package watch
 
 import (
 	"encoding/json"
@@ -11,19 +11,20 @@ import (
 
 	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/internal/atomicfile"
+	"github.com/minirun/minirun/seccomp"
 )
 
-// WatchRequest is what a run's --seccomp-report and --seccomp-record ask
+// Request is what a run's --seccomp-report and --seccomp-record ask
 // for. The zero value asks for neither.
-type WatchRequest struct {
+type Request struct {
 	Report      bool   // --seccomp-report: the denials, at exit
 	ReportFile  string // --seccomp-report=FILE: as JSON in FILE, not as text on stderr
 	Record      string // --seccomp-record FILE: the profile of what the container calls
 	RecordMerge bool   // --seccomp-record-merge: add to the profile already in FILE
 }
 
-// WatchTarget is what a watch needs to know of the container it watches.
-type WatchTarget struct {
+// Target is what a watch needs to know of the container it watches.
+type Target struct {
 	// Spec is the container's config: a recorded profile must load for
 	// its bounding set.
 	Spec *specs.Spec
@@ -35,19 +36,19 @@ type WatchTarget struct {
 	Source func() (*Source, error)
 }
 
-// RunWatch is one run's report or recording: the Watcher the start
+// Session is one run's report or recording: the Watcher the start
 // serves, and what Finish writes once the container has exited.
-type RunWatch struct {
+type Session struct {
 	w          *Watcher
 	reportFile string
 	recordFile string
-	t          WatchTarget
+	t          Target
 }
 
 // Open checks r and makes its watch: nil, and no error, when r asks for
 // nothing. The two can't go together: each needs the notifications of the
 // container's one filter.
-func (r WatchRequest) Open(t WatchTarget) (*RunWatch, error) {
+func (r Request) Open(t Target) (*Session, error) {
 	if r.RecordMerge && r.Record == "" {
 		return nil, errdefs.New(errdefs.ErrInvalid, "seccomp record: --seccomp-record-merge needs --seccomp-record FILE")
 	}
@@ -57,7 +58,7 @@ func (r WatchRequest) Open(t WatchTarget) (*RunWatch, error) {
 	if r.Report && r.Record != "" {
 		return nil, errdefs.New(errdefs.ErrInvalid, "seccomp report: --seccomp-report and --seccomp-record each need the notifications of one filter; use one at a time")
 	}
-	rw := &RunWatch{t: t}
+	rw := &Session{t: t}
 	if r.Record != "" {
 		abs, err := filepath.Abs(r.Record)
 		if err != nil {
@@ -95,7 +96,7 @@ func (r WatchRequest) Open(t WatchTarget) (*RunWatch, error) {
 }
 
 // Watcher is what the start serves; nil for a nil watch.
-func (rw *RunWatch) Watcher() *Watcher {
+func (rw *Session) Watcher() *Watcher {
 	if rw == nil {
 		return nil
 	}
@@ -105,7 +106,7 @@ func (rw *RunWatch) Watcher() *Watcher {
 // Finish writes the recorded profile, or the report: as JSON to its file,
 // or as text to stderr (nowhere when stderr is nil). A nil watch has
 // nothing to write.
-func (rw *RunWatch) Finish(stderr io.Writer) error {
+func (rw *Session) Finish(stderr io.Writer) error {
 	if rw == nil {
 		return nil
 	}
@@ -139,7 +140,7 @@ func (rw *RunWatch) Finish(stderr io.Writer) error {
 	return nil
 }
 
-func (rw *RunWatch) writeProfile() error {
+func (rw *Session) writeProfile() error {
 	var required []string
 	if rw.t.Required != nil {
 		required = rw.t.Required()
@@ -154,7 +155,7 @@ func (rw *RunWatch) writeProfile() error {
 	if s := rw.t.Spec; s != nil && s.Process != nil && s.Process.Capabilities != nil {
 		caps = s.Process.Capabilities.Bounding
 	}
-	if _, err := ParseProfile(body, caps); err != nil {
+	if _, err := seccomp.ParseProfile(body, caps); err != nil {
 		return fmt.Errorf("seccomp record: the recorded profile does not load: %w", err)
 	}
 	if err := atomicfile.Write(rw.recordFile, body, 0o644, false); err != nil {

@@ -1,4 +1,4 @@
-package seccomp
+package watch
 
 import (
 	"encoding/json"
@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/internal/inputbounds"
+	"github.com/minirun/minirun/seccomp"
 	"github.com/minirun/minirun/seccomp/internal/bpf"
 )
 
@@ -21,7 +22,7 @@ import (
 // condition (allowed with any value), and the recorder says so: a profile
 // a little wider than the calls seen, rather than one that can't load, or
 // a supervisor that grows with every value a container makes up.
-const MaxRecordedValues = MaxArgs
+const MaxRecordedValues = seccomp.MaxArgs
 
 // observations are what a recording saw: syscall names per ABI, and for
 // the calls profiles filter on an argument, the values of that argument.
@@ -182,7 +183,7 @@ var kernelDriven = []string{"restart_syscall"}
 func (o *observations) profile(required []string) *dockerprofile.Seccomp {
 	eperm := uint(unix.EPERM)
 	p := &dockerprofile.Seccomp{LinuxSeccomp: specs.LinuxSeccomp{DefaultAction: specs.ActErrno, DefaultErrnoRet: &eperm}}
-	native := NativeArch()
+	native := seccomp.NativeArch()
 	abiSet := map[string]bool{native: true}
 	for _, abis := range o.abis {
 		for a := range abis {
@@ -271,7 +272,7 @@ func keyedString(name string, v uint64) string {
 // sortABIs orders ABIs native first, then by name.
 func sortABIs(set map[string]bool) []string {
 	out := sortedKeys(set)
-	native := NativeArch()
+	native := seccomp.NativeArch()
 	sort.SliceStable(out, func(i, j int) bool { return out[i] == native && out[j] != native })
 	return out
 }

@@ -1,4 +1,4 @@
-package seccomp
+package watch
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/minirun/minirun/seccomp"
 	"github.com/minirun/minirun/seccomp/internal/bpf"
 )
 
@@ -33,7 +34,7 @@ const (
 
 // listenerGuard is the guard for the ABIs where p lets a process ask for
 // a listener; nothing when it lets none.
-func listenerGuard(p *Program) ([]unix.SockFilter, error) {
+func listenerGuard(p *seccomp.Program) ([]unix.SockFilter, error) {
 	type abiNr struct {
 		a  bpf.Arch
 		nr uint32
@@ -48,8 +49,8 @@ func listenerGuard(p *Program) ([]unix.SockFilter, error) {
 		if err != nil {
 			return nil, fmt.Errorf("listener guard: %w", err)
 		}
-		switch ret & retActionFull {
-		case RetAllow, RetLog:
+		switch ret & unix.SECCOMP_RET_ACTION_FULL {
+		case seccomp.RetAllow, seccomp.RetLog:
 			abis = append(abis, abiNr{a, nr})
 		}
 	}
@@ -90,7 +91,7 @@ func listenerGuard(p *Program) ([]unix.SockFilter, error) {
 	as.Emit(bpf.OpLdW, 0, 0, bpf.OffArgs+8+lo)
 	as.Emit(bpf.OpJset, 1, 0, filterNewListener)
 	as.Jump("body")
-	as.Emit(bpf.OpRet, 0, 0, RetUserNotif)
+	as.Emit(bpf.OpRet, 0, 0, seccomp.RetUserNotif)
 	as.Label("body")
 	return as.Link()
 }

@@ -1,4 +1,4 @@
-package seccomp
+package watch
 
 import (
 	"bytes"

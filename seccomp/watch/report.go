@@ -1,4 +1,4 @@
-package seccomp
+package watch
 
 import (
 	"encoding/json"
@@ -15,6 +15,7 @@ import (
 	dockerprofile "github.com/moby/profiles/seccomp"
 	"golang.org/x/sys/unix"
 
+	"github.com/minirun/minirun/seccomp"
 	"github.com/minirun/minirun/seccomp/internal/bpf"
 )
 
@@ -108,8 +109,8 @@ func (w *Watcher) Report() *Report {
 			}
 			d.Suggestion = s
 		}
-		if d.ret&retActionFull == RetErrno {
-			d.Errno = errnoName(d.ret & retData)
+		if d.ret&unix.SECCOMP_RET_ACTION_FULL == seccomp.RetErrno {
+			d.Errno = errnoName(d.ret & unix.SECCOMP_RET_DATA)
 		}
 		r.Denials = append(r.Denials, d)
 		// The JSON form is the longer; the text line is about as long.
@@ -180,7 +181,7 @@ func plural(n int, what string) string {
 func (d *Denial) Line() string {
 	var sb strings.Builder
 	sb.WriteString(d.Call)
-	if d.Arch != "" && d.Arch != NativeArch() {
+	if d.Arch != "" && d.Arch != seccomp.NativeArch() {
 		fmt.Fprintf(&sb, " [%s ABI]", d.Arch)
 	}
 	switch {
@@ -349,8 +350,8 @@ func parseKillRecord(line string) *Denial {
 	if err != nil {
 		return nil
 	}
-	switch uint32(code) & retActionFull {
-	case RetKillProcess, RetKillThread, RetTrap:
+	switch uint32(code) & unix.SECCOMP_RET_ACTION_FULL {
+	case seccomp.RetKillProcess, seccomp.RetKillThread, seccomp.RetTrap:
 	default:
 		return nil
 	}
@@ -366,5 +367,5 @@ func parseKillRecord(line string) *Denial {
 	}
 	name := syscallName(a, uint32(nr))
 	return &Denial{Arch: a.Short(), Syscall: name, Nr: int(uint32(nr) &^ a.NrBit), Call: name + "(...)",
-		Count: 1, HostPid: pid, Exe: f["exe"], Action: ActionString(uint32(code)), Via: "kernel log", ret: uint32(code)}
+		Count: 1, HostPid: pid, Exe: f["exe"], Action: seccomp.ActionString(uint32(code)), Via: "kernel log", ret: uint32(code)}
 }

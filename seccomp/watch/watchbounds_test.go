@@ -1,4 +1,4 @@
-package seccomp
+package watch
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	dockerprofile "github.com/moby/profiles/seccomp"
 	"golang.org/x/sys/unix"
 
+	"github.com/minirun/minirun/seccomp"
 	"github.com/minirun/minirun/seccomp/internal/bpf"
 )
 
@@ -19,7 +20,7 @@ import (
 // bits, which no rule looks at, make no new kinds; another namespace flag
 // and another ioctl request do.
 func TestDecisionKeyMasked(t *testing.T) {
-	src := DockerSource("Docker's default profile", DockerDefault(), dockerCaps, true)
+	src := DockerSource("Docker's default profile", seccomp.DockerDefault(), dockerCaps, true)
 	base := src.DecisionKey("x86_64", "unshare", [6]uint64{unix.CLONE_NEWUSER})
 	for i := uint64(1); i < 1000; i++ {
 		if k := src.DecisionKey("x86_64", "unshare", [6]uint64{i<<32 | unix.CLONE_NEWUSER, i}); k != base {
@@ -63,19 +64,19 @@ func noteN(w *Watcher, n int, arch string, nr int32, args func(i int) [6]uint64,
 // all; the calls past the caps are counted, and what was listed keeps its
 // rule and its fix. The supervisor's heap stays small.
 func TestReportCapsKinds(t *testing.T) {
-	src := DockerSource("Docker's default profile", DockerDefault(), dockerCaps, true)
+	src := DockerSource("Docker's default profile", seccomp.DockerDefault(), dockerCaps, true)
 	w := NewReport(src)
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	eperm := uint32(RetErrno | 1)
+	eperm := uint32(seccomp.RetErrno | 1)
 	// 100,000 unshare calls differing only in bits no rule tests: one kind.
 	noteN(w, 100000, "x86_64", unix.SYS_UNSHARE, func(i int) [6]uint64 { return [6]uint64{uint64(i)<<32 | unix.CLONE_NEWUSER} }, eperm)
 	// 100,000 distinct ioctl requests: MaxDenialKindsPerSyscall kinds.
 	noteN(w, 100000, "x86_64", unix.SYS_IOCTL, func(i int) [6]uint64 { return [6]uint64{0, 0x7f000000 + uint64(i)} }, eperm)
 	// Made-up numbers, each its own name: the cap in all.
 	for i := 0; i < 3000; i++ {
-		noteN(w, 1, "x86_64", int32(1000+i), func(int) [6]uint64 { return [6]uint64{} }, RetErrno|38)
+		noteN(w, 1, "x86_64", int32(1000+i), func(int) [6]uint64 { return [6]uint64{} }, seccomp.RetErrno|38)
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
@@ -142,7 +143,7 @@ func TestReportBoundedSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := NewReport(DockerSource("big.json", &d, dockerCaps, false))
-	noteN(w, 5000, "x86_64", unix.SYS_IOCTL, func(i int) [6]uint64 { return [6]uint64{0, uint64(i)} }, RetErrno|1)
+	noteN(w, 5000, "x86_64", unix.SYS_IOCTL, func(i int) [6]uint64 { return [6]uint64{0, uint64(i)} }, seccomp.RetErrno|1)
 	r := w.Report()
 	for _, d := range r.Denials {
 		if len(d.Rule.Why) > maxWhy || !strings.Contains(d.Rule.Why[maxWhy-1], "more entries naming ioctl") {
@@ -187,20 +188,20 @@ func TestRecordCapsValues(t *testing.T) {
 	}
 	req := []string{"execve", "write"}
 	body, _ := json.Marshal(o.profile(req))
-	s, err := ParseProfile(body, dockerCaps)
+	s, err := seccomp.ParseProfile(body, dockerCaps)
 	if err != nil {
 		t.Fatalf("recorded profile does not load: %v\n%s", err, body)
 	}
-	prog, err := compileNoCache(s)
+	prog, err := seccomp.Compile(s)
 	if err != nil {
 		t.Fatalf("recorded profile does not compile: %v", err)
 	}
 	for _, v := range []uint64{0, 0x5401, 0x7f000000, 0x7f000000 + 199999, 0xdeadbeef} {
-		if got, err := prog.Evaluate("x86_64", "ioctl", [6]uint64{0, v}); err != nil || got != RetAllow {
-			t.Errorf("ioctl %#x: %s %v", v, ActionString(got), err)
+		if got, err := prog.Evaluate("x86_64", "ioctl", [6]uint64{0, v}); err != nil || got != seccomp.RetAllow {
+			t.Errorf("ioctl %#x: %s %v", v, seccomp.ActionString(got), err)
 		}
 	}
-	if got, _ := prog.Evaluate("x86_64", "socket", [6]uint64{MaxRecordedValues}); got == RetAllow {
+	if got, _ := prog.Evaluate("x86_64", "socket", [6]uint64{MaxRecordedValues}); got == seccomp.RetAllow {
 		t.Errorf("socket with a value not seen allowed")
 	}
 	if !strings.Contains(string(body), `"comment":"seen on x86_64: ioctl with more than 32 distinct values of args[1], allowed with any"`) {

@@ -1,4 +1,4 @@
-package seccomp
+package watch
 
 import (
 	"encoding/json"
@@ -10,7 +10,9 @@ import (
 
 	dockerprofile "github.com/moby/profiles/seccomp"
 	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
+	"github.com/minirun/minirun/seccomp"
 	"github.com/minirun/minirun/seccomp/internal/bpf"
 )
 
@@ -47,7 +49,7 @@ type srcRule struct {
 // entries apply is decided by moby/profiles itself, one entry at a time,
 // so it agrees with what was compiled.
 func DockerSource(name string, d *dockerprofile.Seccomp, caps []string, builtin bool) *Source {
-	src := &Source{Name: name, Builtin: builtin, Caps: NormalizeCaps(caps), CapAddHint: true,
+	src := &Source{Name: name, Builtin: builtin, Caps: seccomp.NormalizeCaps(caps), CapAddHint: true,
 		def: d.DefaultAction, defNo: d.DefaultErrnoRet}
 	for i, sc := range d.Syscalls {
 		if sc == nil {
@@ -84,6 +86,14 @@ func entryApplies(d *dockerprofile.Seccomp, sc *dockerprofile.Syscall, caps []st
 	}
 	s, err := dockerprofile.LoadProfile(string(body), capSpec(caps))
 	return err == nil && s != nil && len(s.Syscalls) > 0
+}
+
+// capSpec builds the minimal spec moby/profiles reads, as the profile
+// loader does: it dereferences Process.Capabilities unconditionally.
+func capSpec(caps []string) *specs.Spec {
+	return &specs.Spec{Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{
+		Bounding: seccomp.NormalizeCaps(caps),
+	}}}
 }
 
 // Attribution is the profile's reason for one action.
@@ -133,13 +143,13 @@ func (s *Source) Attribute(arch, name string, args [6]uint64, ret uint32) Attrib
 			if len(s.Caps) == 0 || !s.CapAddHint {
 				at.Text = fmt.Sprintf("not in any allow rule (default action %s)", s.def)
 			}
-		case ret == RetErrno|38:
+		case ret == seccomp.RetErrno|38:
 			at = Attribution{Rule: RuleENOSYS, Text: "a number the profile names for no syscall of this ABI: minirun's stub answers ENOSYS so libc falls back, as for a kernel without the call"}
 		default:
-			at = Attribution{Rule: RuleBadArch, Text: fmt.Sprintf("no rule gives %s: the call's ABI (%s) may not be in the profile's architectures, where libseccomp's bad-arch action applies", ActionString(ret), arch)}
+			at = Attribution{Rule: RuleBadArch, Text: fmt.Sprintf("no rule gives %s: the call's ABI (%s) may not be in the profile's architectures, where libseccomp's bad-arch action applies", seccomp.ActionString(ret), arch)}
 		}
 	}
-	if ret&retActionFull == RetAllow {
+	if ret&unix.SECCOMP_RET_ACTION_FULL == seccomp.RetAllow {
 		return at
 	}
 	// Entries that would allow this very call under other conditions.
@@ -232,22 +242,22 @@ func (s *Source) conditions(name string) []specs.LinuxSeccompArg {
 }
 
 func verb(ret uint32) string {
-	switch ret & retActionFull {
-	case RetAllow, RetLog:
+	switch ret & unix.SECCOMP_RET_ACTION_FULL {
+	case seccomp.RetAllow, seccomp.RetLog:
 		return "allowed"
-	case RetKillProcess, RetKillThread:
+	case seccomp.RetKillProcess, seccomp.RetKillThread:
 		return "killed"
 	}
 	return "refused"
 }
 
 func sameAction(a, b uint32) bool {
-	if a&retActionFull != b&retActionFull {
+	if a&unix.SECCOMP_RET_ACTION_FULL != b&unix.SECCOMP_RET_ACTION_FULL {
 		return false
 	}
-	switch a & retActionFull {
-	case RetErrno, RetTrace:
-		return a&retData == b&retData
+	switch a & unix.SECCOMP_RET_ACTION_FULL {
+	case seccomp.RetErrno, seccomp.RetTrace:
+		return a&unix.SECCOMP_RET_DATA == b&unix.SECCOMP_RET_DATA
 	}
 	return true
 }

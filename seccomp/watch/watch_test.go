@@ -1,4 +1,4 @@
-package seccomp
+package watch
 
 import (
 	"encoding/json"
@@ -9,6 +9,8 @@ import (
 	dockerprofile "github.com/moby/profiles/seccomp"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/seccomp"
 )
 
 func TestDecodeCall(t *testing.T) {
@@ -89,7 +91,7 @@ func TestDecodeCall(t *testing.T) {
 // satisfies pick, so the tests don't pin numbers moby/profiles may change.
 func ruleIndex(t *testing.T, name string, pick func(*dockerprofile.Syscall) bool) int {
 	t.Helper()
-	for i, sc := range DockerDefault().Syscalls {
+	for i, sc := range seccomp.DockerDefault().Syscalls {
 		if slices.Contains(sc.Names, name) && pick(sc) {
 			return i
 		}
@@ -103,8 +105,8 @@ func withSysAdmin(sc *dockerprofile.Syscall) bool {
 }
 
 func TestAttributeDockerDefault(t *testing.T) {
-	src := DockerSource("Docker's default profile", DockerDefault(), dockerCaps, true)
-	eperm := RetErrno | uint32(unix.EPERM)
+	src := DockerSource("Docker's default profile", seccomp.DockerDefault(), dockerCaps, true)
+	eperm := seccomp.RetErrno | uint32(unix.EPERM)
 	admin := ruleIndex(t, "unshare", withSysAdmin)
 
 	at := src.Attribute("x86_64", "unshare", [6]uint64{}, eperm)
@@ -130,20 +132,20 @@ func TestAttributeDockerDefault(t *testing.T) {
 		t.Errorf("clone: %+v\nwant why %q", at, wantMask)
 	}
 	// A plain fork is allowed by that rule.
-	if at := src.Attribute("x86_64", "clone", [6]uint64{17}, RetAllow); at.Rule != masked {
+	if at := src.Attribute("x86_64", "clone", [6]uint64{17}, seccomp.RetAllow); at.Rule != masked {
 		t.Errorf("fork: rule %d, want %d", at.Rule, masked)
 	}
 
 	// clone3 is answered ENOSYS by an entry of its own.
 	enosys := ruleIndex(t, "clone3", func(sc *dockerprofile.Syscall) bool { return sc.Action == specs.ActErrno })
-	at = src.Attribute("x86_64", "clone3", [6]uint64{}, RetErrno|uint32(unix.ENOSYS))
+	at = src.Attribute("x86_64", "clone3", [6]uint64{}, seccomp.RetErrno|uint32(unix.ENOSYS))
 	if at.Rule != enosys || !strings.HasPrefix(at.Text, "refused by rule "+itoa(enosys)) {
 		t.Errorf("clone3: %+v", at)
 	}
 
 	// With CAP_SYS_ADMIN the same unshare is the capability entry's.
-	srcAdmin := DockerSource("Docker's default profile", DockerDefault(), append(slices.Clone(dockerCaps), "SYS_ADMIN"), true)
-	if at := srcAdmin.Attribute("x86_64", "unshare", [6]uint64{}, RetAllow); at.Rule != admin {
+	srcAdmin := DockerSource("Docker's default profile", seccomp.DockerDefault(), append(slices.Clone(dockerCaps), "SYS_ADMIN"), true)
+	if at := srcAdmin.Attribute("x86_64", "unshare", [6]uint64{}, seccomp.RetAllow); at.Rule != admin {
 		t.Errorf("unshare with CAP_SYS_ADMIN: rule %d, want %d", at.Rule, admin)
 	}
 }
@@ -159,24 +161,24 @@ func TestAttributeOCIAndStub(t *testing.T) {
 		{Names: []string{"kexec_load"}, Action: specs.ActKillProcess},
 	}}
 	src := OCISource("config.json linux.seccomp", s)
-	if at := src.Attribute("x86_64", "chmod", [6]uint64{}, RetErrno|13); at.Rule != 1 || at.Text != "refused by rule 1 {names chmod, action SCMP_ACT_ERRNO, errnoRet 13}" {
+	if at := src.Attribute("x86_64", "chmod", [6]uint64{}, seccomp.RetErrno|13); at.Rule != 1 || at.Text != "refused by rule 1 {names chmod, action SCMP_ACT_ERRNO, errnoRet 13}" {
 		t.Errorf("chmod: %+v", at)
 	}
-	at := src.Attribute("x86_64", "socket", [6]uint64{2}, RetErrno|1)
+	at := src.Attribute("x86_64", "socket", [6]uint64{2}, seccomp.RetErrno|1)
 	if at.Rule != RuleDefault || len(at.Why) != 1 || at.Why[0] != "rule 2 allows socket only if args[0] == 0x1; here args[0] = 0x2 (AF_INET)" {
 		t.Errorf("socket: %+v", at)
 	}
 	if len(at.CapAdd) != 0 {
 		t.Errorf("an OCI profile has no capability entries: %v", at.CapAdd)
 	}
-	if at := src.Attribute("x86_64", "kexec_load", [6]uint64{}, RetKillProcess); at.Rule != 3 || !strings.HasPrefix(at.Text, "killed by rule 3") {
+	if at := src.Attribute("x86_64", "kexec_load", [6]uint64{}, seccomp.RetKillProcess); at.Rule != 3 || !strings.HasPrefix(at.Text, "killed by rule 3") {
 		t.Errorf("kill: %+v", at)
 	}
-	if at := src.Attribute("x86_64", "syscall_1000", [6]uint64{}, RetErrno|38); at.Rule != RuleENOSYS {
+	if at := src.Attribute("x86_64", "syscall_1000", [6]uint64{}, seccomp.RetErrno|38); at.Rule != RuleENOSYS {
 		t.Errorf("stub: %+v", at)
 	}
 	// The same errno from the default and a rule: the rule wins only where it matches.
-	if at := src.Attribute("x86_64", "chmod", [6]uint64{}, RetErrno|1); at.Rule != RuleDefault {
+	if at := src.Attribute("x86_64", "chmod", [6]uint64{}, seccomp.RetErrno|1); at.Rule != RuleDefault {
 		t.Errorf("EPERM for chmod can't be rule 1's: %+v", at)
 	}
 }
@@ -202,7 +204,7 @@ func TestSuggest(t *testing.T) {
 
 func TestReportProgramOnlyRewritesErrno(t *testing.T) {
 	p := compileDefault(t, dockerCaps)
-	w := NewReport(DockerSource("d", DockerDefault(), dockerCaps, true))
+	w := NewReport(DockerSource("d", seccomp.DockerDefault(), dockerCaps, true))
 	q, err := w.Program(p, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -215,16 +217,16 @@ func TestReportProgramOnlyRewritesErrno(t *testing.T) {
 		args       [6]uint64
 		want       uint32
 	}{
-		{"x86_64", "read", [6]uint64{}, RetAllow},
-		{"x86_64", "unshare", [6]uint64{}, RetUserNotif},
-		{"x86_64", "clone3", [6]uint64{}, RetUserNotif}, // ERRNO(ENOSYS)
-		{"x86_64", "1000", [6]uint64{}, RetUserNotif},   // the stub's ENOSYS
-		{"x86", "unshare", [6]uint64{}, RetUserNotif},
-		{"x86_64", "clone", [6]uint64{17}, RetAllow},
+		{"x86_64", "read", [6]uint64{}, seccomp.RetAllow},
+		{"x86_64", "unshare", [6]uint64{}, seccomp.RetUserNotif},
+		{"x86_64", "clone3", [6]uint64{}, seccomp.RetUserNotif}, // ERRNO(ENOSYS)
+		{"x86_64", "1000", [6]uint64{}, seccomp.RetUserNotif},   // the stub's ENOSYS
+		{"x86", "unshare", [6]uint64{}, seccomp.RetUserNotif},
+		{"x86_64", "clone", [6]uint64{17}, seccomp.RetAllow},
 	} {
 		got, err := q.Evaluate(c.arch, c.name, c.args)
 		if err != nil || got != c.want {
-			t.Errorf("%s %s: %s (%v), want %s", c.arch, c.name, ActionString(got), err, ActionString(c.want))
+			t.Errorf("%s %s: %s (%v), want %s", c.arch, c.name, seccomp.ActionString(got), err, seccomp.ActionString(c.want))
 		}
 	}
 	// A profile whose rules already notify has its own agent.
@@ -241,7 +243,7 @@ func TestRecordProgram(t *testing.T) {
 		{Names: []string{"read", "write", "getpid", "execve", "sendmsg"}, Action: specs.ActAllow},
 		{Names: []string{"kexec_load"}, Action: specs.ActKillProcess},
 	}}
-	p, err := compileNoCache(s)
+	p, err := seccomp.Compile(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,15 +255,15 @@ func TestRecordProgram(t *testing.T) {
 		name string
 		want uint32
 	}{
-		{"sendmsg", RetAllow},      // the runtime's: in the kernel
-		{"execve", RetAllow},       // the same
-		{"getpid", RetUserNotif},   // allowed by the profile: recorded
-		{"chmod", RetErrno | 1},    // refused by the profile: still refused
-		{"unshare", RetErrno | 38}, // above what it names: the stub's ENOSYS
-		{"kexec_load", RetKillProcess},
+		{"sendmsg", seccomp.RetAllow},      // the runtime's: in the kernel
+		{"execve", seccomp.RetAllow},       // the same
+		{"getpid", seccomp.RetUserNotif},   // allowed by the profile: recorded
+		{"chmod", seccomp.RetErrno | 1},    // refused by the profile: still refused
+		{"unshare", seccomp.RetErrno | 38}, // above what it names: the stub's ENOSYS
+		{"kexec_load", seccomp.RetKillProcess},
 	} {
 		if got, err := q.Evaluate("x86_64", c.name, [6]uint64{}); err != nil || got != c.want {
-			t.Errorf("%s: %s, want %s", c.name, ActionString(got), ActionString(c.want))
+			t.Errorf("%s: %s, want %s", c.name, seccomp.ActionString(got), seccomp.ActionString(c.want))
 		}
 	}
 	// Unconfined: everything but the runtime's calls is notified, on
@@ -271,12 +273,12 @@ func TestRecordProgram(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range [][2]string{{"x86_64", "unshare"}, {"x86", "unshare"}, {"x32", "getpid"}, {"x86", "getpid"}} {
-		if got, err := u.Evaluate(c[0], c[1], [6]uint64{}); err != nil || got != RetUserNotif {
-			t.Errorf("unconfined %s %s: %s", c[0], c[1], ActionString(got))
+		if got, err := u.Evaluate(c[0], c[1], [6]uint64{}); err != nil || got != seccomp.RetUserNotif {
+			t.Errorf("unconfined %s %s: %s", c[0], c[1], seccomp.ActionString(got))
 		}
 	}
-	if got, _ := u.Evaluate("x86_64", "sendmsg", [6]uint64{}); got != RetAllow {
-		t.Errorf("unconfined sendmsg: %s", ActionString(got))
+	if got, _ := u.Evaluate("x86_64", "sendmsg", [6]uint64{}); got != seccomp.RetAllow {
+		t.Errorf("unconfined sendmsg: %s", seccomp.ActionString(got))
 	}
 }
 
@@ -303,7 +305,7 @@ func TestRecordedProfileStableAndMerges(t *testing.T) {
 	if string(a) != string(b) {
 		t.Fatalf("order changed the profile:\n%s\n%s", a, b)
 	}
-	if _, err := ParseProfile(a, dockerCaps); err != nil {
+	if _, err := seccomp.ParseProfile(a, dockerCaps); err != nil {
 		t.Fatalf("recorded profile does not load: %v\n%s", err, a)
 	}
 	p := build([]int{0, 1, 2, 3, 4, 5, 6}).profile(req)
@@ -313,11 +315,11 @@ func TestRecordedProfileStableAndMerges(t *testing.T) {
 	if got := p.Syscalls[0].Names; !slices.Equal(got, []string{"execve", "read", "write"}) {
 		t.Errorf("runtime entry %v", got)
 	}
-	compiled, err := ParseProfile(a, dockerCaps)
+	compiled, err := seccomp.ParseProfile(a, dockerCaps)
 	if err != nil {
 		t.Fatal(err)
 	}
-	prog, err := compileNoCache(compiled)
+	prog, err := seccomp.Compile(compiled)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,17 +328,17 @@ func TestRecordedProfileStableAndMerges(t *testing.T) {
 		args       [6]uint64
 		want       uint32
 	}{
-		{"x86_64", "openat", [6]uint64{}, RetAllow},
-		{"x86_64", "clone", [6]uint64{0x3d0f00}, RetAllow},               // a thread: no namespace flag
-		{"x86_64", "clone", [6]uint64{unix.CLONE_NEWUSER}, RetErrno | 1}, // not seen
-		{"x86_64", "ioctl", [6]uint64{0, 0xffffffff00005401}, RetAllow},  // the request is 32 bits
-		{"x86_64", "ioctl", [6]uint64{0, 0x5412}, RetErrno | 1},          // TIOCSTI: not seen
-		{"x86_64", "clone3", [6]uint64{}, RetErrno | 38},
-		{"x86", "getpid", [6]uint64{}, RetAllow},
-		{"x86_64", "unshare", [6]uint64{}, RetErrno | 1},
+		{"x86_64", "openat", [6]uint64{}, seccomp.RetAllow},
+		{"x86_64", "clone", [6]uint64{0x3d0f00}, seccomp.RetAllow},               // a thread: no namespace flag
+		{"x86_64", "clone", [6]uint64{unix.CLONE_NEWUSER}, seccomp.RetErrno | 1}, // not seen
+		{"x86_64", "ioctl", [6]uint64{0, 0xffffffff00005401}, seccomp.RetAllow},  // the request is 32 bits
+		{"x86_64", "ioctl", [6]uint64{0, 0x5412}, seccomp.RetErrno | 1},          // TIOCSTI: not seen
+		{"x86_64", "clone3", [6]uint64{}, seccomp.RetErrno | 38},
+		{"x86", "getpid", [6]uint64{}, seccomp.RetAllow},
+		{"x86_64", "unshare", [6]uint64{}, seccomp.RetErrno | 1},
 	} {
 		if got, err := prog.Evaluate(c.arch, c.name, c.args); err != nil || got != c.want {
-			t.Errorf("recorded: %s %s %#x: %s, want %s", c.arch, c.name, c.args[1], ActionString(got), ActionString(c.want))
+			t.Errorf("recorded: %s %s %#x: %s, want %s", c.arch, c.name, c.args[1], seccomp.ActionString(got), seccomp.ActionString(c.want))
 		}
 	}
 
@@ -386,10 +388,10 @@ func TestParseKillRecord(t *testing.T) {
 }
 
 func TestDenialLine(t *testing.T) {
-	src := DockerSource("Docker's default profile", DockerDefault(), dockerCaps, true)
+	src := DockerSource("Docker's default profile", seccomp.DockerDefault(), dockerCaps, true)
 	w := NewReport(src)
 	d := &Denial{Arch: "x86_64", Syscall: "unshare", Call: "unshare(0x0)", Args: make([]uint64, 6), Count: 1, Pid: 1, Exe: "/bin/busybox",
-		Via: "notification", ret: RetErrno | 1}
+		Via: "notification", ret: seccomp.RetErrno | 1}
 	w.order = append(w.order, d)
 	r := w.Report()
 	line := r.Denials[0].Line()
