@@ -113,7 +113,7 @@ func start(rt *container.Runtime, c Container, o *RunOptions, stdio container.IO
 	if err := rec.Save(c.Dir); err != nil {
 		return nil, fmt.Errorf("save container record: %w", err)
 	}
-	spec, err := BuildSpec(c, o)
+	spec, prof, err := buildSpec(c, o)
 	if err == nil {
 		err = WriteSpec(filepath.Join(c.Dir, "config.json"), spec)
 	}
@@ -127,7 +127,7 @@ func start(rt *container.Runtime, c Container, o *RunOptions, stdio container.IO
 	lc := container.Lifecycle{
 		ForwardSignals: o.SigProxy,
 		Seccomp:        o.Seccomp,
-		SeccompSource:  func() (*watch.Source, error) { return SeccompSource(o, spec) },
+		SeccompSource:  func() (*watch.Source, error) { return prof.source(spec), nil },
 	}
 	io := container.IO{Stdout: stdio.Stdout, Stderr: stdio.Stderr}
 	if o.Interactive {

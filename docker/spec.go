@@ -35,49 +35,76 @@ type Container struct {
 // BuildSpec starts from the same Docker defaults as `minirun spec` and
 // applies the image's config and the flags on top.
 func BuildSpec(c Container, o *RunOptions) (*specs.Spec, error) {
+	s, _, err := buildSpec(c, o)
+	return s, err
+}
+
+// profileSource is the profile a run asked for as the user wrote it, kept
+// from the one read of its file, for the denial report to name the entry
+// behind each refusal.
+type profileSource struct {
+	name    string
+	written *seccomp.DockerProfile // nil: Docker's default
+	caps    []string
+}
+
+// source is the report's view of it; nil when the container runs without
+// a profile.
+func (p profileSource) source(s *specs.Spec) *watch.Source {
+	if s.Linux == nil || s.Linux.Seccomp == nil {
+		return nil
+	}
+	if p.written == nil {
+		return watch.DockerSource("Docker's default profile", seccomp.DockerDefault(), p.caps, true)
+	}
+	return watch.DockerSource(p.name, p.written, p.caps, false)
+}
+
+func buildSpec(c Container, o *RunOptions) (*specs.Spec, profileSource, error) {
+	var src profileSource
 	sec, err := parseSecurityOpts(o.SecurityOpts)
 	if err != nil {
-		return nil, err
+		return nil, src, err
 	}
 	s := BaseSpec()
 	s.Root = &specs.Root{Path: c.Rootfs, Readonly: o.ReadOnly}
 	if err := setProcess(s, c, o); err != nil {
-		return nil, err
+		return nil, src, err
 	}
 	capList, err := capabilities(o)
 	if err != nil {
-		return nil, err
+		return nil, src, err
 	}
 	s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: capList, Effective: capList, Permitted: capList}
 	s.Process.NoNewPrivileges = sec.noNewPrivs
-	if s.Linux.Seccomp, err = seccompFor(sec, o.Privileged, capList); err != nil {
-		return nil, err
+	if s.Linux.Seccomp, src, err = seccompFor(sec, o.Privileged, capList); err != nil {
+		return nil, src, err
 	}
 	if o.Privileged {
 		if err := privilege(s); err != nil {
-			return nil, err
+			return nil, src, err
 		}
 	}
 	if err := setNetwork(s, o.Network); err != nil {
-		return nil, err
+		return nil, src, err
 	}
 	if err := etcFiles(s, c); err != nil {
-		return nil, err
+		return nil, src, err
 	}
 	for _, v := range o.Volumes {
 		m, err := parseVolume(v)
 		if err != nil {
-			return nil, err
+			return nil, src, err
 		}
 		s.Mounts = append(s.Mounts, m)
 	}
 	if s.Linux.Resources, err = resources(o, s.Linux.Resources.Devices); err != nil {
-		return nil, err
+		return nil, src, err
 	}
 	if container.Rootless() {
 		rootless(s, c)
 	}
-	return s, nil
+	return s, src, nil
 }
 
 // rootless makes s a container an unprivileged caller can run: a user
@@ -202,21 +229,25 @@ func capabilities(o *RunOptions) ([]string, error) {
 
 // seccompFor picks the profile: Docker's default resolved for the
 // container's capabilities, none for unconfined, and none for privileged
-// containers unless a profile was asked for explicitly.
-func seccompFor(sec security, privileged bool, capList []string) (*specs.LinuxSeccomp, error) {
+// containers unless a profile was asked for explicitly. A file is read
+// once; its resolved form is validated with the rest of the config.
+func seccompFor(sec security, privileged bool, capList []string) (*specs.LinuxSeccomp, profileSource, error) {
+	src := profileSource{caps: capList}
 	switch {
 	case sec.seccomp == "unconfined":
-		return nil, nil
+		return nil, src, nil
 	case privileged && !sec.explicitProf:
-		return nil, nil
+		return nil, src, nil
 	case sec.seccomp == "" || sec.seccomp == "builtin" || sec.seccomp == "default":
-		return seccomp.DefaultProfile(capList)
+		p, err := seccomp.DefaultProfile(capList)
+		return p, src, err
 	default:
-		p, err := seccomp.LoadProfile(sec.seccomp, capList)
+		written, p, err := seccomp.ReadProfile(sec.seccomp, capList)
 		if err != nil {
-			return nil, fmt.Errorf("--security-opt seccomp=%s: %w", sec.seccomp, err)
+			return nil, src, fmt.Errorf("--security-opt seccomp=%s: %w", sec.seccomp, err)
 		}
-		return p, nil
+		src.name, src.written = sec.seccomp, written
+		return p, src, nil
 	}
 }
 
@@ -377,30 +408,4 @@ func resources(o *RunOptions, devices []specs.LinuxDeviceCgroup) (*specs.LinuxRe
 		return nil, nil
 	}
 	return &r, nil
-}
-
-// SeccompSource is the profile the container runs under as the user gave
-// it (Docker's default, or the file of --security-opt seccomp=), for the
-// denial report to name the entry behind each action. nil when the
-// container runs without a profile.
-func SeccompSource(o *RunOptions, s *specs.Spec) (*watch.Source, error) {
-	sec, err := parseSecurityOpts(o.SecurityOpts)
-	if err != nil {
-		return nil, err
-	}
-	if s.Linux == nil || s.Linux.Seccomp == nil {
-		return nil, nil
-	}
-	var capList []string
-	if s.Process != nil && s.Process.Capabilities != nil {
-		capList = s.Process.Capabilities.Bounding
-	}
-	if sec.seccomp == "" || sec.seccomp == "builtin" || sec.seccomp == "default" {
-		return watch.DockerSource("Docker's default profile", seccomp.DockerDefault(), capList, true), nil
-	}
-	d, err := seccomp.ReadDocker(sec.seccomp)
-	if err != nil {
-		return nil, fmt.Errorf("--security-opt seccomp=%s: %w", sec.seccomp, err)
-	}
-	return watch.DockerSource(sec.seccomp, d, capList, false), nil
 }

@@ -34,47 +34,71 @@ func DockerDefault() *dockerprofile.Seccomp {
 // its includes and excludes for the given capabilities, the host's arch and
 // kernel. Errors name the file and the field.
 func LoadProfile(path string, caps []string) (*specs.LinuxSeccomp, error) {
-	body, err := inputbounds.ReadFile(path, inputbounds.ProfileBytes)
+	_, s, err := ReadProfile(path, caps)
 	if err != nil {
-		return nil, fmt.Errorf("seccomp profile: %w", err)
+		return nil, err
 	}
-	s, err := ParseProfile(body, caps)
-	if err != nil {
+	if err := Validate(s); err != nil {
 		return nil, fmt.Errorf("seccomp profile %s: %w", path, err)
 	}
 	return s, nil
 }
 
+// ReadProfile reads a Docker-format profile file once and gives it as
+// written (for the report to name its entries) and resolved for caps, the
+// host's arch and kernel; the resolved form is not yet validated, for a
+// caller that validates it with the rest of its config (config.Validate).
+func ReadProfile(path string, caps []string) (*dockerprofile.Seccomp, *specs.LinuxSeccomp, error) {
+	body, err := inputbounds.ReadFile(path, inputbounds.ProfileBytes)
+	if err != nil {
+		return nil, nil, fmt.Errorf("seccomp profile: %w", err)
+	}
+	d, s, err := parseProfile(body, caps)
+	if err != nil {
+		return nil, nil, fmt.Errorf("seccomp profile %s: %w", path, err)
+	}
+	return d, s, nil
+}
+
 // ParseProfile is LoadProfile on bytes already read.
 func ParseProfile(body []byte, caps []string) (*specs.LinuxSeccomp, error) {
-	if len(body) > inputbounds.ProfileBytes {
-		return nil, boundErrorf("%d bytes, over the limit of %s", len(body), inputbounds.Bytes(inputbounds.ProfileBytes))
-	}
-	if err := inputbounds.CheckDepth(body, inputbounds.JSONDepth); err != nil {
-		return nil, &boundError{err}
-	}
-	var d dockerprofile.Seccomp
-	if err := decodeStrict(body, &d); err != nil {
-		return nil, err
-	}
-	if err := validateDocker(&d); err != nil {
-		return nil, err
-	}
-	// moby/profiles does the resolution; it parses the body again, which
-	// costs less than keeping a copy of its unexported logic in step.
-	s, err := dockerprofile.LoadProfile(string(body), capSpec(caps))
+	_, s, err := parseProfile(body, caps)
 	if err != nil {
-		return nil, fmt.Errorf("resolve includes/excludes: %w", err)
-	}
-	if s == nil {
-		// moby treats a profile without defaultAction and syscalls as
-		// "no seccomp"; a file given on purpose must not disable it silently.
-		return nil, fieldErrorf("defaultAction", "missing (an empty profile would disable seccomp; use seccomp=unconfined for that)")
+		return nil, err
 	}
 	if err := Validate(s); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// parseProfile decodes and checks the Docker form, then resolves it.
+func parseProfile(body []byte, caps []string) (*dockerprofile.Seccomp, *specs.LinuxSeccomp, error) {
+	if len(body) > inputbounds.ProfileBytes {
+		return nil, nil, boundErrorf("%d bytes, over the limit of %s", len(body), inputbounds.Bytes(inputbounds.ProfileBytes))
+	}
+	if err := inputbounds.CheckDepth(body, inputbounds.JSONDepth); err != nil {
+		return nil, nil, &boundError{err}
+	}
+	var d dockerprofile.Seccomp
+	if err := decodeStrict(body, &d); err != nil {
+		return nil, nil, err
+	}
+	if err := validateDocker(&d); err != nil {
+		return nil, nil, err
+	}
+	// moby/profiles does the resolution; it parses the body again, which
+	// costs less than keeping a copy of its unexported logic in step.
+	s, err := dockerprofile.LoadProfile(string(body), capSpec(caps))
+	if err != nil {
+		return nil, nil, fmt.Errorf("resolve includes/excludes: %w", err)
+	}
+	if s == nil {
+		// moby treats a profile without defaultAction and syscalls as
+		// "no seccomp"; a file given on purpose must not disable it silently.
+		return nil, nil, fieldErrorf("defaultAction", "missing (an empty profile would disable seccomp; use seccomp=unconfined for that)")
+	}
+	return &d, s, nil
 }
 
 // decodeStrict decodes JSON and turns syntax and type errors into messages
@@ -209,16 +233,6 @@ func NormalizeCaps(caps []string) []string {
 	return out
 }
 
-// ReadDocker reads a Docker-format profile as written, includes and
-// excludes unresolved (LoadProfile has already validated it when it runs).
-func ReadDocker(path string) (*dockerprofile.Seccomp, error) {
-	body, err := inputbounds.ReadFile(path, inputbounds.ProfileBytes)
-	if err != nil {
-		return nil, fmt.Errorf("seccomp profile: %w", err)
-	}
-	var d dockerprofile.Seccomp
-	if err := decodeStrict(body, &d); err != nil {
-		return nil, fmt.Errorf("seccomp profile %s: %w", path, err)
-	}
-	return &d, nil
-}
+// DockerProfile is a profile in Docker's format as written: includes and
+// excludes unresolved.
+type DockerProfile = dockerprofile.Seccomp
