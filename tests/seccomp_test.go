@@ -154,7 +154,7 @@ func TestSeccompDenyAllStopsStart(t *testing.T) {
 			if d := time.Since(start); d > 2*time.Second {
 				t.Errorf("took %v to fail", d)
 			}
-			checkFailure(t, r, "seccomp")
+			checkFailure(t, r, exitRunc, "seccomp")
 		})
 	}
 }

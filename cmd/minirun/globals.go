@@ -12,7 +12,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/seccomp"
 	"github.com/minirun/minirun/state"
 	"github.com/minirun/minirun/trace"
@@ -92,14 +91,13 @@ type statusError int
 
 func (s statusError) Error() string { return fmt.Sprintf("exit status %d", int(s)) }
 
-// report prints err as one line and returns the exit code: Docker's, by the
-// error's class (errdefs.ExitCode).
+// report prints err as one line and returns the exit status (exitStatus).
 func report(err error) int {
+	code := exitStatus(err)
 	var st statusError
 	if errors.As(err, &st) {
-		return int(st)
+		return code
 	}
-	code := errdefs.ExitCode(err)
 	msg := strings.ReplaceAll(err.Error(), "\n", " ")
 	fmt.Fprintf(os.Stderr, "minirun: %s\n", msg)
 	logLine(slog.LevelError, msg)

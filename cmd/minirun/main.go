@@ -19,6 +19,7 @@ func main() {
 	// A container's init, a user namespace holder or a reaper never
 	// returns from here: this binary is re-executed as each.
 	runRole()
+	classify(os.Args)
 	for _, c := range commands {
 		quietUsageErrors(c)
 		cacheCommandFlagNames(c)
@@ -30,7 +31,7 @@ func main() {
 		Commands: commands,
 		Flags:    cacheFlagNames(globalFlags),
 		Before:   setupGlobals,
-		// Usage errors are runtime errors in Docker's scheme: 125.
+		// A usage error is a failure like any other (exitstatus.go).
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
 			return fmt.Errorf("usage: %w", err)
 		},
@@ -54,8 +55,8 @@ func progName() string {
 	return "minirun"
 }
 
-// quietUsageErrors makes a bad flag a one-line error with exit 125, as in
-// Docker, rather than a page of help.
+// quietUsageErrors makes a bad flag a one-line error rather than a page
+// of help.
 func quietUsageErrors(c *cli.Command) {
 	if c.OnUsageError == nil {
 		name := c.Name
