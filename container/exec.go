@@ -152,6 +152,7 @@ func startExec(o *Options, prog *seccomp.Program, joins *joinSet, root *os.File,
 	if root != nil {
 		rootFd = l.add(root)
 	}
+	l.addLog(o.Debug)
 	cmd := l.command(exe, o, &syscall.SysProcAttr{})
 	if o.Detached {
 		cmd.SysProcAttr.Setsid = !o.Spec.Process.Terminal

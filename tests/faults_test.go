@@ -59,7 +59,9 @@ wait:
 			}
 			trace = append(trace, line)
 			if _, rest, ok := strings.Cut(line, "init started as pid "); ok {
-				initPid, _ = strconv.Atoi(strings.TrimSpace(rest))
+				// msg="init started as pid N" at=...
+				digits, _, _ := strings.Cut(rest, `"`)
+				initPid, _ = strconv.Atoi(digits)
 			}
 			if strings.Contains(line, marker) {
 				cmd.Process.Kill()
