@@ -274,3 +274,39 @@ func TestRuncOutputBanners(t *testing.T) {
 		}
 	}
 }
+
+// exec's debug lines, as runc's exec.bats reads them: on stderr with
+// --debug, in the log with --log.
+func TestRuncOutputDebugExec(t *testing.T) {
+	needRoot(t)
+	id := containerID(t)
+	t.Cleanup(func() { cleanUp(t, id) })
+	mrDetached(t, "run", "-d", "-b", writeBundle(t, defaultSpec(t, "sleep", "100")), id)
+	want := []string{"nsexec container setup", "child process in init()", "setns_init: about to exec"}
+
+	r := runMinirun(t, "", "--debug", "exec", id, "true")
+	if r.code != 0 || r.stdout != "" {
+		t.Fatalf("--debug exec: %+v", r)
+	}
+	debug := checkTextLog(t, "stderr of --debug exec", r.stderr, "debug")
+	if len(debug) != strings.Count(r.stderr, "\n") {
+		t.Errorf("stderr holds more than debug lines: %q", r.stderr)
+	}
+	for _, m := range want {
+		mustContain(t, "stderr of --debug exec", r.stderr, m)
+	}
+
+	log := filepath.Join(t.TempDir(), "log.out")
+	r = runMinirun(t, "", "--debug", "--log", log, "exec", id, "true")
+	if r.code != 0 || r.stdout != "" || r.stderr != "" {
+		t.Fatalf("--debug --log exec: %+v; want nothing on stdout and stderr", r)
+	}
+	data, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	debug = checkTextLog(t, "--log of exec", string(data), "debug")
+	for _, m := range want {
+		mustContain(t, "--log of exec", strings.Join(debug, "\n"), m)
+	}
+}
