@@ -3,6 +3,8 @@ package container
 import (
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -139,6 +141,18 @@ func startExec(o *options, prog *seccomp.Program, joins *joinSet, root *os.File,
 	rootFd := 0
 	if root != nil {
 		rootFd = l.add(root)
+	}
+	l.addLog(o.Debug)
+	if o.Debug {
+		// runc's name for this step too (see Start): the C pre-main
+		// (nsenter) of the new process joins the container's namespaces;
+		// a pid namespace is entered by this thread before the fork,
+		// unless the pre-main forks into it (pidInChild).
+		names := slices.Clone(joins.names)
+		if joins.pid != nil {
+			names = append(names, "pid (entered by the parent)")
+		}
+		debugf(true, "nsexec container setup: the exec'd process joins the container's namespaces: %s", strings.Join(names, ", "))
 	}
 	cmd := l.command(exe, o, &syscall.SysProcAttr{})
 	if o.Detached {

@@ -28,6 +28,8 @@ type launch struct {
 	env       []string
 	fifoFd    int // 0 when there is no fifo
 	closeFrom int // the first fd that is the runtime's, not the container's
+	logFd     int // the log, for the init's --debug lines; 0 when none
+	logJSON   bool
 }
 
 func newLaunch(preserved []*os.File, sock, fifo *os.File, joins *joinSet, mapsWait *os.File) *launch {
@@ -55,6 +57,16 @@ func (l *launch) add(f *os.File) int {
 	return 2 + len(l.files)
 }
 
+// addLog passes the log (--log FILE, or stderr with --debug) to a child
+// that traces its steps, so that its lines go where the parent's go
+// rather than to its own stderr, which becomes the container's terminal
+// half-way. The fd is above closeFrom: it is closed before execve.
+func (l *launch) addLog(debug bool) {
+	if f, asJSON := trace.LogFile(); debug && f != nil {
+		l.logFd, l.logJSON = l.add(f), asJSON
+	}
+}
+
 // command is the exec.Cmd that starts the init from the sealed binary exe,
 // with o's stdio and attr.
 func (l *launch) command(exe string, o *options, attr *syscall.SysProcAttr) *exec.Cmd {
@@ -75,6 +87,7 @@ func (l *launch) initConfig(o *options, prog *seccomp.Program, unshareCgroupNS b
 		Spec: specForInit(s), Rootfs: config.RootfsPath(s, o.Bundle), Bundle: o.Bundle, Seccomp: prog.Filter(), Debug: o.Debug,
 		ExecFifoFd: l.fifoFd, CloseFrom: l.closeFrom, ID: o.ID, NoNewKeyring: o.NoNewKeyring,
 		UnshareCgroupNS: unshareCgroupNS, Timings: trace.Timings, TimingsEpoch: trace.Epoch(), NofileSoft: startNofile(), Build: version.Commit,
+		LogFd: l.logFd, LogJSON: l.logJSON,
 	}
 }
 
@@ -85,6 +98,7 @@ func (l *launch) execConfig(o *options, prog *seccomp.Program) initproc.Config {
 	return initproc.Config{
 		Spec: specForInit(o.Spec), Seccomp: prog.Filter(), Debug: o.Debug, ID: o.ID, Exec: true,
 		NoNewKeyring: o.NoNewKeyring, CloseFrom: l.closeFrom, Timings: trace.Timings, TimingsEpoch: trace.Epoch(), NofileSoft: startNofile(), Build: version.Commit,
+		LogFd: l.logFd, LogJSON: l.logJSON,
 	}
 }
 

@@ -59,7 +59,7 @@ var timer = trace.NewTimer("minirun")
 // debugf prints a parent-side trace line.
 func debugf(on bool, format string, args ...any) {
 	if on {
-		trace.New(true, "minirun")(format, args...)
+		trace.New(true, "")(format, args...)
 	}
 }
 
@@ -202,7 +202,11 @@ func startInit(o *options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 		defer mapsDone.Close()
 	}
 	cmd, l := initCommand(o, plan, exe, childSock, fifo, joins, manageCgroup, mapsWait)
-	debugf(o.Debug, "namespaces: %s", plan)
+	// runc calls this step, done by its C nsexec, "nsexec container
+	// setup"; scripts look for the words (runc's debug.bats). Here the
+	// clone makes the new namespaces and the C pre-main (nsenter) joins
+	// the ones given by path.
+	debugf(o.Debug, "nsexec container setup: clone the init into its namespaces: %s", plan)
 	err = startIn(cmd, joins.pid)
 	childSock.Close()
 	if fifo != nil {
@@ -259,6 +263,7 @@ func helperMaps(s *specs.Spec, plan namespaces.Plan) bool {
 func initCommand(o *options, plan namespaces.Plan, exe string, childSock, fifo *os.File, joins *joinSet, manageCgroup bool, mapsWait *os.File) (*exec.Cmd, *launch) {
 	s := o.Spec
 	l := newLaunch(o.ExtraFiles, childSock, fifo, joins, mapsWait)
+	l.addLog(o.Debug)
 	flags := plan.CloneFlags()
 	if deferCgroupNS(manageCgroup) {
 		// The init unshares its cgroup namespace itself once it is in the

@@ -54,7 +54,7 @@ func TestBoundsSeccompRulesInConfig(t *testing.T) {
 	s := defaultSpec(t, "echo", "ran")
 	s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: readRules(20000)}
 	r := timedRun(t, writeBundle(t, s))
-	checkFailure(t, r, "validate config: linux.seccomp: syscalls: 20000 rules, over the limit of 4096")
+	checkFailure(t, r, exitRunc, "validate config: linux.seccomp: syscalls: 20000 rules, over the limit of 4096")
 	noneLeft(t, containerID(t))
 }
 
@@ -69,7 +69,7 @@ func TestBoundsSeccompComparisonsInConfig(t *testing.T) {
 	}
 	s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: rules}
 	r := timedRun(t, writeBundle(t, s))
-	checkFailure(t, r, "linux.seccomp: syscalls: 6000 comparisons", "over the limit of 4096")
+	checkFailure(t, r, exitRunc, "linux.seccomp: syscalls: 6000 comparisons", "over the limit of 4096")
 	noneLeft(t, containerID(t))
 }
 
@@ -84,7 +84,7 @@ func dockerFrontRefused(t *testing.T, profile string, want ...string) {
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("refused after %v", d)
 	}
-	checkFailure(t, r, append([]string{"seccomp profile", profile}, want...)...)
+	checkFailure(t, r, exitDocker, append([]string{"seccomp profile", profile}, want...)...)
 	if after := len(containerDirs(t)); after != before {
 		t.Errorf("%d container records before, %d after", before, after)
 	}
@@ -120,7 +120,7 @@ func TestBoundsConfigSize(t *testing.T) {
 	s := defaultSpec(t, "echo", "ran")
 	s.Annotations = map[string]string{"pad": strings.Repeat("x", 4<<20)}
 	bundle := writeBundle(t, s)
-	checkFailure(t, runIn(t, bundle, ""), "load config: "+filepath.Join(bundle, "config.json")+": ", "bytes, over the limit of 4 MiB")
+	checkFailure(t, runIn(t, bundle, ""), exitRunc, "load config: "+filepath.Join(bundle, "config.json")+": ", "bytes, over the limit of 4 MiB")
 	noneLeft(t, containerID(t))
 }
 
@@ -132,7 +132,7 @@ func TestBoundsConfigDepth(t *testing.T) {
 	data = append(data[:len(data)-1], []byte(`,"x":`+strings.Repeat(`{"a":`, 100)+"1"+strings.Repeat("}", 100)+"}")...)
 	bundle := t.TempDir()
 	os.WriteFile(filepath.Join(bundle, "config.json"), data, 0o644)
-	checkFailure(t, runIn(t, bundle, ""), "load config:", "JSON nested deeper than the limit of 64 levels")
+	checkFailure(t, runIn(t, bundle, ""), exitRunc, "load config:", "JSON nested deeper than the limit of 64 levels")
 	noneLeft(t, containerID(t))
 }
 
@@ -257,20 +257,20 @@ func TestBoundsStateRoot(t *testing.T) {
 	}
 	os.Chmod(root, 0o777)
 	r = runMinirun(t, "", "--root", root, "run", "-b", bundle, id)
-	checkFailure(t, r, "state root "+root+": mode 0777 lets group or others write it")
+	checkFailure(t, r, exitRunc, "state root "+root+": mode 0777 lets group or others write it")
 	if _, err := os.Stat(filepath.Join(root, id)); err == nil {
 		t.Errorf("a container directory was made in an untrusted root")
 	}
 	for _, cmd := range [][]string{{"list"}, {"state", id}} {
 		r = runMinirun(t, "", append([]string{"--root", root}, cmd...)...)
-		if r.code != 125 && r.code != 1 || !strings.Contains(r.stderr, "lets group or others write it") {
+		if r.code != exitRunc || !strings.Contains(r.stderr, "lets group or others write it") {
 			t.Errorf("%v in an untrusted root: exit %d, %q", cmd, r.code, r.stderr)
 		}
 	}
 	os.Chmod(root, 0o700)
 	os.Chown(root, 65534, 65534)
 	r = runMinirun(t, "", "--root", root, "run", "-b", bundle, id)
-	checkFailure(t, r, "state root "+root+": owned by uid 65534, not by the caller (uid 0)")
+	checkFailure(t, r, exitRunc, "state root "+root+": owned by uid 65534, not by the caller (uid 0)")
 	for cg := range minirunCgroups() {
 		if strings.Contains(cg, id) {
 			t.Errorf("cgroup left behind: %s", cg)

@@ -54,7 +54,7 @@ func TestCgroupPathNestingRefused(t *testing.T) {
 			s := defaultSpec(t, "echo", "ran")
 			s.Linux.CgroupsPath = p
 			r := runMinirun(t, "", "--root", root, "run", "-b", writeBundle(t, s), "second")
-			checkFailure(t, r, "cgroup", first)
+			checkFailure(t, r, exitRunc, "cgroup", first)
 			if _, err := os.Stat(filepath.Join(root, "second")); err == nil {
 				t.Errorf("state of the refused container left under --root")
 			}

@@ -38,12 +38,12 @@ func TestConformanceNamespacePathOfWrongType(t *testing.T) {
 				}
 			}
 			s.Linux.Namespaces = nss
-			checkFailure(t, runSpec(t, s, ""), "join namespace", path, "is a "+c.kind+" namespace")
+			checkFailure(t, runSpec(t, s, ""), exitRunc, "join namespace", path, "is a "+c.kind+" namespace")
 		})
 	}
 	s := defaultSpec(t, "true")
 	s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.TimeNamespace, Path: "/etc/hostname"})
-	checkFailure(t, runSpec(t, s, ""), "join namespace", "not a namespace file")
+	checkFailure(t, runSpec(t, s, ""), exitRunc, "join namespace", "not a namespace file")
 	if after, _ := os.Readlink("/proc/self/ns/mnt"); after != before {
 		t.Fatalf("our mount namespace changed: %s -> %s", before, after)
 	}
@@ -96,7 +96,7 @@ func TestConformanceMemorySwappinessAndOOMKiller(t *testing.T) {
 		t.Fatalf("swappiness 7, OOM killer off: %+v", r)
 	}
 	swappiness = 101
-	checkFailure(t, runSpec(t, s, ""), "memory.swappiness=101")
+	checkFailure(t, runSpec(t, s, ""), exitRunc, "memory.swappiness=101")
 }
 
 // A failed poststart or poststop hook is a warning, and "the remaining

@@ -156,7 +156,7 @@ func TestDeviceCgroupRejectsMalformedRules(t *testing.T) {
 			}
 			s.Linux.Resources = &specs.LinuxResources{Devices: append(devs, rule)}
 			r := runSpec(t, s, "")
-			checkFailure(t, r, "linux.resources.devices", name)
+			checkFailure(t, r, exitRunc, "linux.resources.devices", name)
 			if left := cgroupDirs("/minirun/" + containerID(t)); len(left) > 0 {
 				t.Errorf("cgroups left behind: %v", left)
 			}

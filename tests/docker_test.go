@@ -46,7 +46,7 @@ func TestDockerSeedScenes(t *testing.T) {
 	deny := filepath.Join(t.TempDir(), "deny.json")
 	os.WriteFile(deny, []byte(`{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64"],"syscalls":[]}`), 0o644)
 	r := dockerRun(t, "", "--rm", "--security-opt", "seccomp="+deny, "alpine", "sh", "-c", "echo started")
-	checkFailure(t, r, "seccomp", "execve")
+	checkFailure(t, r, exitDocker, "seccomp", "execve")
 
 	r = dockerRun(t, "unshare\n", "--rm", "-i", "alpine", "sh")
 	if r.code != 1 || r.stderr != "unshare: unshare(0x0): Operation not permitted\n" {
@@ -78,11 +78,11 @@ func TestDockerSecurityOptions(t *testing.T) {
 		}
 	}
 	r := dockerRun(t, "", "--rm", "--cap-add", "NOPE", "alpine", "true")
-	checkFailure(t, r, "--cap-add", "NOPE")
+	checkFailure(t, r, exitDocker, "--cap-add", "NOPE")
 	r = dockerRun(t, "", "--rm", "--security-opt", "seccomp=/nonexistent.json", "alpine", "true")
-	checkFailure(t, r, "seccomp", "/nonexistent.json")
+	checkFailure(t, r, exitDocker, "seccomp", "/nonexistent.json")
 	r = dockerRun(t, "", "--rm", "--security-opt", "bogus=1", "alpine", "true")
-	checkFailure(t, r, "bogus")
+	checkFailure(t, r, exitDocker, "bogus")
 }
 
 // --cap-add SYS_ADMIN also unlocks the syscalls Docker's profile ties to it.
@@ -169,7 +169,7 @@ func TestDockerExitCodes(t *testing.T) {
 		}
 	}
 	r := dockerRun(t, "", "--rm", "no-such-image")
-	checkFailure(t, r, "no-such-image")
+	checkFailure(t, r, exitDocker, "no-such-image")
 }
 
 func TestDockerCopyOnWriteAndRm(t *testing.T) {
@@ -182,7 +182,7 @@ func TestDockerCopyOnWriteAndRm(t *testing.T) {
 		t.Fatal("without --rm the container must stay until rm")
 	}
 	r = dockerRun(t, "", "--name", "cow1", "alpine", "true")
-	checkFailure(t, r, "cow1", "already in use")
+	checkFailure(t, r, exitDocker, "cow1", "already in use")
 	r = dockerRun(t, "", "--rm", "alpine", "sh", "-c", "test -e /written && echo leaked || echo clean")
 	if r.stdout != "clean\n" {
 		t.Fatalf("a write leaked into the image: %+v", r)
@@ -291,7 +291,7 @@ func TestDockerDetachAndRm(t *testing.T) {
 	st := runMinirun(t, "", "state", id)
 	mustContain(t, "state", st.stdout, `"status": "running"`)
 	rm := runMinirun(t, "", "--store", storeDir, "rm", "bg1")
-	checkFailure(t, rm, "is running", "--force")
+	checkFailure(t, rm, exitDocker, "is running", "--force")
 	rm = runMinirun(t, "", "--store", storeDir, "rm", "-f", "bg1")
 	if rm.code != 0 {
 		t.Fatalf("rm -f: %+v", rm)
@@ -305,7 +305,7 @@ func TestDockerDetachAndRm(t *testing.T) {
 		}
 	}
 	r = dockerRun(t, "", "-d", "--rm", "alpine", "true")
-	checkFailure(t, r, "--rm with -d")
+	checkFailure(t, r, exitDocker, "--rm with -d")
 }
 
 // The container's terminal follows the caller's when it is resized.

@@ -11,12 +11,13 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// checkFailure asserts a start failure: exit 125, one line on stderr
-// naming what it must, and nothing left behind.
-func checkFailure(t *testing.T, r result, want ...string) {
+// checkFailure asserts a start failure: exit code (exitRunc for runc's
+// commands, exitDocker for the Docker-style ones), one line on stderr
+// naming every want, and nothing of the container's on stdout.
+func checkFailure(t *testing.T, r result, code int, want ...string) {
 	t.Helper()
-	if r.code != 125 {
-		t.Errorf("exit %d, want 125 (stderr %q)", r.code, r.stderr)
+	if r.code != code {
+		t.Errorf("exit %d, want %d (stderr %q)", r.code, code, r.stderr)
 	}
 	if strings.Count(r.stderr, "\n") != 1 {
 		t.Errorf("want one line of error, got %q", r.stderr)
@@ -32,23 +33,23 @@ func checkFailure(t *testing.T, r result, want ...string) {
 func TestErrorMissingConfig(t *testing.T) {
 	needRoot(t)
 	r := runIn(t, t.TempDir(), "")
-	checkFailure(t, r, "load config", "config.json", "no such file or directory")
+	checkFailure(t, r, exitRunc, "load config", "config.json", "no such file or directory")
 }
 
 func TestErrorMalformedConfig(t *testing.T) {
 	needRoot(t)
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "config.json"), []byte("{\n  \"ociVersion\": \"1.0.0\",\n  \"process\": {\"args\": [\"sh\",]}\n}\n"), 0o644)
-	checkFailure(t, runIn(t, dir, ""), "config.json", "line 3, column")
+	checkFailure(t, runIn(t, dir, ""), exitRunc, "config.json", "line 3, column")
 	os.WriteFile(filepath.Join(dir, "config.json"), []byte("{\"ociVersion\": \"1.0.0\", \"process\": {\"args\": \"sh\"}}"), 0o644)
-	checkFailure(t, runIn(t, dir, ""), "line 1, column", "process.args")
+	checkFailure(t, runIn(t, dir, ""), exitRunc, "line 1, column", "process.args")
 }
 
 func TestErrorUnsupportedVersion(t *testing.T) {
 	needRoot(t)
 	s := defaultSpec(t, "true")
 	s.Version = "2.0.0"
-	checkFailure(t, runSpec(t, s, ""), "ociVersion", "2.0.0")
+	checkFailure(t, runSpec(t, s, ""), exitRunc, "ociVersion", "2.0.0")
 	for _, ok := range []string{"1.0.0", "1.1.0", "1.2.0", "1.3.0"} {
 		s.Version = ok
 		if r := runSpec(t, s, ""); r.code != 0 {
@@ -61,21 +62,21 @@ func TestErrorMissingRootfs(t *testing.T) {
 	needRoot(t)
 	s := defaultSpec(t, "true")
 	s.Root.Path = "/nonexistent/rootfs"
-	checkFailure(t, runSpec(t, s, ""), "root.path", "/nonexistent/rootfs", "no such file or directory")
+	checkFailure(t, runSpec(t, s, ""), exitRunc, "root.path", "/nonexistent/rootfs", "no such file or directory")
 }
 
 func TestErrorUnknownCapability(t *testing.T) {
 	needRoot(t)
 	s := defaultSpec(t, "true")
 	s.Process.Capabilities.Effective = append(s.Process.Capabilities.Effective, "CAP_BOGUS")
-	checkFailure(t, runSpec(t, s, ""), "process.capabilities.effective", "CAP_BOGUS")
+	checkFailure(t, runSpec(t, s, ""), exitRunc, "process.capabilities.effective", "CAP_BOGUS")
 }
 
 func TestErrorUnknownNamespace(t *testing.T) {
 	needRoot(t)
 	s := defaultSpec(t, "true")
 	s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: "bogus"})
-	checkFailure(t, runSpec(t, s, ""), "linux.namespaces", "bogus")
+	checkFailure(t, runSpec(t, s, ""), exitRunc, "linux.namespaces", "bogus")
 }
 
 func TestErrorFailingMountLeavesNothing(t *testing.T) {
@@ -83,9 +84,9 @@ func TestErrorFailingMountLeavesNothing(t *testing.T) {
 	before := mountsUnder(t, rootfs)
 	s := defaultSpec(t, "echo", "ran")
 	s.Mounts = append(s.Mounts, specs.Mount{Destination: "/data", Type: "bind", Source: "/nonexistent/src", Options: []string{"rbind"}})
-	checkFailure(t, runSpec(t, s, ""), "mount /data", "/nonexistent/src", "no such file or directory")
+	checkFailure(t, runSpec(t, s, ""), exitRunc, "mount /data", "/nonexistent/src", "no such file or directory")
 	s.Mounts[len(s.Mounts)-1] = specs.Mount{Destination: "/x", Type: "nosuchfs", Source: "none"}
-	checkFailure(t, runSpec(t, s, ""), "mount /x", "nosuchfs", "no such device")
+	checkFailure(t, runSpec(t, s, ""), exitRunc, "mount /x", "nosuchfs", "no such device")
 	if after := mountsUnder(t, rootfs); after != before {
 		t.Fatalf("mounts left on the host: %d before, %d after", before, after)
 	}
@@ -103,7 +104,7 @@ func TestErrorRlimitAboveHardLimit(t *testing.T) {
 	if r.code == 0 {
 		t.Skip("this host lets root raise hard limits; nothing to check")
 	}
-	checkFailure(t, r, "rlimits", "RLIMIT_NOFILE")
+	checkFailure(t, r, exitRunc, "rlimits", "RLIMIT_NOFILE")
 }
 
 func TestRlimitsApplied(t *testing.T) {

@@ -80,7 +80,7 @@ func TestProcReplacedThroughSymlinkIsRefused(t *testing.T) {
 		s := defaultSpec(t, "true")
 		s.Root.Path = root
 		s.Mounts = append(s.Mounts, tc.m)
-		checkFailure(t, runSpec(t, s, ""), "mount "+tc.m.Destination, tc.want)
+		checkFailure(t, runSpec(t, s, ""), exitRunc, "mount "+tc.m.Destination, tc.want)
 	}
 	// The same through a root path that is itself a symlink (as /var/run
 	// is on Debian): the check compares resolved paths on both sides.
@@ -91,7 +91,7 @@ func TestProcReplacedThroughSymlinkIsRefused(t *testing.T) {
 	s := defaultSpec(t, "true")
 	s.Root.Path = link
 	s.Mounts = append(s.Mounts, specs.Mount{Destination: "/myvol", Type: "bind", Source: t.TempDir(), Options: []string{"rbind"}})
-	checkFailure(t, runSpec(t, s, ""), "mount /myvol", "only a real procfs may be mounted on /proc")
+	checkFailure(t, runSpec(t, s, ""), exitRunc, "mount /myvol", "only a real procfs may be mounted on /proc")
 	// An lxcfs-style bind of one file is what engines do, and stays allowed.
 	src := filepath.Join(t.TempDir(), "uptime")
 	os.WriteFile(src, []byte("1.00 1.00\n"), 0o644)
@@ -128,7 +128,7 @@ func TestSysctlsMustBeNamespaced(t *testing.T) {
 			tc.edit(s)
 		}
 		s.Linux.Sysctl = map[string]string{tc.key: "1"}
-		checkFailure(t, runSpec(t, s, ""), "validate config", tc.key, tc.want)
+		checkFailure(t, runSpec(t, s, ""), exitRunc, "validate config", tc.key, tc.want)
 	}
 	if now, _ := os.ReadFile("/proc/sys/kernel/core_pattern"); !bytes.Equal(now, hostCore) {
 		os.WriteFile("/proc/sys/kernel/core_pattern", hostCore, 0o644)
@@ -271,9 +271,9 @@ func TestNoMountNamespaceRefusesMounts(t *testing.T) {
 	s := defaultSpec(t, "true")
 	dropNamespace(s, specs.MountNamespace)
 	before := mountsUnder(t, "/")
-	checkFailure(t, runSpec(t, s, ""), "validate config", "no mount namespace", "on the host")
+	checkFailure(t, runSpec(t, s, ""), exitRunc, "validate config", "no mount namespace", "on the host")
 	s.Mounts = nil
-	checkFailure(t, runSpec(t, s, ""), "validate config", "linux.maskedPaths", "no mount namespace")
+	checkFailure(t, runSpec(t, s, ""), exitRunc, "validate config", "linux.maskedPaths", "no mount namespace")
 	if after := mountsUnder(t, "/"); after != before {
 		t.Fatalf("host mounts went from %d to %d", before, after)
 	}
@@ -365,6 +365,6 @@ func TestJoiningOwnMountNamespaceRefused(t *testing.T) {
 			s.Linux.Namespaces[i].Path = fmt.Sprintf("/proc/%d/ns/mnt", os.Getpid())
 		}
 	}
-	checkFailure(t, runSpec(t, s, ""), "join namespace", "minirun's own", "give the container a mount namespace of its own")
+	checkFailure(t, runSpec(t, s, ""), exitRunc, "join namespace", "minirun's own", "give the container a mount namespace of its own")
 	checkNothingLeft(t, containerID(t), 0)
 }

@@ -48,11 +48,12 @@ func TestExecIntoUserNamespace(t *testing.T) {
 	}
 	syscall.Kill(epid, syscall.SIGKILL)
 	for _, c := range []struct {
-		args []string
-		code int
-	}{{[]string{"sh", "-c", "exit 7"}, 7}, {[]string{"sh", "-c", "kill -TERM $$"}, 143}, {[]string{"nosuchcmd"}, 127}} {
-		if r := runMinirun(t, "", append([]string{"exec", id}, c.args...)...); r.code != c.code {
-			t.Errorf("exec %v: %+v, want %d", c.args, r, c.code)
+		args   []string
+		code   int
+		stderr string
+	}{{[]string{"sh", "-c", "exit 7"}, 7, ""}, {[]string{"sh", "-c", "kill -TERM $$"}, 143, ""}, {[]string{"nosuchcmd"}, exitRuncExec, `"nosuchcmd"`}} {
+		if r := runMinirun(t, "", append([]string{"exec", id}, c.args...)...); r.code != c.code || !strings.Contains(r.stderr, c.stderr) {
+			t.Errorf("exec %v: %+v, want %d and %q", c.args, r, c.code, c.stderr)
 		}
 	}
 }

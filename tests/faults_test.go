@@ -59,7 +59,9 @@ wait:
 			}
 			trace = append(trace, line)
 			if _, rest, ok := strings.Cut(line, "init started as pid "); ok {
-				initPid, _ = strconv.Atoi(strings.TrimSpace(rest))
+				// msg="init started as pid N" at=...
+				digits, _, _ := strings.Cut(rest, `"`)
+				initPid, _ = strconv.Atoi(digits)
 			}
 			if strings.Contains(line, marker) {
 				cmd.Process.Kill()
@@ -401,7 +403,7 @@ func TestFaultReadOnlyAndFullRoot(t *testing.T) {
 		for _, args := range [][]string{{"run", "-b", bundle}, {"create", "-b", bundle}, {"run", "-d", "-b", bundle}} {
 			id := faultID(t)
 			r := runMinirun(t, "", append(append([]string{"--root", tc.root}, args...), id)...)
-			if r.code != 125 || strings.Count(r.stderr, "\n") != 1 {
+			if r.code != exitRunc || strings.Count(r.stderr, "\n") != 1 {
 				t.Errorf("--root %s %v: exit %d, stderr %q", tc.root, args, r.code, r.stderr)
 			}
 			for _, w := range tc.want {

@@ -62,7 +62,7 @@ func TestLeanMiniRunForwardsDockerCommands(t *testing.T) {
 			bin := filepath.Join(dir, "minirun")
 			cp(minirun, bin, 0o755)
 			c.setUp(dir)
-			checkFailure(t, run(bin, "images"), c.want...)
+			checkFailure(t, run(bin, "images"), exitDocker, c.want...)
 		})
 	}
 }

@@ -110,13 +110,13 @@ func TestHooksFailures(t *testing.T) {
 	s.Hooks = &specs.Hooks{CreateRuntime: []specs.Hook{fail}}
 	id := containerID(t)
 	r := runMinirun(t, "", "create", "--bundle", writeBundle(t, s), id) // fails: nothing keeps the pipes
-	if r.code == 0 || !strings.Contains(r.stderr, "createRuntime") || !strings.Contains(r.stderr, "hook-broke") {
+	if r.code != exitRunc || !strings.Contains(r.stderr, "createRuntime") || !strings.Contains(r.stderr, "hook-broke") {
 		t.Fatalf("create with a failing createRuntime hook: %+v", r)
 	}
 	checkNothingLeft(t, id, 0)
 
 	s.Hooks = &specs.Hooks{CreateContainer: []specs.Hook{fail}}
-	checkFailure(t, runSpec(t, s, ""), "createContainer", "hook-broke")
+	checkFailure(t, runSpec(t, s, ""), exitRunc, "createContainer", "hook-broke")
 	checkNothingLeft(t, id, 0)
 
 	s = defaultSpec(t, "echo", "ran")
@@ -137,5 +137,5 @@ func TestHooksTimeout(t *testing.T) {
 	if took := time.Since(begin); took > 10*time.Second {
 		t.Fatalf("timeout not honoured: took %s", took)
 	}
-	checkFailure(t, r, "createRuntime", "timed out")
+	checkFailure(t, r, exitRunc, "createRuntime", "timed out")
 }

@@ -94,7 +94,7 @@ func TestProcAttrsValidated(t *testing.T) {
 	} {
 		s := defaultSpec(t, "true")
 		tc.edit(s)
-		checkFailure(t, runSpec(t, s, ""), "validate config", tc.want)
+		checkFailure(t, runSpec(t, s, ""), exitRunc, "validate config", tc.want)
 	}
 }
 
@@ -135,7 +135,7 @@ func TestUnsupportedFieldsRefused(t *testing.T) {
 			s.Linux.Resources = &specs.LinuxResources{}
 		}
 		tc.edit(s)
-		checkFailure(t, runSpec(t, s, ""), "validate config", tc.want)
+		checkFailure(t, runSpec(t, s, ""), exitRunc, "validate config", tc.want)
 	}
 }
 
@@ -163,7 +163,7 @@ func TestNetDevicesMovedAndRenamed(t *testing.T) {
 		t.Fatalf("netDevices: %q", out)
 	}
 	s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"mr-nosuch0": {}}
-	checkFailure(t, runSpec(t, s, ""), "validate config", `linux.netDevices["mr-nosuch0"]: no such interface on the host`)
+	checkFailure(t, runSpec(t, s, ""), exitRunc, "validate config", `linux.netDevices["mr-nosuch0"]: no such interface on the host`)
 }
 
 // An idmapped bind shows a host directory with its owners shifted, and
@@ -192,7 +192,7 @@ func TestIdmappedMount(t *testing.T) {
 	// "idmap" on a mount that is not a bind, or with no mapping anywhere.
 	bad := defaultSpec(t, "true")
 	bad.Mounts = append(bad.Mounts, specs.Mount{Destination: "/idm", Type: "bind", Source: dir, Options: []string{"bind", "idmap"}})
-	checkFailure(t, runSpec(t, bad, ""), "validate config", "needs uidMappings and gidMappings")
+	checkFailure(t, runSpec(t, bad, ""), exitRunc, "validate config", "needs uidMappings and gidMappings")
 }
 
 // In a container with a user namespace, "idmap" with no mappings of its

@@ -70,7 +70,7 @@ func TestProcSymlinkRefused(t *testing.T) {
 				s.Mounts = append(s.Mounts, *c.mount)
 			}
 			r := runSpec(t, s, "")
-			checkFailure(t, r, c.want...)
+			checkFailure(t, r, exitRunc, c.want...)
 			noneLeft(t, containerID(t))
 			if _, err := os.Lstat(filepath.Join(root, "nowhere")); err == nil {
 				t.Errorf("the dangling symlink's target was made")
@@ -99,7 +99,7 @@ func TestProcSymlinkRefusedDockerFront(t *testing.T) {
 	for _, rm := range [][]string{{"--rm"}, nil} {
 		args := append(append([]string{"--store", store, "run"}, rm...), "symproc", "echo", "ran")
 		r := runMinirun(t, "", args...)
-		checkFailure(t, r, "mount /proc", `filesystem "proc" must be mounted on ordinary directory`, "symlink to /elsewhere")
+		checkFailure(t, r, exitDocker, "mount /proc", `filesystem "proc" must be mounted on ordinary directory`, "symlink to /elsewhere")
 		if n := mountsUnderDir(store); n != 0 {
 			t.Errorf("%v: %d mounts left under the store", rm, n)
 		}

@@ -133,7 +133,7 @@ func TestResourcesBlkioWeight(t *testing.T) {
 	r := runResources(t, res, "cat /sys/fs/cgroup/blkio/"+file)
 	if file == "" {
 		// runc 1.1.5 here: "openat2 .../blkio.bfq.weight: no such file or directory".
-		checkFailure(t, r, "cgroup resources", "blkio.bfq.weight=300", "this kernel has no blkio.bfq.weight")
+		checkFailure(t, r, exitRunc, "cgroup resources", "blkio.bfq.weight=300", "this kernel has no blkio.bfq.weight")
 		t.Skip("this kernel has neither blkio.weight nor blkio.bfq.weight (no BFQ scheduler): checked runc's error instead")
 	}
 	if r.code != 0 || !strings.Contains(r.stdout, "300") {
@@ -167,7 +167,7 @@ func TestResourcesCPURealtime(t *testing.T) {
 	}
 	// Below /minirun the kernel refuses it, and the start fails in one line.
 	r := runResources(t, res, "true")
-	checkFailure(t, r, "cgroup resources", "cpu.rt_runtime_us=10000", "invalid argument", "a real-time budget comes out of the parent's")
+	checkFailure(t, r, exitRunc, "cgroup resources", "cpu.rt_runtime_us=10000", "invalid argument", "a real-time budget comes out of the parent's")
 }
 
 // Controllers this host may not have in v1: with them the file is read
@@ -193,7 +193,7 @@ func TestResourcesControllers(t *testing.T) {
 		t.Run(tc.ctrl, func(t *testing.T) {
 			r := runResources(t, tc.res, "cat /sys/fs/cgroup/"+tc.ctrl+"/"+tc.file)
 			if !v1Has(tc.ctrl) {
-				checkFailure(t, r, "cgroup resources", tc.file, tc.ctrl+" controller not available")
+				checkFailure(t, r, exitRunc, "cgroup resources", tc.file, tc.ctrl+" controller not available")
 				t.Skipf("this host has no v1 %s hierarchy: checked the one-line error instead", tc.ctrl)
 			}
 			if tc.ctrl == "rdma" {
@@ -213,7 +213,7 @@ func TestResourcesUnifiedOnV1(t *testing.T) {
 	needRoot(t)
 	needV1(t)
 	r := runResources(t, &specs.LinuxResources{Unified: map[string]string{"hugetlb.2MB.max": "4194304"}}, "true")
-	checkFailure(t, r, "validate config", "invalid configuration: cannot use unified on cgroup v1")
+	checkFailure(t, r, exitRunc, "validate config", "invalid configuration: cannot use unified on cgroup v1")
 	// Empty is unset.
 	if r := runResources(t, &specs.LinuxResources{Unified: map[string]string{}}, "true"); r.code != 0 {
 		t.Fatalf("empty unified: %+v", r)

@@ -93,7 +93,7 @@ func rootlessExec(t *testing.T, uid, sub int, multi func(*specs.Spec)) {
 			}{
 				{[]string{"sh", "-c", "exit 7"}, 7, ""},
 				{[]string{"sh", "-c", "kill -TERM $$"}, 128 + 15, ""},
-				{[]string{"/nonexistent"}, 127, "no such file"},
+				{[]string{"/nonexistent"}, exitRuncExec, "no such file"},
 				{[]string{"true"}, 0, ""},
 			} {
 				r := runMinirun(t, "", append([]string{"exec", id}, c.args...)...)

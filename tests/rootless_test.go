@@ -354,7 +354,7 @@ func TestRootlessCases(t *testing.T) {
 		s := rootlessSpec(t, "true")
 		s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 0, Size: 1}}
 		r := runSpec(t, s, "")
-		if r.code != 125 || !strings.Contains(r.stderr, "newuidmap") {
+		if r.code != exitRunc || !strings.Contains(r.stderr, "newuidmap") {
 			t.Fatalf("mapping host root: %+v, want newuidmap's refusal", r)
 		}
 		t.Logf("mapping host root: %s", strings.TrimSpace(r.stderr))
@@ -396,7 +396,7 @@ func TestRootlessCases(t *testing.T) {
 		limit := int64(100)
 		s.Linux.Resources = &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: &limit}}
 		r := runSpec(t, s, "")
-		if r.code != 125 || !strings.Contains(r.stderr, "rootless: linux.resources") {
+		if r.code != exitRunc || !strings.Contains(r.stderr, "rootless: linux.resources") {
 			t.Fatalf("resources without a delegated cgroup: %+v", r)
 		}
 		t.Logf("asking for pids.max: %s", strings.TrimSpace(r.stderr))
@@ -422,7 +422,7 @@ func TestRootlessCases(t *testing.T) {
 		s := rootlessSpec(t, "true")
 		s.Mounts = append(s.Mounts, specs.Mount{Destination: "/home", Type: "bind", Source: rootfs, Options: []string{"bind", "idmap"}})
 		r := runSpec(t, s, "")
-		if r.code != 125 || !strings.Contains(r.stderr, "idmapped mount needs CAP_SYS_ADMIN") {
+		if r.code != exitRunc || !strings.Contains(r.stderr, "idmapped mount needs CAP_SYS_ADMIN") {
 			t.Fatalf("%+v", r)
 		}
 	})

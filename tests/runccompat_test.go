@@ -56,11 +56,11 @@ func TestRuncCLIForms(t *testing.T) {
 	if r := runMinirun(t, "", "delete", "--force", "no-such-container"); r.code != 0 {
 		t.Errorf("delete --force of a missing container: exit %d (%s), want 0 as runc", r.code, r.stderr)
 	}
-	if r := runMinirun(t, "", "delete", "no-such-container"); r.code == 0 {
+	if r := runMinirun(t, "", "delete", "no-such-container"); r.code != exitRunc || !strings.Contains(r.stderr, "does not exist") {
 		t.Errorf("delete of a missing container without --force succeeded")
 	}
 	for _, cmd := range []string{"checkpoint", "restore"} {
-		if r := runMinirun(t, "", cmd, "--image-path", t.TempDir(), "x"); r.code == 0 || !strings.Contains(r.stderr, "no CRIU support") || strings.Count(r.stderr, "\n") != 1 {
+		if r := runMinirun(t, "", cmd, "--image-path", t.TempDir(), "x"); r.code != exitRunc || !strings.Contains(r.stderr, "no CRIU support") || strings.Count(r.stderr, "\n") != 1 {
 			t.Errorf("%s: exit %d, %q: want one line saying there is no CRIU support", cmd, r.code, r.stderr)
 		}
 	}
@@ -90,7 +90,7 @@ func TestRuncCLIForms(t *testing.T) {
 	}
 	mustContain(t, "state after run --keep", mr(t, "state", kept), `"status": "stopped"`)
 	mr(t, "delete", kept)
-	if r := runMinirun(t, "", "kill", id, "0"); r.code == 0 {
+	if r := runMinirun(t, "", "kill", id, "0"); r.code != exitRunc || !strings.Contains(r.stderr, "does not exist") {
 		t.Errorf("kill 0 of a deleted container succeeded")
 	}
 }
@@ -129,7 +129,7 @@ func TestRuncExecForms(t *testing.T) {
 
 	mr(t, "pause", id)
 	r := runMinirun(t, "", "exec", id, "echo", "ok")
-	if r.code == 0 || !strings.Contains(r.stderr, "cannot exec in a paused container") {
+	if r.code != exitRuncExec || !strings.Contains(r.stderr, "cannot exec in a paused container") {
 		t.Errorf("exec into a paused container: exit %d, stderr %q: want runc's refusal", r.code, r.stderr)
 	}
 	go func() {
@@ -276,7 +276,7 @@ func TestFrozenCgroupRefused(t *testing.T) {
 	s.Linux.CgroupsPath = name
 	for _, args := range [][]string{{"run", "-b", writeBundle(t, s), containerID(t)}, {"create", "-b", writeBundle(t, s), containerID(t)}} {
 		r := runMinirunWithin(t, 20*time.Second, "", args...)
-		if r.code == 0 || !strings.Contains(r.stderr, "container's cgroup unexpectedly frozen") {
+		if r.code != exitRunc || !strings.Contains(r.stderr, "container's cgroup unexpectedly frozen") {
 			t.Errorf("%s into a frozen cgroup: exit %d, %q: want runc's refusal", args[0], r.code, r.stderr)
 		}
 		if _, err := os.Stat(filepath.Join(os.Getenv("MINIRUN_ROOT"), containerID(t))); err == nil {
@@ -352,7 +352,7 @@ func TestStartContainerHookUnderFilter(t *testing.T) {
 	}
 	s.Hooks = &specs.Hooks{StartContainer: []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", "mkdir /dev/shm/foo"}}}}
 	r := runMinirun(t, "", "run", "-b", writeBundle(t, s), containerID(t))
-	if r.code == 0 || !strings.Contains(r.stderr, "error running hook") || !strings.Contains(r.stderr, "bad system call") {
+	if r.code != exitRunc || !strings.Contains(r.stderr, "error running hook") || !strings.Contains(r.stderr, "bad system call") {
 		t.Fatalf("a startContainer hook the filter kills: exit %d, stderr %q: want the start to fail on the hook", r.code, r.stderr)
 	}
 }
@@ -389,7 +389,7 @@ func TestCgroupPartlyMadeBeforehand(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := runMinirun(t, "", "run", "-b", writeBundle(t, s), containerID(t))
-	if r.code == 0 || !strings.Contains(r.stderr, "in use by pids") {
+	if r.code != exitRunc || !strings.Contains(r.stderr, "in use by pids") {
 		t.Errorf("run in a partial cgroup holding a process: exit %d, %q: want it refused", r.code, r.stderr)
 	}
 	// Back to the root cgroup, so the directory can go.

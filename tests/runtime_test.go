@@ -69,20 +69,24 @@ func TestReadonlyRoot(t *testing.T) {
 	mustContain(t, "stdout", r.stdout, "shm-ok")
 }
 
+// runc's run passes the process's status through, and exits 1 when the
+// process can't be started, whatever the reason; the error says which.
+// (The Docker front's 126 and 127: TestDockerExitCodes.)
 func TestExitCodes(t *testing.T) {
 	needRoot(t)
 	for _, tc := range []struct {
-		args []string
-		want int
+		args   []string
+		want   int
+		stderr string
 	}{
-		{[]string{"sh", "-c", "exit 3"}, 3},
-		{[]string{"no-such-command"}, 127},
-		{[]string{"/etc/passwd"}, 126},
-		{[]string{"/tmp"}, 126},
+		{[]string{"sh", "-c", "exit 3"}, 3, ""},
+		{[]string{"no-such-command"}, exitRunc, `exec: "no-such-command": executable file not found in $PATH`},
+		{[]string{"/etc/passwd"}, exitRunc, `exec: "/etc/passwd": permission denied`},
+		{[]string{"/tmp"}, exitRunc, `exec: "/tmp"`},
 	} {
 		r := runSpec(t, defaultSpec(t, tc.args...), "")
-		if r.code != tc.want {
-			t.Errorf("%v: exit %d, want %d (stderr %q)", tc.args, r.code, tc.want, r.stderr)
+		if r.code != tc.want || !strings.Contains(r.stderr, tc.stderr) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, r.code, r.stderr, tc.want, tc.stderr)
 		}
 	}
 }

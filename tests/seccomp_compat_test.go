@@ -90,5 +90,5 @@ func TestProfileDenyingExecveIsRefused(t *testing.T) {
 		r.Names = slices.DeleteFunc(r.Names, func(n string) bool { return n == "execve" })
 	}
 	s.Linux.Seccomp.Syscalls = slices.DeleteFunc(s.Linux.Seccomp.Syscalls, func(r specs.LinuxSyscall) bool { return len(r.Names) == 0 })
-	checkFailure(t, runSpec(t, s, ""), "seccomp", "execve", "no container could start")
+	checkFailure(t, runSpec(t, s, ""), exitRunc, "seccomp", "execve", "no container could start")
 }

@@ -180,7 +180,7 @@ func TestSeccompDenyAllStopsStart(t *testing.T) {
 			if d := time.Since(start); d > 2*time.Second {
 				t.Errorf("took %v to fail", d)
 			}
-			checkFailure(t, r, "seccomp")
+			checkFailure(t, r, exitRunc, "seccomp")
 		})
 	}
 }
@@ -460,13 +460,10 @@ func TestSeccompCacheHitOnSecondStart(t *testing.T) {
 			t.Fatalf("start %d: %+v", i+1, r)
 		}
 		var line string
-		// The parent's trace line (the init's lines start "minirun[init]");
-		// its prefix may carry a timestamp, so match on the content.
+		// The parent's debug line (the init's messages start "init: ").
 		for _, l := range strings.Split(r.stderr, "\n") {
-			if strings.HasPrefix(l, "minirun ") || strings.HasPrefix(l, "minirun:") {
-				if strings.Contains(l, "seccomp: ") && strings.Contains(l, "cached=") {
-					line = l
-				}
+			if strings.Contains(l, `level=debug msg="seccomp: `) && strings.Contains(l, "cached=") {
+				line = l
 			}
 		}
 		if !strings.Contains(line, want) {

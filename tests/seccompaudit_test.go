@@ -71,5 +71,5 @@ func TestSeccompAuditCLI(t *testing.T) {
 	mustContain(t, "default+SYS_ADMIN", r.stdout, "mount            mount [x86_64] ALLOW")
 
 	r = runMinirun(t, "", "seccomp", "audit", filepath.Join(dir, "missing.json"))
-	checkFailure(t, r, "seccomp audit", "missing.json")
+	checkFailure(t, r, exitDocker, "seccomp audit", "missing.json")
 }

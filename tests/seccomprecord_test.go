@@ -152,7 +152,7 @@ func TestSeccompRecordMergeForeign(t *testing.T) {
 	prof := filepath.Join(t.TempDir(), "foreign.json")
 	os.WriteFile(prof, []byte(`{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}`), 0o644)
 	r := dockerRunW(t, "", "--rm", "--seccomp-record", prof, "--seccomp-record-merge", "alpine", "true")
-	checkFailure(t, r, "seccomp record", "not written by --seccomp-record")
+	checkFailure(t, r, exitDocker, "seccomp record", "not written by --seccomp-record")
 }
 
 // Recording an unconfined container covers the i386 ABI too, and the

@@ -273,18 +273,18 @@ func TestSeccompReportJSON(t *testing.T) {
 // anything runs.
 func TestSeccompReportRefused(t *testing.T) {
 	r := dockerRunW(t, "", "--rm", "--seccomp-report", "--security-opt", "seccomp=unconfined", "alpine", "true")
-	checkFailure(t, r, "seccomp report", "no seccomp profile")
+	checkFailure(t, r, exitDocker, "seccomp report", "no seccomp profile")
 
 	s := probeSpec(t, "sys", fmt.Sprint(nrGetpid))
 	s.Linux.Seccomp.ListenerPath = filepath.Join(t.TempDir(), "agent.sock")
 	r = runBundleFlags(t, s, "--seccomp-report")
-	checkFailure(t, r, "seccomp report", "listenerPath")
+	checkFailure(t, r, exitRunc, "seccomp report", "listenerPath")
 
 	r = runBundleFlags(t, probeSpec(t, "sys", fmt.Sprint(nrGetpid)), "--seccomp-report", "-d")
-	checkFailure(t, r, "seccomp report", "foreground")
+	checkFailure(t, r, exitRunc, "seccomp report", "foreground")
 
 	r = dockerRunW(t, "", "--rm", "--seccomp-report", "--seccomp-record", filepath.Join(t.TempDir(), "p.json"), "alpine", "true")
-	checkFailure(t, r, "seccomp report", "one at a time")
+	checkFailure(t, r, exitDocker, "seccomp report", "one at a time")
 }
 
 // Several kinds of refusal in one run: each keeps its own arguments (the

@@ -60,7 +60,7 @@ func TestOnlyProcfsOnProc(t *testing.T) {
 	} {
 		s := defaultSpec(t, "true")
 		s.Mounts[0] = m
-		checkFailure(t, runSpec(t, s, ""), "only a real procfs may be mounted on /proc")
+		checkFailure(t, runSpec(t, s, ""), exitRunc, "only a real procfs may be mounted on /proc")
 	}
 }
 
@@ -78,7 +78,7 @@ func TestFakeProcIsRefused(t *testing.T) {
 	s.Linux.MaskedPaths, s.Linux.ReadonlyPaths = nil, nil
 	adj := 100
 	s.Process.OOMScoreAdj = &adj
-	checkFailure(t, runSpec(t, s, ""), "oom score", "not on procfs")
+	checkFailure(t, runSpec(t, s, ""), exitRunc, "oom score", "not on procfs")
 }
 
 // CVE-2019-5736: a container process that runs the runtime's binary, or
@@ -188,7 +188,7 @@ func TestCwdInsideContainer(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 	s.Process.Cwd = "/nonexistent"
-	checkFailure(t, runSpec(t, s, ""), "cwd", "/nonexistent")
+	checkFailure(t, runSpec(t, s, ""), exitRunc, "cwd", "/nonexistent")
 }
 
 // A minirun-init of another build than the minirun beside it refuses to
@@ -234,6 +234,6 @@ func TestInitBinaryOfAnotherBuildRefuses(t *testing.T) {
 		code = ee.ExitCode()
 	}
 	r := result{out.String(), errb.String(), code}
-	checkFailure(t, r, "init", "another-build", "one build")
+	checkFailure(t, r, exitRunc, "init", "another-build", "one build")
 	checkNothingLeft(t, id, 0)
 }

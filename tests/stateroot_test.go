@@ -34,7 +34,7 @@ func TestStateRootSymlink(t *testing.T) {
 	refusal := "symlink " + foreign + " is owned by uid 65534"
 	for _, args := range [][]string{{"run", "--bundle", bundle, id}, {"list"}, {"state", id}} {
 		r := runMinirun(t, "", append([]string{"--root", foreign}, args...)...)
-		if r.code == 0 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, refusal) {
+		if r.code != exitRunc || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, refusal) {
 			t.Errorf("--root through a symlink of uid 65534, %v: %+v, want a one-line refusal naming the symlink", args, r)
 		}
 		if strings.Contains(r.stdout, "ran") {

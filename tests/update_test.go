@@ -62,7 +62,7 @@ func TestUpdateLiveContainer(t *testing.T) {
 	if _, err := os.ReadFile(fmt.Sprintf("/proc/%d/root/dev/null", pid)); err != nil {
 		t.Fatalf("/dev/null after update: %v", err)
 	}
-	if r := runMinirun(t, "", "update", "--memory", "lots", id); r.code != 125 || !strings.Contains(r.stderr, `"lots" is not a size`) {
+	if r := runMinirun(t, "", "update", "--memory", "lots", id); r.code != exitRunc || !strings.Contains(r.stderr, `"lots" is not a size`) {
 		t.Fatalf("update --memory lots: %+v", r)
 	}
 }

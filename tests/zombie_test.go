@@ -54,7 +54,7 @@ func TestNonReapingPID1(t *testing.T) {
 		wantZombie(t, st.Pid)
 		wantStatus(t, id, specs.StateStopped)
 		mustContain(t, "list", mr(t, "list"), "stopped")
-		if r := runMinirun(t, "", "kill", id, "KILL"); r.code == 0 || !strings.Contains(r.stderr, "not running") {
+		if r := runMinirun(t, "", "kill", id, "KILL"); r.code != exitRunc || !strings.Contains(r.stderr, "not running") {
 			t.Errorf("kill of a zombie init: %+v", r)
 		}
 		timed(t, "delete", 3*time.Second, func() { mr(t, "delete", id) })

@@ -17,6 +17,10 @@ func notWithoutCRIU(name, usage string) *cli.Command {
 		ArgsUsage:       "ID",
 		SkipFlagParsing: true,
 		Action: func(c *cli.Context) error {
+			// With its flags unparsed, -h is for this action to answer.
+			if a := c.Args().First(); a == "-h" || a == "--help" {
+				return cli.ShowCommandHelp(c.Lineage()[1], name)
+			}
 			return fmt.Errorf("%s: not supported: minirun has no CRIU support (use runc or crun with criu to %s a container)", name, name)
 		},
 	}

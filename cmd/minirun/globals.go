@@ -1,18 +1,14 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/internal/trace"
 	"github.com/minirun/minirun/seccomp"
 	"github.com/minirun/minirun/state"
@@ -40,21 +36,15 @@ func (d *debugMode) String() string   { return strconv.FormatBool(d != nil && d.
 func (d *debugMode) IsBoolFlag() bool { return true }
 
 var globalFlags = []cli.Flag{
-	&cli.GenericFlag{Name: "debug", Value: &debugMode{}, Usage: "trace each step of container set-up on stderr; --debug=timings prints one line per step with its duration instead"},
+	&cli.GenericFlag{Name: "debug", Value: &debugMode{}, Usage: "log each step of container set-up at level debug, to --log or else stderr; --debug=timings prints one line per step with its duration instead"},
 	&cli.StringFlag{Name: "root", Value: defaultRoot(), EnvVars: []string{"MINIRUN_ROOT"}, Usage: "directory for container state"},
 	&cli.StringFlag{Name: "store", Value: defaultStore(), EnvVars: []string{"MINIRUN_STORE"}, Usage: "directory for images and container layers"},
-	&cli.StringFlag{Name: "log", Usage: "also write errors to this file"},
-	&cli.StringFlag{Name: "log-format", Value: "text", Usage: "format of --log: text or json"},
+	&cli.StringFlag{Name: "log", Usage: "write the log here (errors and warnings; with --debug, each step of set-up); errors go to stderr too"},
+	&cli.StringFlag{Name: "log-format", Value: "text", Usage: "format of the log: text or json (logrus's, as runc writes them)"},
 	&cli.BoolFlag{Name: "systemd-cgroup", Usage: "accepted for runc compatibility; cgroupfs is always used"},
 	&cli.StringFlag{Name: "rootless", Value: "auto", Usage: "accepted for runc compatibility", Hidden: true},
 	&cli.StringFlag{Name: "criu", Hidden: true},
 }
-
-// logFile is where errors are recorded besides stderr (containerd reads it).
-var (
-	logFile   io.WriteCloser
-	logFormat = "text"
-)
 
 func setupGlobals(c *cli.Context) error {
 	rootlessCache()
@@ -69,20 +59,28 @@ func setupGlobals(c *cli.Context) error {
 			}
 		}
 	}
+	asJSON := false
+	switch f := c.String("log-format"); f {
+	case "text":
+	case "json":
+		asJSON = true
+	default:
+		return fmt.Errorf("--log-format: unknown format %q (want text or json)", f)
+	}
+	// The log, as runc's: --log FILE, else stderr with --debug; in
+	// logrus's line shape (trace/logline.go). Warnings and errors go there
+	// too; the --debug trace only with --debug.
 	if p := c.String("log"); p != "" {
 		f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
 			return fmt.Errorf("open log %s: %w", p, err)
 		}
-		logFile = f
-		trace.WarnSink = func(msg string) { logLine(slog.LevelWarn, msg) }
-		seccomp.Warn = func(msg string) { logLine(slog.LevelWarn, msg) }
+		trace.SetLog(f, asJSON)
+	} else if c.Bool("debug") {
+		trace.SetLog(os.Stderr, asJSON)
 	}
-	switch f := c.String("log-format"); f {
-	case "text", "json":
-		logFormat = f
-	default:
-		return fmt.Errorf("--log-format: unknown format %q (want text or json)", f)
+	if f, _ := trace.LogFile(); f != nil {
+		seccomp.Warn = func(msg string) { trace.Log(trace.LevelWarning, msg) }
 	}
 	return nil
 }
@@ -92,48 +90,21 @@ type statusError int
 
 func (s statusError) Error() string { return fmt.Sprintf("exit status %d", int(s)) }
 
-// report prints err as one line and returns the exit code: Docker's, by the
-// error's class (errdefs.ExitCode).
+// report prints err as one line and returns the exit status (exitStatus).
+// The line goes to stderr, and to the log at level error: containerd
+// reads the last error line of a --log file as the runtime's error. When
+// the log is stderr itself (--debug), the log's line is the only one, as
+// with runc.
 func report(err error) int {
+	code := exitStatus(err)
 	var st statusError
 	if errors.As(err, &st) {
-		return int(st)
+		return code
 	}
-	code := errdefs.ExitCode(err)
 	msg := strings.ReplaceAll(err.Error(), "\n", " ")
-	fmt.Fprintf(os.Stderr, "minirun: %s\n", msg)
-	logLine(slog.LevelError, msg)
+	if f, _ := trace.LogFile(); f != os.Stderr {
+		fmt.Fprintf(os.Stderr, "minirun: %s\n", msg)
+	}
+	trace.Log(trace.LevelError, msg)
 	return code
-}
-
-// logLine writes msg to --log, if given, in its format.
-func logLine(level slog.Level, msg string) {
-	if logFile == nil {
-		return
-	}
-	if logFormat == "json" {
-		// containerd keeps the last line whose "level" is "error",
-		// lowercase as logrus writes it; slog would write "ERROR".
-		l := slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{ReplaceAttr: logrusLevel}))
-		l.Log(context.Background(), level, msg)
-		return
-	}
-	if level == slog.LevelWarn {
-		fmt.Fprintf(logFile, "minirun: warning: %s\n", msg)
-		return
-	}
-	fmt.Fprintf(logFile, "minirun: %s\n", msg)
-}
-
-// logrusLevel writes slog's level the way logrus does ("error",
-// "warning").
-func logrusLevel(_ []string, a slog.Attr) slog.Attr {
-	if a.Key == slog.LevelKey {
-		l := strings.ToLower(a.Value.String())
-		if l == "warn" {
-			l = "warning"
-		}
-		a.Value = slog.StringValue(l)
-	}
-	return a
 }

@@ -10,7 +10,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/docker"
-	"github.com/minirun/minirun/errdefs"
 )
 
 // runRole runs this process as what it was re-executed for, if anything:
@@ -25,8 +24,8 @@ func runRole() {
 			_ = unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(name)), 0, 0, 0)
 		}
 		if self := forwardedBuild(); from != self {
-			fmt.Fprintf(os.Stderr, "minirun: forward: this %s is build %s, the minirun that called it %s: install both from one build\n", DockerBinary, self, from)
-			os.Exit(errdefs.ExitRuntime)
+			classify(os.Args)
+			os.Exit(report(fmt.Errorf("forward: this %s is build %s, the minirun that called it %s: install both from one build", DockerBinary, self, from)))
 		}
 	}
 	docker.Init()

@@ -18,7 +18,9 @@ var runCommand = &cli.Command{
 	// -it is -i -t, as Docker users type it.
 	UseShortOptionHandling: true,
 	Action: func(c *cli.Context) error {
-		if bundleMode(c) {
+		bundle := bundleMode(c)
+		setRunForm(bundle)
+		if bundle {
 			return runBundle(c)
 		}
 		return runImage(c)

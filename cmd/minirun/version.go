@@ -11,9 +11,10 @@ import (
 	"github.com/minirun/minirun/seccomp"
 )
 
-// printVersion answers --version in runc's shape: engines (docker info,
-// podman info, containerd's tooling) read the first line's version, and
-// "spec:" names the newest runtime-spec version implemented.
+// printVersion answers --version in runc's shape, under the name this
+// program was called by: engines (docker info, podman info, containerd's
+// tooling) and runc's version.bats read the first line's version, X.Y.Z,
+// and "spec:" names the newest runtime-spec version implemented.
 //
 //	minirun version 0.1.0-dev
 //	commit: 60933c8...
@@ -22,7 +23,7 @@ import (
 //	libseccomp: 2.5.4
 func printVersion(c *cli.Context) {
 	w := c.App.Writer
-	fmt.Fprintf(w, "minirun version %s\n", version.Version)
+	fmt.Fprintf(w, "%s version %s\n", c.App.Name, version.Version)
 	fmt.Fprintf(w, "commit: %s\n", commit())
 	fmt.Fprintf(w, "spec: %s\n", version.OCIVersion)
 	fmt.Fprintf(w, "go: %s\n", runtime.Version())

@@ -93,6 +93,11 @@ type Config struct {
 	// TimingsEpoch is the parent's trace.Epoch, so the init's "at" times
 	// count from minirun's start.
 	TimingsEpoch int64 `json:",omitempty"`
+	// LogFd is the parent's log (its --log file, or its stderr), passed
+	// with --debug so that the init's lines go there, JSON if LogJSON;
+	// 0: the init writes them to its stderr.
+	LogFd   int  `json:",omitempty"`
+	LogJSON bool `json:",omitempty"`
 	// AwaitPlaced: the config came before the parent put the init in its
 	// cgroup; the init waits for a Placed message before it acts on it.
 	AwaitPlaced bool `json:",omitempty"`

@@ -58,8 +58,20 @@ func Init() {
 		err = fmt.Errorf("this init is build %s, its minirun %s: install minirun and minirun-init from one build", version.Commit, cfg.Build)
 	}
 	trace.Timings = cfg.Timings
-	if cfg.Timings {
+	if cfg.Timings || cfg.Debug {
 		trace.SetEpoch(cfg.TimingsEpoch)
+	}
+	if err == nil && cfg.Debug {
+		if cfg.LogFd > 0 {
+			trace.SetLog(os.NewFile(uintptr(cfg.LogFd), "log"), cfg.LogJSON)
+		}
+		// runc's init says the same at this point, and scripts look for
+		// it (runc's debug.bats).
+		what := "setting up the container"
+		if cfg.Exec {
+			what = "setting up the process to exec into the container"
+		}
+		tracer(true)("child process in init(): config received, %s", what)
 	}
 	switch {
 	case err != nil:
@@ -78,7 +90,8 @@ func Init() {
 	os.Exit(m.Code)
 }
 
-func tracer(on bool) trace.Logger { return trace.New(on, "minirun[init]") }
+// tracer is the init's --debug logger: its lines start "init: ".
+func tracer(on bool) trace.Logger { return trace.New(on, "init: ") }
 
 func setHostname(sys system, s *specs.Spec, log trace.Logger) error {
 	if s.Hostname != "" {

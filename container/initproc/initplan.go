@@ -325,6 +325,16 @@ func (in *initRun) processSteps(firstFree int) []step {
 			// Boxing the arguments allocates: not after the filter
 			// unless asked (see execArgs).
 			in.log("execve %s %q", in.path, p.Args)
+			if cfg.Exec {
+				// runc's init of an exec'd process (its setns_init)
+				// says so here; scripts look for it (runc's exec.bats).
+				in.log("setns_init: about to exec: this process joined the container's namespaces before its Go runtime started")
+			}
+			if cfg.ExecFifoFd == 0 {
+				// The parent waits for the sync socket's EOF (start.go,
+				// awaitInit); after create, no one does.
+				in.log("closing the pipe to signal completion: execve closes the sync socket (close-on-exec), and the parent reads EOF")
+			}
 		}
 		return execError(p.Args[0], in.sys.Execve(in.argv))
 	})

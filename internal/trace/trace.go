@@ -1,7 +1,8 @@
 // Package trace is the one logger minirun's --debug traces go through, on
-// both sides of the start: the parent ("minirun") and the init steps
-// ("minirun[init]"). Each line carries the time since the process started,
-// so a reader sees where the start-up time goes.
+// both sides of the start: the parent and the init steps (lines that
+// start "init: "). Each line carries the time since minirun started, so a
+// reader sees where the start-up time goes. The lines have logrus's shape,
+// as runc's do (logline.go).
 package trace
 
 import (
@@ -53,13 +54,21 @@ func SetEpoch(e int64) {
 	}
 }
 
-// New is a Logger for who ("minirun", "minirun[init]"), silent unless on.
-func New(on bool, who string) Logger {
+// New is a Logger whose lines start with prefix ("" for the parent,
+// "init: " for the init), silent unless on. Each line goes to the log at
+// level debug, or to stderr in the log's text form when no log is set
+// (the Go API's Debug without the CLI), with the time since minirun
+// started in its "at" field.
+func New(on bool, prefix string) Logger {
 	if !on {
 		return func(string, ...any) {}
 	}
 	return func(format string, args ...any) {
-		fmt.Fprintf(os.Stderr, "%s %6.2fms: "+format+"\n", append([]any{who, float64(Since().Microseconds()) / 1000}, args...)...)
+		msg := prefix + fmt.Sprintf(format, args...)
+		at := fmt.Sprintf("%.2fms", float64(Since().Microseconds())/1000)
+		if !Log(LevelDebug, msg, "at", at) {
+			_, _ = os.Stderr.Write(FormatLine(time.Now(), LevelDebug, msg, false, "at", at))
+		}
 	}
 }
 
@@ -132,19 +141,15 @@ func (t *Timer) PeakRSS() {
 	fmt.Fprintf(os.Stderr, "%s timing peak RSS %s (anonymous now %s)\n", t.who, hwm, anon)
 }
 
-// WarnSink, when set, takes the warnings instead of stderr. An engine
-// that gives --log reads the runtime's messages there, as runc writes
-// them; under containerd's shim the runtime's stderr is the container's
-// own, and a warning on it would show in the container's output.
-var WarnSink func(msg string)
-
-// Warnf reports on stderr, or to WarnSink, a failure the spec says must
-// not stop anything (a poststart or poststop hook, a label this host
-// can't apply).
+// Warnf reports a failure the spec says must not stop anything (a
+// poststart or poststop hook, a label this host can't apply): in the log
+// at level warning when there is one, else on stderr. An engine that
+// gives --log reads the runtime's messages there, as runc writes them;
+// under containerd's shim the runtime's stderr is the container's own, and
+// a warning on it would show in the container's output.
 func Warnf(format string, args ...any) {
-	if WarnSink != nil {
-		WarnSink(fmt.Sprintf(format, args...))
-		return
+	msg := fmt.Sprintf(format, args...)
+	if !Log(LevelWarning, msg) {
+		fmt.Fprintf(os.Stderr, "minirun: warning: %s\n", msg)
 	}
-	fmt.Fprintf(os.Stderr, "minirun: warning: "+format+"\n", args...)
 }
