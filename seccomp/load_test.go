@@ -34,6 +34,9 @@ func TestLoadChild(t *testing.T) {
 	if name == "" {
 		t.Skip("only runs as the child of another test")
 	}
+	// no_new_privs is a thread's: the load must come from the thread that
+	// set it, or a caller without CAP_SYS_ADMIN gets EACCES.
+	runtime.LockOSThread()
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		t.Fatal(err)
 	}
