@@ -6,41 +6,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/containerd/console"
 )
-
-var (
-	storeOnce sync.Once
-	storeDir  string
-)
-
-// dockerRun runs `minirun run ARGS...` against a store holding the test
-// rootfs imported as "alpine".
-func dockerRun(t *testing.T, stdin string, args ...string) result {
-	t.Helper()
-	needRoot(t)
-	storeOnce.Do(func() {
-		storeDir = filepath.Join(workDir, "store")
-		if out, err := exec.Command(minirun, "--store", storeDir, "import", "alpine", rootfs).CombinedOutput(); err != nil {
-			t.Fatalf("import: %v %s", err, out)
-		}
-	})
-	return runMinirun(t, stdin, append([]string{"--store", storeDir, "run"}, args...)...)
-}
-
-func containerDirs(t *testing.T) []string {
-	ents, _ := os.ReadDir(filepath.Join(storeDir, "containers"))
-	var out []string
-	for _, e := range ents {
-		out = append(out, e.Name())
-	}
-	return out
-}
 
 func TestDockerSeedScenes(t *testing.T) {
 	deny := filepath.Join(t.TempDir(), "deny.json")

@@ -33,24 +33,6 @@ import (
 	"github.com/minirun/minirun/image"
 )
 
-// imgStore opens a fresh store in a temp dir; the cleanup unmounts anything
-// a failed test left mounted, so one failure doesn't leak mounts.
-func imgStore(t *testing.T) *image.Store {
-	t.Helper()
-	needRoot(t)
-	s, err := image.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ents, _ := os.ReadDir(filepath.Join(s.Root, "containers"))
-		for _, e := range ents {
-			s.RemoveRootfs(e.Name())
-		}
-	})
-	return s
-}
-
 // imgLayerTar builds a layer tar in memory from name -> content; a content
 // of "" with a ".wh." name is a whiteout.
 func imgLayerTar(t *testing.T, files map[string]string) []byte {

@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,42 +12,9 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 )
 
-func readRecorded(t *testing.T, path string) (*dockerprofile.Seccomp, []byte) {
-	t.Helper()
-	body, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var p dockerprofile.Seccomp
-	if err := json.Unmarshal(body, &p); err != nil {
-		t.Fatalf("%v\n%s", err, body)
-	}
-	return &p, body
-}
-
 // recordedNames is every name the profile allows, and the entries by name.
 func recordedNames(p *dockerprofile.Seccomp) map[string]*dockerprofile.Syscall {
 	return namesOf(p, true)
-}
-
-// seenNames leaves out the runtime's own entry (what minirun and its Go
-// runtime may call between the filter and execve, always written): the
-// names the workload was seen calling and nothing else.
-func seenNames(p *dockerprofile.Seccomp) map[string]*dockerprofile.Syscall {
-	return namesOf(p, false)
-}
-
-func namesOf(p *dockerprofile.Seccomp, withRuntime bool) map[string]*dockerprofile.Syscall {
-	m := map[string]*dockerprofile.Syscall{}
-	for _, sc := range p.Syscalls {
-		if !withRuntime && strings.HasPrefix(sc.Comment, "runtime:") {
-			continue
-		}
-		for _, n := range sc.Names {
-			m[n] = sc
-		}
-	}
-	return m
 }
 
 // Record a workload, replay it under what was recorded, and see a call it

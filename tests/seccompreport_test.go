@@ -1,109 +1,31 @@
 package tests
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	dockerprofile "github.com/moby/profiles/seccomp"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
-// x86_64 numbers the report tests use besides those in seccomp_test.go.
+// x86_64 numbers only the report tests use; the shared ones are in
+// harness_fixtures_test.go.
 const (
 	nrClone    = 56
-	nrGetpid   = 39
 	newUserHex = "0x10000000"
 )
-
-var probeImageOnce sync.Once
-
-// watchDeadline bounds every run of these tests: a container whose calls
-// wait on a supervisor that never answers must fail its test, not stall
-// the suite until its timeout.
-const watchDeadline = 60 * time.Second
-
-// dockerRunW is dockerRun with watchDeadline.
-func dockerRunW(t *testing.T, stdin string, args ...string) result {
-	t.Helper()
-	dockerRun(t, "", "--rm", "alpine", "true") // the store exists
-	return runMinirunWithin(t, watchDeadline, stdin, append([]string{"--store", storeDir, "run"}, args...)...)
-}
-
-// dockerProbe is dockerRunW with the probe image ("probe": the busybox
-// rootfs with /bin/probe) in the store.
-func dockerProbe(t *testing.T, args ...string) result {
-	t.Helper()
-	root := probeRootfs(t)                     // builds the probe, or skips
-	dockerRun(t, "", "--rm", "alpine", "true") // the store exists
-	probeImageOnce.Do(func() {
-		if out, err := exec.Command(minirun, "--store", storeDir, "import", "probe", root).CombinedOutput(); err != nil {
-			t.Fatalf("import probe: %v %s", err, out)
-		}
-	})
-	return dockerRunW(t, "", args...)
-}
-
-// runMinirunWithin is runMinirun that fails the test after d.
-func runMinirunWithin(t *testing.T, d time.Duration, stdin string, args ...string) result {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, minirun, args...)
-	var out, errb bytes.Buffer
-	if stdin != "" {
-		cmd.Stdin = strings.NewReader(stdin)
-	}
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		t.Fatalf("minirun %v did not end within %v (stdout %q, stderr %q)", args, d, out.String(), errb.String())
-	}
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("minirun %v: %v", args, err)
-	}
-	return result{out.String(), errb.String(), code}
-}
 
 // runBundleFlags is `minirun run FLAGS -b BUNDLE ID` for s.
 func runBundleFlags(t *testing.T, s *specs.Spec, flags ...string) result {
 	t.Helper()
 	args := append(append([]string{"run"}, flags...), "-b", writeBundle(t, s), containerID(t))
 	return runMinirunWithin(t, watchDeadline, "", args...)
-}
-
-// reportLine finds the report's line for a call: the first line of
-// stderr that, trimmed, starts with prefix and contains " = ".
-func reportLine(t *testing.T, r result, prefix string) string {
-	t.Helper()
-	for _, l := range strings.Split(r.stderr, "\n") {
-		if l = strings.TrimSpace(l); strings.HasPrefix(l, prefix) && strings.Contains(l, " = ") {
-			return l
-		}
-	}
-	t.Fatalf("no report line starting %q in stderr:\n%s", prefix, r.stderr)
-	return ""
-}
-
-func mustMatch(t *testing.T, what, got, pattern string) {
-	t.Helper()
-	if !regexp.MustCompile(pattern).MatchString(got) {
-		t.Errorf("%s:\n got %s\nwant /%s/", what, got, pattern)
-	}
 }
 
 // The seed's scene 2 under the report: unshare fails as before, and the
