@@ -1,5 +1,8 @@
-// Package tests runs real containers as root on a busybox rootfs. Every
-// test here needs root; without it they skip with a message saying so.
+// Package tests runs real containers on a busybox rootfs, most of them as
+// root. A test that needs root says so in its first statement, needRoot(t)
+// or a variant named for what else it needs, and without root skips with
+// a message saying so; the few that need only the minirun binary start
+// with needMinirun(t) and run as any user.
 //
 // The harness is what more than one test file uses; a helper that only
 // one file uses stays in that file.
@@ -18,6 +21,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"os"
 	"os/exec"
@@ -45,7 +51,8 @@ var (
 const childEnv = "MINIRUN_TEST_CHILD"
 
 // TestMain builds what the suite needs and runs the tests. Only root
-// builds anything: without root each test skips itself.
+// builds anything: without root each test that needs it skips itself, and
+// the root-free ones run the binary MINIRUN_BIN names, if any.
 func TestMain(m *testing.M) {
 	// api_test.go runs containers through the Go API, whose inits are
 	// re-executions of this test binary.
@@ -55,7 +62,8 @@ func TestMain(m *testing.M) {
 	}
 	if os.Geteuid() != 0 {
 		fmt.Println("tests: skipping integration tests: they run real containers and need root")
-		os.Exit(m.Run()) // each test skips itself too
+		minirun = os.Getenv("MINIRUN_BIN") // for the root-free ones (needMinirun)
+		os.Exit(m.Run())                   // each test skips itself too
 	}
 	os.Exit(setup(m))
 }
@@ -120,14 +128,88 @@ func setup(m *testing.M) int {
 	return code
 }
 
-// Root gating.
+// Root gating: the first statement of a test that needs something.
 
-// needRoot skips a test that needs root when run without it.
+// needRoot is the first statement of every test that needs root; without
+// it the test skips, saying so. A helper that needs root may check again
+// as a defence, but the test says it first.
 func needRoot(t *testing.T) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: runs a real container")
 	}
+}
+
+// needMinirun is the first statement of a root-free test that runs the
+// binary under test: the suite builds it only as root, so another user
+// gets one only through MINIRUN_BIN.
+func needMinirun(t *testing.T) {
+	t.Helper()
+	if minirun == "" {
+		t.Skip("no minirun binary: the suite builds it only as root (or set MINIRUN_BIN)")
+	}
+}
+
+// rootFree names the tests that need neither root nor the binary, and
+// why; TestRootGatingIsExplicit lets them start as they like.
+var rootFree = map[string]string{
+	"TestRootGatingIsExplicit": "reads this package's source",
+	"TestRootlessCases":        "run by TestRootless as an unprivileged user, and skips otherwise",
+}
+
+// Every test's first statement says what it needs: needRoot(t), a
+// variant named needRootAnd...(t), or needMinirun(t). A reader sees it
+// at the top, and a run without root skips it with a reason; a check
+// inside a helper is a defence, never the only gate.
+func TestRootGatingIsExplicit(t *testing.T) {
+	files, err := filepath.Glob("*_test.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("list the package's test files: %v (%d found)", err, len(files))
+	}
+	fset := token.NewFileSet()
+	n := 0
+	for _, f := range files {
+		af, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatalf("parse %s: %v", f, err)
+		}
+		for _, d := range af.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Recv != nil || !strings.HasPrefix(fd.Name.Name, "Test") || fd.Name.Name == "TestMain" {
+				continue
+			}
+			n++
+			if _, ok := rootFree[fd.Name.Name]; ok || gatedTest(fd) {
+				continue
+			}
+			t.Errorf("%s: %s does not start with needRoot(t), needRootAnd...(t) or needMinirun(t)", fset.Position(fd.Pos()), fd.Name.Name)
+		}
+	}
+	if n < len(rootFree) {
+		t.Fatalf("found %d tests in %v", n, files)
+	}
+}
+
+// gatedTest reports whether fd's first statement is a call of a gate
+// on its *testing.T.
+func gatedTest(fd *ast.FuncDecl) bool {
+	if len(fd.Body.List) == 0 || len(fd.Type.Params.List) != 1 || len(fd.Type.Params.List[0].Names) != 1 {
+		return false
+	}
+	es, ok := fd.Body.List[0].(*ast.ExprStmt)
+	if !ok {
+		return false
+	}
+	call, ok := es.X.(*ast.CallExpr)
+	if !ok || len(call.Args) != 1 {
+		return false
+	}
+	fn, ok1 := call.Fun.(*ast.Ident)
+	arg, ok2 := call.Args[0].(*ast.Ident)
+	if !ok1 || !ok2 || arg.Name != fd.Type.Params.List[0].Names[0].Name {
+		return false
+	}
+	return fn.Name == "needRoot" || fn.Name == "needMinirun" || strings.HasPrefix(fn.Name, "needRootAnd")
 }
 
 // requireHostDevices skips a device test on a host without the devices

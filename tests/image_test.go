@@ -119,6 +119,7 @@ func imgCheckTestImage(t *testing.T, got *image.Image, want v1.Image) {
 }
 
 func TestImagePullFromLocalRegistry(t *testing.T) {
+	needRoot(t)
 	s := imgStore(t)
 	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	defer srv.Close()
@@ -184,6 +185,7 @@ func TestImagePullFromLocalRegistry(t *testing.T) {
 }
 
 func TestImageImportKinds(t *testing.T) {
+	needRoot(t)
 	s := imgStore(t)
 	dir := t.TempDir()
 	want := imgTestImage(t)
@@ -284,6 +286,7 @@ func imgOverlayMounts(t *testing.T, under string) int {
 }
 
 func TestImageCopyOnWrite(t *testing.T) {
+	needRoot(t)
 	s := imgStore(t)
 	img, err := s.Import("cow", rootfs)
 	if err != nil {
@@ -362,6 +365,7 @@ func TestImageCopyOnWrite(t *testing.T) {
 }
 
 func TestImageConcurrentImports(t *testing.T) {
+	needRoot(t)
 	s := imgStore(t)
 	var wg sync.WaitGroup
 	errs := make([]error, 6)
@@ -419,6 +423,7 @@ func TestImageCLIImportImagesRmi(t *testing.T) {
 }
 
 func TestImagePullIndexPicksPlatform(t *testing.T) {
+	needRoot(t)
 	s := imgStore(t)
 	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	defer srv.Close()

@@ -224,9 +224,7 @@ func TestRuncOutputDebugToStderr(t *testing.T) {
 // Called through a symlink named runc, as engines and runc's suite install
 // a drop-in, minirun's banners say runc; called as minirun, minirun.
 func TestRuncOutputBanners(t *testing.T) {
-	if minirun == "" {
-		t.Skip("no minirun binary: the suite builds it only as root (or set MINIRUN_BIN)")
-	}
+	needMinirun(t)
 	dir := t.TempDir()
 	runc := filepath.Join(dir, "runc")
 	self, err := filepath.Abs(minirun)

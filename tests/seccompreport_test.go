@@ -31,6 +31,7 @@ func runBundleFlags(t *testing.T, s *specs.Spec, flags ...string) result {
 // The seed's scene 2 under the report: unshare fails as before, and the
 // report says which rule refused it and what would allow it.
 func TestSeccompReportSceneTwo(t *testing.T) {
+	needRoot(t)
 	r := dockerRunW(t, "unshare\n", "--rm", "-i", "--seccomp-report", "alpine", "sh")
 	if r.code != 1 || !strings.HasPrefix(r.stderr, "unshare: unshare(0x0): Operation not permitted\n") {
 		t.Fatalf("scene 2 under the report: %+v", r)
@@ -142,6 +143,7 @@ func TestSeccompReportProbes(t *testing.T) {
 
 // Threads: every thread's call is counted, each answered.
 func TestSeccompReportThreads(t *testing.T) {
+	needRoot(t)
 	r := dockerProbe(t, "--rm", "--seccomp-report", "probe", "/bin/probe", "threads", "8")
 	if r.code != 0 || r.stdout != "threads 8\n" {
 		t.Fatalf("threads: %+v", r)
@@ -152,6 +154,7 @@ func TestSeccompReportThreads(t *testing.T) {
 }
 
 func TestSeccompReportJSON(t *testing.T) {
+	needRoot(t)
 	out := filepath.Join(t.TempDir(), "report.json")
 	r := dockerRunW(t, "unshare\nunshare\n", "--rm", "-i", "--seccomp-report="+out, "alpine", "sh")
 	if r.code != 1 || strings.Contains(r.stderr, "seccomp report") {
@@ -194,6 +197,7 @@ func TestSeccompReportJSON(t *testing.T) {
 // Where the report can't work, it says so in one line, exit 125, before
 // anything runs.
 func TestSeccompReportRefused(t *testing.T) {
+	needRoot(t)
 	r := dockerRunW(t, "", "--rm", "--seccomp-report", "--security-opt", "seccomp=unconfined", "alpine", "true")
 	checkFailure(t, r, exitDocker, "seccomp report", "no seccomp profile")
 
@@ -212,6 +216,7 @@ func TestSeccompReportRefused(t *testing.T) {
 // Several kinds of refusal in one run: each keeps its own arguments (the
 // supervisor reuses its buffer for the next notification).
 func TestSeccompReportKeepsEachCallsArgs(t *testing.T) {
+	needRoot(t)
 	r := dockerRunW(t, "", "--rm", "--seccomp-report", "alpine", "sh", "-c", "unshare -U true; unshare -n true; true")
 	if r.code != 0 {
 		t.Fatalf("%+v", r)
