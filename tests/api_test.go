@@ -135,6 +135,7 @@ func TestAPICreateDeleteLeavesNoChild(t *testing.T) {
 // An image through the Go API, as `minirun run --rm IMAGE` runs it: the
 // seed's second and third scenes, and the errors a harness tests by class.
 func TestAPIRunImage(t *testing.T) {
+	needRoot(t)
 	store := imgStore(t)
 	if _, err := store.Import("busybox", rootfs); err != nil {
 		t.Fatal(err)

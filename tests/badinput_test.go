@@ -20,7 +20,7 @@ import (
 // Bad input, table-driven: every case is one thing a user, an engine or an
 // image could hand minirun that it must refuse (or, for hostile tars, keep
 // inside the store). Each must end with the exit code runc or Docker would
-// give, by the command line's form (runcoutput_test.go), one line of error
+// give, by the command line's form (exitRunc, exitDocker), one line of error
 // naming the step, the object and the cause, and nothing left:
 // no mount, process, cgroup, state dir, container dir, layer or temp file.
 
@@ -49,23 +49,6 @@ type badCase struct {
 	want []string
 	// For hostile tars that must import, not fail: what must hold after.
 	check func(t *testing.T, fs string)
-}
-
-// badStore is a store of its own holding the test rootfs as "alpine", so
-// its containers/, tmp/ and layers/ show exactly what the cases left.
-var (
-	badStoreOnce sync.Once
-	badStoreDir  string
-)
-
-func badStore(t *testing.T) string {
-	badStoreOnce.Do(func() {
-		badStoreDir = filepath.Join(workDir, "badstore")
-		if out, err := exec.Command(minirun, "--store", badStoreDir, "import", "alpine", rootfs).CombinedOutput(); err != nil {
-			t.Fatalf("import: %v %s", err, out)
-		}
-	})
-	return badStoreDir
 }
 
 func setJSON(m map[string]any, path string, v any) {
@@ -429,50 +412,6 @@ func buildTar(t *testing.T, ents []tarEnt) []byte {
 	}
 	tw.Close()
 	return buf.Bytes()
-}
-
-// leftovers is what a case could leave behind, as a set of names.
-type leftovers map[string]bool
-
-func snapshotLeftovers(store, tmp string) leftovers {
-	out := leftovers{}
-	add := func(kind string, paths ...string) {
-		for _, p := range paths {
-			out[kind+" "+p] = true
-		}
-	}
-	for _, d := range []string{"containers", "tmp", "images", "layers/sha256"} {
-		ents, _ := os.ReadDir(filepath.Join(store, d))
-		for _, e := range ents {
-			add("store", filepath.Join(d, e.Name()))
-		}
-	}
-	ents, _ := os.ReadDir(stateRoot())
-	for _, e := range ents {
-		if !strings.HasPrefix(e.Name(), ".") {
-			add("state", e.Name())
-		}
-	}
-	tmps, _ := os.ReadDir(tmp)
-	for _, e := range tmps {
-		add("temp file", e.Name())
-	}
-	for cg := range minirunCgroups() {
-		// Only ours: the OCI suite's uuid-named cgroups come and go.
-		name := filepath.Base(cg)
-		if strings.HasPrefix(name, "bad-") || strings.HasPrefix(name, "fault-") || strings.HasPrefix(name, "soak-") {
-			add("cgroup", cg)
-		}
-		// A Docker-front id could be another suite's running container:
-		// only an empty cgroup (pids.current counts every namespace's
-		// processes, unlike cgroup.procs) is a leftover.
-		if len(name) == 64 {
-			if n, err := os.ReadFile(filepath.Join("/sys/fs/cgroup/pids/minirun", name, "pids.current")); err != nil || strings.TrimSpace(string(n)) == "0" {
-				add("cgroup", cg)
-			}
-		}
-	}
-	return out
 }
 
 func TestBadInput(t *testing.T) {

@@ -16,16 +16,6 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// noneLeft checks that a refused container left nothing: no state
-// directory for its id, no mount under the suite's directory, no cgroup.
-func noneLeft(t *testing.T, id string) {
-	t.Helper()
-	checkNothingLeft(t, id, 0)
-	if n := mountsUnder(t, workDir); n != 0 {
-		t.Errorf("%d mounts left under %s", n, workDir)
-	}
-}
-
 // readRules makes n rules on read, each with a distinct argument: the
 // shape libseccomp takes longest over.
 func readRules(n int) []specs.LinuxSyscall {

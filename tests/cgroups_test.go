@@ -25,7 +25,9 @@ import (
 
 const cgV1Root = "/sys/fs/cgroup"
 
-func cgRequire(t *testing.T) {
+// needRootAndCgroupV1 is the first statement of each test here: it skips
+// without root, and on a host without v1 controllers.
+func needRootAndCgroupV1(t *testing.T) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("cgroup tests need root: they create cgroups under /sys/fs/cgroup (run with sudo go test ./tests/ -run Cgroup)")
@@ -135,7 +137,7 @@ func cgStartGated(t *testing.T, m cgroups.Manager, script string) (*exec.Cmd, ch
 }
 
 func TestCgroupLifecycleV1(t *testing.T) {
-	cgRequire(t)
+	needRootAndCgroupV1(t)
 	m := cgNew(t, "life")
 
 	res := &specs.LinuxResources{
@@ -247,7 +249,7 @@ func TestCgroupLifecycleV1(t *testing.T) {
 }
 
 func TestCgroupSetRejectsInvalid(t *testing.T) {
-	cgRequire(t)
+	needRootAndCgroupV1(t)
 	m := cgNew(t, "invalid")
 	for _, res := range []*specs.LinuxResources{
 		{Memory: &specs.LinuxMemory{Limit: cgI64(64 << 20), Swap: cgI64(32 << 20)}},
@@ -271,7 +273,7 @@ func TestCgroupSetRejectsInvalid(t *testing.T) {
 }
 
 func TestCgroupMemoryLimitKills(t *testing.T) {
-	cgRequire(t)
+	needRootAndCgroupV1(t)
 	m := cgNew(t, "oom")
 	// memory+swap equal to memory: the allocation cannot escape to swap.
 	if err := m.Set(&specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: cgI64(32 << 20), Swap: cgI64(32 << 20)}}); err != nil {
@@ -302,7 +304,7 @@ func TestCgroupMemoryLimitKills(t *testing.T) {
 }
 
 func TestCgroupPidsLimitStopsForkBomb(t *testing.T) {
-	cgRequire(t)
+	needRootAndCgroupV1(t)
 	m := cgNew(t, "forkbomb")
 	const limit = 16
 	// The memory limit is a seatbelt: the bomb's shells must not eat the host.

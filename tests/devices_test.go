@@ -79,15 +79,6 @@ func plantDevices(t *testing.T, root string) []string {
 	return out
 }
 
-func requireHostDevices(t *testing.T) {
-	t.Helper()
-	for _, p := range []string{"/dev/loop0", "/dev/hwrng"} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("host lacks %s, which the probe needs to tell EPERM from ENXIO: %v", p, err)
-		}
-	}
-}
-
 // The default spec (`minirun spec`, Docker's caps with CAP_MKNOD) must not
 // let a container open devices it makes or finds in its rootfs.
 func TestDeviceCgroupDefaultSpec(t *testing.T) {
@@ -162,15 +153,6 @@ func TestDeviceCgroupRejectsMalformedRules(t *testing.T) {
 			}
 		})
 	}
-}
-
-// cgroupDirs lists the directories of cgroup path in every hierarchy.
-func cgroupDirs(path string) []string {
-	dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup/*", path))
-	if fi, err := os.Stat(filepath.Join("/sys/fs/cgroup", path)); err == nil && fi.IsDir() {
-		dirs = append(dirs, filepath.Join("/sys/fs/cgroup", path))
-	}
-	return dirs
 }
 
 // A config with no device rules at all (the OCI validation suite's, a

@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -14,35 +13,8 @@ import (
 	"github.com/containerd/console"
 )
 
-var (
-	storeOnce sync.Once
-	storeDir  string
-)
-
-// dockerRun runs `minirun run ARGS...` against a store holding the test
-// rootfs imported as "alpine".
-func dockerRun(t *testing.T, stdin string, args ...string) result {
-	t.Helper()
-	needRoot(t)
-	storeOnce.Do(func() {
-		storeDir = filepath.Join(workDir, "store")
-		if out, err := exec.Command(minirun, "--store", storeDir, "import", "alpine", rootfs).CombinedOutput(); err != nil {
-			t.Fatalf("import: %v %s", err, out)
-		}
-	})
-	return runMinirun(t, stdin, append([]string{"--store", storeDir, "run"}, args...)...)
-}
-
-func containerDirs(t *testing.T) []string {
-	ents, _ := os.ReadDir(filepath.Join(storeDir, "containers"))
-	var out []string
-	for _, e := range ents {
-		out = append(out, e.Name())
-	}
-	return out
-}
-
 func TestDockerSeedScenes(t *testing.T) {
+	needRoot(t)
 	deny := filepath.Join(t.TempDir(), "deny.json")
 	os.WriteFile(deny, []byte(`{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64"],"syscalls":[]}`), 0o644)
 	r := dockerRun(t, "", "--rm", "--security-opt", "seccomp="+deny, "alpine", "sh", "-c", "echo started")
@@ -59,6 +31,7 @@ func TestDockerSeedScenes(t *testing.T) {
 }
 
 func TestDockerSecurityOptions(t *testing.T) {
+	needRoot(t)
 	status := []string{"grep", "-E", "^(CapEff|NoNewPrivs|Seccomp):", "/proc/self/status"}
 	for _, tc := range []struct {
 		flags []string
@@ -87,6 +60,7 @@ func TestDockerSecurityOptions(t *testing.T) {
 
 // --cap-add SYS_ADMIN also unlocks the syscalls Docker's profile ties to it.
 func TestDockerCapAddResolvesProfile(t *testing.T) {
+	needRoot(t)
 	r := dockerRun(t, "", "--rm", "--cap-add", "SYS_ADMIN", "alpine", "unshare", "--uts", "hostname", "inner")
 	if r.code != 0 {
 		t.Fatalf("unshare with SYS_ADMIN: %+v", r)
@@ -94,6 +68,7 @@ func TestDockerCapAddResolvesProfile(t *testing.T) {
 }
 
 func TestDockerPrivileged(t *testing.T) {
+	needRoot(t)
 	r := dockerRun(t, "", "--rm", "--privileged", "alpine", "sh", "-c",
 		"grep -E '^(CapEff|Seccomp):' /proc/self/status; grep -c ' /proc/keys ' /proc/mounts; test -e /dev/kmsg && echo devices")
 	if !strings.Contains(r.stdout, "Seccomp:\t0\n") || !strings.Contains(r.stdout, "\n0\n") || !strings.Contains(r.stdout, "devices") {
@@ -111,6 +86,7 @@ func TestDockerPrivileged(t *testing.T) {
 }
 
 func TestDockerFlags(t *testing.T) {
+	needRoot(t)
 	host := t.TempDir()
 	os.WriteFile(filepath.Join(host, "f"), []byte("hostfile\n"), 0o644)
 	envFile := filepath.Join(t.TempDir(), "env")
@@ -144,6 +120,7 @@ func TestDockerFlags(t *testing.T) {
 }
 
 func TestDockerStdin(t *testing.T) {
+	needRoot(t)
 	r := dockerRun(t, "hello\n", "--rm", "-i", "alpine", "cat")
 	if r.stdout != "hello\n" {
 		t.Fatalf("-i: %+v", r)
@@ -155,6 +132,7 @@ func TestDockerStdin(t *testing.T) {
 }
 
 func TestDockerExitCodes(t *testing.T) {
+	needRoot(t)
 	for _, tc := range []struct {
 		args []string
 		want int
@@ -173,6 +151,7 @@ func TestDockerExitCodes(t *testing.T) {
 }
 
 func TestDockerCopyOnWriteAndRm(t *testing.T) {
+	needRoot(t)
 	before := containerDirs(t)
 	r := dockerRun(t, "", "--name", "cow1", "alpine", "sh", "-c", "echo data > /written; cat /written")
 	if r.stdout != "data\n" {
@@ -234,6 +213,7 @@ func TestDockerSignalForwarding(t *testing.T) {
 // -t gives the container a real terminal in its own devpts, sized like
 // the caller's.
 func TestDockerTTY(t *testing.T) {
+	needRoot(t)
 	dockerRun(t, "", "--rm", "alpine", "true") // make sure the store exists
 	master, slavePath, err := console.NewPty()
 	if err != nil {
@@ -282,6 +262,7 @@ func TestDockerTTY(t *testing.T) {
 // -d starts the container in the background, registered under --root like
 // any runc-style container; rm refuses a running one without -f.
 func TestDockerDetachAndRm(t *testing.T) {
+	needRoot(t)
 	dockerRun(t, "", "--rm", "alpine", "true") // make sure the store exists
 	r := dockerRun(t, "", "-d", "--name", "bg1", "alpine", "sh", "-c", "echo started; sleep 30")
 	id := strings.TrimSpace(r.stdout)
@@ -310,6 +291,7 @@ func TestDockerDetachAndRm(t *testing.T) {
 
 // The container's terminal follows the caller's when it is resized.
 func TestDockerTTYFollowsWindowSize(t *testing.T) {
+	needRoot(t)
 	dockerRun(t, "", "--rm", "alpine", "true") // make sure the store exists
 	master, slavePath, err := console.NewPty()
 	if err != nil {

@@ -11,25 +11,6 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// checkFailure asserts a start failure: exit code (exitRunc for runc's
-// commands, exitDocker for the Docker-style ones), one line on stderr
-// naming every want, and nothing of the container's on stdout.
-func checkFailure(t *testing.T, r result, code int, want ...string) {
-	t.Helper()
-	if r.code != code {
-		t.Errorf("exit %d, want %d (stderr %q)", r.code, code, r.stderr)
-	}
-	if strings.Count(r.stderr, "\n") != 1 {
-		t.Errorf("want one line of error, got %q", r.stderr)
-	}
-	for _, w := range want {
-		mustContain(t, "error", r.stderr, w)
-	}
-	if r.stdout != "" {
-		t.Errorf("the container's command ran: stdout %q", r.stdout)
-	}
-}
-
 func TestErrorMissingConfig(t *testing.T) {
 	needRoot(t)
 	r := runIn(t, t.TempDir(), "")

@@ -429,12 +429,3 @@ func TestFaultReadOnlyAndFullRoot(t *testing.T) {
 		t.Errorf("the read-only root holds %q", after)
 	}
 }
-
-func listDir(dir string) string {
-	var names []string
-	filepath.Walk(dir, func(p string, _ os.FileInfo, _ error) error {
-		names = append(names, strings.TrimPrefix(p, dir))
-		return nil
-	})
-	return strings.Join(names[1:], " ")
-}

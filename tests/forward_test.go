@@ -13,6 +13,7 @@ import (
 // missing, writable by others, or a lean build itself, it is refused with
 // one line and exit 125.
 func TestLeanMiniRunForwardsDockerCommands(t *testing.T) {
+	needMinirun(t)
 	docker := filepath.Join(filepath.Dir(minirun), "minirun-docker")
 	if !exists(docker) {
 		t.Skip("minirun has no minirun-docker beside it: a full build, which forwards nothing")

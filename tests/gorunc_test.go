@@ -35,6 +35,7 @@ func nullIO(t *testing.T) runc.IO {
 }
 
 func TestGoRuncLifecycle(t *testing.T) {
+	needRoot(t)
 	r := goRunc(t)
 	ctx := context.Background()
 	s := defaultSpec(t, "sleep", "100")
@@ -126,6 +127,7 @@ func waitStopped(t *testing.T, r *runc.Runc, id string) {
 }
 
 func TestGoRuncRunDetachedAndForeground(t *testing.T) {
+	needRoot(t)
 	r := goRunc(t)
 	ctx := context.Background()
 	id := containerID(t)
@@ -151,6 +153,7 @@ func TestGoRuncRunDetachedAndForeground(t *testing.T) {
 // A container with process.terminal gets a pty from its own devpts, whose
 // master arrives on the console socket.
 func TestGoRuncConsoleSocket(t *testing.T) {
+	needRoot(t)
 	r := goRunc(t)
 	ctx := context.Background()
 	s := defaultSpec(t, "sh", "-c", "tty; stty size; read line; echo got:$line")
@@ -183,6 +186,7 @@ func (b *bufIO) Set(cmd *exec.Cmd)     { cmd.Stdout = b.out }
 // The pty slave belongs to the process's user, as runc leaves it, so a
 // process that is not root can reopen its terminal; its group stays tty.
 func TestGoRuncConsoleOwnedByUser(t *testing.T) {
+	needRoot(t)
 	r := goRunc(t)
 	s := defaultSpec(t, "sh", "-c", "stat -c owner=%u:%g $(tty); echo reopened >/dev/tty && echo done")
 	s.Process.Terminal = true

@@ -1,8 +1,6 @@
 package tests
 
 import (
-	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,36 +9,6 @@ import (
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 )
-
-// recordHook is a hook that saves its stdin (the state) and its mount
-// namespace as DIR/KIND.json and DIR/KIND.ns. sh is the host's, or the
-// container's for startContainer, which runs inside.
-func recordHook(dir, kind string) specs.Hook {
-	script := fmt.Sprintf("cat > %[1]s/%[2]s.json; readlink /proc/self/ns/mnt > %[1]s/%[2]s.ns; ls %[1]s > %[1]s/%[2]s.seen", dir, kind)
-	return specs.Hook{Path: "/bin/sh", Args: []string{"sh", "-c", script}}
-}
-
-type hookRecord struct {
-	state specs.State
-	ns    string
-	seen  string // the files already there when the hook ran
-}
-
-func readHook(t *testing.T, dir, kind string) hookRecord {
-	t.Helper()
-	var r hookRecord
-	data, err := os.ReadFile(filepath.Join(dir, kind+".json"))
-	if err != nil {
-		t.Fatalf("hook %s did not run: %v", kind, err)
-	}
-	if err := json.Unmarshal(data, &r.state); err != nil {
-		t.Fatalf("hook %s: state %q: %v", kind, data, err)
-	}
-	ns, _ := os.ReadFile(filepath.Join(dir, kind+".ns"))
-	seen, _ := os.ReadFile(filepath.Join(dir, kind+".seen"))
-	r.ns, r.seen = strings.TrimSpace(string(ns)), string(seen)
-	return r
-}
 
 // Each hook runs at its point, in its namespace, and sees the state of
 // that moment.

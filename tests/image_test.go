@@ -33,24 +33,6 @@ import (
 	"github.com/minirun/minirun/image"
 )
 
-// imgStore opens a fresh store in a temp dir; the cleanup unmounts anything
-// a failed test left mounted, so one failure doesn't leak mounts.
-func imgStore(t *testing.T) *image.Store {
-	t.Helper()
-	needRoot(t)
-	s, err := image.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ents, _ := os.ReadDir(filepath.Join(s.Root, "containers"))
-		for _, e := range ents {
-			s.RemoveRootfs(e.Name())
-		}
-	})
-	return s
-}
-
 // imgLayerTar builds a layer tar in memory from name -> content; a content
 // of "" with a ".wh." name is a whiteout.
 func imgLayerTar(t *testing.T, files map[string]string) []byte {
@@ -137,6 +119,7 @@ func imgCheckTestImage(t *testing.T, got *image.Image, want v1.Image) {
 }
 
 func TestImagePullFromLocalRegistry(t *testing.T) {
+	needRoot(t)
 	s := imgStore(t)
 	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	defer srv.Close()
@@ -202,6 +185,7 @@ func TestImagePullFromLocalRegistry(t *testing.T) {
 }
 
 func TestImageImportKinds(t *testing.T) {
+	needRoot(t)
 	s := imgStore(t)
 	dir := t.TempDir()
 	want := imgTestImage(t)
@@ -302,6 +286,7 @@ func imgOverlayMounts(t *testing.T, under string) int {
 }
 
 func TestImageCopyOnWrite(t *testing.T) {
+	needRoot(t)
 	s := imgStore(t)
 	img, err := s.Import("cow", rootfs)
 	if err != nil {
@@ -380,6 +365,7 @@ func TestImageCopyOnWrite(t *testing.T) {
 }
 
 func TestImageConcurrentImports(t *testing.T) {
+	needRoot(t)
 	s := imgStore(t)
 	var wg sync.WaitGroup
 	errs := make([]error, 6)
@@ -437,6 +423,7 @@ func TestImageCLIImportImagesRmi(t *testing.T) {
 }
 
 func TestImagePullIndexPicksPlatform(t *testing.T) {
+	needRoot(t)
 	s := imgStore(t)
 	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	defer srv.Close()

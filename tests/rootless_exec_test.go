@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -125,51 +124,6 @@ func rootlessExec(t *testing.T, uid, sub int, multi func(*specs.Spec)) {
 			}
 		})
 	}
-}
-
-func statePid(t *testing.T, id string) int {
-	t.Helper()
-	r := runMinirun(t, "", "state", id)
-	var st specs.State
-	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || st.Pid <= 0 {
-		t.Fatalf("state %s: %+v: %v", id, r, err)
-	}
-	return st.Pid
-}
-
-// nsLinks is what /proc/PID/ns/* point to, for the namespaces a rootless
-// container has.
-func nsLinks(t *testing.T, pid int) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	for _, n := range []string{"user", "pid", "mnt", "uts", "ipc"} {
-		l, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/%s", pid, n))
-		if err != nil {
-			t.Fatalf("namespaces of %d: %v", pid, err)
-		}
-		out[n] = l
-	}
-	return out
-}
-
-// statusIDs is the four ids of a Uid: or Gid: line of /proc/PID/status,
-// each followed by a space.
-func statusIDs(t *testing.T, pid int, key string) string {
-	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(l, key) {
-			var b strings.Builder
-			for _, f := range strings.Fields(strings.TrimPrefix(l, key)) {
-				b.WriteString(f + " ")
-			}
-			return b.String()
-		}
-	}
-	return ""
 }
 
 // pidsInNS lists the live processes whose pid namespace is link.

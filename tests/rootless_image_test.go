@@ -212,12 +212,3 @@ func rootlessShiftedImage(t *testing.T, uid, sub int) {
 	}
 	checkStoreEmpty(t, store)
 }
-
-func checkStoreEmpty(t *testing.T, store string) {
-	t.Helper()
-	for _, d := range []string{"layers/sha256", "containers", "tmp"} {
-		if ents, _ := os.ReadDir(filepath.Join(store, d)); len(ents) != 0 {
-			t.Errorf("left in the store's %s: %v", d, ents)
-		}
-	}
-}

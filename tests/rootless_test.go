@@ -1,13 +1,10 @@
 package tests
 
 import (
-	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -24,13 +21,19 @@ import (
 // and XDG_RUNTIME_DIR and none of the root suite's MINIRUN_ROOT or cache:
 // the defaults are part of what is tested. At the end the user and its
 // ranges go, and /etc/subuid and /etc/subgid are as they were.
+//
+// Three of TestRootlessCases's subtests have their bodies beside their
+// topic: rootlessExec (rootless_exec_test.go), rootlessShiftedImage
+// (rootless_image_test.go) and rootlessHostRootMount
+// (rootless_mount_test.go). They are parts of this test, not harness
+// helpers; what the rootless files share with other tests is in the
+// harness (harness_fixtures_test.go).
 
 const (
 	rootlessEnv   = "rootless"            // childEnv's value for the cases
 	rlRootfsEnv   = "MINIRUN_RL_ROOTFS"   // a rootfs copy with a setuid-root file
 	rlSubEnv      = "MINIRUN_RL_SUB"      // first subordinate id
 	rlRootFileEnv = "MINIRUN_RL_ROOTFILE" // a root-owned 0644 file
-	rlSubSize     = 65536
 )
 
 func TestRootless(t *testing.T) {
@@ -144,103 +147,6 @@ func rootlessWithoutRanges(t *testing.T, share, bin, testBin, rfs, rootFile stri
 	if !strings.Contains(out.String(), "--- PASS: TestRootlessCases/image_layers") {
 		t.Fatal("the image case did not run")
 	}
-}
-
-// freeSubRange is a first id above every range in /etc/subuid and /etc/subgid.
-func freeSubRange(t *testing.T) int {
-	start := 1 << 20
-	for _, f := range []string{"/etc/subuid", "/etc/subgid"} {
-		data, _ := os.ReadFile(f)
-		for _, line := range strings.Split(string(data), "\n") {
-			p := strings.Split(line, ":")
-			if len(p) != 3 {
-				continue
-			}
-			a, _ := strconv.Atoi(p[1])
-			n, _ := strconv.Atoi(p[2])
-			if a+n > start {
-				start = a + n
-			}
-		}
-	}
-	return start + rlSubSize*int(os.Getpid()%16)
-}
-
-// snapshotFiles returns a function that, after userdel, drops any line the
-// user left and puts back a file that still differs from the snapshot.
-func snapshotFiles(t *testing.T, paths ...string) func(name string) {
-	orig := map[string][]byte{}
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			t.Fatal(err)
-		}
-		orig[p] = data
-	}
-	return func(name string) {
-		for _, p := range paths {
-			data, _ := os.ReadFile(p)
-			if bytes.Equal(data, orig[p]) {
-				continue
-			}
-			dropUserLines(p, data, name)
-		}
-	}
-}
-
-// addTestUser creates user name without subordinate ranges, with its home
-// and runtime directories (made, its own, 0700), and removes it at the
-// end of the test.
-func addTestUser(t *testing.T, name, home, runtimeDir string) (uid, gid int) {
-	t.Helper()
-	if out, err := exec.Command("useradd", "-M", "-d", home, "-s", "/usr/sbin/nologin", "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0", name).CombinedOutput(); err != nil {
-		t.Fatalf("useradd: %v: %s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("userdel", name).CombinedOutput(); err != nil {
-			t.Errorf("userdel %s: %v: %s", name, err, out)
-		}
-	})
-	u, err := user.Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	uid, _ = strconv.Atoi(u.Uid)
-	gid, _ = strconv.Atoi(u.Gid)
-	for _, d := range []string{home, runtimeDir} {
-		os.Mkdir(d, 0o700)
-		os.Chown(d, uid, gid)
-	}
-	return uid, gid
-}
-
-// dropUserLines rewrites the /etc/subuid-style file at path, whose content
-// is data, without the lines of user name.
-func dropUserLines(path string, data []byte, name string) {
-	var kept []string
-	for _, l := range strings.SplitAfter(string(data), "\n") {
-		if l != "" && !strings.HasPrefix(l, name+":") {
-			kept = append(kept, l)
-		}
-	}
-	os.WriteFile(path, []byte(strings.Join(kept, "")), 0o644)
-}
-
-// buildEuidProbe builds a static program printing its real and effective
-// uid, owned by host root and setuid.
-func buildEuidProbe(t *testing.T, dst string) {
-	dir := t.TempDir()
-	src := "package main\n\nimport (\"fmt\"; \"os\")\n\nfunc main() { fmt.Println(os.Getuid(), os.Geteuid()) }\n"
-	os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644)
-	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module euid\n\ngo 1.21\n"), 0o644)
-	build := exec.Command("go", "build", "-o", dst, ".")
-	build.Dir = dir
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build euid probe: %v: %s", err, out)
-	}
-	os.Chown(dst, 0, 0)
-	os.Chmod(dst, 0o4755)
 }
 
 // TestRootlessCases runs only inside TestRootless, as the unprivileged user.
@@ -482,13 +388,6 @@ func TestRootlessCases(t *testing.T) {
 	})
 }
 
-// rootlessSpec is `minirun spec --rootless`, run by the caller, pointed at
-// the shared rootfs.
-func rootlessSpec(t *testing.T, args ...string) *specs.Spec {
-	t.Helper()
-	return specOf(t, []string{"--rootless"}, args...)
-}
-
 func checkRoot0700(t *testing.T, dir string) {
 	t.Helper()
 	fi, err := os.Stat(dir)
@@ -518,16 +417,6 @@ func waitStoppedRL(t *testing.T, id string) {
 		}
 	}
 	t.Fatalf("%s never stopped", id)
-}
-
-// squeeze collapses runs of blanks, as uid_map pads its columns.
-func squeeze(s string) string {
-	var b strings.Builder
-	sc := bufio.NewScanner(strings.NewReader(s))
-	for sc.Scan() {
-		b.WriteString(strings.Join(strings.Fields(sc.Text()), " ") + "\n")
-	}
-	return b.String()
 }
 
 // rootlessReplay is TestRuntimeBinaryNotReachableFromContainer done by the
@@ -563,35 +452,110 @@ func rootlessReplay(t *testing.T) {
 	})
 }
 
-// removeStaleUsers takes away what an earlier run of this test left when
-// it was killed before its clean-up (a time-out): its users (mrrl<pid>,
-// mrrn<pid>, whose home is under a minirun-rootless- directory), their
-// subordinate ranges and their directories. Root suites never run two at
-// once (see DESIGN.md), so any such user but this run's own is stale.
-func removeStaleUsers(t *testing.T, own string) {
-	data, err := os.ReadFile("/etc/passwd")
-	if err != nil {
-		return
+// buildMountProbe builds mountProbeSrc into dst.
+func buildMountProbe(t *testing.T, dst string) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte(mountProbeSrc), 0o644)
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module mountprobe\n\ngo 1.21\n"), 0o644)
+	build := exec.Command("go", "build", "-o", dst, ".")
+	build.Dir = dir
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build mount probe: %v: %s", err, out)
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Split(line, ":")
-		if len(f) < 7 || f[0] == own || !strings.Contains(f[5], "/minirun-rootless-") ||
-			!(strings.HasPrefix(f[0], "mrrl") || strings.HasPrefix(f[0], "mrrn")) {
-			continue
+	os.Chmod(dst, 0o755)
+}
+
+// mountProbeSrc is a static program run inside a rootless container: it
+// reports whether CAP_SYS_ADMIN is effective, proves mount(2) works for
+// what a user namespace may mount (a tmpfs), then tries to mount the host
+// root's filesystem from its block device, with mount(2) and with the new
+// mount API (fsopen, fsconfig, FSCONFIG_CMD_CREATE), and reports each
+// errno; last, what the target directory holds and how many mounts of the
+// host root filesystem's own root ("/" of device MAJ:MIN) it can see, and
+// how many of any of its subtrees (the container's rootfs is one, so the
+// count is never 0: a probe that can't read mountinfo fails).
+const mountProbeSrc = `package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"unsafe"
+)
+
+func errno(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	if e, ok := err.(syscall.Errno); ok {
+		switch e {
+		case syscall.EPERM:
+			return "EPERM"
+		case syscall.EACCES:
+			return "EACCES"
+		case syscall.ENODEV:
+			return "ENODEV"
 		}
-		if out, err := exec.Command("userdel", f[0]).CombinedOutput(); err != nil {
-			t.Logf("stale user %s: userdel: %v: %s", f[0], err, out)
-			continue
+		return "errno" + strconv.Itoa(int(e))
+	}
+	return err.Error()
+}
+
+func cstr(s string) uintptr { b, _ := syscall.BytePtrFromString(s); return uintptr(unsafe.Pointer(b)) }
+
+func main() {
+	dev, target, majmin := os.Args[1], os.Args[2], os.Args[3]
+	status, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(l, "CapEff:"); ok {
+			c, _ := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			fmt.Printf("cap_sys_admin=%v\n", c&(1<<21) != 0)
 		}
-		for _, file := range []string{"/etc/subuid", "/etc/subgid"} {
-			if b, err := os.ReadFile(file); err == nil {
-				dropUserLines(file, b, f[0])
+	}
+	err := syscall.Mount("t", target, "tmpfs", 0, "")
+	fmt.Println("mount tmpfs:", errno(err))
+	if err == nil {
+		syscall.Unmount(target, 0)
+	}
+	if _, err := os.Stat(dev); err != nil {
+		fmt.Println("device:", err)
+	}
+	fmt.Println("mount device:", errno(syscall.Mount(dev, target, "ext4", syscall.MS_RDONLY, "")))
+	fd, _, e := syscall.Syscall(430, cstr("ext4"), 0, 0) // fsopen
+	if e != 0 {
+		fmt.Println("fsopen:", errno(e))
+	} else {
+		_, _, e = syscall.Syscall6(431, fd, 1, cstr("source"), cstr(dev), 0, 0) // fsconfig FSCONFIG_SET_STRING
+		fmt.Println("fsconfig source:", errno(errOf(e)))
+		_, _, e = syscall.Syscall6(431, fd, 6, 0, 0, 0, 0) // FSCONFIG_CMD_CREATE
+		fmt.Println("fsconfig create:", errno(errOf(e)))
+	}
+	ents, _ := os.ReadDir(target)
+	fmt.Println("entries in target:", len(ents))
+	f, _ := os.Open("/proc/self/mountinfo")
+	n, sub := 0, 0
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fs := strings.Fields(sc.Text())
+		if len(fs) > 4 && fs[2] == majmin {
+			sub++
+			if fs[3] == "/" {
+				n++
 			}
 		}
-		if i := strings.Index(f[5], "/minirun-rootless-"); i >= 0 {
-			dir := f[5][:i] + "/" + strings.SplitN(f[5][i+1:], "/", 2)[0]
-			os.RemoveAll(dir)
-		}
-		t.Logf("removed the stale test user %s", f[0])
 	}
+	fmt.Println("mounts of the host root:", n)
+	fmt.Println("mounts from its filesystem:", sub)
 }
+
+func errOf(e syscall.Errno) error {
+	if e == 0 {
+		return nil
+	}
+	return e
+}
+`

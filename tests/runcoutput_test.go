@@ -17,15 +17,6 @@ import (
 // and the exit statuses of many files); these are the project's own
 // checks of the same, since CI can't fetch runc.
 
-// The exit statuses minirun fails with, by the contract the command line
-// is in (docs/cli.md, cmd/minirun/exitstatus.go): runc's commands as
-// runc v1.1.5 exits, the Docker-style ones and minirun's own as Docker.
-const (
-	exitRunc     = 1   // a runc command failed
-	exitRuncExec = 255 // runc's exec could not run the process
-	exitDocker   = 125 // a Docker-style command failed before the command ran
-)
-
 // Each command fails with its form's status and a one-line error.
 func TestRuncOutputExitStatuses(t *testing.T) {
 	needRoot(t)
@@ -233,9 +224,7 @@ func TestRuncOutputDebugToStderr(t *testing.T) {
 // Called through a symlink named runc, as engines and runc's suite install
 // a drop-in, minirun's banners say runc; called as minirun, minirun.
 func TestRuncOutputBanners(t *testing.T) {
-	if minirun == "" {
-		t.Skip("no minirun binary: the suite builds it only as root (or set MINIRUN_BIN)")
-	}
+	needMinirun(t)
 	dir := t.TempDir()
 	runc := filepath.Join(dir, "runc")
 	self, err := filepath.Abs(minirun)

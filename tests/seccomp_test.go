@@ -10,8 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,113 +18,6 @@ import (
 	libseccomp "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/sys/unix"
 )
-
-// Syscall numbers the probes use. The probe takes numbers, not names, so
-// the test says exactly what the kernel sees.
-const (
-	nrKexecLoad  = 246 // x86_64; denied by the default profile with EPERM
-	nrUnshare    = 272 // x86_64
-	nrClone3     = 435 // x86_64
-	nrUnassigned = 1000
-	nrI386Getpid = 20  // i386
-	nrI386Unsh   = 310 // i386 unshare
-)
-
-var (
-	probeOnce sync.Once
-	probeBin  string // built probe, or "" with probeSkip set
-	probeSkip string
-)
-
-// probeRootfs returns a private copy of the rootfs with /bin/probe in it
-// (tests/probes/probe.c, built once per run with gcc -static).
-func probeRootfs(t *testing.T) string {
-	t.Helper()
-	probeOnce.Do(func() {
-		if _, err := exec.LookPath("gcc"); err != nil {
-			probeSkip = "gcc not found: the seccomp probes are C built with gcc -static (apt-get install gcc libc6-dev)"
-			return
-		}
-		dir := filepath.Join(workDir, "probes")
-		if out, err := exec.Command("./probes/build.sh", dir).CombinedOutput(); err != nil {
-			// gcc is there, so a failed build is a real failure (no
-			// libc6-dev, or a broken probe), not a reason to skip.
-			probeSkip = fmt.Sprintf("FAIL build probes: %v\n%s", err, out)
-			return
-		}
-		probeBin = filepath.Join(dir, "probe")
-	})
-	if strings.HasPrefix(probeSkip, "FAIL ") {
-		t.Fatal(strings.TrimPrefix(probeSkip, "FAIL "))
-	}
-	if probeSkip != "" {
-		t.Skip(probeSkip)
-	}
-	root := privateRootfs(t)
-	if out, err := exec.Command("cp", probeBin, filepath.Join(root, "bin", "probe")).CombinedOutput(); err != nil {
-		t.Fatalf("copy probe: %v %s", err, out)
-	}
-	return root
-}
-
-// needIA32 skips a test of the i386 ABI on a kernel that has none
-// (CONFIG_IA32_EMULATION off, or ia32_emulation=0 on its command line):
-// there int $0x80 faults on the host itself, before any filter could
-// see it, so the container's outcome would say nothing about minirun.
-func needIA32(t *testing.T) {
-	t.Helper()
-	if !hostHasIA32(t) {
-		t.Skip("this kernel has no i386 ABI (int $0x80 faults on the host itself): IA32 emulation is off")
-	}
-}
-
-// hostHasIA32 runs the probe's int $0x80 getpid on the host.
-func hostHasIA32(t *testing.T) bool {
-	t.Helper()
-	probeRootfs(t) // builds the probe, or skips
-	err := exec.Command(probeBin, "int80", fmt.Sprint(nrI386Getpid)).Run()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGSEGV {
-			return false
-		}
-	}
-	return true
-}
-
-// probeSpec is the default spec running /bin/probe ARGS in a rootfs that
-// has it.
-func probeSpec(t *testing.T, args ...string) *specs.Spec {
-	t.Helper()
-	root := probeRootfs(t)
-	s := defaultSpec(t, append([]string{"/bin/probe"}, args...)...)
-	s.Root.Path = root
-	return s
-}
-
-// writableSpec is defaultSpec on a private copy of the rootfs, for
-// containers that write to it: the shared rootfs must stay as built.
-func writableSpec(t *testing.T, args ...string) *specs.Spec {
-	t.Helper()
-	s := defaultSpec(t, args...)
-	s.Root.Path = privateRootfs(t)
-	return s
-}
-
-// dockerProfile resolves a Docker-format profile the way `--security-opt
-// seccomp=FILE` would, for the spec's capabilities.
-func dockerProfile(t *testing.T, s *specs.Spec, body string) *specs.LinuxSeccomp {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "profile.json")
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p, err := seccomp.LoadProfile(path, s.Process.Capabilities.Bounding)
-	if err != nil {
-		t.Fatalf("load profile: %v", err)
-	}
-	return p
-}
 
 // addCap puts c in the bounding, effective and permitted sets.
 func addCap(s *specs.Spec, c string) {

@@ -12,6 +12,7 @@ import (
 // one, exit 1 and one line per finding otherwise, JSON for tools. It needs
 // no root: it only compiles and evaluates.
 func TestSeccompAuditCLI(t *testing.T) {
+	needMinirun(t)
 	dir := t.TempDir()
 	write := func(name, body string) string {
 		p := filepath.Join(dir, name)

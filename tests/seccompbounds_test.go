@@ -119,6 +119,7 @@ const floodRSSLimit = 100 << 20
 // parent stays under 100 MB, the report stays small, and it still names
 // the rule and the fix.
 func TestSeccompReportBounded(t *testing.T) {
+	needRoot(t)
 	s := floodSpec(t, "flood unshare 100000; flood ioctl 100000 0x7f000000")
 	one := uint(1)
 	s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{
@@ -184,6 +185,7 @@ func TestSeccompReportBounded(t *testing.T) {
 // any request past the cap on values kept), one line on stderr says so,
 // and the profile replays: the same calls get the same answers.
 func TestSeccompRecordBounded(t *testing.T) {
+	needRoot(t)
 	const want = "ioctl 200000: ok 0 EPERM 0 EBADF 200000 other 0\n"
 	s := floodSpec(t, "exec flood ioctl 200000 0x7f000000")
 	prof := filepath.Join(t.TempDir(), "rec.json")

@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,47 +12,15 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 )
 
-func readRecorded(t *testing.T, path string) (*dockerprofile.Seccomp, []byte) {
-	t.Helper()
-	body, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var p dockerprofile.Seccomp
-	if err := json.Unmarshal(body, &p); err != nil {
-		t.Fatalf("%v\n%s", err, body)
-	}
-	return &p, body
-}
-
 // recordedNames is every name the profile allows, and the entries by name.
 func recordedNames(p *dockerprofile.Seccomp) map[string]*dockerprofile.Syscall {
 	return namesOf(p, true)
 }
 
-// seenNames leaves out the runtime's own entry (what minirun and its Go
-// runtime may call between the filter and execve, always written): the
-// names the workload was seen calling and nothing else.
-func seenNames(p *dockerprofile.Seccomp) map[string]*dockerprofile.Syscall {
-	return namesOf(p, false)
-}
-
-func namesOf(p *dockerprofile.Seccomp, withRuntime bool) map[string]*dockerprofile.Syscall {
-	m := map[string]*dockerprofile.Syscall{}
-	for _, sc := range p.Syscalls {
-		if !withRuntime && strings.HasPrefix(sc.Comment, "runtime:") {
-			continue
-		}
-		for _, n := range sc.Names {
-			m[n] = sc
-		}
-	}
-	return m
-}
-
 // Record a workload, replay it under what was recorded, and see a call it
 // did not make refused with the report pointing at the recorded profile.
 func TestSeccompRecordReplay(t *testing.T) {
+	needRoot(t)
 	prof := filepath.Join(t.TempDir(), "rec.json")
 	work := []string{"sh", "-c", "ls /; cat /etc/passwd"}
 	plain := dockerRunW(t, "", append([]string{"--rm", "alpine"}, work...)...)
@@ -108,6 +75,7 @@ func TestSeccompRecordReplay(t *testing.T) {
 // Threads and children are recorded; a merge adds a second workload to
 // the first, and both replay.
 func TestSeccompRecordThreadsAndMerge(t *testing.T) {
+	needRoot(t)
 	prof := filepath.Join(t.TempDir(), "rec.json")
 	r := dockerProbe(t, "--rm", "--seccomp-record", prof, "probe", "/bin/probe", "threads", "8")
 	if r.code != 0 || r.stdout != "threads 8\n" {
@@ -149,6 +117,7 @@ func TestSeccompRecordThreadsAndMerge(t *testing.T) {
 
 // A profile the recorder didn't write can't be merged into: one line, 125.
 func TestSeccompRecordMergeForeign(t *testing.T) {
+	needRoot(t)
 	prof := filepath.Join(t.TempDir(), "foreign.json")
 	os.WriteFile(prof, []byte(`{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}`), 0o644)
 	r := dockerRunW(t, "", "--rm", "--seccomp-record", prof, "--seccomp-record-merge", "alpine", "true")
@@ -158,6 +127,7 @@ func TestSeccompRecordMergeForeign(t *testing.T) {
 // Recording an unconfined container covers the i386 ABI too, and the
 // profile lists the ABI it saw.
 func TestSeccompRecordI386(t *testing.T) {
+	needRoot(t)
 	needIA32(t)
 	prof := filepath.Join(t.TempDir(), "rec.json")
 	r := dockerProbe(t, "--rm", "--security-opt", "seccomp=unconfined", "--seccomp-record", prof, "probe", "/bin/probe", "int80", fmt.Sprint(nrI386Getpid))
@@ -188,6 +158,7 @@ func TestSeccompRecordI386(t *testing.T) {
 // nanosleep), is never in the profile, so five recordings of a static
 // probe that calls getpid are identical and hold no Go runtime call.
 func TestSeccompRecordStartsAtExecve(t *testing.T) {
+	needRoot(t)
 	var first []byte
 	for i := 0; i < 5; i++ {
 		prof := filepath.Join(t.TempDir(), "rec.json")

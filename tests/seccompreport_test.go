@@ -1,83 +1,25 @@
 package tests
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	dockerprofile "github.com/moby/profiles/seccomp"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
-// x86_64 numbers the report tests use besides those in seccomp_test.go.
+// x86_64 numbers only the report tests use; the shared ones are in
+// harness_fixtures_test.go.
 const (
 	nrClone    = 56
-	nrGetpid   = 39
 	newUserHex = "0x10000000"
 )
-
-var probeImageOnce sync.Once
-
-// watchDeadline bounds every run of these tests: a container whose calls
-// wait on a supervisor that never answers must fail its test, not stall
-// the suite until its timeout.
-const watchDeadline = 60 * time.Second
-
-// dockerRunW is dockerRun with watchDeadline.
-func dockerRunW(t *testing.T, stdin string, args ...string) result {
-	t.Helper()
-	dockerRun(t, "", "--rm", "alpine", "true") // the store exists
-	return runMinirunWithin(t, watchDeadline, stdin, append([]string{"--store", storeDir, "run"}, args...)...)
-}
-
-// dockerProbe is dockerRunW with the probe image ("probe": the busybox
-// rootfs with /bin/probe) in the store.
-func dockerProbe(t *testing.T, args ...string) result {
-	t.Helper()
-	root := probeRootfs(t)                     // builds the probe, or skips
-	dockerRun(t, "", "--rm", "alpine", "true") // the store exists
-	probeImageOnce.Do(func() {
-		if out, err := exec.Command(minirun, "--store", storeDir, "import", "probe", root).CombinedOutput(); err != nil {
-			t.Fatalf("import probe: %v %s", err, out)
-		}
-	})
-	return dockerRunW(t, "", args...)
-}
-
-// runMinirunWithin is runMinirun that fails the test after d.
-func runMinirunWithin(t *testing.T, d time.Duration, stdin string, args ...string) result {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, minirun, args...)
-	var out, errb bytes.Buffer
-	if stdin != "" {
-		cmd.Stdin = strings.NewReader(stdin)
-	}
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		t.Fatalf("minirun %v did not end within %v (stdout %q, stderr %q)", args, d, out.String(), errb.String())
-	}
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("minirun %v: %v", args, err)
-	}
-	return result{out.String(), errb.String(), code}
-}
 
 // runBundleFlags is `minirun run FLAGS -b BUNDLE ID` for s.
 func runBundleFlags(t *testing.T, s *specs.Spec, flags ...string) result {
@@ -86,29 +28,10 @@ func runBundleFlags(t *testing.T, s *specs.Spec, flags ...string) result {
 	return runMinirunWithin(t, watchDeadline, "", args...)
 }
 
-// reportLine finds the report's line for a call: the first line of
-// stderr that, trimmed, starts with prefix and contains " = ".
-func reportLine(t *testing.T, r result, prefix string) string {
-	t.Helper()
-	for _, l := range strings.Split(r.stderr, "\n") {
-		if l = strings.TrimSpace(l); strings.HasPrefix(l, prefix) && strings.Contains(l, " = ") {
-			return l
-		}
-	}
-	t.Fatalf("no report line starting %q in stderr:\n%s", prefix, r.stderr)
-	return ""
-}
-
-func mustMatch(t *testing.T, what, got, pattern string) {
-	t.Helper()
-	if !regexp.MustCompile(pattern).MatchString(got) {
-		t.Errorf("%s:\n got %s\nwant /%s/", what, got, pattern)
-	}
-}
-
 // The seed's scene 2 under the report: unshare fails as before, and the
 // report says which rule refused it and what would allow it.
 func TestSeccompReportSceneTwo(t *testing.T) {
+	needRoot(t)
 	r := dockerRunW(t, "unshare\n", "--rm", "-i", "--seccomp-report", "alpine", "sh")
 	if r.code != 1 || !strings.HasPrefix(r.stderr, "unshare: unshare(0x0): Operation not permitted\n") {
 		t.Fatalf("scene 2 under the report: %+v", r)
@@ -220,6 +143,7 @@ func TestSeccompReportProbes(t *testing.T) {
 
 // Threads: every thread's call is counted, each answered.
 func TestSeccompReportThreads(t *testing.T) {
+	needRoot(t)
 	r := dockerProbe(t, "--rm", "--seccomp-report", "probe", "/bin/probe", "threads", "8")
 	if r.code != 0 || r.stdout != "threads 8\n" {
 		t.Fatalf("threads: %+v", r)
@@ -230,6 +154,7 @@ func TestSeccompReportThreads(t *testing.T) {
 }
 
 func TestSeccompReportJSON(t *testing.T) {
+	needRoot(t)
 	out := filepath.Join(t.TempDir(), "report.json")
 	r := dockerRunW(t, "unshare\nunshare\n", "--rm", "-i", "--seccomp-report="+out, "alpine", "sh")
 	if r.code != 1 || strings.Contains(r.stderr, "seccomp report") {
@@ -272,6 +197,7 @@ func TestSeccompReportJSON(t *testing.T) {
 // Where the report can't work, it says so in one line, exit 125, before
 // anything runs.
 func TestSeccompReportRefused(t *testing.T) {
+	needRoot(t)
 	r := dockerRunW(t, "", "--rm", "--seccomp-report", "--security-opt", "seccomp=unconfined", "alpine", "true")
 	checkFailure(t, r, exitDocker, "seccomp report", "no seccomp profile")
 
@@ -290,6 +216,7 @@ func TestSeccompReportRefused(t *testing.T) {
 // Several kinds of refusal in one run: each keeps its own arguments (the
 // supervisor reuses its buffer for the next notification).
 func TestSeccompReportKeepsEachCallsArgs(t *testing.T) {
+	needRoot(t)
 	r := dockerRunW(t, "", "--rm", "--seccomp-report", "alpine", "sh", "-c", "unshare -U true; unshare -n true; true")
 	if r.code != 0 {
 		t.Fatalf("%+v", r)

@@ -2,30 +2,14 @@ package tests
 
 import (
 	"bytes"
-	"errors"
-	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 )
-
-// privateRootfs copies the shared rootfs so a test can plant things in it.
-func privateRootfs(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "rootfs")
-	if out, err := exec.Command("cp", "-a", rootfs, dir).CombinedOutput(); err != nil {
-		t.Fatalf("copy rootfs: %v %s", err, out)
-	}
-	return dir
-}
 
 // An image can't send a mount outside its rootfs with a symlink: the
 // destination is resolved inside the rootfs.
@@ -110,71 +94,6 @@ func TestRuntimeBinaryNotReachableFromContainer(t *testing.T) {
 			}
 		})
 	})
-}
-
-// startExplain starts cmd, a container whose command is the runtime's own
-// binary run as /proc/self/exe reading a blocked stdin, and returns the
-// pid of that process and a func that lets it end. The caller defers
-// nothing else: the test's cleanup ends it too.
-func startExplain(t *testing.T, cmd *exec.Cmd) (int, func()) {
-	t.Helper()
-	stdin, _ := cmd.StdinPipe() // held open: the command blocks reading it
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() })
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		for _, p := range childrenOf(cmd.Process.Pid) {
-			if args, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p)); strings.Contains(string(args), "explain") {
-				return p, func() { stdin.Close(); cmd.Wait() }
-			}
-		}
-	}
-	t.Fatal("container process never appeared")
-	return 0, nil
-}
-
-// checkExeSealed keeps a handle on /proc/PID/exe, lets the process end
-// (while it runs the kernel refuses writes with ETXTBSY), then tries to
-// write through the handle: done from the host, which is more than a
-// container could do. The write must fail: EROFS from the read-only view
-// of bin itself (which only root can make, so only when view is allowed),
-// or EPERM from a sealed copy of it.
-func checkExeSealed(t *testing.T, pid int, bin string, view bool, end func()) {
-	t.Helper()
-	handle, err := os.OpenFile(fmt.Sprintf("/proc/%d/exe", pid), os.O_RDONLY|unix.O_PATH, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer handle.Close()
-	var host, inside syscall.Stat_t
-	if err := syscall.Stat(bin, &host); err != nil {
-		t.Fatal(err)
-	}
-	syscall.Fstat(int(handle.Fd()), &inside)
-	end()
-	same := host.Dev == inside.Dev && host.Ino == inside.Ino
-	if same && !view {
-		t.Fatalf("pid %d ran %s itself, not a sealed copy", pid, bin)
-	}
-	// A memfd opens for writing; its seals refuse the write itself.
-	f, err := os.OpenFile(fmt.Sprintf("/proc/self/fd/%d", handle.Fd()), os.O_WRONLY, 0)
-	if err == nil {
-		_, err = f.Write([]byte("#!/bin/sh\n"))
-		f.Close()
-	}
-	switch {
-	case err == nil:
-		t.Fatalf("wrote %s (or its copy) through pid %d's /proc/PID/exe", bin, pid)
-	case errors.Is(err, syscall.EROFS) && !same:
-		// The read-only view is of the file itself: the process must have
-		// run the binary this case is about.
-		t.Fatalf("pid %d ran inode %d, not %s (inode %d)", pid, inside.Ino, bin, host.Ino)
-	case !errors.Is(err, syscall.EPERM) && !errors.Is(err, syscall.EROFS):
-		t.Fatalf("writing %s through /proc/PID/exe failed with %v, want EROFS (read-only view) or EPERM (sealed copy)", bin, err)
-	}
-	t.Logf("writing pid %d's /proc/PID/exe: %v", pid, err)
 }
 
 // The container must not see or inherit the runtime's sync socket or the

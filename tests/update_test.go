@@ -3,34 +3,12 @@ package tests
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 )
-
-// v1CgroupFile reads file in the cgroup of pid under a v1 controller.
-func v1CgroupFile(t *testing.T, pid int, controller, file string) string {
-	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.SplitN(line, ":", 3)
-		if len(f) == 3 && strings.Contains(","+f[1]+",", ","+controller+",") {
-			b, err := os.ReadFile(filepath.Join("/sys/fs/cgroup", controller, f[2], file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return strings.TrimSpace(string(b))
-		}
-	}
-	t.Skipf("no v1 %s hierarchy", controller)
-	return ""
-}
 
 // update as runc's: flags, and --resources - (JSON on stdin, as
 // containerd's shim sends it for CRI's UpdateContainerResources).
