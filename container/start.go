@@ -302,6 +302,7 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 	c := initproc.NewConn(int(sock.Fd()))
 	cfg := l.initConfig(o, prog, deferCgroupNS(manageCgroup) && plan.Creates(specs.CgroupNamespace))
 	cfg.AwaitPlaced = true
+	cfg.BindSources = bindSourcesFromParent(s, plan)
 	if err := p.sendConfig(c, cfg); err != nil {
 		return err
 	}
@@ -441,6 +442,10 @@ func (p *Process) awaitInit(c initproc.Conn) error {
 			}
 		case "idmap":
 			if err := p.idmappedMount(c, m.Index); err != nil {
+				return err
+			}
+		case "bindsrc":
+			if err := p.bindSource(c, m.Index); err != nil {
 				return err
 			}
 		case "pty":

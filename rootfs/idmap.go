@@ -67,7 +67,7 @@ func MountDetached(rootfs string, m specs.Mount, tree int, log trace.Logger) err
 	if err := unix.Fstat(tree, &st); err != nil {
 		return fmt.Errorf("stat the idmapped mount for %s: %w", m.Destination, err)
 	}
-	target, dest, err := openTarget(rootfs, m, o, st.Mode&unix.S_IFMT != unix.S_IFDIR)
+	target, dest, err := openTarget(rootfs, m, m.Source, o, st.Mode&unix.S_IFMT != unix.S_IFDIR)
 	if err != nil {
 		return err
 	}
@@ -82,8 +82,9 @@ func MountDetached(rootfs string, m specs.Mount, tree int, log trace.Logger) err
 
 // openTarget resolves, creates (a file for file, else a directory) and
 // opens m's destination inside rootfs and refuses targets in /proc:
-// Mount's first half, shared with MountDetached.
-func openTarget(rootfs string, m specs.Mount, o Options, file bool) (*os.File, string, error) {
+// Mount's first half, shared with MountDetached. srcPath reaches m's source
+// (m.Source, or a /proc/self/fd path for one held open).
+func openTarget(rootfs string, m specs.Mount, srcPath string, o Options, file bool) (*os.File, string, error) {
 	dest, err := securejoin.SecureJoin(rootfs, m.Destination)
 	if err != nil {
 		return nil, "", fmt.Errorf("resolve mount destination %s: %w", m.Destination, err)
@@ -111,7 +112,7 @@ func openTarget(rootfs string, m specs.Mount, o Options, file bool) (*os.File, s
 			return nil, "", fmt.Errorf("open mount destination %s: %w", m.Destination, err)
 		}
 	}
-	if err := checkProcTarget(rootfs, "/proc/self/fd/"+strconv.Itoa(int(target.Fd())), m, o); err != nil {
+	if err := checkProcTarget(rootfs, "/proc/self/fd/"+strconv.Itoa(int(target.Fd())), srcPath, m, o); err != nil {
 		target.Close()
 		return nil, "", err
 	}

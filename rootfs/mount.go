@@ -94,20 +94,39 @@ func IsBind(m specs.Mount) bool {
 // Mount performs one config mount with its destination resolved inside
 // rootfs, so a symlink planted in an image can't redirect it to the host.
 func Mount(rootfs string, m specs.Mount, log trace.Logger) error {
+	return mountFrom(rootfs, m, -1, log)
+}
+
+// MountFrom is Mount for a bind whose source is held open as src (an
+// O_PATH handle, see OpenBindSource) rather than named by m.Source, which
+// the caller may not be able to reach. m.Source still names it in errors.
+func MountFrom(rootfs string, m specs.Mount, src int, log trace.Logger) error {
+	if !IsBind(m) {
+		return fmt.Errorf("mount %s on %s: a source handle is only for a bind mount", m.Source, m.Destination)
+	}
+	return mountFrom(rootfs, m, src, log)
+}
+
+func mountFrom(rootfs string, m specs.Mount, src int, log trace.Logger) error {
 	o := ParseOptions(m.Options)
 	o.Bind = IsBind(m)
+	// srcPath reaches the source for the calls that take a path.
+	srcPath := m.Source
+	if src >= 0 {
+		srcPath = "/proc/self/fd/" + strconv.Itoa(src)
+	}
 	// Mount through an O_PATH handle rather than the path: the handle was
 	// opened by a resolver that refuses to leave rootfs, and it can't be
 	// swapped for a symlink between the check and the mount.
 	file := false
 	if o.Bind {
-		fi, err := os.Stat(m.Source)
+		dir, err := isDirSource(m.Source, src)
 		if err != nil {
 			return fmt.Errorf("bind source %s: %w", m.Source, err)
 		}
-		file = !fi.IsDir()
+		file = !dir
 	}
-	target, dest, err := openTarget(rootfs, m, o, file)
+	target, dest, err := openTarget(rootfs, m, srcPath, o, file)
 	if err != nil {
 		return err
 	}
@@ -116,9 +135,12 @@ func Mount(rootfs string, m specs.Mount, log trace.Logger) error {
 	log.Log("mount %s on %s type=%s flags=%s data=%q", m.Source, m.Destination, typeOf(m, o), FlagString(o.Flags), o.Data)
 
 	if o.Bind {
-		err := bindByFd(m.Source, target, dest, o)
+		err := bindByFd(m.Source, src, target, dest, o)
 		if errors.Is(err, errNoMountAPI) {
-			err = bindMount(m.Source, via, dest, o)
+			err = bindMount(srcPath, via, dest, o)
+			if e := (*MountError)(nil); errors.As(err, &e) {
+				e.Source = m.Source
+			}
 		}
 		if err != nil || o.RecSet|o.RecClear == 0 {
 			return err
@@ -171,6 +193,20 @@ func setRecursiveAttrs(rootfs, unsafeDest, dest string, target *os.File, o Optio
 		return fmt.Errorf("mount_setattr %s recursively (set %#x, clear %#x): %w", dest, o.RecSet, o.RecClear, err)
 	}
 	return nil
+}
+
+// isDirSource tells whether a bind's source, the handle src or else the
+// path, is a directory.
+func isDirSource(path string, src int) (bool, error) {
+	if src < 0 {
+		fi, err := os.Stat(path)
+		return err == nil && fi.IsDir(), err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(src, &st); err != nil {
+		return false, fmt.Errorf("fstat: %w", err)
+	}
+	return st.Mode&unix.S_IFMT == unix.S_IFDIR, nil
 }
 
 func typeOf(m specs.Mount, o Options) string {
@@ -278,7 +314,7 @@ var lxcfsProcFiles = map[string]bool{
 // Only a real procfs may go on /proc itself, and only the lxcfs files
 // below it. The runtime's own masked and read-only paths are not config
 // mounts and never come here.
-func checkProcTarget(rootfs, via string, m specs.Mount, o Options) error {
+func checkProcTarget(rootfs, via, srcPath string, m specs.Mount, o Options) error {
 	real, err := os.Readlink(via)
 	if err != nil {
 		return fmt.Errorf("mount destination %s: readlink %s: %w", m.Destination, via, err)
@@ -296,7 +332,7 @@ func checkProcTarget(rootfs, via string, m specs.Mount, o Options) error {
 		if m.Type == "proc" && !o.Bind {
 			return nil
 		}
-		if o.Bind && checkFS(m.Source, unix.PROC_SUPER_MAGIC) == nil {
+		if o.Bind && checkFS(srcPath, unix.PROC_SUPER_MAGIC) == nil {
 			return nil
 		}
 		return fmt.Errorf("mount %s on %s (resolved to /proc): only a real procfs may be mounted on /proc", m.Source, m.Destination)

@@ -63,13 +63,19 @@ func attrFor(flags uintptr) *unix.MountAttr {
 var errNoMountAPI = errors.New("no new mount API")
 
 // bindByFd bind-mounts source onto the directory or file that target
-// names, with o's flags and propagation, touching no path but source.
-func bindByFd(source string, target *os.File, dest string, o Options) error {
+// names, with o's flags and propagation, touching no path but source; with
+// src (not -1) it clones that handle instead and source only names it.
+func bindByFd(source string, src int, target *os.File, dest string, o Options) error {
 	cloneFlags := uint(unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC)
 	if o.Recursive {
 		cloneFlags |= unix.AT_RECURSIVE
 	}
-	tree, err := unix.OpenTree(unix.AT_FDCWD, source, cloneFlags)
+	dirfd, path := unix.AT_FDCWD, source
+	if src >= 0 {
+		dirfd, path = src, ""
+		cloneFlags |= unix.AT_EMPTY_PATH
+	}
+	tree, err := unix.OpenTree(dirfd, path, cloneFlags)
 	if errors.Is(err, unix.ENOSYS) {
 		return errNoMountAPI
 	}

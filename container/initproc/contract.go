@@ -101,19 +101,23 @@ type Config struct {
 	// AwaitPlaced: the config came before the parent put the init in its
 	// cgroup; the init waits for a Placed message before it acts on it.
 	AwaitPlaced bool `json:",omitempty"`
+	// BindSources: the init is in a user namespace and its parent is the
+	// host's root, so it asks the parent for each bind source, opened
+	// with the parent's permissions ("bindsrc", bindsource.go).
+	BindSources bool `json:",omitempty"`
 }
 
 // Message is what the init tells the parent. Success needs no message:
 // the socket is close-on-exec, so EOF after the last step means execve
 // worked.
 type Message struct {
-	Type string // init: "error", "listener", "hooks", "pty", "idmap", "created"; parent: "ok", Placed
+	Type string // init: "error", "listener", "hooks", "pty", "idmap", "bindsrc", "created"; parent: "ok", "none", Placed
 	Step string `json:",omitempty"`
 	Err  string `json:",omitempty"`
 	Code int    `json:",omitempty"`
 	// State answers "hooks": what the init's own hooks get on stdin.
 	State *specs.State `json:",omitempty"`
-	// Index names the mount an "idmap" request is for.
+	// Index names the mount an "idmap" or "bindsrc" request is for.
 	Index int `json:",omitempty"`
 }
 

@@ -367,3 +367,44 @@ func TestJoinedMountNamespaceAndExecRoot(t *testing.T) {
 	c.before("prctl PR_GET_PDEATHSIG", "setresuid")
 	c.before("setresuid", "prctl PR_SET_PDEATHSIG")
 }
+
+// In a user namespace the parent opens the bind sources (BindSources): the
+// init asks for each bind, by its index, and mounts from the handle; other
+// mounts and idmapped binds go as before. When the parent has no handle
+// ("none"), the init mounts by path itself.
+func TestBindSourcesFromParent(t *testing.T) {
+	cfg := shape{name: "user namespace", userNS: true}.config()
+	cfg.BindSources = true
+	cfg.Spec.Mounts = append(cfg.Spec.Mounts,
+		specs.Mount{Destination: "/data", Source: "/srv/data", Options: []string{"rbind"}},
+		specs.Mount{Destination: "/scratch", Type: "tmpfs", Source: "tmpfs"},
+		specs.Mount{Destination: "/shifted", Source: "/srv/shifted", Type: "bind", Options: []string{"idmap"}},
+	)
+	record := func(answer string) calls {
+		r := &recorder{answer: answer}
+		if err := run(newInitRun(r, cfg, nil, false).initSteps()); !errors.Is(err, errExecRecorded) {
+			t.Fatalf("the plan stopped before execve: %v\n%s", err, calls{list: r.calls})
+		}
+		return calls{t: t, sh: shape{name: "bind sources, answer " + answer}, list: r.calls}
+	}
+	c := record("")
+	c.before("sendmsg bindsrc", "mount /data from the parent's handle")
+	c.before("mount /data from the parent's handle", "mount /scratch")
+	c.before("mount /scratch", "sendmsg idmap")
+	c.absent("mount /data\n")
+	if i := c.index("mount /data from"); i < 2 || c.list[i-1] != "recvmsg" || c.list[i-2] != "sendmsg bindsrc" {
+		t.Errorf("the bind is not mounted right after the parent's answer:\n%s", c)
+	}
+	if n := strings.Count(c.String(), "sendmsg bindsrc"); n != 1 {
+		t.Errorf("%d requests for one plain bind, want 1:\n%s", n, c)
+	}
+
+	c = record("none")
+	c.absent("mount /data from")
+	c.before("sendmsg bindsrc", "mount /data")
+
+	cfg.BindSources = false
+	c = record("")
+	c.absent("sendmsg bindsrc")
+	c.absent("mount /data from")
+}

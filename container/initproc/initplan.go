@@ -343,7 +343,8 @@ func (in *initRun) processSteps(firstFree int) []step {
 
 // mounts does the config's mounts. The init's cwd is not the bundle (a
 // user namespace's root may not even be able to enter it), so relative
-// bind sources are made absolute; idmapped binds come from the parent.
+// bind sources are made absolute; idmapped binds come from the parent, and
+// so do the sources of the others in a user namespace (BindSources).
 func (in *initRun) mounts() error {
 	for i, m := range in.cfg.Spec.Mounts {
 		if m.Source != "" && !filepath.IsAbs(m.Source) && rootfs.IsBind(m) {
@@ -359,6 +360,15 @@ func (in *initRun) mounts() error {
 			// /dev/pts, /dev/shm and the device nodes are made inside it
 			// next; it becomes read-only once they are there.
 			m.Options = slices.DeleteFunc(slices.Clone(m.Options), func(o string) bool { return o == "ro" })
+		}
+		if in.cfg.BindSources && rootfs.IsBind(m) {
+			done, err := mountFromParent(in.sys, in.cfg, i, m)
+			if err != nil {
+				return err
+			}
+			if done {
+				continue
+			}
 		}
 		if err := in.sys.Mount(in.cfg.Rootfs, m); err != nil {
 			return stepErr("mount "+m.Destination, err)

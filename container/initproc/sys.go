@@ -38,6 +38,7 @@ type system interface {
 	SetPropagation(mode string) error
 	BindRootfs(rootfs string) error
 	Mount(rootfs string, m specs.Mount) error
+	MountFrom(rootfs string, m specs.Mount, src int) error // a bind from a source handle
 	MountDetached(rootfs string, m specs.Mount, tree int) error
 	Devices(rootfs string, devs []specs.LinuxDevice, bindOnly bool) error
 	PivotRoot(rootfs string) error
@@ -115,6 +116,10 @@ func (k *kernel) Recv(m *Message) (int, error)           { return k.c.Recv(m) }
 func (k *kernel) SetPropagation(mode string) error       { return rootfs.SetPropagation(mode, k.log) }
 func (k *kernel) BindRootfs(root string) error           { return rootfs.BindSelf(root, k.log) }
 func (k *kernel) Mount(root string, m specs.Mount) error { return rootfs.Mount(root, m, k.log) }
+func (k *kernel) MountFrom(root string, m specs.Mount, src int) error {
+	return rootfs.MountFrom(root, m, src, k.log)
+}
+
 func (k *kernel) MountDetached(root string, m specs.Mount, tree int) error {
 	return rootfs.MountDetached(root, m, tree, k.log)
 }

@@ -22,6 +22,8 @@ type recorder struct {
 	cwd     string
 	nextFd  int
 	failOn  string
+	answer  string // Recv's answer to "bindsrc": this type and no fd, instead of "ok" with one
+	sent    string // the type of the last message sent
 }
 
 var (
@@ -43,6 +45,7 @@ func (r *recorder) rec(format string, args ...any) error {
 func (r *recorder) fd() int { r.nextFd++; return 100 + r.nextFd }
 
 func (r *recorder) Send(m Message, fd int) error {
+	r.sent = m.Type
 	if fd >= 0 {
 		return r.rec("sendmsg %s with fd", m.Type)
 	}
@@ -51,6 +54,10 @@ func (r *recorder) Send(m Message, fd int) error {
 
 // Recv answers "hooks" with the state, "idmap" with a mount's fd.
 func (r *recorder) Recv(m *Message) (int, error) {
+	if r.answer != "" && r.sent == "bindsrc" {
+		*m = Message{Type: r.answer}
+		return -1, r.rec("recvmsg")
+	}
 	*m = Message{Type: "ok", State: &specs.State{ID: "c1", Status: specs.StateCreating}}
 	return r.fd(), r.rec("recvmsg")
 }
@@ -59,6 +66,10 @@ func (r *recorder) SetPropagation(mode string) error { return r.rec("mount propa
 func (r *recorder) BindRootfs(root string) error     { return r.rec("mount bind %s", root) }
 func (r *recorder) Mount(root string, m specs.Mount) error {
 	return r.rec("mount %s", m.Destination)
+}
+
+func (r *recorder) MountFrom(root string, m specs.Mount, src int) error {
+	return r.rec("mount %s from the parent's handle", m.Destination)
 }
 
 func (r *recorder) MountDetached(root string, m specs.Mount, tree int) error {
