@@ -29,8 +29,27 @@ var v1Hierarchy = sync.OnceValues(func() ([]cgroup1.Subsystem, error) {
 	if err != nil {
 		return nil, err
 	}
-	return cgroupMounts(subs, statfsType)
+	return cgroupMounts(withUnified(subs, statfsType), statfsType)
 })
+
+// hybridDir is where a hybrid host mounts its cgroup2 hierarchy, beside
+// the v1 ones.
+const hybridDir = "unified"
+
+// withUnified adds the cgroup2 hierarchy of a hybrid host
+// (/sys/fs/cgroup/unified) to the v1 ones, as a named hierarchy: the
+// container is created, placed and listed there too, under the same path,
+// and removed from it on delete, as runc does on such a host (cgroups.bats
+// "runc exec (cgroup v1+hybrid joins correct cgroup)" reads the "0::"
+// line of /proc/PID/cgroup). It holds no controller the v1 hierarchies
+// lack but hugetlb, which runc's v1 manager does not drive there either,
+// so nothing is written to it but cgroup.procs.
+func withUnified(subs []cgroup1.Subsystem, fsType func(string) (int64, error)) []cgroup1.Subsystem {
+	if t, err := fsType(filepath.Join(v1Root, hybridDir)); err != nil || t != unix.CGROUP2_SUPER_MAGIC {
+		return subs
+	}
+	return append(subs, cgroup1.NewNamed(v1Root, hybridDir))
+}
 
 // cgroupMounts keeps the subsystems whose directory is a cgroup mount.
 // The library's Default takes every name of its fixed controller list

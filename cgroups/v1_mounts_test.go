@@ -49,3 +49,31 @@ func TestCgroupMountsSkipPlainDirectories(t *testing.T) {
 		}
 	}
 }
+
+// On a hybrid host the cgroup2 hierarchy at /sys/fs/cgroup/unified joins
+// the v1 ones, so a container is placed there too, as runc places it; a
+// plain directory of that name, or none, adds nothing.
+func TestWithUnifiedOnHybridHosts(t *testing.T) {
+	base := []cgroup1.Subsystem{cgroup1.NewPids(v1Root)}
+	for _, c := range []struct {
+		name  string
+		magic int64
+		err   error
+		want  bool
+	}{
+		{"hybrid", unix.CGROUP2_SUPER_MAGIC, nil, true},
+		{"a plain directory", unix.TMPFS_MAGIC, nil, false},
+		{"a v1 hierarchy named unified", unix.CGROUP_SUPER_MAGIC, nil, false},
+		{"nothing there", 0, os.ErrNotExist, false},
+	} {
+		var asked string
+		got := withUnified(base, func(p string) (int64, error) { asked = p; return c.magic, c.err })
+		if asked != "/sys/fs/cgroup/unified" {
+			t.Errorf("%s: looked at %q", c.name, asked)
+		}
+		has := len(got) == 2 && got[1].Name() == "unified" && got[1].(interface{ Path(string) string }).Path("/minirun/x") == "/sys/fs/cgroup/unified/minirun/x"
+		if has != c.want || (!c.want && len(got) != 1) {
+			t.Errorf("%s: %d hierarchies (unified added: %v), want unified added: %v", c.name, len(got), has, c.want)
+		}
+	}
+}

@@ -1,11 +1,14 @@
 package tests
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // Runtime behaviours runc 1.1.5 shows in its own integration suite
@@ -80,5 +83,69 @@ func writeConfig(t *testing.T, bundle string, s *specs.Spec) {
 	}
 	if err := os.WriteFile(filepath.Join(bundle, "config.json"), data, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// needHybrid skips unless the host is hybrid: v1 controllers, and cgroup2
+// at /sys/fs/cgroup/unified.
+func needHybrid(t *testing.T) {
+	t.Helper()
+	var v1, v2 unix.Statfs_t
+	if unix.Statfs("/sys/fs/cgroup/pids", &v1) != nil || v1.Type != unix.CGROUP_SUPER_MAGIC ||
+		unix.Statfs("/sys/fs/cgroup/unified", &v2) != nil || v2.Type != unix.CGROUP2_SUPER_MAGIC {
+		t.Skip("needs a hybrid cgroup host (v1 pids hierarchy and cgroup2 at /sys/fs/cgroup/unified)")
+	}
+}
+
+// lastLine is the last line of s.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+// cgroups.bats "runc exec (cgroup v1+hybrid joins correct cgroup)": on a
+// hybrid host the container is placed in the cgroup2 hierarchy too, under
+// its own path, and so is an exec'd process; delete removes that cgroup,
+// and so does a start that fails after the placement.
+func TestHybridUnifiedPlacement(t *testing.T) {
+	needRoot(t)
+	needHybrid(t)
+	s := defaultSpec(t, "sleep", "100")
+	dropNamespace(s, specs.CgroupNamespace) // host paths in /proc/self/cgroup, as runc's default spec
+	id := containerID(t)
+	unified := filepath.Join("/sys/fs/cgroup/unified/minirun", id)
+	mrDetached(t, "run", "-d", "-b", writeBundle(t, s), id)
+	t.Cleanup(func() { cleanUp(t, id) })
+	st := wantStatus(t, id, specs.StateRunning)
+
+	want := "0::/minirun/" + id
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", st.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := lastLine(string(data)); got != want {
+		t.Errorf("init's cgroup2 line %q, want %q", got, want)
+	}
+	r := runMinirun(t, "", "exec", id, "cat", "/proc/self/cgroup")
+	if r.code != 0 || lastLine(r.stdout) != want {
+		t.Errorf("exec'd process: exit %d, cgroup2 line %q, want %q (%s)", r.code, lastLine(r.stdout), want, r.stderr)
+	}
+	if !exists(unified) {
+		t.Errorf("%s missing while the container runs", unified)
+	}
+	mr(t, "delete", "--force", id)
+	if exists(unified) {
+		t.Errorf("%s left after delete", unified)
+	}
+
+	// The init fails after its placement (no such command): nothing stays.
+	s.Process.Args = []string{"/no/such/command"}
+	id2 := id + "-fail"
+	if r := runMinirun(t, "", "run", "-b", writeBundle(t, s), id2); r.code == 0 {
+		t.Fatalf("run of a missing command succeeded")
+	}
+	cleanUp(t, id2)
+	if left, _ := filepath.Glob("/sys/fs/cgroup/*/minirun/" + id2); len(left) > 0 {
+		t.Errorf("a failed start left cgroups %v", left)
 	}
 }
