@@ -28,6 +28,9 @@ type ExecRequest struct {
 	// IgnorePaused execs into a paused container (runc's --ignore-paused):
 	// the process joins the frozen cgroup and starts when it is resumed.
 	IgnorePaused bool
+	// SubCgroups puts the process in existing cgroups below the
+	// container's instead of in the container's own (runc's exec --cgroup).
+	SubCgroups cgroups.SubCgroups
 }
 
 // Exec starts a process inside a running container: a re-exec of minirun
@@ -78,6 +81,9 @@ func (c *Container) Exec(o ExecRequest, stdio IO, lc Lifecycle) (*Process, error
 		return nil, stepErr("exec", err)
 	}
 	timer.Step("read state and config")
+	if len(o.SubCgroups) > 0 && st.CgroupPath == "" {
+		return nil, stepErrf("exec cgroup", "container %s has no cgroup of its own to choose a sub-cgroup of", id)
+	}
 	if st.CgroupPath != "" {
 		go cgroups.WarmMoveLock() // see Start
 	}
@@ -108,7 +114,7 @@ func (c *Container) Exec(o ExecRequest, stdio IO, lc Lifecycle) (*Process, error
 	if !state.Alive(st.Pid, st.InitStart) {
 		return nil, stepErrf("exec", "container %s: its init exited while exec opened its namespaces: %w", id, ErrNotRunning)
 	}
-	return startExec(opts, prog, joins, rootDir, st.CgroupPath)
+	return startExec(opts, prog, joins, rootDir, st.CgroupPath, o.SubCgroups)
 }
 
 // containerNamespaces lists every namespace of the running init, user
@@ -127,7 +133,7 @@ func containerNamespaces(spec *specs.Spec, pid int) (*joinSet, error) {
 	return openJoins(joins)
 }
 
-func startExec(o *options, prog *seccomp.Program, joins *joinSet, root *os.File, cgroupPath string) (*Process, error) {
+func startExec(o *options, prog *seccomp.Program, joins *joinSet, root *os.File, cgroupPath string, sub cgroups.SubCgroups) (*Process, error) {
 	exe, err := sealedExe()
 	if err != nil {
 		return nil, stepErr("seal runtime binary", err)
@@ -175,7 +181,7 @@ func startExec(o *options, prog *seccomp.Program, joins *joinSet, root *os.File,
 		p.Pid = forked.Pid
 	}
 	timer.Step("open namespaces, fork+exec")
-	if err := p.setUpExec(prog, parentSock, l, rootFd, cgroupPath); err != nil {
+	if err := p.setUpExec(prog, parentSock, l, rootFd, cgroupPath, sub); err != nil {
 		p.kill()
 		p.closeConsole()
 		return nil, err
@@ -183,13 +189,13 @@ func startExec(o *options, prog *seccomp.Program, joins *joinSet, root *os.File,
 	return p, nil
 }
 
-func (p *Process) setUpExec(prog *seccomp.Program, sock *os.File, l *launch, rootFd int, cgroupPath string) error {
+func (p *Process) setUpExec(prog *seccomp.Program, sock *os.File, l *launch, rootFd int, cgroupPath string, sub cgroups.SubCgroups) error {
 	if cgroupPath != "" {
 		mgr, err := cgroups.Load(cgroupPath)
 		if err != nil {
 			return stepErr("exec cgroup", err)
 		}
-		if err := mgr.Apply(p.Pid); err != nil {
+		if err := cgroups.ApplySub(mgr, p.Pid, sub); err != nil {
 			return stepErr("exec cgroup", err)
 		}
 		timer.Step("cgroup move")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -148,4 +149,84 @@ func TestHybridUnifiedPlacement(t *testing.T) {
 	if left, _ := filepath.Glob("/sys/fs/cgroup/*/minirun/" + id2); len(left) > 0 {
 		t.Errorf("a failed start left cgroups %v", left)
 	}
+}
+
+// exec.bats "runc exec --cgroup sub-cgroups [v1]" (and its v2 twin): exec
+// --cgroup puts the process in an existing cgroup below the container's,
+// in every hierarchy or per controller; a path out of the container's
+// cgroup, a missing one and an unknown controller are refused in runc's
+// words. Without --cgroup, or with "/", the process is in the container's
+// own cgroup in every hierarchy.
+func TestExecSubCgroup(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "sleep", "100")
+	dropNamespace(s, specs.CgroupNamespace)
+	for i, m := range s.Mounts { // a writable cgroup mount, as set_cgroup_mount_writable
+		if m.Type == "cgroup" || m.Type == "cgroup2" {
+			s.Mounts[i].Options = slices.DeleteFunc(slices.Clone(m.Options), func(o string) bool { return o == "ro" })
+		}
+	}
+	id := containerID(t)
+	mrDetached(t, "run", "-d", "-b", writeBundle(t, s), id)
+	t.Cleanup(func() { cleanUp(t, id) })
+	wantStatus(t, id, specs.StateRunning)
+	own := "/minirun/" + id
+
+	refused := func(want string, args ...string) {
+		t.Helper()
+		r := runMinirun(t, "", append(append([]string{"exec"}, args[:len(args)-1]...), id, args[len(args)-1])...)
+		if r.code == 0 || !strings.Contains(r.stderr, want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+			t.Errorf("exec %v: exit %d, stderr %q: want a one-line refusal containing %q", args, r.code, r.stderr, want)
+		}
+	}
+	refused(" .. is not a sub cgroup path", "--cgroup", "..", "true")
+	refused("invalid --cgroup argument: a (missing <controller>: prefix)", "--cgroup", "a", "--cgroup", "b", "true")
+	v2 := rootfsUnified()
+	if !v2 {
+		refused("unknown controller ", "--cgroup", "whaaat:/", "true")
+		refused("/nonexistent/cgroup.procs: no such file ", "--cgroup", "cpu:nonexistent", "true")
+	}
+	refused("/nonexistent/cgroup.procs: no such file ", "--cgroup", "nonexistent", "true")
+	r := runMinirun(t, "", "exec", "--cgroup", "nonexistent", id, "true")
+	mustContain(t, "missing sub-cgroup", r.stderr, " adding pid ")
+
+	inOwn := func(args ...string) {
+		t.Helper()
+		r := runMinirun(t, "", append(append([]string{"exec"}, args...), id, "cat", "/proc/self/cgroup")...)
+		if r.code != 0 {
+			t.Fatalf("exec %v: exit %d: %s", args, r.code, r.stderr)
+		}
+		for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+			if !strings.HasSuffix(l, ":"+own) {
+				t.Errorf("exec %v: %q is not in the container's cgroup %s:\n%s", args, l, own, r.stdout)
+			}
+		}
+	}
+	inOwn()
+	inOwn("--cgroup", "/")
+
+	if v2 {
+		mr(t, "exec", id, "mkdir", "/sys/fs/cgroup/foobar")
+		r := runMinirun(t, "", "exec", "--cgroup", "foobar", id, "cat", "/proc/self/cgroup")
+		mustContain(t, "exec --cgroup foobar", r.stdout, "0::"+own+"/foobar")
+		return
+	}
+	mr(t, "exec", id, "mkdir", "-p", "/sys/fs/cgroup/memory/submem", "/sys/fs/cgroup/cpu/subcpu", "/sys/fs/cgroup/cpuacct/subcpu")
+	r = runMinirun(t, "", "exec", "--cgroup", "memory:submem", "--cgroup", "cpu,cpuacct:subcpu", id, "cat", "/proc/self/cgroup")
+	if r.code != 0 {
+		t.Fatalf("exec into sub-cgroups: exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{":memory:" + own + "/submem\n", ":cpu:" + own + "/subcpu\n", ":cpuacct:" + own + "/subcpu\n", ":pids:" + own + "\n"} {
+		mustContain(t, "exec into sub-cgroups", r.stdout, want)
+	}
+	mr(t, "delete", "--force", id)
+	if left, _ := filepath.Glob("/sys/fs/cgroup/*" + own); len(left) > 0 {
+		t.Errorf("delete left %v", left)
+	}
+}
+
+// rootfsUnified tells whether /sys/fs/cgroup is one cgroup2 hierarchy.
+func rootfsUnified() bool {
+	var st unix.Statfs_t
+	return unix.Statfs("/sys/fs/cgroup", &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 
+	"github.com/minirun/minirun/cgroups"
 	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/internal/inputbounds"
 )
@@ -32,6 +33,7 @@ var execCommand = &cli.Command{
 		&cli.IntFlag{Name: "preserve-fds", Usage: "pass fds 3..3+N-1 to the process"},
 		&cli.BoolFlag{Name: "ignore-paused", Usage: "exec into a paused container: the process starts when it is resumed"},
 		&cli.StringSliceFlag{Name: "additional-gids", Aliases: []string{"g"}, Usage: "supplementary group (repeatable)"},
+		&cli.GenericFlag{Name: "cgroup", Value: &listValue{}, Usage: "run the process in an existing sub-cgroup of the container's: [CONTROLLER[,CONTROLLER]:]PATH (with controllers, repeatable)"},
 		&cli.StringFlag{Name: "process-label", Hidden: true},
 		&cli.StringFlag{Name: "apparmor", Hidden: true},
 	},
@@ -64,7 +66,11 @@ func execAction(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("exec: %w", err)
 	}
-	p, err := ctr.Exec(container.ExecRequest{Process: proc, Overrides: ov, IgnorePaused: c.Bool("ignore-paused")},
+	sub, err := cgroups.ParseSubCgroups(takeList(c, "cgroup"))
+	if err != nil {
+		return fmt.Errorf("exec: %w", err)
+	}
+	p, err := ctr.Exec(container.ExecRequest{Process: proc, Overrides: ov, IgnorePaused: c.Bool("ignore-paused"), SubCgroups: sub},
 		container.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 			PidFile: pidFile, ConsoleSocket: c.String("console-socket"), ExtraFiles: extra},
 		container.Lifecycle{Detached: c.Bool("detach"), ForwardSignals: true})
@@ -141,4 +147,28 @@ func parseUser(s string) (*specs.User, error) {
 		u.GID = uint32(gid)
 	}
 	return u, nil
+}
+
+// listValue is a repeatable flag whose values are kept whole: a
+// StringSliceFlag splits each at commas, and --cgroup cpu,cpuacct:sub
+// names two controllers in one value.
+type listValue struct{ values []string }
+
+func (l *listValue) String() string { return strings.Join(l.values, " ") }
+
+func (l *listValue) Set(v string) error {
+	l.values = append(l.values, v)
+	return nil
+}
+
+// takeList returns the values of the listValue flag name and empties it
+// for the next parse (the flag is a package variable).
+func takeList(c *cli.Context, name string) []string {
+	l, ok := c.Generic(name).(*listValue)
+	if !ok {
+		return nil
+	}
+	v := l.values
+	l.values = nil
+	return v
 }
