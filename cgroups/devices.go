@@ -32,6 +32,23 @@ func CheckDevices(rules []specs.LinuxDeviceCgroup) error {
 	return err
 }
 
+// IgnoredDeviceAccess describes, one line each, the letters of the rules'
+// access that are not r, w or m, which the rules are applied without.
+func IgnoredDeviceAccess(rules []specs.LinuxDeviceCgroup) []string {
+	var out []string
+	for i, r := range rules {
+		if extra := strings.Map(func(c rune) rune {
+			if strings.ContainsRune("rwm", c) {
+				return -1
+			}
+			return c
+		}, r.Access); extra != "" {
+			out = append(out, fmt.Sprintf("linux.resources.devices[%d]: access %q: %q ignored, as runc ignores it (only r, w and m mean anything)", i, r.Access, extra))
+		}
+	}
+	return out
+}
+
 // parseDeviceRules fills in the spec's defaults: an empty type is "a", a
 // missing major or minor is any, and an empty access is "rwm" (as crun
 // reads it): a bare {"allow": false} must deny everything, not nothing.
@@ -64,14 +81,18 @@ func parseDeviceRules(rules []specs.LinuxDeviceCgroup) ([]deviceRule, error) {
 		if access == "" {
 			access = "rwm"
 		}
-		if strings.Trim(access, "rwm") != "" {
-			return nil, fmt.Errorf("cgroups: linux.resources.devices[%d]: access %q: want letters from r, w, m: %w", i, r.Access, ErrInvalid)
-		}
 		// Canonical order, each letter once: "mr" and "rm" are one rule.
+		// Other letters mean nothing and are left out, as runc leaves them
+		// out (its update.bats denies /dev/kmsg "rwa"): config validation
+		// warns about them (IgnoredDeviceAccess). A rule with none of r, w
+		// and m left would grant or deny nothing it names.
 		for _, c := range "rwm" {
 			if strings.ContainsRune(access, c) {
 				d.access += string(c)
 			}
+		}
+		if d.access == "" {
+			return nil, fmt.Errorf("cgroups: linux.resources.devices[%d]: access %q: want letters from r, w, m: %w", i, r.Access, ErrInvalid)
 		}
 		out = append(out, d)
 	}

@@ -53,8 +53,8 @@ func TestParseDeviceRulesRejects(t *testing.T) {
 	}{
 		{devRule(true, "x", nil, nil, "rwm"), `devices[0]: type "x"`},
 		{devRule(true, "u", nil, nil, "rwm"), `devices[0]: type "u"`},
-		{devRule(true, "c", nil, nil, "rwx"), `devices[0]: access "rwx"`},
-		{devRule(true, "c", nil, nil, "read"), `devices[0]: access "read"`},
+		{devRule(true, "c", nil, nil, "x"), `devices[0]: access "x"`},
+		{devRule(false, "c", nil, nil, "a"), `devices[0]: access "a"`},
 		{devRule(true, "c", i64(-2), nil, "r"), `devices[0]: major -2`},
 		{devRule(true, "c", nil, i64(1<<32), "r"), `devices[0]: minor 4294967296`},
 	} {
@@ -117,5 +117,36 @@ func TestV2DeviceFilter(t *testing.T) {
 	}
 	if got := string(out); got != "/dev/null ok\n/dev/zero denied\n" {
 		t.Fatalf("in the filtered cgroup: %q", got)
+	}
+}
+
+// runc applies "rwa" (update.bats) and any other letters beside r, w and m
+// without the others; so does minirun, in canonical order, and the config
+// check names what was left out.
+func TestDeviceAccessUnknownLetters(t *testing.T) {
+	rules := []specs.LinuxDeviceCgroup{
+		devRule(false, "", nil, nil, "rwm"),
+		devRule(false, "c", i64(1), i64(11), "rwa"),
+		devRule(true, "c", i64(1), i64(3), "wamr"),
+		devRule(true, "b", i64(8), i64(0), "read"),
+	}
+	got, err := parseDeviceRules(rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var access []string
+	for _, r := range got {
+		access = append(access, r.access)
+	}
+	if want := []string{"rwm", "rw", "rwm", "r"}; !reflect.DeepEqual(access, want) {
+		t.Errorf("access %v, want %v", access, want)
+	}
+	v1 := v1DeviceSettings(got)
+	if v1[1] != (setting{"devices", "devices.deny", "c 1:11 rw"}) {
+		t.Errorf("v1 writes %v for the rwa rule", v1[1])
+	}
+	notes := IgnoredDeviceAccess(rules)
+	if len(notes) != 3 || !strings.Contains(notes[0], `devices[1]: access "rwa": "a" ignored`) || !strings.Contains(notes[2], `"ead" ignored`) {
+		t.Errorf("notes %q", notes)
 	}
 }

@@ -136,7 +136,7 @@ func TestDeviceCgroupRejectsMalformedRules(t *testing.T) {
 	i := func(v int64) *int64 { return &v }
 	for name, rule := range map[string]specs.LinuxDeviceCgroup{
 		"type":   {Allow: true, Type: "x", Major: i(1), Minor: i(3), Access: "rwm"},
-		"access": {Allow: true, Type: "c", Major: i(1), Minor: i(3), Access: "rwx"},
+		"access": {Allow: true, Type: "c", Major: i(1), Minor: i(3), Access: "x"},
 		"major":  {Allow: true, Type: "c", Major: i(-2), Minor: i(3), Access: "rwm"},
 	} {
 		t.Run(name, func(t *testing.T) {

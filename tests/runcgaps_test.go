@@ -3,6 +3,7 @@ package tests
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -229,4 +230,50 @@ func TestExecSubCgroup(t *testing.T) {
 func rootfsUnified() bool {
 	var st unix.Statfs_t
 	return unix.Statfs("/sys/fs/cgroup", &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC
+}
+
+// update.bats "update devices [minimal transition rules]" denies /dev/kmsg
+// with access "rwa": runc takes the rule, its "a" meaning nothing, and the
+// container can't read the node; updates keep it so. An allow rule in
+// another order with a letter too much ("wamr") grants the node as "rwm"
+// would. minirun warns about the letters it leaves out.
+func TestDeviceAccessRunc(t *testing.T) {
+	needRoot(t)
+	kmsg, major, minor := "c", int64(1), int64(11)
+	deny := append(append([]specs.LinuxDeviceCgroup{}, denyAll...),
+		specs.LinuxDeviceCgroup{Allow: false, Type: kmsg, Major: &major, Minor: &minor, Access: "rwa"})
+	s := kmsgSpec(t, deny, "sleep", "100")
+	id := containerID(t)
+	bundle := writeBundle(t, s)
+	out := filepath.Join(t.TempDir(), "out")
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(minirun, "run", "-d", "-b", bundle, id)
+	cmd.Stdout, cmd.Stderr = f, f
+	err = cmd.Run()
+	f.Close()
+	t.Cleanup(func() { cleanUp(t, id) })
+	printed, _ := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("run -d with a \"rwa\" rule: %v: %s", err, printed)
+	}
+	mustContain(t, "run's warning", string(printed), `linux.resources.devices[1]: access "rwa": "a" ignored`)
+	for _, when := range []string{"after run", "after update"} {
+		r := runMinirun(t, "", "exec", id, "sh", "-c", "head -c 100 /dev/kmsg")
+		if r.code == 0 || !strings.Contains(r.stderr, "Operation not permitted") {
+			t.Errorf("%s: read /dev/kmsg under a \"rwa\" deny: %+v", when, r)
+		}
+		if r := runMinirun(t, "", "update", "--pids-limit", "30", id); r.code != 0 {
+			t.Fatalf("update --pids-limit 30: %+v", r)
+		}
+	}
+
+	allow := append(append([]specs.LinuxDeviceCgroup{}, denyAll...),
+		specs.LinuxDeviceCgroup{Allow: true, Type: kmsg, Major: &major, Minor: &minor, Access: "wamr"})
+	r := runMinirun(t, "", "run", "-b", writeBundle(t, kmsgSpec(t, allow, "sh", "-c", "head -n 1 /dev/kmsg >/dev/null && echo read ok")), id+"-allow")
+	if r.code != 0 || r.stdout != "read ok\n" {
+		t.Errorf("read /dev/kmsg under a \"wamr\" allow: %+v", r)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/minirun/minirun/caps"
 	"github.com/minirun/minirun/cgroups"
 	"github.com/minirun/minirun/internal/procattr"
+	"github.com/minirun/minirun/internal/trace"
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/rootfs"
 	"github.com/minirun/minirun/seccomp"
@@ -219,10 +220,19 @@ func checkRootfsPropagation(s *specs.Spec, _ string) error {
 	return err
 }
 
-// checkDeviceRules refuses a device cgroup rule before any cgroup exists.
+// checkDeviceRules refuses a device cgroup rule before any cgroup exists,
+// and warns about access letters the rules are applied without (runc
+// ignores them too: update.bats denies a device "rwa").
 func checkDeviceRules(s *specs.Spec, _ string) error {
-	if r := LinuxOf(s).Resources; r != nil {
-		return cgroups.CheckDevices(r.Devices)
+	r := LinuxOf(s).Resources
+	if r == nil {
+		return nil
+	}
+	if err := cgroups.CheckDevices(r.Devices); err != nil {
+		return err
+	}
+	for _, note := range cgroups.IgnoredDeviceAccess(r.Devices) {
+		trace.Warnf("%s", note)
 	}
 	return nil
 }
