@@ -389,7 +389,7 @@ func TestCgroupPartlyMadeBeforehand(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := runMinirun(t, "", "run", "-b", writeBundle(t, s), containerID(t))
-	if r.code != exitRunc || !strings.Contains(r.stderr, "in use by pids") {
+	if r.code != exitRunc || !strings.Contains(r.stderr, "container's cgroup is not empty") {
 		t.Errorf("run in a partial cgroup holding a process: exit %d, %q: want it refused", r.code, r.stderr)
 	}
 	// Back to the root cgroup, so the directory can go.

@@ -277,3 +277,44 @@ func TestDeviceAccessRunc(t *testing.T) {
 		t.Errorf("read /dev/kmsg under a \"wamr\" allow: %+v", r)
 	}
 }
+
+// cgroups.bats "runc run/create should warn about a non-empty cgroup" runs
+// a second container in the first one's cgroup, which runc allows with a
+// warning. minirun refuses it in one line: its delete kills whatever is
+// left in the cgroup, and pause or kill --all of either would reach the
+// other. Under the same --root the first container is named; under
+// another (a second engine), the cgroup's processes are, after runc's
+// words. The first container is untouched and the refused one leaves
+// nothing.
+func TestSharedNonEmptyCgroupRefused(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "sleep", "100")
+	s.Linux.CgroupsPath = "/minirun/" + containerID(t) + "-shared"
+	id := containerID(t)
+	mrDetached(t, "run", "-d", "-b", writeBundle(t, s), id)
+	t.Cleanup(func() { cleanUp(t, id) })
+	st := wantStatus(t, id, specs.StateRunning)
+
+	otherRoot := t.TempDir()
+	for _, c := range []struct {
+		root, cmd, want string
+	}{
+		{stateRoot(), "run", fmt.Sprintf("%s is already the cgroup of container %s; refused", s.Linux.CgroupsPath, id)},
+		{stateRoot(), "create", fmt.Sprintf("%s is already the cgroup of container %s; refused", s.Linux.CgroupsPath, id)},
+		{otherRoot, "run", fmt.Sprintf("container's cgroup is not empty: %s holds pid %d of another container or program; refused", s.Linux.CgroupsPath, st.Pid)},
+		{otherRoot, "create", fmt.Sprintf("container's cgroup is not empty: %s holds pid %d of another container or program; refused", s.Linux.CgroupsPath, st.Pid)},
+	} {
+		id2 := id + "-" + c.cmd
+		r := runMinirun(t, "", "--root", c.root, c.cmd, "-b", writeBundle(t, s), id2)
+		if r.code == 0 || !strings.Contains(r.stderr, c.want) || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("%s in a busy cgroup: exit %d, stderr %q: want one line containing %q", c.cmd, r.code, r.stderr, c.want)
+		}
+		if exists(filepath.Join(c.root, id2)) {
+			t.Errorf("%s: the refused container's state is left", c.cmd)
+			runMinirun(t, "", "--root", c.root, "delete", "--force", id2)
+		}
+	}
+	if got := wantStatus(t, id, specs.StateRunning); got.Pid != st.Pid {
+		t.Errorf("the first container's init changed: %d, was %d", got.Pid, st.Pid)
+	}
+}
