@@ -603,12 +603,15 @@ func deviceRuleCases() checkCases {
 			"deny all, allow null": rules(specs.LinuxDeviceCgroup{Access: "rwm"},
 				specs.LinuxDeviceCgroup{Allow: true, Type: "c", Major: n(1), Minor: n(3), Access: "rw"}),
 			"example": func(s *specs.Spec, _ string) { s.Linux.Resources = Example().Linux.Resources },
+			// runc's update.bats: the "a" means nothing and is left out.
+			"deny kmsg rwa": rules(specs.LinuxDeviceCgroup{Access: "rwm"},
+				specs.LinuxDeviceCgroup{Type: "c", Major: n(1), Minor: n(11), Access: "rwa"}),
 		},
 		refusals: []refusal{
 			{"type", rules(specs.LinuxDeviceCgroup{Type: "x"}),
 				`cgroups: linux.resources.devices[0]: type "x": want a, b or c: invalid cgroup configuration`},
-			{"access", rules(specs.LinuxDeviceCgroup{Allow: true}, specs.LinuxDeviceCgroup{Access: "rwz"}),
-				`cgroups: linux.resources.devices[1]: access "rwz": want letters from r, w, m: invalid cgroup configuration`},
+			{"access", rules(specs.LinuxDeviceCgroup{Allow: true}, specs.LinuxDeviceCgroup{Access: "xyz"}),
+				`cgroups: linux.resources.devices[1]: access "xyz": want letters from r, w, m: invalid cgroup configuration`},
 			{"major", rules(specs.LinuxDeviceCgroup{Type: "c", Major: n(-2)}),
 				`cgroups: linux.resources.devices[0]: major -2: want -1 (any) or 0..4294967295: invalid cgroup configuration`},
 		},
