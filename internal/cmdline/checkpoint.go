@@ -6,15 +6,15 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// checkpoint and restore are runc commands that engines call by name
+// Checkpoint and Restore are runc commands that engines call by name
 // (docker checkpoint, podman container checkpoint). minirun has no CRIU
 // support; saying so in one line is better for the caller than "No help
 // topic", which reads like a typo.
+func Checkpoint() *cli.Command {
+	return notWithoutCRIU("checkpoint", "checkpoint a running container")
+}
 
-// Checkpoint is `checkpoint`: not supported.
-func Checkpoint() *cli.Command { return notWithoutCRIU("checkpoint", "checkpoint a running container") }
-
-// Restore is `restore`: not supported.
+// Restore: see Checkpoint.
 func Restore() *cli.Command {
 	return notWithoutCRIU("restore", "restore a container from a checkpoint")
 }
