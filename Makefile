@@ -29,15 +29,16 @@ deps:
 COMMIT  := $(shell git rev-parse HEAD 2>/dev/null)
 VERSION_LDFLAGS := -X github.com/minirun/minirun/internal/version.Commit=$(COMMIT)
 
-# bin/minirun is the lean build (-tags lean: the OCI commands, no image
-# store or registry client); bin/minirun-docker, the full one, takes the
-# Docker-style commands minirun hands it (cmd/minirun/forwarded.go).
+# bin/minirun (cmd/minirun) has the OCI commands, no image store or
+# registry client; bin/minirun-docker (cmd/minirun-docker), the full
+# program, takes the Docker-style commands minirun hands it
+# (internal/cmdline/forward.go).
 build: deps
 	@mkdir -p bin
-	CGO_ENABLED=1 $(GO) build -trimpath -tags lean,osusergo,netgo,urfave_cli_no_docs -ldflags '-s -w $(VERSION_LDFLAGS) -extldflags "-static"' -o $(BIN) ./cmd/minirun 2>/dev/null || \
-		CGO_ENABLED=1 $(GO) build -trimpath -tags lean -ldflags '$(VERSION_LDFLAGS)' -o $(BIN) ./cmd/minirun
-	CGO_ENABLED=1 $(GO) build -trimpath -tags osusergo,netgo,urfave_cli_no_docs -ldflags '-s -w $(VERSION_LDFLAGS) -extldflags "-static"' -o $(DOCKER_BIN) ./cmd/minirun 2>/dev/null || \
-		CGO_ENABLED=1 $(GO) build -trimpath -ldflags '$(VERSION_LDFLAGS)' -o $(DOCKER_BIN) ./cmd/minirun
+	CGO_ENABLED=1 $(GO) build -trimpath -tags osusergo,netgo,urfave_cli_no_docs -ldflags '-s -w $(VERSION_LDFLAGS) -extldflags "-static"' -o $(BIN) ./cmd/minirun 2>/dev/null || \
+		CGO_ENABLED=1 $(GO) build -trimpath -ldflags '$(VERSION_LDFLAGS)' -o $(BIN) ./cmd/minirun
+	CGO_ENABLED=1 $(GO) build -trimpath -tags osusergo,netgo,urfave_cli_no_docs -ldflags '-s -w $(VERSION_LDFLAGS) -extldflags "-static"' -o $(DOCKER_BIN) ./cmd/minirun-docker 2>/dev/null || \
+		CGO_ENABLED=1 $(GO) build -trimpath -ldflags '$(VERSION_LDFLAGS)' -o $(DOCKER_BIN) ./cmd/minirun-docker
 	CGO_ENABLED=0 $(GO) build -trimpath -tags osusergo,netgo -ldflags '-s -w $(VERSION_LDFLAGS)' -o $(INIT_BIN) ./cmd/minirun-init
 
 demo: build
@@ -45,7 +46,6 @@ demo: build
 
 vet:
 	$(GO) vet ./...
-	$(GO) vet -tags lean ./cmd/minirun
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 
 unit: deps

@@ -5,18 +5,20 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 )
 
-// A lean minirun (make build's bin/minirun) hands its Docker-style
-// commands to minirun-docker beside it, and only to one it can trust:
-// missing, writable by others, or a lean build itself, it is refused with
-// one line and exit 125.
+// minirun (cmd/minirun, without the Docker front) hands its Docker-style
+// commands to minirun-docker (cmd/minirun-docker) beside it, and only to
+// one it can trust: missing, writable by others, or a lean build itself,
+// it is refused with one line and exit 125.
 func TestLeanMiniRunForwardsDockerCommands(t *testing.T) {
 	needMinirun(t)
 	docker := filepath.Join(filepath.Dir(minirun), "minirun-docker")
 	if !exists(docker) {
-		t.Skip("minirun has no minirun-docker beside it: a full build, which forwards nothing")
+		t.Skip("minirun has no minirun-docker beside it (MINIRUN_BIN names a minirun installed alone)")
 	}
 	store := t.TempDir()
 	run := func(bin string, args ...string) result {
@@ -51,7 +53,7 @@ func TestLeanMiniRunForwardsDockerCommands(t *testing.T) {
 				t.Skip("needs the go tool to build a second minirun-docker")
 			}
 			build := exec.Command("go", "build", "-tags", "osusergo,netgo", "-ldflags", "-X github.com/minirun/minirun/internal/version.Commit=another-build",
-				"-o", filepath.Join(dir, "minirun-docker"), "../cmd/minirun")
+				"-o", filepath.Join(dir, "minirun-docker"), "../cmd/minirun-docker")
 			if out, err := build.CombinedOutput(); err != nil {
 				t.Fatalf("build minirun-docker: %v: %s", err, out)
 			}
@@ -65,5 +67,37 @@ func TestLeanMiniRunForwardsDockerCommands(t *testing.T) {
 			c.setUp(dir)
 			checkFailure(t, run(bin, "images"), exitDocker, c.want...)
 		})
+	}
+}
+
+// Each program writes out its command list (cmd/minirun/main.go,
+// cmd/minirun-docker/main.go): both must list the same commands with the
+// same usage lines, as help shows them.
+func TestBothProgramsListTheSameCommands(t *testing.T) {
+	needMinirun(t)
+	docker := filepath.Join(filepath.Dir(minirun), "minirun-docker")
+	if !exists(docker) {
+		t.Skip("minirun has no minirun-docker beside it (MINIRUN_BIN names a minirun installed alone)")
+	}
+	commands := func(bin string) []string {
+		t.Helper()
+		r := runBinary(t, bin, "", "--help")
+		if r.code != 0 {
+			t.Fatalf("%s --help: %+v", bin, r)
+		}
+		// The lines between COMMANDS: and the next heading.
+		_, list, ok := strings.Cut(r.stdout, "COMMANDS:\n")
+		list, _, _ = strings.Cut(list, "\n\n")
+		if !ok || list == "" {
+			t.Fatalf("%s --help lists no commands:\n%s", bin, r.stdout)
+		}
+		lines := strings.Split(list, "\n")
+		slices.Sort(lines)
+		return lines
+	}
+	lean, full := commands(minirun), commands(docker)
+	if !slices.Equal(lean, full) {
+		t.Errorf("minirun and minirun-docker list different commands:\nminirun:\n%s\nminirun-docker:\n%s",
+			strings.Join(lean, "\n"), strings.Join(full, "\n"))
 	}
 }

@@ -86,15 +86,20 @@ func setup(m *testing.M) int {
 	minirun = os.Getenv("MINIRUN_BIN")
 	if minirun == "" {
 		minirun = filepath.Join(workDir, "minirun")
-		// Static, as `make build` makes it: a dynamic runtime binary would
-		// load libraries from the container when run inside it.
-		build := exec.Command("go", "build", "-tags", "osusergo,netgo,urfave_cli_no_docs", "-ldflags", "-extldflags=-static", "-o", minirun, "../cmd/minirun")
-		build.Stdout, build.Stderr = os.Stdout, os.Stderr
-		if err := build.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "tests: build minirun:", err)
-			return 1
+		// Both programs side by side, as `make build` puts them: minirun
+		// hands its Docker-style commands to minirun-docker. Static, as
+		// `make build` makes them: a dynamic runtime binary would load
+		// libraries from the container when run inside it.
+		for _, prog := range []string{"minirun", "minirun-docker"} {
+			build := exec.Command("go", "build", "-tags", "osusergo,netgo,urfave_cli_no_docs", "-ldflags", "-extldflags=-static",
+				"-o", filepath.Join(workDir, prog), "../cmd/"+prog)
+			build.Stdout, build.Stderr = os.Stdout, os.Stderr
+			if err := build.Run(); err != nil {
+				fmt.Fprintf(os.Stderr, "tests: build %s: %v\n", prog, err)
+				return 1
+			}
 		}
-		build = exec.Command("go", "build", "-tags", "osusergo,netgo", "-o", filepath.Join(workDir, "minirun-init"), "../cmd/minirun-init")
+		build := exec.Command("go", "build", "-tags", "osusergo,netgo", "-o", filepath.Join(workDir, "minirun-init"), "../cmd/minirun-init")
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		build.Stdout, build.Stderr = os.Stdout, os.Stderr
 		if err := build.Run(); err != nil {
@@ -232,7 +237,7 @@ type result struct {
 }
 
 // The exit statuses minirun fails with, by the contract the command line
-// is in (docs/cli.md, cmd/minirun/exitstatus.go): runc's commands as
+// is in (docs/cli.md, internal/cmdline/exitstatus.go): runc's commands as
 // runc v1.1.5 exits, the Docker-style ones and minirun's own as Docker.
 const (
 	exitRunc     = 1   // a runc command failed

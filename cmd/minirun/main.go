@@ -1,70 +1,54 @@
-// Command minirun is a small OCI container runtime.
+// Command minirun is a small OCI container runtime: the commands engines
+// call (runc's), and the seccomp tools. The Docker-style commands are
+// minirun-docker's (cmd/minirun-docker): this program hands them on, with
+// the same arguments, to the minirun-docker installed beside it, so it is
+// built without the image store, the registry client and the Docker front
+// (internal/cmdline/forward.go says why).
 package main
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
-
 	"github.com/urfave/cli/v2"
 
-	"github.com/minirun/minirun/internal/version"
+	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/internal/cmdline"
 )
 
-// commands is filled by the init functions of the files beside this one, so
-// each command lives in its own file.
-var commands []*cli.Command
-
 func main() {
-	// A container's init, a user namespace holder or a reaper never
-	// returns from here: this binary is re-executed as each.
-	runRole()
-	classify(os.Args)
-	for _, c := range commands {
-		quietUsageErrors(c)
-		cacheCommandFlagNames(c)
-	}
-	app := &cli.App{
-		Name:     progName(),
-		Usage:    "Open Container Initiative runtime: a small one, with a Docker-style front for images",
-		Version:  version.Version,
-		Commands: commands,
-		Flags:    cacheFlagNames(globalFlags),
-		Before:   setupGlobals,
-		// A usage error is a failure like any other (exitstatus.go).
-		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return fmt.Errorf("usage: %w", err)
-		},
-		ExitErrHandler: func(*cli.Context, error) {},
-	}
-	if err := app.Run(reorderArgs(os.Args, app.Flags, commands)); err != nil {
-		os.Exit(report(err))
-	}
+	cmdline.Main(cmdline.App{
+		// A container's init, a user namespace holder or a reaper. (The
+		// layer-shifting helper and the reaper of a `run IMAGE --rm`
+		// belong to minirun-docker, which starts them as itself.)
+		Roles:    func() { container.RunRole(nil) },
+		Commands: commands(),
+	})
 }
 
-// progName is the name this program was called by: its banners and help
-// say it. An engine or runc's test suite that installs minirun as a
-// drop-in runc (a symlink named runc) reads "runc version ..." and "runc -
-// Open Container Initiative runtime" where it expects them.
-func progName() string {
-	if len(os.Args) > 0 {
-		if name := filepath.Base(os.Args[0]); name != "." && name != "/" && name != "" {
-			return name
-		}
-	}
-	return "minirun"
-}
-
-// quietUsageErrors makes a bad flag a one-line error rather than a page
-// of help.
-func quietUsageErrors(c *cli.Command) {
-	if c.OnUsageError == nil {
-		name := c.Name
-		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-			return fmt.Errorf("%s: %w (see '%s %s --help')", name, err, progName(), name)
-		}
-	}
-	for _, sub := range c.Subcommands {
-		quietUsageErrors(sub)
+// commands are minirun's, in the order help lists them.
+func commands() []*cli.Command {
+	return []*cli.Command{
+		cmdline.Checkpoint(),
+		cmdline.Restore(),
+		cmdline.Create(),
+		cmdline.Start(),
+		cmdline.Events(),
+		cmdline.Exec(),
+		cmdline.Features(),
+		cmdline.Forward("pull"),
+		cmdline.Forward("import"),
+		cmdline.Forward("images"),
+		cmdline.Forward("rmi"),
+		cmdline.Forward("rm"),
+		cmdline.Forward("spec"),
+		cmdline.Kill(),
+		cmdline.Delete(),
+		cmdline.Pause(),
+		cmdline.Resume(),
+		cmdline.Ps(),
+		// run -b BUNDLE ID here; run IMAGE in minirun-docker.
+		cmdline.Run(cmdline.ForwardDocker),
+		cmdline.Seccomp(),
+		cmdline.State(),
+		cmdline.List(),
+		cmdline.Update(),
 	}
 }

@@ -1,0 +1,55 @@
+// Command minirun-docker is minirun with its Docker-style front: the
+// commands of minirun, and run IMAGE, pull, import, images, rmi, rm and
+// spec --docker over the image store and the registry client. It is
+// installed beside minirun, which hands it those commands; on its own it
+// needs neither minirun nor anything else.
+package main
+
+import (
+	"github.com/urfave/cli/v2"
+
+	"github.com/minirun/minirun/docker"
+	"github.com/minirun/minirun/internal/cmdline"
+	"github.com/minirun/minirun/internal/cmdline/dockercmd"
+)
+
+func main() {
+	cmdline.Main(cmdline.App{
+		// A container's init, a user namespace holder, a layer-shifting
+		// helper or a reaper (which removes a --rm run's layer too).
+		Roles: docker.Init,
+		// A command a lean minirun handed on goes on here, if both are
+		// of one build.
+		TakesForwarded: true,
+		Commands:       commands(),
+	})
+}
+
+// commands are minirun-docker's, in the order help lists them.
+func commands() []*cli.Command {
+	return []*cli.Command{
+		cmdline.Checkpoint(),
+		cmdline.Restore(),
+		cmdline.Create(),
+		cmdline.Start(),
+		cmdline.Events(),
+		cmdline.Exec(),
+		cmdline.Features(),
+		dockercmd.Pull(),
+		dockercmd.Import(),
+		dockercmd.Images(),
+		dockercmd.Rmi(),
+		cmdline.Kill(),
+		cmdline.Delete(),
+		cmdline.Pause(),
+		cmdline.Resume(),
+		cmdline.Ps(),
+		dockercmd.Rm(),
+		cmdline.Run(dockercmd.RunImage),
+		cmdline.Seccomp(),
+		dockercmd.Spec(),
+		cmdline.State(),
+		cmdline.List(),
+		cmdline.Update(),
+	}
+}

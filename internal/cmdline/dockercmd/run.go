@@ -1,0 +1,55 @@
+package dockercmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/docker"
+	"github.com/minirun/minirun/internal/cmdline"
+)
+
+// RunImage is run's Docker mode, `run [OPTIONS] IMAGE [COMMAND] [ARG...]`:
+// minirun-docker's argument to cmdline.Run.
+func RunImage(c *cli.Context) error {
+	if c.NArg() < 1 {
+		return errors.New("run: an image is required: minirun run [OPTIONS] IMAGE [COMMAND] [ARG...]")
+	}
+	store, err := openImageStore(c)
+	if err != nil {
+		return err
+	}
+	res, err := docker.Run(context.Background(), cmdline.RuntimeOf(c), store, runOptionsFrom(c),
+		container.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+	if err != nil {
+		return err
+	}
+	if c.Bool("detach") {
+		fmt.Println(res.ID)
+		return nil
+	}
+	return cmdline.StatusError(res.Status)
+}
+
+func runOptionsFrom(c *cli.Context) *docker.RunOptions {
+	o := &docker.RunOptions{
+		SecurityOpts: c.StringSlice("security-opt"), CapAdd: c.StringSlice("cap-add"), CapDrop: c.StringSlice("cap-drop"),
+		Privileged: c.Bool("privileged"), Interactive: c.Bool("interactive"), TTY: c.Bool("tty"),
+		Env: c.StringSlice("env"), EnvFiles: c.StringSlice("env-file"), Volumes: c.StringSlice("volume"),
+		Workdir: c.String("workdir"), User: c.String("user"), Hostname: c.String("hostname"),
+		ReadOnly: c.Bool("read-only"), Network: c.String("network"), Ulimits: c.StringSlice("ulimit"),
+		Memory: c.String("memory"), PidsLimit: c.Int64("pids-limit"), CPUs: c.String("cpus"),
+		Image: c.Args().First(), Cmd: c.Args().Tail(),
+		Name: c.String("name"), Remove: c.Bool("rm"), Detach: c.Bool("detach"),
+		Seccomp: cmdline.SeccompWatchRequest(c), SigProxy: c.Bool("sig-proxy"),
+	}
+	if c.IsSet("entrypoint") {
+		e := c.String("entrypoint")
+		o.Entrypoint = &e
+	}
+	return o
+}
