@@ -139,6 +139,7 @@ func TestHybridUnifiedPlacement(t *testing.T) {
 	if exists(unified) {
 		t.Errorf("%s left after delete", unified)
 	}
+	checkNothingLeft(t, id, st.Pid)
 
 	// The init fails after its placement (no such command): nothing stays.
 	s.Process.Args = []string{"/no/such/command"}
@@ -146,10 +147,7 @@ func TestHybridUnifiedPlacement(t *testing.T) {
 	if r := runMinirun(t, "", "run", "-b", writeBundle(t, s), id2); r.code == 0 {
 		t.Fatalf("run of a missing command succeeded")
 	}
-	cleanUp(t, id2)
-	if left, _ := filepath.Glob("/sys/fs/cgroup/*/minirun/" + id2); len(left) > 0 {
-		t.Errorf("a failed start left cgroups %v", left)
-	}
+	checkNothingLeft(t, id2, 0)
 }
 
 // exec.bats "runc exec --cgroup sub-cgroups [v1]" (and its v2 twin): exec
@@ -221,9 +219,7 @@ func TestExecSubCgroup(t *testing.T) {
 		mustContain(t, "exec into sub-cgroups", r.stdout, want)
 	}
 	mr(t, "delete", "--force", id)
-	if left, _ := filepath.Glob("/sys/fs/cgroup/*" + own); len(left) > 0 {
-		t.Errorf("delete left %v", left)
-	}
+	checkNothingLeft(t, id, 0) // the sub-cgroups made inside went with it
 }
 
 // rootfsUnified tells whether /sys/fs/cgroup is one cgroup2 hierarchy.
