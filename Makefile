@@ -32,7 +32,7 @@ VERSION_LDFLAGS := -X github.com/minirun/minirun/internal/version.Commit=$(COMMI
 # bin/minirun (cmd/minirun) has the OCI commands, no image store or
 # registry client; bin/minirun-docker (cmd/minirun-docker), the full
 # program, takes the Docker-style commands minirun hands it
-# (internal/cmdline/forward.go).
+# (cmd/internal/cmdline/forward.go).
 build: deps
 	@mkdir -p bin
 	CGO_ENABLED=1 $(GO) build -trimpath -tags osusergo,netgo,urfave_cli_no_docs -ldflags '-s -w $(VERSION_LDFLAGS) -extldflags "-static"' -o $(BIN) ./cmd/minirun 2>/dev/null || \

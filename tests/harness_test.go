@@ -237,7 +237,7 @@ type result struct {
 }
 
 // The exit statuses minirun fails with, by the contract the command line
-// is in (docs/cli.md, internal/cmdline/exitstatus.go): runc's commands as
+// is in (docs/cli.md, cmd/internal/cmdline/exitstatus.go): runc's commands as
 // runc v1.1.5 exits, the Docker-style ones and minirun's own as Docker.
 const (
 	exitRunc     = 1   // a runc command failed

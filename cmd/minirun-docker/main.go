@@ -8,9 +8,9 @@ package main
 import (
 	"github.com/urfave/cli/v2"
 
+	"github.com/minirun/minirun/cmd/internal/cmdline"
+	"github.com/minirun/minirun/cmd/internal/cmdline/dockercmd"
 	"github.com/minirun/minirun/docker"
-	"github.com/minirun/minirun/internal/cmdline"
-	"github.com/minirun/minirun/internal/cmdline/dockercmd"
 )
 
 func main() {

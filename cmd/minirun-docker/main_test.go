@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/minirun/minirun/internal/cmdline"
+	"github.com/minirun/minirun/cmd/internal/cmdline"
 )
 
 // The lean minirun lists and hands on cmdline.DockerCommands; this

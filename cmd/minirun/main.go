@@ -3,14 +3,14 @@
 // minirun-docker's (cmd/minirun-docker): this program hands them on, with
 // the same arguments, to the minirun-docker installed beside it, so it is
 // built without the image store, the registry client and the Docker front
-// (internal/cmdline/forward.go says why).
+// (cmd/internal/cmdline/forward.go says why).
 package main
 
 import (
 	"github.com/urfave/cli/v2"
 
+	"github.com/minirun/minirun/cmd/internal/cmdline"
 	"github.com/minirun/minirun/container"
-	"github.com/minirun/minirun/internal/cmdline"
 )
 
 func main() {

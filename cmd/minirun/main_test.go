@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/minirun/minirun/internal/cmdline"
+	"github.com/minirun/minirun/cmd/internal/cmdline"
 )
 
 // minirun lists each of minirun-docker's own commands once, and hands it

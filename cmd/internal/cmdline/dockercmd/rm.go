@@ -5,8 +5,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/minirun/minirun/cmd/internal/cmdline"
 	"github.com/minirun/minirun/docker"
-	"github.com/minirun/minirun/internal/cmdline"
 )
 
 // Rm is `rm NAME|ID...`.

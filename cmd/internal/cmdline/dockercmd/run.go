@@ -8,9 +8,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/minirun/minirun/cmd/internal/cmdline"
 	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/docker"
-	"github.com/minirun/minirun/internal/cmdline"
 )
 
 // RunImage is run's Docker mode, `run [OPTIONS] IMAGE [COMMAND] [ARG...]`:
