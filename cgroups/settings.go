@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"syscall"
 )
 
 // setting is one value for one cgroup file. Translating linux.resources
@@ -42,7 +44,7 @@ func writeSettings(settings []setting, dirOf func(controller string) string) err
 		}
 		return fmt.Errorf("cgroups: set %s in %s: %w", s, dir, err)
 	}
-	for _, s := range settings {
+	for i, s := range settings {
 		dir := dirOf(s.controller)
 		if path := filepath.Join(dir, s.file); f == nil || f.Name() != path {
 			if f != nil {
@@ -59,7 +61,13 @@ func writeSettings(settings []setting, dirOf func(controller string) string) err
 			}
 		}
 		if _, err := f.WriteString(s.value); err != nil {
-			return fail(s, dir, unwrapPath(err))
+			// A setting that comes again later in the list may be refused
+			// now: it is written first for the settings between to be
+			// judged against it, and again after them (v1Settings' cpu
+			// period).
+			if err = unwrapPath(err); !errors.Is(err, syscall.EINVAL) || !slices.Contains(settings[i+1:], s) {
+				return fail(s, dir, err)
+			}
 		}
 		prev = s
 	}

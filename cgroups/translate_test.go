@@ -43,6 +43,7 @@ func TestV1Settings(t *testing.T) {
 		{"cpu", "cpu.shares", "512"},
 		{"cpu", "cpu.cfs_period_us", "100000"},
 		{"cpu", "cpu.cfs_quota_us", "50000"},
+		{"cpu", "cpu.cfs_period_us", "100000"},
 		{"cpuset", "cpuset.cpus", "0"},
 		{"cpuset", "cpuset.mems", "0"},
 	}

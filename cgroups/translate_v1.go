@@ -45,11 +45,17 @@ func v1Settings(res *specs.LinuxResources) []setting {
 		}
 		// Period before quota, so the kernel judges the quota (and the
 		// quota/period ratio against the parent's) with the new period.
+		// But a shorter period under the old quota can itself break the
+		// parent's ratio (EINVAL): so with a quota it comes again after
+		// it, and the first write may fail (writeSettings), as runc does.
+		var period []setting
 		if c.Period != nil && *c.Period != 0 {
-			out = append(out, setting{"cpu", "cpu.cfs_period_us", strconv.FormatUint(*c.Period, 10)})
+			period = []setting{{"cpu", "cpu.cfs_period_us", strconv.FormatUint(*c.Period, 10)}}
+			out = append(out, period...)
 		}
 		if set(c.Quota) {
 			out = append(out, setting{"cpu", "cpu.cfs_quota_us", itoa(*c.Quota)})
+			out = append(out, period...)
 		}
 		if c.Cpus != "" {
 			out = append(out, setting{"cpuset", "cpuset.cpus", c.Cpus})

@@ -1,12 +1,14 @@
 package tests
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -312,5 +314,78 @@ func TestSharedNonEmptyCgroupRefused(t *testing.T) {
 	}
 	if got := wantStatus(t, id, specs.StateRunning); got.Pid != st.Pid {
 		t.Errorf("the first container's init changed: %d, was %d", got.Pid, st.Pid)
+	}
+}
+
+// The harm that keeps a shared cgroup refused: a container's delete kills
+// whatever is left in its cgroup (runc's delete --force does the same),
+// so a second container placed in the first one's cgroup, as runc allows
+// with a warning, would die with the first. This test plays the second
+// container with a process of its own moved into every hierarchy of the
+// first one's cgroup.
+func TestSharedCgroupHarm(t *testing.T) {
+	needRoot(t)
+	id := containerID(t)
+	mrDetached(t, "run", "-d", "-b", writeBundle(t, defaultSpec(t, "sleep", "100")), id)
+	t.Cleanup(func() { cleanUp(t, id) })
+	wantStatus(t, id, specs.StateRunning)
+	other := exec.Command("sleep", "100")
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = other.Process.Kill() })
+	dirs := cgroupsLeft(t, "", id)
+	if len(dirs) == 0 {
+		t.Fatal("the running container has no cgroup")
+	}
+	for _, d := range dirs {
+		if err := os.WriteFile(filepath.Join(d, "cgroup.procs"), []byte(fmt.Sprint(other.Process.Pid)), 0o644); err != nil {
+			t.Fatalf("move pid %d into %s: %v", other.Process.Pid, d, err)
+		}
+	}
+	if r := runMinirun(t, "", "delete", "--force", id); r.code != 0 {
+		t.Fatalf("delete --force: %+v", r)
+	}
+	err := other.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || !ee.Sys().(syscall.WaitStatus).Signaled() {
+		t.Fatalf("the process sharing the deleted container's cgroup survived (%v): sharing would be harmless", err)
+	}
+	checkNothingLeft(t, id, 0)
+}
+
+// update.bats "update cpu period in a pod cgroup with pod limit set": a
+// shorter period under the old quota breaks the pod's ratio for a moment,
+// which the kernel refuses with EINVAL; the update must still take both.
+func TestUpdateCPUPeriodUnderPodLimit(t *testing.T) {
+	needRoot(t)
+	if !v1Has("cpu") {
+		t.Skip("needs a v1 cpu hierarchy (the v2 cpu.max takes both values in one write)")
+	}
+	pod := "/minirun/" + containerID(t) + "-pod"
+	podDir := filepath.Join("/sys/fs/cgroup/cpu", pod)
+	if err := os.MkdirAll(podDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(podDir) })
+	for f, v := range map[string]string{"cpu.cfs_period_us": "100000", "cpu.cfs_quota_us": "50000"} {
+		if err := os.WriteFile(filepath.Join(podDir, f), []byte(v), 0o644); err != nil {
+			t.Fatalf("pod limit %s: %v", f, err)
+		}
+	}
+	s := defaultSpec(t, "sleep", "100")
+	s.Linux.CgroupsPath = pod + "/ctr"
+	period, quota := uint64(100000), int64(20000)
+	s.Linux.Resources.CPU = &specs.LinuxCPU{Period: &period, Quota: &quota}
+	id := containerID(t)
+	mrDetached(t, "run", "-d", "-b", writeBundle(t, s), id)
+	t.Cleanup(func() { cleanUp(t, id) })
+	if r := runMinirun(t, "", "update", "--cpu-period", "10000", "--cpu-quota", "3000", id); r.code != 0 {
+		t.Fatalf("update --cpu-period 10000 --cpu-quota 3000 under a pod limit of 50%%: %+v", r)
+	}
+	for f, want := range map[string]string{"cpu.cfs_period_us": "10000", "cpu.cfs_quota_us": "3000"} {
+		if b, err := os.ReadFile(filepath.Join(podDir, "ctr", f)); err != nil || strings.TrimSpace(string(b)) != want {
+			t.Errorf("%s: %q %v, want %s", f, b, err, want)
+		}
 	}
 }
