@@ -1,27 +1,16 @@
 package watch
 
 import (
-	"os"
 	"testing"
 
 	"github.com/minirun/minirun/seccomp"
+	"github.com/minirun/minirun/seccomp/internal/seccomptest"
 )
 
 // dockerCaps are Docker's 14 default capabilities.
-var dockerCaps = []string{"CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID",
-	"SETUID", "SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE"}
+var dockerCaps = seccomptest.DockerCaps
 
-func TestMain(m *testing.M) {
-	// Tests never touch the host's cache.
-	dir, err := os.MkdirTemp("", "minirun-seccomp-watch-test")
-	if err != nil {
-		panic(err)
-	}
-	seccomp.CacheDir = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { seccomptest.Main(m, "watch") }
 
 func compileDefault(t testing.TB, caps []string) *seccomp.Program {
 	t.Helper()
