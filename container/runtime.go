@@ -1,12 +1,14 @@
 package container
 
 import (
+	"fmt"
 	"io"
 	"os"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/minirun/minirun/cgroups"
+	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/seccomp/watch"
 	"github.com/minirun/minirun/state"
 )
@@ -110,6 +112,9 @@ func (r *Runtime) Run(c Config, stdio IO, lc Lifecycle) (*Container, error) {
 }
 
 func (r *Runtime) start(c Config, stdio IO, lc Lifecycle, createOnly bool) (*Container, error) {
+	if c.Spec == nil || c.Spec.Process == nil {
+		return nil, errdefs.New(errdefs.ErrInvalid, fmt.Sprintf("start: container %s: no validated spec with a process in its Config (minirun.Bundle or config.Validate makes one)", c.ID))
+	}
 	if c.Spec.Linux == nil {
 		// No linux section means no Linux settings: an empty one, once,
 		// on a copy of the caller's spec, so no later step has to ask.
