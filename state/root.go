@@ -155,11 +155,14 @@ type Root struct {
 // OpenRoot checks the state root at path (see CheckRoot), which may not
 // exist yet.
 func OpenRoot(path string) (*Root, error) {
+	// Whether it exists is taken before the check: one made by someone
+	// else between the two would otherwise count as existing unchecked.
+	_, err := os.Lstat(path)
+	exists := err == nil
 	if err := CheckRoot(path); err != nil {
 		return nil, err
 	}
-	_, err := os.Lstat(path)
-	return &Root{Path: path, exists: err == nil}, nil
+	return &Root{Path: path, exists: exists}, nil
 }
 
 // ensure creates a missing root 0700 and checks it once made.
