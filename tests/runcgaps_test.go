@@ -367,7 +367,13 @@ func TestUpdateCPUPeriodUnderPodLimit(t *testing.T) {
 	if err := os.MkdirAll(podDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.Remove(podDir) })
+	// The start makes the pod's directory in every other hierarchy too,
+	// and delete leaves a parent it did not make alone, as runc does.
+	t.Cleanup(func() {
+		for _, h := range cgroupHierarchies(t) {
+			os.Remove(filepath.Join(h, pod))
+		}
+	})
 	for f, v := range map[string]string{"cpu.cfs_period_us": "100000", "cpu.cfs_quota_us": "50000"} {
 		if err := os.WriteFile(filepath.Join(podDir, f), []byte(v), 0o644); err != nil {
 			t.Fatalf("pod limit %s: %v", f, err)
