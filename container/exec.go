@@ -85,7 +85,7 @@ func (c *Container) Exec(o ExecRequest, stdio IO, lc Lifecycle) (*Process, error
 		return nil, stepErrf("exec cgroup", "container %s has no cgroup of its own to choose a sub-cgroup of", id)
 	}
 	if st.CgroupPath != "" {
-		go cgroups.WarmMoveLock() // see Start
+		go cgroups.WarmMoveLock() // see start
 	}
 	prog, err := compileSeccomp(spec, true, c.rt.Debug)
 	if err != nil {
@@ -150,7 +150,7 @@ func startExec(o *options, prog *seccomp.Program, joins *joinSet, root *os.File,
 	}
 	l.addLog(o.Debug)
 	if o.Debug {
-		// runc's name for this step too (see Start): the C pre-main
+		// runc's name for this step too (see start): the C pre-main
 		// (nsenter) of the new process joins the container's namespaces;
 		// a pid namespace is entered by this thread before the fork,
 		// unless the pre-main forks into it (pidInChild).
