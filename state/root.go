@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -175,69 +174,6 @@ func (r *Root) ensure() error {
 	}
 	r.exists = true
 	return nil
-}
-
-// The forms below open the root for one call, for callers with one thing
-// to do; a command with several opens it once and uses its methods.
-
-// Create is OpenRoot(root).Create(id).
-func Create(root, id string) (*Handle, error) {
-	r, err := OpenRoot(root)
-	if err != nil {
-		return nil, err
-	}
-	return r.Create(id)
-}
-
-// Open is OpenRoot(root).Open(id).
-func Open(root, id string) (*Handle, error) {
-	r, err := OpenRoot(root)
-	if err != nil {
-		return nil, err
-	}
-	return r.Open(id)
-}
-
-// Read is OpenRoot(root).Read(id).
-func Read(root, id string) (*State, error) {
-	r, err := OpenRoot(root)
-	if err != nil {
-		return nil, err
-	}
-	return r.Read(id)
-}
-
-// ReadSpec is OpenRoot(root).ReadSpec(id).
-func ReadSpec(root, id string) (*specs.Spec, error) {
-	r, err := OpenRoot(root)
-	if err != nil {
-		return nil, err
-	}
-	return r.ReadSpec(id)
-}
-
-// List is OpenRoot(root).List().
-func List(root string) ([]string, error) {
-	r, err := OpenRoot(root)
-	if err != nil {
-		return nil, err
-	}
-	return r.List()
-}
-
-// RemoveStale is OpenRoot(root).RemoveStale(id).
-func RemoveStale(root, id string) bool {
-	r, err := OpenRoot(root)
-	return err == nil && r.RemoveStale(id)
-}
-
-// LockRoot is OpenRoot(root).Lock().
-func LockRoot(root string) (func(), error) {
-	r, err := OpenRoot(root)
-	if err != nil {
-		return nil, err
-	}
-	return r.Lock()
 }
 
 // makeRoot creates a missing root 0700, then checks whatever is there.
