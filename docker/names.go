@@ -9,20 +9,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/internal/atomicfile"
 )
-
-// Record is what the front remembers of a container it made, kept in the
-// container's directory in the image store beside its layers.
-type Record struct {
-	ID      string
-	Name    string
-	Image   string
-	Created time.Time
-}
 
 const recordFile = "container.json"
 

@@ -1,0 +1,103 @@
+package docker
+
+import (
+	"time"
+)
+
+// The record's shape follows `docker inspect`'s, so inspect can print it
+// with the live parts (State) brought up to date, and a Docker user finds
+// each field where Docker keeps it.
+
+// Record is what the front remembers of a container it made, kept in the
+// container's directory in the image store beside its layers
+// (containers/ID/container.json). The command that makes the container
+// writes it whole; after that the container's monitor is the only writer
+// of State, and a command that finds the monitor gone repairs it
+// (RepairState).
+type Record struct {
+	ID      string
+	Name    string
+	Image   string // as the user named it
+	ImageID string // the stored image's id (digest), for rmi's in-use check
+	Created time.Time
+	// Path and Args are the command as it runs: entrypoint and cmd.
+	Path       string
+	Args       []string
+	Config     RecordConfig
+	HostConfig HostConfig
+	State      ContainerState
+	Mounts     []MountPoint
+}
+
+// RecordConfig is the container's configuration as Docker's Config.
+type RecordConfig struct {
+	Hostname    string
+	User        string
+	Env         []string
+	Cmd         []string
+	Entrypoint  []string
+	WorkingDir  string
+	Labels      map[string]string
+	StopSignal  string // "" means the image's, then SIGTERM
+	StopTimeout *int   // seconds; nil means 10
+	Tty         bool
+	OpenStdin   bool
+}
+
+// HostConfig is how the container is run, as Docker's HostConfig.
+type HostConfig struct {
+	Binds          []string
+	NetworkMode    string
+	RestartPolicy  RestartPolicy
+	AutoRemove     bool
+	ReadonlyRootfs bool
+	Privileged     bool
+	CapAdd         []string
+	CapDrop        []string
+	SecurityOpt    []string
+	Init           bool
+	LogConfig      LogConfig
+}
+
+// RestartPolicy is --restart: Name is "no", "on-failure", "always" or
+// "unless-stopped".
+type RestartPolicy struct {
+	Name              string
+	MaximumRetryCount int
+}
+
+// LogConfig is --log-driver and --log-opt (json-file only).
+type LogConfig struct {
+	Type   string
+	Config map[string]string
+}
+
+// ContainerState is Docker's State. Status is one of created, running,
+// paused, restarting, exited, dead.
+type ContainerState struct {
+	Status       string
+	Running      bool
+	Paused       bool
+	Restarting   bool
+	OOMKilled    bool
+	Dead         bool
+	Pid          int
+	ExitCode     int
+	Error        string
+	StartedAt    time.Time
+	FinishedAt   time.Time
+	RestartCount int
+	// StoppedByUser is set by stop and kill, so the restart policy does
+	// not undo them (Docker's HasBeenManuallyStopped).
+	StoppedByUser bool `json:",omitempty"`
+}
+
+// MountPoint is one entry of Docker's Mounts.
+type MountPoint struct {
+	Type        string // bind, volume, tmpfs
+	Name        string `json:",omitempty"` // a volume's name
+	Source      string
+	Destination string
+	Mode        string
+	RW          bool
+}
