@@ -1,0 +1,342 @@
+package network
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"unsafe"
+
+	"github.com/containernetworking/cni/libcni"
+	"github.com/containernetworking/cni/pkg/types"
+	types100 "github.com/containernetworking/cni/pkg/types/100"
+	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/internal/atomicfile"
+)
+
+// PluginDirs are where the CNI plugins are looked for: Debian's package,
+// then the upstream default.
+var PluginDirs = []string{"/usr/lib/cni", "/opt/cni/bin"}
+
+// NetnsDir holds the network namespaces of running containers.
+var NetnsDir = "/run/minirun/netns"
+
+const cniVersion = "1.0.0"
+
+// Request is what a container asks of its networks.
+type Request struct {
+	ContainerID string
+	Name        string // the container's name, for its peers
+	Hostname    string
+	// Networks to join, in order; the first is eth0 and holds the
+	// default route.
+	Networks []string
+	Aliases  []string // --network-alias, on user networks
+	IP, MAC  string   // --ip, --mac-address, on the first network
+	Ports    []PortMapping
+	// HostsFile is the container's /etc/hosts on the host; AddHosts are
+	// --add-host's NAME, IP pairs.
+	HostsFile string
+	AddHosts  [][2]string
+}
+
+// Attachment is one network a container is on.
+type Attachment struct {
+	Network string
+	IfName  string
+	IP      string
+	Prefix  int
+	Gateway string
+	MAC     string
+}
+
+// State is what Setup did for one container, kept so that any later
+// process (the front after Wait, rm -f, the reaper of a killed minirun)
+// can undo it without the process that did it.
+type State struct {
+	ContainerID string
+	Netns       string
+	Attachments []Attachment
+	Ports       []PortMapping `json:",omitempty"`
+}
+
+func (s *Store) statePath(id string) string {
+	return filepath.Join(s.Dir, "containers", id+".json")
+}
+
+// Load reads a container's network state; nil when it has none.
+func (s *Store) Load(id string) (*State, error) {
+	var st State
+	if err := atomicfile.ReadJSON(s.statePath(id), &st); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return &st, nil
+}
+
+func (s *Store) cni() *libcni.CNIConfig {
+	return libcni.NewCNIConfigWithCacheDir(PluginDirs, filepath.Join(s.Dir, "cache"), nil)
+}
+
+// confList is n's CNI configuration: the bridge with host-local
+// addresses, then the port mapper, the firewall rules that let the
+// bridge's traffic through a host whose FORWARD policy drops, and tuning
+// for --mac-address. It is derived from the record each time, so the
+// teardown uses exactly what the setup did.
+func (s *Store) confList(n *Network) (*libcni.NetworkConfigList, error) {
+	ipam := map[string]any{
+		"type":         "host-local",
+		"ranges":       [][]map[string]string{{{"subnet": n.Subnet, "gateway": n.Gateway}}},
+		"dataDir":      filepath.Join(s.Dir, "ipam"),
+		"capabilities": map[string]bool{"ips": true},
+	}
+	if !n.Internal {
+		ipam["routes"] = []map[string]string{{"dst": "0.0.0.0/0"}}
+	}
+	conf := map[string]any{
+		"cniVersion": cniVersion,
+		"name":       n.Name,
+		"plugins": []map[string]any{
+			{"type": "bridge", "bridge": n.Bridge, "isGateway": true, "ipMasq": !n.Internal, "hairpinMode": true, "ipam": ipam},
+			{"type": "portmap", "capabilities": map[string]bool{"portMappings": true}, "snat": true},
+			{"type": "firewall", "backend": "iptables"},
+			{"type": "tuning", "capabilities": map[string]bool{"mac": true}},
+		},
+	}
+	b, err := json.Marshal(conf)
+	if err != nil {
+		return nil, err
+	}
+	return libcni.ConfListFromBytes(b)
+}
+
+var loopbackConf = []byte(`{"cniVersion":"` + cniVersion + `","name":"lo","type":"loopback"}`)
+
+// Setup makes the container's network namespace and joins it to its
+// networks. It returns the namespace's path for the spec. On failure
+// everything it did is undone.
+func (s *Store) Setup(ctx context.Context, r Request) (st *State, err error) {
+	if len(r.Networks) == 0 {
+		return nil, errors.New("network setup: no network")
+	}
+	unlock, err := s.lock()
+	if err != nil {
+		return nil, fmt.Errorf("network setup: %w", err)
+	}
+	defer unlock()
+	nets := make([]*Network, len(r.Networks))
+	for i, ref := range r.Networks {
+		if nets[i], err = s.get(ref); err != nil {
+			return nil, err
+		}
+	}
+	taken, err := s.takenPorts()
+	if err != nil {
+		return nil, err
+	}
+	ports := append([]PortMapping(nil), r.Ports...)
+	if err := reserve(ports, taken); err != nil {
+		return nil, errdefs.New(errdefs.ErrInvalid, "network setup: "+err.Error())
+	}
+	st = &State{ContainerID: r.ContainerID, Netns: filepath.Join(NetnsDir, r.ContainerID), Ports: ports}
+	// The state is written before each step, so a teardown after a crash
+	// halfway finds what to undo.
+	if err := writeJSON(s.statePath(r.ContainerID), st); err != nil {
+		return nil, fmt.Errorf("network setup: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			s.teardown(context.WithoutCancel(ctx), st)
+		}
+	}()
+	if err := NewNetns(st.Netns); err != nil {
+		return st, fmt.Errorf("network setup: %w", err)
+	}
+	c := s.cni()
+	lo, err := libcni.ConfFromBytes(loopbackConf)
+	if err != nil {
+		return st, err
+	}
+	if _, err := c.AddNetwork(ctx, lo, &libcni.RuntimeConf{ContainerID: r.ContainerID, NetNS: st.Netns, IfName: "lo"}); err != nil {
+		return st, fmt.Errorf("network setup: loopback: %w", err)
+	}
+	for i, n := range nets {
+		a := Attachment{Network: n.Name, IfName: fmt.Sprintf("eth%d", i)}
+		st.Attachments = append(st.Attachments, a)
+		if err := writeJSON(s.statePath(r.ContainerID), st); err != nil {
+			return st, fmt.Errorf("network setup: %w", err)
+		}
+		rt := &libcni.RuntimeConf{ContainerID: r.ContainerID, NetNS: st.Netns, IfName: a.IfName, CapabilityArgs: map[string]any{}}
+		if i == 0 {
+			if len(ports) > 0 {
+				rt.CapabilityArgs["portMappings"] = ports
+			}
+			if r.IP != "" {
+				rt.CapabilityArgs["ips"] = []string{r.IP}
+			}
+			if r.MAC != "" {
+				rt.CapabilityArgs["mac"] = r.MAC
+			}
+		}
+		list, err := s.confList(n)
+		if err != nil {
+			return st, err
+		}
+		res, err := c.AddNetworkList(ctx, list, rt)
+		if err != nil {
+			return st, fmt.Errorf("network setup: network %s: %w", n.Name, err)
+		}
+		if err := fillAttachment(&st.Attachments[i], res); err != nil {
+			return st, fmt.Errorf("network setup: network %s: %w", n.Name, err)
+		}
+	}
+	if err := writeJSON(s.statePath(r.ContainerID), st); err != nil {
+		return st, fmt.Errorf("network setup: %w", err)
+	}
+	base := BaseHosts(r.Hostname, st.Attachments[0].IP, r.AddHosts)
+	for i, a := range st.Attachments {
+		m := Member{ContainerID: r.ContainerID, Name: r.Name, Hostname: r.Hostname, IP: a.IP, MAC: a.MAC, HostsFile: r.HostsFile, BaseHosts: base}
+		if a.Network != DefaultName {
+			m.Aliases = r.Aliases
+		}
+		if i == 0 {
+			m.Ports = ports
+		}
+		if err := writeJSON(s.memberPath(a.Network, r.ContainerID), m); err != nil {
+			return st, fmt.Errorf("network setup: %w", err)
+		}
+	}
+	if r.HostsFile != "" {
+		if err := os.WriteFile(r.HostsFile, []byte(base), 0o644); err != nil {
+			return st, fmt.Errorf("network setup: %w", err)
+		}
+	}
+	for _, a := range st.Attachments {
+		if err := s.rewriteHosts(a.Network); err != nil {
+			return st, fmt.Errorf("network setup: %w", err)
+		}
+	}
+	return st, nil
+}
+
+func fillAttachment(a *Attachment, res types.Result) error {
+	conv, err := types100.GetResult(res)
+	if err != nil {
+		return err
+	}
+	for _, ip := range conv.IPs {
+		if ip.Address.IP.To4() == nil {
+			continue
+		}
+		a.IP = ip.Address.IP.String()
+		a.Prefix, _ = ip.Address.Mask.Size()
+		if ip.Gateway != nil {
+			a.Gateway = ip.Gateway.String()
+		}
+		if ip.Interface != nil && *ip.Interface < len(conv.Interfaces) {
+			a.MAC = conv.Interfaces[*ip.Interface].Mac
+		}
+		return nil
+	}
+	return errors.New("the plugins gave no IPv4 address")
+}
+
+// Teardown undoes Setup for container id, from its kept state, whoever
+// calls it and however often: a container with no network state has
+// nothing to undo.
+func (s *Store) Teardown(ctx context.Context, id string) error {
+	unlock, err := s.lock()
+	if err != nil {
+		return fmt.Errorf("network teardown: %w", err)
+	}
+	defer unlock()
+	st, err := s.Load(id)
+	if err != nil || st == nil {
+		return err
+	}
+	return s.teardown(ctx, st)
+}
+
+func (s *Store) teardown(ctx context.Context, st *State) error {
+	var errs []error
+	c := s.cni()
+	haveNetns := exists(st.Netns)
+	for _, a := range st.Attachments {
+		n, err := s.get(a.Network)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		list, err := s.confList(n)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		rt := &libcni.RuntimeConf{ContainerID: st.ContainerID, IfName: a.IfName, CapabilityArgs: map[string]any{}}
+		if haveNetns {
+			rt.NetNS = st.Netns
+		}
+		if len(st.Ports) > 0 && a.IfName == "eth0" {
+			rt.CapabilityArgs["portMappings"] = st.Ports
+		}
+		// DEL must succeed without the namespace (CNI's rule), so the
+		// lease, the NAT rules and the host's veth end go even then.
+		if err := c.DelNetworkList(ctx, list, rt); err != nil {
+			errs = append(errs, fmt.Errorf("network %s: %w", a.Network, err))
+		}
+		os.Remove(s.memberPath(a.Network, st.ContainerID))
+	}
+	if lo, err := libcni.ConfFromBytes(loopbackConf); err == nil {
+		rt := &libcni.RuntimeConf{ContainerID: st.ContainerID, IfName: "lo"}
+		if haveNetns {
+			rt.NetNS = st.Netns
+		}
+		if err := c.DelNetwork(ctx, lo, rt); err != nil {
+			errs = append(errs, fmt.Errorf("loopback: %w", err))
+		}
+	}
+	if err := RemoveNetns(st.Netns); err != nil {
+		errs = append(errs, err)
+	}
+	for _, a := range st.Attachments {
+		s.rewriteHosts(a.Network)
+	}
+	if len(errs) == 0 {
+		os.Remove(s.statePath(st.ContainerID))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("network teardown %s: %w", shortID(st.ContainerID), err)
+	}
+	return nil
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// deleteLink removes a network's bridge from the host when the network
+// goes, best effort: down, then the bridge ioctl, which needs no netlink.
+func deleteLink(name string) {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq(name)
+	if err != nil {
+		return
+	}
+	if unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr) == nil {
+		ifr.SetUint16(ifr.Uint16() &^ unix.IFF_UP)
+		_ = unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
+	}
+	name0 := append([]byte(name), 0)
+	_, _, _ = unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SIOCBRDELBR, uintptr(unsafe.Pointer(&name0[0])))
+}
