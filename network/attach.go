@@ -340,3 +340,152 @@ func deleteLink(name string) {
 	name0 := append([]byte(name), 0)
 	_, _, _ = unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SIOCBRDELBR, uintptr(unsafe.Pointer(&name0[0])))
 }
+
+// Connect joins a running container to one more network, as the next
+// ethN; its peers there learn its names.
+func (s *Store) Connect(ctx context.Context, id, ref string, aliases []string) error {
+	unlock, err := s.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	st, err := s.Load(id)
+	if err != nil {
+		return err
+	}
+	if st == nil || !exists(st.Netns) {
+		return errdefs.New(errdefs.ErrInvalid, fmt.Sprintf("network connect: container %s has no network of its own (none, host or container:)", shortID(id)))
+	}
+	n, err := s.get(ref)
+	if err != nil {
+		return err
+	}
+	var tmpl *Member
+	used := map[string]bool{}
+	for _, a := range st.Attachments {
+		if a.Network == n.Name {
+			return errdefs.New(errdefs.ErrExists, fmt.Sprintf("network connect: container %s is already on network %s", shortID(id), n.Name))
+		}
+		used[a.IfName] = true
+		if tmpl == nil {
+			var m Member
+			if atomicfile.ReadJSON(s.memberPath(a.Network, id), &m) == nil {
+				tmpl = &m
+			}
+		}
+	}
+	if tmpl == nil {
+		tmpl = &Member{ContainerID: id}
+	}
+	a := Attachment{Network: n.Name}
+	for i := 0; ; i++ {
+		if a.IfName = fmt.Sprintf("eth%d", i); !used[a.IfName] {
+			break
+		}
+	}
+	list, err := s.confList(n)
+	if err != nil {
+		return err
+	}
+	st.Attachments = append(st.Attachments, a)
+	if err := writeJSON(s.statePath(id), st); err != nil {
+		return err
+	}
+	rt := &libcni.RuntimeConf{ContainerID: id, NetNS: st.Netns, IfName: a.IfName}
+	res, err := s.cni().AddNetworkList(ctx, list, rt)
+	if err == nil {
+		err = fillAttachment(&st.Attachments[len(st.Attachments)-1], res)
+	}
+	if err != nil {
+		_ = s.cni().DelNetworkList(context.WithoutCancel(ctx), list, rt)
+		st.Attachments = st.Attachments[:len(st.Attachments)-1]
+		_ = writeJSON(s.statePath(id), st)
+		return fmt.Errorf("network connect %s: %w", n.Name, err)
+	}
+	if err := writeJSON(s.statePath(id), st); err != nil {
+		return err
+	}
+	m := *tmpl
+	m.IP, m.MAC, m.Ports, m.Aliases = st.Attachments[len(st.Attachments)-1].IP, st.Attachments[len(st.Attachments)-1].MAC, nil, aliases
+	if err := writeJSON(s.memberPath(n.Name, id), m); err != nil {
+		return err
+	}
+	for _, a := range st.Attachments {
+		_ = s.rewriteHosts(a.Network)
+	}
+	return nil
+}
+
+// Disconnect takes a container off one network.
+func (s *Store) Disconnect(ctx context.Context, id, ref string) error {
+	unlock, err := s.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	st, err := s.Load(id)
+	if err != nil {
+		return err
+	}
+	n, err := s.get(ref)
+	if err != nil {
+		return err
+	}
+	idx := -1
+	if st != nil {
+		for i, a := range st.Attachments {
+			if a.Network == n.Name {
+				idx = i
+			}
+		}
+	}
+	if idx < 0 {
+		return errdefs.New(errdefs.ErrNotFound, fmt.Sprintf("network disconnect: container %s is not on network %s", shortID(id), n.Name))
+	}
+	a := st.Attachments[idx]
+	list, err := s.confList(n)
+	if err != nil {
+		return err
+	}
+	rt := &libcni.RuntimeConf{ContainerID: id, NetNS: st.Netns, IfName: a.IfName, CapabilityArgs: map[string]any{}}
+	if a.IfName == "eth0" && len(st.Ports) > 0 {
+		rt.CapabilityArgs["portMappings"] = st.Ports
+	}
+	if err := s.cni().DelNetworkList(ctx, list, rt); err != nil {
+		return fmt.Errorf("network disconnect %s: %w", n.Name, err)
+	}
+	if a.IfName == "eth0" {
+		st.Ports = nil
+	}
+	st.Attachments = append(st.Attachments[:idx], st.Attachments[idx+1:]...)
+	if err := writeJSON(s.statePath(id), st); err != nil {
+		return err
+	}
+	os.Remove(s.memberPath(n.Name, id))
+	_ = s.rewriteHosts(n.Name)
+	for _, a := range st.Attachments {
+		_ = s.rewriteHosts(a.Network)
+	}
+	return nil
+}
+
+// Prune removes the user networks no container is on, and returns their names.
+func (s *Store) Prune() ([]string, error) {
+	nets, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	var gone []string
+	for _, n := range nets {
+		if n.Name == DefaultName {
+			continue
+		}
+		if ms, _ := s.Members(n.Name); len(ms) > 0 {
+			continue
+		}
+		if _, err := s.Remove(n.Name); err == nil {
+			gone = append(gone, n.Name)
+		}
+	}
+	return gone, nil
+}
