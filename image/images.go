@@ -28,6 +28,8 @@ type Config struct {
 	Cmd        []string `json:"Cmd,omitempty"`
 	WorkingDir string   `json:"WorkingDir,omitempty"`
 	User       string   `json:"User,omitempty"`
+	// ExposedPorts are the image's EXPOSE lines ("80/tcp"), for -P.
+	ExposedPorts map[string]struct{} `json:"ExposedPorts,omitempty"`
 }
 
 // record is an image's file under images/.
