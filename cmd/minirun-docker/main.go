@@ -40,6 +40,7 @@ func commands() []*cli.Command {
 		dockercmd.Images(),
 		dockercmd.Rmi(),
 		cmdline.Kill(),
+		dockercmd.Network(),
 		cmdline.Delete(),
 		cmdline.Pause(),
 		cmdline.Resume(),

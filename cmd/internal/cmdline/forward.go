@@ -49,6 +49,7 @@ var DockerCommands = []struct{ Name, Usage string }{
 	{"import", "store an image from a rootfs directory, a .tar/.tar.gz of one, an OCI layout or a docker save tarball"},
 	{"images", "list stored images"},
 	{"rmi", "remove images and the layers no other image uses"},
+	{"network", "manage networks: create, ls, inspect, rm, prune, connect, disconnect"},
 	{"rm", "remove containers made by `run IMAGE`: their writable layer and record"},
 	{"spec", "write a starting config.json: runc's default, or Docker's with --docker"},
 }
