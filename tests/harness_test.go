@@ -65,7 +65,33 @@ func TestMain(m *testing.M) {
 		minirun = os.Getenv("MINIRUN_BIN") // for the root-free ones (needMinirun)
 		os.Exit(m.Run())                   // each test skips itself too
 	}
+	if os.Getenv(netnsEnv) == "" {
+		os.Exit(inOwnNetns())
+	}
 	os.Exit(setup(m))
+}
+
+// netnsEnv marks the suite re-run in a network namespace of its own.
+// Containers of the Docker-style front get a bridge, veths and NAT rules
+// by default, as Docker's; made in the host's namespace they would touch
+// the host's interfaces and firewall, which no test may. So the suite,
+// whoever starts it, runs where those live and die with it.
+const netnsEnv = "MINIRUN_TEST_NETNS"
+
+// inOwnNetns runs this test binary again, with the same arguments, in a
+// new network namespace with lo up, and returns its exit status.
+func inOwnNetns() int {
+	cmd := exec.Command("unshare", append([]string{"--net", "--", "sh", "-c", `ip link set lo up && exec "$@"`, "sh", os.Args[0]}, os.Args[1:]...)...)
+	cmd.Env = append(os.Environ(), netnsEnv+"=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode()
+		}
+		fmt.Fprintln(os.Stderr, "tests: a network namespace for the suite:", err)
+		return 1
+	}
+	return 0
 }
 
 // setup builds minirun (unless MINIRUN_BIN names one), minirun-init and
