@@ -86,10 +86,20 @@ func RootlessSpec(s *specs.Spec, uid, gid int, keepNetwork bool) {
 type idMapMode int
 
 const (
-	idMapPrivileged idMapMode = iota // by root: Go writes any map
+	idMapNone       idMapMode = iota // no new user namespace: no maps
+	idMapPrivileged                  // by root: Go writes any map
 	idMapOwn                         // only the caller's own ids: Go writes them, setgroups denied
 	idMapHelper                      // subordinate ranges: newuidmap/newgidmap
 )
+
+// idMapModeOf is how the maps of the user namespace plan creates for s
+// are written by this process, or idMapNone when it creates none.
+func idMapModeOf(s *specs.Spec, plan namespaces.Plan) idMapMode {
+	if !plan.Creates(specs.UserNamespace) {
+		return idMapNone
+	}
+	return mapModeOf(s.Linux.UIDMappings, s.Linux.GIDMappings, os.Geteuid(), os.Getegid())
+}
 
 // mapModeOf decides how the maps of a new user namespace are written by a
 // caller of euid uid and egid gid.
@@ -108,7 +118,7 @@ func mapModeOf(uids, gids []specs.LinuxIDMapping, uid, gid int) idMapMode {
 
 // checkRootless refuses, with the reason, what an unprivileged caller
 // can't have, before anything is created.
-func checkRootless(s *specs.Spec, plan namespaces.Plan) error {
+func checkRootless(s *specs.Spec, plan namespaces.Plan, maps idMapMode) error {
 	if !plan.Has(specs.UserNamespace) {
 		return stepErrf("rootless", "running as uid %d without a user namespace: a container needs one of its own (linux.namespaces: user, with uid/gid mappings; `minirun spec --rootless` writes such a config)", os.Geteuid())
 	}
@@ -117,7 +127,7 @@ func checkRootless(s *specs.Spec, plan namespaces.Plan) error {
 			return stepErrf("rootless", "mounts[%d] %s: an idmapped mount needs CAP_SYS_ADMIN over the filesystem, which only root has; run as root or drop the idmap option", i, m.Destination)
 		}
 	}
-	if plan.Creates(specs.UserNamespace) && mapModeOf(s.Linux.UIDMappings, s.Linux.GIDMappings, os.Geteuid(), os.Getegid()) == idMapHelper {
+	if maps == idMapHelper {
 		for _, h := range []string{"newuidmap", "newgidmap"} {
 			if _, err := exec.LookPath(h); err != nil {
 				return stepErrf("rootless", "linux.uidMappings/gidMappings map more than the caller's own uid %d and gid %d: writing them needs %s (Debian's uidmap package) and ranges in /etc/subuid and /etc/subgid: %w", os.Geteuid(), os.Getegid(), h, err)

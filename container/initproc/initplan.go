@@ -453,12 +453,9 @@ func afterFilter(steps []step) []string {
 // process) of spec s: what CheckStartable requires every profile to allow.
 func postFilterSyscalls(s *specs.Spec, exec bool) []string {
 	cfg := &Config{Spec: s, Exec: exec, ExecFifoFd: 1, Seccomp: placeholderProgram}
-	return afterFilter(newInitRunShape(cfg, false).processSteps(3))
-}
-
-// newInitRunShape is an initRun for reading a plan, never for running it.
-func newInitRunShape(cfg *Config, cgroup2 bool) *initRun {
-	return newInitRun(nil, cfg, nil, cgroup2)
+	// The tail's shape needs only the config: no system, namespaces or
+	// logger, since none of its steps runs.
+	return afterFilter((&initRun{cfg: cfg}).processSteps(3))
 }
 
 func hasSoftRlimits(rls []specs.POSIXRlimit) bool {
