@@ -92,25 +92,21 @@ const (
 	idMapHelper                      // subordinate ranges: newuidmap/newgidmap
 )
 
-// idMapModeOf is how the maps of the user namespace plan creates for s
-// are written by this process, or idMapNone when it creates none.
-func idMapModeOf(s *specs.Spec, plan namespaces.Plan) idMapMode {
-	if !plan.Creates(specs.UserNamespace) {
-		return idMapNone
-	}
-	return mapModeOf(s.Linux.UIDMappings, s.Linux.GIDMappings, os.Geteuid(), os.Getegid())
-}
-
-// mapModeOf decides how the maps of a new user namespace are written by a
-// caller of euid uid and egid gid.
-func mapModeOf(uids, gids []specs.LinuxIDMapping, uid, gid int) idMapMode {
-	if uid == 0 {
-		return idMapPrivileged
-	}
+// idMapModeOf is how the maps of s's new user namespace (newUserNS) are
+// written by this process, or idMapNone when there is none: any map by
+// root; by Go too for a caller mapping only its own euid and egid; by
+// newuidmap and newgidmap otherwise.
+func idMapModeOf(s *specs.Spec, newUserNS bool) idMapMode {
+	uid, gid := os.Geteuid(), os.Getegid()
 	own := func(ms []specs.LinuxIDMapping, id int) bool {
 		return len(ms) == 1 && ms[0].Size == 1 && int(ms[0].HostID) == id
 	}
-	if own(uids, uid) && own(gids, gid) {
+	switch {
+	case !newUserNS:
+		return idMapNone
+	case uid == 0:
+		return idMapPrivileged
+	case own(s.Linux.UIDMappings, uid) && own(s.Linux.GIDMappings, gid):
 		return idMapOwn
 	}
 	return idMapHelper
@@ -145,39 +141,46 @@ func rootlessCgroup(res *specs.LinuxResources, path string) (bool, error) {
 	if !cgroups.Asks(res) || path == "" {
 		return false, nil
 	}
-	if why := delegated(path); why != "" {
+	// The cgroup2 directory that would hold path must be the caller's to
+	// write.
+	refuse := func(why string) (bool, error) {
 		return false, stepErrf("cgroup", "rootless: linux.resources asks for limits, but %s; drop linux.resources (and --memory, --pids-limit, --cpus) or run as root", why)
 	}
-	return true, nil
-}
-
-// delegated returns "" when the cgroup2 directory that would hold path is
-// the caller's to write, or else why not.
-func delegated(path string) string {
 	if !rootfs.UnifiedCgroups() {
-		return "this host's cgroups are v1 or hybrid: their controllers belong to root and no cgroup2 subtree with them can be delegated to uid " + strconv.Itoa(os.Geteuid())
+		return refuse("this host's cgroups are v1 or hybrid: their controllers belong to root and no cgroup2 subtree with them can be delegated to uid " + strconv.Itoa(os.Geteuid()))
 	}
 	parent := filepath.Join("/sys/fs/cgroup", filepath.Dir(filepath.Clean("/"+path)))
 	var st unix.Stat_t
 	if err := unix.Stat(parent, &st); err != nil {
-		return fmt.Sprintf("its parent cgroup %s: %v (a delegated cgroup2 subtree, such as systemd's user@%d.service, must exist; set linux.cgroupsPath below it)", parent, err, os.Geteuid())
+		return refuse(fmt.Sprintf("its parent cgroup %s: %v (a delegated cgroup2 subtree, such as systemd's user@%d.service, must exist; set linux.cgroupsPath below it)", parent, err, os.Geteuid()))
 	}
 	if int(st.Uid) != os.Geteuid() || unix.Access(parent, unix.W_OK) != nil {
-		return fmt.Sprintf("its parent cgroup %s is not delegated to uid %d (owned by uid %d); set linux.cgroupsPath below a cgroup the caller owns", parent, os.Geteuid(), st.Uid)
+		return refuse(fmt.Sprintf("its parent cgroup %s is not delegated to uid %d (owned by uid %d); set linux.cgroupsPath below a cgroup the caller owns", parent, os.Geteuid(), st.Uid))
 	}
-	return ""
+	return true, nil
 }
 
-// rootlessIDs sets how the init's user namespace gets its maps. With the
-// caller's own ids only, Go writes them and the init becomes the
-// namespace's root before its execve, so it keeps every capability there.
-// Otherwise the parent runs the helpers once the init exists
-// (subid.Maps.Write); the init execs before its ids are mapped, so it
-// carries its capabilities across that execve as ambient ones, which the
-// init clears itself when it drops privileges.
-func rootlessIDs(attr *syscall.SysProcAttr, s *specs.Spec, mode idMapMode) {
+// userNSIDs sets how the init's user namespace gets its maps, by mode.
+// As root, Go writes any map, and the init becomes the namespace's root
+// at once: it keeps its host uid until it changes it, and as host root it
+// would be nobody in the namespace and execve would drop every
+// capability. With the caller's own ids only, Go writes them and the init
+// becomes the namespace's root before its execve, so it keeps every
+// capability there. Otherwise the parent runs the helpers once the init
+// exists (subid.Maps.Write); the init execs before its ids are mapped, so
+// it carries its capabilities across that execve as ambient ones, which
+// the init clears itself when it drops privileges.
+func userNSIDs(attr *syscall.SysProcAttr, s *specs.Spec, mode idMapMode) {
 	uids, gids := s.Linux.UIDMappings, s.Linux.GIDMappings
-	if mode == idMapOwn {
+	switch mode {
+	case idMapNone:
+		return
+	case idMapPrivileged:
+		attr.UidMappings, attr.GidMappings = idMaps(uids), idMaps(gids)
+		attr.GidMappingsEnableSetgroups = true
+		attr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
+		return
+	case idMapOwn:
 		attr.UidMappings, attr.GidMappings = idMaps(uids), idMaps(gids)
 		attr.GidMappingsEnableSetgroups = false // the kernel requires "deny" from an unprivileged writer
 		if uids[0].ContainerID == 0 && gids[0].ContainerID == 0 {
@@ -186,6 +189,14 @@ func rootlessIDs(attr *syscall.SysProcAttr, s *specs.Spec, mode idMapMode) {
 		}
 	}
 	attr.AmbientCaps = allCaps()
+}
+
+func idMaps(ms []specs.LinuxIDMapping) []syscall.SysProcIDMap {
+	out := make([]syscall.SysProcIDMap, len(ms))
+	for i, m := range ms {
+		out[i] = syscall.SysProcIDMap{ContainerID: int(m.ContainerID), HostID: int(m.HostID), Size: int(m.Size)}
+	}
+	return out
 }
 
 func allCaps() []uintptr {

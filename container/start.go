@@ -90,13 +90,14 @@ func start(o *options) (*Process, error) {
 	if err != nil {
 		return nil, stepErr("namespaces", err)
 	}
-	o.idMaps = idMapModeOf(s, plan)
+	newUserNS := plan.Creates(specs.UserNamespace)
 	// A cgroup needs a name: the ID, or linux.cgroupsPath.
 	if o.ID != "" || s.Linux.CgroupsPath != "" {
 		if o.cgroupPath, err = cgroups.Resolve(s.Linux.CgroupsPath, o.ID); err != nil {
 			return nil, stepErr("cgroup", err)
 		}
 	}
+	o.idMaps = idMapModeOf(s, newUserNS)
 	if Rootless() {
 		if err := checkRootless(s, plan, o.idMaps); err != nil {
 			return nil, err
@@ -258,9 +259,9 @@ func startInit(o *options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 // and the namespaces to join; it returns the fifo's number there.
 func initCommand(o *options, plan namespaces.Plan, exe string, childSock, fifo *os.File, joins *joinSet, manageCgroup bool, mapsWait *os.File) (*exec.Cmd, *launch) {
 	s := o.Spec
+	flags := plan.CloneFlags()
 	l := newLaunch(o.ExtraFiles, childSock, fifo, joins, mapsWait)
 	l.addLog(o.Debug)
-	flags := plan.CloneFlags()
 	if deferCgroupNS(manageCgroup) {
 		// The init unshares its cgroup namespace itself once it is in the
 		// container's cgroup, so the namespace is rooted there, not here.
@@ -275,18 +276,7 @@ func initCommand(o *options, plan namespaces.Plan, exe string, childSock, fifo *
 	} else {
 		cmd.SysProcAttr.Setsid = !s.Process.Terminal
 	}
-	switch o.idMaps {
-	case idMapOwn, idMapHelper:
-		rootlessIDs(cmd.SysProcAttr, s, o.idMaps)
-	case idMapPrivileged:
-		cmd.SysProcAttr.UidMappings = idMaps(s.Linux.UIDMappings)
-		cmd.SysProcAttr.GidMappings = idMaps(s.Linux.GIDMappings)
-		cmd.SysProcAttr.GidMappingsEnableSetgroups = true
-		// The init keeps its host uid until it changes it; as host root it
-		// would be nobody in the namespace and execve would drop every
-		// capability. Becoming the namespace's root first keeps them.
-		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
-	}
+	userNSIDs(cmd.SysProcAttr, s, o.idMaps)
 	return cmd, l
 }
 
@@ -297,9 +287,9 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 	// reflection in a fresh process) while this process places it in its
 	// cgroup, and acts on it only once told it is placed.
 	c := initproc.NewConn(int(sock.Fd()))
+	bindSources := bindSourcesFromParent(s, plan)
 	cfg := l.initConfig(o, prog, deferCgroupNS(manageCgroup) && plan.Creates(specs.CgroupNamespace))
-	cfg.AwaitPlaced = true
-	cfg.BindSources = bindSourcesFromParent(s, plan)
+	cfg.AwaitPlaced, cfg.BindSources = true, bindSources
 	if err := p.sendConfig(c, cfg); err != nil {
 		return err
 	}
@@ -653,14 +643,6 @@ func exitStatus(ps *os.ProcessState, err error) (int, error) {
 		return 128 + int(ws.Signal()), nil
 	}
 	return ws.ExitStatus(), nil
-}
-
-func idMaps(ms []specs.LinuxIDMapping) []syscall.SysProcIDMap {
-	out := make([]syscall.SysProcIDMap, len(ms))
-	for i, m := range ms {
-		out[i] = syscall.SysProcIDMap{ContainerID: int(m.ContainerID), HostID: int(m.HostID), Size: int(m.Size)}
-	}
-	return out
 }
 
 // compileSeccomp turns linux.seccomp into a program the init only has to
