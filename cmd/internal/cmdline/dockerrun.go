@@ -16,7 +16,7 @@ func dockerRunFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "allocate a pseudo-terminal"},
 		&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set an environment variable"},
 		&cli.StringSliceFlag{Name: "env-file", Usage: "read environment variables from a file"},
-		&cli.StringSliceFlag{Name: "volume", Aliases: []string{"v"}, Usage: "bind mount SRC:DST[:ro]"},
+		&cli.StringSliceFlag{Name: "volume", Aliases: []string{"v"}, Usage: "mount a host path or a named volume: SRC:DST[:ro|rw|nocopy]"},
 		&cli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "working directory"},
 		&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "NAME|UID[:GID]"},
 		&cli.StringFlag{Name: "hostname", Usage: "container hostname"},
@@ -29,5 +29,9 @@ func dockerRunFlags() []cli.Flag {
 		&cli.Int64Flag{Name: "pids-limit", Usage: "maximum number of processes"},
 		&cli.StringFlag{Name: "cpus", Usage: "number of CPUs, e.g. 0.5"},
 		&cli.BoolFlag{Name: "sig-proxy", Value: true, Usage: "pass the signals minirun receives on to a foreground container"},
+		// Mounts besides -v (docker/mounts.go).
+		&cli.StringSliceFlag{Name: "mount", Usage: "type=bind|volume|tmpfs,source=SRC,target=DST[,readonly][,bind-propagation=P][,volume-nocopy][,tmpfs-size=N][,tmpfs-mode=M]"},
+		&cli.StringSliceFlag{Name: "tmpfs", Usage: "mount a tmpfs: PATH[:OPTIONS], rw,noexec,nosuid,nodev unless told"},
+		&cli.StringFlag{Name: "shm-size", Usage: "size of /dev/shm, e.g. 128m (64m by default)"},
 	}
 }

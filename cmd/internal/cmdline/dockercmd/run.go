@@ -46,6 +46,8 @@ func runOptionsFrom(c *cli.Context) *docker.RunOptions {
 		Image: c.Args().First(), Cmd: c.Args().Tail(),
 		Name: c.String("name"), Remove: c.Bool("rm"), Detach: c.Bool("detach"),
 		Seccomp: cmdline.SeccompWatchRequest(c), SigProxy: c.Bool("sig-proxy"),
+		// Mounts besides -v.
+		Mounts: c.StringSlice("mount"), Tmpfs: c.StringSlice("tmpfs"), ShmSize: c.String("shm-size"),
 	}
 	if c.IsSet("entrypoint") {
 		e := c.String("entrypoint")
