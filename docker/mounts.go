@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -304,13 +305,24 @@ func parseTmpfsFlag(v string) (mountReq, error) {
 			m.Tmpfs = without(m.Tmpfs, "no"+k)
 		case "noexec", "nosuid", "nodev":
 			m.Tmpfs = append(without(m.Tmpfs, k), k)
-		case "size":
-			// tmpfs reads k, m, g and %, as Docker passes it on.
-			if val == "" {
-				return m, invalidf("%s: size needs a value", m.flag)
+		case "size", "nr_inodes", "nr_blocks":
+			// tmpfs reads k, m, g and % itself, as Docker passes them on;
+			// checked here so that a typo fails before anything is made.
+			if !tmpfsSize.MatchString(val) {
+				return m, invalidf("%s: %s %q: want a number with k, m, g or %% after it", m.flag, k, val)
 			}
 			m.Tmpfs = append(m.Tmpfs, o)
-		case "mode", "uid", "gid", "nr_inodes", "nr_blocks", "mpol", "noatime", "atime", "nodiratime", "diratime",
+		case "mode":
+			if mode, err := strconv.ParseUint(val, 8, 32); err != nil || mode > 0o7777 {
+				return m, invalidf("%s: mode %q: want an octal mode such as 1777", m.flag, val)
+			}
+			m.Tmpfs = append(m.Tmpfs, o)
+		case "uid", "gid":
+			if _, err := strconv.ParseUint(val, 10, 32); err != nil {
+				return m, invalidf("%s: %s %q: want a number", m.flag, k, val)
+			}
+			m.Tmpfs = append(m.Tmpfs, o)
+		case "mpol", "noatime", "atime", "nodiratime", "diratime",
 			"relatime", "norelatime", "strictatime", "nostrictatime", "sync", "async", "dirsync", "huge", "inode64", "inode32":
 			m.Tmpfs = append(m.Tmpfs, o)
 		default:
@@ -319,6 +331,8 @@ func parseTmpfsFlag(v string) (mountReq, error) {
 	}
 	return m, nil
 }
+
+var tmpfsSize = regexp.MustCompile(`^[0-9]+[kKmMgGtTpPeE%]?$`)
 
 // shmSize is --shm-size in bytes; 0 keeps Docker's 64m.
 func shmSize(s string) (int64, error) {
@@ -476,7 +490,7 @@ func prepareVolumes(c Container, vols []mountReq) (map[string]string, error) {
 	defer unlock()
 	out := map[string]string{}
 	for _, m := range vols {
-		v, _, err := createVolumeLocked(c.Store, m.Source, m.Labels)
+		v, created, err := createVolumeLocked(c.Store, m.Source, m.Labels)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", m.flag, err)
 		}
@@ -485,8 +499,24 @@ func prepareVolumes(c Container, vols []mountReq) (map[string]string, error) {
 			continue
 		}
 		if err := copyUp(c.Rootfs, m.Target, v.Mountpoint); err != nil {
+			// A volume half filled would never be filled again (it is
+			// no longer empty): a new one goes, an old one is emptied.
+			if created {
+				_ = removeVolumeLocked(c.Store, m.Source)
+			} else {
+				emptyDir(v.Mountpoint)
+			}
 			return nil, fmt.Errorf("%s: fill volume %s from the image's %s: %w", m.flag, m.Source, m.Target, err)
 		}
 	}
 	return out, nil
+}
+
+// emptyDir removes what dir holds, not following symlinks (os.RemoveAll
+// unlinks a link rather than what it points to).
+func emptyDir(dir string) {
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		_ = os.RemoveAll(filepath.Join(dir, e.Name()))
+	}
 }

@@ -72,7 +72,7 @@ func TestParseTmpfsFlag(t *testing.T) {
 	if err != nil || m.Target != "/run" || strings.Join(m.Tmpfs, ",") != "nosuid,nodev,size=1m,mode=700" {
 		t.Fatalf("%+v %v", m, err)
 	}
-	for _, bad := range []string{"run", "/run:bogus", "/run:size="} {
+	for _, bad := range []string{"run", "/run:bogus", "/run:size=", "/run:size=1x", "/run:mode=999", "/run:uid=me"} {
 		if _, err := parseTmpfsFlag(bad); !errors.Is(err, errdefs.ErrInvalid) {
 			t.Errorf("%q: %v", bad, err)
 		}
