@@ -141,7 +141,7 @@ func parseVolumeFlag(v string) (mountReq, error) {
 			case isPropagation(opt) && m.Type == "bind":
 				m.Propagation = opt
 			default:
-				return m, invalidf("%s: unknown option %q for a %s (want ro, rw%s)", m.flag, opt, m.Type, map[string]string{"bind": ", a propagation such as rslave", "volume": ", nocopy"}[m.Type])
+				return m, invalidf("%s: unknown mode %q for a %s (want ro, rw%s)", m.flag, opt, m.Type, map[string]string{"bind": ", a propagation such as rslave", "volume": ", nocopy"}[m.Type])
 			}
 		}
 	}
