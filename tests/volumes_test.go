@@ -161,6 +161,14 @@ func TestVolumePersistsAndCopiesUp(t *testing.T) {
 			t.Errorf("the volume's %s is not the image's: %q %v", f, got, err)
 		}
 	}
+	// The copy keeps modes: the image's /tmp is 1777.
+	tmpv := volName(t, "tmp")
+	if r := dockerRun(t, "", "--rm", "-v", tmpv+":/tmp", "alpine", "stat", "-c", "%a %u", "/tmp"); r.code != 0 || r.stdout != "1777 0\n" {
+		t.Errorf("/tmp from the image in a volume: %+v", r)
+	}
+	if fi, err := os.Stat(volumeData(tmpv)); err != nil || fi.Mode()&os.ModeSticky == 0 || fi.Mode().Perm() != 0o777 {
+		t.Errorf("the volume's mode: %v %v", fi, err)
+	}
 	// A volume that is not empty is the user's: the image does not
 	// overwrite it.
 	os.WriteFile(filepath.Join(volumeData(data), "os-release"), []byte("mine\n"), 0o644)
@@ -212,7 +220,14 @@ func TestVolumeInUseRefused(t *testing.T) {
 	if got := mustVol(t, "volume", "ls", "-q", "--filter", "dangling=false", "--filter", "name="+v); got != v+"\n" {
 		t.Errorf("ls dangling=false: %q", got)
 	}
+	// And while it runs.
+	running := fmt.Sprintf("running-%d", time.Now().UnixNano())
+	if r := dockerRun(t, "", "-d", "--name", running, "-v", v+":/v", "alpine", "sleep", "60"); r.code != 0 {
+		t.Fatalf("run -d: %+v", r)
+	}
 	rmContainer(t, name)
+	checkFailure(t, vol(t, "", "volume", "rm", v), exitDocker, "volume is in use by container", running)
+	rmContainer(t, running)
 	if out := mustVol(t, "volume", "rm", v); out != v+"\n" {
 		t.Errorf("rm once unused: %q", out)
 	}
