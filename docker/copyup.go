@@ -59,14 +59,63 @@ func copyUp(rootfs, target, dataDir string) error {
 	// process makes files meanwhile.
 	old := unix.Umask(0)
 	defer unix.Umask(old)
-	if err := copyTree(src, dst); err != nil {
+	cp := &copier{links: map[[2]uint64]*linked{}}
+	defer cp.close()
+	if err := cp.tree(src, dst); err != nil {
 		return err
 	}
 	return copyMeta(src, dst, &st)
 }
 
-// copyTree copies the entries of directory src into directory dst.
-func copyTree(src, dst *os.File) error {
+// copier is one copy-up: it keeps the image's hard links, by a handle on
+// each first copy of a file with more than one name until its last name
+// is copied.
+type copier struct {
+	links map[[2]uint64]*linked
+}
+
+type linked struct {
+	copy *os.File // O_PATH, on the first copy
+	left uint64   // names still to come
+}
+
+func (cp *copier) close() {
+	for _, l := range cp.links {
+		l.copy.Close()
+	}
+}
+
+// file copies the regular file name, or links it to the copy of a name
+// already copied.
+func (cp *copier) file(sfd, dfd int, name string, st *unix.Stat_t) error {
+	key := [2]uint64{st.Dev, st.Ino}
+	if l, ok := cp.links[key]; ok {
+		// AT_EMPTY_PATH links the very file copied: no path is
+		// resolved on either side but the new name in dfd.
+		if err := unix.Linkat(int(l.copy.Fd()), "", dfd, name, unix.AT_EMPTY_PATH); err != nil {
+			return err
+		}
+		if l.left--; l.left == 0 {
+			l.copy.Close()
+			delete(cp.links, key)
+		}
+		return nil
+	}
+	if err := copyFile(sfd, dfd, name, st); err != nil {
+		return err
+	}
+	if st.Nlink > 1 {
+		h, err := openAt(dfd, name, unix.O_PATH, 0)
+		if err != nil {
+			return err
+		}
+		cp.links[key] = &linked{copy: h, left: uint64(st.Nlink) - 1}
+	}
+	return nil
+}
+
+// tree copies the entries of directory src into directory dst.
+func (cp *copier) tree(src, dst *os.File) error {
 	names, err := src.Readdirnames(-1)
 	if err != nil {
 		return err
@@ -80,9 +129,9 @@ func copyTree(src, dst *os.File) error {
 		perm := st.Mode & 0o7777
 		switch st.Mode & unix.S_IFMT {
 		case unix.S_IFDIR:
-			err = copySubdir(sfd, dfd, name, &st)
+			err = cp.subdir(sfd, dfd, name, &st)
 		case unix.S_IFREG:
-			err = copyFile(sfd, dfd, name, &st)
+			err = cp.file(sfd, dfd, name, &st)
 		case unix.S_IFLNK:
 			err = copySymlink(sfd, dfd, name, &st)
 		case unix.S_IFIFO, unix.S_IFCHR, unix.S_IFBLK:
@@ -107,7 +156,7 @@ func openAt(dirfd int, name string, flags int, mode uint32) (*os.File, error) {
 	return os.NewFile(uintptr(fd), name), nil
 }
 
-func copySubdir(sfd, dfd int, name string, st *unix.Stat_t) error {
+func (cp *copier) subdir(sfd, dfd int, name string, st *unix.Stat_t) error {
 	s, err := openAt(sfd, name, unix.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
 		return err
@@ -121,7 +170,7 @@ func copySubdir(sfd, dfd int, name string, st *unix.Stat_t) error {
 		return err
 	}
 	defer d.Close()
-	if err := copyTree(s, d); err != nil {
+	if err := cp.tree(s, d); err != nil {
 		return err
 	}
 	// Last, so a read-only directory could still be filled.

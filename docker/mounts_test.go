@@ -178,8 +178,9 @@ func TestCopyUp(t *testing.T) {
 	os.WriteFile(filepath.Join(rootfs, "real", "sub", "f"), []byte("image"), 0o640)
 	os.Chown(filepath.Join(rootfs, "real", "sub", "f"), 123, 456)
 	os.Symlink(host, filepath.Join(rootfs, "real", "out")) // absolute, to a host dir
-	os.Symlink("/real", filepath.Join(rootfs, "link"))     // the target itself a link
-	os.Symlink(host, filepath.Join(rootfs, "escape"))      // resolves to rootfs+host: missing
+	os.Link(filepath.Join(rootfs, "real", "sub", "f"), filepath.Join(rootfs, "real", "hard"))
+	os.Symlink("/real", filepath.Join(rootfs, "link")) // the target itself a link
+	os.Symlink(host, filepath.Join(rootfs, "escape"))  // resolves to rootfs+host: missing
 	vol := t.TempDir()
 	if err := copyUp(rootfs, "/link", vol); err != nil {
 		t.Fatal(err)
@@ -189,6 +190,11 @@ func TestCopyUp(t *testing.T) {
 	}
 	if b, err := os.ReadFile(filepath.Join(vol, "sub", "f")); err != nil || string(b) != "image" {
 		t.Fatalf("copied file: %q %v", b, err)
+	}
+	a, _ := os.Stat(filepath.Join(vol, "sub", "f"))
+	b, _ := os.Stat(filepath.Join(vol, "hard"))
+	if a == nil || b == nil || !os.SameFile(a, b) {
+		t.Errorf("the hard link was not kept: %v %v", a, b)
 	}
 	if fi, err := os.Lstat(filepath.Join(vol, "out")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
 		t.Fatalf("the symlink was not kept a symlink: %v %v", fi, err)
