@@ -57,6 +57,10 @@ type HostConfig struct {
 	SecurityOpt    []string
 	Init           bool
 	LogConfig      LogConfig
+	// Tmpfs is --tmpfs: PATH to its options; ShmSize /dev/shm's size in
+	// bytes.
+	Tmpfs   map[string]string `json:",omitempty"`
+	ShmSize int64
 }
 
 // RestartPolicy is --restart: Name is "no", "on-failure", "always" or
@@ -98,6 +102,8 @@ type MountPoint struct {
 	Name        string `json:",omitempty"` // a volume's name
 	Source      string
 	Destination string
+	Driver      string `json:",omitempty"` // a volume's: local
 	Mode        string
 	RW          bool
+	Propagation string `json:",omitempty"` // a bind's
 }

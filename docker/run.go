@@ -92,7 +92,7 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 // mountRootfs mounts img's layers for container id (rootless: prepares
 // them, for the container to mount inside its user namespace).
 func mountRootfs(store *image.Store, img *image.Image, id string) (Container, error) {
-	c := Container{ID: id, Image: img, IDMaps: store.Shift}
+	c := Container{ID: id, Image: img, IDMaps: store.Shift, Store: store.Root}
 	var err error
 	if container.Rootless() {
 		if err := image.OverlayInUserns(); err != nil {
@@ -110,6 +110,10 @@ func mountRootfs(store *image.Store, img *image.Image, id string) (Container, er
 // the container's directory when start fails.
 func start(rt *container.Runtime, c Container, o *RunOptions, stdio container.IO, storeRoot string) (*container.Container, error) {
 	rec := Record{ID: c.ID, Name: o.Name, Image: c.Image.Name, Created: time.Now().UTC()}
+	// Before any volume is made: a volume a record names is in use.
+	if err := recordMounts(&rec, o, storeRoot); err != nil {
+		return nil, err
+	}
 	if err := rec.Save(c.Dir); err != nil {
 		return nil, fmt.Errorf("save container record: %w", err)
 	}

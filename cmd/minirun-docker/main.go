@@ -51,5 +51,6 @@ func commands() []*cli.Command {
 		cmdline.State(),
 		cmdline.List(),
 		cmdline.Update(),
+		dockercmd.Volume(),
 	}
 }

@@ -50,5 +50,6 @@ func commands() []*cli.Command {
 		cmdline.State(),
 		cmdline.List(),
 		cmdline.Update(),
+		cmdline.Forward("volume"),
 	}
 }

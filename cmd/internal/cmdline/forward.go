@@ -51,6 +51,7 @@ var DockerCommands = []struct{ Name, Usage string }{
 	{"rmi", "remove images and the layers no other image uses"},
 	{"rm", "remove containers made by `run IMAGE`: their writable layer and record"},
 	{"spec", "write a starting config.json: runc's default, or Docker's with --docker"},
+	{"volume", "manage named volumes: create, ls, inspect, rm, prune"},
 }
 
 // Forward is the lean program's command name, one of DockerCommands: it
