@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/minirun/minirun/errdefs"
@@ -35,8 +36,16 @@ func CheckName(containersDir, name string) error {
 	if !validName.MatchString(name) {
 		return invalidf("--name %q: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name)
 	}
-	if r, err := Find(containersDir, name); err == nil {
-		return errdefs.New(errdefs.ErrExists, fmt.Sprintf("--name %q: already in use by container %s; remove it with `minirun rm %s`", name, r.ID[:12], name))
+	// Names only: a name may be another container's id prefix, as in
+	// Docker (Find prefers the name).
+	recs, err := List(containersDir)
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if r.Name == name {
+			return errdefs.New(errdefs.ErrExists, fmt.Sprintf("--name %q: already in use by container %s; remove it with `minirun rm %s`", name, ShortID(r.ID), name))
+		}
 	}
 	return nil
 }
@@ -46,23 +55,33 @@ func (r Record) Save(dir string) error {
 	return atomicfile.WriteJSON(filepath.Join(dir, recordFile), r, 0o600, false)
 }
 
-// Find looks a container up by name, full ID or an ID prefix.
+// Find looks a container up by name, full ID or any unique ID prefix, as
+// Docker does (one character is enough when it is unique). A name or a
+// full ID wins over a prefix, so a container named "abc" is found by
+// "abc" even when another's ID starts with it. An ambiguous prefix is an
+// ErrInvalid naming the candidates by their short ids.
 func Find(containersDir, ref string) (*Record, error) {
-	ents, err := os.ReadDir(containersDir)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	if ref == "" {
+		return nil, invalidf("container reference: empty")
+	}
+	// A full ID is the directory's name: read that one record only.
+	if isHexID(ref) {
+		var r Record
+		if err := atomicfile.ReadJSON(filepath.Join(containersDir, ref, recordFile), &r); err == nil {
+			return &r, nil
+		}
+	}
+	recs, err := List(containersDir)
+	if err != nil {
 		return nil, err
 	}
 	var found []*Record
-	for _, e := range ents {
-		var r Record
-		if atomicfile.ReadJSON(filepath.Join(containersDir, e.Name(), recordFile), &r) != nil {
-			continue
-		}
+	for _, r := range recs {
 		if r.Name == ref || r.ID == ref {
-			return &r, nil
+			return r, nil
 		}
-		if len(ref) >= 4 && strings.HasPrefix(r.ID, ref) {
-			found = append(found, &r)
+		if strings.HasPrefix(r.ID, ref) {
+			found = append(found, r)
 		}
 	}
 	switch len(found) {
@@ -70,7 +89,50 @@ func Find(containersDir, ref string) (*Record, error) {
 		return nil, errdefs.New(errdefs.ErrNotFound, "no such container: "+ref)
 	case 1:
 		return found[0], nil
-	default:
-		return nil, invalidf("container reference %q is ambiguous", ref)
 	}
+	ids := make([]string, len(found))
+	for i, r := range found {
+		ids[i] = ShortID(r.ID)
+	}
+	sort.Strings(ids)
+	return nil, invalidf("container reference %q is ambiguous: it is a prefix of %s; give more of the id", ref, strings.Join(ids, ", "))
+}
+
+// List reads every container record under containersDir, in no
+// particular order. A directory without a readable record (one being
+// made or removed) is skipped. A missing directory has no records.
+func List(containersDir string) ([]*Record, error) {
+	ents, err := os.ReadDir(containersDir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	out := make([]*Record, 0, len(ents))
+	for _, e := range ents {
+		r := new(Record)
+		if atomicfile.ReadJSON(filepath.Join(containersDir, e.Name(), recordFile), r) != nil {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// ShortID is the 12-digit form of a container ID that ps and errors show.
+func ShortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+func isHexID(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
