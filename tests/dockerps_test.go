@@ -28,11 +28,20 @@ func dkOK(t *testing.T, args ...string) string {
 	return r.stdout
 }
 
+// psNames counts the names uniqueName gave.
+var psNames int
+
+// uniqueName is a container name no other test or call uses.
+func uniqueName(t *testing.T) string {
+	psNames++
+	return fmt.Sprintf("ps-%s-%d", strings.ToLower(containerID(t)), psNames)
+}
+
 // detachedNamed starts `sleep 100` detached under a name unique to the
 // test and removes it when the test ends. It returns the name and id.
 func detachedNamed(t *testing.T) (name, id string) {
 	t.Helper()
-	name = "ps-" + strings.ToLower(containerID(t))
+	name = uniqueName(t)
 	r := dockerRun(t, "", "-d", "--name", name, "alpine", "sleep", "100")
 	if r.code != 0 {
 		t.Fatalf("run -d: %+v", r)
@@ -46,7 +55,7 @@ func detachedNamed(t *testing.T) (name, id string) {
 // its record stays and says how it ended.
 func exitedNamed(t *testing.T) (name, id string) {
 	t.Helper()
-	name = "ps-" + strings.ToLower(containerID(t))
+	name = uniqueName(t)
 	if r := dockerRun(t, "", "--name", name, "alpine", "sh", "-c", "exit 7"); r.code != 7 {
 		t.Fatalf("run: want exit 7, got %+v", r)
 	}

@@ -51,9 +51,12 @@ func Inspect() *cli.Command {
 				}
 				objs = append(objs, obj)
 			}
-			// As Docker: what was found is printed, then the errors.
-			if err := printInspected(c.String("format"), objs); err != nil {
-				return err
+			// What was found is printed, then the errors, as Docker's;
+			// nothing at all when nothing was found.
+			if len(objs) > 0 || len(failed) == 0 {
+				if err := printInspected(c.String("format"), objs); err != nil {
+					return err
+				}
 			}
 			return errors.Join(failed...)
 		},
