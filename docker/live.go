@@ -82,7 +82,7 @@ func unrecordedEnd(r *Record, st ContainerState) ContainerState {
 		st.FinishedAt = st.StartedAt
 	}
 	if st.Error == "" {
-		st.Error = "the container's end was not recorded: its monitor was killed"
+		st.Error = "the container's exit was not recorded"
 	}
 	return st
 }
