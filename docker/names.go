@@ -3,13 +3,19 @@ package docker
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/internal/atomicfile"
@@ -101,20 +107,73 @@ func Find(containersDir, ref string) (*Record, error) {
 // List reads every container record under containersDir, in no
 // particular order. A directory without a readable record (one being
 // made or removed) is skipped. A missing directory has no records.
+//
+// ps -a reads hundreds of them per call: each is read with one open,
+// read and close (os.ReadFile adds a stat and a poller registration),
+// on as many goroutines as there are CPUs.
 func List(containersDir string) ([]*Record, error) {
 	ents, err := os.ReadDir(containersDir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("list containers: %w", err)
 	}
-	out := make([]*Record, 0, len(ents))
-	for _, e := range ents {
-		r := new(Record)
-		if atomicfile.ReadJSON(filepath.Join(containersDir, e.Name(), recordFile), r) != nil {
-			continue
+	recs := make([]*Record, len(ents))
+	workers := min(runtime.GOMAXPROCS(0), len(ents)/32+1)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 0, 8<<10)
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(ents) {
+					return
+				}
+				var data []byte
+				data, buf = readSmall(filepath.Join(containersDir, ents[i].Name(), recordFile), buf)
+				r := new(Record)
+				if data != nil && json.Unmarshal(data, r) == nil && r.ID != "" {
+					recs[i] = r
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	out := recs[:0]
+	for _, r := range recs {
+		if r != nil {
+			out = append(out, r)
 		}
-		out = append(out, r)
 	}
 	return out, nil
+}
+
+// readSmall reads the file at path into buf (grown as needed) and
+// returns its content, nil if it can't be read, and the buffer to reuse.
+func readSmall(path string, buf []byte) ([]byte, []byte) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, buf
+	}
+	defer unix.Close(fd)
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, buf
+		}
+		if n == 0 {
+			return buf, buf
+		}
+		buf = buf[:len(buf)+n]
+	}
 }
 
 // ShortID is the 12-digit form of a container ID that ps and errors show.
