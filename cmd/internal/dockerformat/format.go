@@ -6,6 +6,7 @@
 package dockerformat
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -69,6 +70,7 @@ func Parse(format string) (tmpl *template.Template, table bool, err error) {
 type Printer struct {
 	tmpl  *template.Template
 	out   io.Writer
+	buf   *bufio.Writer // stdout is unbuffered: one write per cell otherwise
 	tw    *tabwriter.Writer
 	table bool
 }
@@ -84,10 +86,11 @@ func NewPrinter(w io.Writer, format string, header any) (*Printer, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Printer{tmpl: tmpl, out: w, table: table}
+	p := &Printer{tmpl: tmpl, buf: bufio.NewWriterSize(w, 64<<10), table: table}
+	p.out = p.buf
 	if table {
 		// Docker's column spacing: at least 10 wide, 3 spaces apart.
-		p.tw = tabwriter.NewWriter(w, 10, 1, 3, ' ', 0)
+		p.tw = tabwriter.NewWriter(p.buf, 10, 1, 3, ' ', 0)
 		p.out = p.tw
 		if header != nil {
 			if err := p.Print(header); err != nil {
@@ -109,10 +112,12 @@ func (p *Printer) Print(v any) error {
 	return err
 }
 
-// Flush writes out a table's aligned rows.
+// Flush writes out what was printed (a table's rows, aligned).
 func (p *Printer) Flush() error {
 	if p.tw != nil {
-		return p.tw.Flush()
+		if err := p.tw.Flush(); err != nil {
+			return err
+		}
 	}
-	return nil
+	return p.buf.Flush()
 }

@@ -143,11 +143,21 @@ func inspectContainer(c *cli.Context, ref string) (*containerDetails, error) {
 		return nil, err
 	}
 	dir := containersDir(c)
+	rt := cmdline.RuntimeOf(c)
 	r, err := docker.Find(dir, id)
+	if errors.Is(err, errdefs.ErrNotFound) {
+		// An engine's container (runc's form) has no record: its
+		// runtime state is all there is to show.
+		if ctr, lerr := rt.Load(id); lerr == nil {
+			if rs, serr := ctr.State(); serr == nil {
+				r, err = &docker.Record{ID: id, Created: rs.Created}, nil
+			}
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("inspect: %w", err)
 	}
-	st := docker.LiveState(cmdline.RuntimeOf(c), r)
+	st := docker.LiveState(rt, r)
 	own := filepath.Join(dir, r.ID)
 	d := &containerDetails{
 		ID: r.ID, Created: r.Created, Path: r.Path, Args: nonNil(r.Args),
