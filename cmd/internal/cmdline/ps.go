@@ -24,6 +24,8 @@ func Ps(containers cli.ActionFunc) *cli.Command {
 		Name:      "ps",
 		Usage:     "list containers (Docker style), or a container's processes (runc style: ps ID; extra arguments go to ps(1))",
 		ArgsUsage: "[ID [PS OPTIONS]]",
+		// -aq is -a -q, as Docker users type it.
+		UseShortOptionHandling: true,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "format", Usage: "with ID: table or json; without: a Go template, table TEMPLATE or json"},
 			&cli.GenericFlag{Name: "f", Value: &listValue{}, Usage: "with ID: --format; without: --filter"},
@@ -85,11 +87,20 @@ func psHasID(args []string, flags []cli.Flag) bool {
 			return j+1 < len(args)
 		case !isFlag(a):
 			return true
-		case takesValue(flags, a):
+		case takesValue(flags, a) || combinedTakesValue(flags, a):
 			j++
 		}
 	}
 	return false
+}
+
+// combinedTakesValue says whether a is short flags run together (-aqf)
+// whose last one takes the next argument as its value.
+func combinedTakesValue(flags []cli.Flag, a string) bool {
+	if len(a) < 3 || a[1] == '-' || strings.Contains(a, "=") {
+		return false
+	}
+	return takesValue(flags, "-"+a[len(a)-1:])
 }
 
 // PsTable runs the host's ps (with -ef unless told otherwise) and keeps
