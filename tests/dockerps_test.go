@@ -139,6 +139,7 @@ func TestDockerPsAll(t *testing.T) {
 		}
 	}
 	mustContain(t, "ps -a", all, ex)
+	mustContain(t, "ps -aq", dkOK(t, "ps", "-aq"), exID[:12]+"\n")
 
 	got := dkOK(t, "ps", "-a", "--filter", "status=exited", "--filter", "name=^"+ex+"$", "--format", "{{.Names}}|{{.Status}}|{{.State}}")
 	mustMatch(t, "ps --filter --format", got, `^`+ex+`\|Exited \(7\) .* ago\|exited\n$`)
