@@ -69,11 +69,14 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 			fmt.Fprintf(stdio.Stderr, "minirun: cleanup: %v\n", err)
 		}
 	}
-	ctr, err := start(rt, c, o, stdio, store.Root)
+	rec := Record{ID: c.ID, Name: o.Name, Image: o.Image, ImageID: img.ID, Created: time.Now().UTC()}
+	ctr, err := start(rt, c, o, &rec, stdio, store.Root)
 	if err != nil {
 		remove()
 		return res, err
 	}
+	// ps and inspect read the start and a foreground end from the record.
+	_ = recordStarted(c.Dir, &rec, ctr.Pid())
 	if o.Detach {
 		return res, nil
 	}
@@ -82,6 +85,8 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 	stop()
 	if o.Remove {
 		remove()
+	} else if err == nil {
+		_ = recordExited(c.Dir, &rec, res.Status)
 	}
 	if cerr := ctx.Err(); cerr != nil && err == nil {
 		err = cerr
@@ -108,10 +113,9 @@ func mountRootfs(store *image.Store, img *image.Image, id string) (Container, er
 
 // start records c, writes its config and starts it. The caller removes
 // the container's directory when start fails.
-func start(rt *container.Runtime, c Container, o *RunOptions, stdio container.IO, storeRoot string) (*container.Container, error) {
-	rec := Record{ID: c.ID, Name: o.Name, Image: c.Image.Name, Created: time.Now().UTC()}
+func start(rt *container.Runtime, c Container, o *RunOptions, rec *Record, stdio container.IO, storeRoot string) (*container.Container, error) {
 	// Before any volume is made: a volume a record names is in use.
-	if err := recordMounts(&rec, o, storeRoot); err != nil {
+	if err := recordMounts(rec, o, storeRoot); err != nil {
 		return nil, err
 	}
 	if err := rec.Save(c.Dir); err != nil {
@@ -119,6 +123,10 @@ func start(rt *container.Runtime, c Container, o *RunOptions, stdio container.IO
 	}
 	spec, prof, err := buildSpec(c, o)
 	if err == nil {
+		describe(rec, c, o, spec)
+		if err = rec.Save(c.Dir); err != nil {
+			return nil, fmt.Errorf("save container record: %w", err)
+		}
 		err = WriteSpec(filepath.Join(c.Dir, "config.json"), spec)
 	}
 	if err == nil {
