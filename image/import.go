@@ -27,7 +27,7 @@ func (s *Store) Import(name, src string) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("import %s from %s: %w", norm, src, err)
 	}
-	img, err := s.add(n, nil)
+	img, err := s.add(n, newProgress(nil))
 	if err != nil {
 		return nil, fmt.Errorf("import from %s: %w", src, err)
 	}

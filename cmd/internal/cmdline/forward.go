@@ -49,6 +49,10 @@ var DockerCommands = []struct{ Name, Usage string }{
 	{"import", "store an image from a rootfs directory, a .tar/.tar.gz of one, an OCI layout or a docker save tarball"},
 	{"images", "list stored images"},
 	{"rmi", "remove images and the layers no other image uses"},
+	{"tag", "give an image another name"},
+	{"save", "write images as a docker save archive"},
+	{"load", "store the images of a docker save archive or an OCI archive"},
+	{"push", "upload an image to a registry"},
 	{"rm", "remove containers made by `run IMAGE`: their writable layer and record"},
 	{"spec", "write a starting config.json: runc's default, or Docker's with --docker"},
 }
