@@ -18,9 +18,9 @@ import (
 
 // Image is a stored image, ready to be mounted.
 type Image struct {
-	Name   string   // normalized, e.g. "docker.io/library/alpine:latest"
-	ID     string   // config digest, "sha256:..."
-	Layers []string // unpacked layer dirs, lowest first
+	Name    string   // normalized, e.g. "docker.io/library/alpine:latest"
+	ID      string   // config digest, "sha256:..."
+	Layers  []string // unpacked layer dirs, lowest first
 	Config  Config
 	Size    int64     // bytes of file content over all layers
 	Created time.Time // the image config's, or when it was imported
