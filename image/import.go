@@ -23,7 +23,14 @@ func (s *Store) Import(name, src string) (*Image, error) {
 	if s.Shift != nil {
 		owners = s.Shift.ToContainer
 	}
-	n, err := sourceOf(norm, src, owners)
+	from := src
+	if dir, err := s.extractIfOCIArchive(src); err != nil {
+		return nil, fmt.Errorf("import %s from %s: %w", norm, src, err)
+	} else if dir != "" {
+		defer s.removeAll(dir)
+		from = dir
+	}
+	n, err := sourceOf(norm, from, owners)
 	if err != nil {
 		return nil, fmt.Errorf("import %s from %s: %w", norm, src, err)
 	}
@@ -61,7 +68,7 @@ func sourceOf(norm, src string, owners func(uid, gid int) (int, int)) (newImage,
 	case kindDockerSave:
 		return dockerSaveSource(norm, open)
 	case kindOCIArchive:
-		return newImage{}, errors.New("an OCI layout in a tar: extract it and import the directory")
+		return newImage{}, errors.New("an OCI layout in a tar") // Import extracts it first
 	}
 	return newImage{name: norm, layers: []layerSource{{open: open}}}, nil
 }
@@ -148,4 +155,31 @@ func tarKind(open func() (io.ReadCloser, error)) (tarKindT, error) {
 		return kindOCIArchive, nil
 	}
 	return kindRootfs, nil
+}
+
+// extractIfOCIArchive extracts src into a new directory under the store's
+// tmp/ when it is an OCI archive (a tar of an OCI layout), and returns the
+// directory, which the caller removes; for anything else, "".
+func (s *Store) extractIfOCIArchive(src string) (string, error) {
+	fi, err := os.Stat(src)
+	if err != nil || fi.IsDir() {
+		return "", nil // sourceOf reports it
+	}
+	gz, err := isGzip(src)
+	if err != nil {
+		return "", nil
+	}
+	open := func() (io.ReadCloser, error) { return openTar(src, gz) }
+	if kind, err := tarKind(open); err != nil || kind != kindOCIArchive {
+		return "", nil
+	}
+	dir, err := os.MkdirTemp(s.tmpDir(), "import-")
+	if err != nil {
+		return "", err
+	}
+	if err := extractOCIArchive(open, dir); err != nil {
+		s.removeAll(dir)
+		return "", err
+	}
+	return dir, nil
 }

@@ -375,6 +375,14 @@ func TestDockerImagesSaveLoad(t *testing.T) {
 	if r := imgOK(t, store, "run", "--rm", "ocitest:1", "cat", "/etc/imgtest"); r.stdout != "oci" {
 		t.Errorf("run of a loaded OCI image: %q", r.stdout)
 	}
+	// import takes the OCI archive too, under the name it is given.
+	imgOK(t, store, "import", ociTar, "ocinamed:1")
+	if r := imgOK(t, store, "run", "--rm", "ocinamed:1", "cat", "/etc/imgtest"); r.stdout != "oci" {
+		t.Errorf("run of an imported OCI archive: %q", r.stdout)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(store, "tmp")); len(ents) != 0 {
+		t.Errorf("load and import left %v in the store's tmp", ents)
+	}
 	// A rootfs tar is not an archive of images.
 	rootTar := filepath.Join(t.TempDir(), "rootfs.tar")
 	if out, err := exec.Command("tar", "-C", rootfs, "-cf", rootTar, ".").CombinedOutput(); err != nil {
