@@ -43,11 +43,15 @@ type newImage struct {
 func (s *Store) add(n newImage, p *progress) (*Image, error) {
 	tmps := make([]string, len(n.layers))
 	metas := make([]layerMeta, len(n.layers))
+	var releases []func()
 	defer func() {
 		for _, t := range tmps {
 			if t != "" {
 				os.RemoveAll(t)
 			}
+		}
+		for _, r := range releases {
+			r()
 		}
 	}()
 	for i, l := range n.layers {
@@ -58,11 +62,12 @@ func (s *Store) add(n newImage, p *progress) (*Image, error) {
 				continue
 			}
 		}
-		tmp, meta, err := s.fetchLayer(l, i, p)
+		tmp, release, meta, err := s.fetchLayer(l, i, p, false)
 		if err != nil {
 			return nil, fmt.Errorf("image %s: layer %d: %w", n.name, i+1, err)
 		}
 		tmps[i], metas[i] = tmp, meta
+		releases = append(releases, release)
 	}
 
 	unlock, err := s.lock(lockEx)
@@ -85,10 +90,11 @@ func (s *Store) add(n newImage, p *progress) (*Image, error) {
 		if !ok {
 			// rmi took a layer we had found present: fetch it again, now
 			// under the lock so it can't happen twice.
-			tmp, meta, err := s.fetchLayer(l, i, p)
+			tmp, release, meta, err := s.fetchLayer(l, i, p, true)
 			if err != nil {
 				return nil, fmt.Errorf("image %s: layer %d: %w", n.name, i+1, err)
 			}
+			releases = append(releases, release)
 			if err := s.commitLayer(tmp, meta); err != nil {
 				return nil, fmt.Errorf("image %s: %w", n.name, err)
 			}
@@ -119,7 +125,7 @@ func (l layerSource) label(i int) string {
 	return fmt.Sprintf("layer %d", i+1)
 }
 
-func (s *Store) fetchLayer(l layerSource, i int, p *progress) (string, layerMeta, error) {
+func (s *Store) fetchLayer(l layerSource, i int, p *progress, storeLocked bool) (string, func(), layerMeta, error) {
 	label := l.label(i)
 	p.layer(label, "Pulling fs layer", false)
 	open := l.open
@@ -130,25 +136,26 @@ func (s *Store) fetchLayer(l layerSource, i int, p *progress) (string, layerMeta
 			return p.counter(label, l.size, r)
 		}})
 		if err != nil {
-			return "", layerMeta{}, err
+			return "", nil, layerMeta{}, err
 		}
 		open = cl.Uncompressed
 	}
 	rc, err := open()
 	if err != nil {
-		return "", layerMeta{}, fmt.Errorf("open: %w", err)
+		return "", nil, layerMeta{}, fmt.Errorf("open: %w", err)
 	}
 	defer rc.Close()
-	tmp, meta, err := s.unpackTemp(rc)
+	tmp, release, meta, err := s.unpackTemp(rc, storeLocked)
 	if err != nil {
-		return "", meta, err
+		return "", nil, meta, err
 	}
 	if l.diffID != "" && meta.DiffID != l.diffID {
 		os.RemoveAll(tmp)
-		return "", meta, fmt.Errorf("content is %s, but the image says %s", meta.DiffID, l.diffID)
+		release()
+		return "", nil, meta, fmt.Errorf("content is %s, but the image says %s", meta.DiffID, l.diffID)
 	}
 	p.layer(label, "Pull complete", true)
-	return tmp, meta, nil
+	return tmp, release, meta, nil
 }
 
 // countedLayer is a layer whose compressed stream goes through wrap.

@@ -24,9 +24,10 @@ func (s *Store) Import(name, src string) (*Image, error) {
 		owners = s.Shift.ToContainer
 	}
 	from := src
-	if dir, err := s.extractIfOCIArchive(src); err != nil {
+	if dir, release, err := s.extractIfOCIArchive(src); err != nil {
 		return nil, fmt.Errorf("import %s from %s: %w", norm, src, err)
 	} else if dir != "" {
+		defer release()
 		defer s.removeAll(dir)
 		from = dir
 	}
@@ -160,26 +161,27 @@ func tarKind(open func() (io.ReadCloser, error)) (tarKindT, error) {
 // extractIfOCIArchive extracts src into a new directory under the store's
 // tmp/ when it is an OCI archive (a tar of an OCI layout), and returns the
 // directory, which the caller removes; for anything else, "".
-func (s *Store) extractIfOCIArchive(src string) (string, error) {
+func (s *Store) extractIfOCIArchive(src string) (string, func(), error) {
 	fi, err := os.Stat(src)
 	if err != nil || fi.IsDir() {
-		return "", nil // sourceOf reports it
+		return "", nil, nil // sourceOf reports it
 	}
 	gz, err := isGzip(src)
 	if err != nil {
-		return "", nil
+		return "", nil, nil
 	}
 	open := func() (io.ReadCloser, error) { return openTar(src, gz) }
 	if kind, err := tarKind(open); err != nil || kind != kindOCIArchive {
-		return "", nil
+		return "", nil, nil
 	}
-	dir, err := os.MkdirTemp(s.tmpDir(), "import-")
+	dir, release, err := s.makeTemp("import-", false)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if err := extractOCIArchive(open, dir); err != nil {
 		s.removeAll(dir)
-		return "", err
+		release()
+		return "", nil, err
 	}
-	return dir, nil
+	return dir, release, nil
 }

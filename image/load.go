@@ -88,10 +88,11 @@ var ociEntry = regexp.MustCompile(`^(oci-layout|index\.json|blobs/[a-z0-9]+/[a-f
 const containerdNameAnnotation = "io.containerd.image.name"
 
 func (s *Store) loadOCIArchive(open tarball.Opener) ([]string, error) {
-	dir, err := os.MkdirTemp(s.tmpDir(), "load-")
+	dir, release, err := s.makeTemp("load-", false)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	defer s.removeAll(dir)
 	if err := extractOCIArchive(open, dir); err != nil {
 		return nil, err

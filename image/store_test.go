@@ -70,3 +70,31 @@ func TestStoreImportGetListRemove(t *testing.T) {
 		t.Errorf("tmp/ left with %d entries", len(ents))
 	}
 }
+
+// Open sweeps what no process holds out of tmp/, whatever its age, and
+// leaves what a live pull holds.
+func TestSweepTakesOnlyUnheldTemps(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, release, err := s.makeTemp("layer-", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	dropped, releaseDropped, err := s.makeTemp("layer-", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	releaseDropped() // as a killed process's lock goes
+	if _, err := Open(s.Root); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(held); err != nil {
+		t.Errorf("the sweep took a held temp: %v", err)
+	}
+	if _, err := os.Stat(dropped); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the sweep left a temp no one holds: %v", err)
+	}
+}
