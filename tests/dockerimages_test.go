@@ -10,12 +10,15 @@ import (
 	"encoding/json"
 	"io"
 	"log"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -465,4 +468,73 @@ func TestDockerImagesImportOrders(t *testing.T) {
 		}
 	}
 	imgOneLine(t, "import of a missing source", imgMR(t, store, "import", "/nonexistent/src.tar", "x"), "/nonexistent/src.tar")
+}
+
+// A pull killed halfway through a layer leaves its unpacking in the
+// store's tmp/; the next command, whatever it is, takes it away, and the
+// next pull works.
+func TestDockerImagesKilledPull(t *testing.T) {
+	needRoot(t)
+	var stall atomic.Bool
+	stall.Store(true)
+	stuck := make(chan struct{})
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	// While stall is set, a layer's blob comes half way and then no more.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !stall.Load() || r.Method != http.MethodGet || !strings.Contains(r.URL.Path, "/blobs/") {
+			reg.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		reg.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		if len(body) < 1000 { // the config, not a layer
+			w.WriteHeader(rec.Code)
+			w.Write(body)
+			return
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(body[:len(body)/2])
+		w.(http.Flusher).Flush()
+		select {
+		case <-stuck:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(stuck); srv.Close() })
+	ref := strings.TrimPrefix(srv.URL, "http://") + "/test/rootfs:1"
+	imgPush(t, ref, imgRootfsImage(t, "v1"))
+
+	store := t.TempDir()
+	cmd := exec.Command(minirun, "--store", store, "pull", ref)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(store, "tmp")
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if ents, _ := os.ReadDir(tmp); len(ents) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatal("the pull never started unpacking a layer")
+		}
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if ents, _ := os.ReadDir(tmp); len(ents) == 0 {
+		t.Fatal("the killed pull left nothing in tmp/: the test shows nothing")
+	}
+	imgOK(t, store, "images")
+	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+		t.Errorf("the next command left the killed pull's %v in tmp/", ents)
+	}
+	stall.Store(false)
+	if r := imgOK(t, store, "run", "--rm", ref, "cat", "/etc/imgtest"); r.stdout != "v1" {
+		t.Errorf("run after the killed pull: %q", r.stdout)
+	}
 }
