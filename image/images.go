@@ -104,10 +104,11 @@ func (s *Store) findID(ref, prefix string) (*record, error) {
 		if found != nil && found.ID != recs[i].ID {
 			return nil, fmt.Errorf("image %s: ambiguous ID prefix", ref)
 		}
-		if found != nil {
-			return nil, fmt.Errorf("image %s: ID is tagged as %s and %s; name one", ref, found.Name, recs[i].Name)
+		// One image under several names: any of its records serves (they
+		// differ only in name); rmi by ID takes every name.
+		if found == nil {
+			found = &recs[i]
 		}
-		found = &recs[i]
 	}
 	if found == nil {
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, ref)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -40,9 +41,10 @@ func TestStoreImportGetListRemove(t *testing.T) {
 			t.Errorf("Get(%q): %v", ref, err)
 		}
 	}
-	// Two names share the ID, so asking by ID is ambiguous.
-	if _, err := s.Get(a.ID[7:19]); err == nil {
-		t.Error("Get by an ID tagged twice: no error")
+	// Two names share the ID: asked by ID, either serves, as Docker's
+	// run takes the ID of an image with several tags.
+	if got, err := s.Get(a.ID[7:19]); err != nil || got.ID != a.ID {
+		t.Errorf("Get by an ID tagged twice: %v %v", got, err)
 	}
 	list, err := s.List()
 	if err != nil || len(list) != 2 {
@@ -96,5 +98,32 @@ func TestSweepTakesOnlyUnheldTemps(t *testing.T) {
 	}
 	if _, err := os.Stat(dropped); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the sweep left a temp no one holds: %v", err)
+	}
+}
+
+// rmi by ID of an image with two names takes both only when forced.
+func TestRemoveImageByIDOfTwoNames(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := t.TempDir()
+	os.WriteFile(filepath.Join(src, "f"), []byte("x"), 0o644)
+	img, err := s.Import("one", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Tag("one", "two:v1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RemoveImage(img.ID, false); err == nil || !strings.Contains(err.Error(), "must be forced") {
+		t.Fatalf("rmi by ID of two names: %v", err)
+	}
+	rm, err := s.RemoveImage(img.ID[7:19], true)
+	if err != nil || len(rm.Untagged) != 2 || rm.Deleted != img.ID {
+		t.Fatalf("rmi -f by ID: %+v %v", rm, err)
+	}
+	if ents, _ := os.ReadDir(s.layersDir()); len(ents) != 0 {
+		t.Errorf("layers left: %v", ents)
 	}
 }
