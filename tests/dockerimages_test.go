@@ -351,6 +351,11 @@ func TestDockerImagesSaveLoad(t *testing.T) {
 	if r := imgOK(t, store, "run", "--rm", "--pull", "never", "rt:v2", "echo", "loaded"); r.stdout != "loaded\n" {
 		t.Errorf("run of a loaded image: %q", r.stdout)
 	}
+	// import reads the archive too.
+	imgOK(t, store, "import", archive, "fromsave:1")
+	if r := imgOK(t, store, "run", "--rm", "--pull", "never", "fromsave:1", "echo", "imported"); r.stdout != "imported\n" {
+		t.Errorf("run of an imported save archive: %q", r.stdout)
+	}
 	// The same archive from stdin, into another store, and with -q.
 	other := t.TempDir()
 	cmd := exec.Command(minirun, "--store", other, "load", "-q")
