@@ -23,6 +23,7 @@ import (
 // the rest is what BuildSpec turns into its config.
 type RunOptions struct {
 	Image   string // IMAGE: a name, or an ID or its prefix, in the store
+	Pull    string // --pull: missing (""), always or never (EnsureImage)
 	Name    string // --name: unique among the store's containers
 	Remove  bool   // --rm: take the container away when it exits
 	Detach  bool   // -d: return once it runs, with its output in container.log

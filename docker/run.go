@@ -3,7 +3,6 @@ package docker
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -44,11 +43,8 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
-	img, err := store.Get(o.Image)
+	img, err := EnsureImage(ctx, store, o.Image, o.Pull, stdio.Stderr)
 	if err != nil {
-		if errors.Is(err, image.ErrNotFound) {
-			return Result{}, errdefs.New(errdefs.ErrNotFound, fmt.Sprintf("unable to find image %q locally; `minirun pull %s` or `minirun import %s DIR` first", o.Image, o.Image, o.Image))
-		}
 		return Result{}, err
 	}
 	if err := CheckName(store.ContainersDir(), o.Name); err != nil {

@@ -15,16 +15,21 @@ import (
 )
 
 // What Run refuses before it mounts anything needs no root: the image the
-// store does not hold, a name in use, a context already done.
+// store does not hold (with --pull never: no registry is asked), a pull
+// policy it doesn't know, a name in use, a context already done.
 func TestRunRefusesBeforeMounting(t *testing.T) {
 	store, err := image.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Run(context.Background(), &container.Runtime{}, store, &RunOptions{Image: "alpine"}, container.IO{})
-	want := "unable to find image \"alpine\" locally; `minirun pull alpine` or `minirun import alpine DIR` first"
+	_, err = Run(context.Background(), &container.Runtime{}, store, &RunOptions{Image: "alpine", Pull: PullNever}, container.IO{})
+	want := "No such image: alpine:latest (not found locally, and --pull never)"
 	if !errors.Is(err, errdefs.ErrNotFound) || err.Error() != want || errdefs.ExitCode(err) != 125 {
 		t.Fatalf("a missing image: %v (exit %d)", err, errdefs.ExitCode(err))
+	}
+	_, err = Run(context.Background(), &container.Runtime{}, store, &RunOptions{Image: "alpine", Pull: "sometimes"}, container.IO{})
+	if !errors.Is(err, errdefs.ErrInvalid) || !strings.Contains(err.Error(), `"sometimes"`) {
+		t.Fatalf("an unknown pull policy: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

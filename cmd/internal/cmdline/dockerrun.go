@@ -33,6 +33,7 @@ func dockerRunFlags() []cli.Flag {
 		&cli.StringFlag{Name: "memory", Aliases: []string{"m"}, Usage: "memory limit, e.g. 64m"},
 		&cli.Int64Flag{Name: "pids-limit", Usage: "maximum number of processes"},
 		&cli.StringFlag{Name: "cpus", Usage: "number of CPUs, e.g. 0.5"},
+		&cli.StringFlag{Name: "pull", Value: "missing", Usage: "pull the image: missing (when the store lacks it), always or never"},
 		&cli.BoolFlag{Name: "sig-proxy", Value: true, Usage: "pass the signals minirun receives on to a foreground container"},
 		// Mounts besides -v (docker/mounts.go).
 		&cli.GenericFlag{Name: "mount", Value: &rawList{}, Usage: "type=bind|volume|tmpfs,source=SRC,target=DST[,readonly][,bind-propagation=P][,volume-nocopy][,tmpfs-size=N][,tmpfs-mode=M]"},

@@ -43,7 +43,7 @@ func runOptionsFrom(c *cli.Context) *docker.RunOptions {
 		Workdir: c.String("workdir"), User: c.String("user"), Hostname: c.String("hostname"),
 		ReadOnly: c.Bool("read-only"), Network: c.String("network"), Ulimits: c.StringSlice("ulimit"),
 		Memory: c.String("memory"), PidsLimit: c.Int64("pids-limit"), CPUs: c.String("cpus"),
-		Image: c.Args().First(), Cmd: c.Args().Tail(),
+		Image: c.Args().First(), Cmd: c.Args().Tail(), Pull: c.String("pull"),
 		Name: c.String("name"), Remove: c.Bool("rm"), Detach: c.Bool("detach"),
 		Seccomp: cmdline.SeccompWatchRequest(c), SigProxy: c.Bool("sig-proxy"),
 		// Mounts besides -v.
