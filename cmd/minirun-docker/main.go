@@ -33,7 +33,7 @@ func commands() []*cli.Command {
 		cmdline.Create(),
 		cmdline.Start(),
 		cmdline.Events(),
-		cmdline.Exec(),
+		cmdline.Exec(dockercmd.Exec()),
 		cmdline.Features(),
 		dockercmd.Pull(),
 		dockercmd.Import(),

@@ -2,25 +2,52 @@ package cmdline
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 
+	"github.com/minirun/minirun/caps"
 	"github.com/minirun/minirun/cgroups"
 	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/internal/inputbounds"
 )
 
-// Exec is `exec ID COMMAND...` or `exec -p process.json ID`.
-func Exec() *cli.Command {
+// DockerExec is the Docker front's part of exec, which only minirun-docker
+// has (the image store, /etc/passwd lookup). The lean minirun passes nil
+// to Exec and hands exec's Docker form on to minirun-docker.
+type DockerExec struct {
+	// Find resolves a name, a full id or an id prefix among the Docker
+	// front's containers to the full id; an error of class
+	// errdefs.ErrNotFound when none has it.
+	Find func(c *cli.Context, ref string) (string, error)
+	// User resolves -u NAME|UID[:GROUP|GID] in the /etc/passwd and
+	// /etc/group of the container whose init is pid, as Docker does.
+	User func(pid int, spec string) (*specs.User, error)
+	// Env is the environment --env-file and -e add, in that order, with
+	// a bare KEY taking this process's value, as Docker's.
+	Env func(files, env []string) ([]string, error)
+}
+
+// dockerExecFlags are Docker's exec flags that runc's exec lacks: any of
+// them makes the command line Docker's (execForm).
+var dockerExecFlags = []string{"interactive", "workdir", "env-file", "privileged"}
+
+// Exec is `exec ID COMMAND...` or `exec -p process.json ID`, runc's form,
+// and `exec [-itd] [-w DIR] [-u USER] [-e K=V] [--env-file F]
+// [--privileged] NAME|ID COMMAND...`, Docker's. front is nil in the lean
+// minirun (see DockerExec).
+func Exec(front *DockerExec) *cli.Command {
 	return &cli.Command{
 		Name:      "exec",
 		Usage:     "run a new process inside a running container",
-		ArgsUsage: "ID [COMMAND [ARG...]]",
+		ArgsUsage: "ID|NAME [COMMAND [ARG...]]",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "process", Aliases: []string{"p"}, Usage: "process.json (runtime-spec process) to run instead of COMMAND"},
 			&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "don't wait for the process"},
@@ -29,7 +56,7 @@ func Exec() *cli.Command {
 			&cli.StringFlag{Name: "pid-file", Usage: "write the process's pid to this file"},
 			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set KEY=VALUE"},
 			&cli.StringFlag{Name: "cwd", Usage: "working directory inside the container"},
-			&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "UID[:GID]"},
+			&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "UID[:GID]; in Docker's form NAME|UID[:GROUP|GID] too"},
 			&cli.StringSliceFlag{Name: "cap", Aliases: []string{"c"}, Usage: "add a capability (CAP_...)"},
 			&cli.BoolFlag{Name: "no-new-privs", Usage: "set no_new_privs"},
 			&cli.IntFlag{Name: "preserve-fds", Usage: "pass fds 3..3+N-1 to the process"},
@@ -38,20 +65,125 @@ func Exec() *cli.Command {
 			&cli.GenericFlag{Name: "cgroup", Value: &listValue{}, Usage: "run the process in an existing sub-cgroup of the container's: [CONTROLLER[,CONTROLLER]:]PATH (with controllers, repeatable)"},
 			&cli.StringFlag{Name: "process-label", Hidden: true},
 			&cli.StringFlag{Name: "apparmor", Hidden: true},
+			// Docker's.
+			&cli.BoolFlag{Name: "interactive", Aliases: []string{"i"}, Usage: "Docker's: keep stdin open (without it the process's stdin is empty)"},
+			&cli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "Docker's: working directory inside the container (as --cwd)"},
+			&cli.StringSliceFlag{Name: "env-file", Usage: "Docker's: read KEY=VALUE lines from a file"},
+			&cli.BoolFlag{Name: "privileged", Usage: "Docker's: every capability and no seccomp filter for this process"},
 		},
-		Action: execAction,
+		// -it is -i -t, as Docker users type it. Only a group urfave/cli
+		// can't read as one flag is split, so runc's flags parse as before.
+		UseShortOptionHandling: true,
+		Action: func(c *cli.Context) error {
+			if c.NArg() < 1 {
+				return fmt.Errorf("exec: want ID [COMMAND [ARG...]]")
+			}
+			return execByForm(c, front)
+		},
 	}
 }
 
-func execAction(c *cli.Context) error {
-	if c.NArg() < 1 {
-		return fmt.Errorf("exec: want ID [COMMAND [ARG...]]")
+// execForm is the form of an exec command line, found from its reference
+// and its flags.
+type execForm int
+
+const (
+	execRunc    execForm = iota // an engine's container, by its id under --root
+	execDocker                  // a Docker-front container, or Docker's flags
+	execUnknown                 // --root has no such container: maybe a Docker name or short id
+)
+
+// formOfExec tells exec's two forms apart (docs/cli.md): a reference to a
+// container under --root whose bundle holds the Docker front's record
+// (docker/record.go: container.json), or any of Docker's own flags, is
+// Docker's; any other container under --root is an engine's, runc's. A
+// reference --root does not know is unknown: the Docker front may know it
+// by name or short id.
+func formOfExec(c *cli.Context, ref string) execForm {
+	docker := false
+	for _, f := range dockerExecFlags {
+		docker = docker || c.IsSet(f)
 	}
-	ctr, err := RuntimeOf(c).Load(c.Args().First())
+	ctr, err := RuntimeOf(c).Load(ref)
+	if err != nil {
+		return execRunc // not an id: runc's error says so
+	}
+	st, err := ctr.State()
+	switch {
+	case errors.Is(err, errdefs.ErrNotFound):
+		return execUnknown
+	case err != nil:
+		return execRunc
+	case docker:
+		return execDocker
+	}
+	if _, err := os.Lstat(filepath.Join(st.Bundle, dockerRecordFile)); err == nil {
+		return execDocker
+	}
+	return execRunc
+}
+
+// dockerRecordFile is docker.recordFile: the lean program does not link the
+// Docker front.
+const dockerRecordFile = "container.json"
+
+// execByForm runs exec in its form. runc's keeps runc's behaviour and
+// statuses (255 when minirun fails); Docker's resolves names and short ids
+// and exits as Docker's (125 when minirun fails, 126/127 when the command
+// can't be run or found).
+func execByForm(c *cli.Context, front *DockerExec) error {
+	ref := c.Args().First()
+	form := formOfExec(c, ref)
+	if form == execRunc {
+		return execIn(c, ref, nil)
+	}
+	hasDockerFlags := false
+	for _, f := range dockerExecFlags {
+		hasDockerFlags = hasDockerFlags || c.IsSet(f)
+	}
+	if front == nil {
+		// The lean program: minirun-docker has the store and the user
+		// lookup. It returns only when it can't hand the command on.
+		err := ForwardDocker(c)
+		if form == execDocker || hasDockerFlags {
+			invocation.runc = false
+			return err
+		}
+		return execIn(c, ref, nil) // runc's "does not exist"
+	}
+	id := ref
+	if form == execUnknown {
+		var err error
+		if id, err = front.Find(c, ref); err != nil {
+			if !hasDockerFlags && errors.Is(err, errdefs.ErrNotFound) {
+				return execIn(c, ref, nil) // runc's "does not exist"
+			}
+			invocation.runc = false
+			return fmt.Errorf("exec: %w", err)
+		}
+	}
+	invocation.runc = false
+	return execIn(c, id, front)
+}
+
+// execIn runs exec's process in container id, runc's way, or Docker's
+// with front.
+func execIn(c *cli.Context, id string, front *DockerExec) error {
+	ctr, err := RuntimeOf(c).Load(id)
 	if err != nil {
 		return fmt.Errorf("exec: %w", err)
 	}
-	proc, ov, err := execProcess(c)
+	var proc *specs.Process
+	var ov *container.ExecOverrides
+	stdin := os.Stdin
+	if front == nil {
+		proc, ov, err = execProcess(c)
+	} else {
+		ov, err = dockerExecProcess(c, ctr, id, front)
+		if !c.Bool("interactive") {
+			stdin = nil
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -71,10 +203,18 @@ func execAction(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("exec: %w", err)
 	}
+	io := container.IO{Stdin: stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		PidFile: pidFile, ConsoleSocket: c.String("console-socket"), ExtraFiles: extra}
+	if stdin == nil {
+		io.Stdin = nil // an untyped nil: the process reads /dev/null
+	}
+	if front != nil && c.Bool("detach") {
+		// Docker's exec -d keeps nothing of the process's output; a
+		// terminal would outlive this command with nobody reading it.
+		io.Stdin, io.Stdout, io.Stderr = nil, nil, nil
+	}
 	p, err := ctr.Exec(container.ExecRequest{Process: proc, Overrides: ov, IgnorePaused: c.Bool("ignore-paused"), SubCgroups: sub},
-		container.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-			PidFile: pidFile, ConsoleSocket: c.String("console-socket"), ExtraFiles: extra},
-		container.Lifecycle{Detached: c.Bool("detach"), ForwardSignals: true})
+		io, container.Lifecycle{Detached: c.Bool("detach"), ForwardSignals: true})
 	if err != nil {
 		return err
 	}
@@ -86,6 +226,55 @@ func execAction(c *cli.Context) error {
 		return err
 	}
 	return StatusError(code)
+}
+
+// dockerExecProcess is execProcess for Docker's form: -u NAME looked up
+// in the container, --env-file, -w, --privileged, and -d without a
+// terminal. The container must be running, as Docker's exec wants.
+func dockerExecProcess(c *cli.Context, ctr *container.Container, ref string, front *DockerExec) (*container.ExecOverrides, error) {
+	if c.IsSet("process") {
+		return nil, errdefs.New(errdefs.ErrInvalid, "exec: --process is runc's; Docker's exec takes a COMMAND")
+	}
+	st, err := ctr.State()
+	if err != nil || st.Status != specs.StateRunning {
+		return nil, errdefs.New(errdefs.ErrNotRunning, fmt.Sprintf("exec: container %s is not running", ref))
+	}
+	if c.NArg() < 2 {
+		return nil, errdefs.New(errdefs.ErrInvalid, "exec: name a command: exec [OPTIONS] CONTAINER COMMAND [ARG...]")
+	}
+	cwd := c.String("cwd")
+	if w := c.String("workdir"); w != "" {
+		cwd = w
+	}
+	if cwd != "" && !filepath.IsAbs(cwd) {
+		return nil, errdefs.New(errdefs.ErrInvalid, fmt.Sprintf("exec: -w %q: the working directory must be absolute", cwd))
+	}
+	env, err := front.Env(c.StringSlice("env-file"), c.StringSlice("env"))
+	if err != nil {
+		return nil, fmt.Errorf("exec: %w", err)
+	}
+	ov := &container.ExecOverrides{
+		Args: c.Args().Tail(), Env: env, Cwd: cwd, Caps: c.StringSlice("cap"),
+		// Docker's exec -dt gives a terminal nobody reads; this one
+		// gives none (see execIn).
+		Tty: c.Bool("tty") && !c.Bool("detach"), NoNewPrivs: c.Bool("no-new-privs"),
+	}
+	if u := c.String("user"); u != "" {
+		if ov.User, err = front.User(st.Pid, u); err != nil {
+			return nil, fmt.Errorf("exec: -u: %w", err)
+		}
+	}
+	if c.Bool("privileged") {
+		ov.Caps, ov.Unconfined = caps.Available(), true
+	}
+	for _, g := range c.StringSlice("additional-gids") {
+		gid, err := strconv.ParseUint(g, 10, 32)
+		if err != nil {
+			return nil, errdefs.New(errdefs.ErrInvalid, fmt.Sprintf("exec: --additional-gids %q: want a numeric GID", g))
+		}
+		ov.AdditionalGids = append(ov.AdditionalGids, uint32(gid))
+	}
+	return ov, nil
 }
 
 // execProcess is --process FILE as it is, or the command line's changes to
