@@ -44,6 +44,9 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
+	if err := checkPlatform(o.Platform); err != nil {
+		return Result{}, err
+	}
 	img, err := store.Get(o.Image)
 	if err != nil {
 		if errors.Is(err, image.ErrNotFound) {
@@ -109,7 +112,13 @@ func mountRootfs(store *image.Store, img *image.Image, id string) (Container, er
 // start records c, writes its config and starts it. The caller removes
 // the container's directory when start fails.
 func start(rt *container.Runtime, c Container, o *RunOptions, stdio container.IO, storeRoot string) (*container.Container, error) {
+	labels, err := parseLabels(o.Labels, o.LabelFiles)
+	if err != nil {
+		return nil, err
+	}
+	c.Peer = peerOf(rt, filepath.Join(storeRoot, "containers"))
 	rec := Record{ID: c.ID, Name: o.Name, Image: c.Image.Name, Created: time.Now().UTC()}
+	rec.Config.Labels, rec.HostConfig.Init = labels, o.Init
 	if err := rec.Save(c.Dir); err != nil {
 		return nil, fmt.Errorf("save container record: %w", err)
 	}
@@ -149,6 +158,26 @@ func start(rt *container.Runtime, c Container, o *RunOptions, stdio container.IO
 		lc.Detached, io = true, container.IO{Stdout: logf, Stderr: logf}
 	}
 	return rt.Run(cfg, io, lc)
+}
+
+// peerOf finds, for --ipc and --pid container:REF, the init of a running
+// container of this store.
+func peerOf(rt *container.Runtime, containersDir string) func(string) (int, error) {
+	return func(ref string) (int, error) {
+		r, err := Find(containersDir, ref)
+		if err != nil {
+			return 0, err
+		}
+		ctr, err := rt.Load(r.ID)
+		if err != nil {
+			return 0, err
+		}
+		st, err := ctr.State()
+		if err != nil || st.Status != specs.StateRunning {
+			return 0, errdefs.New(errdefs.ErrNotRunning, "container "+ref+" is not running")
+		}
+		return st.Pid, nil
+	}
 }
 
 // Init is minirun.Init for a program that runs images: besides a

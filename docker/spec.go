@@ -30,6 +30,10 @@ type Container struct {
 	// with (image.Store.Shift), which the container's user namespace
 	// gets; nil maps the caller alone, to root.
 	IDMaps *subid.Maps
+	// Peer is the init pid of the running container a name, id or id
+	// prefix names, for --ipc and --pid container:REF; nil: none can
+	// be found.
+	Peer func(ref string) (int, error)
 }
 
 // BuildSpec starts from the same Docker defaults as `minirun spec` and
@@ -97,6 +101,9 @@ func buildSpec(c Container, o *RunOptions) (*specs.Spec, profileSource, error) {
 			return nil, src, err
 		}
 		s.Mounts = append(s.Mounts, m)
+	}
+	if err := applyEveryday(s, c, o); err != nil {
+		return nil, src, err
 	}
 	if s.Linux.Resources, err = resources(o, s.Linux.Resources.Devices); err != nil {
 		return nil, src, err

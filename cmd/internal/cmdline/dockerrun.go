@@ -1,6 +1,10 @@
 package cmdline
 
-import "github.com/urfave/cli/v2"
+import (
+	"runtime"
+
+	"github.com/urfave/cli/v2"
+)
 
 // dockerRunFlags are the `docker run` flags minirun understands. Both
 // programs have them: the lean one to parse run's command line before it
@@ -19,7 +23,7 @@ func dockerRunFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "volume", Aliases: []string{"v"}, Usage: "bind mount SRC:DST[:ro]"},
 		&cli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "working directory"},
 		&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "NAME|UID[:GID]"},
-		&cli.StringFlag{Name: "hostname", Usage: "container hostname"},
+		&cli.StringFlag{Name: "hostname", Aliases: []string{"h"}, Usage: "container hostname"},
 		&cli.BoolFlag{Name: "read-only", Usage: "read-only root filesystem"},
 		&cli.StringFlag{Name: "network", Aliases: []string{"net"}, Value: "none", Usage: "none or host"},
 		&cli.StringFlag{Name: "name", Usage: "a unique name"},
@@ -29,5 +33,17 @@ func dockerRunFlags() []cli.Flag {
 		&cli.Int64Flag{Name: "pids-limit", Usage: "maximum number of processes"},
 		&cli.StringFlag{Name: "cpus", Usage: "number of CPUs, e.g. 0.5"},
 		&cli.BoolFlag{Name: "sig-proxy", Value: true, Usage: "pass the signals minirun receives on to a foreground container"},
+		// The everyday flags (docker/everyday.go).
+		&cli.BoolFlag{Name: "init", Usage: "run an init (tini) as PID 1 that forwards signals and reaps zombies"},
+		&cli.StringSliceFlag{Name: "label", Aliases: []string{"l"}, Usage: "set a label KEY=VALUE in the container's record"},
+		&cli.StringSliceFlag{Name: "label-file", Usage: "read labels from a file of KEY=VALUE lines"},
+		&cli.StringSliceFlag{Name: "sysctl", Usage: "set a namespaced sysctl KEY=VALUE"},
+		&cli.StringFlag{Name: "ipc", Usage: "IPC namespace: private, shareable, none, host or container:NAME"},
+		&cli.StringFlag{Name: "pid", Usage: "pid namespace: host or container:NAME"},
+		&cli.StringFlag{Name: "userns", Usage: "user namespace: host (the default)"},
+		&cli.StringSliceFlag{Name: "device", Usage: "add a host device HOST[:CONTAINER][:PERMS]"},
+		&cli.StringFlag{Name: "platform", Usage: "the image's platform: only the host's (linux/" + runtime.GOARCH + ")"},
+		// run -h is Docker's --hostname; --help is help (Run).
+		&cli.BoolFlag{Name: "help", Usage: "show help"},
 	}
 }

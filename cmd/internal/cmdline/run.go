@@ -20,6 +20,9 @@ func Run(runImage cli.ActionFunc) *cli.Command {
 		Flags:     append(append(runcRunFlags(), dockerRunFlags()...), seccompWatchFlags()...),
 		// -it is -i -t, as Docker users type it.
 		UseShortOptionHandling: true,
+		// -h is Docker's --hostname here; --help (dockerRunFlags) is
+		// help, and so is runc's `run -h` alone (runHelpArgs).
+		HideHelp: true,
 		Action: func(c *cli.Context) error {
 			bundle := bundleMode(c)
 			setRunForm(bundle)
@@ -41,4 +44,17 @@ func bundleMode(c *cli.Context) bool {
 		}
 	}
 	return false
+}
+
+// runHelpArgs makes a `run` line that ends in -h ask for help: runc's
+// `run -h` is help, and Docker's -h (--hostname) always takes a value,
+// so a -h with none after it can only be runc's.
+func runHelpArgs(args []string, globals []cli.Flag) []string {
+	i := skipFlags(args, 1, globals)
+	if i >= len(args)-1 || args[i] != "run" || args[len(args)-1] != "-h" {
+		return args
+	}
+	out := append([]string(nil), args...)
+	out[len(out)-1] = "--help"
+	return out
 }

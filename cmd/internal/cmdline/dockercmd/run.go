@@ -46,6 +46,10 @@ func runOptionsFrom(c *cli.Context) *docker.RunOptions {
 		Image: c.Args().First(), Cmd: c.Args().Tail(),
 		Name: c.String("name"), Remove: c.Bool("rm"), Detach: c.Bool("detach"),
 		Seccomp: cmdline.SeccompWatchRequest(c), SigProxy: c.Bool("sig-proxy"),
+		// The everyday flags.
+		Init: c.Bool("init"), Labels: c.StringSlice("label"), LabelFiles: c.StringSlice("label-file"),
+		Sysctls: c.StringSlice("sysctl"), IPC: c.String("ipc"), PID: c.String("pid"), UserNS: c.String("userns"),
+		Devices: c.StringSlice("device"), Platform: c.String("platform"),
 	}
 	if c.IsSet("entrypoint") {
 		e := c.String("entrypoint")
