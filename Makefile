@@ -3,13 +3,13 @@
 
 GO      ?= go
 BIN     := bin/minirun
-# tini: run --init binds its static build (/usr/bin/tini-static) in as PID 1.
 # The small init minirun starts for most containers (container/initexe.go);
 # it must sit beside minirun.
 INIT_BIN := bin/minirun-init
 DOCKER_BIN := bin/minirun-docker
 DEMO    := build/demo
 PKGS     = $(shell $(GO) list ./... | grep -v /tests$$)
+# tini: run --init binds its static build (/usr/bin/tini-static) in as PID 1.
 APT_PKGS := libseccomp-dev busybox-static file uidmap tini
 BENCH_PKGS := hyperfine jq runc crun
 
