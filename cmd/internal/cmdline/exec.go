@@ -179,7 +179,7 @@ func execIn(c *cli.Context, id string, front *DockerExec) error {
 	if front == nil {
 		proc, ov, err = execProcess(c)
 	} else {
-		ov, err = dockerExecProcess(c, ctr, id, front)
+		ov, err = dockerExecProcess(c, ctr, c.Args().First(), front)
 		if !c.Bool("interactive") {
 			stdin = nil
 		}
