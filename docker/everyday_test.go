@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -64,5 +65,20 @@ func TestAddDevice(t *testing.T) {
 		if err := addDevice(&specs.Spec{Linux: &specs.Linux{}}, d); err == nil {
 			t.Errorf("--device %s accepted", d)
 		}
+	}
+}
+
+// A missing init is one line naming the path and the package.
+func TestAddInitMissing(t *testing.T) {
+	saved := InitPath
+	defer func() { InitPath = saved }()
+	InitPath = filepath.Join(t.TempDir(), "no-tini")
+	s := &specs.Spec{Process: &specs.Process{Args: []string{"sh"}}}
+	err := addInit(s)
+	if err == nil || !strings.Contains(err.Error(), InitPath) || !strings.Contains(err.Error(), "tini") {
+		t.Fatalf("addInit without an init: %v", err)
+	}
+	if len(s.Mounts) != 0 || len(s.Process.Args) != 1 {
+		t.Errorf("the spec changed: %+v", s)
 	}
 }

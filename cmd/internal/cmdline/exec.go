@@ -94,8 +94,9 @@ const (
 )
 
 // formOfExec tells exec's two forms apart (docs/cli.md): a reference to a
-// container under --root whose bundle holds the Docker front's record
-// (docker/record.go: container.json), or any of Docker's own flags, is
+// container under --root whose bundle is the Docker front's container
+// directory (STORE/containers/ID, holding the record docker/record.go
+// writes, container.json), or any of Docker's own flags, is
 // Docker's; any other container under --root is an engine's, runc's. A
 // reference --root does not know is unknown: the Docker front may know it
 // by name or short id.
@@ -117,8 +118,11 @@ func formOfExec(c *cli.Context, ref string) execForm {
 	case docker:
 		return execDocker
 	}
-	if _, err := os.Lstat(filepath.Join(st.Bundle, dockerRecordFile)); err == nil {
-		return execDocker
+	// The front's bundle is its container directory, STORE/containers/ID.
+	if filepath.Base(st.Bundle) == st.ID {
+		if _, err := os.Lstat(filepath.Join(st.Bundle, dockerRecordFile)); err == nil {
+			return execDocker
+		}
 	}
 	return execRunc
 }
