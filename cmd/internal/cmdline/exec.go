@@ -101,10 +101,6 @@ const (
 // reference --root does not know is unknown: the Docker front may know it
 // by name or short id.
 func formOfExec(c *cli.Context, ref string) execForm {
-	docker := false
-	for _, f := range dockerExecFlags {
-		docker = docker || c.IsSet(f)
-	}
 	ctr, err := RuntimeOf(c).Load(ref)
 	if err != nil {
 		return execRunc // not an id: runc's error says so
@@ -115,7 +111,7 @@ func formOfExec(c *cli.Context, ref string) execForm {
 		return execUnknown
 	case err != nil:
 		return execRunc
-	case docker:
+	case hasDockerExecFlags(c):
 		return execDocker
 	}
 	// The front's bundle is its container directory, STORE/containers/ID.
@@ -125,6 +121,15 @@ func formOfExec(c *cli.Context, ref string) execForm {
 		}
 	}
 	return execRunc
+}
+
+func hasDockerExecFlags(c *cli.Context) bool {
+	for _, f := range dockerExecFlags {
+		if c.IsSet(f) {
+			return true
+		}
+	}
+	return false
 }
 
 // dockerRecordFile is docker.recordFile: the lean program does not link the
@@ -141,10 +146,7 @@ func execByForm(c *cli.Context, front *DockerExec) error {
 	if form == execRunc {
 		return execIn(c, ref, nil)
 	}
-	hasDockerFlags := false
-	for _, f := range dockerExecFlags {
-		hasDockerFlags = hasDockerFlags || c.IsSet(f)
-	}
+	hasDockerFlags := hasDockerExecFlags(c)
 	if front == nil {
 		// The lean program: minirun-docker has the store and the user
 		// lookup. It returns only when it can't hand the command on.
