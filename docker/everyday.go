@@ -3,7 +3,9 @@ package docker
 import (
 	"bufio"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -232,8 +234,8 @@ func withoutMount(ms []specs.Mount, dest string) []specs.Mount {
 }
 
 // addDevice is --device HOST[:CONTAINER][:PERMS]: the host's device node
-// made in the container, and a device cgroup rule allowing PERMS (rwm
-// by default) on it, as Docker's.
+// (or every node below a directory) made in the container, and a device
+// cgroup rule allowing PERMS (rwm by default) on each, as Docker's.
 func addDevice(s *specs.Spec, d string) error {
 	parts := strings.Split(d, ":")
 	src, dst, perms := parts[0], parts[0], "rwm"
@@ -260,24 +262,44 @@ func addDevice(s *specs.Spec, d string) error {
 	if err := unix.Stat(src, &st); err != nil {
 		return invalidf("--device %q: %s: %v", d, src, err)
 	}
-	typ := ""
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		// As Docker's: every device node below it, under dst.
+		return filepath.WalkDir(src, func(p string, e fs.DirEntry, err error) error {
+			if err != nil || e.IsDir() || e.Type()&fs.ModeDevice == 0 {
+				return nil // a node vanishing under us is not an error
+			}
+			var st unix.Stat_t
+			if unix.Lstat(p, &st) != nil {
+				return nil
+			}
+			addNode(s, filepath.Join(dst, strings.TrimPrefix(p, src)), st, perms)
+			return nil
+		})
+	}
 	switch st.Mode & unix.S_IFMT {
-	case unix.S_IFCHR:
-		typ = "c"
-	case unix.S_IFBLK:
-		typ = "b"
+	case unix.S_IFCHR, unix.S_IFBLK:
 	default:
-		return invalidf("--device %q: %s is not a device node", d, src)
+		return invalidf("--device %q: %s is not a device node or a directory of them", d, src)
+	}
+	addNode(s, dst, st, perms)
+	return nil
+}
+
+// addNode makes the device st describes at path in the container, with
+// a cgroup rule allowing perms on it.
+func addNode(s *specs.Spec, path string, st unix.Stat_t, perms string) {
+	typ := "c"
+	if st.Mode&unix.S_IFMT == unix.S_IFBLK {
+		typ = "b"
 	}
 	major, minor := int64(unix.Major(st.Rdev)), int64(unix.Minor(st.Rdev))
 	mode := os.FileMode(st.Mode & 0o777)
 	uid, gid := st.Uid, st.Gid
-	s.Linux.Devices = append(s.Linux.Devices, specs.LinuxDevice{Path: dst, Type: typ, Major: major, Minor: minor, FileMode: &mode, UID: &uid, GID: &gid})
+	s.Linux.Devices = append(s.Linux.Devices, specs.LinuxDevice{Path: path, Type: typ, Major: major, Minor: minor, FileMode: &mode, UID: &uid, GID: &gid})
 	if s.Linux.Resources == nil {
 		s.Linux.Resources = &specs.LinuxResources{}
 	}
 	s.Linux.Resources.Devices = append(s.Linux.Resources.Devices, specs.LinuxDeviceCgroup{Allow: true, Type: typ, Major: &major, Minor: &minor, Access: perms})
-	return nil
 }
 
 func validDevicePerms(p string) bool {

@@ -61,7 +61,18 @@ func TestAddDevice(t *testing.T) {
 			t.Errorf("%s: %+v %+v", d, s.Linux.Devices[0], s.Linux.Resources.Devices[0])
 		}
 	}
-	for _, d := range []string{"/dev/null:/dev/x:rwx", "dev/null", "/dev/null:/a:r:b", "/"} {
+	if fi, err := os.Stat("/dev/pts"); err == nil && fi.IsDir() {
+		s := &specs.Spec{Linux: &specs.Linux{}}
+		if err := addDevice(s, "/dev/pts:/dev/mypts:r"); err != nil {
+			t.Errorf("a directory: %v", err)
+		}
+		for i, d := range s.Linux.Devices {
+			if !strings.HasPrefix(d.Path, "/dev/mypts/") || s.Linux.Resources.Devices[i].Access != "r" {
+				t.Errorf("a directory's node %+v, rule %+v", d, s.Linux.Resources.Devices[i])
+			}
+		}
+	}
+	for _, d := range []string{"/dev/null:/dev/x:rwx", "dev/null", "/dev/null:/a:r:b", "/etc/hostname"} {
 		if err := addDevice(&specs.Spec{Linux: &specs.Linux{}}, d); err == nil {
 			t.Errorf("--device %s accepted", d)
 		}

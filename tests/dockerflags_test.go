@@ -96,7 +96,7 @@ func TestDockerExecFlags(t *testing.T) {
 			if out := dmr(t, "", "exec", "--user", "1000:1000", ref, "id", "-g"); out != "1000\n" {
 				t.Errorf("exec --user 1000:1000: %q", out)
 			}
-			if out := dmr(t, "", "exec", "-e", "X=1", ref, "sh", "-c", "echo $X"); out != "1\n" {
+			if out := dmr(t, "", "exec", "-e", "X=1,2", "-e", "Y=3", ref, "sh", "-c", "echo $X $Y"); out != "1,2 3\n" {
 				t.Errorf("exec -e: %q", out)
 			}
 			// The file first, -e over it; a bare KEY takes the caller's value.
@@ -262,14 +262,14 @@ func TestDockerRunLabels(t *testing.T) {
 	dockerRun(t, "", "--rm", "alpine", "true") // the store exists
 	runMinirun(t, "", "--store", storeDir, "rm", "-f", "flags-label")
 	t.Cleanup(func() { runMinirun(t, "", "--store", storeDir, "rm", "-f", "flags-label") })
-	if r := dockerRun(t, "", "--name", "flags-label", "--label-file", file, "-l", "tier=flag", "-l", "bare", "alpine", "true"); r.code != 0 {
+	if r := dockerRun(t, "", "--name", "flags-label", "--label-file", file, "-l", "tier=flag", "-l", "bare", "-l", "hosts=a,b", "alpine", "true"); r.code != 0 {
 		t.Fatalf("run --label: %+v", r)
 	}
 	rec, err := docker.Find(filepath.Join(storeDir, "containers"), "flags-label")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"tier": "flag", "team": "core", "bare": ""}
+	want := map[string]string{"tier": "flag", "team": "core", "bare": "", "hosts": "a,b"}
 	if fmt.Sprint(rec.Config.Labels) != fmt.Sprint(want) {
 		t.Errorf("labels %v, want %v", rec.Config.Labels, want)
 	}

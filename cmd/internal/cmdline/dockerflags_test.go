@@ -3,6 +3,8 @@ package cmdline
 import (
 	"strings"
 	"testing"
+
+	"github.com/urfave/cli/v2"
 )
 
 // exec's Docker-only flags, alone or grouped, make a usage error Docker's
@@ -43,6 +45,28 @@ func TestRunHelpArgs(t *testing.T) {
 	} {
 		if got := strings.Join(runHelpArgs(strings.Fields(in), globals), " "); got != want {
 			t.Errorf("%s: got %s, want %s", in, got, want)
+		}
+	}
+}
+
+// A list flag with an alias keeps each value once and whole, commas
+// included, whichever name gives it.
+func TestListFlagAliases(t *testing.T) {
+	var got []string
+	app := &cli.App{Commands: []*cli.Command{{
+		Name:  "x",
+		Flags: []cli.Flag{&cli.GenericFlag{Name: "env", Aliases: []string{"e"}, Value: &listValue{}}},
+		Action: func(c *cli.Context) error {
+			got = takeList(c, "env")
+			return nil
+		},
+	}}}
+	for _, args := range [][]string{{"-e", "A=1,2", "-e", "B=3"}, {"--env", "A=1,2", "--env", "B=3"}} {
+		if err := app.Run(append([]string{"prog", "x"}, args...)); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, "|") != "A=1,2|B=3" {
+			t.Errorf("%v: %q", args, got)
 		}
 	}
 }

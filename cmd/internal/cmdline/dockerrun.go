@@ -35,7 +35,8 @@ func dockerRunFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "sig-proxy", Value: true, Usage: "pass the signals minirun receives on to a foreground container"},
 		// The everyday flags (docker/everyday.go).
 		&cli.BoolFlag{Name: "init", Usage: "run an init (tini) as PID 1 that forwards signals and reaps zombies"},
-		&cli.StringSliceFlag{Name: "label", Aliases: []string{"l"}, Usage: "set a label KEY=VALUE in the container's record"},
+		// Kept whole, as Docker's: a=b,c is one label.
+		&cli.GenericFlag{Name: "label", Aliases: []string{"l"}, Value: &listValue{}, Usage: "set a label KEY=VALUE in the container's record (repeatable)"},
 		&cli.StringSliceFlag{Name: "label-file", Usage: "read labels from a file of KEY=VALUE lines"},
 		&cli.StringSliceFlag{Name: "sysctl", Usage: "set a namespaced sysctl KEY=VALUE"},
 		&cli.StringFlag{Name: "ipc", Usage: "IPC namespace: private, shareable, none, host or container:NAME"},

@@ -54,7 +54,8 @@ func Exec(front *DockerExec) *cli.Command {
 			&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "give the process a terminal"},
 			&cli.StringFlag{Name: "console-socket", Usage: "unix socket that receives the pty master"},
 			&cli.StringFlag{Name: "pid-file", Usage: "write the process's pid to this file"},
-			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set KEY=VALUE"},
+			// Kept whole, as runc's (urfave/cli v1) and Docker's: A=b,c is one variable.
+			&cli.GenericFlag{Name: "env", Aliases: []string{"e"}, Value: &listValue{}, Usage: "set KEY=VALUE (repeatable)"},
 			&cli.StringFlag{Name: "cwd", Usage: "working directory inside the container"},
 			&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "UID[:GID]; in Docker's form NAME|UID[:GROUP|GID] too"},
 			&cli.StringSliceFlag{Name: "cap", Aliases: []string{"c"}, Usage: "add a capability (CAP_...)"},
@@ -255,7 +256,7 @@ func dockerExecProcess(c *cli.Context, ctr *container.Container, ref string, fro
 	if cwd != "" && !filepath.IsAbs(cwd) {
 		return nil, errdefs.New(errdefs.ErrInvalid, fmt.Sprintf("exec: -w %q: the working directory must be absolute", cwd))
 	}
-	env, err := front.Env(c.StringSlice("env-file"), c.StringSlice("env"))
+	env, err := front.Env(c.StringSlice("env-file"), takeList(c, "env"))
 	if err != nil {
 		return nil, fmt.Errorf("exec: %w", err)
 	}
@@ -306,7 +307,7 @@ func execProcess(c *cli.Context) (*specs.Process, *container.ExecOverrides, erro
 		return nil, nil, fmt.Errorf("exec: name a command or give --process")
 	}
 	ov := container.ExecOverrides{
-		Args: c.Args().Tail(), Env: c.StringSlice("env"), Cwd: c.String("cwd"),
+		Args: c.Args().Tail(), Env: takeList(c, "env"), Cwd: c.String("cwd"),
 		Caps: c.StringSlice("cap"), Tty: c.Bool("tty"),
 	}
 	if u := c.String("user"); u != "" {
@@ -350,12 +351,27 @@ func parseUser(s string) (*specs.User, error) {
 // names two controllers in one value.
 type listValue struct{ values []string }
 
-func (l *listValue) String() string { return strings.Join(l.values, " ") }
+// String is the values, each after a NUL. After parsing, urfave/cli
+// copies a flag given by one of its names (-e) to its others (--env)
+// with Set(String()); a NUL, which no argument can hold, tells Set that
+// copy from a value to add.
+func (l *listValue) String() string {
+	if len(l.values) == 0 {
+		return ""
+	}
+	return "\x00" + strings.Join(l.values, "\x00")
+}
 
 func (l *listValue) Set(v string) error {
+	if strings.HasPrefix(v, "\x00") {
+		return nil // urfave/cli's copy between a flag's names
+	}
 	l.values = append(l.values, v)
 	return nil
 }
+
+// TakeList is takeList for the Docker front's commands (dockercmd).
+func TakeList(c *cli.Context, name string) []string { return takeList(c, name) }
 
 // takeList returns the values of the listValue flag name and empties it
 // for the next parse (the flag is a package variable).

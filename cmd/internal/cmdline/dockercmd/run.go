@@ -47,7 +47,7 @@ func runOptionsFrom(c *cli.Context) *docker.RunOptions {
 		Name: c.String("name"), Remove: c.Bool("rm"), Detach: c.Bool("detach"),
 		Seccomp: cmdline.SeccompWatchRequest(c), SigProxy: c.Bool("sig-proxy"),
 		// The everyday flags.
-		Init: c.Bool("init"), Labels: c.StringSlice("label"), LabelFiles: c.StringSlice("label-file"),
+		Init: c.Bool("init"), Labels: cmdline.TakeList(c, "label"), LabelFiles: c.StringSlice("label-file"),
 		Sysctls: c.StringSlice("sysctl"), IPC: c.String("ipc"), PID: c.String("pid"), UserNS: c.String("userns"),
 		Devices: c.StringSlice("device"), Platform: c.String("platform"),
 	}
