@@ -258,6 +258,11 @@ func addDevice(s *specs.Spec, d string) error {
 	if !validDevicePerms(perms) {
 		return invalidf("--device %q: bad permissions %q (want some of r, w and m)", d, perms)
 	}
+	if src != dst && container.Rootless() {
+		// Without mknod, the host's node is bound in at its own path
+		// (rootfs.CreateDevices).
+		return invalidf("--device %q: an unprivileged minirun can give a device only at its host path", d)
+	}
 	var st unix.Stat_t
 	if err := unix.Stat(src, &st); err != nil {
 		return invalidf("--device %q: %s: %v", d, src, err)
