@@ -36,14 +36,19 @@ func TestDockerExecArgs(t *testing.T) {
 // run -h alone is runc's help; -h with a value is Docker's --hostname.
 func TestRunHelpArgs(t *testing.T) {
 	globals := globalFlags()
+	cmds := testCommands()
 	for in, want := range map[string]string{
-		"minirun run -h":                     "minirun run --help",
-		"minirun --root /r run -h":           "minirun --root /r run --help",
-		"minirun run -h web alpine hostname": "minirun run -h web alpine hostname",
-		"minirun exec -h":                    "minirun exec -h",
-		"minirun run":                        "minirun run",
+		"minirun run -h":                      "minirun run --help",
+		"minirun --root /r run -h":            "minirun --root /r run --help",
+		"minirun run -h web alpine hostname":  "minirun run --hostname web alpine hostname",
+		"minirun run -h true alpine hostname": "minirun run --hostname true alpine hostname",
+		"minirun run -h=web alpine":           "minirun run --hostname=web alpine",
+		"minirun run --name -h alpine -h":     "minirun run --name -h alpine -h",
+		"minirun run -d alpine sh -h":         "minirun run -d alpine sh -h",
+		"minirun exec -h":                     "minirun exec -h",
+		"minirun run":                         "minirun run",
 	} {
-		if got := strings.Join(runHelpArgs(strings.Fields(in), globals), " "); got != want {
+		if got := strings.Join(runHelpArgs(strings.Fields(in), globals, cmds), " "); got != want {
 			t.Errorf("%s: got %s, want %s", in, got, want)
 		}
 	}

@@ -23,7 +23,8 @@ func dockerRunFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "volume", Aliases: []string{"v"}, Usage: "bind mount SRC:DST[:ro]"},
 		&cli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "working directory"},
 		&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "NAME|UID[:GID]"},
-		&cli.StringFlag{Name: "hostname", Aliases: []string{"h"}, Usage: "container hostname"},
+		// -h too: runHelpArgs.
+		&cli.StringFlag{Name: "hostname", Usage: "container hostname (-h NAME)"},
 		&cli.BoolFlag{Name: "read-only", Usage: "read-only root filesystem"},
 		&cli.StringFlag{Name: "network", Aliases: []string{"net"}, Value: "none", Usage: "none or host"},
 		&cli.StringFlag{Name: "name", Usage: "a unique name"},

@@ -2,6 +2,7 @@ package cmdline
 
 import (
 	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -46,15 +47,31 @@ func bundleMode(c *cli.Context) bool {
 	return false
 }
 
-// runHelpArgs makes a `run` line that ends in -h ask for help: runc's
-// `run -h` is help, and Docker's -h (--hostname) always takes a value,
-// so a -h with none after it can only be runc's.
-func runHelpArgs(args []string, globals []cli.Flag) []string {
+// runHelpArgs reads run's -h. Docker's run has no -h for help: there it
+// is --hostname, and always takes a value; runc's `run -h` is help. So a
+// -h among run's flags with a value after it becomes --hostname, and one
+// at the end --help. The flag is not an alias of --hostname, because
+// urfave/cli asks every command's "h" whether help was wanted, and a
+// hostname such as "true" would say yes.
+func runHelpArgs(args []string, globals []cli.Flag, cmds []*cli.Command) []string {
 	i := skipFlags(args, 1, globals)
-	if i >= len(args)-1 || args[i] != "run" || args[len(args)-1] != "-h" {
+	if i >= len(args) || args[i] != "run" {
 		return args
 	}
+	run := findCommand(cmds, "run")
 	out := append([]string(nil), args...)
-	out[len(out)-1] = "--help"
+	for j := i + 1; j < len(out) && isFlag(out[j]); j++ {
+		switch a := out[j]; {
+		case a == "-h" && j == len(out)-1:
+			out[j] = "--help"
+		case a == "-h":
+			out[j] = "--hostname"
+			j++
+		case strings.HasPrefix(a, "-h="):
+			out[j] = "--hostname=" + strings.TrimPrefix(a, "-h=")
+		case takesValue(run.Flags, a):
+			j++
+		}
+	}
 	return out
 }
