@@ -72,11 +72,14 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 			fmt.Fprintf(stdio.Stderr, "minirun: cleanup: %v\n", err)
 		}
 	}
-	ctr, err := start(rt, c, o, stdio, store.Root)
+	rec := Record{ID: c.ID, Name: o.Name, Image: o.Image, ImageID: img.ID, Created: time.Now().UTC()}
+	ctr, err := start(rt, c, o, &rec, stdio, store.Root)
 	if err != nil {
 		remove()
 		return res, err
 	}
+	// ps and inspect read the start and a foreground end from the record.
+	_ = recordStarted(c.Dir, &rec, ctr.Pid())
 	if o.Detach {
 		return res, nil
 	}
@@ -85,6 +88,8 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 	stop()
 	if o.Remove {
 		remove()
+	} else if err == nil {
+		_ = recordExited(c.Dir, &rec, res.Status)
 	}
 	if cerr := ctx.Err(); cerr != nil && err == nil {
 		err = cerr
@@ -95,7 +100,7 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 // mountRootfs mounts img's layers for container id (rootless: prepares
 // them, for the container to mount inside its user namespace).
 func mountRootfs(store *image.Store, img *image.Image, id string) (Container, error) {
-	c := Container{ID: id, Image: img, IDMaps: store.Shift}
+	c := Container{ID: id, Image: img, IDMaps: store.Shift, Store: store.Root}
 	var err error
 	if container.Rootless() {
 		if err := image.OverlayInUserns(); err != nil {
@@ -111,19 +116,26 @@ func mountRootfs(store *image.Store, img *image.Image, id string) (Container, er
 
 // start records c, writes its config and starts it. The caller removes
 // the container's directory when start fails.
-func start(rt *container.Runtime, c Container, o *RunOptions, stdio container.IO, storeRoot string) (*container.Container, error) {
+func start(rt *container.Runtime, c Container, o *RunOptions, rec *Record, stdio container.IO, storeRoot string) (*container.Container, error) {
 	labels, err := parseLabels(o.Labels, o.LabelFiles)
 	if err != nil {
 		return nil, err
 	}
-	c.Peer = peerOf(rt, filepath.Join(storeRoot, "containers"))
-	rec := Record{ID: c.ID, Name: o.Name, Image: c.Image.Name, Created: time.Now().UTC()}
 	rec.Config.Labels, rec.HostConfig.Init = labels, o.Init
+	c.Peer = peerOf(rt, filepath.Join(storeRoot, "containers"))
+	// Before any volume is made: a volume a record names is in use.
+	if err := recordMounts(rec, o, storeRoot); err != nil {
+		return nil, err
+	}
 	if err := rec.Save(c.Dir); err != nil {
 		return nil, fmt.Errorf("save container record: %w", err)
 	}
 	spec, prof, err := buildSpec(c, o)
 	if err == nil {
+		describe(rec, c, o, spec)
+		if err = rec.Save(c.Dir); err != nil {
+			return nil, fmt.Errorf("save container record: %w", err)
+		}
 		err = WriteSpec(filepath.Join(c.Dir, "config.json"), spec)
 	}
 	if err == nil {

@@ -70,7 +70,7 @@ func TestBuildSpecRefusalsAreInvalid(t *testing.T) {
 		want string
 	}{
 		{RunOptions{SecurityOpts: []string{"selinux=x"}}, `--security-opt "selinux=x": unknown option (want seccomp=, no-new-privileges)`},
-		{RunOptions{Volumes: []string{"rel:/data"}}, `-v "rel:/data": source must be an absolute host path (named volumes are not supported)`},
+		{RunOptions{Volumes: []string{"./rel:/data"}}, `-v "./rel:/data": "./rel" is neither an absolute host path nor a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]+)`},
 		{RunOptions{Ulimits: []string{"nofile=x"}}, `--ulimit "nofile=x": strconv.ParseUint: parsing "x": invalid syntax`},
 		{RunOptions{Memory: "lots"}, `--memory "lots": want a size such as 64m`},
 		{RunOptions{CPUs: "-1"}, `--cpus "-1": want a positive number such as 0.5`},

@@ -21,7 +21,9 @@ func main() {
 		// A command a lean minirun handed on goes on here, if both are
 		// of one build.
 		TakesForwarded: true,
-		Commands:       commands(),
+		// A name or an id prefix, through the store's records.
+		ResolveContainer: dockercmd.ResolveContainer,
+		Commands:         commands(),
 	})
 }
 
@@ -39,11 +41,16 @@ func commands() []*cli.Command {
 		dockercmd.Import(),
 		dockercmd.Images(),
 		dockercmd.Rmi(),
+		dockercmd.Inspect(),
+		dockercmd.Top(),
+		dockercmd.Stats(),
+		dockercmd.Port(),
 		cmdline.Kill(),
 		cmdline.Delete(),
 		cmdline.Pause(),
 		cmdline.Resume(),
-		cmdline.Ps(),
+		cmdline.Unpause(),
+		cmdline.Ps(dockercmd.PsContainers),
 		dockercmd.Rm(),
 		cmdline.Run(dockercmd.RunImage),
 		cmdline.Seccomp(),
@@ -51,5 +58,6 @@ func commands() []*cli.Command {
 		cmdline.State(),
 		cmdline.List(),
 		cmdline.Update(),
+		dockercmd.Volume(),
 	}
 }

@@ -39,16 +39,23 @@ func commands() []*cli.Command {
 		cmdline.Forward("rmi"),
 		cmdline.Forward("rm"),
 		cmdline.Forward("spec"),
+		cmdline.Forward("unpause"),
+		cmdline.Forward("inspect"),
+		cmdline.Forward("top"),
+		cmdline.Forward("stats"),
+		cmdline.Forward("port"),
 		cmdline.Kill(),
 		cmdline.Delete(),
 		cmdline.Pause(),
 		cmdline.Resume(),
-		cmdline.Ps(),
+		// ps ID here; Docker's ps (no ID) in minirun-docker.
+		cmdline.Ps(cmdline.ForwardDocker),
 		// run -b BUNDLE ID here; run IMAGE in minirun-docker.
 		cmdline.Run(cmdline.ForwardDocker),
 		cmdline.Seccomp(),
 		cmdline.State(),
 		cmdline.List(),
 		cmdline.Update(),
+		cmdline.Forward("volume"),
 	}
 }

@@ -23,10 +23,6 @@ import (
 // has (the image store, /etc/passwd lookup). The lean minirun passes nil
 // to Exec and hands exec's Docker form on to minirun-docker.
 type DockerExec struct {
-	// Find resolves a name, a full id or an id prefix among the Docker
-	// front's containers to the full id; an error of class
-	// errdefs.ErrNotFound when none has it.
-	Find func(c *cli.Context, ref string) (string, error)
 	// User resolves -u NAME|UID[:GROUP|GID] in the /etc/passwd and
 	// /etc/group of the container whose init is pid, as Docker does.
 	User func(pid int, spec string) (*specs.User, error)
@@ -84,44 +80,34 @@ func Exec(front *DockerExec) *cli.Command {
 	}
 }
 
-// execForm is the form of an exec command line, found from its reference
-// and its flags.
-type execForm int
-
-const (
-	execRunc    execForm = iota // an engine's container, by its id under --root
-	execDocker                  // a Docker-front container, or Docker's flags
-	execUnknown                 // --root has no such container: maybe a Docker name or short id
-)
-
-// formOfExec tells exec's two forms apart (docs/cli.md): a reference to a
-// container under --root whose bundle is the Docker front's container
-// directory (STORE/containers/ID, holding the record docker/record.go
-// writes, container.json), or any of Docker's own flags, is
-// Docker's; any other container under --root is an engine's, runc's. A
-// reference --root does not know is unknown: the Docker front may know it
-// by name or short id.
-func formOfExec(c *cli.Context, ref string) execForm {
-	ctr, err := RuntimeOf(c).Load(ref)
-	if err != nil {
-		return execRunc // not an id: runc's error says so
-	}
-	st, err := ctr.State()
-	switch {
-	case errors.Is(err, errdefs.ErrNotFound):
-		return execUnknown
-	case err != nil:
-		return execRunc
-	case hasDockerExecFlags(c):
-		return execDocker
-	}
-	// The front's bundle is its container directory, STORE/containers/ID.
-	if filepath.Base(st.Bundle) == st.ID {
-		if _, err := os.Lstat(filepath.Join(st.Bundle, dockerRecordFile)); err == nil {
-			return execDocker
+// execByForm runs exec in its form. A reference is told apart as every
+// command's (ContainerRef, dockerform.go), with two more rules of exec's:
+// any of Docker's own exec flags makes the line Docker's, and so does a
+// container `run IMAGE` made even when named by its full id under
+// --root (isDockerContainer). runc's form keeps runc's behaviour and
+// statuses (255 when minirun fails); Docker's exits as Docker's (125
+// when minirun fails, 126/127 when the command can't be run or found).
+func execByForm(c *cli.Context, front *DockerExec) error {
+	if hasDockerExecFlags(c) {
+		dockerForm()
+		if front == nil {
+			// minirun-docker has the user lookup and the env files; it
+			// returns only when it can't be run.
+			return ForwardDocker(c)
 		}
 	}
-	return execRunc
+	id, err := ContainerRef(c, c.Args().First())
+	if err != nil {
+		return err
+	}
+	if invocation.runc && !isDockerContainer(c, id) {
+		return execIn(c, id, nil)
+	}
+	dockerForm()
+	if front == nil {
+		return ForwardDocker(c)
+	}
+	return execIn(c, id, front)
 }
 
 func hasDockerExecFlags(c *cli.Context) bool {
@@ -133,44 +119,21 @@ func hasDockerExecFlags(c *cli.Context) bool {
 	return false
 }
 
-// dockerRecordFile is docker.recordFile: the lean program does not link the
-// Docker front.
-const dockerRecordFile = "container.json"
-
-// execByForm runs exec in its form. runc's keeps runc's behaviour and
-// statuses (255 when minirun fails); Docker's resolves names and short ids
-// and exits as Docker's (125 when minirun fails, 126/127 when the command
-// can't be run or found).
-func execByForm(c *cli.Context, front *DockerExec) error {
-	ref := c.Args().First()
-	form := formOfExec(c, ref)
-	if form == execRunc {
-		return execIn(c, ref, nil)
+// isDockerContainer says whether container id under --root is one `run
+// IMAGE` made: its bundle is the store's container directory
+// (STORE/containers/ID), holding the record (docker/record.go writes
+// container.json; the lean program does not link the Docker front).
+func isDockerContainer(c *cli.Context, id string) bool {
+	ctr, err := RuntimeOf(c).Load(id)
+	if err != nil {
+		return false
 	}
-	hasDockerFlags := hasDockerExecFlags(c)
-	if front == nil {
-		// The lean program: minirun-docker has the store and the user
-		// lookup. It returns only when it can't hand the command on.
-		err := ForwardDocker(c)
-		if form == execDocker || hasDockerFlags {
-			invocation.runc = false
-			return err
-		}
-		return execIn(c, ref, nil) // runc's "does not exist"
+	st, err := ctr.State()
+	if err != nil || filepath.Base(st.Bundle) != st.ID {
+		return false
 	}
-	id := ref
-	if form == execUnknown {
-		var err error
-		if id, err = front.Find(c, ref); err != nil {
-			if !hasDockerFlags && errors.Is(err, errdefs.ErrNotFound) {
-				return execIn(c, ref, nil) // runc's "does not exist"
-			}
-			invocation.runc = false
-			return fmt.Errorf("exec: %w", err)
-		}
-	}
-	invocation.runc = false
-	return execIn(c, id, front)
+	_, err = os.Lstat(filepath.Join(st.Bundle, "container.json"))
+	return err == nil
 }
 
 // execIn runs exec's process in container id, runc's way, or Docker's
@@ -178,7 +141,7 @@ func execByForm(c *cli.Context, front *DockerExec) error {
 func execIn(c *cli.Context, id string, front *DockerExec) error {
 	ctr, err := RuntimeOf(c).Load(id)
 	if err != nil {
-		return fmt.Errorf("exec: %w", err)
+		return err
 	}
 	var proc *specs.Process
 	var ov *container.ExecOverrides
@@ -243,7 +206,10 @@ func dockerExecProcess(c *cli.Context, ctr *container.Container, ref string, fro
 		return nil, errdefs.New(errdefs.ErrInvalid, "exec: --process is runc's; Docker's exec takes a COMMAND")
 	}
 	st, err := ctr.State()
-	if err != nil || st.Status != specs.StateRunning {
+	switch {
+	case errors.Is(err, errdefs.ErrNotFound):
+		return nil, errdefs.New(errdefs.ErrNotFound, "exec: no such container: "+ref)
+	case err != nil || st.Status != specs.StateRunning:
 		return nil, errdefs.New(errdefs.ErrNotRunning, fmt.Sprintf("exec: container %s is not running", ref))
 	}
 	if c.NArg() < 2 {

@@ -51,6 +51,12 @@ var DockerCommands = []struct{ Name, Usage string }{
 	{"rmi", "remove images and the layers no other image uses"},
 	{"rm", "remove containers made by `run IMAGE`: their writable layer and record"},
 	{"spec", "write a starting config.json: runc's default, or Docker's with --docker"},
+	{"volume", "manage named volumes: create, ls, inspect, rm, prune"},
+	{"unpause", "thaw a paused container (Docker's word for resume)"},
+	{"inspect", "print containers' or images' details as Docker's JSON, or through a Go template"},
+	{"top", "show a container's processes (through ps(1), -ef unless other options are given)"},
+	{"stats", "show containers' CPU, memory and process counts from their cgroups"},
+	{"port", "list a container's published ports (none until minirun has networks)"},
 }
 
 // Forward is the lean program's command name, one of DockerCommands: it

@@ -18,7 +18,9 @@ func Run(runImage cli.ActionFunc) *cli.Command {
 		Name:      "run",
 		Usage:     "run a container: from an image (Docker style) or a bundle (-b DIR ID, runc style)",
 		ArgsUsage: "IMAGE [COMMAND] [ARG...] | -b BUNDLE ID",
-		Flags:     append(append(runcRunFlags(), dockerRunFlags()...), seccompWatchFlags()...),
+		Flags: append(append(append(runcRunFlags(), dockerRunFlags()...), seccompWatchFlags()...),
+			// Help without -h, which is Docker's --hostname (runHelpArgs).
+			&cli.BoolFlag{Name: "help", Usage: "show help"}),
 		// -it is -i -t, as Docker users type it.
 		UseShortOptionHandling: true,
 		// -h is Docker's --hostname here; --help (dockerRunFlags) is
