@@ -9,7 +9,8 @@ INIT_BIN := bin/minirun-init
 DOCKER_BIN := bin/minirun-docker
 DEMO    := build/demo
 PKGS     = $(shell $(GO) list ./... | grep -v /tests$$)
-APT_PKGS := libseccomp-dev busybox-static file uidmap
+# tini: run --init binds its static build (/usr/bin/tini-static) in as PID 1.
+APT_PKGS := libseccomp-dev busybox-static file uidmap tini
 BENCH_PKGS := hyperfine jq runc crun
 
 .PHONY: all build deps demo test unit integration integration-cri integration-dockerd soak soak-load bench bench-ps bench-seccomp walkthrough vet fmt clean

@@ -69,6 +69,9 @@ func (c *Container) Exec(o ExecRequest, stdio IO, lc Lifecycle) (*Process, error
 		spec.Process = o.Process
 	case o.Overrides != nil:
 		spec.Process = ExecProcess(spec.Process, *o.Overrides)
+		if o.Overrides.Unconfined && spec.Linux != nil {
+			spec.Linux.Seccomp = nil
+		}
 	default:
 		return nil, stepErrf("exec", "no process to run")
 	}

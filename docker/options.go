@@ -59,6 +59,17 @@ type RunOptions struct {
 	Mounts  []string
 	Tmpfs   []string
 	ShmSize string
+
+	// The everyday flags (everyday.go).
+	Init       bool     // --init: tini as PID 1
+	Labels     []string // --label KEY=VALUE
+	LabelFiles []string // --label-file
+	Sysctls    []string // --sysctl KEY=VALUE
+	IPC        string   // --ipc private|shareable|none|host|container:REF
+	PID        string   // --pid host|container:REF
+	UserNS     string   // --userns host
+	Devices    []string // --device HOST[:CONTAINER][:PERMS]
+	Platform   string   // --platform: the host's only
 }
 
 // invalidf is a flag, or an image, that a run refuses: of class

@@ -43,6 +43,9 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
+	if err := checkPlatform(o.Platform); err != nil {
+		return Result{}, err
+	}
 	img, err := EnsureImage(ctx, store, o.Image, o.Pull, stdio.Stderr)
 	if err != nil {
 		return Result{}, err
@@ -110,6 +113,12 @@ func mountRootfs(store *image.Store, img *image.Image, id string) (Container, er
 // start records c, writes its config and starts it. The caller removes
 // the container's directory when start fails.
 func start(rt *container.Runtime, c Container, o *RunOptions, rec *Record, stdio container.IO, storeRoot string) (*container.Container, error) {
+	labels, err := parseLabels(o.Labels, o.LabelFiles)
+	if err != nil {
+		return nil, err
+	}
+	rec.Config.Labels, rec.HostConfig.Init = labels, o.Init
+	c.Peer = peerOf(rt, filepath.Join(storeRoot, "containers"))
 	// Before any volume is made: a volume a record names is in use.
 	if err := recordMounts(rec, o, storeRoot); err != nil {
 		return nil, err
@@ -157,6 +166,26 @@ func start(rt *container.Runtime, c Container, o *RunOptions, rec *Record, stdio
 		lc.Detached, io = true, container.IO{Stdout: logf, Stderr: logf}
 	}
 	return rt.Run(cfg, io, lc)
+}
+
+// peerOf finds, for --ipc and --pid container:REF, the init of a running
+// container of this store.
+func peerOf(rt *container.Runtime, containersDir string) func(string) (int, error) {
+	return func(ref string) (int, error) {
+		r, err := Find(containersDir, ref)
+		if err != nil {
+			return 0, err
+		}
+		ctr, err := rt.Load(r.ID)
+		if err != nil {
+			return 0, err
+		}
+		st, err := ctr.State()
+		if err != nil || st.Status != specs.StateRunning {
+			return 0, errdefs.New(errdefs.ErrNotRunning, "container "+ref+" is not running")
+		}
+		return st.Pid, nil
+	}
 }
 
 // Init is minirun.Init for a program that runs images: besides a

@@ -33,6 +33,10 @@ type Container struct {
 	// Store is the image store's root, where named volumes live; ""
 	// refuses them.
 	Store string
+	// Peer is the init pid of the running container a name, id or id
+	// prefix names, for --ipc and --pid container:REF; nil: none can
+	// be found.
+	Peer func(ref string) (int, error)
 }
 
 // BuildSpec starts from the same Docker defaults as `minirun spec` and
@@ -92,6 +96,9 @@ func buildSpec(c Container, o *RunOptions) (*specs.Spec, profileSource, error) {
 		return nil, src, err
 	}
 	if err := etcFiles(s, c); err != nil {
+		return nil, src, err
+	}
+	if err := applyEveryday(s, c, o); err != nil {
 		return nil, src, err
 	}
 	if s.Linux.Resources, err = resources(o, s.Linux.Resources.Devices); err != nil {

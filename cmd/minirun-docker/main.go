@@ -35,7 +35,7 @@ func commands() []*cli.Command {
 		cmdline.Create(),
 		cmdline.Start(),
 		cmdline.Events(),
-		cmdline.Exec(),
+		cmdline.Exec(dockercmd.Exec()),
 		cmdline.Features(),
 		dockercmd.Pull(),
 		dockercmd.Import(),

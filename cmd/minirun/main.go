@@ -31,7 +31,7 @@ func commands() []*cli.Command {
 		cmdline.Create(),
 		cmdline.Start(),
 		cmdline.Events(),
-		cmdline.Exec(),
+		cmdline.Exec(nil),
 		cmdline.Features(),
 		cmdline.Forward("pull"),
 		cmdline.Forward("import"),

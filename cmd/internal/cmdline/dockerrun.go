@@ -2,6 +2,7 @@ package cmdline
 
 import (
 	"encoding/json"
+	"runtime"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -24,7 +25,8 @@ func dockerRunFlags() []cli.Flag {
 		&cli.GenericFlag{Name: "volume", Aliases: []string{"v"}, Value: &rawList{}, Usage: "mount a host path or a named volume: SRC:DST[:ro|rw|nocopy]"},
 		&cli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "working directory"},
 		&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "NAME|UID[:GID]"},
-		&cli.StringFlag{Name: "hostname", Usage: "container hostname"},
+		// -h too: runHelpArgs.
+		&cli.StringFlag{Name: "hostname", Usage: "container hostname (-h NAME)"},
 		&cli.BoolFlag{Name: "read-only", Usage: "read-only root filesystem"},
 		&cli.StringFlag{Name: "network", Aliases: []string{"net"}, Value: "none", Usage: "none or host"},
 		&cli.StringFlag{Name: "name", Usage: "a unique name"},
@@ -39,6 +41,17 @@ func dockerRunFlags() []cli.Flag {
 		&cli.GenericFlag{Name: "mount", Value: &rawList{}, Usage: "type=bind|volume|tmpfs,source=SRC,target=DST[,readonly][,bind-propagation=P][,volume-nocopy][,tmpfs-size=N][,tmpfs-mode=M]"},
 		&cli.GenericFlag{Name: "tmpfs", Value: &rawList{}, Usage: "mount a tmpfs: PATH[:OPTIONS], rw,noexec,nosuid,nodev unless told"},
 		&cli.StringFlag{Name: "shm-size", Usage: "size of /dev/shm, e.g. 128m (64m by default)"},
+		// The everyday flags (docker/everyday.go).
+		&cli.BoolFlag{Name: "init", Usage: "run an init (tini) as PID 1 that forwards signals and reaps zombies"},
+		// Kept whole, as Docker's: a=b,c is one label.
+		&cli.GenericFlag{Name: "label", Aliases: []string{"l"}, Value: &listValue{}, Usage: "set a label KEY=VALUE in the container's record (repeatable)"},
+		&cli.StringSliceFlag{Name: "label-file", Usage: "read labels from a file of KEY=VALUE lines"},
+		&cli.StringSliceFlag{Name: "sysctl", Usage: "set a namespaced sysctl KEY=VALUE"},
+		&cli.StringFlag{Name: "ipc", Usage: "IPC namespace: private, shareable, none, host or container:NAME"},
+		&cli.StringFlag{Name: "pid", Usage: "pid namespace: host or container:NAME"},
+		&cli.StringFlag{Name: "userns", Usage: "user namespace: host (the default)"},
+		&cli.StringSliceFlag{Name: "device", Usage: "add a host device HOST[:CONTAINER][:PERMS]"},
+		&cli.StringFlag{Name: "platform", Usage: "the image's platform: only the host's (linux/" + runtime.GOARCH + ")"},
 	}
 }
 

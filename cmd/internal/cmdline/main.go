@@ -62,7 +62,7 @@ func Main(a App) {
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
-	if err := app.Run(reorderArgs(os.Args, app.Flags, a.Commands)); err != nil {
+	if err := app.Run(runHelpArgs(reorderArgs(os.Args, app.Flags, a.Commands), app.Flags, a.Commands)); err != nil {
 		os.Exit(report(err))
 	}
 	os.Exit(0)

@@ -10,7 +10,7 @@ import (
 // lists them.
 func testCommands() []*cli.Command {
 	cmds := []*cli.Command{
-		Checkpoint(), Restore(), Create(), Start(), Events(), Exec(), Features(),
+		Checkpoint(), Restore(), Create(), Start(), Events(), Exec(nil), Features(),
 		Kill(), Delete(), Pause(), Resume(), Ps(ForwardDocker), Run(ForwardDocker), Seccomp(),
 		State(), List(), Update(),
 	}

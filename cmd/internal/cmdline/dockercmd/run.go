@@ -48,6 +48,10 @@ func runOptionsFrom(c *cli.Context) *docker.RunOptions {
 		Seccomp: cmdline.SeccompWatchRequest(c), SigProxy: c.Bool("sig-proxy"),
 		// Mounts besides -v.
 		Mounts: cmdline.RawList(c, "mount"), Tmpfs: cmdline.RawList(c, "tmpfs"), ShmSize: c.String("shm-size"),
+		// The everyday flags.
+		Init: c.Bool("init"), Labels: cmdline.TakeList(c, "label"), LabelFiles: c.StringSlice("label-file"),
+		Sysctls: c.StringSlice("sysctl"), IPC: c.String("ipc"), PID: c.String("pid"), UserNS: c.String("userns"),
+		Devices: c.StringSlice("device"), Platform: c.String("platform"),
 	}
 	if c.IsSet("entrypoint") {
 		e := c.String("entrypoint")
