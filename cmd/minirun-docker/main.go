@@ -29,11 +29,13 @@ func main() {
 func commands() []*cli.Command {
 	return []*cli.Command{
 		cmdline.Checkpoint(),
+		dockercmd.Cp(),
 		cmdline.Restore(),
 		cmdline.Create(),
 		cmdline.Start(),
 		cmdline.Events(),
 		cmdline.Exec(),
+		dockercmd.Export(),
 		cmdline.Features(),
 		dockercmd.Pull(),
 		dockercmd.Import(),

@@ -27,11 +27,13 @@ func main() {
 func commands() []*cli.Command {
 	return []*cli.Command{
 		cmdline.Checkpoint(),
+		cmdline.Forward("cp"),
 		cmdline.Restore(),
 		cmdline.Create(),
 		cmdline.Start(),
 		cmdline.Events(),
 		cmdline.Exec(),
+		cmdline.Forward("export"),
 		cmdline.Features(),
 		cmdline.Forward("pull"),
 		cmdline.Forward("import"),

@@ -50,6 +50,8 @@ var DockerCommands = []struct{ Name, Usage string }{
 	{"images", "list stored images"},
 	{"rmi", "remove images and the layers no other image uses"},
 	{"rm", "remove containers made by `run IMAGE`: their writable layer and record"},
+	{"cp", "copy files between a container and the host (- is a tar stream on stdin or stdout)"},
+	{"export", "write a container's filesystem as a tar archive"},
 	{"spec", "write a starting config.json: runc's default, or Docker's with --docker"},
 }
 
