@@ -39,6 +39,11 @@ func Main(a App) {
 	// returns from here: this binary is re-executed as each.
 	a.Roles()
 	classify(os.Args, globals, a.Commands)
+	// Called as runc (a drop-in), urfave's "No help topic" stays: runc's
+	// tests read it.
+	if word := unknownCommand(os.Args, globals, a.Commands); word != "" && progName() != "runc" {
+		os.Exit(report(notACommand(word, a.Commands)))
+	}
 	for _, c := range a.Commands {
 		quietUsageErrors(c)
 		cacheCommandFlagNames(c)
@@ -53,6 +58,9 @@ func Main(a App) {
 		Before:   setupGlobals,
 		// A usage error is a failure like any other (exitstatus.go).
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			if !invocation.runc {
+				err = dockerFlagError(err, c.App.Flags)
+			}
 			return fmt.Errorf("usage: %w", err)
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
@@ -82,6 +90,9 @@ func quietUsageErrors(c *cli.Command) {
 	if c.OnUsageError == nil {
 		name := c.Name
 		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+			if !invocation.runc {
+				err = dockerFlagError(err, c.Flags)
+			}
 			return fmt.Errorf("%s: %w (see '%s %s --help')", name, err, progName(), name)
 		}
 	}
