@@ -29,6 +29,8 @@ func main() {
 func commands() []*cli.Command {
 	return []*cli.Command{
 		cmdline.Checkpoint(),
+		dockercmd.Completion(),
+		dockercmd.Complete(),
 		dockercmd.Cp(),
 		cmdline.Restore(),
 		cmdline.Create(),

@@ -27,6 +27,8 @@ func main() {
 func commands() []*cli.Command {
 	return []*cli.Command{
 		cmdline.Checkpoint(),
+		cmdline.Forward("completion"),
+		cmdline.Forward("__complete"),
 		cmdline.Forward("cp"),
 		cmdline.Restore(),
 		cmdline.Create(),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"unsafe"
 
 	"github.com/urfave/cli/v2"
@@ -52,6 +53,8 @@ var DockerCommands = []struct{ Name, Usage string }{
 	{"rm", "remove containers made by `run IMAGE`: their writable layer and record"},
 	{"cp", "copy files between a container and the host (- is a tar stream on stdin or stdout)"},
 	{"export", "write a container's filesystem as a tar archive"},
+	{"completion", "print a shell completion script (bash, zsh or fish)"},
+	{"__complete", "print completion candidates (the shell scripts of `completion` call it)"},
 	{"spec", "write a starting config.json: runc's default, or Docker's with --docker"},
 }
 
@@ -66,6 +69,8 @@ func Forward(name string) *cli.Command {
 				Name: d.Name, Usage: d.Usage,
 				// Its flags are the full build's to parse, --help included.
 				SkipFlagParsing: true,
+				// __complete is the completion scripts', not a user's.
+				Hidden: strings.HasPrefix(d.Name, "__"),
 				Action:          ForwardDocker,
 			}
 		}
