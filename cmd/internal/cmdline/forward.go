@@ -71,7 +71,7 @@ func Forward(name string) *cli.Command {
 				SkipFlagParsing: true,
 				// __complete is the completion scripts', not a user's.
 				Hidden: strings.HasPrefix(d.Name, "__"),
-				Action:          ForwardDocker,
+				Action: ForwardDocker,
 			}
 		}
 	}
