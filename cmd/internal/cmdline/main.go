@@ -51,7 +51,7 @@ func Main(a App) {
 	cli.VersionPrinter = printVersion
 	app := &cli.App{
 		Name:     progName(),
-		Usage:    "Open Container Initiative runtime: a small one, with a Docker-style front for images",
+		Usage:    appUsage,
 		Version:  version.Version,
 		Commands: a.Commands,
 		Flags:    cacheFlagNames(globals),
@@ -69,6 +69,15 @@ func Main(a App) {
 		os.Exit(report(err))
 	}
 	os.Exit(0)
+}
+
+const appUsage = "Open Container Initiative runtime: a small one, with a Docker-style front for images"
+
+// DocApp is the command line with cmds as help shows it, named minirun,
+// for a generator of documents built apart from the programs (man pages:
+// cmd/internal/mangen).
+func DocApp(cmds []*cli.Command) *cli.App {
+	return &cli.App{Name: "minirun", Usage: appUsage, Flags: globalFlags(), Commands: cmds}
 }
 
 // progName is the name this program was called by: its banners and help
