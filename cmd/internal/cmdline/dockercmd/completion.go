@@ -288,7 +288,13 @@ func imageNames(storeDir string) []string {
 	}
 	var out []string
 	for _, img := range imgs {
-		out = append(out, img.Name)
+		// As a Docker user types it: alpine, alpine:3, me/app:1.
+		name := strings.TrimPrefix(img.Name, "docker.io/")
+		name = strings.TrimPrefix(name, "library/")
+		out = append(out, name)
+		if short, ok := strings.CutSuffix(name, ":latest"); ok {
+			out = append(out, short)
+		}
 	}
 	return out
 }
