@@ -224,6 +224,17 @@ func TestDockerCpSymlinkEscapes(t *testing.T) {
 			}
 			checkFailure(t, r, exitDocker)
 		}
+		// Through the same symlinks, the container's own files: /x/etc
+		// and /e are the container's /etc.
+		want := readFile(t, filepath.Join(rootfs, "etc", "passwd"))
+		for _, src := range []string{"/x/etc/passwd", "/e/passwd", "/x/../../e/passwd"} {
+			out := filepath.Join(host, "passwd")
+			os.Remove(out)
+			cpOK(t, "cp", name+":"+src, out)
+			if got := readFile(t, out); got != want {
+				t.Errorf("cp %s:%s: got %q, want the container's passwd", name, src, got)
+			}
+		}
 		hostShadow, _ := os.ReadFile("/etc/shadow")
 		r := cpStore(t, "", "cp", name+":/e/shadow", filepath.Join(host, "es"))
 		if data, err := os.ReadFile(filepath.Join(host, "es")); r.code == 0 && err == nil && len(hostShadow) > 0 && bytes.Equal(data, hostShadow) {
@@ -271,8 +282,11 @@ func TestDockerCpSymlinkSwapRace(t *testing.T) {
 			"rm -f /r; ln -s / /r; done")
 	waitInContainer(t, id, "/ready")
 	host := t.TempDir()
+	// The copy itself works while the container races.
+	cpOK(t, "cp", "cprace:/ready", filepath.Join(host, "ready"))
 	in := filepath.Join(host, "in")
 	os.WriteFile(in, []byte("PWNED\n"), 0o644)
+	cpOK(t, "cp", in, "cprace:/in")
 	copied := 0
 	for i := 0; i < 150; i++ {
 		out := filepath.Join(host, "out")
