@@ -24,6 +24,10 @@ type Target struct {
 	// mkdir: the archive holds a directory's contents only, and the
 	// destination does not exist yet: it is made first, as rename.
 	mkdir bool
+	// path is dir's path in a container's root ("" on the host): an
+	// entry under a symlink of the container is resolved in the
+	// container from there, as Docker's cp does (/lib -> usr/lib).
+	path string
 }
 
 // Close releases the target's handle.
@@ -43,7 +47,7 @@ func (r *Root) Target(p, srcName string, srcIsDir bool) (*Target, error) {
 			return nil, err
 		}
 		if isDir(st) {
-			return &Target{root: r, dir: h}, nil
+			return &Target{root: r, dir: h, path: r.containerPath(p)}, nil
 		}
 		h.Close()
 		switch {
@@ -76,7 +80,7 @@ func (r *Root) Target(p, srcName string, srcIsDir bool) (*Target, error) {
 		ph.Close()
 		return nil, &os.PathError{Op: "copy to", Path: parent, Err: unix.ENOTDIR}
 	}
-	return &Target{root: r, dir: ph, top: srcName, rename: base, mkdir: srcName == ""}, nil
+	return &Target{root: r, dir: ph, top: srcName, rename: base, mkdir: srcName == "", path: r.containerPath(parent)}, nil
 }
 
 // StreamTarget is the destination of a tar stream (cp - NAME:DIR): an
@@ -90,7 +94,15 @@ func (r *Root) StreamTarget(p string) (*Target, error) {
 		h.Close()
 		return nil, fmt.Errorf("copy to %s: the destination of a tar stream must be a directory", p)
 	}
-	return &Target{root: r, dir: h}, nil
+	return &Target{root: r, dir: h, path: r.containerPath(p)}, nil
+}
+
+// containerPath is p clean in a container's root, "" on the host.
+func (r *Root) containerPath(p string) string {
+	if !r.inContainer {
+		return ""
+	}
+	return path.Clean("/" + p)
 }
 
 // Extract writes the tar stream rd below the target. Each entry's parent
@@ -100,7 +112,9 @@ func (r *Root) StreamTarget(p string) (*Target, error) {
 // fail, never write elsewhere.
 func (t *Target) Extract(rd io.Reader) error {
 	e := extractor{opts: t.root.Opts, dir: t.dir}
+	base := t.path
 	if t.mkdir {
+		base = path.Join(base, t.rename)
 		if err := unix.Mkdirat(int(t.dir.Fd()), t.rename, 0o755); err != nil {
 			return fmt.Errorf("make directory %s: %w", t.rename, err)
 		}
@@ -112,6 +126,19 @@ func (t *Target) Extract(rd io.Reader) error {
 		e.dir = d
 		if t.root.Opts.Owner != nil {
 			_ = unix.Fchownat(int(t.dir.Fd()), t.rename, t.root.Opts.Owner.UID, t.root.Opts.Owner.GID, unix.AT_SYMLINK_NOFOLLOW)
+		}
+	}
+	if t.path != "" {
+		e.inRoot = func(rel string) (*os.File, error) {
+			h, err := t.root.open(path.Join(base, rel), true)
+			if err != nil {
+				return nil, err
+			}
+			if st, err := stat(h); err != nil || !isDir(st) {
+				h.Close()
+				return nil, unix.ENOTDIR
+			}
+			return h, nil
 		}
 	}
 	tr := tar.NewReader(rd)
@@ -169,6 +196,9 @@ type extractor struct {
 	dir  *os.File
 	// Directories' times are set last: writing into one changes them.
 	dirTimes []dirTime
+	// inRoot, in a container, opens a directory below the target through
+	// the container's symlinks, resolved in its root.
+	inRoot func(rel string) (*os.File, error)
 }
 
 type dirTime struct {
@@ -189,7 +219,15 @@ func (e *extractor) owner(hdr *tar.Header) *IDPair {
 
 func (e *extractor) entry(hdr *tar.Header, name string, body io.Reader) error {
 	parentName, leaf := path.Split(name)
-	parent, err := beneath(e.dir, strings.TrimSuffix(parentName, "/"), unix.O_DIRECTORY)
+	parentRel := strings.TrimSuffix(parentName, "/")
+	parent, err := beneath(e.dir, parentRel, unix.O_DIRECTORY)
+	if errors.Is(err, unix.ELOOP) && e.inRoot != nil {
+		parent, err = e.inRoot(parentRel)
+	}
+	if errors.Is(err, unix.ENOENT) {
+		// A stream need not list an entry's directories first.
+		parent, err = e.mkdirAll(parentRel)
+	}
 	if err != nil {
 		return fmt.Errorf("write %s: open its directory: %w", name, err)
 	}
@@ -202,7 +240,12 @@ func (e *extractor) entry(hdr *tar.Header, name string, body io.Reader) error {
 	exists := unix.Fstatat(pfd, leaf, &old, unix.AT_SYMLINK_NOFOLLOW) == nil
 	if hdr.Typeflag == tar.TypeDir {
 		if exists && !isDir(old) {
-			return fmt.Errorf("write %s: cannot overwrite a non-directory with a directory", name)
+			// As Docker's cp: a directory replaces a file or symlink
+			// inside the tree it writes.
+			if err := unix.Unlinkat(pfd, leaf, 0); err != nil && !errors.Is(err, unix.ENOENT) {
+				return fmt.Errorf("replace %s: %w", name, err)
+			}
+			exists = false
 		}
 		if !exists {
 			if err := unix.Mkdirat(pfd, leaf, 0o700); err != nil {
@@ -349,4 +392,38 @@ func Copy(src *Source, t *Target) error {
 		return werr
 	}
 	return err
+}
+
+// mkdirAll makes the missing directories of rel below the target, one
+// component at a time from its parent's handle, following no symlink.
+func (e *extractor) mkdirAll(rel string) (*os.File, error) {
+	own := e.opts.Owner
+	h, err := beneath(e.dir, ".", unix.O_DIRECTORY)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range strings.Split(rel, "/") {
+		if c == "" || c == "." {
+			continue
+		}
+		err := unix.Mkdirat(int(h.Fd()), c, 0o755)
+		made := err == nil
+		if err != nil && !errors.Is(err, unix.EEXIST) {
+			h.Close()
+			return nil, err
+		}
+		next, err := beneath(h, c, unix.O_DIRECTORY)
+		h.Close()
+		if err != nil {
+			return nil, err
+		}
+		if made && own != nil {
+			if err := chownChmod(next, own, 0o755); err != nil {
+				next.Close()
+				return nil, err
+			}
+		}
+		h = next
+	}
+	return h, nil
 }

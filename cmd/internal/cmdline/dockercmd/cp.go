@@ -143,13 +143,18 @@ func copyIn(c *cli.Context, ctrRoot *archive.Root, srcPath, dstPath string) erro
 	return archive.Copy(src, t)
 }
 
-// cpErr says what a path error means in a container: a path outside the
-// container or a symlink met below the destination reads as ELOOP/EXDEV
-// from openat2.
+// cpErr says what a path error means: a missing path, a symlink met
+// below the destination (ELOOP from openat2's RESOLVE_NO_SYMLINKS) or a
+// path leading out (EXDEV).
 func cpErr(err error) error {
 	var pe *os.PathError
-	if errors.As(err, &pe) && os.IsNotExist(pe.Err) {
+	switch {
+	case errors.As(err, &pe) && os.IsNotExist(pe.Err):
 		return fmt.Errorf("no such file or directory: %s", filepath.Clean(pe.Path))
+	case errors.Is(err, unix.ELOOP):
+		return fmt.Errorf("%w (a symlink where a directory was needed: refused, it could lead out of the destination)", err)
+	case errors.Is(err, unix.EXDEV):
+		return fmt.Errorf("%w (the path leads out of the container: refused)", err)
 	}
 	return err
 }
