@@ -201,19 +201,19 @@ func TestDockerCpStopped(t *testing.T) {
 	mustContain(t, "cp in and out of a stopped container", readFile(t, filepath.Join(host, "back")), "in")
 }
 
-// A symlink in the container resolves in the container: /x -> / or
+// A symlink in the container resolves in the container: /cp-x -> / or
 // -> /etc, or -> a host directory, never reads or writes the host's file.
 func TestDockerCpSymlinkEscapes(t *testing.T) {
 	needRoot(t)
 	canaryDir := t.TempDir()
 	canary := filepath.Join(canaryDir, "shadow")
 	os.WriteFile(canary, []byte("HOST-SECRET\n"), 0o600)
-	script := "ln -s / /x; ln -s /etc /e; ln -s " + canaryDir + " /h; ln -s ../../../../../../.." + canaryDir + " /rel; " +
-		"mkdir /dst; ln -s " + canaryDir + " /dst/sub"
+	script := "ln -s / /cp-x; ln -s /etc /cp-e; ln -s " + canaryDir + " /cp-h; ln -s ../../../../../../.." + canaryDir + " /cp-rel; " +
+		"mkdir /cp-dst; ln -s " + canaryDir + " /cp-dst/sub"
 	check := func(name string) {
 		t.Helper()
 		host := t.TempDir()
-		for i, src := range []string{"/x" + canary, "/e/shadow", "/h/shadow", "/rel/shadow", "/x/etc/shadow"} {
+		for i, src := range []string{"/cp-x" + canary, "/cp-e/shadow", "/cp-h/shadow", "/cp-rel/shadow", "/cp-x/etc/shadow"} {
 			out := filepath.Join(host, strings.Repeat("o", i+1))
 			r := cpStore(t, "", "cp", name+":"+src, out)
 			if data, err := os.ReadFile(out); err == nil && strings.Contains(string(data), "HOST-SECRET") {
@@ -227,7 +227,7 @@ func TestDockerCpSymlinkEscapes(t *testing.T) {
 		// Through the same symlinks, the container's own files: /x/etc
 		// and /e are the container's /etc.
 		want := readFile(t, filepath.Join(rootfs, "etc", "passwd"))
-		for _, src := range []string{"/x/etc/passwd", "/e/passwd", "/x/../../e/passwd"} {
+		for _, src := range []string{"/cp-x/etc/passwd", "/cp-e/passwd", "/cp-x/../../cp-e/passwd"} {
 			out := filepath.Join(host, "passwd")
 			os.Remove(out)
 			cpOK(t, "cp", name+":"+src, out)
@@ -236,13 +236,13 @@ func TestDockerCpSymlinkEscapes(t *testing.T) {
 			}
 		}
 		hostShadow, _ := os.ReadFile("/etc/shadow")
-		r := cpStore(t, "", "cp", name+":/e/shadow", filepath.Join(host, "es"))
+		r := cpStore(t, "", "cp", name+":/cp-e/shadow", filepath.Join(host, "es"))
 		if data, err := os.ReadFile(filepath.Join(host, "es")); r.code == 0 && err == nil && len(hostShadow) > 0 && bytes.Equal(data, hostShadow) {
-			t.Errorf("cp %s:/e/shadow read the host's /etc/shadow", name)
+			t.Errorf("cp %s:/cp-e/shadow read the host's /etc/shadow", name)
 		}
 		in := filepath.Join(host, "in")
 		os.WriteFile(in, []byte("PWNED\n"), 0o644)
-		for _, dst := range []string{"/h/shadow", "/x" + canary, "/rel/shadow", "/h/"} {
+		for _, dst := range []string{"/cp-h/shadow", "/cp-x" + canary, "/cp-rel/shadow", "/cp-h/"} {
 			cpStore(t, "", "cp", in, name+":"+dst)
 		}
 		// A tree whose directory is a symlink in the container.
@@ -250,7 +250,7 @@ func TestDockerCpSymlinkEscapes(t *testing.T) {
 		os.MkdirAll(filepath.Join(tree, "sub"), 0o755)
 		os.WriteFile(filepath.Join(tree, "sub", "shadow"), []byte("PWNED\n"), 0o644)
 		os.WriteFile(filepath.Join(tree, "sub", "new"), []byte("PWNED\n"), 0o644)
-		cpStore(t, "", "cp", tree+"/.", name+":/dst")
+		cpStore(t, "", "cp", tree+"/.", name+":/cp-dst")
 		checkCanary(t, canaryDir)
 	}
 	cpStopped(t, "cpesc", script)
@@ -271,15 +271,15 @@ func checkCanary(t *testing.T, dir string) {
 	}
 }
 
-// The container swaps /r between a directory and a symlink to a host
+// The container swaps /cp-r between a directory and a symlink to a host
 // directory as fast as it can while cp runs again and again, both ways.
 func TestDockerCpSymlinkSwapRace(t *testing.T) {
 	needRoot(t)
 	canaryDir := t.TempDir()
 	os.WriteFile(filepath.Join(canaryDir, "shadow"), []byte("HOST-SECRET\n"), 0o600)
 	id := cpDetached(t, "cprace", nil,
-		"touch /ready; while :; do rm -rf /r; mkdir /r; echo ctr > /r/shadow; rm -rf /r; ln -s "+canaryDir+" /r; "+
-			"rm -f /r; ln -s / /r; done")
+		"touch /ready; while :; do rm -rf /cp-r; mkdir /cp-r; echo ctr > /cp-r/shadow; rm -rf /cp-r; ln -s "+canaryDir+" /cp-r; "+
+			"rm -f /cp-r; ln -s / /cp-r; done")
 	waitInContainer(t, id, "/ready")
 	host := t.TempDir()
 	// The copy itself works while the container races.
@@ -291,9 +291,9 @@ func TestDockerCpSymlinkSwapRace(t *testing.T) {
 	for i := 0; i < 150; i++ {
 		out := filepath.Join(host, "out")
 		os.Remove(out)
-		src := "/r/shadow"
+		src := "/cp-r/shadow"
 		if i%2 == 1 {
-			src = "/r" + canaryDir + "/shadow"
+			src = "/cp-r" + canaryDir + "/shadow"
 		}
 		if r := cpStore(t, "", "cp", "cprace:"+src, out); r.code == 0 {
 			copied++
@@ -313,7 +313,7 @@ func TestDockerExport(t *testing.T) {
 	needRoot(t)
 	vol := t.TempDir()
 	os.WriteFile(filepath.Join(vol, "hostonly"), []byte("host\n"), 0o644)
-	id := cpDetached(t, "cpexp", []string{"-v", vol + ":/vol"}, "echo made > /exported; ln -s / /x; touch /ready; sleep 60")
+	id := cpDetached(t, "cpexp", []string{"-v", vol + ":/vol"}, "echo made > /exported; ln -s / /cp-x; touch /ready; sleep 60")
 	waitInContainer(t, id, "/ready")
 	out := filepath.Join(t.TempDir(), "fs.tar")
 	cpOK(t, "export", "-o", out, "cpexp")
@@ -322,16 +322,16 @@ func TestDockerExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := tarNames(t, data)
-	for _, want := range []string{"bin/busybox", "etc/passwd", "exported", "x", "vol"} {
+	for _, want := range []string{"bin/busybox", "etc/passwd", "exported", "cp-x", "vol"} {
 		if names[want] == nil {
 			t.Errorf("export: no %s", want)
 		}
 	}
-	if h := names["x"]; h != nil && (h.Typeflag != tar.TypeSymlink || h.Linkname != "/") {
-		t.Errorf("export: /x is %c -> %q, want the symlink to /", h.Typeflag, h.Linkname)
+	if h := names["cp-x"]; h != nil && (h.Typeflag != tar.TypeSymlink || h.Linkname != "/") {
+		t.Errorf("export: /cp-x is %c -> %q, want the symlink to /", h.Typeflag, h.Linkname)
 	}
 	for n := range names {
-		if strings.HasPrefix(n, "vol/") || strings.HasPrefix(n, "x/") || strings.HasPrefix(n, "proc/") && n != "proc" {
+		if strings.HasPrefix(n, "vol/") || strings.HasPrefix(n, "cp-x/") || strings.HasPrefix(n, "proc/") && n != "proc" {
 			t.Errorf("export: %s is not the container's filesystem", n)
 		}
 	}
