@@ -3,7 +3,6 @@ package docker
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -44,11 +43,8 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
-	img, err := store.Get(o.Image)
+	img, err := EnsureImage(ctx, store, o.Image, o.Pull, stdio.Stderr)
 	if err != nil {
-		if errors.Is(err, image.ErrNotFound) {
-			return Result{}, errdefs.New(errdefs.ErrNotFound, fmt.Sprintf("unable to find image %q locally; `minirun pull %s` or `minirun import %s DIR` first", o.Image, o.Image, o.Image))
-		}
 		return Result{}, err
 	}
 	if err := CheckName(store.ContainersDir(), o.Name); err != nil {
@@ -69,11 +65,14 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 			fmt.Fprintf(stdio.Stderr, "minirun: cleanup: %v\n", err)
 		}
 	}
-	ctr, err := start(rt, c, o, stdio, store.Root)
+	rec := Record{ID: c.ID, Name: o.Name, Image: o.Image, ImageID: img.ID, Created: time.Now().UTC()}
+	ctr, err := start(rt, c, o, &rec, stdio, store.Root)
 	if err != nil {
 		remove()
 		return res, err
 	}
+	// ps and inspect read the start and a foreground end from the record.
+	_ = recordStarted(c.Dir, &rec, ctr.Pid())
 	if o.Detach {
 		return res, nil
 	}
@@ -82,6 +81,8 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 	stop()
 	if o.Remove {
 		remove()
+	} else if err == nil {
+		_ = recordExited(c.Dir, &rec, res.Status)
 	}
 	if cerr := ctx.Err(); cerr != nil && err == nil {
 		err = cerr
@@ -92,7 +93,7 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 // mountRootfs mounts img's layers for container id (rootless: prepares
 // them, for the container to mount inside its user namespace).
 func mountRootfs(store *image.Store, img *image.Image, id string) (Container, error) {
-	c := Container{ID: id, Image: img, IDMaps: store.Shift}
+	c := Container{ID: id, Image: img, IDMaps: store.Shift, Store: store.Root}
 	var err error
 	if container.Rootless() {
 		if err := image.OverlayInUserns(); err != nil {
@@ -108,13 +109,20 @@ func mountRootfs(store *image.Store, img *image.Image, id string) (Container, er
 
 // start records c, writes its config and starts it. The caller removes
 // the container's directory when start fails.
-func start(rt *container.Runtime, c Container, o *RunOptions, stdio container.IO, storeRoot string) (*container.Container, error) {
-	rec := Record{ID: c.ID, Name: o.Name, Image: c.Image.Name, Created: time.Now().UTC()}
+func start(rt *container.Runtime, c Container, o *RunOptions, rec *Record, stdio container.IO, storeRoot string) (*container.Container, error) {
+	// Before any volume is made: a volume a record names is in use.
+	if err := recordMounts(rec, o, storeRoot); err != nil {
+		return nil, err
+	}
 	if err := rec.Save(c.Dir); err != nil {
 		return nil, fmt.Errorf("save container record: %w", err)
 	}
 	spec, prof, err := buildSpec(c, o)
 	if err == nil {
+		describe(rec, c, o, spec)
+		if err = rec.Save(c.Dir); err != nil {
+			return nil, fmt.Errorf("save container record: %w", err)
+		}
 		err = WriteSpec(filepath.Join(c.Dir, "config.json"), spec)
 	}
 	if err == nil {

@@ -21,7 +21,9 @@ func main() {
 		// A command a lean minirun handed on goes on here, if both are
 		// of one build.
 		TakesForwarded: true,
-		Commands:       commands(),
+		// A name or an id prefix, through the store's records.
+		ResolveContainer: dockercmd.ResolveContainer,
+		Commands:         commands(),
 	})
 }
 
@@ -29,10 +31,10 @@ func main() {
 func commands() []*cli.Command {
 	return []*cli.Command{
 		cmdline.Checkpoint(),
+		cmdline.Restore(),
 		dockercmd.Completion(),
 		dockercmd.Complete(),
 		dockercmd.Cp(),
-		cmdline.Restore(),
 		cmdline.Create(),
 		cmdline.Start(),
 		cmdline.Events(),
@@ -43,11 +45,20 @@ func commands() []*cli.Command {
 		dockercmd.Import(),
 		dockercmd.Images(),
 		dockercmd.Rmi(),
+		dockercmd.Inspect(),
+		dockercmd.Top(),
+		dockercmd.Stats(),
+		dockercmd.Port(),
+		dockercmd.Tag(),
+		dockercmd.Save(),
+		dockercmd.Load(),
+		dockercmd.Push(),
 		cmdline.Kill(),
 		cmdline.Delete(),
 		cmdline.Pause(),
 		cmdline.Resume(),
-		cmdline.Ps(),
+		cmdline.Unpause(),
+		cmdline.Ps(dockercmd.PsContainers),
 		dockercmd.Rm(),
 		cmdline.Run(dockercmd.RunImage),
 		cmdline.Seccomp(),
@@ -55,5 +66,6 @@ func commands() []*cli.Command {
 		cmdline.State(),
 		cmdline.List(),
 		cmdline.Update(),
+		dockercmd.Volume(),
 	}
 }

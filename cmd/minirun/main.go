@@ -27,10 +27,10 @@ func main() {
 func commands() []*cli.Command {
 	return []*cli.Command{
 		cmdline.Checkpoint(),
+		cmdline.Restore(),
 		cmdline.Forward("completion"),
 		cmdline.Forward("__complete"),
 		cmdline.Forward("cp"),
-		cmdline.Restore(),
 		cmdline.Create(),
 		cmdline.Start(),
 		cmdline.Events(),
@@ -41,18 +41,29 @@ func commands() []*cli.Command {
 		cmdline.Forward("import"),
 		cmdline.Forward("images"),
 		cmdline.Forward("rmi"),
+		cmdline.Forward("tag"),
+		cmdline.Forward("save"),
+		cmdline.Forward("load"),
+		cmdline.Forward("push"),
 		cmdline.Forward("rm"),
 		cmdline.Forward("spec"),
+		cmdline.Forward("unpause"),
+		cmdline.Forward("inspect"),
+		cmdline.Forward("top"),
+		cmdline.Forward("stats"),
+		cmdline.Forward("port"),
 		cmdline.Kill(),
 		cmdline.Delete(),
 		cmdline.Pause(),
 		cmdline.Resume(),
-		cmdline.Ps(),
+		// ps ID here; Docker's ps (no ID) in minirun-docker.
+		cmdline.Ps(cmdline.ForwardDocker),
 		// run -b BUNDLE ID here; run IMAGE in minirun-docker.
 		cmdline.Run(cmdline.ForwardDocker),
 		cmdline.Seccomp(),
 		cmdline.State(),
 		cmdline.List(),
 		cmdline.Update(),
+		cmdline.Forward("volume"),
 	}
 }

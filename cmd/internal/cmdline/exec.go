@@ -47,9 +47,9 @@ func execAction(c *cli.Context) error {
 	if c.NArg() < 1 {
 		return fmt.Errorf("exec: want ID [COMMAND [ARG...]]")
 	}
-	ctr, err := RuntimeOf(c).Load(c.Args().First())
+	ctr, err := loadRef(c, c.Args().First())
 	if err != nil {
-		return fmt.Errorf("exec: %w", err)
+		return err
 	}
 	proc, ov, err := execProcess(c)
 	if err != nil {

@@ -58,8 +58,11 @@ func classify(args []string, globals []cli.Flag, cmds []*cli.Command) {
 	}
 	invocation.command = cmd.Name
 	_, invocation.runc = runcFailure[cmd.Name]
-	if cmd.Name == "run" {
+	switch cmd.Name {
+	case "run":
 		invocation.runc = bundleArgs(args[i+1:], cmd.Flags)
+	case "ps":
+		invocation.runc = psHasID(args[i+1:], cmd.Flags)
 	}
 }
 

@@ -50,12 +50,22 @@ var DockerCommands = []struct{ Name, Usage string }{
 	{"import", "store an image from a rootfs directory, a .tar/.tar.gz of one, an OCI layout or a docker save tarball"},
 	{"images", "list stored images"},
 	{"rmi", "remove images and the layers no other image uses"},
+	{"tag", "give an image another name"},
+	{"save", "write images as a docker save archive"},
+	{"load", "store the images of a docker save archive or an OCI archive"},
+	{"push", "upload an image to a registry"},
 	{"rm", "remove containers made by `run IMAGE`: their writable layer and record"},
 	{"cp", "copy files between a container and the host (- is a tar stream on stdin or stdout)"},
 	{"export", "write a container's filesystem as a tar archive"},
 	{"completion", "print a shell completion script (bash, zsh or fish)"},
 	{"__complete", "print completion candidates (the shell scripts of `completion` call it)"},
 	{"spec", "write a starting config.json: runc's default, or Docker's with --docker"},
+	{"volume", "manage named volumes: create, ls, inspect, rm, prune"},
+	{"unpause", "thaw a paused container (Docker's word for resume)"},
+	{"inspect", "print containers' or images' details as Docker's JSON, or through a Go template"},
+	{"top", "show a container's processes (through ps(1), -ef unless other options are given)"},
+	{"stats", "show containers' CPU, memory and process counts from their cgroups"},
+	{"port", "list a container's published ports (none until minirun has networks)"},
 }
 
 // Forward is the lean program's command name, one of DockerCommands: it

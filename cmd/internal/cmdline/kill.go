@@ -81,13 +81,27 @@ func Delete() *cli.Command {
 	}
 }
 
-// Pause is `pause ID`.
+// Pause is `pause ID|NAME`.
 func Pause() *cli.Command {
 	return &cli.Command{
 		Name:      "pause",
 		Usage:     "freeze every process of a container",
-		ArgsUsage: "ID",
-		Action:    onID(func(c *cli.Context, ctr *container.Container) error { return ctr.Pause() }),
+		ArgsUsage: "ID|NAME",
+		Action: onRef(func(c *cli.Context, ctr *container.Container) error {
+			return echoDockerRef(c, ctr.Pause())
+		}),
+	}
+}
+
+// Unpause is Docker's word for resume: `unpause NAME|ID`.
+func Unpause() *cli.Command {
+	return &cli.Command{
+		Name:      "unpause",
+		Usage:     "thaw a paused container (Docker's word for resume)",
+		ArgsUsage: "NAME|ID",
+		Action: onRef(func(c *cli.Context, ctr *container.Container) error {
+			return echoDockerRef(c, ctr.Resume())
+		}),
 	}
 }
 

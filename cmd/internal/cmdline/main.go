@@ -25,6 +25,10 @@ type App struct {
 	// TakesForwarded is set for minirun-docker, which takes the commands
 	// a lean minirun hands on (forward.go).
 	TakesForwarded bool
+	// ResolveContainer, minirun-docker's, finds the container a Docker
+	// reference (a name, an id prefix) names; the lean minirun has none
+	// and hands such references on (dockerform.go).
+	ResolveContainer ContainerResolver
 	// Commands, in the order help lists them.
 	Commands []*cli.Command
 }
@@ -32,6 +36,7 @@ type App struct {
 // Main runs the command line os.Args describes and exits.
 func Main(a App) {
 	globals := globalFlags()
+	resolveRecord = a.ResolveContainer
 	if a.TakesForwarded {
 		takeForwarded(globals, a.Commands)
 	}

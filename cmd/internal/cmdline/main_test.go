@@ -11,7 +11,7 @@ import (
 func testCommands() []*cli.Command {
 	cmds := []*cli.Command{
 		Checkpoint(), Restore(), Create(), Start(), Events(), Exec(), Features(),
-		Kill(), Delete(), Pause(), Resume(), Ps(), Run(ForwardDocker), Seccomp(),
+		Kill(), Delete(), Pause(), Resume(), Ps(ForwardDocker), Run(ForwardDocker), Seccomp(),
 		State(), List(), Update(),
 	}
 	for _, d := range DockerCommands {

@@ -39,13 +39,15 @@ func runOptionsFrom(c *cli.Context) *docker.RunOptions {
 	o := &docker.RunOptions{
 		SecurityOpts: c.StringSlice("security-opt"), CapAdd: c.StringSlice("cap-add"), CapDrop: c.StringSlice("cap-drop"),
 		Privileged: c.Bool("privileged"), Interactive: c.Bool("interactive"), TTY: c.Bool("tty"),
-		Env: c.StringSlice("env"), EnvFiles: c.StringSlice("env-file"), Volumes: c.StringSlice("volume"),
+		Env: c.StringSlice("env"), EnvFiles: c.StringSlice("env-file"), Volumes: cmdline.RawList(c, "volume"),
 		Workdir: c.String("workdir"), User: c.String("user"), Hostname: c.String("hostname"),
 		ReadOnly: c.Bool("read-only"), Network: c.String("network"), Ulimits: c.StringSlice("ulimit"),
 		Memory: c.String("memory"), PidsLimit: c.Int64("pids-limit"), CPUs: c.String("cpus"),
-		Image: c.Args().First(), Cmd: c.Args().Tail(),
+		Image: c.Args().First(), Cmd: c.Args().Tail(), Pull: c.String("pull"),
 		Name: c.String("name"), Remove: c.Bool("rm"), Detach: c.Bool("detach"),
 		Seccomp: cmdline.SeccompWatchRequest(c), SigProxy: c.Bool("sig-proxy"),
+		// Mounts besides -v.
+		Mounts: cmdline.RawList(c, "mount"), Tmpfs: cmdline.RawList(c, "tmpfs"), ShmSize: c.String("shm-size"),
 	}
 	if c.IsSet("entrypoint") {
 		e := c.String("entrypoint")
