@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"unsafe"
 
 	"github.com/urfave/cli/v2"
@@ -54,6 +55,10 @@ var DockerCommands = []struct{ Name, Usage string }{
 	{"load", "store the images of a docker save archive or an OCI archive"},
 	{"push", "upload an image to a registry"},
 	{"rm", "remove containers made by `run IMAGE`: their writable layer and record"},
+	{"cp", "copy files between a container and the host (- is a tar stream on stdin or stdout)"},
+	{"export", "write a container's filesystem as a tar archive"},
+	{"completion", "print a shell completion script (bash, zsh or fish)"},
+	{"__complete", "print completion candidates (the shell scripts of `completion` call it)"},
 	{"spec", "write a starting config.json: runc's default, or Docker's with --docker"},
 	{"volume", "manage named volumes: create, ls, inspect, rm, prune"},
 	{"unpause", "thaw a paused container (Docker's word for resume)"},
@@ -74,7 +79,9 @@ func Forward(name string) *cli.Command {
 				Name: d.Name, Usage: d.Usage,
 				// Its flags are the full build's to parse, --help included.
 				SkipFlagParsing: true,
-				Action:          ForwardDocker,
+				// __complete is the completion scripts', not a user's.
+				Hidden: strings.HasPrefix(d.Name, "__"),
+				Action: ForwardDocker,
 			}
 		}
 	}

@@ -44,6 +44,11 @@ func Main(a App) {
 	// returns from here: this binary is re-executed as each.
 	a.Roles()
 	classify(os.Args, globals, a.Commands)
+	// Called as runc (a drop-in), urfave's "No help topic" stays: runc's
+	// tests read it.
+	if word := unknownCommand(os.Args, globals, a.Commands); word != "" && progName() != "runc" {
+		os.Exit(report(notACommand(word, a.Commands)))
+	}
 	for _, c := range a.Commands {
 		quietUsageErrors(c)
 		cacheCommandFlagNames(c)
@@ -51,13 +56,16 @@ func Main(a App) {
 	cli.VersionPrinter = printVersion
 	app := &cli.App{
 		Name:     progName(),
-		Usage:    "Open Container Initiative runtime: a small one, with a Docker-style front for images",
+		Usage:    appUsage,
 		Version:  version.Version,
 		Commands: a.Commands,
 		Flags:    cacheFlagNames(globals),
 		Before:   setupGlobals,
 		// A usage error is a failure like any other (exitstatus.go).
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			if !invocation.runc {
+				err = dockerFlagError(err, c.App.Flags)
+			}
 			return fmt.Errorf("usage: %w", err)
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
@@ -66,6 +74,15 @@ func Main(a App) {
 		os.Exit(report(err))
 	}
 	os.Exit(0)
+}
+
+const appUsage = "Open Container Initiative runtime: a small one, with a Docker-style front for images"
+
+// DocApp is the command line with cmds as help shows it, named minirun,
+// for a generator of documents built apart from the programs (man pages:
+// cmd/internal/mangen).
+func DocApp(cmds []*cli.Command) *cli.App {
+	return &cli.App{Name: "minirun", Usage: appUsage, Flags: globalFlags(), Commands: cmds}
 }
 
 // progName is the name this program was called by: its banners and help
@@ -87,6 +104,9 @@ func quietUsageErrors(c *cli.Command) {
 	if c.OnUsageError == nil {
 		name := c.Name
 		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+			if !invocation.runc {
+				err = dockerFlagError(err, c.Flags)
+			}
 			return fmt.Errorf("%s: %w (see '%s %s --help')", name, err, progName(), name)
 		}
 	}

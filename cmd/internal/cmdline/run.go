@@ -18,6 +18,12 @@ func Run(runImage cli.ActionFunc) *cli.Command {
 		Name:      "run",
 		Usage:     "run a container: from an image (Docker style) or a bundle (-b DIR ID, runc style)",
 		ArgsUsage: "IMAGE [COMMAND] [ARG...] | -b BUNDLE ID",
+		Description: "Docker's form: run [OPTIONS] IMAGE [COMMAND] [ARG...], with the options below.\n\n" +
+			"runc's form, what engines call: run -b|--bundle DIR [--detach|--keep] [--pid-file FILE]\n" +
+			"[--console-socket SOCKET] [--no-new-keyring] [--preserve-fds N] ID: create and start the\n" +
+			"container of the bundle DIR (its config.json) as ID; without -b, a lone ID with a config.json\n" +
+			"in the current directory. --bundle, --keep, --pid-file, --console-socket, --no-new-keyring,\n" +
+			"--preserve-fds and --no-pivot are runc's only, so the options below leave them out.",
 		Flags: append(append(append(runcRunFlags(), dockerRunFlags()...), seccompWatchFlags()...),
 			// Help without -h, which is Docker's --hostname (runHelpArgs).
 			&cli.BoolFlag{Name: "help", Usage: "show help"}),
