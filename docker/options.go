@@ -53,6 +53,11 @@ type RunOptions struct {
 	PidsLimit    int64
 	CPUs         string
 	Cmd          []string
+
+	// How the container's monitor and stop treat it.
+	Restart     RestartPolicy // --restart
+	StopSignal  string        // --stop-signal
+	StopTimeout *int          // --stop-timeout, seconds
 }
 
 // invalidf is a flag, or an image, that a run refuses: of class

@@ -26,67 +26,137 @@ type Result struct {
 	Status int
 }
 
-// Run is `docker run IMAGE [COMMAND] [ARG...]`: it mounts the image's
-// layers as the container's root, writes its record and config.json in
-// the container's directory in store (an ordinary bundle), and starts it
-// through rt like any runc-style container, so state, kill, exec and rm
-// find it under rt.Root. Stdin is read only with o.Interactive; a
-// detached container writes to container.log instead of stdio. In the foreground it
-// waits, writes the seccomp report or recording, and with Remove takes
-// the container away; with Detach it returns once the container runs.
-// A failure before the start takes the container away too.
+// Run is `docker run IMAGE [COMMAND] [ARG...]`: it makes the container
+// (Create: its layer, record and config.json in the container's
+// directory in store, an ordinary bundle) and starts it through rt like
+// any runc-style container, so state, kill, exec and rm find it under
+// rt.Root. Stdin is read only with o.Interactive. With Detach a monitor
+// process runs it (StartMonitor), its output going to its json-file log,
+// and Run returns once it runs. In the foreground this process is its
+// monitor: it waits, keeps the record's State (unless Remove), writes
+// the seccomp report or recording, and with Remove takes the container
+// away. A failure before the start takes the container away too.
 //
 // Errors carry their errdefs class: not found for an image the store does
 // not hold, already exists for a name in use, invalid for a flag or an
 // image it can't run. Cancelling ctx kills a foreground container; Run
 // then returns ctx's error with the status.
 func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunOptions, stdio container.IO) (Result, error) {
-	if err := ctx.Err(); err != nil {
-		return Result{}, err
-	}
-	img, err := store.Get(o.Image)
-	if err != nil {
-		if errors.Is(err, image.ErrNotFound) {
-			return Result{}, errdefs.New(errdefs.ErrNotFound, fmt.Sprintf("unable to find image %q locally; `minirun pull %s` or `minirun import %s DIR` first", o.Image, o.Image, o.Image))
+	if o.Detach {
+		if o.Remove {
+			return Result{}, errdefs.New(errdefs.ErrInvalid, "run: --rm with -d is not supported: the monitor keeps an exited container for wait and logs (remove it with `minirun rm`)")
 		}
-		return Result{}, err
+		if o.Seccomp != (watch.Request{}) {
+			return Result{}, invalidf("run: --seccomp-report and --seccomp-record need a foreground run")
+		}
 	}
-	if err := CheckName(store.ContainersDir(), o.Name); err != nil {
-		return Result{}, err
-	}
-	id, err := NewID()
-	if err != nil {
-		return Result{}, err
-	}
-	res := Result{ID: id}
-	c, err := mountRootfs(store, img, id)
+	c, spec, prof, err := create(ctx, store, o)
+	res := Result{ID: c.ID}
 	if err != nil {
 		return res, err
 	}
 	// From here on, a failure or --rm must take the container away again.
 	remove := func() {
-		if err := store.RemoveRootfs(id); err != nil && stdio.Stderr != nil {
+		if err := store.RemoveRootfs(c.ID); err != nil && stdio.Stderr != nil {
 			fmt.Fprintf(stdio.Stderr, "minirun: cleanup: %v\n", err)
 		}
 	}
-	ctr, err := start(rt, c, o, stdio, store.Root)
+	if o.Detach {
+		if err := StartMonitor(rt, store.Root, c.ID); err != nil {
+			remove()
+			return res, err
+		}
+		return res, nil
+	}
+	var lock *os.File
+	if !o.Remove {
+		// This process is the container's monitor while it runs.
+		if lock, err = holdMonitorLock(c.Dir); err != nil {
+			remove()
+			return res, err
+		}
+		defer lock.Close()
+	}
+	ctr, err := start(rt, c, o, spec, prof, stdio, store.Root)
 	if err != nil {
 		remove()
 		return res, err
 	}
-	if o.Detach {
-		return res, nil
+	if !o.Remove {
+		_, _ = UpdateRecord(c.Dir, func(r *Record) error {
+			markRunning(&r.State, ctr.Pid(), time.Now())
+			return nil
+		})
 	}
 	stop := context.AfterFunc(ctx, func() { _ = ctr.Kill(syscall.SIGKILL, true) })
 	res.Status, err = ctr.Wait()
 	stop()
 	if o.Remove {
 		remove()
+	} else {
+		_, _ = UpdateRecord(c.Dir, func(r *Record) error {
+			markExited(&r.State, res.Status, time.Now())
+			return nil
+		})
 	}
 	if cerr := ctx.Err(); cerr != nil && err == nil {
 		err = cerr
 	}
 	return res, err
+}
+
+// Create is `docker create IMAGE [COMMAND] [ARG...]`: the container's
+// layer mounted, its record saved with Status "created" and its
+// config.json written, for Start. It returns the container's id; a
+// failure leaves nothing.
+func Create(ctx context.Context, store *image.Store, o *RunOptions) (string, error) {
+	if o.Remove {
+		return "", invalidf("create: --rm is not supported: minirun has no daemon to remove the container when it exits")
+	}
+	c, _, _, err := create(ctx, store, o)
+	return c.ID, err
+}
+
+// create makes the container Run and Create start from: its layer, its
+// record and its config.json. On failure nothing is left of it.
+func create(ctx context.Context, store *image.Store, o *RunOptions) (Container, *specs.Spec, profileSource, error) {
+	if err := ctx.Err(); err != nil {
+		return Container{}, nil, profileSource{}, err
+	}
+	if o.Remove && o.Restart.Name != "" && o.Restart.Name != "no" {
+		return Container{}, nil, profileSource{}, invalidf("conflicting options: --restart %s and --rm", o.Restart.Name)
+	}
+	if o.StopSignal != "" {
+		if _, err := ParseSignal(o.StopSignal); err != nil {
+			return Container{}, nil, profileSource{}, invalidf("--stop-signal: %v", err)
+		}
+	}
+	img, err := store.Get(o.Image)
+	if err != nil {
+		if errors.Is(err, image.ErrNotFound) {
+			return Container{}, nil, profileSource{}, errdefs.New(errdefs.ErrNotFound, fmt.Sprintf("unable to find image %q locally; `minirun pull %s` or `minirun import %s DIR` first", o.Image, o.Image, o.Image))
+		}
+		return Container{}, nil, profileSource{}, err
+	}
+	if err := CheckName(store.ContainersDir(), o.Name); err != nil {
+		return Container{}, nil, profileSource{}, err
+	}
+	id, err := NewID()
+	if err != nil {
+		return Container{}, nil, profileSource{}, err
+	}
+	c, err := mountRootfs(store, img, id)
+	if err == nil {
+		spec, prof, perr := prepare(c, o)
+		if perr == nil {
+			return c, spec, prof, nil
+		}
+		err = perr
+	}
+	if rerr := store.RemoveRootfs(id); rerr != nil {
+		err = fmt.Errorf("%w (and cleanup: %v)", err, rerr)
+	}
+	return Container{ID: id}, nil, profileSource{}, err
 }
 
 // mountRootfs mounts img's layers for container id (rootless: prepares
@@ -106,23 +176,45 @@ func mountRootfs(store *image.Store, img *image.Image, id string) (Container, er
 	return c, err
 }
 
-// start records c, writes its config and starts it. The caller removes
-// the container's directory when start fails.
-func start(rt *container.Runtime, c Container, o *RunOptions, stdio container.IO, storeRoot string) (*container.Container, error) {
-	rec := Record{ID: c.ID, Name: o.Name, Image: c.Image.Name, Created: time.Now().UTC()}
-	if err := rec.Save(c.Dir); err != nil {
-		return nil, fmt.Errorf("save container record: %w", err)
-	}
+// prepare records c and writes its config.json, checked.
+func prepare(c Container, o *RunOptions) (*specs.Spec, profileSource, error) {
 	spec, prof, err := buildSpec(c, o)
-	if err == nil {
-		err = WriteSpec(filepath.Join(c.Dir, "config.json"), spec)
-	}
-	if err == nil {
-		err = config.Validate(spec, c.Dir)
-	}
 	if err != nil {
-		return nil, err
+		return nil, prof, err
 	}
+	if err := newRecord(c, o, spec).Save(c.Dir); err != nil {
+		return nil, prof, fmt.Errorf("save container record: %w", err)
+	}
+	if err := WriteSpec(filepath.Join(c.Dir, "config.json"), spec); err != nil {
+		return nil, prof, err
+	}
+	return spec, prof, config.Validate(spec, c.Dir)
+}
+
+// newRecord is the record of a container made from o, not yet started.
+func newRecord(c Container, o *RunOptions, spec *specs.Spec) Record {
+	r := Record{ID: c.ID, Name: o.Name, Image: c.Image.Name, ImageID: c.Image.ID, Created: time.Now().UTC()}
+	if p := spec.Process; p != nil && len(p.Args) > 0 {
+		r.Path, r.Args = p.Args[0], p.Args[1:]
+		r.Config.Env, r.Config.WorkingDir, r.Config.Tty = p.Env, p.Cwd, p.Terminal
+	}
+	r.Config.Hostname, r.Config.User, r.Config.Cmd, r.Config.OpenStdin = spec.Hostname, o.User, o.Cmd, o.Interactive
+	r.Config.StopSignal, r.Config.StopTimeout = o.StopSignal, o.StopTimeout
+	r.HostConfig = HostConfig{
+		Binds: o.Volumes, NetworkMode: o.Network, RestartPolicy: o.Restart, AutoRemove: o.Remove,
+		ReadonlyRootfs: o.ReadOnly, Privileged: o.Privileged, CapAdd: o.CapAdd, CapDrop: o.CapDrop,
+		SecurityOpt: o.SecurityOpts, LogConfig: LogConfig{Type: "json-file"},
+	}
+	if r.HostConfig.RestartPolicy.Name == "" {
+		r.HostConfig.RestartPolicy.Name = "no"
+	}
+	r.State.Status = StatusCreated
+	return r
+}
+
+// start starts the prepared container c in the foreground. The caller
+// removes the container's directory when start fails.
+func start(rt *container.Runtime, c Container, o *RunOptions, spec *specs.Spec, prof profileSource, stdio container.IO, storeRoot string) (*container.Container, error) {
 	cfg := container.Config{ID: c.ID, Bundle: c.Dir, Spec: spec}
 	lc := container.Lifecycle{
 		ForwardSignals: o.SigProxy,
@@ -137,17 +229,6 @@ func start(rt *container.Runtime, c Container, o *RunOptions, stdio container.IO
 		// Should this process be killed, its reaper removes the overlay.
 		lc.ReaperEnv = []string{reaperStoreEnv + "=" + storeRoot}
 	}
-	if o.Detach {
-		if o.Remove {
-			return nil, errdefs.New(errdefs.ErrInvalid, "run: --rm with -d needs a daemon to notice the exit; minirun has none (remove it later with `minirun rm -f`)")
-		}
-		logf, err := os.OpenFile(filepath.Join(c.Dir, "container.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-		if err != nil {
-			return nil, err
-		}
-		defer logf.Close()
-		lc.Detached, io = true, container.IO{Stdout: logf, Stderr: logf}
-	}
 	return rt.Run(cfg, io, lc)
 }
 
@@ -158,6 +239,9 @@ func start(rt *container.Runtime, c Container, o *RunOptions, stdio container.IO
 func Init() {
 	if image.IsShiftHelper() {
 		image.ShiftHelper()
+	}
+	if IsMonitor() {
+		Monitor()
 	}
 	container.RunRole(RemoveReaped)
 }

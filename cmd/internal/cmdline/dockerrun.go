@@ -31,3 +31,13 @@ func dockerRunFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "sig-proxy", Value: true, Usage: "pass the signals minirun receives on to a foreground container"},
 	}
 }
+
+// dockerLifeFlags are run's and create's flags for the container's life
+// after it starts: its restart policy and how stop ends it.
+func dockerLifeFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "restart", Value: "no", Usage: "restart policy: no, on-failure[:N], always or unless-stopped"},
+		&cli.StringFlag{Name: "stop-signal", Usage: "signal stop sends first (default SIGTERM)"},
+		&cli.IntFlag{Name: "stop-timeout", Usage: "seconds stop waits before SIGKILL (default 10)"},
+	}
+}

@@ -49,8 +49,11 @@ var DockerCommands = []struct{ Name, Usage string }{
 	{"import", "store an image from a rootfs directory, a .tar/.tar.gz of one, an OCI layout or a docker save tarball"},
 	{"images", "list stored images"},
 	{"rmi", "remove images and the layers no other image uses"},
+	{"restart", "stop containers made by `run IMAGE`, then start them again"},
 	{"rm", "remove containers made by `run IMAGE`: their writable layer and record"},
 	{"spec", "write a starting config.json: runc's default, or Docker's with --docker"},
+	{"stop", "stop containers made by `run IMAGE`: the stop signal, then SIGKILL after a timeout"},
+	{"wait", "wait until containers made by `run IMAGE` exit, and print their exit codes"},
 }
 
 // Forward is the lean program's command name, one of DockerCommands: it

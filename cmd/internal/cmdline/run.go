@@ -17,7 +17,7 @@ func Run(runImage cli.ActionFunc) *cli.Command {
 		Name:      "run",
 		Usage:     "run a container: from an image (Docker style) or a bundle (-b DIR ID, runc style)",
 		ArgsUsage: "IMAGE [COMMAND] [ARG...] | -b BUNDLE ID",
-		Flags:     append(append(runcRunFlags(), dockerRunFlags()...), seccompWatchFlags()...),
+		Flags:     append(append(append(runcRunFlags(), dockerRunFlags()...), dockerLifeFlags()...), seccompWatchFlags()...),
 		// -it is -i -t, as Docker users type it.
 		UseShortOptionHandling: true,
 		Action: func(c *cli.Context) error {

@@ -1,0 +1,308 @@
+package docker
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/container/config"
+	"github.com/minirun/minirun/errdefs"
+)
+
+// A detached container's monitor is what conmon is to podman, with no
+// daemon: minirun-docker re-executed in a session of its own, with
+// /dev/null for stdio. It runs the container in the foreground (it is
+// the container's parent, and the container dies with it through the
+// parent-death signal, the reaper that every foreground start leaves
+// cleaning up after both), copies its stdout and stderr into the
+// json-file log, keeps the record's State, and carries out the restart
+// policy. The command that started it (run -d, start) waits on a pipe
+// for one word: the container runs, or why it could not start.
+
+const monitorEnv = "MINIRUN_MONITOR"
+
+// monitorArgs is what a monitor is started for, in its environment.
+type monitorArgs struct {
+	Root  string // the runtime's state root (--root)
+	Store string // the image store (--store)
+	ID    string
+	Debug bool
+}
+
+// IsMonitor tells main that this process is a container's monitor.
+func IsMonitor() bool { return os.Getenv(monitorEnv) != "" }
+
+// StartMonitor starts the monitor of container id, whose record, layer
+// and config.json are in place under store, and returns once the
+// container runs, or with the reason it could not start (of the class
+// the start failed with: a missing command is still 127). A monitor that
+// fails to start the container leaves nothing of it under rt.Root.
+func StartMonitor(rt *container.Runtime, storeRoot, id string) error {
+	root, err := filepath.Abs(rt.Root)
+	if err != nil {
+		return err
+	}
+	store, err := filepath.Abs(storeRoot)
+	if err != nil {
+		return err
+	}
+	args, err := json.Marshal(monitorArgs{Root: root, Store: store, ID: id, Debug: rt.Debug})
+	if err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("start monitor: %w", err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("start monitor: %w", err)
+	}
+	defer r.Close()
+	cmd := &exec.Cmd{
+		Path: exe, Args: []string{"minirun-monitor", id},
+		Env:        append(os.Environ(), monitorEnv+"="+string(args)),
+		Dir:        "/", // hold no caller's directory busy
+		ExtraFiles: []*os.File{w},
+		// Its own session: the caller's terminal and process group
+		// signals don't reach it.
+		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
+	}
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		return fmt.Errorf("start monitor: %w", err)
+	}
+	word, _ := io.ReadAll(r)
+	if string(word) == monitorOK {
+		// It runs on, reparented once this process ends.
+		return cmd.Process.Release()
+	}
+	_ = cmd.Wait()
+	if len(word) == 0 {
+		return fmt.Errorf("start container %s: its monitor ended before it said whether the container started", id[:12])
+	}
+	return decodeMonitorError(string(word))
+}
+
+const monitorOK = "ok"
+
+// encodeMonitorError is err as the monitor sends it: the exit code its
+// class gives, a space, the message. decodeMonitorError gives back an
+// error of that class, for the caller to exit with the same status.
+func encodeMonitorError(err error) string {
+	return strconv.Itoa(errdefs.ExitCode(err)) + " " + strings.ReplaceAll(err.Error(), "\n", " ")
+}
+
+func decodeMonitorError(s string) error {
+	code, msg, _ := strings.Cut(s, " ")
+	switch code {
+	case strconv.Itoa(errdefs.ExitNotFound):
+		return errdefs.New(errdefs.ErrCommandNotFound, msg)
+	case strconv.Itoa(errdefs.ExitNoExec):
+		return errdefs.New(errdefs.ErrNotExecutable, msg)
+	}
+	return errors.New(msg)
+}
+
+// Monitor is the monitor's main: it never returns.
+func Monitor() {
+	var a monitorArgs
+	report := os.NewFile(3, "monitor-report")
+	if err := json.Unmarshal([]byte(os.Getenv(monitorEnv)), &a); err != nil {
+		fmt.Fprintf(report, "%s", encodeMonitorError(fmt.Errorf("monitor: malformed %s: %w", monitorEnv, err)))
+		os.Exit(errdefs.ExitRuntime)
+	}
+	os.Unsetenv(monitorEnv)
+	if err := monitor(a, report); err != nil {
+		os.Exit(errdefs.ExitRuntime)
+	}
+	os.Exit(0)
+}
+
+// monitor runs container a.ID until it exits and its policy does not
+// start it again. The first start's outcome goes to report.
+func monitor(a monitorArgs, report *os.File) error {
+	dir := filepath.Join(a.Store, "containers", a.ID)
+	fail := func(err error) error {
+		if report != nil {
+			_, _ = report.WriteString(encodeMonitorError(err))
+			report.Close()
+		}
+		return err
+	}
+	lock, err := holdMonitorLock(dir)
+	if err != nil {
+		return fail(err)
+	}
+	defer lock.Close()
+	rec, err := LoadRecord(dir)
+	if err != nil {
+		return fail(err)
+	}
+	spec, err := config.LoadBundle(dir)
+	if err != nil {
+		return fail(err)
+	}
+	sink, err := openLogSink(LogPath(dir, a.ID), rec.HostConfig.LogConfig.Config)
+	if err != nil {
+		return fail(err)
+	}
+	defer sink.Close()
+	rt := &container.Runtime{Root: a.Root, Debug: a.Debug}
+	cfg := container.Config{ID: a.ID, Bundle: dir, Spec: spec}
+	var backoff time.Duration
+	for {
+		ctr, copies, err := runLogged(rt, cfg, sink)
+		if err != nil {
+			if report != nil {
+				return fail(err)
+			}
+			// A restart that failed: the container stays exited, saying why.
+			_, _ = UpdateRecord(dir, func(r *Record) error {
+				markExited(&r.State, errdefs.ExitCode(err), time.Now())
+				r.State.Error = err.Error()
+				return nil
+			})
+			return err
+		}
+		started := time.Now()
+		if _, err := UpdateRecord(dir, func(r *Record) error {
+			markRunning(&r.State, ctr.Pid(), started)
+			return nil
+		}); err != nil {
+			// Removed under us: the container has no business running.
+			_ = ctr.Delete(true)
+			copies.Wait()
+			return fail(err)
+		}
+		if report != nil {
+			_, _ = report.WriteString(monitorOK)
+			report.Close()
+			report = nil
+		}
+		oomKilled := watchOOM(ctr)
+		code, _ := ctr.Wait()
+		copies.Wait()
+		ended := time.Now()
+		restart := false
+		_, err = UpdateRecord(dir, func(r *Record) error {
+			if r.State.Status == StatusRemoving {
+				return errRemoving // rm -f takes it from here
+			}
+			markExited(&r.State, code, ended)
+			r.State.OOMKilled = oomKilled()
+			if restart = restartWanted(r.HostConfig.RestartPolicy, r.State, code); restart {
+				r.State.Status, r.State.Restarting = StatusRestarting, true
+				r.State.RestartCount++
+			}
+			return nil
+		})
+		if err != nil || !restart {
+			return nil
+		}
+		backoff = nextBackoff(backoff, ended.Sub(started))
+		if !sleepUnlessStopped(dir, backoff) {
+			_, _ = UpdateRecord(dir, func(r *Record) error {
+				if r.State.Status == StatusRestarting {
+					r.State.Status, r.State.Restarting = StatusExited, false
+				}
+				return nil
+			})
+			return nil
+		}
+	}
+}
+
+var errRemoving = errors.New("container is being removed")
+
+// runLogged starts the container in the foreground with its stdout and
+// stderr copied into sink; copies ends once both streams are drained.
+func runLogged(rt *container.Runtime, cfg container.Config, sink logSink) (*container.Container, *sync.WaitGroup, error) {
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		return nil, nil, err
+	}
+	ctr, err := rt.Run(cfg, container.IO{Stdout: outW, Stderr: errW}, container.Lifecycle{})
+	// The container holds its own ends now; ours would keep the copies
+	// from ever seeing the end of the streams.
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		outR.Close()
+		errR.Close()
+		return nil, nil, err
+	}
+	var copies sync.WaitGroup
+	for stream, r := range map[string]*os.File{"stdout": outR, "stderr": errR} {
+		copies.Add(1)
+		go func() {
+			defer copies.Done()
+			defer r.Close()
+			if err := sink.Copy(stream, r); err != nil {
+				_, _ = io.Copy(io.Discard, r) // never block the container on a full pipe
+			}
+		}()
+	}
+	return ctr, &copies, nil
+}
+
+// watchOOM watches the container's cgroup for OOM kills; the function it
+// returns stops watching and says whether there was one.
+func watchOOM(ctr *container.Container) func() bool {
+	events, stop, err := ctr.WatchOOM()
+	if err != nil || events == nil {
+		if stop != nil {
+			stop()
+		}
+		return func() bool { return false }
+	}
+	var mu sync.Mutex
+	killed := false
+	go func() {
+		for range events {
+			mu.Lock()
+			killed = true
+			mu.Unlock()
+		}
+	}()
+	return func() bool {
+		stop()
+		mu.Lock()
+		defer mu.Unlock()
+		return killed
+	}
+}
+
+// sleepUnlessStopped waits d before a restart, and says false as soon as
+// stop, kill or rm has asked the container to stay down.
+func sleepUnlessStopped(dir string, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for {
+		r, err := LoadRecord(dir)
+		if err != nil || r.State.StoppedByUser || r.State.Status == StatusRemoving {
+			return false
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return true
+		}
+		time.Sleep(min(left, 20*time.Millisecond))
+	}
+}
