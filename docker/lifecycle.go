@@ -232,7 +232,7 @@ func Remove(rt *container.Runtime, store *image.Store, ref string, force bool) e
 	// the runtime's root.
 	if ctr, err := rt.Load(r.ID); err == nil {
 		if _, err := ctr.State(); err == nil {
-			if err := ctr.Delete(true); err != nil {
+			if err := ctr.Delete(true); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 				return err
 			}
 		}

@@ -137,7 +137,8 @@ func RefreshState(rt *container.Runtime, dir string) (*Record, error) {
 		}
 		if ctr, err := rt.Load(r.ID); err == nil {
 			if _, err := ctr.State(); err == nil {
-				if err := ctr.Delete(true); err != nil {
+				// The reaper may have deleted it meanwhile: not an error.
+				if err := ctr.Delete(true); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 					return fmt.Errorf("repair state of %s: delete what its monitor left: %w", r.ID[:12], err)
 				}
 			}
