@@ -207,7 +207,7 @@ func Remove(rt *container.Runtime, store *image.Store, ref string, force bool) e
 	if err != nil {
 		return err
 	}
-	if live(r.State) {
+	if live(r.State) || MonitorAlive(dir) {
 		if !force {
 			return errdefs.New(errdefs.ErrInvalid, fmt.Sprintf("you cannot remove a running container %s: it is running; stop it first, or use --force (-f) to kill and remove it", r.ID[:12]))
 		}

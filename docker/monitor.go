@@ -17,6 +17,7 @@ import (
 	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/internal/trace"
 )
 
 // A detached container's monitor is what conmon is to podman, with no
@@ -37,6 +38,10 @@ type monitorArgs struct {
 	Store string // the image store (--store)
 	ID    string
 	Debug bool
+	// LogJSON: the log handed over as fd 4 (--log, or stderr with
+	// --debug) is in JSON. The monitor writes there until the first start
+	// is reported, so the caller's trace and errors read as before.
+	Log, LogJSON bool
 }
 
 // IsMonitor tells main that this process is a container's monitor.
@@ -56,7 +61,10 @@ func StartMonitor(rt *container.Runtime, storeRoot, id string) error {
 	if err != nil {
 		return err
 	}
-	args, err := json.Marshal(monitorArgs{Root: root, Store: store, ID: id, Debug: rt.Debug})
+	a := monitorArgs{Root: root, Store: store, ID: id, Debug: rt.Debug}
+	logf, asJSON := trace.LogFile()
+	a.Log, a.LogJSON = logf != nil, asJSON
+	args, err := json.Marshal(a)
 	if err != nil {
 		return err
 	}
@@ -77,6 +85,9 @@ func StartMonitor(rt *container.Runtime, storeRoot, id string) error {
 		// Its own session: the caller's terminal and process group
 		// signals don't reach it.
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
+	}
+	if logf != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, logf)
 	}
 	err = cmd.Start()
 	w.Close()
@@ -124,6 +135,9 @@ func Monitor() {
 		os.Exit(errdefs.ExitRuntime)
 	}
 	os.Unsetenv(monitorEnv)
+	if a.Log {
+		trace.SetLog(os.NewFile(4, "log"), a.LogJSON)
+	}
 	if err := monitor(a, report); err != nil {
 		os.Exit(errdefs.ExitRuntime)
 	}
@@ -140,6 +154,13 @@ func monitor(a monitorArgs, report *os.File) error {
 			report.Close()
 		}
 		return err
+	}
+	// The caller's log is the caller's until it has its answer.
+	dropLog := func() {
+		if f, _ := trace.LogFile(); f != nil {
+			trace.SetLog(nil, false)
+			f.Close()
+		}
 	}
 	lock, err := holdMonitorLock(dir)
 	if err != nil {
@@ -178,11 +199,15 @@ func monitor(a monitorArgs, report *os.File) error {
 		}
 		started := time.Now()
 		if _, err := UpdateRecord(dir, func(r *Record) error {
+			if r.State.Status == StatusRemoving {
+				return errRemoving
+			}
 			markRunning(&r.State, ctr.Pid(), started)
 			return nil
 		}); err != nil {
-			// Removed under us: the container has no business running.
-			_ = ctr.Delete(true)
+			// rm -f came first: the container has no business running.
+			_ = ctr.Kill(syscall.SIGKILL, false)
+			_, _ = ctr.Wait()
 			copies.Wait()
 			return fail(err)
 		}
@@ -190,6 +215,7 @@ func monitor(a monitorArgs, report *os.File) error {
 			_, _ = report.WriteString(monitorOK)
 			report.Close()
 			report = nil
+			dropLog()
 		}
 		oomKilled := watchOOM(ctr)
 		code, _ := ctr.Wait()
