@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/errdefs"
@@ -42,6 +44,9 @@ type monitorArgs struct {
 	// --debug) is in JSON. The monitor writes there until the first start
 	// is reported, so the caller's trace and errors read as before.
 	Log, LogJSON bool
+	// Timings is --debug=timings: the monitor's steps go to the caller's
+	// stderr (fd 2 until the start is reported).
+	Timings bool
 }
 
 // IsMonitor tells main that this process is a container's monitor.
@@ -53,35 +58,60 @@ func IsMonitor() bool { return os.Getenv(monitorEnv) != "" }
 // the start failed with: a missing command is still 127). A monitor that
 // fails to start the container leaves nothing of it under rt.Root.
 func StartMonitor(rt *container.Runtime, storeRoot, id string) error {
-	root, err := filepath.Abs(rt.Root)
+	m, err := SpawnMonitor(rt, storeRoot, id)
 	if err != nil {
 		return err
+	}
+	return m.Go()
+}
+
+// PendingMonitor is a monitor process started ahead of its container's
+// making: its own start (a Go program's) overlaps with the caller's
+// mounting and writing, and `run -d` costs no more than when it started
+// the container itself. Go or Abort must follow.
+type PendingMonitor struct {
+	cmd    *exec.Cmd
+	id     string
+	goPipe *os.File // closed without a byte: abort
+	report *os.File
+}
+
+// SpawnMonitor starts the monitor of container id, to wait for Go.
+func SpawnMonitor(rt *container.Runtime, storeRoot, id string) (*PendingMonitor, error) {
+	root, err := filepath.Abs(rt.Root)
+	if err != nil {
+		return nil, err
 	}
 	store, err := filepath.Abs(storeRoot)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	a := monitorArgs{Root: root, Store: store, ID: id, Debug: rt.Debug}
 	logf, asJSON := trace.LogFile()
-	a.Log, a.LogJSON = logf != nil, asJSON
+	a.Log, a.LogJSON, a.Timings = logf != nil, asJSON, trace.Timings
 	args, err := json.Marshal(a)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		return fmt.Errorf("start monitor: %w", err)
+		return nil, fmt.Errorf("start monitor: %w", err)
 	}
-	r, w, err := os.Pipe()
+	reportR, reportW, err := os.Pipe()
 	if err != nil {
-		return fmt.Errorf("start monitor: %w", err)
+		return nil, fmt.Errorf("start monitor: %w", err)
 	}
-	defer r.Close()
+	goR, goW, err := os.Pipe()
+	if err != nil {
+		reportR.Close()
+		reportW.Close()
+		return nil, fmt.Errorf("start monitor: %w", err)
+	}
 	cmd := &exec.Cmd{
 		Path: exe, Args: []string{"minirun-monitor", id},
 		Env:        append(os.Environ(), monitorEnv+"="+string(args)),
 		Dir:        "/", // hold no caller's directory busy
-		ExtraFiles: []*os.File{w},
+		ExtraFiles: []*os.File{reportW, goR},
 		// Its own session: the caller's terminal and process group
 		// signals don't reach it.
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
@@ -89,21 +119,49 @@ func StartMonitor(rt *container.Runtime, storeRoot, id string) error {
 	if logf != nil {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, logf)
 	}
-	err = cmd.Start()
-	w.Close()
-	if err != nil {
-		return fmt.Errorf("start monitor: %w", err)
+	if a.Timings {
+		cmd.Stderr = os.Stderr
 	}
-	word, _ := io.ReadAll(r)
+	err = cmd.Start()
+	reportW.Close()
+	goR.Close()
+	if err != nil {
+		reportR.Close()
+		goW.Close()
+		return nil, fmt.Errorf("start monitor: %w", err)
+	}
+	return &PendingMonitor{cmd: cmd, id: id, goPipe: goW, report: reportR}, nil
+}
+
+// Go lets the monitor start the container, and waits for its word.
+func (m *PendingMonitor) Go() error {
+	defer m.report.Close()
+	_, err := m.goPipe.Write([]byte{1})
+	m.goPipe.Close()
+	if err != nil {
+		_ = m.cmd.Wait()
+		return fmt.Errorf("start container %s: its monitor is gone: %w", m.id[:12], err)
+	}
+	word, _ := io.ReadAll(m.report)
 	if string(word) == monitorOK {
 		// It runs on, reparented once this process ends.
-		return cmd.Process.Release()
+		return m.cmd.Process.Release()
 	}
-	_ = cmd.Wait()
+	_ = m.cmd.Wait()
 	if len(word) == 0 {
-		return fmt.Errorf("start container %s: its monitor ended before it said whether the container started", id[:12])
+		return fmt.Errorf("start container %s: its monitor ended before it said whether the container started", m.id[:12])
 	}
 	return decodeMonitorError(string(word))
+}
+
+// Abort sends the monitor away without a container, and waits for it.
+func (m *PendingMonitor) Abort() {
+	if m == nil {
+		return
+	}
+	m.goPipe.Close()
+	m.report.Close()
+	_ = m.cmd.Wait()
 }
 
 const monitorOK = "ok"
@@ -135,9 +193,18 @@ func Monitor() {
 		os.Exit(errdefs.ExitRuntime)
 	}
 	os.Unsetenv(monitorEnv)
+	trace.Timings = a.Timings
+	monitorTimer.Step("monitor started")
 	if a.Log {
-		trace.SetLog(os.NewFile(4, "log"), a.LogJSON)
+		trace.SetLog(os.NewFile(5, "log"), a.LogJSON)
 	}
+	// Wait for the caller to have the container made; a pipe closed
+	// without a byte means it gave up.
+	goPipe := os.NewFile(4, "monitor-go")
+	if n, _ := goPipe.Read(make([]byte, 1)); n != 1 {
+		os.Exit(0)
+	}
+	goPipe.Close()
 	if err := monitor(a, report); err != nil {
 		os.Exit(errdefs.ExitRuntime)
 	}
@@ -155,13 +222,22 @@ func monitor(a monitorArgs, report *os.File) error {
 		}
 		return err
 	}
-	// The caller's log is the caller's until it has its answer.
+	// The caller's log and stderr are the caller's until it has its
+	// answer.
 	dropLog := func() {
 		if f, _ := trace.LogFile(); f != nil {
 			trace.SetLog(nil, false)
 			f.Close()
 		}
+		if a.Timings {
+			trace.Timings = false
+			if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+				_ = unix.Dup2(int(null.Fd()), 2)
+				null.Close()
+			}
+		}
 	}
+	monitorTimer.Step("go")
 	lock, err := holdMonitorLock(dir)
 	if err != nil {
 		return fail(err)
@@ -171,7 +247,8 @@ func monitor(a monitorArgs, report *os.File) error {
 	if err != nil {
 		return fail(err)
 	}
-	spec, err := config.LoadBundle(dir)
+	// Made and checked by create (config.Validate): read, not checked again.
+	spec, err := config.LoadSpec(dir)
 	if err != nil {
 		return fail(err)
 	}
@@ -180,6 +257,7 @@ func monitor(a monitorArgs, report *os.File) error {
 		return fail(err)
 	}
 	defer sink.Close()
+	monitorTimer.Step("record, config, log")
 	rt := &container.Runtime{Root: a.Root, Debug: a.Debug}
 	cfg := container.Config{ID: a.ID, Bundle: dir, Spec: spec}
 	var backoff time.Duration
@@ -198,6 +276,7 @@ func monitor(a monitorArgs, report *os.File) error {
 			return err
 		}
 		started := time.Now()
+		monitorTimer.Step("container started")
 		if _, err := UpdateRecord(dir, func(r *Record) error {
 			if r.State.Status == StatusRemoving {
 				return errRemoving
@@ -211,6 +290,9 @@ func monitor(a monitorArgs, report *os.File) error {
 			copies.Wait()
 			return fail(err)
 		}
+		monitorTimer.Step("record running")
+		// The caller's answer comes once the record says running, so
+		// that a stop right after run -d finds it so.
 		if report != nil {
 			_, _ = report.WriteString(monitorOK)
 			report.Close()
@@ -249,6 +331,8 @@ func monitor(a monitorArgs, report *os.File) error {
 		}
 	}
 }
+
+var monitorTimer = trace.NewTimer("monitor")
 
 var errRemoving = errors.New("container is being removed")
 

@@ -50,9 +50,21 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 			return Result{}, invalidf("run: --seccomp-report and --seccomp-record need a foreground run")
 		}
 	}
-	c, spec, prof, err := create(ctx, store, o)
-	res := Result{ID: c.ID}
+	id, err := NewID()
 	if err != nil {
+		return Result{}, err
+	}
+	res := Result{ID: id}
+	var mon *PendingMonitor
+	if o.Detach {
+		// Its start overlaps with the mounting and writing below.
+		if mon, err = SpawnMonitor(rt, store.Root, id); err != nil {
+			return res, err
+		}
+	}
+	c, spec, prof, err := create(ctx, store, o, id)
+	if err != nil {
+		mon.Abort()
 		return res, err
 	}
 	// From here on, a failure or --rm must take the container away again.
@@ -62,7 +74,7 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 		}
 	}
 	if o.Detach {
-		if err := StartMonitor(rt, store.Root, c.ID); err != nil {
+		if err := mon.Go(); err != nil {
 			remove()
 			return res, err
 		}
@@ -113,13 +125,20 @@ func Create(ctx context.Context, store *image.Store, o *RunOptions) (string, err
 	if o.Remove {
 		return "", invalidf("create: --rm is not supported: minirun has no daemon to remove the container when it exits")
 	}
-	c, _, _, err := create(ctx, store, o)
-	return c.ID, err
+	id, err := NewID()
+	if err != nil {
+		return "", err
+	}
+	_, _, _, err = create(ctx, store, o, id)
+	if err != nil {
+		return "", err
+	}
+	return id, nil
 }
 
 // create makes the container Run and Create start from: its layer, its
 // record and its config.json. On failure nothing is left of it.
-func create(ctx context.Context, store *image.Store, o *RunOptions) (Container, *specs.Spec, profileSource, error) {
+func create(ctx context.Context, store *image.Store, o *RunOptions, id string) (Container, *specs.Spec, profileSource, error) {
 	if err := ctx.Err(); err != nil {
 		return Container{}, nil, profileSource{}, err
 	}
@@ -139,10 +158,6 @@ func create(ctx context.Context, store *image.Store, o *RunOptions) (Container, 
 		return Container{}, nil, profileSource{}, err
 	}
 	if err := CheckName(store.ContainersDir(), o.Name); err != nil {
-		return Container{}, nil, profileSource{}, err
-	}
-	id, err := NewID()
-	if err != nil {
 		return Container{}, nil, profileSource{}, err
 	}
 	c, err := mountRootfs(store, img, id)
