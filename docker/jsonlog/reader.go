@@ -1,0 +1,417 @@
+package jsonlog
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Entry is one entry read back: Log is the text as written (a line with
+// its "\n", or part of a split line without one).
+type Entry struct {
+	Log    []byte
+	Stream string
+	Time   time.Time
+}
+
+// ReadConfig is what logs asks for.
+type ReadConfig struct {
+	Tail   int       // the last Tail entries only; < 0: all
+	Since  time.Time // entries at or after; zero: from the first
+	Until  time.Time // entries before; zero: to the last
+	Follow bool      // then wait for more until Running says false
+	// Running tells Follow whether the container may still write; Read
+	// polls it when it has read all there is. Once it says false, Read
+	// reads what was written meanwhile and returns.
+	Running func() bool
+	// Poll is how long a follow waits at the end of the log before it
+	// looks again; 0 is 100ms.
+	Poll time.Duration
+}
+
+// TimeLayout is how -t prints an entry's time: RFC 3339 with nine
+// digits, as Docker does, so the column lines up.
+const TimeLayout = timeLayout
+
+// Read hands emit the entries of the log at path and its rotated files
+// (path.N ... path.1, then path), oldest first, as c selects them. An
+// error of emit ends the read and is returned. A line of the file that
+// is not an entry (a file cut short) is skipped.
+func Read(path string, c ReadConfig, emit func(Entry) error) error {
+	if c.Poll == 0 {
+		c.Poll = 100 * time.Millisecond
+	}
+	files := rotated(path)
+	live, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("read log: %w", err)
+	}
+	defer func() { live.Close() }()
+	filter := func(e Entry) error {
+		if !c.Since.IsZero() && e.Time.Before(c.Since) {
+			return nil
+		}
+		if !c.Until.IsZero() && !e.Time.Before(c.Until) {
+			return nil
+		}
+		return emit(e)
+	}
+	var pos int64 // where the live file is read from
+	if c.Tail >= 0 {
+		pos, err = tail(files, live, c.Tail, filter)
+		if err != nil {
+			return err
+		}
+	} else {
+		for _, p := range files {
+			if err := readFile(p, filter); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := live.Seek(pos, io.SeekStart); err != nil {
+		return fmt.Errorf("read log: %w", err)
+	}
+	f := &follower{path: path, f: live, br: bufio.NewReaderSize(live, 64<<10)}
+	defer func() { live = f.f }()
+	if err := f.drain(filter, false); err != nil {
+		return err
+	}
+	if !c.Follow {
+		return nil
+	}
+	for {
+		if !c.Until.IsZero() && time.Now().After(c.Until) {
+			return nil
+		}
+		running := c.Running == nil || c.Running()
+		if err := f.drain(filter, true); err != nil {
+			return err
+		}
+		if !running {
+			return nil
+		}
+		time.Sleep(c.Poll)
+	}
+}
+
+// rotated lists path's rotated files, oldest (highest number) first. It
+// lists the directory rather than stat path.1, path.2, ... in turn, so a
+// rotation under way, which leaves a gap for a moment, hides none.
+func rotated(path string) []string {
+	dir, base := filepath.Split(path)
+	ents, err := os.ReadDir(filepath.Clean(dir + "."))
+	if err != nil {
+		return nil
+	}
+	var nums []int
+	for _, e := range ents {
+		suffix, ok := strings.CutPrefix(e.Name(), base+".")
+		if !ok {
+			continue
+		}
+		if n, err := strconv.Atoi(suffix); err == nil && n > 0 && strconv.Itoa(n) == suffix {
+			nums = append(nums, n)
+		}
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(nums)))
+	files := make([]string, len(nums))
+	for i, n := range nums {
+		files[i] = path + "." + strconv.Itoa(n)
+	}
+	return files
+}
+
+func readFile(path string, emit func(Entry) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil // rotated away since it was listed
+		}
+		return fmt.Errorf("read log: %w", err)
+	}
+	defer f.Close()
+	return readLines(bufio.NewReaderSize(f, 64<<10), emit)
+}
+
+// readLines emits the whole lines of br to its end; a last line without
+// its newline is not yet a whole entry and is dropped.
+func readLines(br *bufio.Reader, emit func(Entry) error) error {
+	for {
+		line, err := readLine(br)
+		if len(line) > 0 && line[len(line)-1] == '\n' {
+			if e, ok := parse(line); ok {
+				if err := emit(e); err != nil {
+					return err
+				}
+			}
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("read log: %w", err)
+		}
+	}
+}
+
+// readLine is ReadSlice('\n') that also takes lines longer than the
+// buffer (an entry of MaxLine bytes, all escaped, is longer).
+func readLine(br *bufio.Reader) ([]byte, error) {
+	line, err := br.ReadSlice('\n')
+	if !errors.Is(err, bufio.ErrBufferFull) {
+		return line, err
+	}
+	long := append([]byte(nil), line...)
+	for errors.Is(err, bufio.ErrBufferFull) {
+		line, err = br.ReadSlice('\n')
+		long = append(long, line...)
+	}
+	return long, err
+}
+
+var (
+	logPrefix    = []byte(`{"log":"`)
+	streamPrefix = []byte(`","stream":"`)
+	timePrefix   = []byte(`","time":"`)
+)
+
+// parse reads one line of the file. Lines in the writer's (and Docker's)
+// field order are cut apart by hand, which is several times faster than
+// encoding/json; anything else goes through encoding/json.
+func parse(line []byte) (Entry, bool) {
+	line = bytes.TrimSuffix(line, []byte("\n"))
+	if bytes.HasPrefix(line, logPrefix) && bytes.HasSuffix(line, []byte(`"}`)) {
+		rest := line[len(logPrefix) : len(line)-2]
+		ti := bytes.LastIndex(rest, timePrefix)
+		si := bytes.LastIndex(rest[:max(ti, 0)], streamPrefix)
+		if ti > 0 && si >= 0 {
+			t, err := time.Parse(time.RFC3339Nano, string(rest[ti+len(timePrefix):]))
+			stream := rest[si+len(streamPrefix) : ti]
+			text := rest[:si]
+			if err == nil && bytes.IndexByte(stream, '\\') < 0 {
+				if bytes.IndexByte(text, '\\') < 0 {
+					return Entry{Log: text, Stream: string(stream), Time: t}, true
+				}
+				// Escapes: let encoding/json undo them.
+				var s string
+				if json.Unmarshal(line[len(logPrefix)-1:len(logPrefix)+si+1], &s) == nil {
+					return Entry{Log: []byte(s), Stream: string(stream), Time: t}, true
+				}
+			}
+		}
+	}
+	var e entry
+	if err := json.Unmarshal(line, &e); err != nil {
+		return Entry{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, e.Time)
+	if err != nil {
+		return Entry{}, false
+	}
+	return Entry{Log: []byte(e.Log), Stream: e.Stream, Time: t}, true
+}
+
+// tail emits the last n entries of files and live, reading backwards from
+// the end so a long log costs no more than what is printed. It returns
+// where in the live file its last whole line ends: where a follow goes on
+// from.
+func tail(files []string, live *os.File, n int, emit func(Entry) error) (int64, error) {
+	st, err := live.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("read log: %w", err)
+	}
+	b, got, end, err := lastLines(live, st.Size(), n)
+	if err != nil {
+		return 0, err
+	}
+	chunks := [][]byte{b} // newest first, each of whole lines
+	for i := len(files) - 1; i >= 0 && got < n; i-- {
+		f, err := os.Open(files[i])
+		if err != nil {
+			continue // rotated away meanwhile
+		}
+		var fb []byte
+		var fgot int
+		fst, err := f.Stat()
+		if err == nil {
+			fb, fgot, _, err = lastLines(f, fst.Size(), n-got)
+		}
+		f.Close()
+		if err != nil {
+			return 0, err
+		}
+		chunks, got = append(chunks, fb), got+fgot
+	}
+	for i := len(chunks) - 1; i >= 0; i-- {
+		if err := readLines(bufio.NewReader(bytes.NewReader(chunks[i])), emit); err != nil {
+			return 0, err
+		}
+	}
+	return end, nil
+}
+
+// lastLines reads f backwards from size in blocks until it has its last n
+// whole lines (or all of them), and returns them, how many, and where the
+// last whole line ends (a line still being written is left out).
+func lastLines(f *os.File, size int64, n int) ([]byte, int, int64, error) {
+	const block = 64 << 10
+	var buf []byte
+	off, end := size, int64(-1)
+	for off > 0 {
+		step := min(int64(block), off)
+		off -= step
+		b := make([]byte, step)
+		if _, err := f.ReadAt(b, off); err != nil && !errors.Is(err, io.EOF) {
+			return nil, 0, 0, fmt.Errorf("read log: %w", err)
+		}
+		buf = append(b, buf...)
+		if end < 0 {
+			nl := bytes.LastIndexByte(buf, '\n')
+			if nl < 0 {
+				continue // all of it one unfinished line, so far
+			}
+			end = off + int64(nl) + 1
+		}
+		whole := buf[:end-off]
+		// The newline before each of the last n lines marks its start.
+		i := len(whole) - 1
+		got := 0
+		for got < n {
+			j := bytes.LastIndexByte(whole[:i], '\n')
+			if j < 0 {
+				break
+			}
+			i, got = j, got+1
+		}
+		if got == n {
+			return whole[i+1:], n, end, nil
+		}
+	}
+	if end < 0 {
+		return nil, 0, 0, nil
+	}
+	whole := buf[:end]
+	return whole, bytes.Count(whole, []byte("\n")), end, nil
+}
+
+// follower reads the live file on from pos, and on into the file that
+// replaces it when it is rotated.
+type follower struct {
+	path    string
+	f       *os.File
+	br      *bufio.Reader
+	partial []byte // a line read only in part: the writer is mid-write
+}
+
+// drain emits the whole lines written since it last looked. With rotate
+// it then looks for a rotation: a truncated file is read again from its
+// start, a renamed one is read to its end and the new one opened.
+func (fl *follower) drain(emit func(Entry) error, rotate bool) error {
+	for {
+		pos, err := fl.readAvailable(emit)
+		if err != nil || !rotate {
+			return err
+		}
+		st, err := fl.f.Stat()
+		if err != nil {
+			return fmt.Errorf("read log: %w", err)
+		}
+		if st.Size() < pos { // truncated: max-file 1
+			if _, err := fl.f.Seek(0, io.SeekStart); err != nil {
+				return fmt.Errorf("read log: %w", err)
+			}
+			fl.br.Reset(fl.f)
+			fl.partial = nil
+			continue
+		}
+		next, ok := fl.next(st)
+		if !ok {
+			return nil // not rotated, or the new file not there yet
+		}
+		// Renamed away: the writer has moved on, so what is in it now is
+		// all there will be.
+		if _, err := fl.readAvailable(emit); err != nil {
+			return err
+		}
+		nf, err := os.Open(next)
+		if err != nil {
+			return nil // looked again at the next poll
+		}
+		fl.f.Close()
+		fl.f = nf
+		fl.br.Reset(nf)
+		fl.partial = nil
+	}
+}
+
+// next is the file written after the one open (st), found among the
+// rotated files by identity, so a follow that slept through two rotations
+// reads the file between them too. ok is false while st is still the
+// live file, or when no newer file is there yet.
+func (fl *follower) next(st os.FileInfo) (string, bool) {
+	all := append(rotated(fl.path), fl.path)
+	for i, p := range all {
+		pst, err := os.Stat(p)
+		if err != nil || !os.SameFile(st, pst) {
+			continue
+		}
+		if i+1 == len(all) {
+			return "", false
+		}
+		return all[i+1], true
+	}
+	// Not found: a rotation is moving the files (look again at the next
+	// poll), or it removed this one, the oldest, and all there are are
+	// newer.
+	if sys, ok := st.Sys().(*syscall.Stat_t); !ok || sys.Nlink > 0 {
+		return "", false
+	}
+	if _, err := os.Stat(all[0]); err != nil {
+		return "", false
+	}
+	return all[0], true
+}
+
+// readAvailable emits the whole lines up to the file's end now and
+// returns the file offset it has read to.
+func (fl *follower) readAvailable(emit func(Entry) error) (int64, error) {
+	for {
+		line, err := readLine(fl.br)
+		if len(line) > 0 {
+			if line[len(line)-1] != '\n' {
+				fl.partial = append(fl.partial, line...)
+			} else {
+				if len(fl.partial) > 0 {
+					line = append(fl.partial, line...)
+					fl.partial = nil
+				}
+				if e, ok := parse(line); ok {
+					if err := emit(e); err != nil {
+						return 0, err
+					}
+				}
+			}
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				return 0, fmt.Errorf("read log: %w", err)
+			}
+			off, serr := fl.f.Seek(0, io.SeekCurrent)
+			if serr != nil {
+				return 0, fmt.Errorf("read log: %w", serr)
+			}
+			return off - int64(fl.br.Buffered()), nil
+		}
+	}
+}
