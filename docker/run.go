@@ -110,6 +110,11 @@ func mountRootfs(store *image.Store, img *image.Image, id string) (Container, er
 // the container's directory when start fails.
 func start(rt *container.Runtime, c Container, o *RunOptions, stdio container.IO, storeRoot string) (*container.Container, error) {
 	rec := Record{ID: c.ID, Name: o.Name, Image: c.Image.Name, Created: time.Now().UTC()}
+	logc, err := LogConfigOf(o.LogDriver, o.LogOpts)
+	if err != nil {
+		return nil, err
+	}
+	rec.HostConfig.LogConfig = logc
 	if err := rec.Save(c.Dir); err != nil {
 		return nil, fmt.Errorf("save container record: %w", err)
 	}

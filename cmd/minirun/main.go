@@ -40,6 +40,7 @@ func commands() []*cli.Command {
 		cmdline.Forward("rm"),
 		cmdline.Forward("spec"),
 		cmdline.Kill(),
+		cmdline.Forward("logs"),
 		cmdline.Delete(),
 		cmdline.Pause(),
 		cmdline.Resume(),

@@ -50,6 +50,7 @@ var DockerCommands = []struct{ Name, Usage string }{
 	{"images", "list stored images"},
 	{"rmi", "remove images and the layers no other image uses"},
 	{"rm", "remove containers made by `run IMAGE`: their writable layer and record"},
+	{"logs", "print a detached container's output: stdout to stdout, stderr to stderr"},
 	{"spec", "write a starting config.json: runc's default, or Docker's with --docker"},
 }
 

@@ -1,0 +1,118 @@
+package docker
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/docker/jsonlog"
+	"github.com/minirun/minirun/errdefs"
+)
+
+func TestParseLogTime(t *testing.T) {
+	now := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	for in, want := range map[string]time.Time{
+		"10m":                            now.Add(-10 * time.Minute),
+		"1h30m":                          now.Add(-90 * time.Minute),
+		"1700000000":                     time.Unix(1700000000, 0),
+		"1700000000.5":                   time.Unix(1700000000, 500000000),
+		"2026-01-02T15:04:05Z":           time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC),
+		"2026-01-02T15:04:05.123+01:00":  time.Date(2026, 1, 2, 14, 4, 5, 123000000, time.UTC),
+		"2026-01-02":                     time.Date(2026, 1, 2, 0, 0, 0, 0, time.Local),
+		"2026-01-02T15:04:05.000000001":  time.Date(2026, 1, 2, 15, 4, 5, 1, time.Local),
+		"2026-01-02T15:04:05.123456789Z": time.Date(2026, 1, 2, 15, 4, 5, 123456789, time.UTC),
+	} {
+		got, err := ParseLogTime("since", in, now)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("%s = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"yesterday", "10q", "2026-13-01", "1.2.3"} {
+		_, err := ParseLogTime("since", bad, now)
+		if err == nil || !errors.Is(err, errdefs.ErrInvalid) || !strings.Contains(err.Error(), "--since") {
+			t.Errorf("%s: %v, want an invalid-input error naming --since", bad, err)
+		}
+	}
+}
+
+func TestLogConfigOf(t *testing.T) {
+	lc, err := LogConfigOf("", nil)
+	if err != nil || lc.Type != "json-file" {
+		t.Errorf("default = %+v, %v", lc, err)
+	}
+	lc, err = LogConfigOf("json-file", []string{"max-size=10m", "max-file=3"})
+	if err != nil || lc.Config["max-size"] != "10m" || lc.Config["max-file"] != "3" {
+		t.Errorf("json-file with options = %+v, %v", lc, err)
+	}
+	for _, bad := range []struct {
+		driver string
+		opts   []string
+		want   string
+	}{
+		{"syslog", nil, "--log-driver"},
+		{"json-file", []string{"max-size"}, "--log-opt"},
+		{"json-file", []string{"max-size=lots"}, "max-size"},
+		{"json-file", []string{"colour=red"}, "colour"},
+		{"none", []string{"max-size=1m"}, "none"},
+	} {
+		_, err := LogConfigOf(bad.driver, bad.opts)
+		if err == nil || !errors.Is(err, errdefs.ErrInvalid) || !strings.Contains(err.Error(), bad.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s %v: %v, want one invalid-input line naming %s", bad.driver, bad.opts, err, bad.want)
+		}
+	}
+}
+
+// Logs splits the streams, stamps entries with -t, and refuses a
+// container with no log in one line.
+func TestLogs(t *testing.T) {
+	dir := t.TempDir()
+	id := strings.Repeat("ab", 32)
+	if err := os.Mkdir(filepath.Join(dir, id), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	r := &Record{ID: id, Name: "web", State: ContainerState{Status: "exited"}}
+	rt := &container.Runtime{Root: t.TempDir()}
+	var out, errb bytes.Buffer
+	err := Logs(dir, rt, r, LogsOptions{Tail: -1}, &out, &errb)
+	if err == nil || !errors.Is(err, errdefs.ErrNotFound) || !strings.Contains(err.Error(), "logs web") {
+		t.Errorf("logs of a container with no log: %v", err)
+	}
+	r.HostConfig.LogConfig.Type = LogDriverNone
+	if err := Logs(dir, rt, r, LogsOptions{Tail: -1}, &out, &errb); err == nil || !strings.Contains(err.Error(), "does not support reading") {
+		t.Errorf("logs of a none-driver container: %v", err)
+	}
+	r.HostConfig.LogConfig.Type = LogDriverJSONFile
+
+	w, err := jsonlog.Open(LogFile(dir, id), jsonlog.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Copy("stdout", strings.NewReader("out 1\nout 2\n"))
+	w.Copy("stderr", strings.NewReader("err 1\n"))
+	w.Copy("stdout", strings.NewReader("out 3"))
+	w.Close()
+	if err := Logs(dir, rt, r, LogsOptions{Tail: -1}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "out 1\nout 2\nout 3" || errb.String() != "err 1\n" {
+		t.Errorf("stdout %q, stderr %q", out.String(), errb.String())
+	}
+	out.Reset()
+	errb.Reset()
+	// The record says exited, so a follow ends once it has read the log.
+	if err := Logs(dir, rt, r, LogsOptions{Tail: 2, Timestamps: true, Follow: true}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	stamped := strings.SplitN(errb.String(), " ", 2)
+	if len(stamped) != 2 || stamped[1] != "err 1\n" || out.String() == "" || !strings.HasSuffix(out.String(), " out 3") {
+		t.Fatalf("tail 2 -t: stdout %q, stderr %q", out.String(), errb.String())
+	}
+	if _, err := time.Parse(time.RFC3339Nano, stamped[0]); err != nil || len(stamped[0]) != len("2006-01-02T15:04:05.000000000Z") {
+		t.Errorf("-t stamp %q: not RFC 3339 with nine digits: %v", stamped[0], err)
+	}
+}
