@@ -3,6 +3,7 @@ package docker
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -114,5 +115,108 @@ func TestLogs(t *testing.T) {
 	}
 	if _, err := time.Parse(time.RFC3339Nano, stamped[0]); err != nil || len(stamped[0]) != len("2006-01-02T15:04:05.000000000Z") {
 		t.Errorf("-t stamp %q: not RFC 3339 with nine digits: %v", stamped[0], err)
+	}
+}
+
+// firstByte is a writer that ends the read at its first write: Logs then
+// returns errFirstByte, and the time taken is the time to first byte.
+type firstByte struct{}
+
+var errFirstByte = errors.New("first byte")
+
+func (firstByte) Write([]byte) (int, error) { return 0, errFirstByte }
+
+// benchLog is a 100 MiB log of 25-byte lines (about 90 bytes an entry),
+// made once per run.
+var benchLog struct {
+	dir, id string
+}
+
+func makeBenchLog(b *testing.B) (string, *Record) {
+	id := strings.Repeat("cd", 32)
+	if benchLog.dir == "" {
+		dir, err := os.MkdirTemp("", "minirun-logs-bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.Mkdir(filepath.Join(dir, id), 0o700); err != nil {
+			b.Fatal(err)
+		}
+		w, err := jsonlog.Open(LogFile(dir, id), jsonlog.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		line := strings.Repeat("x", 24) + "\n"
+		var in strings.Builder
+		for in.Len() < 1<<20 {
+			in.WriteString(line)
+		}
+		for {
+			if err := w.Copy("stdout", strings.NewReader(in.String())); err != nil {
+				b.Fatal(err)
+			}
+			if st, err := os.Stat(LogFile(dir, id)); err != nil || st.Size() >= 100<<20 {
+				break
+			}
+		}
+		w.Close()
+		benchLog.dir, benchLog.id = dir, id
+	}
+	return benchLog.dir, &Record{ID: id, Name: "bench", State: ContainerState{Status: "exited"}}
+}
+
+// BenchmarkLogsFirstByte is the time logs takes to its first output on a
+// 100 MB log: from the start, and with --tail 10 (which reads backwards
+// from the end).
+func BenchmarkLogsFirstByte(b *testing.B) {
+	dir, r := makeBenchLog(b)
+	st, _ := os.Stat(LogFile(dir, r.ID))
+	b.Logf("log of %d MB", st.Size()>>20)
+	rt := &container.Runtime{Root: b.TempDir()}
+	for _, c := range []struct {
+		name string
+		tail int
+	}{{"all", -1}, {"tail10", 10}} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				err := Logs(dir, rt, r, LogsOptions{Tail: c.tail}, firstByte{}, firstByte{})
+				if !errors.Is(err, errFirstByte) {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkLogsTail10Whole is the whole of logs --tail 10 on 100 MB.
+func BenchmarkLogsTail10Whole(b *testing.B) {
+	dir, r := makeBenchLog(b)
+	rt := &container.Runtime{Root: b.TempDir()}
+	for i := 0; i < b.N; i++ {
+		var out bytes.Buffer
+		if err := Logs(dir, rt, r, LogsOptions{Tail: 10}, &out, &out); err != nil || strings.Count(out.String(), "\n") != 10 {
+			b.Fatalf("%v, %q", err, out.String())
+		}
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchLog.dir != "" {
+		os.RemoveAll(benchLog.dir)
+	}
+	os.Exit(code)
+}
+
+// BenchmarkLogsAll is the whole of logs of 100 MB, to a discarding writer.
+func BenchmarkLogsAll(b *testing.B) {
+	dir, r := makeBenchLog(b)
+	rt := &container.Runtime{Root: b.TempDir()}
+	st, _ := os.Stat(LogFile(dir, r.ID))
+	b.SetBytes(st.Size())
+	for i := 0; i < b.N; i++ {
+		if err := Logs(dir, rt, r, LogsOptions{Tail: -1}, io.Discard, io.Discard); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

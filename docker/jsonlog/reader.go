@@ -14,10 +14,13 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // Entry is one entry read back: Log is the text as written (a line with
-// its "\n", or part of a split line without one).
+// its "\n", or part of a split line without one). An Entry handed to
+// Read's emit is valid only until emit returns: its Log is reused.
 type Entry struct {
 	Log    []byte
 	Stream string
@@ -147,10 +150,11 @@ func readFile(path string, emit func(Entry) error) error {
 // readLines emits the whole lines of br to its end; a last line without
 // its newline is not yet a whole entry and is dropped.
 func readLines(br *bufio.Reader, emit func(Entry) error) error {
+	var scratch []byte
 	for {
 		line, err := readLine(br)
 		if len(line) > 0 && line[len(line)-1] == '\n' {
-			if e, ok := parse(line); ok {
+			if e, ok := parse(line, &scratch); ok {
 				if err := emit(e); err != nil {
 					return err
 				}
@@ -187,9 +191,11 @@ var (
 )
 
 // parse reads one line of the file. Lines in the writer's (and Docker's)
-// field order are cut apart by hand, which is several times faster than
-// encoding/json; anything else goes through encoding/json.
-func parse(line []byte) (Entry, bool) {
+// field order are cut apart by hand and their text unescaped into scratch,
+// several times faster than encoding/json, which reads anything else.
+// The entry's Log may point into line or scratch: it is valid until the
+// next parse.
+func parse(line []byte, scratch *[]byte) (Entry, bool) {
 	line = bytes.TrimSuffix(line, []byte("\n"))
 	if bytes.HasPrefix(line, logPrefix) && bytes.HasSuffix(line, []byte(`"}`)) {
 		rest := line[len(logPrefix) : len(line)-2]
@@ -198,15 +204,9 @@ func parse(line []byte) (Entry, bool) {
 		if ti > 0 && si >= 0 {
 			t, err := time.Parse(time.RFC3339Nano, string(rest[ti+len(timePrefix):]))
 			stream := rest[si+len(streamPrefix) : ti]
-			text := rest[:si]
 			if err == nil && bytes.IndexByte(stream, '\\') < 0 {
-				if bytes.IndexByte(text, '\\') < 0 {
+				if text, ok := unescape(rest[:si], scratch); ok {
 					return Entry{Log: text, Stream: string(stream), Time: t}, true
-				}
-				// Escapes: let encoding/json undo them.
-				var s string
-				if json.Unmarshal(line[len(logPrefix)-1:len(logPrefix)+si+1], &s) == nil {
-					return Entry{Log: []byte(s), Stream: string(stream), Time: t}, true
 				}
 			}
 		}
@@ -220,6 +220,99 @@ func parse(line []byte) (Entry, bool) {
 		return Entry{}, false
 	}
 	return Entry{Log: []byte(e.Log), Stream: e.Stream, Time: t}, true
+}
+
+// unescape undoes a JSON string's escapes (the quotes already cut off).
+// Text without any is returned as it is. ok is false for what is not a
+// valid JSON string body (a quote, a control character, a bad escape).
+func unescape(b []byte, scratch *[]byte) ([]byte, bool) {
+	i := bytes.IndexByte(b, '\\')
+	if i < 0 {
+		return b, bytes.IndexByte(b, '"') < 0
+	}
+	out := append((*scratch)[:0], b[:i]...)
+	for i < len(b) {
+		c := b[i]
+		if c != '\\' {
+			if c == '"' || c < 0x20 {
+				return nil, false
+			}
+			out = append(out, c)
+			i++
+			continue
+		}
+		if i+1 >= len(b) {
+			return nil, false
+		}
+		switch b[i+1] {
+		case 'n':
+			out = append(out, '\n')
+		case 't':
+			out = append(out, '\t')
+		case 'r':
+			out = append(out, '\r')
+		case '"', '\\', '/':
+			out = append(out, b[i+1])
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'u':
+			r, n := unicodeEscape(b[i:])
+			if n == 0 {
+				return nil, false
+			}
+			out = utf8.AppendRune(out, r)
+			i += n
+			continue
+		default:
+			return nil, false
+		}
+		i += 2
+	}
+	*scratch = out
+	return out, true
+}
+
+// unicodeEscape reads \uXXXX at the start of b, or a surrogate pair of
+// two, as encoding/json does: a lone surrogate is U+FFFD. n is how many
+// bytes it took; 0 for a malformed escape.
+func unicodeEscape(b []byte) (rune, int) {
+	r := hex4(b)
+	if r < 0 {
+		return 0, 0
+	}
+	if utf16.IsSurrogate(r) {
+		if r2 := hex4(b[6:]); r2 >= 0 && len(b) >= 12 && b[6] == '\\' {
+			if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+				return d, 12
+			}
+		}
+		return utf8.RuneError, 6
+	}
+	return r, 6
+}
+
+// hex4 is the XXXX of \uXXXX at b's start, or -1.
+func hex4(b []byte) rune {
+	if len(b) < 6 || b[0] != '\\' || b[1] != 'u' {
+		return -1
+	}
+	var r rune
+	for _, c := range b[2:6] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return -1
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
 }
 
 // tail emits the last n entries of files and live, reading backwards from
@@ -312,6 +405,7 @@ type follower struct {
 	f       *os.File
 	br      *bufio.Reader
 	partial []byte // a line read only in part: the writer is mid-write
+	scratch []byte // parse's
 }
 
 // drain emits the whole lines written since it last looked. With rotate
@@ -396,7 +490,7 @@ func (fl *follower) readAvailable(emit func(Entry) error) (int64, error) {
 					line = append(fl.partial, line...)
 					fl.partial = nil
 				}
-				if e, ok := parse(line); ok {
+				if e, ok := parse(line, &fl.scratch); ok {
 					if err := emit(e); err != nil {
 						return 0, err
 					}

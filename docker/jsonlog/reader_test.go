@@ -1,6 +1,7 @@
 package jsonlog
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -171,5 +172,35 @@ func TestReadNoLog(t *testing.T) {
 	err := Read(filepath.Join(t.TempDir(), "none-json.log"), ReadConfig{Tail: -1}, func(Entry) error { return nil })
 	if err == nil || !os.IsNotExist(err) && !strings.Contains(err.Error(), "no such file") {
 		t.Errorf("read of a missing log: %v", err)
+	}
+}
+
+// The hand-cut parse reads what encoding/json reads, escapes included.
+func TestParseMatchesEncodingJSON(t *testing.T) {
+	var all strings.Builder
+	for c := rune(0); c < 0x80; c++ {
+		all.WriteRune(c)
+	}
+	texts := []string{"plain\n", "", all.String(), "café ✓ 😀 <a&b>\n", "bad utf8 \xff\xfe\n", "\\u0041 not an escape\n"}
+	lines := []string{
+		`{"log":"pair \ud83d\ude00 lone \ud83d x \u00E9\/\n","stream":"stdout","time":"2026-01-02T15:04:05Z"}`,
+		`{"log":"bad \q escape","stream":"stdout","time":"2026-01-02T15:04:05Z"}`,
+		`{"log":"raw " quote","stream":"stdout","time":"2026-01-02T15:04:05Z"}`,
+	}
+	for _, text := range texts {
+		b, err := json.Marshal(entry{Log: text, Stream: "stderr", Time: "2026-01-02T15:04:05.000000001Z"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, string(b))
+	}
+	var scratch []byte
+	for _, line := range lines {
+		var e entry
+		jerr := json.Unmarshal([]byte(line), &e)
+		got, ok := parse([]byte(line+"\n"), &scratch)
+		if ok != (jerr == nil) || ok && (string(got.Log) != e.Log || got.Stream != e.Stream) {
+			t.Errorf("%s: parse %q %v, encoding/json %q %v", line, got.Log, ok, e.Log, jerr)
+		}
 	}
 }
