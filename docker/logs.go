@@ -90,23 +90,20 @@ func Logs(containersDir string, rt *container.Runtime, r *Record, o LogsOptions,
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return errdefs.New(errdefs.ErrNotFound, fmt.Sprintf("logs %s: the container has no log: a foreground run's output goes to its terminal only", ref(r)))
 	}
-	// One buffer per stream, so a long log is written in large blocks; a
-	// switch of stream flushes the other, so on one terminal the two
-	// keep their order.
-	out, errw := bufio.NewWriterSize(stdout, 64<<10), bufio.NewWriterSize(stderr, 16<<10)
-	var last *bufio.Writer
+	// Output is buffered, so a long log is written in large blocks. When
+	// stdout and stderr are one file (a terminal, 2>&1) one buffer takes
+	// both, so the streams keep their order there.
+	out := bufio.NewWriterSize(stdout, 64<<10)
+	errw := out
+	if !sameFile(stdout, stderr) {
+		errw = bufio.NewWriterSize(stderr, 16<<10)
+	}
 	var stamp []byte
 	emit := func(e jsonlog.Entry) error {
 		w := out
 		if e.Stream == "stderr" {
 			w = errw
 		}
-		if last != nil && last != w {
-			if err := last.Flush(); err != nil {
-				return err
-			}
-		}
-		last = w
 		if o.Timestamps {
 			stamp = append(e.Time.UTC().AppendFormat(stamp[:0], jsonlog.TimeLayout), ' ')
 			if _, err := w.Write(stamp); err != nil {
@@ -136,6 +133,25 @@ func Logs(containersDir string, rt *container.Runtime, r *Record, o LogsOptions,
 		return fmt.Errorf("logs %s: %w", ref(r), err)
 	}
 	return nil
+}
+
+// sameFile tells whether a and b are one open file, or two opened on one
+// (a terminal).
+func sameFile(a, b io.Writer) bool {
+	fa, ok := a.(*os.File)
+	if !ok {
+		return a == b
+	}
+	fb, ok := b.(*os.File)
+	if !ok {
+		return false
+	}
+	sa, err := fa.Stat()
+	if err != nil {
+		return false
+	}
+	sb, err := fb.Stat()
+	return err == nil && os.SameFile(sa, sb)
 }
 
 func ref(r *Record) string {

@@ -116,6 +116,19 @@ func TestLogs(t *testing.T) {
 	if _, err := time.Parse(time.RFC3339Nano, stamped[0]); err != nil || len(stamped[0]) != len("2006-01-02T15:04:05.000000000Z") {
 		t.Errorf("-t stamp %q: not RFC 3339 with nine digits: %v", stamped[0], err)
 	}
+
+	// Both streams to one file (2>&1, a terminal) keep their order.
+	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := Logs(dir, rt, r, LogsOptions{Tail: -1}, f, f); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(f.Name()); string(got) != "out 1\nout 2\nerr 1\nout 3" {
+		t.Errorf("stdout and stderr to one file: %q", got)
+	}
 }
 
 // firstByte is a writer that ends the read at its first write: Logs then

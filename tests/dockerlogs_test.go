@@ -110,6 +110,20 @@ func TestDockerLogs(t *testing.T) {
 	if r.code != 0 || r.stdout != linesOf("stdout", 0, 200) || r.stderr != linesOf("stderr", 0, 200) {
 		t.Fatalf("logs: code %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
 	}
+	// Both streams on one pipe (2>&1) keep the log's order.
+	var both lockedBuffer
+	cmd := exec.Command(minirun, "--store", storeDir, "logs", "--tail", "20", "logs1")
+	cmd.Stdout, cmd.Stderr = &both, &both
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	for i := 180; i < 200; i++ {
+		want.WriteString(linesOf("stdout", i, i+1) + linesOf("stderr", i, i+1))
+	}
+	if both.String() != want.String() {
+		t.Fatalf("logs 2>&1: %q, want %q", both.String(), want.String())
+	}
 	r = logsRun(t, "--tail", "5", id[:12])
 	if r.code != 0 || r.stdout != linesOf("stdout", 195, 200) || r.stderr != linesOf("stderr", 195, 200) {
 		t.Fatalf("logs --tail 5: %+v", r)
@@ -133,7 +147,7 @@ func TestDockerLogs(t *testing.T) {
 	// container does.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, minirun, "--store", storeDir, "logs", "-f", "--tail", "2", "logs1")
+	cmd = exec.CommandContext(ctx, minirun, "--store", storeDir, "logs", "-f", "--tail", "2", "logs1")
 	var out, errb lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
