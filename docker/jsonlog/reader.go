@@ -54,12 +54,23 @@ func Read(path string, c ReadConfig, emit func(Entry) error) error {
 	if c.Poll == 0 {
 		c.Poll = 100 * time.Millisecond
 	}
-	files := rotated(path)
 	live, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("read log: %w", err)
 	}
 	defer func() { live.Close() }()
+	// Listed after the live file is open: a rotation in between then
+	// shows the open file among the rotated ones, where it is left out,
+	// rather than hide the file it made.
+	files := rotated(path)
+	if st, err := live.Stat(); err == nil {
+		for i, p := range files {
+			if pst, err := os.Stat(p); err == nil && os.SameFile(st, pst) {
+				files = files[:i]
+				break
+			}
+		}
+	}
 	filter := func(e Entry) error {
 		if !c.Since.IsZero() && e.Time.Before(c.Since) {
 			return nil
