@@ -246,11 +246,63 @@ func TestDockerLogsOfRunDetached(t *testing.T) {
 	needRoot(t)
 	dockerRun(t, "", "--rm", "alpine", "true") // the store exists
 	id := detached(t, "--name", "logs2", "alpine", "sh", "-c", "echo out 1; echo err 1 >&2; sleep 1; echo out 2")
-	if _, err := os.Stat(logPath(id)); err != nil && exists(filepath.Join(storeDir, "containers", id, "container.log")) {
-		t.Skip("run -d writes container.log, not a json-file log: that comes with the container monitor")
-	}
+	skipWithoutMonitor(t, id)
 	r := logsRun(t, "-f", "logs2")
 	if r.code != 0 || r.stdout != "out 1\nout 2\n" || r.stderr != "err 1\n" {
 		t.Fatalf("logs -f of run -d: %+v", r)
+	}
+}
+
+// skipWithoutMonitor skips a test of run -d's log when run -d still
+// writes container.log (before the container monitor).
+func skipWithoutMonitor(t *testing.T, id string) {
+	t.Helper()
+	if _, err := os.Stat(logPath(id)); err != nil && exists(filepath.Join(storeDir, "containers", id, "container.log")) {
+		t.Skip("run -d writes container.log, not a json-file log: that comes with the container monitor")
+	}
+}
+
+// run -d's log is bounded by --log-opt max-size and max-file, and logs
+// reads it whole across the rotated files; --log-driver none keeps no
+// log. Like TestDockerLogsOfRunDetached, this needs the container
+// monitor.
+func TestDockerLogsRotationOfRunDetached(t *testing.T) {
+	needRoot(t)
+	dockerRun(t, "", "--rm", "alpine", "true") // the store exists
+	id := detached(t, "--name", "logs3", "--log-opt", "max-size=1k", "--log-opt", "max-file=3", "alpine",
+		"sh", "-c", "i=0; while [ $i -lt 500 ]; do echo line $i; i=$((i+1)); done")
+	skipWithoutMonitor(t, id)
+	// -f ends when the container has exited and its output is all in.
+	if r := logsRun(t, "-f", "--tail", "3", "logs3"); r.code != 0 || r.stdout != "line 497\nline 498\nline 499\n" {
+		t.Fatalf("logs -f --tail 3: %+v", r)
+	}
+	for _, p := range []string{logPath(id), logPath(id) + ".1", logPath(id) + ".2"} {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatalf("max-file=3: %v", err)
+		}
+		if st.Size() > 1024+200 {
+			t.Errorf("%s is %d bytes with max-size=1k", filepath.Base(p), st.Size())
+		}
+	}
+	if exists(logPath(id) + ".3") {
+		t.Error("more than max-file=3 files kept")
+	}
+	r := logsRun(t, "logs3")
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	if r.code != 0 || len(lines) < 10 || len(lines) >= 500 {
+		t.Fatalf("logs of a rotated log: %d lines, %+v", len(lines), r.stderr)
+	}
+	first := 500 - len(lines)
+	for i, l := range lines {
+		if l != fmt.Sprintf("line %d", first+i) {
+			t.Fatalf("logs of a rotated log: line %d is %q, want the last %d lines in order", i, l, len(lines))
+		}
+	}
+
+	id = detached(t, "--name", "logs4", "--log-driver", "none", "alpine", "echo", "hi")
+	checkFailure(t, logsRun(t, "logs4"), exitDocker, "does not support reading")
+	if exists(logPath(id)) {
+		t.Error("--log-driver none made a log")
 	}
 }
