@@ -98,6 +98,7 @@ bench: build
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 	@./scripts/bench.sh $(BIN)
+	@./scripts/bench-logs.sh $(BIN)
 
 # What --seccomp-report and --seccomp-record cost (hyperfine).
 bench-seccomp: build

@@ -252,7 +252,7 @@ func monitor(a monitorArgs, report *os.File) error {
 	if err != nil {
 		return fail(err)
 	}
-	sink, err := openLogSink(LogPath(dir, a.ID), rec.HostConfig.LogConfig.Config)
+	sink, err := openLogSink(LogFile(filepath.Dir(dir), a.ID), rec.HostConfig.LogConfig)
 	if err != nil {
 		return fail(err)
 	}

@@ -193,11 +193,17 @@ func mountRootfs(store *image.Store, img *image.Image, id string) (Container, er
 
 // prepare records c and writes its config.json, checked.
 func prepare(c Container, o *RunOptions) (*specs.Spec, profileSource, error) {
+	logc, err := LogConfigOf(o.LogDriver, o.LogOpts)
+	if err != nil {
+		return nil, profileSource{}, err
+	}
 	spec, prof, err := buildSpec(c, o)
 	if err != nil {
 		return nil, prof, err
 	}
-	if err := newRecord(c, o, spec).Save(c.Dir); err != nil {
+	rec := newRecord(c, o, spec)
+	rec.HostConfig.LogConfig = logc
+	if err := rec.Save(c.Dir); err != nil {
 		return nil, prof, fmt.Errorf("save container record: %w", err)
 	}
 	if err := WriteSpec(filepath.Join(c.Dir, "config.json"), spec); err != nil {

@@ -40,6 +40,7 @@ func commands() []*cli.Command {
 		dockercmd.Images(),
 		dockercmd.Rmi(),
 		cmdline.Kill(dockercmd.KillContainers),
+		dockercmd.Logs(),
 		cmdline.Delete(),
 		cmdline.Pause(),
 		cmdline.Resume(),

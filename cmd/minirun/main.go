@@ -44,6 +44,7 @@ func commands() []*cli.Command {
 		cmdline.Forward("stop"),
 		cmdline.Forward("wait"),
 		cmdline.Kill(cmdline.ForwardDocker),
+		cmdline.Forward("logs"),
 		cmdline.Delete(),
 		cmdline.Pause(),
 		cmdline.Resume(),

@@ -28,6 +28,8 @@ func dockerRunFlags() []cli.Flag {
 		&cli.StringFlag{Name: "memory", Aliases: []string{"m"}, Usage: "memory limit, e.g. 64m"},
 		&cli.Int64Flag{Name: "pids-limit", Usage: "maximum number of processes"},
 		&cli.StringFlag{Name: "cpus", Usage: "number of CPUs, e.g. 0.5"},
+		&cli.StringFlag{Name: "log-driver", Value: "json-file", Usage: "json-file, or none to keep no log"},
+		&cli.StringSliceFlag{Name: "log-opt", Usage: "json-file's max-size=SIZE (10m) and max-file=N"},
 		&cli.BoolFlag{Name: "sig-proxy", Value: true, Usage: "pass the signals minirun receives on to a foreground container"},
 	}
 }

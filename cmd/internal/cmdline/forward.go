@@ -51,6 +51,7 @@ var DockerCommands = []struct{ Name, Usage string }{
 	{"rmi", "remove images and the layers no other image uses"},
 	{"restart", "stop containers made by `run IMAGE`, then start them again"},
 	{"rm", "remove containers made by `run IMAGE`: their writable layer and record"},
+	{"logs", "print a detached container's output: stdout to stdout, stderr to stderr"},
 	{"spec", "write a starting config.json: runc's default, or Docker's with --docker"},
 	{"stop", "stop containers made by `run IMAGE`: the stop signal, then SIGKILL after a timeout"},
 	{"wait", "wait until containers made by `run IMAGE` exit, and print their exit codes"},

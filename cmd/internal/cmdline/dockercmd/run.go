@@ -50,6 +50,7 @@ func runOptionsFrom(c *cli.Context) (*docker.RunOptions, error) {
 		Image: c.Args().First(), Cmd: c.Args().Tail(),
 		Name: c.String("name"), Remove: c.Bool("rm"), Detach: c.Bool("detach"),
 		Seccomp: cmdline.SeccompWatchRequest(c), SigProxy: c.Bool("sig-proxy"),
+		LogDriver: c.String("log-driver"), LogOpts: c.StringSlice("log-opt"),
 	}
 	if c.IsSet("entrypoint") {
 		e := c.String("entrypoint")
