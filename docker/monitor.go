@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/internal/monitorproc"
 	"github.com/minirun/minirun/internal/trace"
 )
 
@@ -31,8 +31,6 @@ import (
 // json-file log, keeps the record's State, and carries out the restart
 // policy. The command that started it (run -d, start) waits on a pipe
 // for one word: the container runs, or why it could not start.
-
-const monitorEnv = "MINIRUN_MONITOR"
 
 // monitorArgs is what a monitor is started for, in its environment.
 type monitorArgs struct {
@@ -50,7 +48,7 @@ type monitorArgs struct {
 }
 
 // IsMonitor tells main that this process is a container's monitor.
-func IsMonitor() bool { return os.Getenv(monitorEnv) != "" }
+func IsMonitor() bool { return os.Getenv(monitorproc.Env) != "" }
 
 // StartMonitor starts the monitor of container id, whose record, layer
 // and config.json are in place under store, and returns once the
@@ -66,17 +64,17 @@ func StartMonitor(rt *container.Runtime, storeRoot, id string) error {
 }
 
 // PendingMonitor is a monitor process started ahead of its container's
-// making: its own start (a Go program's) overlaps with the caller's
-// mounting and writing, and `run -d` costs no more than when it started
-// the container itself. Go or Abort must follow.
+// making: its own start (a Go program's) overlaps with the caller's, and
+// `run -d` costs no more than when it started the container itself. The
+// lean minirun starts it as it hands `run -d` on (monitorproc), else
+// SpawnMonitor does. Go or Abort must follow.
 type PendingMonitor struct {
-	cmd    *exec.Cmd
-	id     string
-	goPipe *os.File // closed without a byte: abort
-	report *os.File
+	p    *monitorproc.Pending
+	args monitorArgs
 }
 
-// SpawnMonitor starts the monitor of container id, to wait for Go.
+// SpawnMonitor starts the monitor of container id (or takes the one the
+// lean minirun started), to wait for Go.
 func SpawnMonitor(rt *container.Runtime, storeRoot, id string) (*PendingMonitor, error) {
 	root, err := filepath.Abs(rt.Root)
 	if err != nil {
@@ -86,85 +84,48 @@ func SpawnMonitor(rt *container.Runtime, storeRoot, id string) (*PendingMonitor,
 	if err != nil {
 		return nil, err
 	}
-	a := monitorArgs{Root: root, Store: store, ID: id, Debug: rt.Debug}
 	logf, asJSON := trace.LogFile()
-	a.Log, a.LogJSON, a.Timings = logf != nil, asJSON, trace.Timings
-	args, err := json.Marshal(a)
-	if err != nil {
-		return nil, err
+	m := &PendingMonitor{args: monitorArgs{Root: root, Store: store, ID: id, Debug: rt.Debug,
+		Log: logf != nil, LogJSON: asJSON, Timings: trace.Timings}}
+	if p, ok := monitorproc.Adopt(); ok {
+		m.p = p
+		return m, nil
 	}
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("start monitor: %w", err)
 	}
-	reportR, reportW, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("start monitor: %w", err)
+	if m.p, err = monitorproc.Spawn(exe, logf, trace.Timings); err != nil {
+		return nil, err
 	}
-	goR, goW, err := os.Pipe()
-	if err != nil {
-		reportR.Close()
-		reportW.Close()
-		return nil, fmt.Errorf("start monitor: %w", err)
-	}
-	cmd := &exec.Cmd{
-		Path: exe, Args: []string{"minirun-monitor", id},
-		Env:        append(os.Environ(), monitorEnv+"="+string(args)),
-		Dir:        "/", // hold no caller's directory busy
-		ExtraFiles: []*os.File{reportW, goR},
-		// Its own session: the caller's terminal and process group
-		// signals don't reach it.
-		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
-	}
-	if logf != nil {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, logf)
-	}
-	if a.Timings {
-		cmd.Stderr = os.Stderr
-	}
-	err = cmd.Start()
-	reportW.Close()
-	goR.Close()
-	if err != nil {
-		reportR.Close()
-		goW.Close()
-		return nil, fmt.Errorf("start monitor: %w", err)
-	}
-	return &PendingMonitor{cmd: cmd, id: id, goPipe: goW, report: reportR}, nil
+	return m, nil
 }
 
 // Go lets the monitor start the container, and waits for its word.
 func (m *PendingMonitor) Go() error {
-	defer m.report.Close()
-	_, err := m.goPipe.Write([]byte{1})
-	m.goPipe.Close()
+	args, err := json.Marshal(m.args)
 	if err != nil {
-		_ = m.cmd.Wait()
-		return fmt.Errorf("start container %s: its monitor is gone: %w", m.id[:12], err)
+		m.p.Abort()
+		return err
 	}
-	word, _ := io.ReadAll(m.report)
-	if string(word) == monitorOK {
-		// It runs on, reparented once this process ends.
-		return m.cmd.Process.Release()
+	word, err := m.p.Go(args)
+	if err != nil {
+		return fmt.Errorf("start container %s: %w", m.args.ID[:12], err)
 	}
-	_ = m.cmd.Wait()
-	if len(word) == 0 {
-		return fmt.Errorf("start container %s: its monitor ended before it said whether the container started", m.id[:12])
+	if word != monitorproc.OK {
+		return decodeMonitorError(word)
 	}
-	return decodeMonitorError(string(word))
+	return nil
 }
 
 // Abort sends the monitor away without a container, and waits for it.
 func (m *PendingMonitor) Abort() {
-	if m == nil {
-		return
+	if m != nil {
+		m.p.Abort()
 	}
-	m.goPipe.Close()
-	m.report.Close()
-	_ = m.cmd.Wait()
 }
 
-const monitorOK = "ok"
+const monitorOK = monitorproc.OK
 
 // encodeMonitorError is err as the monitor sends it: the exit code its
 // class gives, a space, the message. decodeMonitorError gives back an
@@ -186,25 +147,24 @@ func decodeMonitorError(s string) error {
 
 // Monitor is the monitor's main: it never returns.
 func Monitor() {
-	var a monitorArgs
-	report := os.NewFile(3, "monitor-report")
-	if err := json.Unmarshal([]byte(os.Getenv(monitorEnv)), &a); err != nil {
-		fmt.Fprintf(report, "%s", encodeMonitorError(fmt.Errorf("monitor: malformed %s: %w", monitorEnv, err)))
-		os.Exit(errdefs.ExitRuntime)
-	}
-	os.Unsetenv(monitorEnv)
-	trace.Timings = a.Timings
-	monitorTimer.Step("monitor started")
-	if a.Log {
-		trace.SetLog(os.NewFile(5, "log"), a.LogJSON)
-	}
+	os.Unsetenv(monitorproc.Env)
 	// Wait for the caller to have the container made; a pipe closed
-	// without a byte means it gave up.
-	goPipe := os.NewFile(4, "monitor-go")
-	if n, _ := goPipe.Read(make([]byte, 1)); n != 1 {
+	// without the arguments means it gave up.
+	data, ok := monitorproc.ReadArgs()
+	if !ok {
 		os.Exit(0)
 	}
-	goPipe.Close()
+	report := os.NewFile(monitorproc.ReportFd, "monitor-report")
+	var a monitorArgs
+	if err := json.Unmarshal(data, &a); err != nil {
+		fmt.Fprintf(report, "%s", encodeMonitorError(fmt.Errorf("monitor: malformed arguments: %w", err)))
+		os.Exit(errdefs.ExitRuntime)
+	}
+	trace.Timings = a.Timings
+	monitorTimer.Step("monitor started, arguments read")
+	if a.Log {
+		trace.SetLog(os.NewFile(monitorproc.LogFd, "log"), a.LogJSON)
+	}
 	if err := monitor(a, report); err != nil {
 		os.Exit(errdefs.ExitRuntime)
 	}

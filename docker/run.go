@@ -42,14 +42,6 @@ type Result struct {
 // image it can't run. Cancelling ctx kills a foreground container; Run
 // then returns ctx's error with the status.
 func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunOptions, stdio container.IO) (Result, error) {
-	if o.Detach {
-		if o.Remove {
-			return Result{}, errdefs.New(errdefs.ErrInvalid, "run: --rm with -d is not supported: the monitor keeps an exited container for wait and logs (remove it with `minirun rm`)")
-		}
-		if o.Seccomp != (watch.Request{}) {
-			return Result{}, invalidf("run: --seccomp-report and --seccomp-record need a foreground run")
-		}
-	}
 	id, err := NewID()
 	if err != nil {
 		return Result{}, err
@@ -60,6 +52,10 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 		// Its start overlaps with the mounting and writing below.
 		if mon, err = SpawnMonitor(rt, store.Root, id); err != nil {
 			return res, err
+		}
+		if err := checkDetach(o); err != nil {
+			mon.Abort()
+			return Result{}, err
 		}
 	}
 	c, spec, prof, err := create(ctx, store, o, id)
@@ -115,6 +111,17 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 		err = cerr
 	}
 	return res, err
+}
+
+// checkDetach refuses what a detached run can't do.
+func checkDetach(o *RunOptions) error {
+	if o.Remove {
+		return errdefs.New(errdefs.ErrInvalid, "run: --rm with -d is not supported: the monitor keeps an exited container for wait and logs (remove it with `minirun rm`)")
+	}
+	if o.Seccomp != (watch.Request{}) {
+		return invalidf("run: --seccomp-report and --seccomp-record need a foreground run")
+	}
+	return nil
 }
 
 // Create is `docker create IMAGE [COMMAND] [ARG...]`: the container's

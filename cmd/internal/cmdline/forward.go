@@ -11,6 +11,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/internal/monitorproc"
+	"github.com/minirun/minirun/internal/trace"
 	"github.com/minirun/minirun/internal/version"
 )
 
@@ -79,7 +81,7 @@ func Forward(name string) *cli.Command {
 // arguments and environment. It runs from the handle whose owner and mode
 // were checked, as minirun-init does. It is the lean program's action for
 // `run IMAGE` and for the commands of Forward.
-func ForwardDocker(*cli.Context) error {
+func ForwardDocker(c *cli.Context) error {
 	if os.Getenv(forwardedEnv) != "" {
 		return errors.New("forward: " + DockerBinary + " handed the command back: it is a lean build too")
 	}
@@ -89,7 +91,22 @@ func ForwardDocker(*cli.Context) error {
 	}
 	// O_PATH and close-on-exec: execve opens it through /proc before it
 	// closes the descriptor.
-	err := unix.Exec("/proc/self/fd/"+strconv.Itoa(int(f.Fd())), os.Args, append(os.Environ(), forwardedEnv+"="+forwardedBuild()))
+	exe := "/proc/self/fd/" + strconv.Itoa(int(f.Fd()))
+	env := append(os.Environ(), forwardedEnv+"="+forwardedBuild())
+	if c != nil && c.Command != nil && c.Command.Name == "run" && c.Bool("detach") {
+		// run -d's monitor starts now, beside the exec: its start-up
+		// overlaps with minirun-docker's instead of following it. Should
+		// anything fail, minirun-docker starts one itself.
+		logf, _ := trace.LogFile()
+		if p, err := monitorproc.Spawn(exe, logf, trace.Timings); err == nil {
+			if e, err := p.HandOn(); err == nil {
+				env = append(env, e)
+			} else {
+				p.Abort()
+			}
+		}
+	}
+	err := unix.Exec(exe, os.Args, env)
 	return fmt.Errorf("forward: exec %s: %w", DockerBinary, err)
 }
 
