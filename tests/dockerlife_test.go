@@ -2,6 +2,7 @@ package tests
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -235,22 +236,24 @@ func TestDockerLifeStopNotUndoneByRestartAlways(t *testing.T) {
 	}
 }
 
-// monitorPid finds the monitor of container id by its command line.
-func monitorPid(t *testing.T, id string) int {
+// monitorPid is the monitor of the container whose init is pid: the
+// init's parent, which must be a minirun-monitor.
+func monitorPid(t *testing.T, pid int) int {
 	t.Helper()
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if string(cmdline) == "minirun-monitor\x00"+id+"\x00" {
-			return pid
-		}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no monitor of %s", id)
-	return 0
+	// pid (comm) state ppid ...: comm may hold blanks, so from the last ")".
+	f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	ppid, err := strconv.Atoi(f[1])
+	if err != nil {
+		t.Fatalf("stat of %d: %q", pid, stat)
+	}
+	if cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", ppid)); !strings.HasPrefix(string(cmdline), "minirun-monitor\x00") {
+		t.Fatalf("the parent of init %d is %d (%q), not a monitor", pid, ppid, cmdline)
+	}
+	return ppid
 }
 
 // SIGKILL of the monitor: the container dies with it, the reaper clears
@@ -260,7 +263,7 @@ func TestDockerLifeMonitorKilled(t *testing.T) {
 	needRoot(t)
 	id := detach(t, "life-orphan", "--restart", "always", "alpine", "sleep", "100")
 	st := recordUntil(t, id, "running", func(r lifeState) bool { return r.State.Status == "running" }).State
-	if err := syscall.Kill(monitorPid(t, id), syscall.SIGKILL); err != nil {
+	if err := syscall.Kill(monitorPid(t, st.Pid), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	if code := waitCode(t, "life-orphan"); code != 255 {
