@@ -112,6 +112,7 @@ bench: build
 	fi
 	@./scripts/bench.sh $(BIN)
 	@./scripts/bench-ps.sh $(BIN)
+	@./scripts/bench-logs.sh $(BIN)
 
 # ps -a over 500 containers, most of them exited (issue 22: under 100 ms).
 bench-ps: build

@@ -1,7 +1,6 @@
 package docker
 
 import (
-	"time"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 
@@ -71,32 +70,20 @@ func LiveState(rt *container.Runtime, r *Record) ContainerState {
 // unrecordedEnd is the state of a container that ran and is gone, whose
 // record does not say how it ended: the process that should have written
 // the end (its monitor, or a foreground run) was killed first. The exit
-// code it had is lost; the record keeps whatever it last held.
-//
-// The monitor's repair (RepairState: it settles the record once, under the
-// container's lock, so the next ps reads "exited" without asking the
-// runtime) belongs here; until then the end is only derived, not saved.
+// code it had is lost: it reads as RefreshState settles it (exited,
+// ExitMonitorLost), but only derived here, so that ps stays a reader;
+// wait, stop, start and rm save the repair.
 func unrecordedEnd(r *Record, st ContainerState) ContainerState {
+	if st.Status == StatusRemoving {
+		return st
+	}
 	st.Status, st.Running, st.Paused, st.Restarting, st.Pid = StatusExited, false, false, false, 0
+	st.ExitCode = ExitMonitorLost
 	if st.FinishedAt.IsZero() {
 		st.FinishedAt = st.StartedAt
 	}
 	if st.Error == "" {
-		st.Error = "the container's exit was not recorded"
+		st.Error = "minirun's monitor of this container ended before it recorded the exit; the exit code was lost"
 	}
 	return st
-}
-
-// recordStarted notes in the record that the container now runs.
-func recordStarted(dir string, r *Record, pid int) error {
-	r.State = ContainerState{Status: StatusRunning, Running: true, Pid: pid, StartedAt: time.Now().UTC()}
-	return r.Save(dir)
-}
-
-// recordExited notes a foreground container's end, with its status as
-// Docker shows it (128+N for signal N).
-func recordExited(dir string, r *Record, code int) error {
-	r.State.Status, r.State.Running, r.State.Paused, r.State.Pid = StatusExited, false, false, 0
-	r.State.ExitCode, r.State.FinishedAt = code, time.Now().UTC()
-	return r.Save(dir)
 }

@@ -32,6 +32,11 @@ type RunOptions struct {
 	// container (docker run --sig-proxy, on in the CLI); a program using
 	// the Go API has its own uses for them.
 	SigProxy bool
+	// LogDriver and LogOpts are --log-driver (json-file or none) and
+	// --log-opt KEY=VALUE, kept in the record's HostConfig.LogConfig for
+	// whatever copies a detached container's output (LogConfigOf).
+	LogDriver string
+	LogOpts   []string
 
 	SecurityOpts []string
 	CapAdd       []string
@@ -70,6 +75,10 @@ type RunOptions struct {
 	UserNS     string   // --userns host
 	Devices    []string // --device HOST[:CONTAINER][:PERMS]
 	Platform   string   // --platform: the host's only
+	// How the container's monitor and stop treat it.
+	Restart     RestartPolicy // --restart
+	StopSignal  string        // --stop-signal
+	StopTimeout *int          // --stop-timeout, seconds
 }
 
 // invalidf is a flag, or an image, that a run refuses: of class

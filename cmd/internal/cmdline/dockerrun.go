@@ -36,6 +36,8 @@ func dockerRunFlags() []cli.Flag {
 		&cli.Int64Flag{Name: "pids-limit", Usage: "maximum number of processes"},
 		&cli.StringFlag{Name: "cpus", Usage: "number of CPUs, e.g. 0.5"},
 		&cli.StringFlag{Name: "pull", Value: "missing", Usage: "pull the image: missing (when the store lacks it), always or never"},
+		&cli.StringFlag{Name: "log-driver", Value: "json-file", Usage: "json-file, or none to keep no log"},
+		&cli.StringSliceFlag{Name: "log-opt", Usage: "json-file's max-size=SIZE (10m) and max-file=N"},
 		&cli.BoolFlag{Name: "sig-proxy", Value: true, Usage: "pass the signals minirun receives on to a foreground container"},
 		// Mounts besides -v (docker/mounts.go).
 		&cli.GenericFlag{Name: "mount", Value: &rawList{}, Usage: "type=bind|volume|tmpfs,source=SRC,target=DST[,readonly][,bind-propagation=P][,volume-nocopy][,tmpfs-size=N][,tmpfs-mode=M]"},
@@ -87,4 +89,14 @@ func RawList(c *cli.Context, name string) []string {
 		return append([]string(nil), *l...)
 	}
 	return nil
+}
+
+// dockerLifeFlags are run's and create's flags for the container's life
+// after it starts: its restart policy and how stop ends it.
+func dockerLifeFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "restart", Value: "no", Usage: "restart policy: no, on-failure[:N], always or unless-stopped"},
+		&cli.StringFlag{Name: "stop-signal", Usage: "signal stop sends first (default SIGTERM)"},
+		&cli.IntFlag{Name: "stop-timeout", Usage: "seconds stop waits before SIGKILL (default 10)"},
+	}
 }

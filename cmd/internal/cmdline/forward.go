@@ -12,6 +12,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/internal/monitorproc"
+	"github.com/minirun/minirun/internal/trace"
 	"github.com/minirun/minirun/internal/version"
 )
 
@@ -66,6 +68,10 @@ var DockerCommands = []struct{ Name, Usage string }{
 	{"top", "show a container's processes (through ps(1), -ef unless other options are given)"},
 	{"stats", "show containers' CPU, memory and process counts from their cgroups"},
 	{"port", "list a container's published ports (none until minirun has networks)"},
+	{"restart", "stop containers made by `run IMAGE`, then start them again"},
+	{"logs", "print a detached container's output: stdout to stdout, stderr to stderr"},
+	{"stop", "stop containers made by `run IMAGE`: the stop signal, then SIGKILL after a timeout"},
+	{"wait", "wait until containers made by `run IMAGE` exit, and print their exit codes"},
 }
 
 // Forward is the lean program's command name, one of DockerCommands: it
@@ -92,7 +98,7 @@ func Forward(name string) *cli.Command {
 // arguments and environment. It runs from the handle whose owner and mode
 // were checked, as minirun-init does. It is the lean program's action for
 // `run IMAGE` and for the commands of Forward.
-func ForwardDocker(*cli.Context) error {
+func ForwardDocker(c *cli.Context) error {
 	if os.Getenv(forwardedEnv) != "" {
 		return errors.New("forward: " + DockerBinary + " handed the command back: it is a lean build too")
 	}
@@ -102,7 +108,22 @@ func ForwardDocker(*cli.Context) error {
 	}
 	// O_PATH and close-on-exec: execve opens it through /proc before it
 	// closes the descriptor.
-	err := unix.Exec("/proc/self/fd/"+strconv.Itoa(int(f.Fd())), os.Args, append(os.Environ(), forwardedEnv+"="+forwardedBuild()))
+	exe := "/proc/self/fd/" + strconv.Itoa(int(f.Fd()))
+	env := append(os.Environ(), forwardedEnv+"="+forwardedBuild())
+	if c != nil && c.Command != nil && c.Command.Name == "run" && c.Bool("detach") {
+		// run -d's monitor starts now, beside the exec: its start-up
+		// overlaps with minirun-docker's instead of following it. Should
+		// anything fail, minirun-docker starts one itself.
+		logf, _ := trace.LogFile()
+		if p, err := monitorproc.Spawn(exe, logf, trace.Timings); err == nil {
+			if e, err := p.HandOn(); err == nil {
+				env = append(env, e)
+			} else {
+				p.Abort()
+			}
+		}
+	}
+	err := unix.Exec(exe, os.Args, env)
 	return fmt.Errorf("forward: exec %s: %w", DockerBinary, err)
 }
 

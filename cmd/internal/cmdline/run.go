@@ -24,7 +24,7 @@ func Run(runImage cli.ActionFunc) *cli.Command {
 			"container of the bundle DIR (its config.json) as ID; without -b, a lone ID with a config.json\n" +
 			"in the current directory. --bundle, --keep, --pid-file, --console-socket, --no-new-keyring,\n" +
 			"--preserve-fds and --no-pivot are runc's only, so the options below leave them out.",
-		Flags: append(append(append(runcRunFlags(), dockerRunFlags()...), seccompWatchFlags()...),
+		Flags: append(append(append(append(runcRunFlags(), dockerRunFlags()...), dockerLifeFlags()...), seccompWatchFlags()...),
 			// Help without -h, which is Docker's --hostname (runHelpArgs).
 			&cli.BoolFlag{Name: "help", Usage: "show help"}),
 		// -it is -i -t, as Docker users type it.

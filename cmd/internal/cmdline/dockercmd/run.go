@@ -23,7 +23,11 @@ func RunImage(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := docker.Run(context.Background(), cmdline.RuntimeOf(c), store, runOptionsFrom(c),
+	o, err := runOptionsFrom(c)
+	if err != nil {
+		return err
+	}
+	res, err := docker.Run(context.Background(), cmdline.RuntimeOf(c), store, o,
 		container.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
 	if err != nil {
 		return err
@@ -35,7 +39,7 @@ func RunImage(c *cli.Context) error {
 	return cmdline.StatusError(res.Status)
 }
 
-func runOptionsFrom(c *cli.Context) *docker.RunOptions {
+func runOptionsFrom(c *cli.Context) (*docker.RunOptions, error) {
 	o := &docker.RunOptions{
 		SecurityOpts: c.StringSlice("security-opt"), CapAdd: c.StringSlice("cap-add"), CapDrop: c.StringSlice("cap-drop"),
 		Privileged: c.Bool("privileged"), Interactive: c.Bool("interactive"), TTY: c.Bool("tty"),
@@ -52,10 +56,20 @@ func runOptionsFrom(c *cli.Context) *docker.RunOptions {
 		Init: c.Bool("init"), Labels: cmdline.TakeList(c, "label"), LabelFiles: c.StringSlice("label-file"),
 		Sysctls: c.StringSlice("sysctl"), IPC: c.String("ipc"), PID: c.String("pid"), UserNS: c.String("userns"),
 		Devices: c.StringSlice("device"), Platform: c.String("platform"),
+		LogDriver: c.String("log-driver"), LogOpts: c.StringSlice("log-opt"),
 	}
 	if c.IsSet("entrypoint") {
 		e := c.String("entrypoint")
 		o.Entrypoint = &e
 	}
-	return o
+	var err error
+	if o.Restart, err = docker.ParseRestartPolicy(c.String("restart")); err != nil {
+		return nil, err
+	}
+	o.StopSignal = c.String("stop-signal")
+	if c.IsSet("stop-timeout") {
+		t := c.Int("stop-timeout")
+		o.StopTimeout = &t
+	}
+	return o, nil
 }
