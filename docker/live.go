@@ -1,7 +1,6 @@
 package docker
 
 import (
-
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/minirun/minirun/container"
