@@ -1,12 +1,10 @@
 package caps
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/moby/sys/capability"
 	"github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 )
 
 // Set is a loaded, validated set of capabilities ready to apply. It is
@@ -45,22 +43,11 @@ func (s *Set) DropBounding() error {
 	return nil
 }
 
-// ClearAmbient empties the ambient set, which the init may have inherited
-// from whoever started minirun. It is done before seccomp is loaded, so
-// that ApplyCaps, which may run after, needs no prctl unless the process
-// is to have ambient capabilities.
-func (s *Set) ClearAmbient() error {
-	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil && !errors.Is(err, unix.EINVAL) {
-		return fmt.Errorf("clear ambient capabilities: %w", err)
-	}
-	return nil
-}
-
-// ApplyHolding sets effective, permitted and inheritable as ApplyCaps will,
+// ApplyHolding sets effective, permitted and inheritable as Capset will,
 // but keeps held effective and permitted as well, for a step that still
 // needs it (loading seccomp without no_new_privs needs CAP_SYS_ADMIN).
 // Every check that depends on the process's permissions can then run with
-// the container's own capabilities, and ApplyCaps later drops held.
+// the container's own capabilities, and Capset later drops held.
 func (s *Set) ApplyHolding(held capability.Cap) error {
 	hadE, hadP := s.c.Get(capability.EFFECTIVE, held), s.c.Get(capability.PERMITTED, held)
 	s.c.Set(capability.EFFECTIVE|capability.PERMITTED, held)
@@ -77,30 +64,31 @@ func (s *Set) ApplyHolding(held capability.Cap) error {
 	return nil
 }
 
-// ApplyCaps sets effective, permitted and inheritable for the calling
-// thread, then raises the ambient set (which the kernel only accepts for
-// capabilities already permitted and inheritable). The caller must be the
-// thread that will execve: capset is per-thread. It may run under the
-// container's seccomp filter, so it makes one capset, and one prctl per
-// ambient capability only when there are any (ClearAmbient ran before).
-func (s *Set) ApplyCaps() error {
+// Capset sets effective, permitted and inheritable for the calling
+// thread: one capset. The caller must be the thread that will execve:
+// capset is per-thread. The ambient set is raised after it, one prctl per
+// capability in Ambient, since the kernel only raises what is already
+// permitted and inheritable.
+func (s *Set) Capset() error {
 	if err := s.c.Apply(capability.CAPS); err != nil {
 		return fmt.Errorf("capset: %w", err)
 	}
+	return nil
+}
+
+// Ambient is the ambient set to raise after Capset. The kernel raises an
+// ambient capability only when it is both permitted and inheritable.
+// runc's own default spec lists ambient capabilities without inheritable
+// ones and runc starts it, leaving those out; so does Ambient, rather
+// than fail on a config runc runs.
+func (s *Set) Ambient() []capability.Cap {
+	var out []capability.Cap
 	for _, c := range capability.ListKnown() {
-		// The kernel raises an ambient capability only when it is both
-		// permitted and inheritable. runc's own default spec lists ambient
-		// capabilities without inheritable ones and runc starts it, leaving
-		// those out; so do we, rather than fail on a config runc runs.
-		if !s.c.Get(capability.AMBIENT, c) || !s.c.Get(capability.PERMITTED, c) || !s.c.Get(capability.INHERITABLE, c) {
-			continue
-		}
-		err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(c), 0, 0)
-		if err != nil && !errors.Is(err, unix.EINVAL) {
-			return fmt.Errorf("raise ambient capability %s: %w", c, err)
+		if s.c.Get(capability.AMBIENT, c) && s.c.Get(capability.PERMITTED, c) && s.c.Get(capability.INHERITABLE, c) {
+			out = append(out, c)
 		}
 	}
-	return nil
+	return out
 }
 
 // String shows the sets as the kernel will hold them, for --debug.

@@ -14,6 +14,7 @@ import (
 	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/container/initproc"
 	"github.com/minirun/minirun/internal/procattr"
+	"github.com/minirun/minirun/internal/trace"
 	"github.com/minirun/minirun/namespaces"
 	"github.com/minirun/minirun/seccomp"
 	"github.com/minirun/minirun/state"
@@ -68,6 +69,9 @@ func (c *Container) Exec(o ExecRequest, stdio IO, lc Lifecycle) (*Process, error
 		spec.Process = o.Process
 	case o.Overrides != nil:
 		spec.Process = ExecProcess(spec.Process, *o.Overrides)
+		if o.Overrides.Unconfined && spec.Linux != nil {
+			spec.Linux.Seccomp = nil
+		}
 	default:
 		return nil, stepErrf("exec", "no process to run")
 	}
@@ -87,7 +91,7 @@ func (c *Container) Exec(o ExecRequest, stdio IO, lc Lifecycle) (*Process, error
 	if st.CgroupPath != "" {
 		go cgroups.WarmMoveLock() // see start
 	}
-	prog, err := compileSeccomp(spec, true, c.rt.Debug)
+	prog, err := compileSeccomp(spec, initproc.NeededAfterFilter(spec, true), trace.New(c.rt.Debug, ""))
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,10 @@ type ExecOverrides struct {
 	// AdditionalGids are the process's supplementary groups, replacing
 	// the container's (runc's --additional-gids).
 	AdditionalGids []uint32
+	// Unconfined runs the process without the container's seccomp
+	// filter: Docker's exec --privileged, which also adds every
+	// capability (Caps).
+	Unconfined bool
 }
 
 // ExecProcess is the container's process with o applied: what `exec`

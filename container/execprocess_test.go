@@ -71,7 +71,8 @@ func TestLaunchConfigs(t *testing.T) {
 	s := spectest.Spec()
 	s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow}
 	bundle := t.TempDir()
-	o := &options{Config: Config{ID: "c1", Bundle: bundle, Spec: s, NoNewKeyring: true}}
+	// start works out the rootfs's path once (config.RootfsPath).
+	o := &options{Config: Config{ID: "c1", Bundle: bundle, Spec: s, NoNewKeyring: true}, rootfs: filepath.Join(bundle, "rootfs")}
 	prog := &seccomp.Program{}
 	devNull := func() *os.File {
 		f, err := os.Open(os.DevNull)

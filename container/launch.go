@@ -9,7 +9,6 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/container/initproc"
 	"github.com/minirun/minirun/internal/trace"
 	"github.com/minirun/minirun/internal/version"
@@ -84,7 +83,7 @@ func (l *launch) command(exe string, o *options, attr *syscall.SysProcAttr) *exe
 func (l *launch) initConfig(o *options, prog *seccomp.Program, unshareCgroupNS bool) initproc.Config {
 	s := o.Spec
 	return initproc.Config{
-		Spec: specForInit(s), Rootfs: config.RootfsPath(s, o.Bundle), Bundle: o.Bundle, Seccomp: prog.Filter(), Debug: o.Debug,
+		Spec: specForInit(s), Rootfs: o.rootfs, Bundle: o.Bundle, Seccomp: prog.Filter(), Debug: o.Debug,
 		ExecFifoFd: l.fifoFd, CloseFrom: l.closeFrom, ID: o.ID, NoNewKeyring: o.NoNewKeyring,
 		UnshareCgroupNS: unshareCgroupNS, Timings: trace.Timings, TimingsEpoch: trace.Epoch(), NofileSoft: startNofile(), Build: version.Commit,
 		LogFd: l.logFd, LogJSON: l.logJSON,

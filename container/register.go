@@ -11,7 +11,6 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/internal/atomicfile"
 	"github.com/minirun/minirun/state"
 )
@@ -70,7 +69,7 @@ func register(o *options) (*registration, error) {
 		},
 		Created:      time.Now().UTC(),
 		Owner:        ownerName(),
-		Rootfs:       config.RootfsPath(o.Spec, o.Bundle),
+		Rootfs:       o.rootfs,
 		NoNewKeyring: o.NoNewKeyring,
 	}
 	if err := h.SaveSpec(o.Spec); err != nil {

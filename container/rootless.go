@@ -86,21 +86,27 @@ func RootlessSpec(s *specs.Spec, uid, gid int, keepNetwork bool) {
 type idMapMode int
 
 const (
-	idMapPrivileged idMapMode = iota // by root: Go writes any map
+	idMapNone       idMapMode = iota // no new user namespace: no maps
+	idMapPrivileged                  // by root: Go writes any map
 	idMapOwn                         // only the caller's own ids: Go writes them, setgroups denied
 	idMapHelper                      // subordinate ranges: newuidmap/newgidmap
 )
 
-// mapModeOf decides how the maps of a new user namespace are written by a
-// caller of euid uid and egid gid.
-func mapModeOf(uids, gids []specs.LinuxIDMapping, uid, gid int) idMapMode {
-	if uid == 0 {
-		return idMapPrivileged
-	}
+// idMapModeOf is how the maps of s's new user namespace (newUserNS) are
+// written by this process, or idMapNone when there is none: any map by
+// root; by Go too for a caller mapping only its own euid and egid; by
+// newuidmap and newgidmap otherwise.
+func idMapModeOf(s *specs.Spec, newUserNS bool) idMapMode {
+	uid, gid := os.Geteuid(), os.Getegid()
 	own := func(ms []specs.LinuxIDMapping, id int) bool {
 		return len(ms) == 1 && ms[0].Size == 1 && int(ms[0].HostID) == id
 	}
-	if own(uids, uid) && own(gids, gid) {
+	switch {
+	case !newUserNS:
+		return idMapNone
+	case uid == 0:
+		return idMapPrivileged
+	case own(s.Linux.UIDMappings, uid) && own(s.Linux.GIDMappings, gid):
 		return idMapOwn
 	}
 	return idMapHelper
@@ -108,7 +114,7 @@ func mapModeOf(uids, gids []specs.LinuxIDMapping, uid, gid int) idMapMode {
 
 // checkRootless refuses, with the reason, what an unprivileged caller
 // can't have, before anything is created.
-func checkRootless(s *specs.Spec, plan namespaces.Plan) error {
+func checkRootless(s *specs.Spec, plan namespaces.Plan, maps idMapMode) error {
 	if !plan.Has(specs.UserNamespace) {
 		return stepErrf("rootless", "running as uid %d without a user namespace: a container needs one of its own (linux.namespaces: user, with uid/gid mappings; `minirun spec --rootless` writes such a config)", os.Geteuid())
 	}
@@ -117,7 +123,7 @@ func checkRootless(s *specs.Spec, plan namespaces.Plan) error {
 			return stepErrf("rootless", "mounts[%d] %s: an idmapped mount needs CAP_SYS_ADMIN over the filesystem, which only root has; run as root or drop the idmap option", i, m.Destination)
 		}
 	}
-	if plan.Creates(specs.UserNamespace) && mapModeOf(s.Linux.UIDMappings, s.Linux.GIDMappings, os.Geteuid(), os.Getegid()) == idMapHelper {
+	if maps == idMapHelper {
 		for _, h := range []string{"newuidmap", "newgidmap"} {
 			if _, err := exec.LookPath(h); err != nil {
 				return stepErrf("rootless", "linux.uidMappings/gidMappings map more than the caller's own uid %d and gid %d: writing them needs %s (Debian's uidmap package) and ranges in /etc/subuid and /etc/subgid: %w", os.Geteuid(), os.Getegid(), h, err)
@@ -135,39 +141,46 @@ func rootlessCgroup(res *specs.LinuxResources, path string) (bool, error) {
 	if !cgroups.Asks(res) || path == "" {
 		return false, nil
 	}
-	if why := delegated(path); why != "" {
+	// The cgroup2 directory that would hold path must be the caller's to
+	// write.
+	refuse := func(why string) (bool, error) {
 		return false, stepErrf("cgroup", "rootless: linux.resources asks for limits, but %s; drop linux.resources (and --memory, --pids-limit, --cpus) or run as root", why)
 	}
-	return true, nil
-}
-
-// delegated returns "" when the cgroup2 directory that would hold path is
-// the caller's to write, or else why not.
-func delegated(path string) string {
 	if !rootfs.UnifiedCgroups() {
-		return "this host's cgroups are v1 or hybrid: their controllers belong to root and no cgroup2 subtree with them can be delegated to uid " + strconv.Itoa(os.Geteuid())
+		return refuse("this host's cgroups are v1 or hybrid: their controllers belong to root and no cgroup2 subtree with them can be delegated to uid " + strconv.Itoa(os.Geteuid()))
 	}
 	parent := filepath.Join("/sys/fs/cgroup", filepath.Dir(filepath.Clean("/"+path)))
 	var st unix.Stat_t
 	if err := unix.Stat(parent, &st); err != nil {
-		return fmt.Sprintf("its parent cgroup %s: %v (a delegated cgroup2 subtree, such as systemd's user@%d.service, must exist; set linux.cgroupsPath below it)", parent, err, os.Geteuid())
+		return refuse(fmt.Sprintf("its parent cgroup %s: %v (a delegated cgroup2 subtree, such as systemd's user@%d.service, must exist; set linux.cgroupsPath below it)", parent, err, os.Geteuid()))
 	}
 	if int(st.Uid) != os.Geteuid() || unix.Access(parent, unix.W_OK) != nil {
-		return fmt.Sprintf("its parent cgroup %s is not delegated to uid %d (owned by uid %d); set linux.cgroupsPath below a cgroup the caller owns", parent, os.Geteuid(), st.Uid)
+		return refuse(fmt.Sprintf("its parent cgroup %s is not delegated to uid %d (owned by uid %d); set linux.cgroupsPath below a cgroup the caller owns", parent, os.Geteuid(), st.Uid))
 	}
-	return ""
+	return true, nil
 }
 
-// rootlessIDs sets how the init's user namespace gets its maps. With the
-// caller's own ids only, Go writes them and the init becomes the
-// namespace's root before its execve, so it keeps every capability there.
-// Otherwise the parent runs the helpers once the init exists
-// (subid.Maps.Write); the init execs before its ids are mapped, so it
-// carries its capabilities across that execve as ambient ones, which the
-// init clears itself when it drops privileges.
-func rootlessIDs(attr *syscall.SysProcAttr, s *specs.Spec, mode idMapMode) {
+// userNSIDs sets how the init's user namespace gets its maps, by mode.
+// As root, Go writes any map, and the init becomes the namespace's root
+// at once: it keeps its host uid until it changes it, and as host root it
+// would be nobody in the namespace and execve would drop every
+// capability. With the caller's own ids only, Go writes them and the init
+// becomes the namespace's root before its execve, so it keeps every
+// capability there. Otherwise the parent runs the helpers once the init
+// exists (subid.Maps.Write); the init execs before its ids are mapped, so
+// it carries its capabilities across that execve as ambient ones, which
+// the init clears itself when it drops privileges.
+func userNSIDs(attr *syscall.SysProcAttr, s *specs.Spec, mode idMapMode) {
 	uids, gids := s.Linux.UIDMappings, s.Linux.GIDMappings
-	if mode == idMapOwn {
+	switch mode {
+	case idMapNone:
+		return
+	case idMapPrivileged:
+		attr.UidMappings, attr.GidMappings = idMaps(uids), idMaps(gids)
+		attr.GidMappingsEnableSetgroups = true
+		attr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
+		return
+	case idMapOwn:
 		attr.UidMappings, attr.GidMappings = idMaps(uids), idMaps(gids)
 		attr.GidMappingsEnableSetgroups = false // the kernel requires "deny" from an unprivileged writer
 		if uids[0].ContainerID == 0 && gids[0].ContainerID == 0 {
@@ -176,6 +189,14 @@ func rootlessIDs(attr *syscall.SysProcAttr, s *specs.Spec, mode idMapMode) {
 		}
 	}
 	attr.AmbientCaps = allCaps()
+}
+
+func idMaps(ms []specs.LinuxIDMapping) []syscall.SysProcIDMap {
+	out := make([]syscall.SysProcIDMap, len(ms))
+	for i, m := range ms {
+		out[i] = syscall.SysProcIDMap{ContainerID: int(m.ContainerID), HostID: int(m.HostID), Size: int(m.Size)}
+	}
+	return out
 }
 
 func allCaps() []uintptr {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/minirun/minirun/cgroups"
 	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/internal/trace"
 	"github.com/minirun/minirun/seccomp/watch"
 	"github.com/minirun/minirun/state"
 )
@@ -93,6 +94,12 @@ type options struct {
 	// (rootless with no limits: the caller's own cgroup).
 	cgroupPath string
 	watch      *watch.Session
+	// Worked out once by start from the spec, for the steps after it:
+	// the trace logger (--debug), the rootfs's path and how the uid and
+	// gid maps of a new user namespace are written (idMapNone without).
+	log    trace.Logger
+	rootfs string
+	idMaps idMapMode
 }
 
 // Create sets a container up and leaves its init waiting for Start, as

@@ -2,7 +2,6 @@ package container
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -86,18 +85,21 @@ func debugf(on bool, format string, args ...any) {
 // On error nothing is left running, registered or in a cgroup.
 func start(o *options) (*Process, error) {
 	s := o.Spec
+	o.log, o.rootfs = trace.New(o.Debug, ""), config.RootfsPath(s, o.Bundle)
 	plan, err := namespaces.FromSpec(s.Linux.Namespaces)
 	if err != nil {
 		return nil, stepErr("namespaces", err)
 	}
+	newUserNS := plan.Creates(specs.UserNamespace)
 	// A cgroup needs a name: the ID, or linux.cgroupsPath.
 	if o.ID != "" || s.Linux.CgroupsPath != "" {
 		if o.cgroupPath, err = cgroups.Resolve(s.Linux.CgroupsPath, o.ID); err != nil {
 			return nil, stepErr("cgroup", err)
 		}
 	}
+	o.idMaps = idMapModeOf(s, newUserNS)
 	if Rootless() {
-		if err := checkRootless(s, plan); err != nil {
+		if err := checkRootless(s, plan, o.idMaps); err != nil {
 			return nil, err
 		}
 		// Checked before anything is registered: a config asking for
@@ -115,15 +117,16 @@ func start(o *options) (*Process, error) {
 	if o.cgroupPath != "" {
 		go cgroups.WarmMoveLock()
 	}
-	prog, err := compileSeccomp(s, false, o.Debug)
+	needed, required := initproc.AfterFilter(s)
+	prog, err := compileSeccomp(s, needed, o.log)
 	if err != nil {
 		return nil, err
 	}
-	if prog, err = watchSeccomp(o, prog); err != nil {
+	if prog, err = watchSeccomp(o, prog, required); err != nil {
 		return nil, err
 	}
 	timer.Step("seccomp compile/cache")
-	exe, err := initExe(plan, helperMaps(s, plan))
+	exe, err := initExe(plan, o.idMaps == idMapHelper)
 	if err != nil {
 		return nil, stepErr("seal runtime binary", err)
 	}
@@ -133,7 +136,7 @@ func start(o *options) (*Process, error) {
 		return nil, err
 	}
 	defer joins.close()
-	if err := joins.refuseOwnMountNS(config.RootfsPath(s, o.Bundle)); err != nil {
+	if err := joins.refuseOwnMountNS(o.rootfs); err != nil {
 		return nil, err
 	}
 	if o.ConsoleSocket == "" {
@@ -190,7 +193,7 @@ func startInit(o *options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 	}
 	manageCgroup := o.cgroupPath != ""
 	var mapsDone, mapsWait *os.File // the helper case's pipe (rootless.go)
-	if helperMaps(s, plan) {
+	if o.idMaps == idMapHelper {
 		if mapsWait, mapsDone, err = os.Pipe(); err != nil {
 			childSock.Close()
 			if fifo != nil {
@@ -206,7 +209,7 @@ func startInit(o *options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 	// setup"; scripts look for the words (runc's debug.bats). Here the
 	// clone makes the new namespaces and the C pre-main (nsenter) joins
 	// the ones given by path.
-	debugf(o.Debug, "nsexec container setup: clone the init into its namespaces: %s", plan)
+	o.log("nsexec container setup: clone the init into its namespaces: %s", plan)
 	err = startIn(cmd, joins.pid)
 	childSock.Close()
 	if fifo != nil {
@@ -221,7 +224,7 @@ func startInit(o *options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 	}
 	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, opts: o, reg: reg, sigs: sigs}
 	timer.Step("fork+exec init")
-	debugf(o.Debug, "init started as pid %d", p.Pid)
+	o.log("init started as pid %d", p.Pid)
 	if mapsDone != nil {
 		err := (&subid.Maps{UIDs: s.Linux.UIDMappings, GIDs: s.Linux.GIDMappings}).Write(p.Pid)
 		if err == nil {
@@ -234,7 +237,7 @@ func startInit(o *options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 			p.kill()
 			return nil, stepErr("uid/gid maps", err)
 		}
-		debugf(o.Debug, "uid/gid maps written by newuidmap/newgidmap")
+		o.log("uid/gid maps written by newuidmap/newgidmap")
 	}
 	if w := o.watch.Watcher(); w != nil {
 		w.Started(p.Pid)
@@ -251,20 +254,14 @@ func startInit(o *options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 	return p, nil
 }
 
-// helperMaps reports whether newuidmap and newgidmap write the init's
-// maps (rootless with subordinate ranges, rootless.go).
-func helperMaps(s *specs.Spec, plan namespaces.Plan) bool {
-	return plan.Creates(specs.UserNamespace) && mapModeOf(s.Linux.UIDMappings, s.Linux.GIDMappings, os.Geteuid(), os.Getegid()) == idMapHelper
-}
-
 // initCommand is the re-exec of minirun as the container's init. Its fds
 // from 3 are the preserved ones, the sync socket, the exec fifo (if any)
 // and the namespaces to join; it returns the fifo's number there.
 func initCommand(o *options, plan namespaces.Plan, exe string, childSock, fifo *os.File, joins *joinSet, manageCgroup bool, mapsWait *os.File) (*exec.Cmd, *launch) {
 	s := o.Spec
+	flags := plan.CloneFlags()
 	l := newLaunch(o.ExtraFiles, childSock, fifo, joins, mapsWait)
 	l.addLog(o.Debug)
-	flags := plan.CloneFlags()
 	if deferCgroupNS(manageCgroup) {
 		// The init unshares its cgroup namespace itself once it is in the
 		// container's cgroup, so the namespace is rooted there, not here.
@@ -279,17 +276,7 @@ func initCommand(o *options, plan namespaces.Plan, exe string, childSock, fifo *
 	} else {
 		cmd.SysProcAttr.Setsid = !s.Process.Terminal
 	}
-	if mode := mapModeOf(s.Linux.UIDMappings, s.Linux.GIDMappings, os.Geteuid(), os.Getegid()); plan.Creates(specs.UserNamespace) && mode != idMapPrivileged {
-		rootlessIDs(cmd.SysProcAttr, s, mode)
-	} else if plan.Creates(specs.UserNamespace) {
-		cmd.SysProcAttr.UidMappings = idMaps(s.Linux.UIDMappings)
-		cmd.SysProcAttr.GidMappings = idMaps(s.Linux.GIDMappings)
-		cmd.SysProcAttr.GidMappingsEnableSetgroups = true
-		// The init keeps its host uid until it changes it; as host root it
-		// would be nobody in the namespace and execve would drop every
-		// capability. Becoming the namespace's root first keeps them.
-		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
-	}
+	userNSIDs(cmd.SysProcAttr, s, o.idMaps)
 	return cmd, l
 }
 
@@ -300,9 +287,9 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 	// reflection in a fresh process) while this process places it in its
 	// cgroup, and acts on it only once told it is placed.
 	c := initproc.NewConn(int(sock.Fd()))
+	bindSources := bindSourcesFromParent(s, plan)
 	cfg := l.initConfig(o, prog, deferCgroupNS(manageCgroup) && plan.Creates(specs.CgroupNamespace))
-	cfg.AwaitPlaced = true
-	cfg.BindSources = bindSourcesFromParent(s, plan)
+	cfg.AwaitPlaced, cfg.BindSources = true, bindSources
 	if err := p.sendConfig(c, cfg); err != nil {
 		return err
 	}
@@ -658,55 +645,25 @@ func exitStatus(ps *os.ProcessState, err error) (int, error) {
 	return ws.ExitStatus(), nil
 }
 
-func idMaps(ms []specs.LinuxIDMapping) []syscall.SysProcIDMap {
-	out := make([]syscall.SysProcIDMap, len(ms))
-	for i, m := range ms {
-		out[i] = syscall.SysProcIDMap{ContainerID: int(m.ContainerID), HostID: int(m.HostID), Size: int(m.Size)}
-	}
-	return out
-}
-
 // compileSeccomp turns linux.seccomp into a program the init only has to
-// load. A profile that denies execve could never start anything: say so
-// now rather than fail inside a half-built container.
-func compileSeccomp(s *specs.Spec, exec, debug bool) (*seccomp.Program, error) {
+// load. A profile that denies what the runtime still needs after loading
+// it (needed: initproc.NeededAfterFilter, execve first) could never start
+// anything: say so now rather than fail inside a half-built container.
+func compileSeccomp(s *specs.Spec, needed []string, log trace.Logger) (*seccomp.Program, error) {
 	if s.Linux == nil || s.Linux.Seccomp == nil {
-		debugf(debug, "seccomp: none (unconfined)")
+		log("seccomp: none (unconfined)")
 		return nil, nil
 	}
 	prog, err := seccomp.Compile(s.Linux.Seccomp)
 	if err != nil {
 		return nil, stepErr("seccomp", err)
 	}
-	if err := checkStartable(prog, s, exec); err != nil {
-		return nil, stepErr("seccomp", err)
+	if name, action := prog.FirstRefused(needed); name != "" {
+		return nil, stepErrf("seccomp", "the profile gives %s to %s, which the runtime needs after loading the filter; no container could start under it", action, name)
 	}
-	debugf(debug, "seccomp: %d rules, arches %s, default %s, cached=%v, %d BPF instructions",
+	log("seccomp: %d rules, arches %s, default %s, cached=%v, %d BPF instructions",
 		prog.Rules, strings.Join(prog.Arches, ","), prog.DefaultAction, prog.Cached, len(prog.Instructions))
 	return prog, nil
-}
-
-// checkStartable evaluates the compiled program for each syscall the
-// runtime still needs after loading it (initproc.NeededAfterFilter) and
-// names the first one the profile denies.
-func checkStartable(prog *seccomp.Program, s *specs.Spec, exec bool) error {
-	arch := seccomp.NativeArch()
-	if arch == "" {
-		return nil
-	}
-	for _, name := range initproc.NeededAfterFilter(s, exec) {
-		ret, err := prog.Evaluate(arch, name, [6]uint64{})
-		if err != nil {
-			continue // a syscall this arch lacks
-		}
-		switch ret & unix.SECCOMP_RET_ACTION_FULL {
-		case unix.SECCOMP_RET_ALLOW, unix.SECCOMP_RET_LOG, unix.SECCOMP_RET_USER_NOTIF:
-			continue
-		}
-		return fmt.Errorf("the profile gives %s to %s, which the runtime needs after loading the filter; no container could start under it",
-			seccomp.ActionString(ret), name)
-	}
-	return nil
 }
 
 // watchSeccomp opens the watch o.Seccomp asks for and swaps the program
@@ -714,7 +671,7 @@ func checkStartable(prog *seccomp.Program, s *specs.Spec, exec bool) error {
 // recorder's (everything allowed notified). Neither works where the
 // profile sends its notifications to an agent (listenerPath): one filter
 // has one listener.
-func watchSeccomp(o *options, prog *seccomp.Program) (*seccomp.Program, error) {
+func watchSeccomp(o *options, prog *seccomp.Program, required []string) (*seccomp.Program, error) {
 	src := o.SeccompSource
 	if src == nil {
 		src = func() (*watch.Source, error) {
@@ -724,10 +681,10 @@ func watchSeccomp(o *options, prog *seccomp.Program) (*seccomp.Program, error) {
 			return nil, nil
 		}
 	}
-	// The syscalls the init still makes once its filter is loaded: a
-	// recorded profile must allow them, or it would refuse its own start.
-	required := func() []string { return initproc.SeccompRequired(o.Spec) }
-	rw, err := o.Seccomp.Open(watch.Target{Spec: o.Spec, Required: required, Source: src})
+	// The syscalls the init still makes once its filter is loaded
+	// (initproc.SeccompRequired): a recorded profile must allow them, or it
+	// would refuse its own start.
+	rw, err := o.Seccomp.Open(watch.Target{Spec: o.Spec, Required: func() []string { return required }, Source: src})
 	if err != nil || rw == nil {
 		return prog, err
 	}
@@ -742,12 +699,12 @@ func watchSeccomp(o *options, prog *seccomp.Program) (*seccomp.Program, error) {
 	if l := o.Spec.Linux.Seccomp; l != nil && l.ListenerPath != "" {
 		return nil, stepErrf(step, "profile with listenerPath %s: %w", l.ListenerPath, watch.ErrListenerInUse)
 	}
-	q, err := w.Program(prog, required())
+	q, err := w.Program(prog, required)
 	if err != nil {
 		return nil, stepErr(step, err)
 	}
 	o.watch = rw
-	debugf(o.Debug, "%s: %d BPF instructions, notifications answered by pid %d", step, len(q.Instructions), os.Getpid())
+	o.log("%s: %d BPF instructions, notifications answered by pid %d", step, len(q.Instructions), os.Getpid())
 	return q, nil
 }
 

@@ -6,23 +6,20 @@ import (
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/minirun/minirun/container/initproc"
 	"github.com/minirun/minirun/container/internal/spectest"
+	"github.com/minirun/minirun/internal/trace"
 	"github.com/minirun/minirun/seccomp"
 )
 
-func compile(t *testing.T, def specs.LinuxSeccompAction, rules ...specs.LinuxSyscall) *seccomp.Program {
-	t.Helper()
+func profile(def specs.LinuxSeccompAction, rules ...specs.LinuxSyscall) *specs.LinuxSeccomp {
 	p := &specs.LinuxSeccomp{DefaultAction: def, Syscalls: rules}
 	for _, r := range rules {
 		if r.Action == specs.ActNotify {
 			p.ListenerPath = "/run/agent.sock"
 		}
 	}
-	prog, err := seccomp.Compile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return prog
+	return p
 }
 
 func deny(names ...string) specs.LinuxSyscall {
@@ -31,15 +28,11 @@ func deny(names ...string) specs.LinuxSyscall {
 
 // A profile is refused up front only when it denies what the runtime
 // itself calls after loading it, for the shape of this start.
-func TestCheckStartable(t *testing.T) {
+func TestCompileRefusesUnstartable(t *testing.T) {
 	if seccomp.NativeArch() == "" {
 		t.Skip("no native seccomp arch")
 	}
 	docker, err := seccomp.DefaultProfile(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dockerProg, err := seccomp.Compile(docker)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,27 +41,31 @@ func TestCheckStartable(t *testing.T) {
 	nnp.Process.NoNewPrivileges = true
 	for _, tc := range []struct {
 		name string
-		prog *seccomp.Program
+		prof *specs.LinuxSeccomp
 		s    *specs.Spec
 		exec bool
 		want string // "" to start
 	}{
-		{"docker's default", dockerProg, plain, false, ""},
-		{"deny all", compile(t, specs.ActErrno), plain, false, "gives ERRNO(EPERM) to execve"},
-		{"kill on execve", compile(t, specs.ActAllow, specs.LinuxSyscall{Names: []string{"execve"}, Action: specs.ActKillProcess}), plain, false, "to execve"},
+		{"docker's default", docker, plain, false, ""},
+		{"deny all", profile(specs.ActErrno), plain, false, "gives ERRNO(EPERM) to execve"},
+		{"kill on execve", profile(specs.ActAllow, specs.LinuxSyscall{Names: []string{"execve"}, Action: specs.ActKillProcess}), plain, false, "to execve"},
 		// capset drops CAP_SYS_ADMIN after the filter unless no_new_privs.
-		{"no capset", compile(t, specs.ActAllow, deny("capset")), plain, false, "to capset"},
-		{"no capset, no_new_privs", compile(t, specs.ActAllow, deny("capset")), nnp, false, ""},
+		{"no capset", profile(specs.ActAllow, deny("capset")), plain, false, "to capset"},
+		{"no capset, no_new_privs", profile(specs.ActAllow, deny("capset")), nnp, false, ""},
 		// The wait for start reads the fifo; an exec does not wait.
-		{"no read", compile(t, specs.ActAllow, deny("read")), plain, false, "to read"},
-		{"no read, exec", compile(t, specs.ActAllow, deny("read")), plain, true, ""},
+		{"no read", profile(specs.ActAllow, deny("read")), plain, false, "to read"},
+		{"no read, exec", profile(specs.ActAllow, deny("read")), plain, true, ""},
 		// The Go runtime's own: a futex denied is fatal.
-		{"no futex", compile(t, specs.ActAllow, deny("futex")), nnp, false, "to futex"},
+		{"no futex", profile(specs.ActAllow, deny("futex")), nnp, false, "to futex"},
 		// Older profiles lack newer calls: refused only if needed.
-		{"no close_range, clone3", compile(t, specs.ActAllow, deny("close_range", "clone3", "faccessat2")), plain, false, ""},
-		{"notify", compile(t, specs.ActAllow, specs.LinuxSyscall{Names: []string{"execve", "capset"}, Action: specs.ActNotify}), plain, false, ""},
+		{"no close_range, clone3", profile(specs.ActAllow, deny("close_range", "clone3", "faccessat2")), plain, false, ""},
+		{"notify", profile(specs.ActAllow, specs.LinuxSyscall{Names: []string{"execve", "capset"}, Action: specs.ActNotify}), plain, false, ""},
 	} {
-		err := checkStartable(tc.prog, tc.s, tc.exec)
+		s := *tc.s
+		linux := *s.Linux
+		linux.Seccomp = tc.prof
+		s.Linux = &linux
+		_, err := compileSeccomp(&s, initproc.NeededAfterFilter(&s, tc.exec), trace.New(false, ""))
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%s: refused: %v", tc.name, err)

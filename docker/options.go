@@ -7,7 +7,6 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -24,6 +23,7 @@ import (
 // the rest is what BuildSpec turns into its config.
 type RunOptions struct {
 	Image   string // IMAGE: a name, or an ID or its prefix, in the store
+	Pull    string // --pull: missing (""), always or never (EnsureImage)
 	Name    string // --name: unique among the store's containers
 	Remove  bool   // --rm: take the container away when it exits
 	Detach  bool   // -d: return once it runs, with its output in container.log
@@ -32,6 +32,11 @@ type RunOptions struct {
 	// container (docker run --sig-proxy, on in the CLI); a program using
 	// the Go API has its own uses for them.
 	SigProxy bool
+	// LogDriver and LogOpts are --log-driver (json-file or none) and
+	// --log-opt KEY=VALUE, kept in the record's HostConfig.LogConfig for
+	// whatever copies a detached container's output (LogConfigOf).
+	LogDriver string
+	LogOpts   []string
 
 	SecurityOpts []string
 	CapAdd       []string
@@ -53,6 +58,27 @@ type RunOptions struct {
 	PidsLimit    int64
 	CPUs         string
 	Cmd          []string
+
+	// Mounts besides -v (mounts.go): --mount's CSV lines, --tmpfs
+	// PATH[:OPTIONS] and --shm-size ("" is Docker's 64m).
+	Mounts  []string
+	Tmpfs   []string
+	ShmSize string
+
+	// The everyday flags (everyday.go).
+	Init       bool     // --init: tini as PID 1
+	Labels     []string // --label KEY=VALUE
+	LabelFiles []string // --label-file
+	Sysctls    []string // --sysctl KEY=VALUE
+	IPC        string   // --ipc private|shareable|none|host|container:REF
+	PID        string   // --pid host|container:REF
+	UserNS     string   // --userns host
+	Devices    []string // --device HOST[:CONTAINER][:PERMS]
+	Platform   string   // --platform: the host's only
+	// How the container's monitor and stop treat it.
+	Restart     RestartPolicy // --restart
+	StopSignal  string        // --stop-signal
+	StopTimeout *int          // --stop-timeout, seconds
 }
 
 // invalidf is a flag, or an image, that a run refuses: of class
@@ -99,39 +125,6 @@ func parseSecurityOpts(opts []string) (security, error) {
 		}
 	}
 	return s, nil
-}
-
-// parseVolume reads SRC:DST[:ro|rw]. Only host paths are supported; named
-// volumes need a volume store minirun does not have.
-func parseVolume(v string) (specs.Mount, error) {
-	parts := strings.Split(v, ":")
-	if len(parts) < 2 || len(parts) > 3 {
-		return specs.Mount{}, invalidf("-v %q: want SRC:DST[:ro]", v)
-	}
-	src, dst := parts[0], parts[1]
-	if !filepath.IsAbs(src) {
-		return specs.Mount{}, invalidf("-v %q: source must be an absolute host path (named volumes are not supported)", v)
-	}
-	if !filepath.IsAbs(dst) {
-		return specs.Mount{}, invalidf("-v %q: destination must be absolute", v)
-	}
-	opts := []string{"rbind", "rprivate"}
-	if len(parts) == 3 {
-		switch parts[2] {
-		case "ro":
-			opts = append(opts, "ro")
-		case "rw":
-		default:
-			return specs.Mount{}, invalidf("-v %q: unknown mode %q (want ro or rw)", v, parts[2])
-		}
-	}
-	// Docker creates a missing source directory.
-	if _, err := os.Stat(src); os.IsNotExist(err) {
-		if err := os.MkdirAll(src, 0o755); err != nil {
-			return specs.Mount{}, fmt.Errorf("-v %q: create source: %w", v, err)
-		}
-	}
-	return specs.Mount{Destination: dst, Type: "bind", Source: src, Options: opts}, nil
 }
 
 var ulimitNames = map[string]string{

@@ -23,19 +23,6 @@ func TestParseSecurityOpts(t *testing.T) {
 	}
 }
 
-func TestParseVolume(t *testing.T) {
-	dir := t.TempDir()
-	m, err := parseVolume(dir + ":/data:ro")
-	if err != nil || m.Destination != "/data" || m.Source != dir || !strings.Contains(strings.Join(m.Options, ","), "ro") {
-		t.Fatalf("%+v %v", m, err)
-	}
-	for _, bad := range []string{"named:/data", dir + ":rel", dir + ":/d:rx", "onlyone"} {
-		if _, err := parseVolume(bad); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
-	}
-}
-
 func TestParseUlimit(t *testing.T) {
 	r, err := parseUlimit("nofile=1024:2048")
 	if err != nil || r.Type != "RLIMIT_NOFILE" || r.Soft != 1024 || r.Hard != 2048 {

@@ -2,6 +2,8 @@ package docker
 
 import (
 	"time"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // The record's shape follows `docker inspect`'s, so inspect can print it
@@ -57,6 +59,10 @@ type HostConfig struct {
 	SecurityOpt    []string
 	Init           bool
 	LogConfig      LogConfig
+	// Tmpfs is --tmpfs: PATH to its options; ShmSize /dev/shm's size in
+	// bytes.
+	Tmpfs   map[string]string `json:",omitempty"`
+	ShmSize int64
 }
 
 // RestartPolicy is --restart: Name is "no", "on-failure", "always" or
@@ -98,6 +104,32 @@ type MountPoint struct {
 	Name        string `json:",omitempty"` // a volume's name
 	Source      string
 	Destination string
+	Driver      string `json:",omitempty"` // a volume's: local
 	Mode        string
 	RW          bool
+	Propagation string `json:",omitempty"` // a bind's
+}
+
+// describe fills the parts of r that come from the run's options and the
+// config built from them: the command as it runs (Path, Args), and
+// Config and HostConfig as inspect shows them.
+func describe(r *Record, c Container, o *RunOptions, s *specs.Spec) {
+	if p := s.Process; p != nil && len(p.Args) > 0 {
+		r.Path, r.Args = p.Args[0], append([]string{}, p.Args[1:]...)
+		r.Config.Env, r.Config.WorkingDir, r.Config.Tty = p.Env, p.Cwd, p.Terminal
+	}
+	r.Config.Hostname, r.Config.User = s.Hostname, o.User
+	r.Config.Cmd, r.Config.Entrypoint, r.Config.OpenStdin = o.Cmd, c.Image.Config.Entrypoint, o.Interactive
+	if len(o.Cmd) == 0 {
+		r.Config.Cmd = c.Image.Config.Cmd
+	}
+	if o.Entrypoint != nil {
+		r.Config.Entrypoint = nil
+		if *o.Entrypoint != "" {
+			r.Config.Entrypoint = []string{*o.Entrypoint}
+		}
+	}
+	r.HostConfig.Binds, r.HostConfig.NetworkMode = o.Volumes, o.Network
+	r.HostConfig.AutoRemove, r.HostConfig.ReadonlyRootfs, r.HostConfig.Privileged = o.Remove, o.ReadOnly, o.Privileged
+	r.HostConfig.CapAdd, r.HostConfig.CapDrop, r.HostConfig.SecurityOpt = o.CapAdd, o.CapDrop, o.SecurityOpts
 }

@@ -3,8 +3,8 @@ package docker
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -26,62 +26,86 @@ type Result struct {
 	Status int
 }
 
-// Run is `docker run IMAGE [COMMAND] [ARG...]`: it mounts the image's
-// layers as the container's root, writes its record and config.json in
-// the container's directory in store (an ordinary bundle), and starts it
-// through rt like any runc-style container, so state, kill, exec and rm
-// find it under rt.Root. Stdin is read only with o.Interactive; a
-// detached container writes to container.log instead of stdio. In the foreground it
-// waits, writes the seccomp report or recording, and with Remove takes
-// the container away; with Detach it returns once the container runs.
-// A failure before the start takes the container away too.
+// Run is `docker run IMAGE [COMMAND] [ARG...]`: it makes the container
+// (Create: its layer, record and config.json in the container's
+// directory in store, an ordinary bundle) and starts it through rt like
+// any runc-style container, so state, kill, exec and rm find it under
+// rt.Root. Stdin is read only with o.Interactive. With Detach a monitor
+// process runs it (StartMonitor), its output going to its json-file log,
+// and Run returns once it runs. In the foreground this process is its
+// monitor: it waits, keeps the record's State (unless Remove), writes
+// the seccomp report or recording, and with Remove takes the container
+// away. A failure before the start takes the container away too.
 //
 // Errors carry their errdefs class: not found for an image the store does
 // not hold, already exists for a name in use, invalid for a flag or an
 // image it can't run. Cancelling ctx kills a foreground container; Run
 // then returns ctx's error with the status.
 func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunOptions, stdio container.IO) (Result, error) {
-	if err := ctx.Err(); err != nil {
-		return Result{}, err
-	}
-	img, err := store.Get(o.Image)
-	if err != nil {
-		if errors.Is(err, image.ErrNotFound) {
-			return Result{}, errdefs.New(errdefs.ErrNotFound, fmt.Sprintf("unable to find image %q locally; `minirun pull %s` or `minirun import %s DIR` first", o.Image, o.Image, o.Image))
-		}
-		return Result{}, err
-	}
-	if err := CheckName(store.ContainersDir(), o.Name); err != nil {
-		return Result{}, err
-	}
 	id, err := NewID()
 	if err != nil {
 		return Result{}, err
 	}
 	res := Result{ID: id}
-	c, err := mountRootfs(store, img, id)
+	var mon *PendingMonitor
+	if o.Detach {
+		// Its start overlaps with the mounting and writing below.
+		if mon, err = SpawnMonitor(rt, store.Root, id); err != nil {
+			return res, err
+		}
+		if err := checkDetach(o); err != nil {
+			mon.Abort()
+			return Result{}, err
+		}
+	}
+	c, spec, prof, err := create(ctx, rt, store, o, id, stdio.Stderr)
 	if err != nil {
+		mon.Abort()
 		return res, err
 	}
 	// From here on, a failure or --rm must take the container away again.
 	remove := func() {
-		if err := store.RemoveRootfs(id); err != nil && stdio.Stderr != nil {
+		if err := store.RemoveRootfs(c.ID); err != nil && stdio.Stderr != nil {
 			fmt.Fprintf(stdio.Stderr, "minirun: cleanup: %v\n", err)
 		}
 	}
-	ctr, err := start(rt, c, o, stdio, store.Root)
+	if o.Detach {
+		if err := mon.Go(); err != nil {
+			remove()
+			return res, err
+		}
+		return res, nil
+	}
+	var lock *os.File
+	if !o.Remove {
+		// This process is the container's monitor while it runs.
+		if lock, err = holdMonitorLock(c.Dir); err != nil {
+			remove()
+			return res, err
+		}
+		defer lock.Close()
+	}
+	ctr, err := start(rt, c, o, spec, prof, stdio, store.Root)
 	if err != nil {
 		remove()
 		return res, err
 	}
-	if o.Detach {
-		return res, nil
+	if !o.Remove {
+		_, _ = UpdateRecord(c.Dir, func(r *Record) error {
+			markRunning(&r.State, ctr.Pid(), time.Now())
+			return nil
+		})
 	}
 	stop := context.AfterFunc(ctx, func() { _ = ctr.Kill(syscall.SIGKILL, true) })
 	res.Status, err = ctr.Wait()
 	stop()
 	if o.Remove {
 		remove()
+	} else {
+		_, _ = UpdateRecord(c.Dir, func(r *Record) error {
+			markExited(&r.State, res.Status, time.Now())
+			return nil
+		})
 	}
 	if cerr := ctx.Err(); cerr != nil && err == nil {
 		err = cerr
@@ -89,10 +113,80 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 	return res, err
 }
 
+// checkDetach refuses what a detached run can't do.
+func checkDetach(o *RunOptions) error {
+	if o.Remove {
+		return errdefs.New(errdefs.ErrInvalid, "run: --rm with -d is not supported: the monitor keeps an exited container for wait and logs (remove it with `minirun rm`)")
+	}
+	if o.Seccomp != (watch.Request{}) {
+		return invalidf("run: --seccomp-report and --seccomp-record need a foreground run")
+	}
+	return nil
+}
+
+// Create is `docker create IMAGE [COMMAND] [ARG...]`: the container's
+// layer mounted, its record saved with Status "created" and its
+// config.json written, for Start. It returns the container's id; a
+// failure leaves nothing.
+func Create(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunOptions, progress io.Writer) (string, error) {
+	if o.Remove {
+		return "", invalidf("create: --rm is not supported: minirun has no daemon to remove the container when it exits")
+	}
+	id, err := NewID()
+	if err != nil {
+		return "", err
+	}
+	_, _, _, err = create(ctx, rt, store, o, id, progress)
+	if err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// create makes the container Run and Create start from: its image
+// (pulled if o.Pull says so, its progress on progress), its layer, its
+// record and its config.json. On failure nothing is left of it.
+func create(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunOptions, id string, progress io.Writer) (Container, *specs.Spec, profileSource, error) {
+	if err := ctx.Err(); err != nil {
+		return Container{}, nil, profileSource{}, err
+	}
+	if o.Remove && o.Restart.Name != "" && o.Restart.Name != "no" {
+		return Container{}, nil, profileSource{}, invalidf("conflicting options: --restart %s and --rm", o.Restart.Name)
+	}
+	if o.StopSignal != "" {
+		if _, err := ParseSignal(o.StopSignal); err != nil {
+			return Container{}, nil, profileSource{}, invalidf("--stop-signal: %v", err)
+		}
+	}
+	if err := checkPlatform(o.Platform); err != nil {
+		return Container{}, nil, profileSource{}, err
+	}
+	img, err := EnsureImage(ctx, store, o.Image, o.Pull, progress)
+	if err != nil {
+		return Container{}, nil, profileSource{}, err
+	}
+	if err := CheckName(store.ContainersDir(), o.Name); err != nil {
+		return Container{}, nil, profileSource{}, err
+	}
+	c, err := mountRootfs(store, img, id)
+	if err == nil {
+		c.Peer = peerOf(rt, store.ContainersDir())
+		spec, prof, perr := prepare(c, o, store.Root)
+		if perr == nil {
+			return c, spec, prof, nil
+		}
+		err = perr
+	}
+	if rerr := store.RemoveRootfs(id); rerr != nil {
+		err = fmt.Errorf("%w (and cleanup: %v)", err, rerr)
+	}
+	return Container{ID: id}, nil, profileSource{}, err
+}
+
 // mountRootfs mounts img's layers for container id (rootless: prepares
 // them, for the container to mount inside its user namespace).
 func mountRootfs(store *image.Store, img *image.Image, id string) (Container, error) {
-	c := Container{ID: id, Image: img, IDMaps: store.Shift}
+	c := Container{ID: id, Image: img, IDMaps: store.Shift, Store: store.Root}
 	var err error
 	if container.Rootless() {
 		if err := image.OverlayInUserns(); err != nil {
@@ -106,23 +200,56 @@ func mountRootfs(store *image.Store, img *image.Image, id string) (Container, er
 	return c, err
 }
 
-// start records c, writes its config and starts it. The caller removes
-// the container's directory when start fails.
-func start(rt *container.Runtime, c Container, o *RunOptions, stdio container.IO, storeRoot string) (*container.Container, error) {
-	rec := Record{ID: c.ID, Name: o.Name, Image: c.Image.Name, Created: time.Now().UTC()}
+// prepare records c and writes its config.json, checked. The record is
+// saved before the spec is built, since building it makes the named
+// volumes, and a volume a record names is in use.
+func prepare(c Container, o *RunOptions, storeRoot string) (*specs.Spec, profileSource, error) {
+	logc, err := LogConfigOf(o.LogDriver, o.LogOpts)
+	if err != nil {
+		return nil, profileSource{}, err
+	}
+	labels, err := parseLabels(o.Labels, o.LabelFiles)
+	if err != nil {
+		return nil, profileSource{}, err
+	}
+	rec := newRecord(c, o)
+	rec.Config.Labels, rec.HostConfig.Init, rec.HostConfig.LogConfig = labels, o.Init, logc
+	if err := recordMounts(&rec, o, storeRoot); err != nil {
+		return nil, profileSource{}, err
+	}
 	if err := rec.Save(c.Dir); err != nil {
-		return nil, fmt.Errorf("save container record: %w", err)
+		return nil, profileSource{}, fmt.Errorf("save container record: %w", err)
 	}
 	spec, prof, err := buildSpec(c, o)
-	if err == nil {
-		err = WriteSpec(filepath.Join(c.Dir, "config.json"), spec)
-	}
-	if err == nil {
-		err = config.Validate(spec, c.Dir)
-	}
 	if err != nil {
-		return nil, err
+		return nil, prof, err
 	}
+	describe(&rec, c, o, spec)
+	if err := rec.Save(c.Dir); err != nil {
+		return nil, prof, fmt.Errorf("save container record: %w", err)
+	}
+	if err := WriteSpec(filepath.Join(c.Dir, "config.json"), spec); err != nil {
+		return nil, prof, err
+	}
+	return spec, prof, config.Validate(spec, c.Dir)
+}
+
+// newRecord is the record of a container made from o, not yet started;
+// describe adds what the built config says.
+func newRecord(c Container, o *RunOptions) Record {
+	r := Record{ID: c.ID, Name: o.Name, Image: o.Image, ImageID: c.Image.ID, Created: time.Now().UTC()}
+	r.Config.StopSignal, r.Config.StopTimeout = o.StopSignal, o.StopTimeout
+	r.HostConfig.RestartPolicy = o.Restart
+	if r.HostConfig.RestartPolicy.Name == "" {
+		r.HostConfig.RestartPolicy.Name = "no"
+	}
+	r.State.Status = StatusCreated
+	return r
+}
+
+// start starts the prepared container c in the foreground. The caller
+// removes the container's directory when start fails.
+func start(rt *container.Runtime, c Container, o *RunOptions, spec *specs.Spec, prof profileSource, stdio container.IO, storeRoot string) (*container.Container, error) {
 	cfg := container.Config{ID: c.ID, Bundle: c.Dir, Spec: spec}
 	lc := container.Lifecycle{
 		ForwardSignals: o.SigProxy,
@@ -137,18 +264,27 @@ func start(rt *container.Runtime, c Container, o *RunOptions, stdio container.IO
 		// Should this process be killed, its reaper removes the overlay.
 		lc.ReaperEnv = []string{reaperStoreEnv + "=" + storeRoot}
 	}
-	if o.Detach {
-		if o.Remove {
-			return nil, errdefs.New(errdefs.ErrInvalid, "run: --rm with -d needs a daemon to notice the exit; minirun has none (remove it later with `minirun rm -f`)")
-		}
-		logf, err := os.OpenFile(filepath.Join(c.Dir, "container.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-		if err != nil {
-			return nil, err
-		}
-		defer logf.Close()
-		lc.Detached, io = true, container.IO{Stdout: logf, Stderr: logf}
-	}
 	return rt.Run(cfg, io, lc)
+}
+
+// peerOf finds, for --ipc and --pid container:REF, the init of a running
+// container of this store.
+func peerOf(rt *container.Runtime, containersDir string) func(string) (int, error) {
+	return func(ref string) (int, error) {
+		r, err := Find(containersDir, ref)
+		if err != nil {
+			return 0, err
+		}
+		ctr, err := rt.Load(r.ID)
+		if err != nil {
+			return 0, err
+		}
+		st, err := ctr.State()
+		if err != nil || st.Status != specs.StateRunning {
+			return 0, errdefs.New(errdefs.ErrNotRunning, "container "+ref+" is not running")
+		}
+		return st.Pid, nil
+	}
 }
 
 // Init is minirun.Init for a program that runs images: besides a
@@ -158,6 +294,9 @@ func start(rt *container.Runtime, c Container, o *RunOptions, stdio container.IO
 func Init() {
 	if image.IsShiftHelper() {
 		image.ShiftHelper()
+	}
+	if IsMonitor() {
+		Monitor()
 	}
 	container.RunRole(RemoveReaped)
 }

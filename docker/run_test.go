@@ -15,16 +15,21 @@ import (
 )
 
 // What Run refuses before it mounts anything needs no root: the image the
-// store does not hold, a name in use, a context already done.
+// store does not hold (with --pull never: no registry is asked), a pull
+// policy it doesn't know, a name in use, a context already done.
 func TestRunRefusesBeforeMounting(t *testing.T) {
 	store, err := image.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Run(context.Background(), &container.Runtime{}, store, &RunOptions{Image: "alpine"}, container.IO{})
-	want := "unable to find image \"alpine\" locally; `minirun pull alpine` or `minirun import alpine DIR` first"
+	_, err = Run(context.Background(), &container.Runtime{}, store, &RunOptions{Image: "alpine", Pull: PullNever}, container.IO{})
+	want := "No such image: alpine:latest (not found locally, and --pull never)"
 	if !errors.Is(err, errdefs.ErrNotFound) || err.Error() != want || errdefs.ExitCode(err) != 125 {
 		t.Fatalf("a missing image: %v (exit %d)", err, errdefs.ExitCode(err))
+	}
+	_, err = Run(context.Background(), &container.Runtime{}, store, &RunOptions{Image: "alpine", Pull: "sometimes"}, container.IO{})
+	if !errors.Is(err, errdefs.ErrInvalid) || !strings.Contains(err.Error(), `"sometimes"`) {
+		t.Fatalf("an unknown pull policy: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -70,7 +75,7 @@ func TestBuildSpecRefusalsAreInvalid(t *testing.T) {
 		want string
 	}{
 		{RunOptions{SecurityOpts: []string{"selinux=x"}}, `--security-opt "selinux=x": unknown option (want seccomp=, no-new-privileges)`},
-		{RunOptions{Volumes: []string{"rel:/data"}}, `-v "rel:/data": source must be an absolute host path (named volumes are not supported)`},
+		{RunOptions{Volumes: []string{"./rel:/data"}}, `-v "./rel:/data": "./rel" is neither an absolute host path nor a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]+)`},
 		{RunOptions{Ulimits: []string{"nofile=x"}}, `--ulimit "nofile=x": strconv.ParseUint: parsing "x": invalid syntax`},
 		{RunOptions{Memory: "lots"}, `--memory "lots": want a size such as 64m`},
 		{RunOptions{CPUs: "-1"}, `--cpus "-1": want a positive number such as 0.5`},

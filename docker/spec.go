@@ -30,6 +30,13 @@ type Container struct {
 	// with (image.Store.Shift), which the container's user namespace
 	// gets; nil maps the caller alone, to root.
 	IDMaps *subid.Maps
+	// Store is the image store's root, where named volumes live; ""
+	// refuses them.
+	Store string
+	// Peer is the init pid of the running container a name, id or id
+	// prefix names, for --ipc and --pid container:REF; nil: none can
+	// be found.
+	Peer func(ref string) (int, error)
 }
 
 // BuildSpec starts from the same Docker defaults as `minirun spec` and
@@ -91,14 +98,14 @@ func buildSpec(c Container, o *RunOptions) (*specs.Spec, profileSource, error) {
 	if err := etcFiles(s, c); err != nil {
 		return nil, src, err
 	}
-	for _, v := range o.Volumes {
-		m, err := parseVolume(v)
-		if err != nil {
-			return nil, src, err
-		}
-		s.Mounts = append(s.Mounts, m)
+	if err := applyEveryday(s, c, o); err != nil {
+		return nil, src, err
 	}
 	if s.Linux.Resources, err = resources(o, s.Linux.Resources.Devices); err != nil {
+		return nil, src, err
+	}
+	// Last of the checks, as it makes volumes and bind sources.
+	if err := addMounts(s, c, o); err != nil {
 		return nil, src, err
 	}
 	if container.Rootless() {

@@ -7,8 +7,10 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
 )
 
 // layerSource is one layer to store: its diff-id when known beforehand (so a
@@ -16,46 +18,56 @@ import (
 // uncompressed tar.
 type layerSource struct {
 	diffID string
-	size   int64 // bytes to fetch, for progress; 0 if unknown
+	size   int64  // bytes to fetch, for progress; 0 if unknown
+	id     string // what progress calls it: Docker's short blob digest
 	open   func() (io.ReadCloser, error)
+	// layer, when set, is the image's layer, whose compressed stream is
+	// read through a counter for the progress bar.
+	layer v1.Layer
 }
 
 // newImage is what Pull and Import hand to add.
 type newImage struct {
-	name   string // normalized
-	id     string // config digest; empty to derive one from the layers
-	config Config
-	layers []layerSource
+	name    string // normalized
+	id      string // config digest; empty to derive one from the layers
+	config  Config
+	created time.Time // the config's; zero for now
+	raw     []byte    // the config as the image has it, for save and push
+	layers  []layerSource
 }
 
 // add unpacks the layers the store lacks, then, under the store lock, moves
 // them into place and writes the image record. Unpacking happens without
 // the lock so that a long pull doesn't hold up runs and other pulls; two
 // pulls of one layer both unpack it and the second commit drops its copy.
-func (s *Store) add(n newImage, progress io.Writer) (*Image, error) {
-	p := newProgress(progress)
+func (s *Store) add(n newImage, p *progress) (*Image, error) {
 	tmps := make([]string, len(n.layers))
 	metas := make([]layerMeta, len(n.layers))
+	var releases []func()
 	defer func() {
 		for _, t := range tmps {
 			if t != "" {
 				os.RemoveAll(t)
 			}
 		}
+		for _, r := range releases {
+			r()
+		}
 	}()
 	for i, l := range n.layers {
 		if l.diffID != "" {
 			if _, ok := s.layerSize(l.diffID); ok {
-				p.linef("%s: already present", short(l.diffID))
+				p.layer(l.label(i), "Already exists", true)
 				metas[i].DiffID = l.diffID
 				continue
 			}
 		}
-		tmp, meta, err := s.fetchLayer(l, i, p)
+		tmp, release, meta, err := s.fetchLayer(l, i, p, false)
 		if err != nil {
 			return nil, fmt.Errorf("image %s: layer %d: %w", n.name, i+1, err)
 		}
 		tmps[i], metas[i] = tmp, meta
+		releases = append(releases, release)
 	}
 
 	unlock, err := s.lock(lockEx)
@@ -63,7 +75,10 @@ func (s *Store) add(n newImage, progress io.Writer) (*Image, error) {
 		return nil, err
 	}
 	defer unlock()
-	rec := record{Name: n.name, ID: n.id, Config: n.config}
+	rec := record{Name: n.name, ID: n.id, Config: n.config, Created: n.created, RawConfig: n.raw}
+	if rec.Created.IsZero() {
+		rec.Created = time.Now().UTC()
+	}
 	for i, l := range n.layers {
 		if tmps[i] != "" {
 			if err := s.commitLayer(tmps[i], metas[i]); err != nil {
@@ -75,10 +90,11 @@ func (s *Store) add(n newImage, progress io.Writer) (*Image, error) {
 		if !ok {
 			// rmi took a layer we had found present: fetch it again, now
 			// under the lock so it can't happen twice.
-			tmp, meta, err := s.fetchLayer(l, i, p)
+			tmp, release, meta, err := s.fetchLayer(l, i, p, true)
 			if err != nil {
 				return nil, fmt.Errorf("image %s: layer %d: %w", n.name, i+1, err)
 			}
+			releases = append(releases, release)
 			if err := s.commitLayer(tmp, meta); err != nil {
 				return nil, fmt.Errorf("image %s: %w", n.name, err)
 			}
@@ -95,31 +111,68 @@ func (s *Store) add(n newImage, progress io.Writer) (*Image, error) {
 	if err := writeJSON(s.recordPath(n.name), rec); err != nil {
 		return nil, fmt.Errorf("image %s: record: %w", n.name, err)
 	}
-	p.linef("%s: stored as %s", n.name, short(rec.ID))
 	return s.image(&rec), nil
 }
 
-func (s *Store) fetchLayer(l layerSource, i int, p *progress) (string, layerMeta, error) {
-	label := fmt.Sprintf("layer %d", i+1)
-	if l.diffID != "" {
-		label = short(l.diffID)
+// label is what progress calls the layer.
+func (l layerSource) label(i int) string {
+	switch {
+	case l.id != "":
+		return l.id
+	case l.diffID != "":
+		return short(l.diffID)
 	}
-	rc, err := l.open()
+	return fmt.Sprintf("layer %d", i+1)
+}
+
+func (s *Store) fetchLayer(l layerSource, i int, p *progress, storeLocked bool) (string, func(), layerMeta, error) {
+	label := l.label(i)
+	p.layer(label, "Pulling fs layer", false)
+	open := l.open
+	if l.layer != nil && p.tty {
+		// Count the bytes as they come off the wire, before they are
+		// decompressed, so the bar measures against the manifest's size.
+		cl, err := partial.CompressedToLayer(&countedLayer{Layer: l.layer, wrap: func(r io.Reader) io.Reader {
+			return p.counter(label, l.size, r)
+		}})
+		if err != nil {
+			return "", nil, layerMeta{}, err
+		}
+		open = cl.Uncompressed
+	}
+	rc, err := open()
 	if err != nil {
-		return "", layerMeta{}, fmt.Errorf("open: %w", err)
+		return "", nil, layerMeta{}, fmt.Errorf("open: %w", err)
 	}
 	defer rc.Close()
-	p.linef("%s: fetching%s", label, sizeNote(l.size))
-	tmp, meta, err := s.unpackTemp(p.counter(label, rc))
+	tmp, release, meta, err := s.unpackTemp(rc, storeLocked)
 	if err != nil {
-		return "", meta, err
+		return "", nil, meta, err
 	}
 	if l.diffID != "" && meta.DiffID != l.diffID {
 		os.RemoveAll(tmp)
-		return "", meta, fmt.Errorf("content is %s, but the image says %s", meta.DiffID, l.diffID)
+		release()
+		return "", nil, meta, fmt.Errorf("content is %s, but the image says %s", meta.DiffID, l.diffID)
 	}
-	p.linef("%s: unpacked %s", label, HumanSize(meta.Size, " "))
-	return tmp, meta, nil
+	p.layer(label, "Pull complete", true)
+	return tmp, release, meta, nil
+}
+
+// countedLayer is a layer whose compressed stream goes through wrap.
+type countedLayer struct {
+	v1.Layer
+	wrap func(io.Reader) io.Reader
+}
+
+func (c *countedLayer) Compressed() (io.ReadCloser, error) {
+	rc, err := c.Layer.Compressed()
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{c.wrap(rc), rc}, nil
 }
 
 // syntheticID is the digest of an OCI config for an image made from plain

@@ -89,7 +89,7 @@ func TestUnpackTempRemovedOnBound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.unpackTemp(hugeFileTar(t, maxLayerBytes)); !errors.Is(err, inputbounds.ErrTooLarge) {
+	if _, _, _, err := s.unpackTemp(hugeFileTar(t, maxLayerBytes), false); !errors.Is(err, inputbounds.ErrTooLarge) {
 		t.Fatalf("got %v", err)
 	}
 	for _, d := range []string{s.tmpDir(), s.layersDir()} {

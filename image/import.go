@@ -23,11 +23,19 @@ func (s *Store) Import(name, src string) (*Image, error) {
 	if s.Shift != nil {
 		owners = s.Shift.ToContainer
 	}
-	n, err := sourceOf(norm, src, owners)
+	from := src
+	if dir, release, err := s.extractIfOCIArchive(src); err != nil {
+		return nil, fmt.Errorf("import %s from %s: %w", norm, src, err)
+	} else if dir != "" {
+		defer release()
+		defer s.removeAll(dir)
+		from = dir
+	}
+	n, err := sourceOf(norm, from, owners)
 	if err != nil {
 		return nil, fmt.Errorf("import %s from %s: %w", norm, src, err)
 	}
-	img, err := s.add(n, nil)
+	img, err := s.add(n, newProgress(nil))
 	if err != nil {
 		return nil, fmt.Errorf("import from %s: %w", src, err)
 	}
@@ -61,7 +69,7 @@ func sourceOf(norm, src string, owners func(uid, gid int) (int, int)) (newImage,
 	case kindDockerSave:
 		return dockerSaveSource(norm, open)
 	case kindOCIArchive:
-		return newImage{}, errors.New("an OCI layout in a tar: extract it and import the directory")
+		return newImage{}, errors.New("an OCI layout in a tar") // Import extracts it first
 	}
 	return newImage{name: norm, layers: []layerSource{{open: open}}}, nil
 }
@@ -148,4 +156,32 @@ func tarKind(open func() (io.ReadCloser, error)) (tarKindT, error) {
 		return kindOCIArchive, nil
 	}
 	return kindRootfs, nil
+}
+
+// extractIfOCIArchive extracts src into a new directory under the store's
+// tmp/ when it is an OCI archive (a tar of an OCI layout), and returns the
+// directory, which the caller removes; for anything else, "".
+func (s *Store) extractIfOCIArchive(src string) (string, func(), error) {
+	fi, err := os.Stat(src)
+	if err != nil || fi.IsDir() {
+		return "", nil, nil // sourceOf reports it
+	}
+	gz, err := isGzip(src)
+	if err != nil {
+		return "", nil, nil
+	}
+	open := func() (io.ReadCloser, error) { return openTar(src, gz) }
+	if kind, err := tarKind(open); err != nil || kind != kindOCIArchive {
+		return "", nil, nil
+	}
+	dir, release, err := s.makeTemp("import-", false)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := extractOCIArchive(open, dir); err != nil {
+		s.removeAll(dir)
+		release()
+		return "", nil, err
+	}
+	return dir, release, nil
 }

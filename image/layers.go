@@ -40,41 +40,44 @@ func (s *Store) layerSize(diffID string) (size int64, ok bool) {
 // unpackTemp extracts the uncompressed layer tar r into a new directory
 // under tmp/ and returns it with the layer's diff-id, computed on the way.
 // Nothing in the store refers to the result until commitLayer renames it.
-func (s *Store) unpackTemp(r io.Reader) (tmp string, meta layerMeta, err error) {
-	dir, err := os.MkdirTemp(s.tmpDir(), "layer-")
+// The directory is held (makeTemp) until the caller releases it.
+func (s *Store) unpackTemp(r io.Reader, storeLocked bool) (tmp string, release func(), meta layerMeta, err error) {
+	dir, held, err := s.makeTemp("layer-", storeLocked)
 	if err != nil {
-		return "", meta, fmt.Errorf("unpack layer: %w", err)
+		return "", nil, meta, fmt.Errorf("unpack layer: %w", err)
 	}
-	// dir, not tmp: every error return sets tmp to "" before this runs.
+	// dir and held, not tmp and release: every error return sets those
+	// to zero before this runs.
 	defer func() {
 		if err != nil {
 			s.removeAll(dir)
+			held()
 		}
 	}()
 	tmp = dir
 	fsDir := filepath.Join(tmp, "fs")
 	// The layer root is the container's "/" unless the tar says otherwise.
 	if err := os.Mkdir(fsDir, 0o755); err != nil {
-		return "", meta, fmt.Errorf("unpack layer: %w", err)
+		return "", nil, meta, fmt.Errorf("unpack layer: %w", err)
 	}
 	if err := os.Chmod(fsDir, 0o755); err != nil { // past the umask
-		return "", meta, fmt.Errorf("unpack layer: %w", err)
+		return "", nil, meta, fmt.Errorf("unpack layer: %w", err)
 	}
 	h := sha256.New()
 	tee := io.TeeReader(r, h)
 	size, err := s.unpackLayer(tee, fsDir)
 	if err != nil {
-		return "", meta, err
+		return "", nil, meta, err
 	}
 	// The digest covers the whole stream, including the tar's end padding.
 	if _, err := io.Copy(io.Discard, tee); err != nil {
-		return "", meta, fmt.Errorf("unpack layer: read to end: %w", err)
+		return "", nil, meta, fmt.Errorf("unpack layer: read to end: %w", err)
 	}
 	meta = layerMeta{DiffID: "sha256:" + hex.EncodeToString(h.Sum(nil)), Size: size, IDMap: s.Shift.String()}
 	if err := writeJSON(filepath.Join(tmp, "meta.json"), meta); err != nil {
-		return "", meta, fmt.Errorf("unpack layer: %w", err)
+		return "", nil, meta, fmt.Errorf("unpack layer: %w", err)
 	}
-	return tmp, meta, nil
+	return tmp, held, meta, nil
 }
 
 // commitLayer moves an unpacked layer into place, or drops it when the same

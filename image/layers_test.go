@@ -18,7 +18,7 @@ func TestUnpackTempRemovesFailedLayer(t *testing.T) {
 	tw := tar.NewWriter(&buf)
 	tw.WriteHeader(&tar.Header{Name: "../escape", Typeflag: tar.TypeReg, Mode: 0o644})
 	tw.Close()
-	if _, _, err := s.unpackTemp(&buf); err == nil {
+	if _, _, _, err := s.unpackTemp(&buf, false); err == nil {
 		t.Fatal("a tar climbing out with .. unpacked")
 	}
 	ents, _ := os.ReadDir(s.tmpDir())

@@ -14,6 +14,7 @@ import (
 // containerRecord tells rmi which layers a container root still stacks.
 type containerRecord struct {
 	Image   string   `json:"image"`
+	ImageID string   `json:"imageID,omitempty"` // for rmi's in-use check
 	DiffIDs []string `json:"diffIDs"`
 }
 
@@ -126,7 +127,7 @@ func (s *Store) PrepareRootfs(img *Image, containerID string) (rootfs, opts stri
 			os.RemoveAll(dir)
 		}
 	}()
-	rec := containerRecord{Image: img.Name}
+	rec := containerRecord{Image: img.Name, ImageID: img.ID}
 	for _, l := range img.Layers {
 		if _, err := os.Stat(l); err != nil {
 			return "", "", fmt.Errorf("mount rootfs for container %s: image %s: layer: %w", containerID, img.Name, err)

@@ -2,6 +2,7 @@ package image
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 )
@@ -78,4 +79,31 @@ func lastColon(s string) int {
 		}
 	}
 	return -1
+}
+
+// FamiliarName is a normalized name as Docker shows it: the Hub's
+// registry and its "library/" left out ("alpine:latest",
+// "127.0.0.1:5000/test/busybox:1").
+func FamiliarName(norm string) string {
+	repo, tag := SplitName(norm)
+	sep := ":"
+	if strings.HasPrefix(tag, "sha256:") {
+		sep = "@"
+	}
+	return repo + sep + tag
+}
+
+// SplitName splits a normalized name into Docker's REPOSITORY and TAG
+// columns, the repository in its familiar form; a name by digest has the
+// digest as its tag.
+func SplitName(norm string) (repo, tag string) {
+	repo, tag = norm, ""
+	if i := strings.LastIndex(norm, "@"); i >= 0 {
+		repo, tag = norm[:i], norm[i+1:]
+	} else if i := strings.LastIndex(norm, ":"); i > strings.LastIndex(norm, "/") {
+		repo, tag = norm[:i], norm[i+1:]
+	}
+	repo = strings.TrimPrefix(repo, dockerHub+"/")
+	repo = strings.TrimPrefix(repo, "library/")
+	return repo, tag
 }

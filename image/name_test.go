@@ -42,3 +42,21 @@ func TestIsLoopback(t *testing.T) {
 		}
 	}
 }
+
+func TestFamiliarName(t *testing.T) {
+	for norm, want := range map[string][2]string{
+		"docker.io/library/alpine:latest": {"alpine", "latest"},
+		"docker.io/someone/tool:1":        {"someone/tool", "1"},
+		"127.0.0.1:5000/test/busybox:1":   {"127.0.0.1:5000/test/busybox", "1"},
+		"localhost:5000/x@sha256:abcd":    {"localhost:5000/x", "sha256:abcd"},
+		"quay.io/library/thing:2":         {"quay.io/library/thing", "2"},
+	} {
+		repo, tag := SplitName(norm)
+		if repo != want[0] || tag != want[1] {
+			t.Errorf("SplitName(%q) = %q, %q; want %q", norm, repo, tag, want)
+		}
+	}
+	if got := FamiliarName("docker.io/library/alpine:latest"); got != "alpine:latest" {
+		t.Errorf("FamiliarName = %q", got)
+	}
+}

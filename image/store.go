@@ -109,20 +109,86 @@ func chmodDir(p string, mode os.FileMode) error {
 	return nil
 }
 
-// staleAfter is how old an unpack in tmp/ must be before Open takes it for
-// the leftover of a killed pull rather than one still running.
+// staleAfter is how old an entry of tmp/ that no one holds (makeTemp)
+// must be before Open removes it anyway: a file, or the leftover of a
+// minirun from before the entries were held.
 const staleAfter = 24 * time.Hour
 
-// sweepTmp removes the leftovers of killed pulls and imports. Failure only
-// costs disk space, so it is not reported.
+// makeTemp makes a directory under tmp/ for a pull, load or import to fill,
+// and holds it: an flock on the directory itself, which lasts as long as
+// this process keeps the returned release uncalled, or dies. Open's sweep
+// removes what no one holds, so the leftovers of a killed pull go with
+// the next command. The directory is made and locked under the store's
+// shared lock, which the sweep takes exclusively, so the sweep never sees
+// one made but not yet held. storeLocked says the caller holds the store
+// lock already.
+func (s *Store) makeTemp(prefix string, storeLocked bool) (dir string, release func(), err error) {
+	if !storeLocked {
+		unlock, err := s.lock(lockSh)
+		if err != nil {
+			return "", nil, err
+		}
+		defer unlock()
+	}
+	dir, err = os.MkdirTemp(s.tmpDir(), prefix)
+	if err != nil {
+		return "", nil, err
+	}
+	f, err := os.Open(dir)
+	if err == nil {
+		err = flockRetry(f, unix.LOCK_EX|unix.LOCK_NB)
+	}
+	if err != nil {
+		if f != nil {
+			f.Close()
+		}
+		os.Remove(dir)
+		return "", nil, fmt.Errorf("hold %s: %w", dir, err)
+	}
+	return dir, func() { f.Close() }, nil
+}
+
+// sweepTmp removes the leftovers of killed pulls, loads and imports: the
+// entries of tmp/ no process holds. It runs only when it gets the store
+// lock at once (a command that waits for another to finish gains
+// nothing by sweeping), and failure only costs disk space, so it is not
+// reported.
 func (s *Store) sweepTmp() {
 	ents, err := os.ReadDir(s.tmpDir())
+	if err != nil || len(ents) == 0 {
+		return
+	}
+	f, err := os.OpenFile(filepath.Join(s.Root, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return
 	}
+	defer f.Close()
+	if flockRetry(f, unix.LOCK_EX|unix.LOCK_NB) != nil {
+		return
+	}
 	for _, e := range ents {
+		p := filepath.Join(s.tmpDir(), e.Name())
+		if e.IsDir() {
+			if d, err := os.Open(p); err == nil {
+				free := flockRetry(d, unix.LOCK_EX|unix.LOCK_NB) == nil
+				d.Close()
+				if free {
+					s.removeAll(p)
+				}
+				continue
+			}
+		}
 		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleAfter {
-			s.removeAll(filepath.Join(s.tmpDir(), e.Name()))
+			s.removeAll(p)
+		}
+	}
+}
+
+func flockRetry(f *os.File, how int) error {
+	for {
+		err := unix.Flock(int(f.Fd()), how)
+		if err != unix.EINTR {
+			return err
 		}
 	}
 }

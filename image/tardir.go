@@ -20,6 +20,17 @@ func writeTar(dir string, w io.Writer) error { return writeTarOwned(dir, w, nil)
 // writeTarOwned is writeTar with each owner passed through owners, when
 // not nil (a rootless store's: host ids to the ids inside).
 func writeTarOwned(dir string, w io.Writer, owners func(uid, gid int) (int, int)) error {
+	return writeTarAs(dir, w, owners, false)
+}
+
+// writeLayerTar writes a stored layer as a layer tar again: overlay's
+// whiteouts (0/0 character devices, the opaque xattr) become the OCI
+// ".wh." entries they were unpacked from.
+func writeLayerTar(dir string, w io.Writer, owners func(uid, gid int) (int, int)) error {
+	return writeTarAs(dir, w, owners, true)
+}
+
+func writeTarAs(dir string, w io.Writer, owners func(uid, gid int) (int, int), overlay bool) error {
 	tw := tar.NewWriter(w)
 	type inode struct{ dev, ino uint64 }
 	seen := map[inode]string{}
@@ -43,6 +54,14 @@ func writeTarOwned(dir string, w io.Writer, owners func(uid, gid int) (int, int)
 			if link, err = os.Readlink(p); err != nil {
 				return err
 			}
+		}
+		if overlay && rel != "." && isWhiteout(fi) {
+			wh := &tar.Header{Name: filepath.ToSlash(filepath.Join(filepath.Dir(rel), whiteoutPrefix+filepath.Base(rel))),
+				Typeflag: tar.TypeReg, Mode: 0o600, ModTime: fi.ModTime()}
+			if err := tw.WriteHeader(wh); err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
+			return nil
 		}
 		hdr, err := tar.FileInfoHeader(fi, link)
 		if err != nil {
@@ -69,8 +88,26 @@ func writeTarOwned(dir string, w io.Writer, owners func(uid, gid int) (int, int)
 		if err := addXattrs(p, hdr); err != nil {
 			return err
 		}
+		opaque := false
+		if overlay {
+			opaque = hdr.PAXRecords["SCHILY.xattr."+overlayOpaque] == "y" || hdr.PAXRecords["SCHILY.xattr."+overlayOpaqueRootless] == "y"
+			for k := range hdr.PAXRecords {
+				if strings.HasPrefix(k, "SCHILY.xattr.trusted.overlay.") || strings.HasPrefix(k, "SCHILY.xattr.user.overlay.") {
+					delete(hdr.PAXRecords, k)
+				}
+			}
+		}
 		if err := tw.WriteHeader(hdr); err != nil {
 			return fmt.Errorf("%s: %w", p, err)
+		}
+		if opaque {
+			opq := &tar.Header{Name: hdr.Name + whiteoutOpaque, Typeflag: tar.TypeReg, Mode: 0o600, ModTime: fi.ModTime()}
+			if rel == "." {
+				opq.Name = whiteoutOpaque
+			}
+			if err := tw.WriteHeader(opq); err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
 		}
 		if hdr.Typeflag != tar.TypeReg || hdr.Size == 0 {
 			return nil
@@ -140,4 +177,14 @@ func addXattrs(p string, hdr *tar.Header) error {
 		hdr.PAXRecords["SCHILY.xattr."+name] = string(val[:vn])
 	}
 	return nil
+}
+
+// isWhiteout says whether fi is overlay's whiteout: a character device
+// numbered 0/0.
+func isWhiteout(fi fs.FileInfo) bool {
+	if fi.Mode()&fs.ModeCharDevice == 0 {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && st.Rdev == 0
 }

@@ -43,13 +43,13 @@ func mountCgroup(via, dest string, o Options) error {
 			return err
 		}
 		if rest := o.Flags &^ (unix.MS_REMOUNT | unix.MS_BIND | unix.MS_REC); rest != 0 {
-			if err := remount(target, rest); err != nil {
+			if err := Remount(target, rest); err != nil {
 				return err
 			}
 		}
 	}
 	if o.Flags&unix.MS_RDONLY != 0 {
-		return remount(dest, o.Flags)
+		return Remount(dest, o.Flags)
 	}
 	return nil
 }

@@ -27,35 +27,38 @@ var DefaultDevices = []specs.LinuxDevice{
 	{Path: "/dev/tty", Type: "c", Major: 5, Minor: 0, FileMode: &mode0666, UID: &uid0, GID: &uid0},
 }
 
-// CreateDevices makes the default devices and linux.devices. Inside a user
-// namespace mknod is refused, so the host's node is bind-mounted instead.
-// Each node is made, checked, chmod'ed and chown'ed through a handle on its
+// WithDefaults is the nodes a container gets: the default devices, then
+// linux.devices.
+func WithDefaults(devices []specs.LinuxDevice) []specs.LinuxDevice {
+	return append(append([]specs.LinuxDevice{}, DefaultDevices...), devices...)
+}
+
+// Device makes one node, d, inside rootfs. Inside a user namespace mknod
+// is refused, so with bindOnly the host's node is bind-mounted instead.
+// The node is made, checked, chmod'ed and chown'ed through a handle on its
 // directory and on the node itself, so a rootfs shared with another
 // container can't swap in a symlink between the steps.
-func CreateDevices(rootfs string, devices []specs.LinuxDevice, bindOnly bool, log trace.Logger) error {
+func Device(rootfs string, d specs.LinuxDevice, bindOnly bool, log trace.Logger) error {
 	root, err := os.OpenFile(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("devices: open rootfs: %w", err)
 	}
 	defer root.Close()
-	all := append(append([]specs.LinuxDevice{}, DefaultDevices...), devices...)
-	for _, d := range all {
-		dir, err := pathrs.MkdirAllHandle(root, filepath.Dir(d.Path), 0o755)
-		if err != nil {
-			return fmt.Errorf("device %s: %w", d.Path, err)
-		}
-		name := filepath.Base(d.Path)
-		if bindOnly {
-			err = bindDevice(d.Path, dir, name)
-		} else {
-			err = mknodDevice(d, dir, name)
-		}
-		dir.Close()
-		if err != nil {
-			return fmt.Errorf("device %s (%s %d:%d): %w", d.Path, d.Type, d.Major, d.Minor, err)
-		}
-		log.Log("device %s %s %d:%d", d.Path, d.Type, d.Major, d.Minor)
+	dir, err := pathrs.MkdirAllHandle(root, filepath.Dir(d.Path), 0o755)
+	if err != nil {
+		return fmt.Errorf("device %s: %w", d.Path, err)
 	}
+	defer dir.Close()
+	name := filepath.Base(d.Path)
+	if bindOnly {
+		err = bindDevice(d.Path, dir, name)
+	} else {
+		err = mknodDevice(d, dir, name)
+	}
+	if err != nil {
+		return fmt.Errorf("device %s (%s %d:%d): %w", d.Path, d.Type, d.Major, d.Minor, err)
+	}
+	log.Log("device %s %s %d:%d", d.Path, d.Type, d.Major, d.Minor)
 	return nil
 }
 

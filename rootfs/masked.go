@@ -2,48 +2,28 @@ package rootfs
 
 import (
 	"fmt"
-	"os"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/minirun/minirun/internal/trace"
 )
 
-// The paths a container must not see or change: masked paths, read-only
-// paths and a read-only root, all made after pivot_root, inside the
-// container's own view.
+// The paths a container must not see: masked paths, made after
+// pivot_root, inside the container's own view. The init's steps
+// (container/initproc) walk linux.maskedPaths and linux.readonlyPaths;
+// each call here is one mount.
 
-// MaskPaths hides paths from the container: a file gets the null device
-// bound over it, a directory an empty read-only tmpfs. Runs after pivot_root.
-func MaskPaths(paths []string, log trace.Logger) error {
-	if len(paths) == 0 {
-		return nil
+// Mask hides path from the container: a directory (dir) gets an empty
+// read-only tmpfs, anything else the null device bound over it. Runs after
+// pivot_root, inside the container's own view.
+func Mask(path string, dir bool) error {
+	if dir {
+		return mount("tmpfs", path, "tmpfs", unix.MS_RDONLY, "")
 	}
 	null, err := verifiedNull()
 	if err != nil {
 		return err
 	}
 	defer unix.Close(null)
-	nullPath := fmt.Sprintf("/proc/self/fd/%d", null)
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		if os.IsNotExist(err) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("masked path %s: %w", p, err)
-		}
-		if fi.IsDir() {
-			err = mount("tmpfs", p, "tmpfs", unix.MS_RDONLY, "")
-		} else {
-			err = mount(nullPath, p, "", unix.MS_BIND, "")
-		}
-		if err != nil {
-			return fmt.Errorf("masked path %s: %w", p, err)
-		}
-		log.Log("masked %s", p)
-	}
-	return nil
+	return mount(fmt.Sprintf("/proc/self/fd/%d", null), path, "", unix.MS_BIND, "")
 }
 
 // verifiedNull opens /dev/null and checks that it really is the 1:3
@@ -67,32 +47,7 @@ func verifiedNull() (int, error) {
 	return fd, nil
 }
 
-// ReadonlyPaths makes each existing path a read-only bind of itself.
-func ReadonlyPaths(paths []string, log trace.Logger) error {
-	for _, p := range paths {
-		if _, err := os.Stat(p); os.IsNotExist(err) {
-			continue
-		}
-		if err := mount(p, p, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-			return fmt.Errorf("read-only path %s: %w", p, err)
-		}
-		if err := remount(p, unix.MS_RDONLY); err != nil {
-			return fmt.Errorf("read-only path %s: %w", p, err)
-		}
-		log.Log("read-only %s", p)
-	}
-	return nil
-}
-
-// ReadonlyRoot remounts / read-only, for root.readonly.
-func ReadonlyRoot(log trace.Logger) error {
-	log.Log("remount / read-only")
-	return remount("/", unix.MS_RDONLY)
-}
-
-// RemountReadonly makes the mount at path (inside the container, after
-// pivot_root) read-only, keeping its other flags.
-func RemountReadonly(path string, log trace.Logger) error {
-	log.Log("remount %s read-only", path)
-	return remount(path, unix.MS_RDONLY)
+// RawMount is mount(2), its error naming the call.
+func RawMount(source, target, fstype string, flags uintptr, data string) error {
+	return mount(source, target, fstype, flags, data)
 }

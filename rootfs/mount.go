@@ -233,15 +233,15 @@ func bindMount(source, via, dest string, o Options) error {
 	}
 	// A bind ignores every flag but MS_REC; the others need a remount.
 	if rest := o.Flags &^ (unix.MS_REMOUNT | unix.MS_BIND | unix.MS_REC); rest != 0 {
-		return remount(dest, rest)
+		return Remount(dest, rest)
 	}
 	return nil
 }
 
-// remount changes a bind mount's flags, keeping the ones the kernel locks
+// Remount changes a bind mount's flags, keeping the ones the kernel locks
 // (nosuid, nodev, noexec, atime) when the mount came from a more privileged
 // namespace: dropping them would fail with EPERM.
-func remount(path string, flags uintptr) error {
+func Remount(path string, flags uintptr) error {
 	var st unix.Statfs_t
 	if err := unix.Statfs(path, &st); err != nil {
 		return fmt.Errorf("statfs %s: %w", path, err)

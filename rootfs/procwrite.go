@@ -17,16 +17,21 @@ import (
 // runc's CVE-2025-52881) then fails with EXDEV instead of redirecting the
 // write. Sysctl paths also refuse every symlink.
 
-// WriteProc writes value to /proc/rel, e.g. "self/oom_score_adj".
+// WriteProc writes value to /proc/rel, e.g. "self/oom_score_adj". Below
+// /proc/sys (a sysctl, see SysctlPath) no symlink at all is followed.
 func WriteProc(rel, value string) error {
-	return writeProc(rel, value, unix.RESOLVE_BENEATH|unix.RESOLVE_NO_XDEV|unix.RESOLVE_NO_MAGICLINKS)
+	resolve := uint64(unix.RESOLVE_BENEATH | unix.RESOLVE_NO_XDEV | unix.RESOLVE_NO_MAGICLINKS)
+	if strings.HasPrefix(rel, "sys/") {
+		resolve = unix.RESOLVE_BENEATH | unix.RESOLVE_NO_XDEV | unix.RESOLVE_NO_SYMLINKS
+	}
+	return writeProc(rel, value, resolve)
 }
 
+// SysctlPath is where below /proc linux.sysctl's key is written.
+func SysctlPath(key string) string { return "sys/" + strings.ReplaceAll(key, ".", "/") }
+
 // Sysctl sets one linux.sysctl entry through /proc/sys.
-func Sysctl(key, value string) error {
-	rel := "sys/" + strings.ReplaceAll(key, ".", "/")
-	return writeProc(rel, value, unix.RESOLVE_BENEATH|unix.RESOLVE_NO_XDEV|unix.RESOLVE_NO_SYMLINKS)
-}
+func Sysctl(key, value string) error { return WriteProc(SysctlPath(key), value) }
 
 func writeProc(rel, value string, resolve uint64) error {
 	path := "/proc/" + rel

@@ -31,7 +31,7 @@ trap 'rm -rf "$work"' EXIT INT TERM
 mkdir -p "$out"
 export MINIRUN_ROOT="$work/state" MINIRUN_SECCOMP_CACHE="$work/cache" MINIRUN_STORE="$work/store"
 "$here/tests/mkrootfs.sh" "$work/rootfs" >/dev/null
-"$bin" import alpine "$work/rootfs" >/dev/null
+"$bin" import "$work/rootfs" alpine >/dev/null
 
 run="$bin run --rm alpine"
 rep="$bin run --rm --seccomp-report=$work/report.json alpine"

@@ -19,7 +19,7 @@ if ! minirun images 2>/dev/null | grep -q 'library/alpine:latest'; then
 		echo "pulled alpine from Docker Hub"
 	else
 		echo "no registry reachable: importing a local busybox rootfs (alpine's userland) under the name alpine"
-		rm -rf rootfs && "$here/tests/mkrootfs.sh" rootfs && minirun import alpine rootfs >/dev/null || exit 1
+		rm -rf rootfs && "$here/tests/mkrootfs.sh" rootfs && minirun import rootfs alpine >/dev/null || exit 1
 	fi
 fi
 

@@ -110,9 +110,18 @@ func compileNoCache(s *specs.LinuxSeccomp) (*Program, error) {
 	return p, nil
 }
 
+// filterArch is an arch the filter covers, with libseccomp's value for it
+// resolved once, where the list is made, for the builder and the ENOSYS
+// stub; its error is kept for the step that needs the value.
+type filterArch struct {
+	bpf.Arch
+	scmp    libseccomp.ScmpArch
+	scmpErr error
+}
+
 // profileArches lists the arches the filter covers: the native one, which
 // libseccomp always includes, then the profile's in order.
-func profileArches(s *specs.LinuxSeccomp) ([]bpf.Arch, error) {
+func profileArches(s *specs.LinuxSeccomp) ([]filterArch, error) {
 	out := []bpf.Arch{bpf.Native()}
 	for i, a := range s.Architectures {
 		ai, ok := bpf.Lookup(string(a))
@@ -127,11 +136,16 @@ func profileArches(s *specs.LinuxSeccomp) ([]bpf.Arch, error) {
 			out = append(out, ai)
 		}
 	}
-	return out, nil
+	arches := make([]filterArch, len(out))
+	for i, a := range out {
+		arches[i].Arch = a
+		arches[i].scmp, arches[i].scmpErr = a.ScmpArch()
+	}
+	return arches, nil
 }
 
 // libseccompBPF builds the filter with libseccomp and exports it.
-func libseccompBPF(s *specs.LinuxSeccomp, arches []bpf.Arch) ([]unix.SockFilter, int, []string, error) {
+func libseccompBPF(s *specs.LinuxSeccomp, arches []filterArch) ([]unix.SockFilter, int, []string, error) {
 	def, err := scmpAction(s.DefaultAction, s.DefaultErrnoRet)
 	if err != nil {
 		return nil, 0, nil, fmt.Errorf("defaultAction: %w", err)
@@ -149,11 +163,10 @@ func libseccompBPF(s *specs.LinuxSeccomp, arches []bpf.Arch) ([]unix.SockFilter,
 		return nil, 0, nil, fmt.Errorf("set optimize level 2: %w", err)
 	}
 	for _, a := range arches[1:] {
-		sa, err := a.ScmpArch()
-		if err != nil {
-			return nil, 0, nil, err
+		if a.scmpErr != nil {
+			return nil, 0, nil, a.scmpErr
 		}
-		if err := f.AddArch(sa); err != nil {
+		if err := f.AddArch(a.scmp); err != nil {
 			return nil, 0, nil, fmt.Errorf("add arch %s: %w", a.Short(), err)
 		}
 	}

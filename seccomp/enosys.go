@@ -29,7 +29,7 @@ type abiRange struct {
 
 // enosysStub builds the stub, or nothing when the default action already lets
 // unknown syscalls through.
-func enosysStub(s *specs.LinuxSeccomp, arches []bpf.Arch) ([]unix.SockFilter, error) {
+func enosysStub(s *specs.LinuxSeccomp, arches []filterArch) ([]unix.SockFilter, error) {
 	if s.DefaultAction == specs.ActAllow || s.DefaultAction == specs.ActLog {
 		return nil, nil
 	}
@@ -94,10 +94,10 @@ func enosysStub(s *specs.LinuxSeccomp, arches []bpf.Arch) ([]unix.SockFilter, er
 
 // abiFor finds the highest syscall number the profile names for the arch and
 // the unnamed numbers below it.
-func abiFor(s *specs.LinuxSeccomp, a bpf.Arch) (abiRange, error) {
-	sa, err := a.ScmpArch()
-	if err != nil {
-		return abiRange{}, err
+func abiFor(s *specs.LinuxSeccomp, fa filterArch) (abiRange, error) {
+	a, sa := fa.Arch, fa.scmp
+	if fa.scmpErr != nil {
+		return abiRange{}, fa.scmpErr
 	}
 	tbl, err := syscallTable(a, sa)
 	if err != nil {

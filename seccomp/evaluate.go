@@ -39,6 +39,29 @@ func (p *Program) Evaluate(arch string, syscall string, args [6]uint64) (uint32,
 	return bpf.Run(p.Instructions, a, nr, args)
 }
 
+// FirstRefused evaluates the program for the native arch on each of
+// names, with zero arguments, and returns the first it neither allows,
+// logs nor hands to a listener, with the action it gets instead ("" when
+// it refuses none). A syscall the arch lacks is passed over.
+func (p *Program) FirstRefused(names []string) (name, action string) {
+	arch := NativeArch()
+	if arch == "" {
+		return "", ""
+	}
+	for _, name := range names {
+		ret, err := p.Evaluate(arch, name, [6]uint64{})
+		if err != nil {
+			continue // a syscall this arch lacks
+		}
+		switch ret & retActionFull {
+		case RetAllow, RetLog, RetUserNotif:
+			continue
+		}
+		return name, ActionString(ret)
+	}
+	return "", ""
+}
+
 // NativeArch names the arch this binary runs as ("x86_64", "aarch64", ...).
 func NativeArch() string { return bpf.Native().Short() }
 

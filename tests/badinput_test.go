@@ -258,7 +258,7 @@ func badCases() []badCase {
 		{name: "run bad --user uid", docker: []string{"--rm", "--user", "1:2:3", "alpine", "true"}, code: exitDocker, want: []string{"user", "1:2:3"}},
 		{name: "run bad --ulimit", docker: []string{"--rm", "--ulimit", "nofile=abc", "alpine", "true"}, code: exitDocker, want: []string{"ulimit", "nofile=abc"}},
 		{name: "run unknown --ulimit", docker: []string{"--rm", "--ulimit", "wishes=3", "alpine", "true"}, code: exitDocker, want: []string{"ulimit", "wishes"}},
-		{name: "run bad --volume", docker: []string{"--rm", "-v", "relative:/data", "alpine", "true"}, code: exitDocker, want: []string{"volume", "relative"}},
+		{name: "run bad --volume", docker: []string{"--rm", "-v", "./relative:/data", "alpine", "true"}, code: exitDocker, want: []string{"volume", "relative"}},
 		{name: "run volume file onto a directory", docker: []string{"--rm", "-v", "/etc/hostname:/bin", "alpine", "true"}, code: exitDocker, want: []string{"mount /bin", "/etc/hostname", "invalid argument"}},
 		{name: "run bad volume mode", docker: []string{"--rm", "-v", "/tmp:/data:rx", "alpine", "true"}, code: exitDocker, want: []string{"-v", "/tmp:/data:rx", "unknown mode"}},
 		{name: "run bad --network", docker: []string{"--rm", "--network", "bridge", "alpine", "true"}, code: exitDocker, want: []string{"network", "bridge"}},

@@ -143,7 +143,7 @@ func TestImagePullFromLocalRegistry(t *testing.T) {
 		t.Errorf("Name = %q, want %q", got.Name, ref)
 	}
 	imgCheckTestImage(t, got, want)
-	mustContain(t, "progress", progress.String(), "unpacked")
+	mustContain(t, "progress", progress.String(), "Pull complete")
 
 	// The overlay shows the upper layer's whiteout as a deletion.
 	rootfs, err := s.MountRootfs(got, "pulled")
@@ -165,8 +165,8 @@ func TestImagePullFromLocalRegistry(t *testing.T) {
 	if _, err := s.Pull(context.Background(), ref, &progress); err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(progress.String(), "already present"); n != 2 {
-		t.Errorf("second pull: %d layers already present, want 2:\n%s", n, progress.String())
+	if n := strings.Count(progress.String(), "Already exists"); n != 2 {
+		t.Errorf("second pull: %d layers already there, want 2:\n%s", n, progress.String())
 	}
 
 	// The CLI: pull into its own store, list, remove.
@@ -176,7 +176,7 @@ func TestImagePullFromLocalRegistry(t *testing.T) {
 		t.Fatalf("minirun pull: %d %s", res.code, res.stderr)
 	}
 	res = runMinirun(t, "", "--store", store, "images")
-	mustContain(t, "minirun images", res.stdout, ref)
+	mustContain(t, "minirun images", res.stdout, host+"/test/busybox ")
 	idHex := strings.TrimPrefix(got.ID, "sha256:")
 	mustContain(t, "minirun images", res.stdout, idHex[:12])
 	if res := runMinirun(t, "", "--store", store, "pull", host+"/test/missing:1"); res.code != 125 {
@@ -406,8 +406,8 @@ func TestImageCLIImportImagesRmi(t *testing.T) {
 		t.Fatalf("import: %d %s", res.code, res.stderr)
 	}
 	res = runMinirun(t, "", "--store", store, "images")
-	mustContain(t, "images", res.stdout, "NAME")
-	mustContain(t, "images", res.stdout, "docker.io/library/busybox:latest")
+	mustContain(t, "images", res.stdout, "REPOSITORY")
+	mustContain(t, "images", res.stdout, "busybox ")
 	res = runMinirun(t, "", "--store", store, "rmi", "busybox")
 	if res.code != 0 {
 		t.Fatalf("rmi: %d %s", res.code, res.stderr)

@@ -65,7 +65,7 @@ func TestRuncOutputExitStatuses(t *testing.T) {
 		{[]string{"exec", id, "sh", "-c", "exit 7"}, 7, ""},
 		// Docker's and minirun's own.
 		{[]string{"--store", storeDir, "run", "--rm", "no-such-image", "true"}, exitDocker, "no-such-image"},
-		{[]string{"--store", storeDir, "run", "--bogus", "alpine", "true"}, exitDocker, "flag provided but not defined: -bogus"},
+		{[]string{"--store", storeDir, "run", "--bogus", "alpine", "true"}, exitDocker, "unknown flag: --bogus"},
 		{[]string{"--store", storeDir, "run", "--rm", "alpine", "no-such-command"}, 127, `exec: "no-such-command": executable file not found`},
 		{[]string{"--store", storeDir, "run", "--rm", "alpine", "/etc/passwd"}, 126, `exec: "/etc/passwd": permission denied`},
 		{[]string{"--store", storeDir, "run", "--rm", "alpine", "sh", "-c", "exit 7"}, 7, ""},

@@ -70,7 +70,13 @@ func Run(s *specs.Spec, kind string, st specs.State) error {
 // init runs createContainer hooks in the rootfs, before pivot_root, as
 // runc does: "./lib" in such a hook is the container's /lib.
 func RunIn(dir string, s *specs.Spec, kind string, st specs.State) error {
-	return each(dir, s, kind, st, func(err error) error { return err })
+	return RunEach(RunHook, dir, s, kind, st)
+}
+
+// RunEach is RunIn with run running each hook: the init runs them through
+// its syscall interface, so a test can record them without running any.
+func RunEach(run func(h specs.Hook, state []byte, dir string) error, dir string, s *specs.Spec, kind string, st specs.State) error {
+	return each(run, dir, s, kind, st, func(err error) error { return err })
 }
 
 // bundleDir is the state's bundle when it is still there (poststop may
@@ -87,7 +93,7 @@ func bundleDir(st specs.State) string {
 // "as if the hook had succeeded": so every hook runs, and each failure is
 // a warning on stderr.
 func Warn(s *specs.Spec, kind string, st specs.State) {
-	_ = each(bundleDir(st), s, kind, st, func(err error) error {
+	_ = each(RunHook, bundleDir(st), s, kind, st, func(err error) error {
 		trace.Warnf("%v", err)
 		return nil
 	})
@@ -95,7 +101,7 @@ func Warn(s *specs.Spec, kind string, st specs.State) {
 
 // each runs the hooks of one kind in order; failed decides, for each
 // failure, whether to stop (by returning it) or go on (nil).
-func each(dir string, s *specs.Spec, kind string, st specs.State, failed func(error) error) error {
+func each(run func(specs.Hook, []byte, string) error, dir string, s *specs.Spec, kind string, st specs.State, failed func(error) error) error {
 	hooks := Of(s, kind)
 	if len(hooks) == 0 {
 		return nil
@@ -105,7 +111,7 @@ func each(dir string, s *specs.Spec, kind string, st specs.State, failed func(er
 		return failed(errdefs.Stepf(kind+" hook", "encode state: %w", err))
 	}
 	for i, h := range hooks {
-		if err := runHook(h, data, dir); err != nil {
+		if err := run(h, data, dir); err != nil {
 			if err := failed(errdefs.Stepf(kind+" hook", "error running hook hooks.%s[%d] %s: %w", kind, i, h.Path, err)); err != nil {
 				return err
 			}
@@ -114,9 +120,10 @@ func each(dir string, s *specs.Spec, kind string, st specs.State, failed func(er
 	return nil
 }
 
-// runHook runs one hook. A timeout kills it: a hung hook must not hang
+// RunHook runs one hook, with state on its stdin, in dir ("" keeps the
+// caller's): fork, exec and wait. A timeout kills it: a hung hook must not hang
 // the runtime, and the spec makes a timed-out hook a failed one.
-func runHook(h specs.Hook, state []byte, dir string) error {
+func RunHook(h specs.Hook, state []byte, dir string) error {
 	ctx := context.Background()
 	if h.Timeout != nil {
 		if *h.Timeout <= 0 {

@@ -30,7 +30,7 @@ func mountFromParent(sys system, cfg *Config, index int, m specs.Mount) (done bo
 		return false, nil
 	}
 	defer sys.Close(fd)
-	if err := sys.MountFrom(cfg.Rootfs, m, fd); err != nil {
+	if err := sys.MountIn(cfg.Rootfs, m, mountSource{fd: fd}); err != nil {
 		return false, stepErr("mount "+m.Destination, err)
 	}
 	return true, nil

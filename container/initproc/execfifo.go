@@ -21,7 +21,7 @@ func openExecFifo(sys system, cfg *Config) (int, error) {
 		return -1, nil
 	}
 	// Never into the container: execve closes it.
-	sys.CloseOnExec(cfg.ExecFifoFd)
+	_, _ = sys.Fcntl(cfg.ExecFifoFd, unix.F_SETFD, unix.FD_CLOEXEC)
 	return cfg.ExecFifoFd, nil
 }
 

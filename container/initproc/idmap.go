@@ -21,7 +21,7 @@ func requestIdmappedMount(sys system, cfg *Config, index int, m specs.Mount, log
 		return stepErrf("mount "+m.Destination, "no idmapped mount from the parent (%v)", err)
 	}
 	defer sys.Close(fd)
-	if err := sys.MountDetached(cfg.Rootfs, m, fd); err != nil {
+	if err := sys.MountIn(cfg.Rootfs, m, mountSource{fd: fd, detached: true}); err != nil {
 		return stepErr("mount "+m.Destination, err)
 	}
 	return nil

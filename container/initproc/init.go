@@ -13,9 +13,11 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/minirun/minirun/caps"
 	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/internal/trace"
 	"github.com/minirun/minirun/internal/version"
+	"github.com/minirun/minirun/rootfs"
 )
 
 // IsInit reports whether this process is a container init: the parent
@@ -112,7 +114,7 @@ func setHostname(sys system, s *specs.Spec, log trace.Logger) error {
 func setSysctls(sys system, sysctl map[string]string, log trace.Logger) error {
 	for k, v := range sysctl {
 		log("sysctl %s=%s", k, v)
-		if err := sys.Sysctl(k, v); err != nil {
+		if err := sys.WriteProc(rootfs.SysctlPath(k), v); err != nil {
 			return stepErrf("sysctl", "%s=%s: %w", k, v, err)
 		}
 	}
@@ -141,7 +143,7 @@ func keepRlimitNofile(sys system, rls []specs.POSIXRlimit, soft uint64) error {
 	for _, r := range rls {
 		if r.Type == "RLIMIT_NOFILE" {
 			lim := unix.Rlimit{Cur: r.Soft, Max: r.Hard}
-			if err := sys.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+			if err := sys.Prlimit(unix.RLIMIT_NOFILE, &lim, nil); err != nil {
 				return stepErrf("rlimits", "RLIMIT_NOFILE=%d:%d: %w", r.Soft, r.Hard, err)
 			}
 			return nil
@@ -151,24 +153,24 @@ func keepRlimitNofile(sys system, rls []specs.POSIXRlimit, soft uint64) error {
 		return nil // started by something else than minirun's parent
 	}
 	var lim unix.Rlimit
-	if err := sys.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+	if err := sys.Prlimit(unix.RLIMIT_NOFILE, nil, &lim); err != nil {
 		return stepErrf("rlimits", "getrlimit RLIMIT_NOFILE: %w", err)
 	}
 	lim.Cur = min(soft, lim.Max)
-	if err := sys.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+	if err := sys.Prlimit(unix.RLIMIT_NOFILE, &lim, nil); err != nil {
 		return stepErrf("rlimits", "RLIMIT_NOFILE back to %d: %w", soft, err)
 	}
 	return nil
 }
 
-func loadSeccomp(sys system, cfg *Config, log trace.Logger) error {
+func loadSeccomp(sys system, cfg *Config, sock int, log trace.Logger) error {
 	prog := cfg.Seccomp
 	if prog == nil {
 		return nil
 	}
 	log("seccomp: loading %d BPF instructions (%d rules) with TSYNC", len(prog.Instructions), prog.Rules)
 	if prog.Listener {
-		announceListener(sys)
+		announceListener(sys, sock)
 	}
 	fd, err := sys.LoadSeccomp(prog)
 	if err != nil {
@@ -193,12 +195,14 @@ func loadSeccomp(sys system, cfg *Config, log trace.Logger) error {
 // way can hold what this thread needs to send it (a runtime lock, a stop
 // of the world). So the parent does not wait to be sent the fd: it takes
 // it with pidfd_getfd as soon as it exists, and the message after the load
-// is only the fallback. Best effort: without it, the message is all.
-func announceListener(sys system) {
-	n, err := sys.LowestFreeFd()
+// is only the fallback. Best effort: without it, the message is all. The
+// lowest free fd is the one a dup of the sync socket, sock, gets.
+func announceListener(sys system, sock int) {
+	n, err := sys.Fcntl(sock, unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
 		return
 	}
+	sys.Close(n)
 	_ = sys.Send(Message{Type: "listener-at", Code: n}, -1)
 }
 
@@ -209,19 +213,24 @@ func announceListener(sys system) {
 // kernel only raises ambient capabilities that are permitted and
 // inheritable. With holdAdmin, CAP_SYS_ADMIN stays effective for loading
 // the seccomp filter, and the "drop CAP_SYS_ADMIN" step drops it right after.
-func dropPrivileges(sys system, set fmt.Stringer, u specs.User, holdAdmin bool, log trace.Logger) error {
+func dropPrivileges(sys system, set *caps.Set, u specs.User, holdAdmin bool, log trace.Logger) error {
 	if err := sys.DropBounding(); err != nil {
 		return stepErr("capabilities", err)
 	}
-	if err := sys.ClearAmbient(); err != nil {
-		return stepErr("capabilities", err)
+	// The ambient set the init may have inherited from whoever started
+	// minirun is emptied before seccomp is loaded, so that the capset
+	// that may run after the filter needs no prctl unless the process is
+	// to have ambient capabilities.
+	_, err := sys.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0)
+	if err != nil && !errors.Is(err, unix.EINVAL) {
+		return stepErrf("capabilities", "clear ambient capabilities: %w", err)
 	}
-	if err := sys.Prctl(unix.PR_SET_KEEPCAPS, 1); err != nil {
+	if _, err := sys.Prctl(unix.PR_SET_KEEPCAPS, 1, 0); err != nil {
 		return stepErrf("capabilities", "prctl PR_SET_KEEPCAPS: %w", err)
 	}
 	// A change of credentials clears the parent-death signal, which the
 	// init must keep: a foreground container dies with its minirun.
-	deathsig, err := sys.Pdeathsig()
+	deathsig, err := sys.Prctl(unix.PR_GET_PDEATHSIG, 0, 0)
 	if err != nil {
 		return stepErrf("user", "prctl PR_GET_PDEATHSIG: %w", err)
 	}
@@ -229,16 +238,40 @@ func dropPrivileges(sys system, set fmt.Stringer, u specs.User, holdAdmin bool, 
 		return err
 	}
 	if deathsig != 0 {
-		if err := sys.Prctl(unix.PR_SET_PDEATHSIG, uintptr(deathsig)); err != nil {
+		if _, err := sys.Prctl(unix.PR_SET_PDEATHSIG, uintptr(deathsig), 0); err != nil {
 			return stepErrf("user", "prctl PR_SET_PDEATHSIG again after the uid change: %w", err)
 		}
 	}
-	if err := sys.Capset(holdAdmin); err != nil {
+	if err := setCaps(sys, set, holdAdmin); err != nil {
 		return stepErr("capabilities", err)
 	}
-	log("capabilities: %s", set)
+	if set != nil {
+		log("capabilities: %s", set)
+	}
 	if u.Umask != nil {
 		sys.Umask(int(*u.Umask))
+	}
+	return nil
+}
+
+// setCaps applies the capability sets with capset, then, unless
+// CAP_SYS_ADMIN is still held for the filter, raises the ambient set, one
+// prctl per capability: the kernel only raises those already permitted
+// and inheritable, so they come last. It may run under the container's
+// filter, so it makes one capset, and prctls only when there are ambient
+// capabilities to raise.
+func setCaps(sys system, set *caps.Set, holdingAdmin bool) error {
+	if err := sys.Capset(holdingAdmin); err != nil {
+		return err
+	}
+	if holdingAdmin || set == nil {
+		return nil
+	}
+	for _, c := range set.Ambient() {
+		_, err := sys.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(c))
+		if err != nil && !errors.Is(err, unix.EINVAL) {
+			return fmt.Errorf("raise ambient capability %s: %w", c, err)
+		}
 	}
 	return nil
 }
@@ -323,14 +356,14 @@ func lookPath(sys system, name string, env []string) (string, error) {
 }
 
 func checkExecutable(sys system, p string) error {
-	mode, err := sys.Stat(p)
+	st, err := sys.Stat(p)
 	if err != nil {
 		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
 			return &errdefs.StepError{Step: "exec", Code: errdefs.ExitNotFound, Err: fmt.Errorf("%q: no such file or directory", p)}
 		}
 		return &errdefs.StepError{Step: "exec", Code: errdefs.ExitNoExec, Err: fmt.Errorf("%q: %w", p, err)}
 	}
-	if mode&unix.S_IFMT == unix.S_IFDIR {
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
 		return &errdefs.StepError{Step: "exec", Code: errdefs.ExitNoExec, Err: fmt.Errorf("%q: is a directory", p)}
 	}
 	if err := sys.Access(p); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/minirun/minirun/caps"
 	"github.com/minirun/minirun/container/internal/spectest"
 	"github.com/minirun/minirun/errdefs"
 )
@@ -29,16 +30,22 @@ func (sh shape) config() *Config {
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
 	}
 	if sh.hooks {
-		h := []specs.Hook{{Path: "/bin/true"}}
-		s.Hooks = &specs.Hooks{CreateContainer: h, StartContainer: h}
+		s.Hooks = &specs.Hooks{
+			CreateContainer: []specs.Hook{{Path: "/bin/create-hook"}},
+			StartContainer:  []specs.Hook{{Path: "/bin/start-hook"}},
+		}
 	}
+	// A process attribute, so that its call shows where they are set.
+	s.Linux.Personality = &specs.LinuxPersonality{Domain: specs.PerLinux}
 	if sh.rlimits {
 		s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NPROC", Soft: 100, Hard: 100}}
 	} else {
 		s.Process.Rlimits = nil
 	}
 	if sh.ambient {
+		// The kernel raises only what is permitted and inheritable too.
 		s.Process.Capabilities.Ambient = []string{"CAP_CHOWN"}
+		s.Process.Capabilities.Inheritable = []string{"CAP_CHOWN"}
 	}
 	cfg := &Config{Spec: s, Rootfs: "/rootfs", CloseFrom: 3, Exec: sh.exec}
 	if !sh.exec {
@@ -55,8 +62,12 @@ func (sh shape) config() *Config {
 func (sh shape) record(t *testing.T) ([]string, []step) {
 	t.Helper()
 	cfg := sh.config()
-	r := &recorder{ambient: cfg.Spec.Process.Capabilities.Ambient}
-	in := newInitRun(r, cfg, nil, sh.cgroup2)
+	set, err := caps.Prepare(cfg.Spec.Process.Capabilities)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &recorder{}
+	in := newInitRun(r, cfg, set, sh.cgroup2)
 	steps := in.initSteps()
 	if sh.exec {
 		steps = in.execSteps()
@@ -143,15 +154,20 @@ func TestInitOrder(t *testing.T) {
 				c.allBefore("mount ", root)
 			}
 			if sh.userNS {
-				c.before("devices bind", root) // no mknod in a user namespace
+				c.before("bind device /dev/null", root) // no mknod in a user namespace
+				c.allBefore("bind device", "symlinks in /dev")
+				c.absent("mknod")
 			} else {
-				c.before("devices mknod", root)
+				c.allBefore("mknod /dev/", "symlinks in /dev")
+				c.absent("bind device")
 			}
+			c.before("symlinks in /dev", root)
 			// The container's own /proc, and /proc/sys still writable.
-			c.before(root, "sysctl net.ipv4.ip_forward=1")
+			c.before(root, "write /proc/sys/net/ipv4/ip_forward")
 			if !sh.noMountNS {
-				c.before("sysctl", "read-only /proc/sys")
-				c.before("sysctl", "mask /proc/kcore")
+				c.before("write /proc/sys", "mount(2) /proc/sys on /proc/sys")
+				c.before("mount(2) /proc/sys on /proc/sys", "remount /proc/sys ro")
+				c.before("write /proc/sys", "mask /proc/kcore")
 			}
 			// cgroup2: the namespace first, so its mount is rooted at the
 			// container's cgroup; v1: the mounts first, by host path.
@@ -163,17 +179,17 @@ func TestInitOrder(t *testing.T) {
 			if sh.hooks {
 				// createContainer in the container's namespaces, with
 				// host paths still resolving; startContainer after start.
-				c.allBefore("mount ", "hooks createContainer")
-				c.before("hooks createContainer", root)
-				c.before("read 4", "hooks startContainer")
+				c.allBefore("mount ", "hook /bin/create-hook")
+				c.before("hook /bin/create-hook", root)
+				c.before("read 4", "hook /bin/start-hook")
 			}
 			c.before("sethostname minirun", "setresuid")
 			c.before("lo up", "setresuid")
 			// create reports a bad cwd or a missing command, before the
 			// wait. The cwd is entered as root first, as runc does, so a
 			// directory only root reaches is still the process's cwd.
-			c.before("lo up", "chdir /")
-			c.before("chdir /", "setresuid")
+			c.before("lo up", "getcwd")
+			c.before("getcwd", "setresuid")
 			c.before("setresuid", "stat /bin/sh")
 			c.before("stat /bin/sh", "sendmsg created")
 			c.before("sendmsg created", "read 4")
@@ -196,9 +212,9 @@ func TestInitOrder(t *testing.T) {
 		// Process attributes and no_new_privs while still privileged; the
 		// bounding set needs CAP_SETPCAP; keep-caps carries the permitted
 		// set over the uid change; the ids, then capset.
-		c.before("process attributes", "drop bounding set")
-		c.before("drop bounding set", "clear ambient set")
-		c.before("clear ambient set", "prctl PR_SET_KEEPCAPS")
+		c.before("personality", "prctl PR_CAPBSET_DROP")
+		c.before("prctl PR_CAPBSET_DROP", "prctl PR_CAP_AMBIENT_CLEAR_ALL")
+		c.before("prctl PR_CAP_AMBIENT_CLEAR_ALL", "prctl PR_SET_KEEPCAPS")
 		c.before("prctl PR_SET_KEEPCAPS", "setgroups")
 		c.before("setgroups", "setresgid")
 		c.before("setresgid", "setresuid")
@@ -210,13 +226,13 @@ func TestInitOrder(t *testing.T) {
 			c.absent("capset holding")
 		case sh.noNewPrivs && sh.hooks && !sh.exec:
 			// startContainer hooks run under the filter, as runc's do.
-			c.before("prctl PR_SET_NO_NEW_PRIVS", "drop bounding set")
+			c.before("prctl PR_SET_NO_NEW_PRIVS", "prctl PR_CAPBSET_DROP")
 			c.before("read 4", "seccomp load")
-			c.before("seccomp load", "hooks startContainer")
+			c.before("seccomp load", "hook /bin/start-hook")
 			c.absent("capset holding")
 		case sh.noNewPrivs:
 			// The filter is the last thing before execve.
-			c.before("prctl PR_SET_NO_NEW_PRIVS", "drop bounding set")
+			c.before("prctl PR_SET_NO_NEW_PRIVS", "prctl PR_CAPBSET_DROP")
 			if i := c.index("seccomp load"); i != len(list)-2 {
 				t.Errorf("%s: with no_new_privs seccomp must come right before execve:\n%s", sh.name, c)
 			}
@@ -235,7 +251,7 @@ func TestInitOrder(t *testing.T) {
 				c.before("seccomp load", "sendmsg created")
 			}
 			if sh.hooks {
-				c.before("seccomp load", "hooks startContainer")
+				c.before("seccomp load", "hook /bin/start-hook")
 			}
 		}
 		if sh.rlimits {
@@ -286,8 +302,8 @@ func TestFailedCallStopsThePlan(t *testing.T) {
 	}{
 		{shapes[0], "mount /proc", "mount /proc: injected failure"},
 		{shapes[0], "pivot_root", "pivot_root: injected failure"},
-		{shape{name: "no mount namespace", noMountNS: true}, "chroot", "chroot: injected failure"},
-		{shapes[0], "sysctl", "sysctl: net.ipv4.ip_forward=1: injected failure"},
+		{shape{name: "no mount namespace", noMountNS: true}, "chroot", "chroot: chroot /rootfs: injected failure"},
+		{shapes[0], "write /proc/sys", "sysctl: net.ipv4.ip_forward=1: injected failure"},
 		{shapes[0], "sethostname", `hostname: sethostname "minirun": injected failure`},
 		{shapes[0], "setresuid", "user: setresuid 0: injected failure"},
 		{shapes[0], "capset holding", "capabilities: injected failure"},
@@ -361,8 +377,8 @@ func TestJoinedMountNamespaceAndExecRoot(t *testing.T) {
 	cfg.RootFd = 7
 	c = recordCfg(cfg, true)
 	c.sh.name = "exec without a mount namespace"
-	if len(c.list) == 0 || c.list[0] != "chroot fd" {
-		t.Errorf("exec with a root fd: the first call is not the chroot:\n%s", c)
+	if len(c.list) < 4 || !slices.Equal(c.list[:4], []string{"fchdir 7", "chroot .", "chdir /", "close 7"}) {
+		t.Errorf("exec with a root fd: the first calls are not the chroot to it:\n%s", c)
 	}
 	c.before("prctl PR_GET_PDEATHSIG", "setresuid")
 	c.before("setresuid", "prctl PR_SET_PDEATHSIG")

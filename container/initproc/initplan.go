@@ -117,8 +117,9 @@ type initRun struct {
 	cfg     *Config
 	log     trace.Logger
 	plan    namespaces.Plan
-	caps    fmt.Stringer // the sets system applies, for --debug
-	cgroup2 bool         // the host's /sys/fs/cgroup is one cgroup2 hierarchy
+	caps    *caps.Set // the sets system applies
+	sock    int       // the sync socket's fd
+	cgroup2 bool      // the host's /sys/fs/cgroup is one cgroup2 hierarchy
 
 	fifo      int
 	hookState *specs.State
@@ -126,7 +127,7 @@ type initRun struct {
 	argv      *execArgs // its execve arguments, built before the filter
 }
 
-func newInitRun(sys system, cfg *Config, capSet fmt.Stringer, cgroup2 bool) *initRun {
+func newInitRun(sys system, cfg *Config, capSet *caps.Set, cgroup2 bool) *initRun {
 	plan, _ := namespaces.FromSpec(linuxOf(cfg.Spec).Namespaces) // validated by the parent
 	return &initRun{sys: sys, cfg: cfg, log: tracer(cfg.Debug), plan: plan, caps: capSet, cgroup2: cgroup2, fifo: -1}
 }
@@ -138,7 +139,9 @@ func newKernelRun(c Conn, cfg *Config, cgroup2 bool) (*initRun, error) {
 		return nil, stepErr("capabilities", err)
 	}
 	log := tracer(cfg.Debug)
-	return newInitRun(&kernel{c: c, caps: capSet, log: log}, cfg, capSet, cgroup2), nil
+	in := newInitRun(&kernel{c: c, caps: capSet, log: log}, cfg, capSet, cgroup2)
+	in.sock = c.fd
+	return in, nil
 }
 
 // initSteps is the plan of a new container's init.
@@ -170,7 +173,7 @@ func (in *initRun) initSteps() []step {
 	}
 	add(stepMounts, in.mounts)
 	add(stepDevices, func() error {
-		return stepErr("devices", in.sys.Devices(cfg.Rootfs, linux.Devices, in.plan.Has(specs.UserNamespace)))
+		return stepErr("devices", makeDevices(in.sys, cfg.Rootfs, linux.Devices, in.plan.Has(specs.UserNamespace)))
 	})
 	if !in.cgroup2 {
 		add(stepCgroupNS, cgroupNS)
@@ -181,7 +184,7 @@ func (in *initRun) initSteps() []step {
 	if mountNS {
 		add(stepPivotRoot, func() error { return stepErr("pivot_root", in.sys.PivotRoot(cfg.Rootfs)) })
 	} else {
-		add(stepChroot, func() error { return stepErr("chroot", in.sys.Chroot(cfg.Rootfs)) })
+		add(stepChroot, func() error { return stepErr("chroot", chrootTo(in.sys, cfg.Rootfs)) })
 	}
 	if p.Terminal {
 		add(stepConsole, func() error { return setupConsole(in.sys, p, in.log) })
@@ -190,20 +193,20 @@ func (in *initRun) initSteps() []step {
 		add(stepSysctls, func() error { return setSysctls(in.sys, linux.Sysctl, in.log) })
 	}
 	if len(linux.MaskedPaths) > 0 {
-		add(stepMasked, func() error { return stepErr("masked paths", in.sys.MaskPaths(linux.MaskedPaths)) })
+		add(stepMasked, func() error { return stepErr("masked paths", maskPaths(in.sys, linux.MaskedPaths, in.log)) })
 	}
 	if len(linux.ReadonlyPaths) > 0 {
-		add(stepReadonly, func() error { return stepErr("read-only paths", in.sys.ReadonlyPaths(linux.ReadonlyPaths)) })
+		add(stepReadonly, func() error { return stepErr("read-only paths", readonlyPaths(in.sys, linux.ReadonlyPaths, in.log)) })
 	}
 	add("hostname", func() error { return setHostname(in.sys, s, in.log) })
 	if in.plan.Creates(specs.NetworkNamespace) {
 		add("loopback", func() error { return stepErr("network", in.sys.LoopbackUp()) })
 	}
 	if slices.ContainsFunc(s.Mounts, readonlyDevTmpfs) {
-		add("read-only /dev", func() error { return stepErr("read-only /dev", in.sys.RemountReadonly("/dev")) })
+		add("read-only /dev", func() error { return stepErr("read-only /dev", remountReadonly(in.sys, "/dev", in.log)) })
 	}
 	if s.Root != nil && s.Root.Readonly {
-		add("read-only root", func() error { return stepErr("read-only root", in.sys.ReadonlyRoot()) })
+		add("read-only root", func() error { return stepErr("read-only root", remountReadonly(in.sys, "/", in.log)) })
 	}
 	if p.OOMScoreAdj != nil {
 		add("oom score", func() error { return setOOMScore(in.sys, p.OOMScoreAdj, in.log) })
@@ -221,7 +224,7 @@ func (in *initRun) execSteps() []step {
 	if fd := in.cfg.RootFd; fd > 0 {
 		// No mount namespace of the container's own: setns left this
 		// process at the host's root, and the container's is its init's.
-		st = append(st, step{name: stepChroot, run: func() error { return stepErr("chroot", in.sys.ChrootFd(fd)) }})
+		st = append(st, step{name: stepChroot, run: func() error { return stepErr("chroot", chrootFd(in.sys, fd)) }})
 	}
 	st = append(st, step{name: "session keyring", run: func() error {
 		// The container's keyring, not the caller's: joining "_ses.<id>"
@@ -246,14 +249,15 @@ func (in *initRun) processSteps(firstFree int) []step {
 	add := func(name string, syscalls []string, run func() error) {
 		st = append(st, step{name: name, syscalls: syscalls, run: run})
 	}
-	seccompStep := func() { add(stepSeccomp, nil, func() error { return loadSeccomp(in.sys, cfg, in.log) }) }
+	seccompStep := func() { add(stepSeccomp, nil, func() error { return loadSeccomp(in.sys, cfg, in.sock, in.log) }) }
 
 	add("rlimit nofile", nil, func() error { return keepRlimitNofile(in.sys, p.Rlimits, in.cfg.NofileSoft) })
-	add("process attributes", nil, func() error { return stepErr("process attributes", in.sys.ProcAttrs(cfg.Spec, cfg.Exec)) })
+	add("process attributes", nil, func() error { return applyProcAttrs(in.sys, cfg.Spec, cfg.Exec, in.log) })
 	if p.NoNewPrivileges {
 		add(stepNoNewPrivs, nil, func() error {
 			in.log("no_new_privs: on")
-			return stepErr("no_new_privs", in.sys.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1))
+			_, err := in.sys.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0)
+			return stepErr("no_new_privs", err)
 		})
 	}
 	// The cwd is entered while still root, which reaches a directory the
@@ -293,7 +297,7 @@ func (in *initRun) processSteps(firstFree int) []step {
 		}
 		add(stepDropAdmin, drop, func() error {
 			in.log("capabilities: CAP_SYS_ADMIN dropped unless the container has it")
-			return stepErr("capabilities", in.sys.Capset(false))
+			return stepErr("capabilities", setCaps(in.sys, in.caps, false))
 		})
 	}
 	if !cfg.Exec && cfg.ExecFifoFd > 0 {
@@ -370,7 +374,7 @@ func (in *initRun) mounts() error {
 				continue
 			}
 		}
-		if err := in.sys.Mount(in.cfg.Rootfs, m); err != nil {
+		if err := in.sys.MountIn(in.cfg.Rootfs, m, byPath); err != nil {
 			return stepErr("mount "+m.Destination, err)
 		}
 	}
@@ -449,12 +453,9 @@ func afterFilter(steps []step) []string {
 // process) of spec s: what CheckStartable requires every profile to allow.
 func postFilterSyscalls(s *specs.Spec, exec bool) []string {
 	cfg := &Config{Spec: s, Exec: exec, ExecFifoFd: 1, Seccomp: placeholderProgram}
-	return afterFilter(newInitRunShape(cfg, false).processSteps(3))
-}
-
-// newInitRunShape is an initRun for reading a plan, never for running it.
-func newInitRunShape(cfg *Config, cgroup2 bool) *initRun {
-	return newInitRun(nil, cfg, nil, cgroup2)
+	// The tail's shape needs only the config: no system, namespaces or
+	// logger, since none of its steps runs.
+	return afterFilter((&initRun{cfg: cfg}).processSteps(3))
 }
 
 func hasSoftRlimits(rls []specs.POSIXRlimit) bool {

@@ -73,7 +73,7 @@ func createHooks(sys system, cfg *Config, log trace.Logger) (*specs.State, error
 		return nil, stepErrf("hooks", "createRuntime hooks did not complete (%v)", err)
 	}
 	log("createContainer hooks")
-	if err := sys.RunHooks(cfg.Spec, hooks.CreateContainer, *m.State, cfg.Rootfs); err != nil {
+	if err := hooks.RunEach(sys.RunHook, cfg.Rootfs, cfg.Spec, hooks.CreateContainer, *m.State); err != nil {
 		return nil, err
 	}
 	return m.State, nil
@@ -88,5 +88,5 @@ func startContainerHooks(sys system, cfg *Config, st *specs.State, log trace.Log
 	log("startContainer hooks")
 	s := *st
 	s.Status = specs.StateCreated
-	return sys.RunHooks(cfg.Spec, hooks.StartContainer, s, "")
+	return hooks.RunEach(sys.RunHook, "", cfg.Spec, hooks.StartContainer, s)
 }

@@ -19,16 +19,16 @@ type files struct {
 	err  map[string]error // Stat's error for a path, other than ENOENT
 }
 
-func (f *files) Stat(p string) (uint32, error) {
+func (f *files) Stat(p string) (unix.Stat_t, error) {
 	f.rec("stat %s", p)
 	if err := f.err[p]; err != nil {
-		return 0, err
+		return unix.Stat_t{}, err
 	}
 	m, ok := f.mode[p]
 	if !ok {
-		return 0, unix.ENOENT
+		return unix.Stat_t{}, unix.ENOENT
 	}
-	return m, nil
+	return unix.Stat_t{Mode: m}, nil
 }
 
 func (f *files) Access(p string) error {

@@ -17,7 +17,7 @@ func finalRlimits(sys system, rls []specs.POSIXRlimit) error {
 			continue
 		}
 		lim := unix.Rlimit{Cur: r.Soft, Max: r.Hard}
-		if err := sys.Setrlimit(rlimitOf(r.Type), &lim); err != nil {
+		if err := sys.Prlimit(rlimitOf(r.Type), &lim, nil); err != nil {
 			return stepErrf("rlimits", "%s=%d:%d: %w", r.Type, r.Soft, r.Hard, err)
 		}
 	}

@@ -46,17 +46,26 @@ func NeededAfterFilter(s *specs.Spec, exec bool) []string {
 // profile always lists so it replays either way, and what the report
 // leaves to the kernel.
 func SeccompRequired(s *specs.Spec) []string {
+	_, required := AfterFilter(s)
+	return required
+}
+
+// AfterFilter is NeededAfterFilter(s, false) and SeccompRequired(s), for a
+// start that checks its profile and may watch it: the plan's tail is read
+// for s as it is and for s without no_new_privs.
+func AfterFilter(s *specs.Spec) (needed, required []string) {
 	c := *s
 	if s.Process != nil {
 		p := *s.Process
 		p.NoNewPrivileges = false
 		c.Process = &p
 	}
-	var out []string
-	for _, n := range append(append(append([]string{"execve"}, postFilterSyscalls(&c, false)...), runtimeAfterFilter...), goRuntimeMayCall...) {
-		if !slices.Contains(out, n) {
-			out = append(out, n)
+	asIs, withPrivs := postFilterSyscalls(s, false), postFilterSyscalls(&c, false)
+	needed = append(append([]string{"execve"}, asIs...), runtimeAfterFilter...)
+	for _, n := range append(append(append([]string{"execve"}, withPrivs...), runtimeAfterFilter...), goRuntimeMayCall...) {
+		if !slices.Contains(required, n) {
+			required = append(required, n)
 		}
 	}
-	return out
+	return needed, required
 }

@@ -13,17 +13,16 @@ import (
 
 // recorder is the system of the unit tests: it makes no call, and records
 // each one as a line ("pivot_root", "sysctl net.ipv4.ip_forward=1",
-// "capset holding CAP_SYS_ADMIN"), so a test reads the sequence the init
-// would make for a config. Every call succeeds but the one named by
+// "capset holding CAP_SYS_ADMIN"), so a test reads the sequence of kernel
+// calls the init would make for a config. Every call succeeds but the one named by
 // failOn; Recv answers as the parent would; Execve ends the run.
 type recorder struct {
-	calls   []string
-	ambient []string // process.capabilities.ambient, raised by Capset(false)
-	cwd     string
-	nextFd  int
-	failOn  string
-	answer  string // Recv's answer to "bindsrc": this type and no fd, instead of "ok" with one
-	sent    string // the type of the last message sent
+	calls  []string
+	cwd    string
+	nextFd int
+	failOn string
+	answer string // Recv's answer to "bindsrc": this type and no fd, instead of "ok" with one
+	sent   string // the type of the last message sent
 }
 
 var (
@@ -62,39 +61,45 @@ func (r *recorder) Recv(m *Message) (int, error) {
 	return r.fd(), r.rec("recvmsg")
 }
 
-func (r *recorder) SetPropagation(mode string) error { return r.rec("mount propagation %q", mode) }
-func (r *recorder) BindRootfs(root string) error     { return r.rec("mount bind %s", root) }
-func (r *recorder) Mount(root string, m specs.Mount) error {
-	return r.rec("mount %s", m.Destination)
+func (r *recorder) Mount(source, target, fstype string, flags uintptr, data string) error {
+	return r.rec("mount(2) %s on %s", source, target)
 }
 
-func (r *recorder) MountFrom(root string, m specs.Mount, src int) error {
+func (r *recorder) SetPropagation(mode string) error { return r.rec("mount propagation %q", mode) }
+func (r *recorder) BindRootfs(root string) error     { return r.rec("mount bind %s", root) }
+
+func (r *recorder) MountIn(root string, m specs.Mount, src mountSource) error {
+	switch {
+	case src.fd < 0:
+		return r.rec("mount %s", m.Destination)
+	case src.detached:
+		return r.rec("move_mount %s", m.Destination)
+	}
 	return r.rec("mount %s from the parent's handle", m.Destination)
 }
 
-func (r *recorder) MountDetached(root string, m specs.Mount, tree int) error {
-	return r.rec("move_mount %s", m.Destination)
-}
-
-func (r *recorder) Devices(root string, devs []specs.LinuxDevice, bindOnly bool) error {
+func (r *recorder) Mknod(root string, d specs.LinuxDevice, bindOnly bool) error {
 	if bindOnly {
-		return r.rec("devices bind")
+		return r.rec("bind device %s", d.Path)
 	}
-	return r.rec("devices mknod")
+	return r.rec("mknod %s", d.Path)
 }
 
-func (r *recorder) PivotRoot(root string) error    { return r.rec("pivot_root %s", root) }
-func (r *recorder) Chroot(root string) error       { return r.rec("chroot %s", root) }
-func (r *recorder) ChrootFd(fd int) error          { return r.rec("chroot fd") }
-func (r *recorder) Pdeathsig() (int, error)        { return 9, r.rec("prctl PR_GET_PDEATHSIG") }
-func (r *recorder) Sysctl(key, value string) error { return r.rec("sysctl %s=%s", key, value) }
-func (r *recorder) MaskPaths(paths []string) error {
-	return r.rec("mask %s", strings.Join(paths, ","))
+func (r *recorder) DevLinks(root string) error { return r.rec("symlinks in /dev") }
+
+func (r *recorder) Mask(path string, dir bool) error { return r.rec("mask %s", path) }
+func (r *recorder) Remount(path string, flags uintptr) error {
+	if flags == unix.MS_RDONLY {
+		return r.rec("remount %s ro", path)
+	}
+	return r.rec("remount %s %#x", path, flags)
 }
-func (r *recorder) ReadonlyPaths(paths []string) error {
-	return r.rec("read-only %s", strings.Join(paths, ","))
-}
-func (r *recorder) ReadonlyRoot() error               { return r.rec("read-only root") }
+
+func (r *recorder) PivotRoot(root string) error { return r.rec("pivot_root %s", root) }
+func (r *recorder) Chroot(dir string) error     { return r.rec("chroot %s", dir) }
+func (r *recorder) Chdir(dir string) error      { r.cwd = dir; return r.rec("chdir %s", dir) }
+func (r *recorder) Fchdir(fd int) error         { return r.rec("fchdir %d", fd) }
+
 func (r *recorder) WriteProc(rel, value string) error { return r.rec("write /proc/%s", rel) }
 
 func (r *recorder) Unshare(flags int) error {
@@ -109,76 +114,89 @@ func (r *recorder) Setdomainname(name string) error      { return r.rec("setdoma
 func (r *recorder) JoinSessionKeyring(name string) error { return r.rec("keyctl join %s", name) }
 func (r *recorder) LoopbackUp() error                    { return r.rec("lo up") }
 
-func (r *recorder) RemountReadonly(path string) error { return r.rec("remount %s ro", path) }
-
 func (r *recorder) OpenPty(size *specs.Box, owner specs.User) (int, int, error) {
 	return r.fd(), r.fd(), r.rec("open pty")
 }
 
 func (r *recorder) SetConsole(slave int) error { return r.rec("setsid, TIOCSCTTY, dup3") }
 
-func (r *recorder) ProcAttrs(s *specs.Spec, exec bool) error { return r.rec("process attributes") }
-func (r *recorder) Getrlimit(res int, lim *unix.Rlimit) error {
-	return r.rec("getrlimit %d", res)
-}
+func (r *recorder) SetAttr(a procAttr) error { return r.rec("%s", a.call) }
 
-func (r *recorder) Setrlimit(res int, lim *unix.Rlimit) error {
+// Prlimit records a get (set nil) as getrlimit, a set as setrlimit: the
+// kernel sees prlimit64 for both (syscallsOf).
+func (r *recorder) Prlimit(res int, set, old *unix.Rlimit) error {
+	if set == nil {
+		return r.rec("getrlimit %s", rlimitName(res))
+	}
 	return r.rec("setrlimit %s", rlimitName(res))
 }
 
-func (r *recorder) Prctl(option int, arg uintptr) error {
+// Prctl answers PR_GET_PDEATHSIG with SIGKILL, as a foreground init's is.
+func (r *recorder) Prctl(option int, arg2, arg3 uintptr) (int, error) {
 	switch option {
 	case unix.PR_SET_NO_NEW_PRIVS:
-		return r.rec("prctl PR_SET_NO_NEW_PRIVS")
+		return 0, r.rec("prctl PR_SET_NO_NEW_PRIVS")
 	case unix.PR_SET_KEEPCAPS:
-		return r.rec("prctl PR_SET_KEEPCAPS")
+		return 0, r.rec("prctl PR_SET_KEEPCAPS")
+	case unix.PR_GET_PDEATHSIG:
+		return 9, r.rec("prctl PR_GET_PDEATHSIG")
 	case unix.PR_SET_PDEATHSIG:
-		return r.rec("prctl PR_SET_PDEATHSIG")
+		return 0, r.rec("prctl PR_SET_PDEATHSIG")
+	case unix.PR_CAP_AMBIENT:
+		switch arg2 {
+		case unix.PR_CAP_AMBIENT_CLEAR_ALL:
+			return 0, r.rec("prctl PR_CAP_AMBIENT_CLEAR_ALL")
+		case unix.PR_CAP_AMBIENT_RAISE:
+			return 0, r.rec("prctl PR_CAP_AMBIENT_RAISE %d", arg3)
+		}
 	}
-	return r.rec("prctl %d", option)
+	return 0, r.rec("prctl %d %d", option, arg2)
 }
 
-func (r *recorder) DropBounding() error        { return r.rec("drop bounding set") }
-func (r *recorder) ClearAmbient() error        { return r.rec("clear ambient set") }
-func (r *recorder) Setgroups(gids []int) error { return r.rec("setgroups %v", gids) }
-func (r *recorder) Setresgid(gid int) error    { return r.rec("setresgid %d", gid) }
-func (r *recorder) Setresuid(uid int) error    { return r.rec("setresuid %d", uid) }
+func (r *recorder) DropBounding() error {
+	return r.rec("prctl PR_CAPBSET_DROP, outside the bounding set")
+}
 
-// Capset raises the ambient set as caps.Set.ApplyCaps does: one prctl
-// per capability, after the capset.
 func (r *recorder) Capset(holdingAdmin bool) error {
 	if holdingAdmin {
 		return r.rec("capset holding CAP_SYS_ADMIN")
 	}
-	err := r.rec("capset")
-	for _, c := range r.ambient {
-		err = errors.Join(err, r.rec("prctl PR_CAP_AMBIENT_RAISE %s", c))
-	}
-	return err
+	return r.rec("capset")
 }
 
-func (r *recorder) Umask(mask int)            { _ = r.rec("umask %o", mask) }
-func (r *recorder) Chdir(dir string) error    { r.cwd = dir; return r.rec("chdir %s", dir) }
-func (r *recorder) Getwd() (string, error)    { return r.cwd, r.rec("getcwd") }
-func (r *recorder) CloseFrom(first int) error { return r.rec("close_range %d", first) }
-func (r *recorder) CloseOnExec(fd int)        { _ = r.rec("cloexec %d", fd) }
-func (r *recorder) Access(path string) error  { return r.rec("access %s", path) }
+func (r *recorder) Setgroups(gids []int) error { return r.rec("setgroups %v", gids) }
+func (r *recorder) Setresgid(gid int) error    { return r.rec("setresgid %d", gid) }
+func (r *recorder) Setresuid(uid int) error    { return r.rec("setresuid %d", uid) }
+func (r *recorder) Umask(mask int)             { _ = r.rec("umask %o", mask) }
+func (r *recorder) Getwd() (string, error)     { return r.cwd, r.rec("getcwd") }
+func (r *recorder) CloseFrom(first int) error  { return r.rec("close_range %d", first) }
+func (r *recorder) Access(path string) error   { return r.rec("access %s", path) }
 func (r *recorder) Read(fd int, b []byte) (int, error) {
 	return len(b), r.rec("read %d", fd)
 }
 
 func (r *recorder) Close(fd int) error { return r.rec("close %d", fd) }
 
+// Fcntl answers F_DUPFD_CLOEXEC with 7.
+func (r *recorder) Fcntl(fd, cmd, arg int) (int, error) {
+	switch cmd {
+	case unix.F_DUPFD_CLOEXEC:
+		return 7, r.rec("fcntl F_DUPFD_CLOEXEC")
+	case unix.F_SETFD:
+		return 0, r.rec("fcntl F_SETFD %d", fd)
+	}
+	return 0, r.rec("fcntl %d %d", fd, cmd)
+}
+
 // Stat finds a regular file wherever it looks.
-func (r *recorder) Stat(path string) (uint32, error) {
-	return unix.S_IFREG | 0o755, r.rec("stat %s", path)
+func (r *recorder) Stat(path string) (unix.Stat_t, error) {
+	return unix.Stat_t{Mode: unix.S_IFREG | 0o755}, r.rec("stat %s", path)
 }
 
-func (r *recorder) RunHooks(s *specs.Spec, kind string, st specs.State, dir string) error {
-	return r.rec("hooks %s", kind)
+func (r *recorder) RunHook(h specs.Hook, state []byte, dir string) error {
+	return r.rec("hook %s", h.Path)
 }
 
-func (r *recorder) LowestFreeFd() (int, error) { return 7, r.rec("fcntl F_DUPFD_CLOEXEC") }
 func (r *recorder) LoadSeccomp(f *filter.Filter) (int, error) {
 	return -1, r.rec("seccomp load")
 }
@@ -191,15 +209,15 @@ func (r *recorder) Execve(a *execArgs) error {
 }
 
 // syscallsOf names what the kernel sees for a recorded call: the first
-// word, but for the calls whose name is not the syscall's. Running hooks
+// word, but for the calls whose name is not the syscall's. Running a hook
 // is fork, exec and wait for each, with a pipe for the output, as os/exec
 // does.
 func syscallsOf(call string) []string {
 	word, _, _ := strings.Cut(call, " ")
 	switch word {
-	case "setrlimit":
+	case "setrlimit", "getrlimit":
 		return []string{"prlimit64"}
-	case "hooks":
+	case "hook":
 		return []string{"clone", "execve", "wait4", "pipe2", "read", "write", "close"}
 	}
 	return []string{word}

@@ -29,6 +29,9 @@ func reorderArgs(args []string, globals []cli.Flag, cmds []*cli.Command) []strin
 	if cmd == nil || !flagsAfterArgs[cmd.Name] {
 		return args
 	}
+	if cmd.Name == "create" && positionals(args[i+1:], cmd.Flags) > 1 {
+		return args // Docker's create IMAGE COMMAND...: the rest is the command's
+	}
 	var flags, pos []string
 	for j := i + 1; j < len(args); j++ {
 		a := args[j]
@@ -107,4 +110,21 @@ func findCommand(cmds []*cli.Command, name string) *cli.Command {
 		}
 	}
 	return nil
+}
+
+// positionals counts the arguments in args that are not flags or their
+// values, as far as the second.
+func positionals(args []string, flags []cli.Flag) int {
+	n := 0
+	for j := 0; j < len(args) && n < 2; j++ {
+		switch a := args[j]; {
+		case a == "--":
+			return n + min(len(args)-j-1, 2)
+		case !isFlag(a):
+			n++
+		case takesValue(flags, a):
+			j++
+		}
+	}
+	return n
 }

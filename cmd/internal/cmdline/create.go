@@ -9,14 +9,22 @@ import (
 	_ "github.com/minirun/minirun/nsenter" // setns before the Go runtime, for exec and joined namespaces
 )
 
-// Create is `create [-b BUNDLE] ID`: runc's create.
-func Create() *cli.Command {
+// Create is `create [-b BUNDLE] ID`, runc's create, and Docker's
+// `create [OPTIONS] IMAGE [COMMAND] [ARG...]`, which is docker's action
+// (the front's, or the lean program's hand-on to it); dockerForm tells
+// them apart.
+func Create(docker cli.ActionFunc) *cli.Command {
 	return &cli.Command{
-		Name:      "create",
-		Usage:     "set a container up and leave it waiting for start",
-		ArgsUsage: "ID",
-		Flags:     createFlags(),
+		Name:                   "create",
+		Usage:                  "set a container up and leave it waiting for start: from a bundle (runc style) or an image (Docker style)",
+		ArgsUsage:              "ID | IMAGE [COMMAND] [ARG...]",
+		Flags:                  append(append(createFlags(), dockerRunFlags()...), dockerLifeFlags()...),
+		UseShortOptionHandling: true,
 		Action: func(c *cli.Context) error {
+			if dockerFormOf(c) {
+				setForm(false)
+				return docker(c)
+			}
 			cfg, stdio, err := bundleOptions(c, "create")
 			if err != nil {
 				return err
@@ -30,13 +38,26 @@ func Create() *cli.Command {
 	}
 }
 
-// Start is `start ID`.
-func Start() *cli.Command {
+// Start is `start ID`, runc's, and Docker's `start [-a] [-i] NAME...`,
+// which is docker's action; dockerForm tells them apart.
+func Start(docker cli.ActionFunc) *cli.Command {
+	runc := onID(func(c *cli.Context, ctr *container.Container) error { return ctr.Start() })
 	return &cli.Command{
 		Name:      "start",
-		Usage:     "start the process of a created container",
-		ArgsUsage: "ID",
-		Action:    onID(func(c *cli.Context, ctr *container.Container) error { return ctr.Start() }),
+		Usage:     "start the process of a created container (runc style), or start stopped containers again (Docker style)",
+		ArgsUsage: "ID | NAME...",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "attach", Aliases: []string{"a"}, Usage: "Docker style: attach to its output, and exit with its status"},
+			&cli.BoolFlag{Name: "interactive", Aliases: []string{"i"}, Usage: "Docker style: attach its stdin"},
+		},
+		UseShortOptionHandling: true,
+		Action: func(c *cli.Context) error {
+			if dockerFormOf(c) {
+				setForm(false)
+				return docker(c)
+			}
+			return runc(c)
+		},
 	}
 }
 

@@ -1,6 +1,12 @@
 package cmdline
 
-import "github.com/urfave/cli/v2"
+import (
+	"encoding/json"
+	"runtime"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
 
 // dockerRunFlags are the `docker run` flags minirun understands. Both
 // programs have them: the lean one to parse run's command line before it
@@ -16,10 +22,11 @@ func dockerRunFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "allocate a pseudo-terminal"},
 		&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set an environment variable"},
 		&cli.StringSliceFlag{Name: "env-file", Usage: "read environment variables from a file"},
-		&cli.StringSliceFlag{Name: "volume", Aliases: []string{"v"}, Usage: "bind mount SRC:DST[:ro]"},
+		&cli.GenericFlag{Name: "volume", Aliases: []string{"v"}, Value: &rawList{}, Usage: "mount a host path or a named volume: SRC:DST[:ro|rw|nocopy]"},
 		&cli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "working directory"},
 		&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "NAME|UID[:GID]"},
-		&cli.StringFlag{Name: "hostname", Usage: "container hostname"},
+		// -h too: runHelpArgs.
+		&cli.StringFlag{Name: "hostname", Usage: "container hostname (-h NAME)"},
 		&cli.BoolFlag{Name: "read-only", Usage: "read-only root filesystem"},
 		&cli.StringFlag{Name: "network", Aliases: []string{"net"}, Value: "none", Usage: "none or host"},
 		&cli.StringFlag{Name: "name", Usage: "a unique name"},
@@ -28,6 +35,68 @@ func dockerRunFlags() []cli.Flag {
 		&cli.StringFlag{Name: "memory", Aliases: []string{"m"}, Usage: "memory limit, e.g. 64m"},
 		&cli.Int64Flag{Name: "pids-limit", Usage: "maximum number of processes"},
 		&cli.StringFlag{Name: "cpus", Usage: "number of CPUs, e.g. 0.5"},
+		&cli.StringFlag{Name: "pull", Value: "missing", Usage: "pull the image: missing (when the store lacks it), always or never"},
+		&cli.StringFlag{Name: "log-driver", Value: "json-file", Usage: "json-file, or none to keep no log"},
+		&cli.StringSliceFlag{Name: "log-opt", Usage: "json-file's max-size=SIZE (10m) and max-file=N"},
 		&cli.BoolFlag{Name: "sig-proxy", Value: true, Usage: "pass the signals minirun receives on to a foreground container"},
+		// Mounts besides -v (docker/mounts.go).
+		&cli.GenericFlag{Name: "mount", Value: &rawList{}, Usage: "type=bind|volume|tmpfs,source=SRC,target=DST[,readonly][,bind-propagation=P][,volume-nocopy][,tmpfs-size=N][,tmpfs-mode=M]"},
+		&cli.GenericFlag{Name: "tmpfs", Value: &rawList{}, Usage: "mount a tmpfs: PATH[:OPTIONS], rw,noexec,nosuid,nodev unless told"},
+		&cli.StringFlag{Name: "shm-size", Usage: "size of /dev/shm, e.g. 128m (64m by default)"},
+		// The everyday flags (docker/everyday.go).
+		&cli.BoolFlag{Name: "init", Usage: "run an init (tini) as PID 1 that forwards signals and reaps zombies"},
+		// Kept whole, as Docker's: a=b,c is one label.
+		&cli.GenericFlag{Name: "label", Aliases: []string{"l"}, Value: &listValue{}, Usage: "set a label KEY=VALUE in the container's record (repeatable)"},
+		&cli.StringSliceFlag{Name: "label-file", Usage: "read labels from a file of KEY=VALUE lines"},
+		&cli.StringSliceFlag{Name: "sysctl", Usage: "set a namespaced sysctl KEY=VALUE"},
+		&cli.StringFlag{Name: "ipc", Usage: "IPC namespace: private, shareable, none, host or container:NAME"},
+		&cli.StringFlag{Name: "pid", Usage: "pid namespace: host or container:NAME"},
+		&cli.StringFlag{Name: "userns", Usage: "user namespace: host (the default)"},
+		&cli.StringSliceFlag{Name: "device", Usage: "add a host device HOST[:CONTAINER][:PERMS]"},
+		&cli.StringFlag{Name: "platform", Usage: "the image's platform: only the host's (linux/" + runtime.GOARCH + ")"},
+	}
+}
+
+// rawList is a repeatable flag whose values are kept whole: -v's and
+// --tmpfs's options and --mount's fields are comma-separated, and
+// StringSliceFlag would split them apart.
+type rawList []string
+
+// rawListWhole marks Serialize's form: urfave/cli sets a flag's alias
+// (-v after --volume) from it once parsing is done, through the same
+// value, which must then stay as it is rather than grow.
+const rawListWhole = "\x00rawList\x00"
+
+func (l *rawList) Set(v string) error {
+	if whole, ok := strings.CutPrefix(v, rawListWhole); ok {
+		return json.Unmarshal([]byte(whole), (*[]string)(l))
+	}
+	*l = append(*l, v)
+	return nil
+}
+
+func (l *rawList) String() string { return strings.Join(*l, " ") }
+
+// Serialize is the whole list, for Set to take back as it is.
+func (l *rawList) Serialize() string {
+	b, _ := json.Marshal([]string(*l))
+	return rawListWhole + string(b)
+}
+
+// RawList is the values of run's flag name, one of the rawList ones.
+func RawList(c *cli.Context, name string) []string {
+	if l, ok := c.Generic(name).(*rawList); ok && l != nil {
+		return append([]string(nil), *l...)
+	}
+	return nil
+}
+
+// dockerLifeFlags are run's and create's flags for the container's life
+// after it starts: its restart policy and how stop ends it.
+func dockerLifeFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "restart", Value: "no", Usage: "restart policy: no, on-failure[:N], always or unless-stopped"},
+		&cli.StringFlag{Name: "stop-signal", Usage: "signal stop sends first (default SIGTERM)"},
+		&cli.IntFlag{Name: "stop-timeout", Usage: "seconds stop waits before SIGKILL (default 10)"},
 	}
 }

@@ -58,9 +58,51 @@ func classify(args []string, globals []cli.Flag, cmds []*cli.Command) {
 	}
 	invocation.command = cmd.Name
 	_, invocation.runc = runcFailure[cmd.Name]
-	if cmd.Name == "run" {
+	switch cmd.Name {
+	case "run":
 		invocation.runc = bundleArgs(args[i+1:], cmd.Flags)
+	case "ps":
+		invocation.runc = psHasID(args[i+1:], cmd.Flags)
 	}
+	if cmd.Name == "exec" && dockerExecArgs(args[i+1:], cmd.Flags) {
+		invocation.runc = false
+	}
+}
+
+// dockerExecArgs says whether exec's unparsed arguments use one of
+// Docker's own exec flags (dockerExecFlags), alone or in a group such as
+// -it, so that a usage error in Docker's form exits 125. The reference
+// decides the rest once the flags are parsed (formOfExec).
+func dockerExecArgs(args []string, flags []cli.Flag) bool {
+	docker := map[string]bool{"i": true, "w": true}
+	for _, f := range dockerExecFlags {
+		docker[f] = true
+	}
+	for j := 0; j < len(args) && isFlag(args[j]); j++ {
+		a := args[j]
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if docker[name] {
+			return true
+		}
+		if !strings.HasPrefix(a, "--") && len(name) > 1 && !defined(flags, name) && strings.ContainsAny(name, "iw") {
+			return true // a group of short flags
+		}
+		if takesValue(flags, a) {
+			j++
+		}
+	}
+	return false
+}
+
+func defined(flags []cli.Flag, name string) bool {
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // bundleArgs is bundleMode (run.go) read from run's unparsed arguments:

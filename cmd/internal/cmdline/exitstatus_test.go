@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/minirun/minirun/errdefs"
@@ -52,5 +53,26 @@ func TestExitStatusByForm(t *testing.T) {
 	}
 	if exitStatus(nil) != 0 {
 		t.Errorf("no error: exit %d", exitStatus(nil))
+	}
+}
+
+// ps is runc's with a container id, Docker's without.
+func TestPsFormFromArgs(t *testing.T) {
+	flags := Ps(nil).Flags
+	for args, want := range map[string]bool{
+		"":                        false,
+		"-a":                      false,
+		"-aq":                     false,
+		"-aqf name=x":             false,
+		"-f status=exited -a":     false,
+		"--format {{.ID}} -n 3":   false,
+		"ID":                      true,
+		"-f json ID":              true,
+		"--format json ID -o pid": true,
+		"--filter name=x -- ID":   true,
+	} {
+		if got := psHasID(strings.Fields(args), flags); got != want {
+			t.Errorf("ps %s: runc's form %v, want %v", args, got, want)
+		}
 	}
 }

@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"unsafe"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/internal/monitorproc"
+	"github.com/minirun/minirun/internal/trace"
 	"github.com/minirun/minirun/internal/version"
 )
 
@@ -50,8 +53,26 @@ var DockerCommands = []struct{ Name, Usage string }{
 	{"images", "list stored images"},
 	{"rmi", "remove images and the layers no other image uses"},
 	{"network", "manage networks: create, ls, inspect, rm, prune, connect, disconnect"},
+	{"tag", "give an image another name"},
+	{"save", "write images as a docker save archive"},
+	{"load", "store the images of a docker save archive or an OCI archive"},
+	{"push", "upload an image to a registry"},
 	{"rm", "remove containers made by `run IMAGE`: their writable layer and record"},
+	{"cp", "copy files between a container and the host (- is a tar stream on stdin or stdout)"},
+	{"export", "write a container's filesystem as a tar archive"},
+	{"completion", "print a shell completion script (bash, zsh or fish)"},
+	{"__complete", "print completion candidates (the shell scripts of `completion` call it)"},
 	{"spec", "write a starting config.json: runc's default, or Docker's with --docker"},
+	{"volume", "manage named volumes: create, ls, inspect, rm, prune"},
+	{"unpause", "thaw a paused container (Docker's word for resume)"},
+	{"inspect", "print containers' or images' details as Docker's JSON, or through a Go template"},
+	{"top", "show a container's processes (through ps(1), -ef unless other options are given)"},
+	{"stats", "show containers' CPU, memory and process counts from their cgroups"},
+	{"port", "list a container's published ports (none until minirun has networks)"},
+	{"restart", "stop containers made by `run IMAGE`, then start them again"},
+	{"logs", "print a detached container's output: stdout to stdout, stderr to stderr"},
+	{"stop", "stop containers made by `run IMAGE`: the stop signal, then SIGKILL after a timeout"},
+	{"wait", "wait until containers made by `run IMAGE` exit, and print their exit codes"},
 }
 
 // Forward is the lean program's command name, one of DockerCommands: it
@@ -65,7 +86,9 @@ func Forward(name string) *cli.Command {
 				Name: d.Name, Usage: d.Usage,
 				// Its flags are the full build's to parse, --help included.
 				SkipFlagParsing: true,
-				Action:          ForwardDocker,
+				// __complete is the completion scripts', not a user's.
+				Hidden: strings.HasPrefix(d.Name, "__"),
+				Action: ForwardDocker,
 			}
 		}
 	}
@@ -76,7 +99,7 @@ func Forward(name string) *cli.Command {
 // arguments and environment. It runs from the handle whose owner and mode
 // were checked, as minirun-init does. It is the lean program's action for
 // `run IMAGE` and for the commands of Forward.
-func ForwardDocker(*cli.Context) error {
+func ForwardDocker(c *cli.Context) error {
 	if os.Getenv(forwardedEnv) != "" {
 		return errors.New("forward: " + DockerBinary + " handed the command back: it is a lean build too")
 	}
@@ -86,7 +109,22 @@ func ForwardDocker(*cli.Context) error {
 	}
 	// O_PATH and close-on-exec: execve opens it through /proc before it
 	// closes the descriptor.
-	err := unix.Exec("/proc/self/fd/"+strconv.Itoa(int(f.Fd())), os.Args, append(os.Environ(), forwardedEnv+"="+forwardedBuild()))
+	exe := "/proc/self/fd/" + strconv.Itoa(int(f.Fd()))
+	env := append(os.Environ(), forwardedEnv+"="+forwardedBuild())
+	if c != nil && c.Command != nil && c.Command.Name == "run" && c.Bool("detach") {
+		// run -d's monitor starts now, beside the exec: its start-up
+		// overlaps with minirun-docker's instead of following it. Should
+		// anything fail, minirun-docker starts one itself.
+		logf, _ := trace.LogFile()
+		if p, err := monitorproc.Spawn(exe, logf, trace.Timings); err == nil {
+			if e, err := p.HandOn(); err == nil {
+				env = append(env, e)
+			} else {
+				p.Abort()
+			}
+		}
+	}
+	err := unix.Exec(exe, os.Args, env)
 	return fmt.Errorf("forward: exec %s: %w", DockerBinary, err)
 }
 

@@ -13,16 +13,23 @@ import (
 	"github.com/minirun/minirun/state"
 )
 
-// Kill is `kill ID [SIGNAL]`.
-func Kill() *cli.Command {
+// Kill is `kill ID [SIGNAL]`, runc's (SIGTERM by default), and Docker's
+// `kill [-s SIG] NAME...` (SIGKILL by default), which is docker's
+// action; dockerForm tells them apart.
+func Kill(docker cli.ActionFunc) *cli.Command {
 	return &cli.Command{
 		Name:      "kill",
-		Usage:     "send a signal to a container's init (or, with --all, to all its processes)",
-		ArgsUsage: "ID [SIGNAL]",
+		Usage:     "send a signal to a container's init (or, with --all, to all its processes); Docker style, SIGKILL unless -s",
+		ArgsUsage: "ID [SIGNAL] | [-s SIGNAL] NAME...",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "signal every process in the container"},
+			&cli.StringFlag{Name: "signal", Aliases: []string{"s"}, Usage: "Docker style: the signal to send (default KILL)"},
 		},
 		Action: func(c *cli.Context) error {
+			if dockerFormOf(c) {
+				setForm(false)
+				return docker(c)
+			}
 			if c.NArg() < 1 || c.NArg() > 2 {
 				return fmt.Errorf("kill: want ID [SIGNAL], got %d arguments", c.NArg())
 			}
@@ -81,13 +88,27 @@ func Delete() *cli.Command {
 	}
 }
 
-// Pause is `pause ID`.
+// Pause is `pause ID|NAME`.
 func Pause() *cli.Command {
 	return &cli.Command{
 		Name:      "pause",
 		Usage:     "freeze every process of a container",
-		ArgsUsage: "ID",
-		Action:    onID(func(c *cli.Context, ctr *container.Container) error { return ctr.Pause() }),
+		ArgsUsage: "ID|NAME",
+		Action: onRef(func(c *cli.Context, ctr *container.Container) error {
+			return echoDockerRef(c, ctr.Pause())
+		}),
+	}
+}
+
+// Unpause is Docker's word for resume: `unpause NAME|ID`.
+func Unpause() *cli.Command {
+	return &cli.Command{
+		Name:      "unpause",
+		Usage:     "thaw a paused container (Docker's word for resume)",
+		ArgsUsage: "NAME|ID",
+		Action: onRef(func(c *cli.Context, ctr *container.Container) error {
+			return echoDockerRef(c, ctr.Resume())
+		}),
 	}
 }
 

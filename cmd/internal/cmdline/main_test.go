@@ -10,8 +10,8 @@ import (
 // lists them.
 func testCommands() []*cli.Command {
 	cmds := []*cli.Command{
-		Checkpoint(), Restore(), Create(), Start(), Events(), Exec(), Features(),
-		Kill(), Delete(), Pause(), Resume(), Ps(), Run(ForwardDocker), Seccomp(),
+		Checkpoint(), Restore(), Create(ForwardDocker), Start(ForwardDocker), Events(), Exec(nil), Features(),
+		Kill(ForwardDocker), Delete(), Pause(), Resume(), Ps(ForwardDocker), Run(ForwardDocker), Seccomp(),
 		State(), List(), Update(),
 	}
 	for _, d := range DockerCommands {

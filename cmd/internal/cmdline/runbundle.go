@@ -14,15 +14,18 @@ import (
 
 // runcRunFlags are runc's flags for `run`: the mode engines use.
 func runcRunFlags() []cli.Flag {
+	// Hidden in `run --help`, which a Docker user reads, unless this is
+	// the drop-in runc; they all work, and run's description shows them.
+	runcHidden := progName() != "runc"
 	return []cli.Flag{
-		&cli.StringFlag{Name: "bundle", Aliases: []string{"b"}, Usage: "runc mode: bundle directory holding config.json"},
+		&cli.StringFlag{Name: "bundle", Aliases: []string{"b"}, Usage: "runc mode: bundle directory holding config.json", Hidden: runcHidden},
 		&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "run in the background"},
-		&cli.StringFlag{Name: "pid-file", Usage: "runc mode: write the init's pid to this file"},
-		&cli.StringFlag{Name: "console-socket", Usage: "runc mode: unix socket that receives the pty master"},
-		&cli.BoolFlag{Name: "no-new-keyring", Usage: "runc mode: keep the caller's session keyring"},
-		&cli.IntFlag{Name: "preserve-fds", Usage: "runc mode: pass fds 3..3+N-1 to the container"},
+		&cli.StringFlag{Name: "pid-file", Usage: "runc mode: write the init's pid to this file", Hidden: runcHidden},
+		&cli.StringFlag{Name: "console-socket", Usage: "runc mode: unix socket that receives the pty master", Hidden: runcHidden},
+		&cli.BoolFlag{Name: "no-new-keyring", Usage: "runc mode: keep the caller's session keyring", Hidden: runcHidden},
+		&cli.IntFlag{Name: "preserve-fds", Usage: "runc mode: pass fds 3..3+N-1 to the container", Hidden: runcHidden},
 		&cli.BoolFlag{Name: "no-pivot", Usage: "accepted for runc compatibility; pivot_root is always used", Hidden: true},
-		&cli.BoolFlag{Name: "keep", Usage: "runc mode: keep the container after it exits, until delete"},
+		&cli.BoolFlag{Name: "keep", Usage: "runc mode: keep the container after it exits, until delete", Hidden: runcHidden},
 	}
 }
 

@@ -37,7 +37,7 @@ func Update() *cli.Command {
 			&cli.StringFlag{Name: "kernel-memory-tcp", Hidden: true},
 		},
 		Action: func(c *cli.Context) error {
-			ctr, err := loadContainer(c, "update")
+			ctr, err := LoadRef(c)
 			if err != nil {
 				return err
 			}
@@ -45,7 +45,7 @@ func Update() *cli.Command {
 			if err != nil {
 				return fmt.Errorf("update: %w", err)
 			}
-			return ctr.Update(res)
+			return echoDockerRef(c, ctr.Update(res))
 		},
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
@@ -68,58 +67,71 @@ func Pull() *cli.Command {
 	}
 }
 
-// Import is `import NAME SRC`.
+// Import is `import SRC NAME[:TAG]`, Docker's order; minirun's older
+// `import NAME SRC` still works, with a warning. SRC is a rootfs tar or
+// directory, an OCI layout or a docker save tarball.
 func Import() *cli.Command {
 	return &cli.Command{
 		Name:      "import",
 		Usage:     "store an image from a rootfs directory, a .tar/.tar.gz of one, an OCI layout or a docker save tarball",
-		ArgsUsage: "NAME SRC",
-		Action: onStore(2, "NAME SRC", func(c *cli.Context, s *image.Store) error {
-			img, err := s.Import(c.Args().Get(0), c.Args().Get(1))
+		ArgsUsage: "SRC NAME[:TAG]",
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 2 {
+				return fmt.Errorf("import: want 2 arguments: import SRC NAME[:TAG] (minirun keeps images by name)")
+			}
+			src, name, old := importArgs(c.Args().Get(0), c.Args().Get(1))
+			s, err := openImageStore(c)
 			if err != nil {
 				return err
 			}
-			fmt.Printf("%s %s\n", img.Name, imageShortID(img.ID))
+			img, err := s.Import(name, src)
+			if err != nil {
+				return err
+			}
+			// Only once it worked: a failure is its one line of error.
+			if old {
+				fmt.Fprintf(os.Stderr, "minirun: warning: import NAME SRC is the old order; Docker's is import %s %s\n", src, name)
+			}
+			fmt.Println(img.ID)
 			return nil
-		}),
-	}
-}
-
-// Images is `images`.
-func Images() *cli.Command {
-	return &cli.Command{
-		Name:  "images",
-		Usage: "list stored images",
-		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print names only"},
 		},
-		Action: onStore(0, "", func(c *cli.Context, s *image.Store) error {
-			imgs, err := s.List()
-			if err != nil {
-				return err
-			}
-			if c.Bool("quiet") {
-				for _, img := range imgs {
-					fmt.Println(img.Name)
-				}
-				return nil
-			}
-			tw := tabwriter.NewWriter(os.Stdout, 0, 4, 3, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tID\tLAYERS\tSIZE")
-			for _, img := range imgs {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", img.Name, imageShortID(img.ID), len(img.Layers), image.HumanSize(img.Size, ""))
-			}
-			return tw.Flush()
-		}),
 	}
 }
 
-// Rmi is `rmi NAME...`.
+// importArgs tells Docker's order (SRC NAME) from minirun's old one
+// (NAME SRC) by which argument is a path that exists. When neither is,
+// the old order is taken only if the second can't be an image name (a
+// path such as /x.tar) and the first can, so that the error names the
+// missing source.
+func importArgs(a, b string) (src, name string, old bool) {
+	switch {
+	case exists(a):
+		return a, b, false
+	case exists(b):
+		return b, a, true
+	}
+	if _, err := image.NormalizeName(b); err != nil {
+		if _, err := image.NormalizeName(a); err == nil {
+			return b, a, true
+		}
+	}
+	return a, b, false
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// Rmi is `rmi [-f] IMAGE...`.
 func Rmi() *cli.Command {
 	return &cli.Command{
 		Name:      "rmi",
 		Usage:     "remove images and the layers no other image uses",
-		ArgsUsage: "NAME [NAME...]",
+		ArgsUsage: "IMAGE [IMAGE...]",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "remove the name even if a container uses the image (its layers stay while it does)"},
+		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
 				return errors.New("rmi: name at least one image")
@@ -130,12 +142,18 @@ func Rmi() *cli.Command {
 			}
 			// Like docker rmi: remove what can be removed, report the rest.
 			var failed []error
-			for _, name := range c.Args().Slice() {
-				if err := s.Remove(name); err != nil {
+			for _, ref := range c.Args().Slice() {
+				rm, err := s.RemoveImage(ref, c.Bool("force"))
+				if err != nil {
 					failed = append(failed, err)
 					continue
 				}
-				fmt.Println("removed", name)
+				for _, n := range rm.Untagged {
+					fmt.Println("Untagged:", image.FamiliarName(n))
+				}
+				if rm.Deleted != "" {
+					fmt.Println("Deleted:", rm.Deleted)
+				}
 			}
 			if len(failed) > 0 {
 				return errors.Join(failed...)

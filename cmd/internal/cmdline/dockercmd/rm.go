@@ -24,22 +24,9 @@ func Rm() *cli.Command {
 			if err != nil {
 				return err
 			}
+			rt := cmdline.RuntimeOf(c)
 			for _, ref := range c.Args().Slice() {
-				r, err := docker.Find(store.ContainersDir(), ref)
-				if err != nil {
-					return fmt.Errorf("rm: %w", err)
-				}
-				// Its runtime state, if any: a detached or still running one.
-				ctr, err := cmdline.RuntimeOf(c).Load(r.ID)
-				if err != nil {
-					return fmt.Errorf("rm %s: %w", ref, err)
-				}
-				if _, err := ctr.State(); err == nil {
-					if err := ctr.Delete(c.Bool("force")); err != nil {
-						return fmt.Errorf("rm %s: %w", ref, err)
-					}
-				}
-				if err := store.RemoveRootfs(r.ID); err != nil {
+				if err := docker.Remove(rt, store, ref, c.Bool("force")); err != nil {
 					return fmt.Errorf("rm %s: %w", ref, err)
 				}
 				fmt.Println(ref)

@@ -23,7 +23,11 @@ func RunImage(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := docker.Run(context.Background(), cmdline.RuntimeOf(c), store, runOptionsFrom(c),
+	o, err := runOptionsFrom(c)
+	if err != nil {
+		return err
+	}
+	res, err := docker.Run(context.Background(), cmdline.RuntimeOf(c), store, o,
 		container.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
 	if err != nil {
 		return err
@@ -35,21 +39,37 @@ func RunImage(c *cli.Context) error {
 	return cmdline.StatusError(res.Status)
 }
 
-func runOptionsFrom(c *cli.Context) *docker.RunOptions {
+func runOptionsFrom(c *cli.Context) (*docker.RunOptions, error) {
 	o := &docker.RunOptions{
 		SecurityOpts: c.StringSlice("security-opt"), CapAdd: c.StringSlice("cap-add"), CapDrop: c.StringSlice("cap-drop"),
 		Privileged: c.Bool("privileged"), Interactive: c.Bool("interactive"), TTY: c.Bool("tty"),
-		Env: c.StringSlice("env"), EnvFiles: c.StringSlice("env-file"), Volumes: c.StringSlice("volume"),
+		Env: c.StringSlice("env"), EnvFiles: c.StringSlice("env-file"), Volumes: cmdline.RawList(c, "volume"),
 		Workdir: c.String("workdir"), User: c.String("user"), Hostname: c.String("hostname"),
 		ReadOnly: c.Bool("read-only"), Network: c.String("network"), Ulimits: c.StringSlice("ulimit"),
 		Memory: c.String("memory"), PidsLimit: c.Int64("pids-limit"), CPUs: c.String("cpus"),
-		Image: c.Args().First(), Cmd: c.Args().Tail(),
+		Image: c.Args().First(), Cmd: c.Args().Tail(), Pull: c.String("pull"),
 		Name: c.String("name"), Remove: c.Bool("rm"), Detach: c.Bool("detach"),
 		Seccomp: cmdline.SeccompWatchRequest(c), SigProxy: c.Bool("sig-proxy"),
+		// Mounts besides -v.
+		Mounts: cmdline.RawList(c, "mount"), Tmpfs: cmdline.RawList(c, "tmpfs"), ShmSize: c.String("shm-size"),
+		// The everyday flags.
+		Init: c.Bool("init"), Labels: cmdline.TakeList(c, "label"), LabelFiles: c.StringSlice("label-file"),
+		Sysctls: c.StringSlice("sysctl"), IPC: c.String("ipc"), PID: c.String("pid"), UserNS: c.String("userns"),
+		Devices: c.StringSlice("device"), Platform: c.String("platform"),
+		LogDriver: c.String("log-driver"), LogOpts: c.StringSlice("log-opt"),
 	}
 	if c.IsSet("entrypoint") {
 		e := c.String("entrypoint")
 		o.Entrypoint = &e
 	}
-	return o
+	var err error
+	if o.Restart, err = docker.ParseRestartPolicy(c.String("restart")); err != nil {
+		return nil, err
+	}
+	o.StopSignal = c.String("stop-signal")
+	if c.IsSet("stop-timeout") {
+		t := c.Int("stop-timeout")
+		o.StopTimeout = &t
+	}
+	return o, nil
 }

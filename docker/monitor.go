@@ -1,0 +1,378 @@
+package docker
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/container/config"
+	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/internal/monitorproc"
+	"github.com/minirun/minirun/internal/trace"
+)
+
+// A detached container's monitor is what conmon is to podman, with no
+// daemon: minirun-docker re-executed in a session of its own, with
+// /dev/null for stdio. It runs the container in the foreground (it is
+// the container's parent, and the container dies with it through the
+// parent-death signal, the reaper that every foreground start leaves
+// cleaning up after both), copies its stdout and stderr into the
+// json-file log, keeps the record's State, and carries out the restart
+// policy. The command that started it (run -d, start) waits on a pipe
+// for one word: the container runs, or why it could not start.
+
+// monitorArgs is what a monitor is started for, in its environment.
+type monitorArgs struct {
+	Root  string // the runtime's state root (--root)
+	Store string // the image store (--store)
+	ID    string
+	Debug bool
+	// LogJSON: the log handed over as fd 4 (--log, or stderr with
+	// --debug) is in JSON. The monitor writes there until the first start
+	// is reported, so the caller's trace and errors read as before.
+	Log, LogJSON bool
+	// Timings is --debug=timings: the monitor's steps go to the caller's
+	// stderr (fd 2 until the start is reported).
+	Timings bool
+}
+
+// IsMonitor tells main that this process is a container's monitor.
+func IsMonitor() bool { return os.Getenv(monitorproc.Env) != "" }
+
+// StartMonitor starts the monitor of container id, whose record, layer
+// and config.json are in place under store, and returns once the
+// container runs, or with the reason it could not start (of the class
+// the start failed with: a missing command is still 127). A monitor that
+// fails to start the container leaves nothing of it under rt.Root.
+func StartMonitor(rt *container.Runtime, storeRoot, id string) error {
+	m, err := SpawnMonitor(rt, storeRoot, id)
+	if err != nil {
+		return err
+	}
+	return m.Go()
+}
+
+// PendingMonitor is a monitor process started ahead of its container's
+// making: its own start (a Go program's) overlaps with the caller's, and
+// `run -d` costs no more than when it started the container itself. The
+// lean minirun starts it as it hands `run -d` on (monitorproc), else
+// SpawnMonitor does. Go or Abort must follow.
+type PendingMonitor struct {
+	p    *monitorproc.Pending
+	args monitorArgs
+}
+
+// SpawnMonitor starts the monitor of container id (or takes the one the
+// lean minirun started), to wait for Go.
+func SpawnMonitor(rt *container.Runtime, storeRoot, id string) (*PendingMonitor, error) {
+	root, err := filepath.Abs(rt.Root)
+	if err != nil {
+		return nil, err
+	}
+	store, err := filepath.Abs(storeRoot)
+	if err != nil {
+		return nil, err
+	}
+	logf, asJSON := trace.LogFile()
+	m := &PendingMonitor{args: monitorArgs{Root: root, Store: store, ID: id, Debug: rt.Debug,
+		Log: logf != nil, LogJSON: asJSON, Timings: trace.Timings}}
+	if p, ok := monitorproc.Adopt(); ok {
+		m.p = p
+		return m, nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("start monitor: %w", err)
+	}
+	if m.p, err = monitorproc.Spawn(exe, logf, trace.Timings); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Go lets the monitor start the container, and waits for its word.
+func (m *PendingMonitor) Go() error {
+	args, err := json.Marshal(m.args)
+	if err != nil {
+		m.p.Abort()
+		return err
+	}
+	word, err := m.p.Go(args)
+	if err != nil {
+		return fmt.Errorf("start container %s: %w", m.args.ID[:12], err)
+	}
+	if word != monitorproc.OK {
+		return decodeMonitorError(word)
+	}
+	return nil
+}
+
+// Abort sends the monitor away without a container, and waits for it.
+func (m *PendingMonitor) Abort() {
+	if m != nil {
+		m.p.Abort()
+	}
+}
+
+const monitorOK = monitorproc.OK
+
+// encodeMonitorError is err as the monitor sends it: the exit code its
+// class gives, a space, the message. decodeMonitorError gives back an
+// error of that class, for the caller to exit with the same status.
+func encodeMonitorError(err error) string {
+	return strconv.Itoa(errdefs.ExitCode(err)) + " " + strings.ReplaceAll(err.Error(), "\n", " ")
+}
+
+func decodeMonitorError(s string) error {
+	code, msg, _ := strings.Cut(s, " ")
+	switch code {
+	case strconv.Itoa(errdefs.ExitNotFound):
+		return errdefs.New(errdefs.ErrCommandNotFound, msg)
+	case strconv.Itoa(errdefs.ExitNoExec):
+		return errdefs.New(errdefs.ErrNotExecutable, msg)
+	}
+	return errors.New(msg)
+}
+
+// Monitor is the monitor's main: it never returns.
+func Monitor() {
+	os.Unsetenv(monitorproc.Env)
+	// Wait for the caller to have the container made; a pipe closed
+	// without the arguments means it gave up.
+	data, ok := monitorproc.ReadArgs()
+	if !ok {
+		os.Exit(0)
+	}
+	report := os.NewFile(monitorproc.ReportFd, "monitor-report")
+	var a monitorArgs
+	if err := json.Unmarshal(data, &a); err != nil {
+		fmt.Fprintf(report, "%s", encodeMonitorError(fmt.Errorf("monitor: malformed arguments: %w", err)))
+		os.Exit(errdefs.ExitRuntime)
+	}
+	trace.Timings = a.Timings
+	monitorTimer.Step("monitor started, arguments read")
+	if a.Log {
+		trace.SetLog(os.NewFile(monitorproc.LogFd, "log"), a.LogJSON)
+	}
+	if err := monitor(a, report); err != nil {
+		os.Exit(errdefs.ExitRuntime)
+	}
+	os.Exit(0)
+}
+
+// monitor runs container a.ID until it exits and its policy does not
+// start it again. The first start's outcome goes to report.
+func monitor(a monitorArgs, report *os.File) error {
+	dir := filepath.Join(a.Store, "containers", a.ID)
+	fail := func(err error) error {
+		if report != nil {
+			_, _ = report.WriteString(encodeMonitorError(err))
+			report.Close()
+		}
+		return err
+	}
+	// The caller's log and stderr are the caller's until it has its
+	// answer.
+	dropLog := func() {
+		if f, _ := trace.LogFile(); f != nil {
+			trace.SetLog(nil, false)
+			f.Close()
+		}
+		if a.Timings {
+			trace.Timings = false
+			if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+				_ = unix.Dup2(int(null.Fd()), 2)
+				null.Close()
+			}
+		}
+	}
+	monitorTimer.Step("go")
+	lock, err := holdMonitorLock(dir)
+	if err != nil {
+		return fail(err)
+	}
+	defer lock.Close()
+	rec, err := LoadRecord(dir)
+	if err != nil {
+		return fail(err)
+	}
+	// Made and checked by create (config.Validate): read, not checked again.
+	spec, err := config.LoadSpec(dir)
+	if err != nil {
+		return fail(err)
+	}
+	sink, err := openLogSink(LogFile(filepath.Dir(dir), a.ID), rec.HostConfig.LogConfig)
+	if err != nil {
+		return fail(err)
+	}
+	defer sink.Close()
+	monitorTimer.Step("record, config, log")
+	rt := &container.Runtime{Root: a.Root, Debug: a.Debug}
+	cfg := container.Config{ID: a.ID, Bundle: dir, Spec: spec}
+	var backoff time.Duration
+	for {
+		ctr, copies, err := runLogged(rt, cfg, sink)
+		if err != nil {
+			if report != nil {
+				return fail(err)
+			}
+			// A restart that failed: the container stays exited, saying why.
+			_, _ = UpdateRecord(dir, func(r *Record) error {
+				markExited(&r.State, errdefs.ExitCode(err), time.Now())
+				r.State.Error = err.Error()
+				return nil
+			})
+			return err
+		}
+		started := time.Now()
+		monitorTimer.Step("container started")
+		if _, err := UpdateRecord(dir, func(r *Record) error {
+			if r.State.Status == StatusRemoving {
+				return errRemoving
+			}
+			markRunning(&r.State, ctr.Pid(), started)
+			return nil
+		}); err != nil {
+			// rm -f came first: the container has no business running.
+			_ = ctr.Kill(syscall.SIGKILL, false)
+			_, _ = ctr.Wait()
+			copies.Wait()
+			return fail(err)
+		}
+		monitorTimer.Step("record running")
+		// The caller's answer comes once the record says running, so
+		// that a stop right after run -d finds it so.
+		if report != nil {
+			_, _ = report.WriteString(monitorOK)
+			report.Close()
+			report = nil
+			dropLog()
+		}
+		oomKilled := watchOOM(ctr)
+		code, _ := ctr.Wait()
+		copies.Wait()
+		ended := time.Now()
+		restart := false
+		_, err = UpdateRecord(dir, func(r *Record) error {
+			if r.State.Status == StatusRemoving {
+				return errRemoving // rm -f takes it from here
+			}
+			markExited(&r.State, code, ended)
+			r.State.OOMKilled = oomKilled()
+			if restart = restartWanted(r.HostConfig.RestartPolicy, r.State, code); restart {
+				r.State.Status, r.State.Restarting = StatusRestarting, true
+				r.State.RestartCount++
+			}
+			return nil
+		})
+		if err != nil || !restart {
+			return nil
+		}
+		backoff = nextBackoff(backoff, ended.Sub(started))
+		if !sleepUnlessStopped(dir, backoff) {
+			_, _ = UpdateRecord(dir, func(r *Record) error {
+				if r.State.Status == StatusRestarting {
+					r.State.Status, r.State.Restarting = StatusExited, false
+				}
+				return nil
+			})
+			return nil
+		}
+	}
+}
+
+var monitorTimer = trace.NewTimer("monitor")
+
+var errRemoving = errors.New("container is being removed")
+
+// runLogged starts the container in the foreground with its stdout and
+// stderr copied into sink; copies ends once both streams are drained.
+func runLogged(rt *container.Runtime, cfg container.Config, sink logSink) (*container.Container, *sync.WaitGroup, error) {
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		return nil, nil, err
+	}
+	ctr, err := rt.Run(cfg, container.IO{Stdout: outW, Stderr: errW}, container.Lifecycle{})
+	// The container holds its own ends now; ours would keep the copies
+	// from ever seeing the end of the streams.
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		outR.Close()
+		errR.Close()
+		return nil, nil, err
+	}
+	var copies sync.WaitGroup
+	for stream, r := range map[string]*os.File{"stdout": outR, "stderr": errR} {
+		copies.Add(1)
+		go func() {
+			defer copies.Done()
+			defer r.Close()
+			if err := sink.Copy(stream, r); err != nil {
+				_, _ = io.Copy(io.Discard, r) // never block the container on a full pipe
+			}
+		}()
+	}
+	return ctr, &copies, nil
+}
+
+// watchOOM watches the container's cgroup for OOM kills; the function it
+// returns stops watching and says whether there was one.
+func watchOOM(ctr *container.Container) func() bool {
+	events, stop, err := ctr.WatchOOM()
+	if err != nil || events == nil {
+		if stop != nil {
+			stop()
+		}
+		return func() bool { return false }
+	}
+	var mu sync.Mutex
+	killed := false
+	go func() {
+		for range events {
+			mu.Lock()
+			killed = true
+			mu.Unlock()
+		}
+	}()
+	return func() bool {
+		stop()
+		mu.Lock()
+		defer mu.Unlock()
+		return killed
+	}
+}
+
+// sleepUnlessStopped waits d before a restart, and says false as soon as
+// stop, kill or rm has asked the container to stay down.
+func sleepUnlessStopped(dir string, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for {
+		r, err := LoadRecord(dir)
+		if err != nil || r.State.StoppedByUser || r.State.Status == StatusRemoving {
+			return false
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return true
+		}
+		time.Sleep(min(left, 20*time.Millisecond))
+	}
+}
