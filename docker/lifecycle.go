@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -237,6 +238,9 @@ func Remove(rt *container.Runtime, store *image.Store, ref string, force bool) e
 			}
 		}
 	}
+	if err := stopNetwork(store.Root, r.ID); err != nil {
+		return err
+	}
 	return store.RemoveRootfs(r.ID)
 }
 
@@ -256,7 +260,12 @@ func RunAttached(rt *container.Runtime, dir string, cfg container.Config, stdio 
 	}); err != nil {
 		return 0, err
 	}
-	ctr, err := rt.Run(cfg, stdio, container.Lifecycle{ForwardSignals: true})
+	storeRoot := filepath.Dir(filepath.Dir(dir))
+	if err := startNetwork(context.Background(), storeRoot, dir); err != nil {
+		return 0, err
+	}
+	defer func() { _ = stopNetwork(storeRoot, cfg.ID) }()
+	ctr, err := rt.Run(cfg, stdio, container.Lifecycle{ForwardSignals: true, ReaperEnv: reaperEnvFor(storeRoot, false)})
 	if err != nil {
 		return 0, err
 	}

@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -220,9 +221,16 @@ func monitor(a monitorArgs, report *os.File) error {
 	monitorTimer.Step("record, config, log")
 	rt := &container.Runtime{Root: a.Root, Debug: a.Debug}
 	cfg := container.Config{ID: a.ID, Bundle: dir, Spec: spec}
+	// The network outlives restarts by the policy, and goes when the
+	// monitor does (its reaper undoes it if the monitor is killed).
+	if err := startNetwork(context.Background(), a.Store, dir); err != nil {
+		return fail(err)
+	}
+	defer func() { _ = stopNetwork(a.Store, a.ID) }()
+	lc := container.Lifecycle{ReaperEnv: reaperEnvFor(a.Store, false)}
 	var backoff time.Duration
 	for {
-		ctr, copies, err := runLogged(rt, cfg, sink)
+		ctr, copies, err := runLogged(rt, cfg, lc, sink)
 		if err != nil {
 			if report != nil {
 				return fail(err)
@@ -298,7 +306,7 @@ var errRemoving = errors.New("container is being removed")
 
 // runLogged starts the container in the foreground with its stdout and
 // stderr copied into sink; copies ends once both streams are drained.
-func runLogged(rt *container.Runtime, cfg container.Config, sink logSink) (*container.Container, *sync.WaitGroup, error) {
+func runLogged(rt *container.Runtime, cfg container.Config, lc container.Lifecycle, sink logSink) (*container.Container, *sync.WaitGroup, error) {
 	outR, outW, err := os.Pipe()
 	if err != nil {
 		return nil, nil, err
@@ -309,7 +317,7 @@ func runLogged(rt *container.Runtime, cfg container.Config, sink logSink) (*cont
 		outW.Close()
 		return nil, nil, err
 	}
-	ctr, err := rt.Run(cfg, container.IO{Stdout: outW, Stderr: errW}, container.Lifecycle{})
+	ctr, err := rt.Run(cfg, container.IO{Stdout: outW, Stderr: errW}, lc)
 	// The container holds its own ends now; ours would keep the copies
 	// from ever seeing the end of the streams.
 	outW.Close()

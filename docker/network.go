@@ -2,7 +2,10 @@ package docker
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -11,20 +14,17 @@ import (
 	"github.com/minirun/minirun/network"
 )
 
-// NetworkOptions are run's network flags.
+// NetworkOptions are run's network flags besides --network itself
+// (RunOptions.Network).
 type NetworkOptions struct {
-	// Mode is --network: bridge (the default as root), none, host,
-	// container:NAME or a user network's name.
-	Mode        string
-	Publish     []string // -p
-	PublishAll  bool     // -P: the image's exposed ports, on free host ports
-	DNS         []string
-	DNSSearch   []string
-	DNSOptions  []string
-	AddHosts    []string
-	IP, MAC     string
-	Aliases     []string // --network-alias
-	networkRefs []string // resolved: the networks to join
+	Publish    []string // -p
+	PublishAll bool     // -P: the image's exposed ports, on free host ports
+	DNS        []string
+	DNSSearch  []string
+	DNSOptions []string
+	AddHosts   []string
+	IP, MAC    string
+	Aliases    []string // --network-alias
 }
 
 // NetworkStore is the image store's networks directory.
@@ -32,19 +32,18 @@ func NetworkStore(storeRoot string) (*network.Store, error) {
 	return network.Open(filepath.Join(storeRoot, "networks"))
 }
 
-// netMode is what --network asks for, with the default filled in: a
-// bridge for root, as Docker's; rootless has no way to make a bridge on
-// the host, so none.
-func netMode(o *NetworkOptions) string {
-	switch m := o.Mode; {
-	case m == "" || m == "default":
+// netMode is --network with the default filled in: a bridge for root, as
+// Docker's; rootless has no way to make a bridge on the host (and this
+// host's /dev/net/tun is root's, so no slirp4netns or pasta), so none.
+func netMode(mode string) string {
+	switch mode {
+	case "", "default":
 		if container.Rootless() {
 			return "none"
 		}
 		return network.DefaultName
-	default:
-		return m
 	}
+	return mode
 }
 
 // usesCNI tells whether the mode is a network the plugins set up.
@@ -52,9 +51,19 @@ func usesCNI(mode string) bool {
 	return mode != "none" && mode != "host" && !strings.HasPrefix(mode, "container:")
 }
 
-// checkNetworkFlags refuses flags that mean nothing in the mode chosen,
-// as Docker does, before anything is made.
-func checkNetworkFlags(o *NetworkOptions, mode string) error {
+// checkNetworkFlags refuses what means nothing in the mode chosen, as
+// Docker does, before anything is made.
+func checkNetworkFlags(mode string, o *NetworkOptions) error {
+	for _, p := range o.Publish {
+		if _, err := network.ParsePublish(p); err != nil {
+			return invalidf("%v", err)
+		}
+	}
+	for _, h := range o.AddHosts {
+		if _, _, err := network.ParseAddHost(h); err != nil {
+			return invalidf("%v", err)
+		}
+	}
 	if usesCNI(mode) {
 		if container.Rootless() {
 			return invalidf("--network %s: a bridge network needs root; rootless containers get none or host", mode)
@@ -68,79 +77,34 @@ func checkNetworkFlags(o *NetworkOptions, mode string) error {
 		return invalidf("--ip and --mac-address need a bridge or user network, not %s", mode)
 	case len(o.Aliases) > 0:
 		return invalidf("--network-alias needs a user network, not %s", mode)
-	case strings.HasPrefix(mode, "container:") && (len(o.DNS)+len(o.DNSSearch)+len(o.DNSOptions)+len(o.AddHosts) > 0):
+	case strings.HasPrefix(mode, "container:") && len(o.DNS)+len(o.DNSSearch)+len(o.DNSOptions)+len(o.AddHosts) > 0:
 		return invalidf("--dns and --add-host can't be set with --network %s: it shares that container's files", mode)
 	}
 	return nil
 }
 
-// publishes is -p's and -P's port mappings.
-func publishes(o *NetworkOptions, exposed map[string]struct{}) ([]network.PortMapping, error) {
-	var out []network.PortMapping
-	for _, p := range o.Publish {
-		ms, err := network.ParsePublish(p)
-		if err != nil {
-			return nil, invalidf("%v", err)
-		}
-		out = append(out, ms...)
-	}
-	if o.PublishAll {
-		for p := range exposed {
-			ms, err := network.ParsePublish(p)
-			if err != nil {
-				continue // an image's odd port spec is not the user's error
-			}
-			out = append(out, ms...)
-		}
-	}
-	return out, nil
-}
-
-// setupNetwork joins container c to the network its mode names, before
-// its spec is written; the spec then joins the namespace made here.
-// hostsFile is the container's /etc/hosts, which the network keeps up to
-// date with its peers.
-func setupNetwork(ctx context.Context, storeRoot string, c Container, name, hostname string, o *NetworkOptions) (*network.State, error) {
-	mode := netMode(o)
-	if !usesCNI(mode) {
-		return nil, nil
-	}
-	ns, err := NetworkStore(storeRoot)
-	if err != nil {
-		return nil, err
-	}
-	var exposed map[string]struct{}
-	if c.Image != nil {
-		exposed = c.Image.Config.ExposedPorts
-	}
-	ports, err := publishes(o, exposed)
-	if err != nil {
-		return nil, err
-	}
-	var extra [][2]string
-	for _, h := range o.AddHosts {
-		n, ip, err := network.ParseAddHost(h)
-		if err != nil {
-			return nil, invalidf("%v", err)
-		}
-		extra = append(extra, [2]string{n, ip})
-	}
-	return ns.Setup(ctx, network.Request{
-		ContainerID: c.ID, Name: name, Hostname: hostname, Networks: []string{mode},
-		Aliases: o.Aliases, IP: o.IP, MAC: o.MAC, Ports: ports,
-		HostsFile: filepath.Join(c.Dir, "hosts"), AddHosts: extra,
-	})
-}
-
-// TeardownNetwork undoes setupNetwork for container id; any process may
-// call it, as often as it likes (after Wait, rm, a reaper).
-func TeardownNetwork(storeRoot, id string) error {
-	ns, err := NetworkStore(storeRoot)
-	if err != nil {
+// setNetwork points the spec's network namespace where the mode says:
+// the namespace the plugins set up (made at each start, NetnsPath), the
+// host's, another container's, or a new one with only lo.
+func setNetwork(s *specs.Spec, c Container, mode string, o *NetworkOptions) error {
+	if err := checkNetworkFlags(mode, o); err != nil {
 		return err
 	}
-	return ns.Teardown(context.Background(), id)
+	switch {
+	case mode == "none":
+	case mode == "host":
+		dropNamespace(s, specs.NetworkNamespace)
+	case strings.HasPrefix(mode, "container:"):
+		return joinNamespace(s, c, specs.NetworkNamespace, "net", "--network", strings.TrimPrefix(mode, "container:"))
+	default:
+		joinNetns(s, NetnsPath(c.ID))
+	}
+	return nil
 }
+
+// NetnsPath is where the network namespace of a container on a CNI
+// network is bound while it runs.
+func NetnsPath(id string) string { return filepath.Join(network.NetnsDir, id) }
 
 // joinNetns points the spec's network namespace at path.
 func joinNetns(s *specs.Spec, path string) {
@@ -153,14 +117,200 @@ func joinNetns(s *specs.Spec, path string) {
 	s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: path})
 }
 
-// resolvFor is the container's /etc/resolv.conf in its mode.
+// etcFiles gives the container its own /etc/hostname, /etc/hosts and
+// /etc/resolv.conf, bind-mounted from the container's directory so the
+// image is not touched. On a CNI network the hosts file gets the
+// container's address, and its peers, at each start (startNetwork);
+// with container:NAME the container shares that one's files, as Docker's.
+func etcFiles(s *specs.Spec, c Container, mode string, o *NetworkOptions) error {
+	files := map[string]string{}
+	if peer, ok := strings.CutPrefix(mode, "container:"); ok {
+		r, err := Find(filepath.Join(c.Store, "containers"), peer)
+		if err != nil {
+			return fmt.Errorf("--network container:%s: %w", peer, err)
+		}
+		dir := filepath.Join(c.Store, "containers", r.ID)
+		for _, f := range []string{"hostname", "hosts", "resolv.conf"} {
+			files[f] = filepath.Join(dir, f)
+		}
+		if hn, err := os.ReadFile(files["hostname"]); err == nil {
+			s.Hostname = strings.TrimSpace(string(hn))
+		}
+	} else {
+		var extra [][2]string
+		for _, h := range o.AddHosts {
+			n, ip, _ := network.ParseAddHost(h)
+			extra = append(extra, [2]string{n, ip})
+		}
+		content := map[string]string{
+			"hostname":    s.Hostname + "\n",
+			"hosts":       network.BaseHosts(s.Hostname, "", extra),
+			"resolv.conf": string(resolvFor(mode, o)),
+		}
+		for name, data := range content {
+			p := filepath.Join(c.Dir, name)
+			if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+				return fmt.Errorf("write %s: %w", p, err)
+			}
+			files[name] = p
+		}
+	}
+	for _, name := range []string{"hostname", "hosts", "resolv.conf"} {
+		s.Mounts = append(s.Mounts, specs.Mount{Destination: "/etc/" + name, Type: "bind", Source: files[name], Options: []string{"rbind", "rprivate"}})
+	}
+	return nil
+}
+
+// resolvFor is the container's /etc/resolv.conf in its mode: the host's
+// own on the host's network, none without a network, else the host's
+// without its loopback resolvers, with the user's flags.
 func resolvFor(mode string, o *NetworkOptions) []byte {
 	host := network.HostResolvConf()
-	if mode == "host" && len(o.DNS)+len(o.DNSSearch)+len(o.DNSOptions) == 0 {
+	flags := len(o.DNS)+len(o.DNSSearch)+len(o.DNSOptions) > 0
+	switch {
+	case mode == "host" && !flags:
 		return host
-	}
-	if mode == "none" && len(o.DNS) == 0 {
+	case mode == "none" && !flags:
 		return nil // no route to any resolver
 	}
 	return network.ResolvConf(host, network.DNS{Servers: o.DNS, Search: o.DNSSearch, Options: o.DNSOptions})
+}
+
+// recordNetwork keeps the network flags in the record, for each start.
+func recordNetwork(r *Record, mode string, o *NetworkOptions) {
+	h := &r.HostConfig
+	h.NetworkMode = mode
+	h.Publish, h.PublishAllPorts = o.Publish, o.PublishAll
+	h.Dns, h.DnsSearch, h.DnsOptions, h.ExtraHosts = o.DNS, o.DNSSearch, o.DNSOptions, o.AddHosts
+	h.IPAddress, h.MacAddress, h.NetworkAliases = o.IP, o.MAC, o.Aliases
+}
+
+// startNetwork sets up, from its record, the network of a container
+// about to start on a CNI network, and notes the result in the record.
+// It does nothing in the other modes, or when the network is already
+// there (a restart by the policy keeps it).
+func startNetwork(ctx context.Context, storeRoot, dir string) error {
+	r, err := LoadRecord(dir)
+	if err != nil {
+		return err
+	}
+	h := r.HostConfig
+	if !usesCNI(h.NetworkMode) {
+		return nil
+	}
+	ns, err := NetworkStore(storeRoot)
+	if err != nil {
+		return err
+	}
+	if st, err := ns.Load(r.ID); err == nil && st != nil {
+		if _, err := os.Stat(st.Netns); err == nil {
+			return nil
+		}
+		// A set-up a killed process left halfway: undone, then redone.
+		if err := ns.Teardown(ctx, r.ID); err != nil {
+			return err
+		}
+	}
+	var ports []network.PortMapping
+	for _, p := range h.Publish {
+		ms, err := network.ParsePublish(p)
+		if err != nil {
+			return invalidf("%v", err)
+		}
+		ports = append(ports, ms...)
+	}
+	if h.PublishAllPorts {
+		for p := range r.Config.ExposedPorts {
+			if ms, err := network.ParsePublish(p); err == nil {
+				ports = append(ports, ms...)
+			}
+		}
+	}
+	var extra [][2]string
+	for _, e := range h.ExtraHosts {
+		n, ip, err := network.ParseAddHost(e)
+		if err != nil {
+			return invalidf("%v", err)
+		}
+		extra = append(extra, [2]string{n, ip})
+	}
+	hostname := r.Config.Hostname
+	if hostname == "" {
+		hostname = r.ID[:12]
+	}
+	st, err := ns.Setup(ctx, network.Request{
+		ContainerID: r.ID, Name: r.Name, Hostname: hostname, Networks: []string{h.NetworkMode},
+		Aliases: h.NetworkAliases, IP: h.IPAddress, MAC: h.MacAddress, Ports: ports,
+		HostsFile: filepath.Join(dir, "hosts"), AddHosts: extra,
+	})
+	if err != nil {
+		return err
+	}
+	_, err = UpdateRecord(dir, func(r *Record) error {
+		r.NetworkSettings = settingsOf(st, h.NetworkAliases)
+		return nil
+	})
+	if err != nil {
+		_ = ns.Teardown(context.WithoutCancel(ctx), r.ID)
+	}
+	return err
+}
+
+// settingsOf is inspect's view of a container's network state.
+func settingsOf(st *network.State, aliases []string) *NetworkSettings {
+	ns := &NetworkSettings{Ports: map[string][]PortBinding{}, Networks: map[string]EndpointSettings{}}
+	for i, a := range st.Attachments {
+		e := EndpointSettings{IPAddress: a.IP, IPPrefixLen: a.Prefix, Gateway: a.Gateway, MacAddress: a.MAC}
+		if a.Network != network.DefaultName {
+			e.Aliases = aliases
+		}
+		ns.Networks[a.Network] = e
+		if i == 0 {
+			ns.IPAddress, ns.IPPrefixLen, ns.Gateway, ns.MacAddress = a.IP, a.Prefix, a.Gateway, a.MAC
+		}
+	}
+	for _, p := range st.Ports {
+		key := strconv.Itoa(p.ContainerPort) + "/" + p.Protocol
+		ip := p.HostIP
+		if ip == "" {
+			ip = "0.0.0.0"
+		}
+		ns.Ports[key] = append(ns.Ports[key], PortBinding{HostIp: ip, HostPort: strconv.Itoa(p.HostPort)})
+	}
+	return ns
+}
+
+// stopNetwork undoes startNetwork for container id, and clears the
+// record's view of it; any process may call it, as often as it likes
+// (after Wait, the monitor's last exit, rm, a reaper).
+func stopNetwork(storeRoot, id string) error {
+	ns, err := NetworkStore(storeRoot)
+	if err != nil {
+		return err
+	}
+	if err := ns.Teardown(context.Background(), id); err != nil {
+		return err
+	}
+	dir := filepath.Join(storeRoot, "containers", id)
+	if _, err := os.Stat(filepath.Join(dir, recordFile)); err == nil {
+		_, _ = UpdateRecord(dir, func(r *Record) error {
+			r.NetworkSettings = nil
+			return nil
+		})
+	}
+	return nil
+}
+
+// reaperNetEnv names the store whose network set-up a reaper undoes, for
+// a container whose minirun (or monitor) was killed.
+const reaperNetEnv = "MINIRUN_REAPER_NET_STORE"
+
+// reaperEnvFor is what a start hands its reaper, for the Docker front's
+// clean-up after it: the network always, the layer with --rm.
+func reaperEnvFor(storeRoot string, remove bool) []string {
+	env := []string{reaperNetEnv + "=" + storeRoot}
+	if remove {
+		env = append(env, reaperStoreEnv+"="+storeRoot)
+	}
+	return env
 }

@@ -51,7 +51,8 @@ type RunOptions struct {
 	User         string
 	Hostname     string
 	ReadOnly     bool
-	Network      string
+	Network      string // --network; "" is the default (network.go)
+	Net          NetworkOptions
 	Ulimits      []string
 	Entrypoint   *string // nil: the image's; "": none
 	Memory       string

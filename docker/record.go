@@ -29,6 +29,9 @@ type Record struct {
 	HostConfig HostConfig
 	State      ContainerState
 	Mounts     []MountPoint
+	// NetworkSettings is set while the container runs on a network the
+	// front made (bridge or a user network).
+	NetworkSettings *NetworkSettings `json:",omitempty"`
 }
 
 // RecordConfig is the container's configuration as Docker's Config.
@@ -44,6 +47,8 @@ type RecordConfig struct {
 	StopTimeout *int   // seconds; nil means 10
 	Tty         bool
 	OpenStdin   bool
+	// ExposedPorts are the image's, for -P.
+	ExposedPorts map[string]struct{} `json:",omitempty"`
 }
 
 // HostConfig is how the container is run, as Docker's HostConfig.
@@ -63,6 +68,46 @@ type HostConfig struct {
 	// bytes.
 	Tmpfs   map[string]string `json:",omitempty"`
 	ShmSize int64
+	// The network flags, kept for each start to set the network up
+	// again (network.go): -p, -P, --dns*, --add-host, and what Docker
+	// keeps in its NetworkingConfig (--ip, --mac-address,
+	// --network-alias).
+	Publish         []string `json:",omitempty"`
+	PublishAllPorts bool     `json:",omitempty"`
+	Dns             []string `json:",omitempty"`
+	DnsSearch       []string `json:",omitempty"`
+	DnsOptions      []string `json:",omitempty"`
+	ExtraHosts      []string `json:",omitempty"`
+	IPAddress       string   `json:",omitempty"`
+	MacAddress      string   `json:",omitempty"`
+	NetworkAliases  []string `json:",omitempty"`
+}
+
+// NetworkSettings is what the container's network is while it runs, as
+// Docker's inspect shows it.
+type NetworkSettings struct {
+	IPAddress   string
+	IPPrefixLen int
+	Gateway     string
+	MacAddress  string
+	// Ports maps "80/tcp" to where it is published.
+	Ports    map[string][]PortBinding
+	Networks map[string]EndpointSettings
+}
+
+// PortBinding is one host address a container port is published on.
+type PortBinding struct {
+	HostIp   string
+	HostPort string
+}
+
+// EndpointSettings is the container on one network.
+type EndpointSettings struct {
+	IPAddress   string
+	IPPrefixLen int
+	Gateway     string
+	MacAddress  string
+	Aliases     []string `json:",omitempty"`
 }
 
 // RestartPolicy is --restart: Name is "no", "on-failure", "always" or
@@ -129,7 +174,7 @@ func describe(r *Record, c Container, o *RunOptions, s *specs.Spec) {
 			r.Config.Entrypoint = []string{*o.Entrypoint}
 		}
 	}
-	r.HostConfig.Binds, r.HostConfig.NetworkMode = o.Volumes, o.Network
+	r.HostConfig.Binds = o.Volumes
 	r.HostConfig.AutoRemove, r.HostConfig.ReadonlyRootfs, r.HostConfig.Privileged = o.Remove, o.ReadOnly, o.Privileged
 	r.HostConfig.CapAdd, r.HostConfig.CapDrop, r.HostConfig.SecurityOpt = o.CapAdd, o.CapDrop, o.SecurityOpts
 }

@@ -85,8 +85,13 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 		}
 		defer lock.Close()
 	}
+	if err := startNetwork(ctx, store.Root, c.Dir); err != nil {
+		remove()
+		return res, err
+	}
 	ctr, err := start(rt, c, o, spec, prof, stdio, store.Root)
 	if err != nil {
+		_ = stopNetwork(store.Root, c.ID)
 		remove()
 		return res, err
 	}
@@ -99,6 +104,9 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 	stop := context.AfterFunc(ctx, func() { _ = ctr.Kill(syscall.SIGKILL, true) })
 	res.Status, err = ctr.Wait()
 	stop()
+	if nerr := stopNetwork(store.Root, c.ID); nerr != nil && stdio.Stderr != nil {
+		fmt.Fprintf(stdio.Stderr, "minirun: cleanup: %v\n", nerr)
+	}
 	if o.Remove {
 		remove()
 	} else {
@@ -214,6 +222,8 @@ func prepare(c Container, o *RunOptions, storeRoot string) (*specs.Spec, profile
 	}
 	rec := newRecord(c, o)
 	rec.Config.Labels, rec.HostConfig.Init, rec.HostConfig.LogConfig = labels, o.Init, logc
+	rec.Config.ExposedPorts = c.Image.Config.ExposedPorts
+	recordNetwork(&rec, netMode(o.Network), &o.Net)
 	if err := recordMounts(&rec, o, storeRoot); err != nil {
 		return nil, profileSource{}, err
 	}
@@ -260,10 +270,9 @@ func start(rt *container.Runtime, c Container, o *RunOptions, spec *specs.Spec, 
 	if o.Interactive {
 		io.Stdin = stdio.Stdin
 	}
-	if o.Remove {
-		// Should this process be killed, its reaper removes the overlay.
-		lc.ReaperEnv = []string{reaperStoreEnv + "=" + storeRoot}
-	}
+	// Should this process be killed, its reaper undoes the network, and
+	// with --rm removes the overlay.
+	lc.ReaperEnv = reaperEnvFor(storeRoot, o.Remove)
 	return rt.Run(cfg, io, lc)
 }
 
@@ -309,6 +318,11 @@ const reaperStoreEnv = "MINIRUN_REAPER_RM_STORE"
 // has deleted container id: the writable layer and record of a --rm run.
 // A reaper of any other container has nothing to do here.
 func RemoveReaped(id string) error {
+	if root := os.Getenv(reaperNetEnv); root != "" {
+		if err := stopNetwork(root, id); err != nil {
+			return err
+		}
+	}
 	root := os.Getenv(reaperStoreEnv)
 	if root == "" {
 		return nil

@@ -92,10 +92,10 @@ func buildSpec(c Container, o *RunOptions) (*specs.Spec, profileSource, error) {
 			return nil, src, err
 		}
 	}
-	if err := setNetwork(s, o.Network); err != nil {
+	if err := setNetwork(s, c, netMode(o.Network), &o.Net); err != nil {
 		return nil, src, err
 	}
-	if err := etcFiles(s, c); err != nil {
+	if err := etcFiles(s, c, netMode(o.Network), &o.Net); err != nil {
 		return nil, src, err
 	}
 	if err := applyEveryday(s, c, o); err != nil {
@@ -326,61 +326,6 @@ func hostDevices(dir string) ([]specs.LinuxDevice, error) {
 		return nil
 	})
 	return out, err
-}
-
-// setNetwork: "none" (the default here, as minirun has no bridge) is a new
-// network namespace with only lo, which the init brings up; "host" shares
-// the host's.
-func setNetwork(s *specs.Spec, network string) error {
-	switch network {
-	case "", "none", "default", "bridge":
-		if network == "bridge" {
-			return invalidf("--network bridge: minirun has no bridge network; use none or host")
-		}
-	case "host":
-		var kept []specs.LinuxNamespace
-		for _, ns := range s.Linux.Namespaces {
-			if ns.Type != specs.NetworkNamespace {
-				kept = append(kept, ns)
-			}
-		}
-		s.Linux.Namespaces = kept
-	default:
-		return invalidf("--network %q: want none or host", network)
-	}
-	return nil
-}
-
-// etcFiles gives the container its own /etc/hostname, /etc/hosts and
-// /etc/resolv.conf, bind-mounted from the container's directory so the
-// image is not touched.
-func etcFiles(s *specs.Spec, c Container) error {
-	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t" + s.Hostname + "\n"
-	resolv, err := os.ReadFile("/etc/resolv.conf")
-	if err != nil || !sharesHostNetwork(s) {
-		// A private network has no route to the host's resolvers.
-		resolv = nil
-	}
-	files := []struct{ name, content string }{
-		{"hostname", s.Hostname + "\n"}, {"hosts", hosts}, {"resolv.conf", string(resolv)},
-	}
-	for _, f := range files {
-		p := filepath.Join(c.Dir, f.name)
-		if err := os.WriteFile(p, []byte(f.content), 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", p, err)
-		}
-		s.Mounts = append(s.Mounts, specs.Mount{Destination: "/etc/" + f.name, Type: "bind", Source: p, Options: []string{"rbind", "rprivate"}})
-	}
-	return nil
-}
-
-func sharesHostNetwork(s *specs.Spec) bool {
-	for _, ns := range s.Linux.Namespaces {
-		if ns.Type == specs.NetworkNamespace {
-			return false
-		}
-	}
-	return true
 }
 
 // resources maps --memory, --pids-limit and --cpus onto linux.resources,

@@ -7,7 +7,16 @@ work="$here/build/demo"
 export MINIRUN_STORE="${MINIRUN_STORE:-$work/store}"
 mkdir -p "$work"
 cd "$work"
-minirun() { "$bin" "$@"; }
+# The scenes need no network; without one a run makes no bridge or NAT
+# rule on the machine the demo is shown on (docs/networking.md).
+minirun() {
+	if [ "$1" = run ]; then
+		shift
+		"$bin" run --network none "$@"
+	else
+		"$bin" "$@"
+	fi
+}
 
 say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; }

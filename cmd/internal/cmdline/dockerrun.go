@@ -28,7 +28,17 @@ func dockerRunFlags() []cli.Flag {
 		// -h too: runHelpArgs.
 		&cli.StringFlag{Name: "hostname", Usage: "container hostname (-h NAME)"},
 		&cli.BoolFlag{Name: "read-only", Usage: "read-only root filesystem"},
-		&cli.StringFlag{Name: "network", Aliases: []string{"net"}, Value: "none", Usage: "none or host"},
+		&cli.StringFlag{Name: "network", Aliases: []string{"net"}, Usage: "bridge (the default as root), none, host, container:NAME or a network's name (docs/networking.md)"},
+		// The network's flags (docs/networking.md).
+		&cli.StringSliceFlag{Name: "publish", Aliases: []string{"p"}, Usage: "publish a port: [IP:][HOSTPORT:]PORT[/tcp|udp], ranges too"},
+		&cli.BoolFlag{Name: "publish-all", Aliases: []string{"P"}, Usage: "publish the image's exposed ports on free host ports"},
+		&cli.StringSliceFlag{Name: "dns", Usage: "a resolver for /etc/resolv.conf"},
+		&cli.StringSliceFlag{Name: "dns-search", Usage: "a search domain for /etc/resolv.conf"},
+		&cli.StringSliceFlag{Name: "dns-option", Usage: "an option for /etc/resolv.conf"},
+		&cli.StringSliceFlag{Name: "add-host", Usage: "a NAME:IP line for /etc/hosts"},
+		&cli.StringFlag{Name: "ip", Usage: "the container's IPv4 address on its network"},
+		&cli.StringFlag{Name: "mac-address", Usage: "the container's MAC address on its network"},
+		&cli.StringSliceFlag{Name: "network-alias", Usage: "another name for the container on a user network"},
 		&cli.StringFlag{Name: "name", Usage: "a unique name"},
 		&cli.StringSliceFlag{Name: "ulimit", Usage: "NAME=SOFT[:HARD]"},
 		&cli.StringFlag{Name: "entrypoint", Usage: "override the image's entrypoint"},

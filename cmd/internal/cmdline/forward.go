@@ -68,7 +68,7 @@ var DockerCommands = []struct{ Name, Usage string }{
 	{"inspect", "print containers' or images' details as Docker's JSON, or through a Go template"},
 	{"top", "show a container's processes (through ps(1), -ef unless other options are given)"},
 	{"stats", "show containers' CPU, memory and process counts from their cgroups"},
-	{"port", "list a container's published ports (none until minirun has networks)"},
+	{"port", "list a container's published ports"},
 	{"restart", "stop containers made by `run IMAGE`, then start them again"},
 	{"logs", "print a detached container's output: stdout to stdout, stderr to stderr"},
 	{"stop", "stop containers made by `run IMAGE`: the stop signal, then SIGKILL after a timeout"},

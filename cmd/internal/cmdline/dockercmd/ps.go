@@ -210,7 +210,22 @@ func (p *psRow) RunningFor() string {
 func (p *psRow) Status() string { return p.st.Describe(p.now) }
 func (p *psRow) State() string  { return p.st.Status }
 func (p *psRow) Names() string  { return p.r.Name }
-func (p *psRow) Ports() string  { return "" } // no published ports until networks exist
+
+// Ports is Docker's PORTS column: 0.0.0.0:8080->80/tcp, while it runs.
+func (p *psRow) Ports() string {
+	ns := p.r.NetworkSettings
+	if ns == nil || !p.st.Running {
+		return ""
+	}
+	var out []string
+	for k, bs := range ns.Ports {
+		for _, b := range bs {
+			out = append(out, b.HostIp+":"+b.HostPort+"->"+k)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
 func (p *psRow) Mounts() string {
 	var m []string
 	for _, mp := range p.r.Mounts {

@@ -45,7 +45,12 @@ func runOptionsFrom(c *cli.Context) (*docker.RunOptions, error) {
 		Privileged: c.Bool("privileged"), Interactive: c.Bool("interactive"), TTY: c.Bool("tty"),
 		Env: c.StringSlice("env"), EnvFiles: c.StringSlice("env-file"), Volumes: cmdline.RawList(c, "volume"),
 		Workdir: c.String("workdir"), User: c.String("user"), Hostname: c.String("hostname"),
-		ReadOnly: c.Bool("read-only"), Network: c.String("network"), Ulimits: c.StringSlice("ulimit"),
+		ReadOnly: c.Bool("read-only"), Network: c.String("network"),
+		Net: docker.NetworkOptions{
+			Publish: c.StringSlice("publish"), PublishAll: c.Bool("publish-all"),
+			DNS: c.StringSlice("dns"), DNSSearch: c.StringSlice("dns-search"), DNSOptions: c.StringSlice("dns-option"),
+			AddHosts: c.StringSlice("add-host"), IP: c.String("ip"), MAC: c.String("mac-address"), Aliases: c.StringSlice("network-alias"),
+		}, Ulimits: c.StringSlice("ulimit"),
 		Memory: c.String("memory"), PidsLimit: c.Int64("pids-limit"), CPUs: c.String("cpus"),
 		Image: c.Args().First(), Cmd: c.Args().Tail(), Pull: c.String("pull"),
 		Name: c.String("name"), Remove: c.Bool("rm"), Detach: c.Bool("detach"),

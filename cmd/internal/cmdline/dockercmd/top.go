@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -66,7 +67,7 @@ func needRunning(ctr *container.Container, cmd, ref string) error {
 func Port() *cli.Command {
 	return &cli.Command{
 		Name:      "port",
-		Usage:     "list a container's published ports (none until minirun has networks)",
+		Usage:     "list a container's published ports",
 		ArgsUsage: "NAME|ID [PRIVATE_PORT[/PROTO]]",
 		Action: func(c *cli.Context) error {
 			if c.NArg() < 1 || c.NArg() > 2 {
@@ -77,14 +78,39 @@ func Port() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := docker.Find(containersDir(c), id); err != nil {
+			r, err := docker.Find(containersDir(c), id)
+			if err != nil {
 				return fmt.Errorf("port: %w", err)
 			}
-			if p := c.Args().Get(1); p != "" {
-				if !strings.Contains(p, "/") {
-					p += "/tcp"
+			var ports map[string][]docker.PortBinding
+			if r.NetworkSettings != nil {
+				ports = r.NetworkSettings.Ports
+			}
+			keys := make([]string, 0, len(ports))
+			for k := range ports {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			want := c.Args().Get(1)
+			if want != "" && !strings.Contains(want, "/") {
+				want += "/tcp"
+			}
+			found := false
+			for _, k := range keys {
+				if want != "" && k != want {
+					continue
 				}
-				return errdefs.New(errdefs.ErrNotFound, fmt.Sprintf("port: no public port %s published for %s", p, ref))
+				found = true
+				for _, b := range ports[k] {
+					if want != "" {
+						fmt.Printf("%s:%s\n", b.HostIp, b.HostPort)
+					} else {
+						fmt.Printf("%s -> %s:%s\n", k, b.HostIp, b.HostPort)
+					}
+				}
+			}
+			if want != "" && !found {
+				return errdefs.New(errdefs.ErrNotFound, fmt.Sprintf("port: no public port %s published for %s", want, ref))
 			}
 			return nil
 		},
