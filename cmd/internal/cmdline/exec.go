@@ -107,7 +107,18 @@ func execByForm(c *cli.Context, front *DockerExec) error {
 	if front == nil {
 		return ForwardDocker(c)
 	}
+	// A Docker-front container that has exited keeps its record but no
+	// runtime state (its monitor deleted it): Docker's words for it.
+	if ctr, err := RuntimeOf(c).Load(id); err != nil || !running(ctr) {
+		return errdefs.New(errdefs.ErrNotRunning, fmt.Sprintf("exec: container %s is not running", c.Args().First()))
+	}
 	return execIn(c, id, front)
+}
+
+// running says whether ctr's init is there to exec beside.
+func running(ctr *container.Container) bool {
+	st, err := ctr.State()
+	return err == nil && (st.Status == specs.StateRunning || st.Status == container.StatePaused)
 }
 
 func hasDockerExecFlags(c *cli.Context) bool {
