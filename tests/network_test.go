@@ -139,6 +139,12 @@ func TestNetworkPublishLoopback(t *testing.T) {
 	if out := netMust(t, "port", "web"); !strings.Contains(out, "80/tcp -> 0.0.0.0:18080") {
 		t.Errorf("port web: %q", out)
 	}
+	if out := netMust(t, "inspect", "-f", "{{.NetworkSettings.IPAddress}} {{.NetworkSettings.Gateway}}", "web"); !strings.HasPrefix(out, "10.87.") {
+		t.Errorf("inspect's NetworkSettings of web: %q, want an address of the default bridge", out)
+	}
+	if out := netMust(t, "ps", "--filter", "name=web", "--format", "{{.Ports}}"); !strings.Contains(out, "0.0.0.0:18080->80/tcp") {
+		t.Errorf("ps PORTS of web: %q", out)
+	}
 	netMust(t, "rm", "-f", "web")
 	checkNetworkGone(t)
 }

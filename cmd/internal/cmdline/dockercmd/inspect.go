@@ -109,7 +109,7 @@ type containerDetails struct {
 	HostConfig      docker.HostConfig
 	Mounts          []docker.MountPoint
 	Config          configDetails
-	NetworkSettings networkDetails
+	NetworkSettings docker.NetworkSettings
 }
 
 type stateDetails struct {
@@ -132,11 +132,6 @@ type configDetails struct {
 }
 
 // networkDetails is empty until minirun has networks.
-type networkDetails struct {
-	Ports    map[string]any
-	Networks map[string]any
-}
-
 func inspectContainer(c *cli.Context, ref string) (*containerDetails, error) {
 	id, err := cmdline.ContainerRef(c, ref)
 	if err != nil {
@@ -168,11 +163,14 @@ func inspectContainer(c *cli.Context, ref string) (*containerDetails, error) {
 		},
 		Image:          r.ImageID,
 		ResolvConfPath: filepath.Join(own, "resolv.conf"), HostnamePath: filepath.Join(own, "hostname"),
-		HostsPath: filepath.Join(own, "hosts"), LogPath: filepath.Join(own, "container.log"),
+		HostsPath: filepath.Join(own, "hosts"), LogPath: docker.LogFile(filepath.Dir(own), r.ID),
 		Name: "/" + r.Name, RestartCount: st.RestartCount, Driver: "overlay", Platform: "linux",
 		HostConfig: r.HostConfig, Mounts: r.Mounts,
 		Config:          configDetails{RecordConfig: r.Config, Image: r.Image},
-		NetworkSettings: networkDetails{Ports: map[string]any{}, Networks: map[string]any{}},
+		NetworkSettings: docker.NetworkSettings{Ports: map[string][]docker.PortBinding{}, Networks: map[string]docker.EndpointSettings{}},
+	}
+	if r.NetworkSettings != nil && st.Running {
+		d.NetworkSettings = *r.NetworkSettings
 	}
 	if d.Mounts == nil {
 		d.Mounts = []docker.MountPoint{}
