@@ -113,6 +113,7 @@ bench: build
 	@./scripts/bench.sh $(BIN)
 	@./scripts/bench-ps.sh $(BIN)
 	@./scripts/bench-logs.sh $(BIN)
+	@./scripts/bench-net.sh $(BIN)
 
 # ps -a over 500 containers, most of them exited (issue 22: under 100 ms).
 bench-ps: build

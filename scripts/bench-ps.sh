@@ -37,12 +37,12 @@ $m import alpine "$work/rootfs" >/dev/null
 echo "bench-ps: making $n containers ($running running)..."
 i=0
 while [ $i -lt $((n - running)) ]; do
-	$m run --name "exited-$i" alpine true
+	$m run --network none --name "exited-$i" alpine true
 	i=$((i + 1))
 done
 i=0
 while [ $i -lt "$running" ]; do
-	$m run -d --name "running-$i" alpine sleep 100000 >/dev/null
+	$m run -d --network none --name "running-$i" alpine sleep 100000 >/dev/null
 	i=$((i + 1))
 done
 got=$($m ps -a -q | wc -l)

@@ -33,9 +33,9 @@ export MINIRUN_ROOT="$work/state" MINIRUN_SECCOMP_CACHE="$work/cache" MINIRUN_ST
 "$here/tests/mkrootfs.sh" "$work/rootfs" >/dev/null
 "$bin" import "$work/rootfs" alpine >/dev/null
 
-run="$bin run --rm alpine"
-rep="$bin run --rm --seccomp-report=$work/report.json alpine"
-rec="$bin run --rm --seccomp-record $work/rec.json alpine"
+run="$bin run --rm --network none alpine"
+rep="$bin run --rm --network none --seccomp-report=$work/report.json alpine"
+rec="$bin run --rm --network none --seccomp-record $work/rec.json alpine"
 dd="dd if=/dev/zero of=/dev/null bs=1 count=1000000"
 find1="find / -xdev"
 find20="sh -c 'for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do find / -xdev; done'"
