@@ -274,6 +274,7 @@ func RunAttached(rt *container.Runtime, dir string, cfg container.Config, stdio 
 		return nil
 	})
 	code, err := ctr.Wait()
+	_ = stopNetwork(storeRoot, cfg.ID)
 	_, _ = UpdateRecord(dir, func(r *Record) error {
 		markExited(&r.State, code, time.Now())
 		return nil

@@ -221,16 +221,21 @@ func monitor(a monitorArgs, report *os.File) error {
 	monitorTimer.Step("record, config, log")
 	rt := &container.Runtime{Root: a.Root, Debug: a.Debug}
 	cfg := container.Config{ID: a.ID, Bundle: dir, Spec: spec}
-	// The network outlives restarts by the policy, and goes when the
-	// monitor does (its reaper undoes it if the monitor is killed).
-	if err := startNetwork(context.Background(), a.Store, dir); err != nil {
-		return fail(err)
-	}
+	// The network is set up for each run and undone at each exit, before
+	// the record says exited, so that whoever reads "exited" (start,
+	// rm) finds it gone; a killed monitor's reaper undoes it too.
 	defer func() { _ = stopNetwork(a.Store, a.ID) }()
 	lc := container.Lifecycle{ReaperEnv: reaperEnvFor(a.Store, false)}
 	var backoff time.Duration
 	for {
-		ctr, copies, err := runLogged(rt, cfg, lc, sink)
+		var ctr *container.Container
+		var copies *sync.WaitGroup
+		err := startNetwork(context.Background(), a.Store, dir)
+		if err == nil {
+			if ctr, copies, err = runLogged(rt, cfg, lc, sink); err != nil {
+				_ = stopNetwork(a.Store, a.ID)
+			}
+		}
 		if err != nil {
 			if report != nil {
 				return fail(err)
@@ -271,6 +276,7 @@ func monitor(a monitorArgs, report *os.File) error {
 		code, _ := ctr.Wait()
 		copies.Wait()
 		ended := time.Now()
+		_ = stopNetwork(a.Store, a.ID)
 		restart := false
 		_, err = UpdateRecord(dir, func(r *Record) error {
 			if r.State.Status == StatusRemoving {

@@ -102,6 +102,38 @@ func setNetwork(s *specs.Spec, c Container, mode string, o *NetworkOptions) erro
 	return nil
 }
 
+// checkNetworkExists refuses, before anything is made, a network that
+// is not there (the default one is made on first use).
+func checkNetworkExists(storeRoot, mode string) error {
+	if !usesCNI(mode) || mode == network.DefaultName {
+		return nil
+	}
+	ns, err := NetworkStore(storeRoot)
+	if err != nil {
+		return err
+	}
+	_, err = ns.Get(mode)
+	return err
+}
+
+// unjoinedNetns is s as config.Validate should see it: the namespace a
+// CNI network gets is made at each start, so until then it is checked as
+// the new namespace it will be (a namespaced sysctl is allowed in it).
+func unjoinedNetns(s *specs.Spec, mode string) *specs.Spec {
+	if !usesCNI(mode) || s.Linux == nil {
+		return s
+	}
+	cp, lin := *s, *s.Linux
+	lin.Namespaces = append([]specs.LinuxNamespace(nil), s.Linux.Namespaces...)
+	for i := range lin.Namespaces {
+		if lin.Namespaces[i].Type == specs.NetworkNamespace {
+			lin.Namespaces[i].Path = ""
+		}
+	}
+	cp.Linux = &lin
+	return &cp
+}
+
 // NetnsPath is where the network namespace of a container on a CNI
 // network is bound while it runs.
 func NetnsPath(id string) string { return filepath.Join(network.NetnsDir, id) }
@@ -287,6 +319,9 @@ func stopNetwork(storeRoot, id string) error {
 	ns, err := NetworkStore(storeRoot)
 	if err != nil {
 		return err
+	}
+	if st, err := ns.Load(id); err != nil || st == nil {
+		return err // nothing set up, or already undone
 	}
 	if err := ns.Teardown(context.Background(), id); err != nil {
 		return err

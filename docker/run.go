@@ -176,6 +176,9 @@ func create(ctx context.Context, rt *container.Runtime, store *image.Store, o *R
 	if err := CheckName(store.ContainersDir(), o.Name); err != nil {
 		return Container{}, nil, profileSource{}, err
 	}
+	if err := checkNetworkExists(store.Root, netMode(o.Network)); err != nil {
+		return Container{}, nil, profileSource{}, err
+	}
 	c, err := mountRootfs(store, img, id)
 	if err == nil {
 		c.Peer = peerOf(rt, store.ContainersDir())
@@ -241,7 +244,7 @@ func prepare(c Container, o *RunOptions, storeRoot string) (*specs.Spec, profile
 	if err := WriteSpec(filepath.Join(c.Dir, "config.json"), spec); err != nil {
 		return nil, prof, err
 	}
-	return spec, prof, config.Validate(spec, c.Dir)
+	return spec, prof, config.Validate(unjoinedNetns(spec, netMode(o.Network)), c.Dir)
 }
 
 // newRecord is the record of a container made from o, not yet started;

@@ -290,3 +290,40 @@ func TestNetworkManyContainers(t *testing.T) {
 	netMust(t, "network", "rm", "many-net")
 	checkNetworkGone(t)
 }
+
+// SIGKILL of a foreground minirun: its reaper undoes the network too.
+func TestNetworkKilledRun(t *testing.T) {
+	needRoot(t)
+	inSuiteNetns(t)
+	dockerRun(t, "", "--rm", "--network", "none", "alpine", "true")
+	cmd := exec.Command(minirun, "--store", storeDir, "run", "--rm", "-p", "18084:80", "alpine", "sleep", "100")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	for i := 0; ; i++ {
+		if ents, _ := os.ReadDir("/run/minirun/netns"); len(ents) > 0 && len(networkLeft(t, "")) > 1 {
+			break
+		}
+		if i == 500 {
+			cmd.Process.Kill()
+			t.Fatal("the run never set its network up")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // into the container's own start
+	cmd.Process.Kill()
+	var left []string
+	for i := 0; i < 500; i++ {
+		if left = networkLeft(t, ""); len(left) == 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(left) > 0 {
+		t.Errorf("after SIGKILL of minirun, left behind:\n%s", strings.Join(left, "\n"))
+	}
+	// The port is free again.
+	netMust(t, "run", "--rm", "-p", "18084:80", "alpine", "true")
+	checkNetworkGone(t)
+}
