@@ -75,6 +75,12 @@ type Lifecycle struct {
 	// container's seccomp notifications until Wait returns, and Wait
 	// writes the result.
 	Seccomp watch.Request
+	// BeforeInit runs once the container is registered and, in the
+	// foreground, its reaper watches, before its namespaces are opened:
+	// set-up of the front's that a killed minirun's reaper must undo,
+	// such as the Docker front's network, whose namespace the spec joins
+	// by path. An error fails the start.
+	BeforeInit func() error
 	// SeccompSource is the profile as the user wrote it, for the report
 	// to name the entry behind each refusal; nil means the spec's own
 	// linux.seccomp.

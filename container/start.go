@@ -131,14 +131,6 @@ func start(o *options) (*Process, error) {
 		return nil, stepErr("seal runtime binary", err)
 	}
 	timer.Step("seal runtime binary")
-	joins, err := openJoins(plan.Join)
-	if err != nil {
-		return nil, err
-	}
-	defer joins.close()
-	if err := joins.refuseOwnMountNS(o.rootfs); err != nil {
-		return nil, err
-	}
 	if o.ConsoleSocket == "" {
 		inheritConsoleSize(s.Process, o.Stdin)
 	}
@@ -155,6 +147,15 @@ func start(o *options) (*Process, error) {
 		}
 		timer.Step("start reaper")
 	}
+	// The namespaces to join are opened only now: the front's set-up
+	// may make one (BeforeInit), under the reaper's watch.
+	joins, err := beforeInitAndJoins(o, plan)
+	if err != nil {
+		reg.abandon()
+		rp.stop()
+		return nil, err
+	}
+	defer joins.close()
 	p, err := startInit(o, plan, exe, prog, joins, reg)
 	if err != nil {
 		reg.abandon()
@@ -164,6 +165,26 @@ func start(o *options) (*Process, error) {
 	p.reaper = rp
 	reg.unlock()
 	return p, nil
+}
+
+// beforeInitAndJoins runs the front's BeforeInit, then opens the
+// namespaces the spec joins and refuses the caller's own mount namespace.
+func beforeInitAndJoins(o *options, plan namespaces.Plan) (*joinSet, error) {
+	if o.BeforeInit != nil {
+		if err := o.BeforeInit(); err != nil {
+			return nil, err
+		}
+		timer.Step("front's set-up")
+	}
+	joins, err := openJoins(plan.Join)
+	if err != nil {
+		return nil, err
+	}
+	if err := joins.refuseOwnMountNS(o.rootfs); err != nil {
+		joins.close()
+		return nil, err
+	}
+	return joins, nil
 }
 
 func startInit(o *options, plan namespaces.Plan, exe string, prog *seccomp.Program, joins *joinSet, reg *registration) (*Process, error) {

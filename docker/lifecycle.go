@@ -261,12 +261,12 @@ func RunAttached(rt *container.Runtime, dir string, cfg container.Config, stdio 
 		return 0, err
 	}
 	storeRoot := filepath.Dir(filepath.Dir(dir))
-	if err := startNetwork(context.Background(), storeRoot, dir); err != nil {
-		return 0, err
-	}
-	defer func() { _ = stopNetwork(storeRoot, cfg.ID) }()
-	ctr, err := rt.Run(cfg, stdio, container.Lifecycle{ForwardSignals: true, ReaperEnv: reaperEnvFor(storeRoot, false)})
+	ctr, err := rt.Run(cfg, stdio, container.Lifecycle{
+		ForwardSignals: true, ReaperEnv: reaperEnvFor(storeRoot, false),
+		BeforeInit: func() error { return startNetwork(context.Background(), storeRoot, dir) },
+	})
 	if err != nil {
+		_ = stopNetwork(storeRoot, cfg.ID)
 		return 0, err
 	}
 	_, _ = UpdateRecord(dir, func(r *Record) error {

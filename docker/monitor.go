@@ -225,16 +225,15 @@ func monitor(a monitorArgs, report *os.File) error {
 	// the record says exited, so that whoever reads "exited" (start,
 	// rm) finds it gone; a killed monitor's reaper undoes it too.
 	defer func() { _ = stopNetwork(a.Store, a.ID) }()
-	lc := container.Lifecycle{ReaperEnv: reaperEnvFor(a.Store, false)}
+	lc := container.Lifecycle{
+		ReaperEnv:  reaperEnvFor(a.Store, false),
+		BeforeInit: func() error { return startNetwork(context.Background(), a.Store, dir) },
+	}
 	var backoff time.Duration
 	for {
-		var ctr *container.Container
-		var copies *sync.WaitGroup
-		err := startNetwork(context.Background(), a.Store, dir)
-		if err == nil {
-			if ctr, copies, err = runLogged(rt, cfg, lc, sink); err != nil {
-				_ = stopNetwork(a.Store, a.ID)
-			}
+		ctr, copies, err := runLogged(rt, cfg, lc, sink)
+		if err != nil {
+			_ = stopNetwork(a.Store, a.ID)
 		}
 		if err != nil {
 			if report != nil {

@@ -85,10 +85,6 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 		}
 		defer lock.Close()
 	}
-	if err := startNetwork(ctx, store.Root, c.Dir); err != nil {
-		remove()
-		return res, err
-	}
 	ctr, err := start(rt, c, o, spec, prof, stdio, store.Root)
 	if err != nil {
 		_ = stopNetwork(store.Root, c.ID)
@@ -276,6 +272,7 @@ func start(rt *container.Runtime, c Container, o *RunOptions, spec *specs.Spec, 
 	// Should this process be killed, its reaper undoes the network, and
 	// with --rm removes the overlay.
 	lc.ReaperEnv = reaperEnvFor(storeRoot, o.Remove)
+	lc.BeforeInit = func() error { return startNetwork(context.Background(), storeRoot, c.Dir) }
 	return rt.Run(cfg, io, lc)
 }
 

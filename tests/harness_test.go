@@ -81,7 +81,10 @@ const netnsEnv = "MINIRUN_TEST_NETNS"
 // inOwnNetns runs this test binary again, with the same arguments, in a
 // new network namespace with lo up, and returns its exit status.
 func inOwnNetns() int {
-	cmd := exec.Command("unshare", append([]string{"--net", "--", "sh", "-c", `ip link set lo up && exec "$@"`, "sh", os.Args[0]}, os.Args[1:]...)...)
+	// A mount namespace too, with a tmpfs where containers' network
+	// namespaces are bound: one a failed test leaves goes with the suite.
+	script := `ip link set lo up && mkdir -p /run/minirun/netns && mount -t tmpfs tmpfs /run/minirun/netns && exec "$@"`
+	cmd := exec.Command("unshare", append([]string{"--net", "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh", os.Args[0]}, os.Args[1:]...)...)
 	cmd.Env = append(os.Environ(), netnsEnv+"=1")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
