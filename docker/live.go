@@ -2,6 +2,7 @@ package docker
 
 import (
 	"github.com/opencontainers/runtime-spec/specs-go"
+	"path/filepath"
 
 	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/state"
@@ -26,7 +27,7 @@ const (
 // is, without reading the runtime's state: the monitor wrote that end
 // last, and ps -a over hundreds of exited containers reads one small
 // file each.
-func LiveState(rt *container.Runtime, r *Record) ContainerState {
+func LiveState(rt *container.Runtime, containersDir string, r *Record) ContainerState {
 	st := r.State
 	switch st.Status {
 	case StatusExited, StatusDead:
@@ -44,7 +45,7 @@ func LiveState(rt *container.Runtime, r *Record) ContainerState {
 			st.Status, st.Running, st.Paused, st.Pid = StatusCreated, false, false, 0
 			return st
 		}
-		return unrecordedEnd(r, st)
+		return endOf(containersDir, r, st)
 	}
 	switch rs.Status {
 	case specs.StateRunning:
@@ -58,12 +59,23 @@ func LiveState(rt *container.Runtime, r *Record) ContainerState {
 		if st.Status == StatusRestarting {
 			return st // the monitor is between two runs
 		}
-		return unrecordedEnd(r, st)
+		return endOf(containersDir, r, st)
 	}
 	if st.StartedAt.IsZero() {
 		st.StartedAt = rs.Created
 	}
 	return st
+}
+
+// endOf is the state of a container whose process is gone: as the record
+// says while its monitor is still there to record the end (it does so
+// in a moment: a kill just now reads as running until then, as Docker's
+// daemon shows it), else derived by unrecordedEnd.
+func endOf(containersDir string, r *Record, st ContainerState) ContainerState {
+	if MonitorAlive(filepath.Join(containersDir, r.ID)) {
+		return st
+	}
+	return unrecordedEnd(r, st)
 }
 
 // unrecordedEnd is the state of a container that ran and is gone, whose

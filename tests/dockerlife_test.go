@@ -288,3 +288,22 @@ func TestDockerLifeMonitorKilled(t *testing.T) {
 		t.Errorf("%d mounts left under the store's containers", n)
 	}
 }
+
+// Right after kill, ps and inspect show the container running or exited
+// by SIGKILL, never as one whose monitor was lost: the monitor is there,
+// and records the end in a moment.
+func TestDockerLifeKillThenInspect(t *testing.T) {
+	needRoot(t)
+	for i := 0; i < 5; i++ {
+		dockerDetached(t, "life-killed", "--network", "none", "alpine", "sleep", "100")
+		dmr(t, "", "--store", storeDir, "kill", "life-killed")
+		got := strings.TrimSpace(dmr(t, "", "--store", storeDir, "inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "life-killed"))
+		if got != "running 0" && got != "exited 137" {
+			t.Errorf("inspect right after kill: %q, want running 0 or exited 137", got)
+		}
+		if got := strings.TrimSpace(dmr(t, "", "--store", storeDir, "wait", "life-killed")); got != "137" {
+			t.Errorf("wait after kill: %q, want 137", got)
+		}
+		dmr(t, "", "--store", storeDir, "rm", "life-killed")
+	}
+}

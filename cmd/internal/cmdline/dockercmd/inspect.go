@@ -152,7 +152,7 @@ func inspectContainer(c *cli.Context, ref string) (*containerDetails, error) {
 	if err != nil {
 		return nil, fmt.Errorf("inspect: %w", err)
 	}
-	st := docker.LiveState(rt, r)
+	st := docker.LiveState(rt, containersDir(c), r)
 	own := filepath.Join(dir, r.ID)
 	d := &containerDetails{
 		ID: r.ID, Created: r.Created, Path: r.Path, Args: nonNil(r.Args),

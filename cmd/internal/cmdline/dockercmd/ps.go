@@ -73,7 +73,7 @@ func PsContainers(c *cli.Context) error {
 		if limit >= 0 && len(rows) >= limit {
 			break
 		}
-		row := &psRow{r: r, st: docker.LiveState(rt, r), trunc: !c.Bool("no-trunc"), now: now}
+		row := &psRow{r: r, st: docker.LiveState(rt, containersDir(c), r), trunc: !c.Bool("no-trunc"), now: now}
 		if !all && !row.st.Running && row.st.Status != docker.StatusRestarting {
 			continue
 		}

@@ -216,7 +216,7 @@ func statsTargets(c *cli.Context) ([]*statsTarget, error) {
 		return nil, fmt.Errorf("stats: %w", err)
 	}
 	for _, r := range recs {
-		if st := docker.LiveState(rt, r); st.Running || c.Bool("all") {
+		if st := docker.LiveState(rt, containersDir(c), r); st.Running || c.Bool("all") {
 			ctr, err := rt.Load(r.ID)
 			if err != nil {
 				continue
