@@ -34,6 +34,7 @@ mkdir -p "$out"
 m="$bin --root $work/root --store $work/store"
 cleanup() {
 	for id in $($m ps -a -q --no-trunc 2>/dev/null); do $m rm -f "$id" >/dev/null 2>&1 || true; done
+	umount -R "$work/podman" 2>/dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -55,14 +56,15 @@ set -- \
 	-n "minirun run true, --network none" "$m run --rm --network none alpine true" \
 	-n "minirun run true, bridge" "$m run --rm alpine true" \
 	-n "minirun run -d -p, first HTTP reply, rm -f" "$work/first-reply.sh"
+p="podman --root $work/podman --runroot $work/podman-run"
 if command -v podman >/dev/null && $m save -o "$work/alpine.tar" alpine 2>/dev/null &&
-	podman --root "$work/podman" --runroot "$work/podman-run" load -i "$work/alpine.tar" >/dev/null 2>&1; then
-	p="podman --root $work/podman --runroot $work/podman-run"
+	$p load -i "$work/alpine.tar" >/dev/null 2>&1 &&
+	$p run --rm --network none alpine true >"$work/podman.out" 2>&1; then
 	set -- "$@" \
 		-n "podman run true, --network none" "$p run --rm --network none alpine true" \
 		-n "podman run true, bridge" "$p run --rm alpine true"
 else
-	echo "bench-net: podman not measured (not installed, or it could not load the image)"
+	echo "bench-net: podman not measured: not installed, or it could not load or run the image: $(tail -1 "$work/podman.out" 2>/dev/null)"
 fi
 hyperfine --warmup 3 --runs "${BENCH_RUNS:-20}" \
 	--export-json "$out/net.json" --export-markdown "$out/net.md" "$@"
