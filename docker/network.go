@@ -321,6 +321,9 @@ func stopNetwork(storeRoot, id string) error {
 		return err
 	}
 	if st, err := ns.Load(id); err != nil || st == nil {
+		if err == nil {
+			err = ns.Teardown(context.Background(), id) // a cut-short write's temporary
+		}
 		return err // nothing set up, or already undone
 	}
 	if err := ns.Teardown(context.Background(), id); err != nil {

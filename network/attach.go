@@ -52,6 +52,10 @@ type Attachment struct {
 	Prefix  int
 	Gateway string
 	MAC     string
+	// The optional plugins its chain had (confList), for the teardown to
+	// run the same chain.
+	PortMap bool `json:",omitempty"`
+	Tuning  bool `json:",omitempty"`
 }
 
 // State is what Setup did for one container, kept so that any later
@@ -85,11 +89,14 @@ func (s *Store) cni() *libcni.CNIConfig {
 }
 
 // confList is n's CNI configuration: the bridge with host-local
-// addresses, then the port mapper, the firewall rules that let the
-// bridge's traffic through a host whose FORWARD policy drops, and tuning
-// for --mac-address. It is derived from the record each time, so the
-// teardown uses exactly what the setup did.
-func (s *Store) confList(n *Network) (*libcni.NetworkConfigList, error) {
+// addresses, and the firewall rules that let the bridge's traffic
+// through a host whose FORWARD policy drops; the port mapper only for a
+// container that publishes ports, and tuning only for --mac-address.
+// Each plugin is a process started for ADD and again for DEL, the most
+// of what a network costs a run, so none runs for nothing. It is
+// derived from the record each time, with the attachment saying which
+// plugins its ADD had, so the teardown runs exactly the same chain.
+func (s *Store) confList(n *Network, a Attachment) (*libcni.NetworkConfigList, error) {
 	ipam := map[string]any{
 		"type":         "host-local",
 		"ranges":       [][]map[string]string{{{"subnet": n.Subnet, "gateway": n.Gateway}}},
@@ -99,24 +106,22 @@ func (s *Store) confList(n *Network) (*libcni.NetworkConfigList, error) {
 	if !n.Internal {
 		ipam["routes"] = []map[string]string{{"dst": "0.0.0.0/0"}}
 	}
-	conf := map[string]any{
-		"cniVersion": cniVersion,
-		"name":       n.Name,
-		"plugins": []map[string]any{
-			{"type": "bridge", "bridge": n.Bridge, "isGateway": true, "ipMasq": !n.Internal, "hairpinMode": true, "ipam": ipam},
-			{"type": "portmap", "capabilities": map[string]bool{"portMappings": true}, "snat": true},
-			{"type": "firewall", "backend": "iptables"},
-			{"type": "tuning", "capabilities": map[string]bool{"mac": true}},
-		},
+	plugins := []map[string]any{
+		{"type": "bridge", "bridge": n.Bridge, "isGateway": true, "ipMasq": !n.Internal, "hairpinMode": true, "ipam": ipam},
 	}
-	b, err := json.Marshal(conf)
+	if a.PortMap {
+		plugins = append(plugins, map[string]any{"type": "portmap", "capabilities": map[string]bool{"portMappings": true}, "snat": true})
+	}
+	plugins = append(plugins, map[string]any{"type": "firewall", "backend": "iptables"})
+	if a.Tuning {
+		plugins = append(plugins, map[string]any{"type": "tuning", "capabilities": map[string]bool{"mac": true}})
+	}
+	b, err := json.Marshal(map[string]any{"cniVersion": cniVersion, "name": n.Name, "plugins": plugins})
 	if err != nil {
 		return nil, err
 	}
 	return libcni.ConfListFromBytes(b)
 }
-
-var loopbackConf = []byte(`{"cniVersion":"` + cniVersion + `","name":"lo","type":"loopback"}`)
 
 // Setup makes the container's network namespace and joins it to its
 // networks. It returns the namespace's path for the spec. On failure
@@ -159,15 +164,8 @@ func (s *Store) Setup(ctx context.Context, r Request) (st *State, err error) {
 		return st, fmt.Errorf("network setup: %w", err)
 	}
 	c := s.cni()
-	lo, err := libcni.ConfFromBytes(loopbackConf)
-	if err != nil {
-		return st, err
-	}
-	if _, err := c.AddNetwork(ctx, lo, &libcni.RuntimeConf{ContainerID: r.ContainerID, NetNS: st.Netns, IfName: "lo"}); err != nil {
-		return st, fmt.Errorf("network setup: loopback: %w", err)
-	}
 	for i, n := range nets {
-		a := Attachment{Network: n.Name, IfName: fmt.Sprintf("eth%d", i)}
+		a := Attachment{Network: n.Name, IfName: fmt.Sprintf("eth%d", i), PortMap: i == 0 && len(ports) > 0, Tuning: i == 0 && r.MAC != ""}
 		st.Attachments = append(st.Attachments, a)
 		if err := writeJSON(s.statePath(r.ContainerID), st); err != nil {
 			return st, fmt.Errorf("network setup: %w", err)
@@ -184,7 +182,7 @@ func (s *Store) Setup(ctx context.Context, r Request) (st *State, err error) {
 				rt.CapabilityArgs["mac"] = r.MAC
 			}
 		}
-		list, err := s.confList(n)
+		list, err := s.confList(n, a)
 		if err != nil {
 			return st, err
 		}
@@ -258,9 +256,20 @@ func (s *Store) Teardown(ctx context.Context, id string) error {
 	defer unlock()
 	st, err := s.Load(id)
 	if err != nil || st == nil {
+		s.removeTemps(id)
 		return err
 	}
 	return s.teardown(ctx, st)
+}
+
+// removeTemps removes what a write cut short by SIGKILL leaves beside
+// container id's records: atomicfile writes a temporary, then renames it.
+func (s *Store) removeTemps(id string) {
+	tmps, _ := filepath.Glob(filepath.Join(s.Dir, "containers", "."+id+".json.tmp-*"))
+	more, _ := filepath.Glob(filepath.Join(s.Dir, "members", "*", "."+id+".json.tmp-*"))
+	for _, t := range append(tmps, more...) {
+		os.Remove(t)
+	}
 }
 
 func (s *Store) teardown(ctx context.Context, st *State) error {
@@ -273,7 +282,7 @@ func (s *Store) teardown(ctx context.Context, st *State) error {
 			errs = append(errs, err)
 			continue
 		}
-		list, err := s.confList(n)
+		list, err := s.confList(n, a)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -292,15 +301,6 @@ func (s *Store) teardown(ctx context.Context, st *State) error {
 		}
 		os.Remove(s.memberPath(a.Network, st.ContainerID))
 	}
-	if lo, err := libcni.ConfFromBytes(loopbackConf); err == nil {
-		rt := &libcni.RuntimeConf{ContainerID: st.ContainerID, IfName: "lo"}
-		if haveNetns {
-			rt.NetNS = st.Netns
-		}
-		if err := c.DelNetwork(ctx, lo, rt); err != nil {
-			errs = append(errs, fmt.Errorf("loopback: %w", err))
-		}
-	}
 	if err := RemoveNetns(st.Netns); err != nil {
 		errs = append(errs, err)
 	}
@@ -309,6 +309,7 @@ func (s *Store) teardown(ctx context.Context, st *State) error {
 	}
 	if len(errs) == 0 {
 		os.Remove(s.statePath(st.ContainerID))
+		s.removeTemps(st.ContainerID)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("network teardown %s: %w", shortID(st.ContainerID), err)
@@ -383,7 +384,7 @@ func (s *Store) Connect(ctx context.Context, id, ref string, aliases []string) e
 			break
 		}
 	}
-	list, err := s.confList(n)
+	list, err := s.confList(n, a)
 	if err != nil {
 		return err
 	}
@@ -443,7 +444,7 @@ func (s *Store) Disconnect(ctx context.Context, id, ref string) error {
 		return errdefs.New(errdefs.ErrNotFound, fmt.Sprintf("network disconnect: container %s is not on network %s", shortID(id), n.Name))
 	}
 	a := st.Attachments[idx]
-	list, err := s.confList(n)
+	list, err := s.confList(n, a)
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,12 @@ func NewNetns(path string) (err error) {
 			done <- fmt.Errorf("netns %s: bind mount: %w", path, err)
 			return
 		}
+		// lo up here, on the thread that is in the namespace anyway: one
+		// ioctl rather than the loopback plugin's two processes.
+		if err := loUp(); err != nil {
+			done <- fmt.Errorf("netns %s: %w", path, err)
+			return
+		}
 		done <- nil
 	}()
 	return <-done
@@ -55,6 +61,27 @@ func RemoveNetns(path string) error {
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("netns %s: %w", path, err)
+	}
+	return nil
+}
+
+// loUp brings lo up in this thread's network namespace.
+func loUp() error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("socket for lo: %w", err)
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		return err
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
+		return fmt.Errorf("lo flags: %w", err)
+	}
+	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
+	if err := unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr); err != nil {
+		return fmt.Errorf("lo up: %w", err)
 	}
 	return nil
 }

@@ -24,6 +24,9 @@ ip link set lo up
 # The namespaces' bind mounts die with this namespace; podman's network
 # configs and leases, which it keeps in /etc and /var/lib, go to tmpfs
 # here rather than to the host's.
+# crun (podman's runtime) refuses this host's hybrid cgroup layout unless
+# the cgroup2 mount is gone, as scripts/bench.sh does: here only.
+umount /sys/fs/cgroup/unified 2>/dev/null || true
 for d in /run /var/lib /etc/cni /etc/containers/networks; do
 	[ -d $d ] && mount -t tmpfs tmpfs $d
 done
@@ -34,7 +37,8 @@ mkdir -p "$out"
 m="$bin --root $work/root --store $work/store"
 cleanup() {
 	for id in $($m ps -a -q --no-trunc 2>/dev/null); do $m rm -f "$id" >/dev/null 2>&1 || true; done
-	umount -R "$work/podman" 2>/dev/null || true
+	# podman's overlay mounts, deepest first.
+	awk -v w="$work/" 'index($5, w) == 1 {print $5}' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
