@@ -139,3 +139,23 @@ func startIn(cmd *exec.Cmd, pidNS *os.File) error {
 	}()
 	return <-errc
 }
+
+// beforeInitAndJoins runs the front's BeforeInit, then opens the
+// namespaces the spec joins and refuses the caller's own mount namespace.
+func beforeInitAndJoins(beforeInit func() error, rootfs string, plan namespaces.Plan) (*joinSet, error) {
+	if beforeInit != nil {
+		if err := beforeInit(); err != nil {
+			return nil, err
+		}
+		timer.Step("front's set-up")
+	}
+	joins, err := openJoins(plan.Join)
+	if err != nil {
+		return nil, err
+	}
+	if err := joins.refuseOwnMountNS(rootfs); err != nil {
+		joins.close()
+		return nil, err
+	}
+	return joins, nil
+}

@@ -149,7 +149,7 @@ func start(o *options) (*Process, error) {
 	}
 	// The namespaces to join are opened only now: the front's set-up
 	// may make one (BeforeInit), under the reaper's watch.
-	joins, err := beforeInitAndJoins(o, plan)
+	joins, err := beforeInitAndJoins(o.BeforeInit, o.rootfs, plan)
 	if err != nil {
 		reg.abandon()
 		rp.stop()
@@ -165,26 +165,6 @@ func start(o *options) (*Process, error) {
 	p.reaper = rp
 	reg.unlock()
 	return p, nil
-}
-
-// beforeInitAndJoins runs the front's BeforeInit, then opens the
-// namespaces the spec joins and refuses the caller's own mount namespace.
-func beforeInitAndJoins(o *options, plan namespaces.Plan) (*joinSet, error) {
-	if o.BeforeInit != nil {
-		if err := o.BeforeInit(); err != nil {
-			return nil, err
-		}
-		timer.Step("front's set-up")
-	}
-	joins, err := openJoins(plan.Join)
-	if err != nil {
-		return nil, err
-	}
-	if err := joins.refuseOwnMountNS(o.rootfs); err != nil {
-		joins.close()
-		return nil, err
-	}
-	return joins, nil
 }
 
 func startInit(o *options, plan namespaces.Plan, exe string, prog *seccomp.Program, joins *joinSet, reg *registration) (*Process, error) {
