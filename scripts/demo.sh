@@ -68,3 +68,10 @@ say "Why scene 2 failed: the denial report names the rule"
 show "echo unshare | minirun run --rm -i --seccomp-report alpine sh"
 echo unshare | minirun run --rm -i --seccomp-report alpine sh
 echo "(exit status $?)"
+
+# Scene 4 runs in a network namespace made for it, which stands in for
+# the host: the bridge, the veth and the NAT rules of -p live and die
+# there, and this machine's own interfaces and firewall are never touched.
+unshare --net --mount --propagation private -- \
+	sh -c 'ip link set lo up && mkdir -p /run/minirun/netns && mount -t tmpfs tmpfs /run/minirun/netns && exec "$@"' \
+	sh "$here/scripts/demo-web.sh" "$bin"
