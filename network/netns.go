@@ -8,6 +8,8 @@ import (
 	"runtime"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/internal/netlo"
 )
 
 // NewNetns makes a network namespace that lives as long as its bind mount
@@ -44,7 +46,7 @@ func NewNetns(path string) (err error) {
 		}
 		// lo up here, on the thread that is in the namespace anyway: one
 		// ioctl rather than the loopback plugin's two processes.
-		if err := loUp(); err != nil {
+		if err := netlo.Up(); err != nil {
 			done <- fmt.Errorf("netns %s: %w", path, err)
 			return
 		}
@@ -61,27 +63,6 @@ func RemoveNetns(path string) error {
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("netns %s: %w", path, err)
-	}
-	return nil
-}
-
-// loUp brings lo up in this thread's network namespace.
-func loUp() error {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("socket for lo: %w", err)
-	}
-	defer unix.Close(fd)
-	ifr, err := unix.NewIfreq("lo")
-	if err != nil {
-		return err
-	}
-	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
-		return fmt.Errorf("lo flags: %w", err)
-	}
-	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
-	if err := unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr); err != nil {
-		return fmt.Errorf("lo up: %w", err)
 	}
 	return nil
 }
