@@ -56,6 +56,9 @@ type Attachment struct {
 	// run the same chain.
 	PortMap bool `json:",omitempty"`
 	Tuning  bool `json:",omitempty"`
+	// NetRules: NAT and forwarding came from the network's own rules
+	// (rules.go), not the bridge plugin's ipMasq and the firewall plugin.
+	NetRules bool `json:",omitempty"`
 }
 
 // State is what Setup did for one container, kept so that any later
@@ -107,12 +110,14 @@ func (s *Store) confList(n *Network, a Attachment) (*libcni.NetworkConfigList, e
 		ipam["routes"] = []map[string]string{{"dst": "0.0.0.0/0"}}
 	}
 	plugins := []map[string]any{
-		{"type": "bridge", "bridge": n.Bridge, "isGateway": true, "ipMasq": !n.Internal, "hairpinMode": true, "ipam": ipam},
+		{"type": "bridge", "bridge": n.Bridge, "isGateway": true, "ipMasq": !n.Internal && !a.NetRules, "hairpinMode": true, "ipam": ipam},
 	}
 	if a.PortMap {
 		plugins = append(plugins, map[string]any{"type": "portmap", "capabilities": map[string]bool{"portMappings": true}, "snat": true})
 	}
-	plugins = append(plugins, map[string]any{"type": "firewall", "backend": "iptables"})
+	if !a.NetRules {
+		plugins = append(plugins, map[string]any{"type": "firewall", "backend": "iptables"})
+	}
 	if a.Tuning {
 		plugins = append(plugins, map[string]any{"type": "tuning", "capabilities": map[string]bool{"mac": true}})
 	}
@@ -165,7 +170,10 @@ func (s *Store) Setup(ctx context.Context, r Request) (st *State, err error) {
 	}
 	c := s.cni()
 	for i, n := range nets {
-		a := Attachment{Network: n.Name, IfName: fmt.Sprintf("eth%d", i), PortMap: i == 0 && len(ports) > 0, Tuning: i == 0 && r.MAC != ""}
+		a := Attachment{Network: n.Name, IfName: fmt.Sprintf("eth%d", i), PortMap: i == 0 && len(ports) > 0, Tuning: i == 0 && r.MAC != "", NetRules: true}
+		if err := n.ensureRules(); err != nil {
+			return st, fmt.Errorf("network setup: %w", err)
+		}
 		st.Attachments = append(st.Attachments, a)
 		if err := writeJSON(s.statePath(r.ContainerID), st); err != nil {
 			return st, fmt.Errorf("network setup: %w", err)
@@ -378,7 +386,10 @@ func (s *Store) Connect(ctx context.Context, id, ref string, aliases []string) e
 	if tmpl == nil {
 		tmpl = &Member{ContainerID: id}
 	}
-	a := Attachment{Network: n.Name}
+	if err := n.ensureRules(); err != nil {
+		return fmt.Errorf("network connect: %w", err)
+	}
+	a := Attachment{Network: n.Name, NetRules: true}
 	for i := 0; ; i++ {
 		if a.IfName = fmt.Sprintf("eth%d", i); !used[a.IfName] {
 			break

@@ -1,7 +1,8 @@
 // Package network gives the Docker-style front's containers their
 // networks: a network namespace that outlives any one process, the CNI
 // plugins the field uses (Debian's containernetworking-plugins: bridge,
-// host-local, portmap, firewall, tuning) driven through libcni, the
+// host-local, portmap, tuning) driven through libcni, each network's own
+// NAT and forwarding rules (rules.go), the
 // published ports, and the files a container reads to find its peers and
 // resolvers (/etc/hosts, /etc/resolv.conf).
 //

@@ -269,6 +269,7 @@ func (s *Store) Remove(ref string) (*Network, error) {
 	}
 	// The bridge interface outlives its last member (the bridge plugin
 	// keeps it), so it goes with the network.
+	n.removeRules()
 	deleteLink(n.Bridge)
 	os.RemoveAll(filepath.Join(s.Dir, "members", n.Name))
 	os.RemoveAll(filepath.Join(s.Dir, "ipam", n.Name))
