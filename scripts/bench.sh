@@ -17,11 +17,11 @@
 # Everything runs in one private mount namespace with the cgroup2 mount at
 # /sys/fs/cgroup/unified unmounted there (crun refuses this host's hybrid
 # layout otherwise); the host's mounts are never touched. Results go to
-# build/bench/: hyperfine's JSON and markdown per table, summary.md.
+# build/bench/: hyperfine's JSON and markdown per table, perf-stat.json,
+# summary.md.
 # BENCH_RUNS, BENCH_WARMUP, BENCH_PAR_RUNS and BENCH_PERF_RUNS override
-# the counts. The
-# machine is noisy: compare medians and ratios from one run of this
-# script, not numbers across runs.
+# the counts. The machine is noisy: compare medians and ratios from one
+# run of this script, not numbers across runs.
 set -eu
 
 bin=${1:?usage: bench.sh PATH/TO/minirun}
