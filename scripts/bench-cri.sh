@@ -92,8 +92,11 @@ for h in minirun runc crun; do
  "linux": {"cgroup_parent": "$CGPARENT", "security_context": {"namespace_options": {"pid": 1}}}}
 JSON
 done
+# The container keeps running, as a pod's do, until stopp kills it: a
+# stopp racing a container's own exit can fail in containerd 1.6 with
+# "failed to kill container: ttrpc: closed", whatever the runtime.
 cat >"$b/ctr.json" <<JSON
-{"metadata": {"name": "c"}, "image": {"image": "$BUSYBOX"}, "command": ["true"], "log_path": "c.log",
+{"metadata": {"name": "c"}, "image": {"image": "$BUSYBOX"}, "command": ["sleep", "100000"], "log_path": "c.log",
  "linux": {"security_context": {"namespace_options": {"pid": 1}}}}
 JSON
 # start.sh HANDLER: runp + create + start.
@@ -113,10 +116,12 @@ for p in \$($C pods -q); do
 	$C rmp "\$p" >/dev/null
 done
 SH
-# cycle.sh HANDLER: runp + create + start, then stopp + rmp.
+# cycle.sh HANDLER: runp + create + start, then stopp + rmp. interleave.sh
+# drops a command's output: its errors go to cycle.err.
 cat >"$b/cycle.sh" <<SH
 #!/bin/sh
 set -e
+exec 2>>"$b/cycle.err"
 pod=\$($C runp --runtime "\$1" "$b/pod-\$1.json")
 ctr=\$($C create "\$pod" "$b/ctr.json" "$b/pod-\$1.json")
 $C start "\$ctr" >/dev/null
@@ -138,7 +143,8 @@ hyperfine -N --warmup 2 --runs "$runs" --style basic --prepare "$b/clean.sh" \
 echo
 echo "== runp + create + start + stopp + rmp, interleaved: $runs rounds"
 "$BENCH_HERE/scripts/interleave.sh" "$runs" "$out/cri-interleaved.json" \
-	"minirun-cycle=$b/cycle.sh minirun" "runc-cycle=$b/cycle.sh runc" "crun-cycle=$b/cycle.sh crun"
+	"minirun-cycle=$b/cycle.sh minirun" "runc-cycle=$b/cycle.sh runc" "crun-cycle=$b/cycle.sh crun" ||
+	{ echo "bench-cri: FAIL: a cycle failed: $(tail -n 3 "$b/cycle.err")"; exit 1; }
 [ -z "$($C pods -q)" ] || { echo "bench-cri: FAIL: pods left: $($C pods -q)"; exit 1; }
 
 jq -r -n --slurpfile h "$out/cri.json" --slurpfile i "$out/cri-interleaved.json" \
