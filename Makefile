@@ -13,7 +13,7 @@ PKGS     = $(shell $(GO) list ./... | grep -v /tests$$)
 APT_PKGS := libseccomp-dev busybox-static file uidmap tini containernetworking-plugins iptables iproute2
 BENCH_PKGS := hyperfine jq runc crun
 
-.PHONY: all build deps man demo test unit integration integration-cri integration-dockerd soak soak-load bench bench-ps bench-seccomp walkthrough vet fmt clean
+.PHONY: all build deps man demo test unit integration integration-cri integration-dockerd soak soak-load bench bench-ps bench-docker bench-cri bench-seccomp walkthrough vet fmt clean
 
 all: build
 
@@ -113,7 +113,19 @@ bench: build
 	@./scripts/bench.sh $(BIN)
 	@./scripts/bench-ps.sh $(BIN)
 	@./scripts/bench-logs.sh $(BIN)
+	@./scripts/bench-docker.sh $(BIN)
+	@./scripts/bench-cri.sh $(BIN)
 	@./scripts/bench-net.sh $(BIN)
+
+# The start a user feels through Docker Engine and through containerd's
+# CRI, with minirun, runc and crun (issue 24); each skips in one line when
+# a tool is missing. bench-net shows Docker Engine's bridge cost from the
+# bench-docker run before it.
+bench-docker: build
+	@./scripts/bench-docker.sh $(BIN)
+
+bench-cri: build
+	@./scripts/bench-cri.sh $(BIN)
 
 # ps -a over 500 containers, most of them exited (issue 22: under 100 ms).
 bench-ps: build

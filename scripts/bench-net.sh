@@ -7,8 +7,9 @@
 #   - the time from `run -d -p` of a web server to its first HTTP reply
 #     through the published port on the namespace's loopback, then rm -f.
 # podman beside it when it is installed and has an image to run (it
-# loads minirun's alpine from a docker save tarball). Results:
-# build/bench/net.{json,md}.
+# loads minirun's alpine from a docker save tarball), and Docker Engine's
+# bridge cost from scripts/bench-docker.sh's build/bench/docker-net.json
+# when that ran first. Results: build/bench/net.{json,md}.
 set -eu
 
 bin=${1:?usage: bench-net.sh PATH/TO/minirun}
@@ -76,3 +77,11 @@ cat "$out/net.md"
 jq -r '.results | map({(.command): .median}) | add |
 	"bridge over none: minirun +\(((.["minirun run true, bridge"] - .["minirun run true, --network none"])*1000)|floor) ms" +
 	(if .["podman run true, bridge"] then ", podman +\(((.["podman run true, bridge"] - .["podman run true, --network none"])*1000)|floor) ms" else "" end)' "$out/net.json"
+# Docker Engine's, from scripts/bench-docker.sh's run just before (make
+# bench runs it first): its bridge is dockerd's own (libnetwork), measured
+# through the whole docker run with runc, in that script's private netns.
+if [ -s "$out/docker-net.json" ]; then
+	jq -r '"bridge over none: \(.engine) with \(.runtime) +\(.cost | floor) ms (\(.none | floor) -> \(.bridge | floor) ms; interleaved +\(.interleaved.cost | floor) ms), with minirun +\(.minirun.cost | floor) ms (scripts/bench-docker.sh)"' "$out/docker-net.json"
+else
+	echo "bridge over none: Docker Engine not measured (scripts/bench-docker.sh did not run or was skipped)"
+fi

@@ -199,6 +199,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
         BinaryName = "$RUNC"
         Root = "$TMP/runc-root"
 EOF
+# scripts/bench-cri.sh reuses this set-up with more runtime handlers:
+# TOML tables added to the configuration.
+[ -z "${CRI_SH_EXTRA_TOML:-}" ] || printf '%s\n' "$CRI_SH_EXTRA_TOML" >>"$TMP/config.toml"
 
 start_containerd() {
 	containerd --config "$TMP/config.toml" >>"$TMP/containerd.log" 2>&1 &

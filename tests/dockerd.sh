@@ -171,6 +171,12 @@ daemon_json() {
   "exec-opts": ["native.cgroupdriver=cgroupfs"]
 }
 EOF
+	# scripts/bench-docker.sh reuses this set-up with more runtimes and
+	# Docker's bridge (in this private network namespace): a jq filter
+	# over the configuration.
+	if [ -n "${DOCKERD_SH_DAEMON_JQ:-}" ]; then
+		jq "$DOCKERD_SH_DAEMON_JQ" "$TMP/daemon.json" >"$TMP/daemon.json.new" && mv "$TMP/daemon.json.new" "$TMP/daemon.json"
+	fi
 }
 
 # start_dockerd DEFAULT-RUNTIME. Where root lacks CAP_SYS_RESOURCE (the
