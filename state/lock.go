@@ -6,7 +6,10 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/internal/specjson"
 )
 
 // Handle is a container's state directory held under an exclusive flock,
@@ -135,8 +138,8 @@ func (h *Handle) Save(st *State) error {
 
 // SaveSpec keeps the config, so later commands (exec, hooks, delete) see
 // the one the container was created with, even if the bundle changes.
-func (h *Handle) SaveSpec(spec any) error {
-	if err := writeJSON(filepath.Join(h.Dir, ConfigFile), spec); err != nil {
+func (h *Handle) SaveSpec(spec *specs.Spec) error {
+	if err := writeJSON(filepath.Join(h.Dir, ConfigFile), specjson.Of(spec)); err != nil {
 		return fmt.Errorf("container %s: save config: %w", h.ID, err)
 	}
 	return nil

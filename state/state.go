@@ -98,7 +98,7 @@ func (r *Root) ReadSpec(id string) (*specs.Spec, error) {
 		return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
 	}
 	var s specs.Spec
-	err := readJSON(filepath.Join(r.Dir(id), ConfigFile), &s)
+	err := readSpec(filepath.Join(r.Dir(id), ConfigFile), &s)
 	if _, serr := os.Stat(r.Dir(id)); errors.Is(err, os.ErrNotExist) && errors.Is(serr, os.ErrNotExist) {
 		return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
 	}

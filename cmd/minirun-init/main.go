@@ -8,6 +8,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 
 	"golang.org/x/sys/unix"
 
@@ -26,5 +27,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "minirun-init: a container's init, started by minirun; not a command")
 		os.Exit(125)
 	}
+	runtime.LockOSThread() // Init's steps run on this thread
+	quietRuntimeThreads()
 	initproc.Init() // never returns
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/internal/inputbounds"
+	"github.com/minirun/minirun/internal/specjson"
 )
 
 // LoadBundle reads and validates bundle/config.json, as `minirun run -b`
@@ -53,7 +54,7 @@ func DecodeSpec(path string, data []byte) (*specs.Spec, error) {
 	var s specs.Spec
 	// Unmarshal, not a Decoder: a Decoder stops after the first value and
 	// would run a config followed by anything at all.
-	if err := json.Unmarshal(data, &s); err != nil {
+	if err := specjson.Unmarshal(data, &s); err != nil {
 		return nil, stepErrf("load config", "%s: %s", path, describeJSONError(data, err))
 	}
 	return &s, nil
