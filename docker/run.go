@@ -16,6 +16,7 @@ import (
 	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/image"
+	"github.com/minirun/minirun/internal/monitorproc"
 	"github.com/minirun/minirun/seccomp/watch"
 )
 
@@ -48,18 +49,23 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 	}
 	res := Result{ID: id}
 	var mon *PendingMonitor
+	var caller *os.File
 	if o.Detach {
-		// Its start overlaps with the mounting and writing below.
-		if mon, err = SpawnMonitor(rt, store.Root, id); err != nil {
-			return res, err
-		}
 		if err := checkDetach(o); err != nil {
-			mon.Abort()
 			return Result{}, err
+		}
+		// A lean minirun waits for this process, which becomes the
+		// monitor; else one starts now, its start overlapping with the
+		// mounting and writing below.
+		if caller = monitorproc.Caller(); caller == nil {
+			if mon, err = SpawnMonitor(rt, store.Root, id); err != nil {
+				return res, err
+			}
 		}
 	}
 	c, spec, prof, err := create(ctx, rt, store, o, id, stdio.Stderr)
 	if err != nil {
+		caller.Close()
 		mon.Abort()
 		return res, err
 	}
@@ -68,6 +74,13 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 		if err := store.RemoveRootfs(c.ID); err != nil && stdio.Stderr != nil {
 			fmt.Fprintf(stdio.Stderr, "minirun: cleanup: %v\n", err)
 		}
+	}
+	if caller != nil {
+		// Checked by prepare.
+		logc, _ := LogConfigOf(o.LogDriver, o.LogOpts)
+		err := monitorHere(rt, store.Root, c.ID, spec, logc, caller, stdio.Stdout)
+		remove()
+		return res, err
 	}
 	if o.Detach {
 		if err := mon.Go(); err != nil {
@@ -226,8 +239,10 @@ func prepare(c Container, o *RunOptions, storeRoot string) (*specs.Spec, profile
 	if err := recordMounts(&rec, o, storeRoot); err != nil {
 		return nil, profileSource{}, err
 	}
-	if err := rec.Save(c.Dir); err != nil {
-		return nil, profileSource{}, fmt.Errorf("save container record: %w", err)
+	if usesVolumes(rec) {
+		if err := rec.Save(c.Dir); err != nil {
+			return nil, profileSource{}, fmt.Errorf("save container record: %w", err)
+		}
 	}
 	spec, prof, err := buildSpec(c, o)
 	if err != nil {
@@ -241,6 +256,19 @@ func prepare(c Container, o *RunOptions, storeRoot string) (*specs.Spec, profile
 		return nil, prof, err
 	}
 	return spec, prof, config.Validate(unjoinedNetns(spec, netMode(o.Network)), c.Dir)
+}
+
+// usesVolumes says whether the container's record names volumes, which
+// building its config makes: the record must be saved first, for them
+// to be in use from the moment they exist. Without any, one save is
+// enough, and run -d is the faster for it.
+func usesVolumes(rec Record) bool {
+	for _, m := range rec.Mounts {
+		if m.Type == "volume" {
+			return true
+		}
+	}
+	return false
 }
 
 // newRecord is the record of a container made from o, not yet started;
