@@ -72,3 +72,72 @@ func TestDocker22RunDetachFailures(t *testing.T) {
 		t.Fatalf("failed runs left containers: ps -a -q was %q, is %q", before, after)
 	}
 }
+
+// uniquePrefix is the shortest prefix of id no other container in the
+// suite's store shares, and a prefix that two or more share ("" if none).
+func uniquePrefix(t *testing.T, id string) (unique, shared string) {
+	t.Helper()
+	ids := strings.Fields(dockerCmd(t, "ps", "-a", "-q", "--no-trunc").stdout)
+	for n := 1; n <= len(id); n++ {
+		others := 0
+		for _, o := range ids {
+			if o != id && strings.HasPrefix(o, id[:n]) {
+				others++
+			}
+		}
+		if others == 0 {
+			unique = id[:n]
+			break
+		}
+	}
+	counts := map[string]int{}
+	for _, o := range ids {
+		counts[o[:1]]++
+	}
+	for p, n := range counts {
+		if n > 1 {
+			shared = p
+		}
+	}
+	return unique, shared
+}
+
+// Every command that names a container takes any unique prefix of a
+// Docker-front container's id, as Docker does: start and kill (told
+// apart from runc's by the reference) as exec and inspect.
+func TestDocker22AnyUniquePrefix(t *testing.T) {
+	needRoot(t)
+	dockerRun(t, "", "--rm", "alpine", "true")
+	for i := 0; i < 3; i++ { // enough ids for a shared first character to be likely
+		r := dockerCmd(t, "create", "--network", "none", "--name", fmt.Sprintf("d22-prefix-%d", i), "alpine", "sleep", "100")
+		if r.code != 0 {
+			t.Fatalf("create: %+v", r)
+		}
+		name := fmt.Sprintf("d22-prefix-%d", i)
+		t.Cleanup(func() { dockerCmd(t, "rm", "-f", name) })
+	}
+	id := strings.TrimSpace(dockerCmd(t, "inspect", "-f", "{{.Id}}", "d22-prefix-0").stdout)
+	p, shared := uniquePrefix(t, id)
+	if len(p) >= 4 {
+		t.Skipf("the store's ids share %d characters with %s: no short prefix to try", len(p)-1, id)
+	}
+	if r := dockerCmd(t, "start", p); r.code != 0 {
+		t.Fatalf("start %s (a unique prefix of %s): %+v", p, id, r)
+	}
+	if st := lifeRecord(t, id).State; st.Status != "running" {
+		t.Fatalf("after start %s: %+v", p, st)
+	}
+	if r := dockerCmd(t, "exec", p, "true"); r.code != 0 {
+		t.Fatalf("exec %s: %+v", p, r)
+	}
+	if r := dockerCmd(t, "kill", p); r.code != 0 {
+		t.Fatalf("kill %s: %+v", p, r)
+	}
+	if code := waitCode(t, "d22-prefix-0"); code != 137 {
+		t.Fatalf("kill %s: exit %d, want 137 (Docker's SIGKILL)", p, code)
+	}
+	if shared != "" {
+		r := dockerCmd(t, "kill", shared)
+		checkFailure(t, r, exitDocker, "ambiguous")
+	}
+}
