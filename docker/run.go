@@ -71,7 +71,12 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 	}
 	// From here on, a failure or --rm must take the container away again.
 	remove := func() {
-		if err := store.RemoveRootfs(c.ID); err != nil && stdio.Stderr != nil {
+		err := store.RemoveRootfs(c.ID)
+		if err == nil {
+			// Its anonymous volumes go with it, as with Docker's --rm.
+			err = RemoveAnonymous(store.Root, anonymousNames(o))
+		}
+		if err != nil && stdio.Stderr != nil {
 			fmt.Fprintf(stdio.Stderr, "minirun: cleanup: %v\n", err)
 		}
 	}
@@ -200,6 +205,9 @@ func create(ctx context.Context, rt *container.Runtime, store *image.Store, o *R
 	if rerr := store.RemoveRootfs(id); rerr != nil {
 		err = fmt.Errorf("%w (and cleanup: %v)", err, rerr)
 	}
+	if rerr := RemoveAnonymous(store.Root, anonymousNames(o)); rerr != nil {
+		err = fmt.Errorf("%w (and cleanup: %v)", err, rerr)
+	}
 	return Container{ID: id}, nil, profileSource{}, err
 }
 
@@ -230,6 +238,9 @@ func prepare(c Container, o *RunOptions, storeRoot string) (*specs.Spec, profile
 	}
 	labels, err := parseLabels(o.Labels, o.LabelFiles)
 	if err != nil {
+		return nil, profileSource{}, err
+	}
+	if err := nameAnonymous(o, c.Image.Config); err != nil {
 		return nil, profileSource{}, err
 	}
 	rec := newRecord(c, o)
@@ -359,7 +370,15 @@ func RemoveReaped(id string) error {
 	if err != nil {
 		return err
 	}
-	return s.RemoveRootfs(id)
+	var vols []string
+	if r, err := LoadRecord(filepath.Join(s.ContainersDir(), id)); err == nil {
+		vols = volumeNames(r)
+	}
+	if err := s.RemoveRootfs(id); err != nil {
+		return err
+	}
+	// A --rm run's anonymous volumes go with it.
+	return RemoveAnonymous(root, vols)
 }
 
 // WriteSpec saves s as path (a config.json), indented as `minirun spec`

@@ -1,11 +1,19 @@
 package tests
 
 import (
+	"archive/tar"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
 // Issue 22's finish: run -d as cheap as before detached containers had
@@ -139,5 +147,178 @@ func TestDocker22AnyUniquePrefix(t *testing.T) {
 	if shared != "" {
 		r := dockerCmd(t, "kill", shared)
 		checkFailure(t, r, exitDocker, "ambiguous")
+	}
+}
+
+// volumeNamesNow are the volumes `volume ls -q` lists.
+func volumeNamesNow(t *testing.T) map[string]bool {
+	t.Helper()
+	r := dockerCmd(t, "volume", "ls", "-q")
+	if r.code != 0 {
+		t.Fatalf("volume ls: %+v", r)
+	}
+	out := map[string]bool{}
+	for _, n := range strings.Fields(r.stdout) {
+		out[n] = true
+	}
+	return out
+}
+
+// newVolume is the one volume in now that was not in before.
+func newVolume(t *testing.T, before, now map[string]bool) string {
+	t.Helper()
+	var added []string
+	for n := range now {
+		if !before[n] {
+			added = append(added, n)
+		}
+	}
+	if len(added) != 1 || len(added[0]) != 64 {
+		t.Fatalf("want one new 64-hex volume, got %q", added)
+	}
+	return added[0]
+}
+
+// mountsOf is inspect's Mounts of container name.
+func mountsOf(t *testing.T, name string) []struct{ Type, Name, Destination string } {
+	t.Helper()
+	r := dockerCmd(t, "inspect", "-f", "{{json .Mounts}}", name)
+	var ms []struct{ Type, Name, Destination string }
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &ms) != nil {
+		t.Fatalf("inspect %s: %+v", name, r)
+	}
+	return ms
+}
+
+// -v /data and --mount type=volume without a source make an anonymous
+// volume, as Docker's: a random 64-hex name, listed by volume ls, kept by
+// rm and removed by rm -v and by run --rm.
+func TestDocker22AnonymousVolumes(t *testing.T) {
+	needRoot(t)
+	dockerRun(t, "", "--rm", "alpine", "true")
+	before := volumeNamesNow(t)
+	r := dockerRun(t, "", "--network", "none", "--name", "d22-anon", "-v", "/data", "alpine", "sh", "-c", "echo kept > /data/f")
+	t.Cleanup(func() { dockerCmd(t, "rm", "-f", "-v", "d22-anon") })
+	if r.code != 0 {
+		t.Fatalf("run -v /data: %+v", r)
+	}
+	vol := newVolume(t, before, volumeNamesNow(t))
+	if ms := mountsOf(t, "d22-anon"); len(ms) != 1 || ms[0].Type != "volume" || ms[0].Name != vol || ms[0].Destination != "/data" {
+		t.Fatalf("inspect's Mounts: %+v, want volume %s on /data", ms, vol)
+	}
+	// start runs it again on the same volume.
+	if r := dockerCmd(t, "start", "-a", "d22-anon"); r.code != 0 {
+		t.Fatalf("start -a: %+v", r)
+	}
+	if r := dockerCmd(t, "rm", "-v", "d22-anon"); r.code != 0 {
+		t.Fatalf("rm -v: %+v", r)
+	}
+	if now := volumeNamesNow(t); now[vol] {
+		t.Fatalf("rm -v left the anonymous volume %s", vol)
+	}
+
+	// rm without -v keeps it, as Docker's.
+	r = dockerRun(t, "", "--network", "none", "--name", "d22-anon2", "--mount", "type=volume,target=/data", "alpine", "true")
+	if r.code != 0 {
+		t.Fatalf("run --mount type=volume: %+v", r)
+	}
+	vol = newVolume(t, before, volumeNamesNow(t))
+	dockerCmd(t, "rm", "d22-anon2")
+	if !volumeNamesNow(t)[vol] {
+		t.Fatalf("rm without -v removed the volume %s", vol)
+	}
+	if r := dockerCmd(t, "volume", "rm", vol); r.code != 0 {
+		t.Fatalf("volume rm: %+v", r)
+	}
+
+	// run --rm takes it with the container; a named one stays.
+	r = dockerRun(t, "", "--rm", "--network", "none", "-v", "/data", "-v", "d22-named:/named", "alpine", "sh", "-c", "echo x > /data/f")
+	if r.code != 0 {
+		t.Fatalf("run --rm -v /data: %+v", r)
+	}
+	t.Cleanup(func() { dockerCmd(t, "volume", "rm", "d22-named") })
+	now := volumeNamesNow(t)
+	if !now["d22-named"] {
+		t.Fatalf("run --rm removed the named volume: %v", now)
+	}
+	delete(now, "d22-named")
+	for n := range now {
+		if !before[n] {
+			t.Fatalf("run --rm left the anonymous volume %s", n)
+		}
+	}
+}
+
+// An image's VOLUME gets an anonymous volume filled with what the image
+// has there, unless the run mounts something on it.
+func TestDocker22ImageVolume(t *testing.T) {
+	needRoot(t)
+	dockerRun(t, "", "--rm", "alpine", "true")
+	img := imgRootfsImage(t, "1")
+	dir := t.TempDir()
+	top := filepath.Join(dir, "vol.tar")
+	f, err := os.Create(top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := tar.NewWriter(f)
+	tw.WriteHeader(&tar.Header{Name: "srv/vol/", Mode: 0o755, Typeflag: tar.TypeDir})
+	tw.WriteHeader(&tar.Header{Name: "srv/vol/hello", Mode: 0o644, Size: 6, Typeflag: tar.TypeReg})
+	io.WriteString(tw, "hello\n")
+	tw.Close()
+	f.Close()
+	l, err := tarball.LayerFromFile(top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img, err = mutate.AppendLayers(img, l); err != nil {
+		t.Fatal(err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf.Config.Volumes = map[string]struct{}{"/srv/vol": {}}
+	if img, err = mutate.ConfigFile(img, cf); err != nil {
+		t.Fatal(err)
+	}
+	tag, err := name.NewTag("d22vol:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive := filepath.Join(dir, "img.tar")
+	if err := tarball.WriteToFile(archive, tag, img); err != nil {
+		t.Fatal(err)
+	}
+	if r := dockerCmd(t, "load", "-i", archive); r.code != 0 {
+		t.Fatalf("load: %+v", r)
+	}
+	t.Cleanup(func() { dockerCmd(t, "rmi", "-f", "d22vol:1") })
+
+	before := volumeNamesNow(t)
+	r := dockerRun(t, "", "--network", "none", "--name", "d22-imgvol", "d22vol:1", "cat", "/srv/vol/hello")
+	t.Cleanup(func() { dockerCmd(t, "rm", "-f", "-v", "d22-imgvol") })
+	if r.code != 0 || r.stdout != "hello\n" {
+		t.Fatalf("run of an image with VOLUME /srv/vol: %+v", r)
+	}
+	vol := newVolume(t, before, volumeNamesNow(t))
+	if ms := mountsOf(t, "d22-imgvol"); len(ms) != 1 || ms[0].Name != vol || ms[0].Destination != "/srv/vol" {
+		t.Fatalf("inspect's Mounts: %+v, want volume %s on /srv/vol", ms, vol)
+	}
+	if r := dockerCmd(t, "rm", "-v", "d22-imgvol"); r.code != 0 {
+		t.Fatalf("rm -v: %+v", r)
+	}
+	if volumeNamesNow(t)[vol] {
+		t.Fatalf("rm -v left the image's volume %s", vol)
+	}
+
+	// A bind on the VOLUME's path takes its place: no volume is made.
+	src := t.TempDir()
+	r = dockerRun(t, "", "--rm", "--network", "none", "-v", src+":/srv/vol", "d22vol:1", "ls", "/srv/vol")
+	if r.code != 0 || r.stdout != "" {
+		t.Fatalf("run with a bind on the VOLUME: %+v", r)
+	}
+	if now := volumeNamesNow(t); len(now) != len(before) {
+		t.Fatalf("a bind on the VOLUME still made a volume: %v, before %v", now, before)
 	}
 }
