@@ -204,6 +204,12 @@ func Wait(rt *container.Runtime, store *image.Store, ref string) (int, error) {
 // nothing more (Status "removing"), and its layer and record go once
 // the monitor has ended.
 func Remove(rt *container.Runtime, store *image.Store, ref string, force bool) error {
+	return RemoveContainer(rt, store, ref, force, false)
+}
+
+// RemoveContainer is Remove, and with volumes (rm -v) the container's
+// anonymous volumes that no other container uses go too.
+func RemoveContainer(rt *container.Runtime, store *image.Store, ref string, force, volumes bool) error {
 	r, dir, err := Lookup(rt, store, ref)
 	if err != nil {
 		return err
@@ -241,7 +247,10 @@ func Remove(rt *container.Runtime, store *image.Store, ref string, force bool) e
 	if err := stopNetwork(store.Root, r.ID); err != nil {
 		return err
 	}
-	return store.RemoveRootfs(r.ID)
+	if err := store.RemoveRootfs(r.ID); err != nil || !volumes {
+		return err
+	}
+	return RemoveAnonymous(store.Root, volumeNames(r))
 }
 
 // RunAttached is `docker start -a`: this process runs the container in

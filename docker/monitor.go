@@ -16,6 +16,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/errdefs"
@@ -46,6 +48,10 @@ type monitorArgs struct {
 	// Timings is --debug=timings: the monitor's steps go to the caller's
 	// stderr (fd 2 until the start is reported).
 	Timings bool
+	// What a run -d that is its own monitor (monitorHere) has just
+	// written, and need not read back: the config and the log's.
+	spec *specs.Spec
+	logc *LogConfig
 }
 
 // IsMonitor tells main that this process is a container's monitor.
@@ -65,17 +71,15 @@ func StartMonitor(rt *container.Runtime, storeRoot, id string) error {
 }
 
 // PendingMonitor is a monitor process started ahead of its container's
-// making: its own start (a Go program's) overlaps with the caller's, and
-// `run -d` costs no more than when it started the container itself. The
-// lean minirun starts it as it hands `run -d` on (monitorproc), else
-// SpawnMonitor does. Go or Abort must follow.
+// making, so that its start-up (a Go program's) overlaps with the
+// caller's. Go or Abort must follow. (A `run -d` the lean minirun hands
+// on needs none: that process becomes the monitor, monitorHere.)
 type PendingMonitor struct {
 	p    *monitorproc.Pending
 	args monitorArgs
 }
 
-// SpawnMonitor starts the monitor of container id (or takes the one the
-// lean minirun started), to wait for Go.
+// SpawnMonitor starts the monitor of container id, to wait for Go.
 func SpawnMonitor(rt *container.Runtime, storeRoot, id string) (*PendingMonitor, error) {
 	root, err := filepath.Abs(rt.Root)
 	if err != nil {
@@ -88,10 +92,6 @@ func SpawnMonitor(rt *container.Runtime, storeRoot, id string) (*PendingMonitor,
 	logf, asJSON := trace.LogFile()
 	m := &PendingMonitor{args: monitorArgs{Root: root, Store: store, ID: id, Debug: rt.Debug,
 		Log: logf != nil, LogJSON: asJSON, Timings: trace.Timings}}
-	if p, ok := monitorproc.Adopt(); ok {
-		m.p = p
-		return m, nil
-	}
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("start monitor: %w", err)
@@ -100,6 +100,68 @@ func SpawnMonitor(rt *container.Runtime, storeRoot, id string) (*PendingMonitor,
 		return nil, err
 	}
 	return m, nil
+}
+
+// callerAnswer is the answer of a `run -d` that is the monitor itself
+// (monitorHere): the id on the caller's stdout, then this process lets go
+// of the caller's stdio and says "ok" to the lean minirun waiting on the
+// pipe. A failure is the command's to report, as any command's.
+type callerAnswer struct {
+	pipe   *os.File
+	id     string
+	stdout io.Writer
+	a      monitorArgs
+	ok     bool
+}
+
+func (c *callerAnswer) failed(error) {}
+
+func (c *callerAnswer) started() {
+	fmt.Fprintln(c.stdout, c.id)
+	dropLog(c.a)
+	// Held, the caller's stdio would keep a $(minirun run -d ...) or a
+	// pipe from ever ending.
+	if null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0); err == nil {
+		for fd := 0; fd <= 2; fd++ {
+			_ = unix.Dup2(int(null.Fd()), fd)
+		}
+		null.Close()
+	}
+	_, _ = c.pipe.WriteString(monitorOK)
+	c.pipe.Close()
+	c.ok = true
+}
+
+// monitorHere makes this process, a `run -d` the lean minirun waits on
+// through caller (monitorproc.Detach), the monitor of container id. It
+// returns only when the first start failed, with the reason; once the
+// container runs, this process is its monitor until the end and exits.
+func monitorHere(rt *container.Runtime, storeRoot, id string, spec *specs.Spec, logc LogConfig, caller *os.File, stdout io.Writer) error {
+	defer caller.Close()
+	root, err := filepath.Abs(rt.Root)
+	if err != nil {
+		return err
+	}
+	store, err := filepath.Abs(storeRoot)
+	if err != nil {
+		return err
+	}
+	logf, asJSON := trace.LogFile()
+	a := monitorArgs{Root: root, Store: store, ID: id, Debug: rt.Debug,
+		Log: logf != nil, LogJSON: asJSON, Timings: trace.Timings, spec: spec, logc: &logc}
+	// Hold no caller's directory busy.
+	_ = os.Chdir("/")
+	nameMonitor()
+	answer := &callerAnswer{pipe: caller, id: id, stdout: stdout, a: a}
+	err = monitor(a, answer)
+	if !answer.ok {
+		return err
+	}
+	if err != nil {
+		os.Exit(errdefs.ExitRuntime)
+	}
+	os.Exit(0)
+	return nil
 }
 
 // Go lets the monitor start the container, and waits for its word.
@@ -166,37 +228,71 @@ func Monitor() {
 	if a.Log {
 		trace.SetLog(os.NewFile(monitorproc.LogFd, "log"), a.LogJSON)
 	}
-	if err := monitor(a, report); err != nil {
+	nameMonitor()
+	if err := monitor(a, reportPipe{report, a}); err != nil {
 		os.Exit(errdefs.ExitRuntime)
 	}
 	os.Exit(0)
 }
 
+// firstStart is told how the container's first start went: it is the
+// command waiting for the answer (run -d, start).
+type firstStart interface {
+	failed(error)
+	started()
+}
+
+// reportPipe is the answer of a monitor process of its own (Spawn): one
+// word on the report pipe.
+type reportPipe struct {
+	f *os.File
+	a monitorArgs
+}
+
+func (r reportPipe) failed(err error) {
+	_, _ = r.f.WriteString(encodeMonitorError(err))
+	r.f.Close()
+}
+
+func (r reportPipe) started() {
+	_, _ = r.f.WriteString(monitorOK)
+	r.f.Close()
+	dropLog(r.a)
+}
+
+// dropLog gives the caller's log and stderr back once it has its
+// answer: they are the caller's until then, so that its trace and
+// errors read as before.
+func dropLog(a monitorArgs) {
+	if f, _ := trace.LogFile(); f != nil {
+		trace.SetLog(nil, false)
+		f.Close()
+	}
+	if a.Timings {
+		trace.Timings = false
+		if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+			_ = unix.Dup2(int(null.Fd()), 2)
+			null.Close()
+		}
+	}
+}
+
+// nameMonitor names this process as a monitor, for ps(1) and top.
+// Through /proc, the name is the process's (its main thread's), not that
+// of whichever thread runs this.
+func nameMonitor() {
+	_ = os.WriteFile("/proc/self/comm", []byte(monitorproc.Name), 0)
+}
+
 // monitor runs container a.ID until it exits and its policy does not
-// start it again. The first start's outcome goes to report.
-func monitor(a monitorArgs, report *os.File) error {
+// start it again. The first start's outcome goes to first.
+func monitor(a monitorArgs, first firstStart) error {
 	dir := filepath.Join(a.Store, "containers", a.ID)
 	fail := func(err error) error {
-		if report != nil {
-			_, _ = report.WriteString(encodeMonitorError(err))
-			report.Close()
+		if first != nil {
+			first.failed(err)
 		}
 		return err
-	}
-	// The caller's log and stderr are the caller's until it has its
-	// answer.
-	dropLog := func() {
-		if f, _ := trace.LogFile(); f != nil {
-			trace.SetLog(nil, false)
-			f.Close()
-		}
-		if a.Timings {
-			trace.Timings = false
-			if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
-				_ = unix.Dup2(int(null.Fd()), 2)
-				null.Close()
-			}
-		}
 	}
 	monitorTimer.Step("go")
 	lock, err := holdMonitorLock(dir)
@@ -204,16 +300,20 @@ func monitor(a monitorArgs, report *os.File) error {
 		return fail(err)
 	}
 	defer lock.Close()
-	rec, err := LoadRecord(dir)
-	if err != nil {
-		return fail(err)
+	spec, logc := a.spec, a.logc
+	if spec == nil {
+		rec, err := LoadRecord(dir)
+		if err != nil {
+			return fail(err)
+		}
+		// Made and checked by create (config.Validate): read, not
+		// checked again.
+		if spec, err = config.LoadSpec(dir); err != nil {
+			return fail(err)
+		}
+		logc = &rec.HostConfig.LogConfig
 	}
-	// Made and checked by create (config.Validate): read, not checked again.
-	spec, err := config.LoadSpec(dir)
-	if err != nil {
-		return fail(err)
-	}
-	sink, err := openLogSink(LogFile(filepath.Dir(dir), a.ID), rec.HostConfig.LogConfig)
+	sink, err := openLogSink(LogFile(filepath.Dir(dir), a.ID), *logc)
 	if err != nil {
 		return fail(err)
 	}
@@ -236,7 +336,7 @@ func monitor(a monitorArgs, report *os.File) error {
 			_ = stopNetwork(a.Store, a.ID)
 		}
 		if err != nil {
-			if report != nil {
+			if first != nil {
 				return fail(err)
 			}
 			// A restart that failed: the container stays exited, saying why.
@@ -265,11 +365,9 @@ func monitor(a monitorArgs, report *os.File) error {
 		monitorTimer.Step("record running")
 		// The caller's answer comes once the record says running, so
 		// that a stop right after run -d finds it so.
-		if report != nil {
-			_, _ = report.WriteString(monitorOK)
-			report.Close()
-			report = nil
-			dropLog()
+		if first != nil {
+			first.started()
+			first = nil
 		}
 		oomKilled := watchOOM(ctr)
 		code, _ := ctr.Wait()

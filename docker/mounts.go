@@ -14,6 +14,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/minirun/minirun/container"
+	"github.com/minirun/minirun/image"
 	"github.com/minirun/minirun/internal/inputbounds"
 )
 
@@ -33,6 +34,7 @@ type mountReq struct {
 	ReadOnly    bool
 	Propagation string // bind only; "" is rprivate
 	NoCopy      bool   // volume only: not filled from the image
+	Anonymous   bool   // volume only: named by the run (a random id)
 	Labels      map[string]string
 	Tmpfs       []string // tmpfs only: its options besides ro/rw
 	Mode        string   // -v's third field, for the record
@@ -80,6 +82,21 @@ func parseMounts(o *RunOptions) ([]mountReq, error) {
 			return nil, invalidf("%s: named volumes are not supported rootless (the copy from the image needs its root mounted on the host); use a bind mount", m.flag)
 		}
 	}
+	// The image's VOLUMEs that no mount of the run covers, rootless
+	// left as the image's own directories (as the named ones, above).
+	if !container.Rootless() {
+		for _, t := range o.imageVolumes {
+			if _, taken := seen[t]; !taken {
+				seen[t] = "VOLUME " + t
+				out = append(out, mountReq{flag: fmt.Sprintf("the image's VOLUME %s", t), Type: "volume", Target: t, Anonymous: true})
+			}
+		}
+	}
+	for i := range out {
+		if out[i].Anonymous {
+			out[i].Source = o.anon[out[i].Target] // "" until nameAnonymous
+		}
+	}
 	if _, err := shmSize(o.ShmSize); err != nil {
 		return nil, err
 	}
@@ -108,7 +125,13 @@ func parseVolumeFlag(v string) (mountReq, error) {
 	parts := strings.Split(v, ":")
 	switch len(parts) {
 	case 1:
-		return m, invalidf("%s: anonymous volumes are not supported; name one: -v NAME:%s", m.flag, v)
+		// -v /data: an anonymous volume, as Docker's.
+		dst, err := checkTarget(m.flag, v)
+		if err != nil {
+			return m, err
+		}
+		m.Type, m.Target, m.Anonymous = "volume", dst, true
+		return m, nil
 	case 2, 3:
 	default:
 		return m, invalidf("%s: want SRC:DST[:OPTIONS]", m.flag)
@@ -266,7 +289,8 @@ func parseMountFlag(v string) (mountReq, error) {
 		}
 	case "volume":
 		if m.Source == "" {
-			return m, invalidf("%s: anonymous volumes are not supported; name one with source=NAME", m.flag)
+			m.Anonymous = true
+			break
 		}
 		if err := CheckVolumeName(m.Source); err != nil {
 			return m, invalidf("%s: %v", m.flag, err)
@@ -382,6 +406,50 @@ func recordMounts(rec *Record, o *RunOptions, storeRoot string) error {
 	return nil
 }
 
+// anonymousLabel marks a volume a run named itself: rm -v and run --rm
+// remove it with the container, as Docker's (which marks them so too).
+const anonymousLabel = "com.docker.volume.anonymous"
+
+// nameAnonymous names o's anonymous volumes, the image's VOLUMEs among
+// them, once for the whole run: a random 64-hex name each, as Docker's.
+func nameAnonymous(o *RunOptions, cfg image.Config) error {
+	o.imageVolumes = nil
+	for t := range cfg.Volumes {
+		if path.IsAbs(t) && path.Clean(t) != "/" {
+			o.imageVolumes = append(o.imageVolumes, path.Clean(t))
+		}
+	}
+	sort.Strings(o.imageVolumes)
+	o.anon = nil
+	reqs, err := parseMounts(o)
+	if err != nil {
+		return err
+	}
+	for _, m := range reqs {
+		if !m.Anonymous {
+			continue
+		}
+		id, err := NewID()
+		if err != nil {
+			return err
+		}
+		if o.anon == nil {
+			o.anon = map[string]string{}
+		}
+		o.anon[m.Target] = id
+	}
+	return nil
+}
+
+// anonymousNames are the names nameAnonymous gave.
+func anonymousNames(o *RunOptions) []string {
+	var out []string
+	for _, n := range o.anon {
+		out = append(out, n)
+	}
+	return out
+}
+
 // addMounts gives s the mounts o asks for, and the size of /dev/shm. It
 // makes what they need: a missing -v bind source, and volumes, filled
 // from the image when new or empty. A mount on a path one of Docker's
@@ -490,7 +558,11 @@ func prepareVolumes(c Container, vols []mountReq) (map[string]string, error) {
 	defer unlock()
 	out := map[string]string{}
 	for _, m := range vols {
-		v, created, err := createVolumeLocked(c.Store, m.Source, m.Labels)
+		labels := m.Labels
+		if m.Anonymous {
+			labels = map[string]string{anonymousLabel: ""}
+		}
+		v, created, err := createVolumeLocked(c.Store, m.Source, labels)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", m.flag, err)
 		}

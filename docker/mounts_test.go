@@ -21,7 +21,12 @@ func TestParseVolumeFlag(t *testing.T) {
 	if err != nil || m.Type != "volume" || m.Source != "data" || m.Target != "/x" || !m.NoCopy || !m.ReadOnly {
 		t.Fatalf("%+v %v", m, err)
 	}
-	for _, bad := range []string{"./rel:/data", dir + ":rel", dir + ":/d:rx", "/onlyone", "a:/x", "data:/", dir + ":/d:nocopy", "x:y:z:w"} {
+	// A lone destination is an anonymous volume, named later.
+	m, err = parseVolumeFlag("/anon/")
+	if err != nil || m.Type != "volume" || !m.Anonymous || m.Source != "" || m.Target != "/anon" {
+		t.Fatalf("%+v %v", m, err)
+	}
+	for _, bad := range []string{"./rel:/data", dir + ":rel", dir + ":/d:rx", "onlyone", "/", "a:/x", "data:/", dir + ":/d:nocopy", "x:y:z:w"} {
 		if _, err := parseVolumeFlag(bad); !errors.Is(err, errdefs.ErrInvalid) {
 			t.Errorf("%q: %v, want ErrInvalid", bad, err)
 		}

@@ -47,6 +47,12 @@ type RunOptions struct {
 	Env          []string
 	EnvFiles     []string
 	Volumes      []string
+	// anon names the run's anonymous volumes by their target (-v /data,
+	// --mount type=volume without a source, the image's VOLUMEs nothing
+	// else covers), imageVolumes are those VOLUMEs: set once
+	// (nameAnonymous), so that the record and the config name the same.
+	anon         map[string]string
+	imageVolumes []string
 	Workdir      string
 	User         string
 	Hostname     string

@@ -16,6 +16,7 @@ import (
 	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/image"
+	"github.com/minirun/minirun/internal/monitorproc"
 	"github.com/minirun/minirun/seccomp/watch"
 )
 
@@ -48,26 +49,43 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 	}
 	res := Result{ID: id}
 	var mon *PendingMonitor
+	var caller *os.File
 	if o.Detach {
-		// Its start overlaps with the mounting and writing below.
-		if mon, err = SpawnMonitor(rt, store.Root, id); err != nil {
-			return res, err
-		}
 		if err := checkDetach(o); err != nil {
-			mon.Abort()
 			return Result{}, err
+		}
+		// A lean minirun waits for this process, which becomes the
+		// monitor; else one starts now, its start overlapping with the
+		// mounting and writing below.
+		if caller = monitorproc.Caller(); caller == nil {
+			if mon, err = SpawnMonitor(rt, store.Root, id); err != nil {
+				return res, err
+			}
 		}
 	}
 	c, spec, prof, err := create(ctx, rt, store, o, id, stdio.Stderr)
 	if err != nil {
+		caller.Close()
 		mon.Abort()
 		return res, err
 	}
 	// From here on, a failure or --rm must take the container away again.
 	remove := func() {
-		if err := store.RemoveRootfs(c.ID); err != nil && stdio.Stderr != nil {
+		err := store.RemoveRootfs(c.ID)
+		if err == nil {
+			// Its anonymous volumes go with it, as with Docker's --rm.
+			err = RemoveAnonymous(store.Root, anonymousNames(o))
+		}
+		if err != nil && stdio.Stderr != nil {
 			fmt.Fprintf(stdio.Stderr, "minirun: cleanup: %v\n", err)
 		}
+	}
+	if caller != nil {
+		// Checked by prepare.
+		logc, _ := LogConfigOf(o.LogDriver, o.LogOpts)
+		err := monitorHere(rt, store.Root, c.ID, spec, logc, caller, stdio.Stdout)
+		remove()
+		return res, err
 	}
 	if o.Detach {
 		if err := mon.Go(); err != nil {
@@ -187,6 +205,9 @@ func create(ctx context.Context, rt *container.Runtime, store *image.Store, o *R
 	if rerr := store.RemoveRootfs(id); rerr != nil {
 		err = fmt.Errorf("%w (and cleanup: %v)", err, rerr)
 	}
+	if rerr := RemoveAnonymous(store.Root, anonymousNames(o)); rerr != nil {
+		err = fmt.Errorf("%w (and cleanup: %v)", err, rerr)
+	}
 	return Container{ID: id}, nil, profileSource{}, err
 }
 
@@ -219,6 +240,9 @@ func prepare(c Container, o *RunOptions, storeRoot string) (*specs.Spec, profile
 	if err != nil {
 		return nil, profileSource{}, err
 	}
+	if err := nameAnonymous(o, c.Image.Config); err != nil {
+		return nil, profileSource{}, err
+	}
 	rec := newRecord(c, o)
 	rec.Config.Labels, rec.HostConfig.Init, rec.HostConfig.LogConfig = labels, o.Init, logc
 	rec.Config.ExposedPorts = c.Image.Config.ExposedPorts
@@ -226,8 +250,10 @@ func prepare(c Container, o *RunOptions, storeRoot string) (*specs.Spec, profile
 	if err := recordMounts(&rec, o, storeRoot); err != nil {
 		return nil, profileSource{}, err
 	}
-	if err := rec.Save(c.Dir); err != nil {
-		return nil, profileSource{}, fmt.Errorf("save container record: %w", err)
+	if usesVolumes(rec) {
+		if err := rec.Save(c.Dir); err != nil {
+			return nil, profileSource{}, fmt.Errorf("save container record: %w", err)
+		}
 	}
 	spec, prof, err := buildSpec(c, o)
 	if err != nil {
@@ -241,6 +267,19 @@ func prepare(c Container, o *RunOptions, storeRoot string) (*specs.Spec, profile
 		return nil, prof, err
 	}
 	return spec, prof, config.Validate(unjoinedNetns(spec, netMode(o.Network)), c.Dir)
+}
+
+// usesVolumes says whether the container's record names volumes, which
+// building its config makes: the record must be saved first, for them
+// to be in use from the moment they exist. Without any, one save is
+// enough, and run -d is the faster for it.
+func usesVolumes(rec Record) bool {
+	for _, m := range rec.Mounts {
+		if m.Type == "volume" {
+			return true
+		}
+	}
+	return false
 }
 
 // newRecord is the record of a container made from o, not yet started;
@@ -331,7 +370,15 @@ func RemoveReaped(id string) error {
 	if err != nil {
 		return err
 	}
-	return s.RemoveRootfs(id)
+	var vols []string
+	if r, err := LoadRecord(filepath.Join(s.ContainersDir(), id)); err == nil {
+		vols = volumeNames(r)
+	}
+	if err := s.RemoveRootfs(id); err != nil {
+		return err
+	}
+	// A --rm run's anonymous volumes go with it.
+	return RemoveAnonymous(root, vols)
 }
 
 // WriteSpec saves s as path (a config.json), indented as `minirun spec`

@@ -260,6 +260,49 @@ func removeVolumeLocked(storeRoot, name string) error {
 	return nil
 }
 
+// RemoveAnonymous removes those of the volumes names that a run made
+// for itself (anonymousLabel) and no container's record names any more:
+// what rm -v and run --rm take with the container, as Docker's. Named
+// volumes stay.
+func RemoveAnonymous(storeRoot string, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	unlock, err := lockVolumes(storeRoot)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	users, err := VolumeUsers(storeRoot)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		v, err := LookupVolume(storeRoot, name)
+		if err != nil {
+			continue // never made, or gone already
+		}
+		if _, anon := v.Labels[anonymousLabel]; !anon || len(users[name]) > 0 {
+			continue
+		}
+		if err := removeVolumeLocked(storeRoot, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// volumeNames are the volumes r's record names.
+func volumeNames(r *Record) []string {
+	var out []string
+	for _, m := range r.Mounts {
+		if m.Type == "volume" && m.Name != "" {
+			out = append(out, m.Name)
+		}
+	}
+	return out
+}
+
 // PruneVolumes removes every volume no container uses, and says which
 // and how many bytes their files took.
 func PruneVolumes(storeRoot string) (removed []string, reclaimed int64, err error) {

@@ -206,7 +206,7 @@ func syntheticID(diffIDs []string, c Config) (string, error) {
 }
 
 func configOf(c v1.Config) Config {
-	return Config{Env: c.Env, Entrypoint: c.Entrypoint, Cmd: c.Cmd, WorkingDir: c.WorkingDir, User: c.User, ExposedPorts: c.ExposedPorts}
+	return Config{Env: c.Env, Entrypoint: c.Entrypoint, Cmd: c.Cmd, WorkingDir: c.WorkingDir, User: c.User, ExposedPorts: c.ExposedPorts, Volumes: c.Volumes}
 }
 
 // short is the 12 hex digits people see for a digest.

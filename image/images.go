@@ -35,6 +35,9 @@ type Config struct {
 	User       string   `json:"User,omitempty"`
 	// ExposedPorts are the image's EXPOSE lines ("80/tcp"), for -P.
 	ExposedPorts map[string]struct{} `json:"ExposedPorts,omitempty"`
+	// Volumes are the image's VOLUME lines: each gets an anonymous
+	// volume, filled from the image, unless a run mounts something there.
+	Volumes map[string]struct{} `json:"Volumes,omitempty"`
 }
 
 // record is an image's file under images/.

@@ -250,8 +250,8 @@ func monitorPid(t *testing.T, pid int) int {
 	if err != nil {
 		t.Fatalf("stat of %d: %q", pid, stat)
 	}
-	if cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", ppid)); !strings.HasPrefix(string(cmdline), "minirun-monitor\x00") {
-		t.Fatalf("the parent of init %d is %d (%q), not a monitor", pid, ppid, cmdline)
+	if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", ppid)); string(comm) != "minirun-monitor\n" {
+		t.Fatalf("the parent of init %d is %d (%q), not a monitor", pid, ppid, comm)
 	}
 	return ppid
 }

@@ -1,9 +1,8 @@
-// Package monitorproc starts a Docker-style container's monitor process
-// ahead of the container's making, and hands it over across the lean
-// minirun's exec into minirun-docker. It is small and imports nothing of
-// the image store, so the lean program can start the monitor while it
-// hands `run -d` on: the two Go programs' start-ups then overlap instead
-// of adding up (package docker's monitor.go is the monitor itself).
+// Package monitorproc starts a Docker-style container's monitor process,
+// and lets the lean minirun hand `run -d` on to a minirun-docker that
+// becomes the monitor itself (Detach, Caller). It is small and imports
+// nothing of the image store, so the lean program can use it (package
+// docker's monitor.go is the monitor itself).
 package monitorproc
 
 import (
@@ -12,19 +11,20 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"strconv"
-	"strings"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
-// Env marks the monitor process (its value: "1"); PendingEnv hands a
-// started one on across an exec: "PID,REPORTFD,GOFD".
+// Env marks the monitor process (its value: "1"); CallerEnv tells a
+// minirun-docker that the lean minirun which started it waits for its
+// word on fd CallerFd (Detach).
 const (
-	Env        = "MINIRUN_MONITOR"
-	PendingEnv = "MINIRUN_MONITOR_PENDING"
+	Env       = "MINIRUN_MONITOR"
+	CallerEnv = "MINIRUN_DETACH_CALLER"
+	CallerFd  = 3
 )
+
+// Name is a monitor's process name (comm), whichever way it started.
+const Name = "minirun-monitor"
 
 // The monitor's fds: the report it writes its one word to, the pipe its
 // arguments come through (EOF without them: go away), and the log.
@@ -56,7 +56,7 @@ func Spawn(exe string, logf *os.File, timings bool) (*Pending, error) {
 		return nil, fmt.Errorf("start monitor: %w", err)
 	}
 	cmd := &exec.Cmd{
-		Path: exe, Args: []string{"minirun-monitor"},
+		Path: exe, Args: []string{Name},
 		Env:        append(os.Environ(), Env+"=1"),
 		Dir:        "/", // hold no caller's directory busy
 		ExtraFiles: []*os.File{reportW, goR},
@@ -79,45 +79,6 @@ func Spawn(exe string, logf *os.File, timings bool) (*Pending, error) {
 		return nil, fmt.Errorf("start monitor: %w", err)
 	}
 	return &Pending{proc: cmd.Process, report: reportR, goPipe: goW}, nil
-}
-
-// HandOn keeps p's pipes open across this process's exec and returns
-// the environment entry that lets the new program take it (Adopt).
-func (p *Pending) HandOn() (string, error) {
-	for _, f := range []*os.File{p.report, p.goPipe} {
-		if _, err := unix.FcntlInt(f.Fd(), unix.F_SETFD, 0); err != nil {
-			return "", err
-		}
-	}
-	return fmt.Sprintf("%s=%d,%d,%d", PendingEnv, p.proc.Pid, p.report.Fd(), p.goPipe.Fd()), nil
-}
-
-// Adopt takes the monitor a lean minirun started before it exec'd this
-// program, if it did; it forgets the environment entry either way.
-func Adopt() (*Pending, bool) {
-	v, ok := os.LookupEnv(PendingEnv)
-	if !ok {
-		return nil, false
-	}
-	os.Unsetenv(PendingEnv)
-	f := strings.Split(v, ",")
-	if len(f) != 3 {
-		return nil, false
-	}
-	var n [3]int
-	for i, s := range f {
-		var err error
-		if n[i], err = strconv.Atoi(s); err != nil || n[i] <= 0 {
-			return nil, false
-		}
-	}
-	proc, err := os.FindProcess(n[0]) // our child: exec kept the pid
-	if err != nil {
-		return nil, false
-	}
-	unix.CloseOnExec(n[1])
-	unix.CloseOnExec(n[2])
-	return &Pending{proc: proc, report: os.NewFile(uintptr(n[1]), "monitor-report"), goPipe: os.NewFile(uintptr(n[2]), "monitor-go")}, true
 }
 
 // Go sends the monitor its arguments and returns its one word: "ok", or

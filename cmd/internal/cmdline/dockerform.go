@@ -1,10 +1,12 @@
 package cmdline
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -14,17 +16,90 @@ import (
 )
 
 // A command that names a container takes either contract's reference
-// (docs/cli.md), told apart here, once:
+// (docs/cli.md). One rule tells them apart, for every such command
+// (refForm; create, start and kill add their flags first, form.go):
 //
-//   - a container registered under --root by that id is runc's form: the
-//     engines' ids, used as they are, with runc's errors and statuses;
-//   - anything else is Docker's: a name, a full id or a unique id prefix,
-//     looked up in the image store's records (STORE/containers/ID/
-//     container.json), and the command's failures are Docker's (125).
+//  1. an id registered under --root by an engine (a state directory, and
+//     no Docker-front record for that id in --store) is runc's: used
+//     exactly as it is, with runc's errors and statuses;
+//  2. a Docker-front container's name, full id or any prefix of its id
+//     (as Docker, down to one character), in the store's records
+//     (STORE/containers/ID/container.json), is Docker's: its failures
+//     are Docker's (125), an ambiguous prefix one of them;
+//  3. anything else is runc's, so that a missing container gets runc's
+//     error and status, as engines expect.
 //
-// The lean minirun has no store code: it hands such a command, as it
-// is, to minirun-docker (ForwardDocker), which resolves it. A reference
-// that neither knows fails as the runc command would, in its words.
+// Rule 1 costs two stats and comes first: an engine's path never reads
+// the store. The lean minirun has no store code: it hands a reference
+// of rule 2 on, as it is, to minirun-docker (ForwardDocker), which
+// resolves it.
+
+// refKind is a reference's form under the rule.
+type refKind int
+
+const (
+	runcRef   refKind = iota // rule 1 or 3
+	dockerRef                // rule 2
+)
+
+// refForm applies the rule to ref.
+func refForm(c *cli.Context, ref string) refKind {
+	if engineRef(c, ref) || !frontRef(c.String("store"), ref) {
+		return runcRef
+	}
+	return dockerRef
+}
+
+// plainRef is a reference that can be a file name: no path in it.
+func plainRef(ref string) bool {
+	return ref != "" && ref != "." && ref != ".." && !strings.ContainsAny(ref, "/\x00")
+}
+
+// engineRef is rule 1: ref is registered under --root, and not by the
+// Docker front.
+func engineRef(c *cli.Context, ref string) bool {
+	if state.CheckID(ref) != nil {
+		return false
+	}
+	if _, err := os.Lstat(filepath.Join(state.Dir(c.String("root"), ref), state.StateFile)); err != nil {
+		return false
+	}
+	_, err := os.Lstat(filepath.Join(c.String("store"), "containers", ref, "container.json"))
+	return err != nil
+}
+
+// frontRef is rule 2: ref names a container of the Docker front in
+// store, its full id, an id prefix or its name, as docker.Find resolves
+// them (the lean program reads the records itself rather than link the
+// front). An ambiguous prefix is still Docker's, for Find to refuse.
+func frontRef(store, ref string) bool {
+	if !plainRef(ref) {
+		return false
+	}
+	dir := filepath.Join(store, "containers")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ref) {
+			if _, err := os.Stat(filepath.Join(dir, e.Name(), "container.json")); err == nil {
+				return true
+			}
+		}
+	}
+	for _, e := range ents {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name(), "container.json"))
+		if err != nil {
+			continue
+		}
+		var r struct{ Name string }
+		if json.Unmarshal(data, &r) == nil && r.Name == ref {
+			return true
+		}
+	}
+	return false
+}
 
 // ContainerResolver turns a Docker reference into the id of a container
 // the store's records hold: errdefs.ErrNotFound when none, ErrInvalid
@@ -38,7 +113,7 @@ var resolveRecord ContainerResolver
 // In the lean minirun a reference it doesn't know is handed on, and
 // ContainerRef returns only if that can't be done.
 func ContainerRef(c *cli.Context, ref string) (string, error) {
-	if registered(c.String("root"), ref) {
+	if engineRef(c, ref) {
 		return ref, nil
 	}
 	_, runcWord := runcFailure[c.Command.Name]
@@ -100,15 +175,6 @@ func onRef(f func(c *cli.Context, ctr *container.Container) error) cli.ActionFun
 		}
 		return f(c, ctr)
 	}
-}
-
-// registered says whether --root holds a container by the id ref.
-func registered(root, ref string) bool {
-	if state.CheckID(ref) != nil {
-		return false
-	}
-	_, err := os.Lstat(filepath.Join(state.Dir(root, ref), state.StateFile))
-	return err == nil
 }
 
 // storeHasContainers says whether the store at dir holds any container

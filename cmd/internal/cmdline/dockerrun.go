@@ -1,9 +1,7 @@
 package cmdline
 
 import (
-	"encoding/json"
 	"runtime"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -22,7 +20,7 @@ func dockerRunFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "allocate a pseudo-terminal"},
 		&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set an environment variable"},
 		&cli.StringSliceFlag{Name: "env-file", Usage: "read environment variables from a file"},
-		&cli.GenericFlag{Name: "volume", Aliases: []string{"v"}, Value: &rawList{}, Usage: "mount a host path or a named volume: SRC:DST[:ro|rw|nocopy]"},
+		&cli.GenericFlag{Name: "volume", Aliases: []string{"v"}, Value: &listValue{}, Usage: "mount a host path or a named volume: SRC:DST[:ro|rw|nocopy]"},
 		&cli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "working directory"},
 		&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "NAME|UID[:GID]"},
 		// -h too: runHelpArgs.
@@ -50,8 +48,8 @@ func dockerRunFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "log-opt", Usage: "json-file's max-size=SIZE (10m) and max-file=N"},
 		&cli.BoolFlag{Name: "sig-proxy", Value: true, Usage: "pass the signals minirun receives on to a foreground container"},
 		// Mounts besides -v (docker/mounts.go).
-		&cli.GenericFlag{Name: "mount", Value: &rawList{}, Usage: "type=bind|volume|tmpfs,source=SRC,target=DST[,readonly][,bind-propagation=P][,volume-nocopy][,tmpfs-size=N][,tmpfs-mode=M]"},
-		&cli.GenericFlag{Name: "tmpfs", Value: &rawList{}, Usage: "mount a tmpfs: PATH[:OPTIONS], rw,noexec,nosuid,nodev unless told"},
+		&cli.GenericFlag{Name: "mount", Value: &listValue{}, Usage: "type=bind|volume|tmpfs,source=SRC,target=DST[,readonly][,bind-propagation=P][,volume-nocopy][,tmpfs-size=N][,tmpfs-mode=M]"},
+		&cli.GenericFlag{Name: "tmpfs", Value: &listValue{}, Usage: "mount a tmpfs: PATH[:OPTIONS], rw,noexec,nosuid,nodev unless told"},
 		&cli.StringFlag{Name: "shm-size", Usage: "size of /dev/shm, e.g. 128m (64m by default)"},
 		// The everyday flags (docker/everyday.go).
 		&cli.BoolFlag{Name: "init", Usage: "run an init (tini) as PID 1 that forwards signals and reaps zombies"},
@@ -65,40 +63,6 @@ func dockerRunFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "device", Usage: "add a host device HOST[:CONTAINER][:PERMS]"},
 		&cli.StringFlag{Name: "platform", Usage: "the image's platform: only the host's (linux/" + runtime.GOARCH + ")"},
 	}
-}
-
-// rawList is a repeatable flag whose values are kept whole: -v's and
-// --tmpfs's options and --mount's fields are comma-separated, and
-// StringSliceFlag would split them apart.
-type rawList []string
-
-// rawListWhole marks Serialize's form: urfave/cli sets a flag's alias
-// (-v after --volume) from it once parsing is done, through the same
-// value, which must then stay as it is rather than grow.
-const rawListWhole = "\x00rawList\x00"
-
-func (l *rawList) Set(v string) error {
-	if whole, ok := strings.CutPrefix(v, rawListWhole); ok {
-		return json.Unmarshal([]byte(whole), (*[]string)(l))
-	}
-	*l = append(*l, v)
-	return nil
-}
-
-func (l *rawList) String() string { return strings.Join(*l, " ") }
-
-// Serialize is the whole list, for Set to take back as it is.
-func (l *rawList) Serialize() string {
-	b, _ := json.Marshal([]string(*l))
-	return rawListWhole + string(b)
-}
-
-// RawList is the values of run's flag name, one of the rawList ones.
-func RawList(c *cli.Context, name string) []string {
-	if l, ok := c.Generic(name).(*rawList); ok && l != nil {
-		return append([]string(nil), *l...)
-	}
-	return nil
 }
 
 // dockerLifeFlags are run's and create's flags for the container's life

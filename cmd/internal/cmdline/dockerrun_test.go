@@ -9,10 +9,10 @@ import (
 
 // run's -v, --mount and --tmpfs keep each value whole, commas and all,
 // once each (urfave/cli sets -v's long name from its short one).
-func TestRawListFlags(t *testing.T) {
+func TestListFlags(t *testing.T) {
 	var got [][]string
 	app := &cli.App{Commands: []*cli.Command{{Name: "run", Flags: dockerRunFlags(), Action: func(c *cli.Context) error {
-		got = [][]string{RawList(c, "volume"), RawList(c, "mount"), RawList(c, "tmpfs")}
+		got = [][]string{TakeList(c, "volume"), TakeList(c, "mount"), TakeList(c, "tmpfs")}
 		return nil
 	}}}}
 	err := app.Run([]string{"minirun", "run", "-v", "a:/a:ro,nocopy", "-v", "/b:/b", "--mount", "type=tmpfs,dst=/t", "--tmpfs", "/r:size=1m,exec", "img"})

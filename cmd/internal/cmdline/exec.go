@@ -323,9 +323,10 @@ func parseUser(s string) (*specs.User, error) {
 	return u, nil
 }
 
-// listValue is a repeatable flag whose values are kept whole: a
-// StringSliceFlag splits each at commas, and --cgroup cpu,cpuacct:sub
-// names two controllers in one value.
+// listValue is a repeatable flag whose values are kept whole, the one
+// kind of every such flag: a StringSliceFlag splits each at commas, and
+// --cgroup cpu,cpuacct:sub names two controllers in one value, -v's and
+// --tmpfs's options and --mount's fields are comma-separated.
 type listValue struct{ values []string }
 
 // String is the values, each after a NUL. After parsing, urfave/cli
@@ -347,7 +348,8 @@ func (l *listValue) Set(v string) error {
 	return nil
 }
 
-// TakeList is takeList for the Docker front's commands (dockercmd).
+// TakeList is takeList for the Docker front's commands (dockercmd):
+// run's -v, --mount, --tmpfs and --label.
 func TakeList(c *cli.Context, name string) []string { return takeList(c, name) }
 
 // takeList returns the values of the listValue flag name and empties it

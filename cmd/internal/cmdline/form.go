@@ -1,11 +1,6 @@
 package cmdline
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"strings"
-
 	"github.com/urfave/cli/v2"
 )
 
@@ -15,10 +10,9 @@ import (
 //
 //   - a Docker-only flag (create's run flags, start -a/-i, kill -s) is
 //     Docker's;
-//   - a reference registered under --root by an engine (a state with no
-//     Docker-front record beside its id in --store) is runc's;
-//   - a reference that is a Docker-front container (name, full id or id
-//     prefix in --store) is Docker's;
+//   - then the reference, by the rule every command that names a
+//     container follows (dockerform.go): an engine's id is runc's, a
+//     Docker-front container's name, full id or id prefix is Docker's;
 //   - create with -b/--bundle, or a lone argument and a config.json in
 //     the current directory, is runc's, as with run; otherwise Docker's;
 //   - anything else is runc's, so a missing container gets runc's error
@@ -30,7 +24,7 @@ func dockerFormOf(c *cli.Context) bool {
 	ref := c.Args().First()
 	switch c.Command.Name {
 	case "create":
-		if bundleMode(c) || (c.NArg() == 1 && engineContainer(c, ref)) {
+		if bundleMode(c) || (c.NArg() == 1 && engineRef(c, ref)) {
 			return false
 		}
 		return true
@@ -45,61 +39,7 @@ func dockerFormOf(c *cli.Context) bool {
 	default:
 		return false
 	}
-	if c.NArg() == 0 || engineContainer(c, ref) {
-		return false
-	}
-	return frontContainer(c.String("store"), ref)
-}
-
-// plainRef is a reference that can be a file name: no path in it.
-func plainRef(ref string) bool {
-	return ref != "" && ref != "." && ref != ".." && !strings.ContainsAny(ref, "/\x00")
-}
-
-// engineContainer says whether ref is registered under --root and not by
-// the Docker front.
-func engineContainer(c *cli.Context, ref string) bool {
-	if !plainRef(ref) {
-		return false
-	}
-	if _, err := os.Stat(filepath.Join(c.String("root"), ref, "state.json")); err != nil {
-		return false
-	}
-	_, err := os.Stat(filepath.Join(c.String("store"), "containers", ref, "container.json"))
-	return err != nil
-}
-
-// frontContainer says whether ref names a container of the Docker front
-// in store: its full id, an id prefix of 4 or more, or its name (as
-// docker.Find resolves them; the lean program reads the records itself
-// rather than link the front).
-func frontContainer(store, ref string) bool {
-	if !plainRef(ref) {
-		return false
-	}
-	dir := filepath.Join(store, "containers")
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return false
-	}
-	for _, e := range ents {
-		if e.Name() == ref || (len(ref) >= 4 && strings.HasPrefix(e.Name(), ref)) {
-			if _, err := os.Stat(filepath.Join(dir, e.Name(), "container.json")); err == nil {
-				return true
-			}
-		}
-	}
-	for _, e := range ents {
-		data, err := os.ReadFile(filepath.Join(dir, e.Name(), "container.json"))
-		if err != nil {
-			continue
-		}
-		var r struct{ Name string }
-		if json.Unmarshal(data, &r) == nil && r.Name == ref {
-			return true
-		}
-	}
-	return false
+	return c.NArg() > 0 && refForm(c, ref) == dockerRef
 }
 
 // setForm records the form of a create, start or kill once its action

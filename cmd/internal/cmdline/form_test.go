@@ -17,11 +17,11 @@ func TestFrontContainer(t *testing.T) {
 		t.Fatal(err)
 	}
 	for ref, want := range map[string]bool{
-		id: true, "0123": true, "web": true, // full id, prefix, name
-		"012": false, "db": false, "../x": false, "": false,
+		id: true, "0123": true, "0": true, "web": true, // full id, prefixes, name
+		"1": false, "db": false, "../x": false, "": false,
 	} {
-		if got := frontContainer(store, ref); got != want {
-			t.Errorf("frontContainer(%q) = %v, want %v", ref, got, want)
+		if got := frontRef(store, ref); got != want {
+			t.Errorf("frontRef(%q) = %v, want %v", ref, got, want)
 		}
 	}
 }

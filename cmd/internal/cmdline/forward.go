@@ -13,7 +13,6 @@ import (
 
 	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/internal/monitorproc"
-	"github.com/minirun/minirun/internal/trace"
 	"github.com/minirun/minirun/internal/version"
 )
 
@@ -112,17 +111,13 @@ func ForwardDocker(c *cli.Context) error {
 	exe := "/proc/self/fd/" + strconv.Itoa(int(f.Fd()))
 	env := append(os.Environ(), forwardedEnv+"="+forwardedBuild())
 	if c != nil && c.Command != nil && c.Command.Name == "run" && c.Bool("detach") {
-		// run -d's monitor starts now, beside the exec: its start-up
-		// overlaps with minirun-docker's instead of following it. Should
-		// anything fail, minirun-docker starts one itself.
-		logf, _ := trace.LogFile()
-		if p, err := monitorproc.Spawn(exe, logf, trace.Timings); err == nil {
-			if e, err := p.HandOn(); err == nil {
-				env = append(env, e)
-			} else {
-				p.Abort()
-			}
+		// minirun-docker runs as a child that becomes the container's
+		// monitor: one Go program's start-up, not two (monitorproc).
+		code, err := monitorproc.Detach(exe, os.Args, env)
+		if err != nil {
+			return fmt.Errorf("forward: %w", err)
 		}
+		os.Exit(code)
 	}
 	err := unix.Exec(exe, os.Args, env)
 	return fmt.Errorf("forward: exec %s: %w", DockerBinary, err)
@@ -140,6 +135,9 @@ func takeForwarded(globals []cli.Flag, cmds []*cli.Command) {
 	if name, err := unix.BytePtrFromString(DockerBinary); err == nil {
 		_ = unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(name)), 0, 0, 0)
 	}
+	// A run -d's pipe to the lean minirun waiting for it: close-on-exec
+	// before anything is started.
+	monitorproc.TakeCaller()
 	if self := forwardedBuild(); from != self {
 		classify(os.Args, globals, cmds)
 		os.Exit(report(fmt.Errorf("forward: this %s is build %s, the minirun that called it %s: install both from one build", DockerBinary, self, from)))

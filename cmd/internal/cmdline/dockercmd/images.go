@@ -1,18 +1,17 @@
 package dockercmd
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"sort"
 	"strings"
-	"text/tabwriter"
-	"text/template"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/minirun/minirun/cmd/internal/dockerformat"
+	"github.com/minirun/minirun/docker"
 	"github.com/minirun/minirun/image"
 )
 
@@ -89,7 +88,7 @@ func imageRows(imgs []image.Image, filter string, noTrunc bool, now time.Time) [
 		rows = append(rows, imageRow{
 			Repository: repo, Tag: tag, Digest: digest, ID: id,
 			CreatedAt:    time.Unix(img.Created.Unix(), 0).String(),
-			CreatedSince: imageAge(now.Sub(img.Created)) + " ago",
+			CreatedSince: docker.HumanDuration(now.Sub(img.Created)) + " ago",
 			Size:         image.DecimalSize(img.Size),
 			created:      img.Created,
 		})
@@ -108,96 +107,30 @@ const defaultImagesFormat = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Create
 
 // printImages writes rows as format says: "" is Docker's table, "json"
 // a JSON object a line, "table T" T under its column titles, aligned,
-// and anything else a Go template per row.
+// and anything else a Go template per row (dockerformat, as every
+// command's --format).
 func printImages(w io.Writer, rows []imageRow, format string) error {
 	if format == "" || format == "table" {
 		format = defaultImagesFormat
 	}
-	if format == "json" {
-		enc := json.NewEncoder(w)
-		for _, r := range rows {
-			if err := enc.Encode(map[string]string{
+	asJSON := format == "json"
+	p, err := dockerformat.NewPrinter(w, format, imageHeaders)
+	if err != nil {
+		return fmt.Errorf("images: %w", err)
+	}
+	for _, r := range rows {
+		var item any = r
+		if asJSON {
+			// Docker's fields, those minirun has no count of included.
+			item = map[string]string{
 				"Containers": "N/A", "CreatedAt": r.CreatedAt, "CreatedSince": r.CreatedSince, "Digest": r.Digest,
 				"ID": r.ID, "Repository": r.Repository, "SharedSize": "N/A", "Size": r.Size, "Tag": r.Tag,
 				"UniqueSize": "N/A", "VirtualSize": r.Size,
-			}); err != nil {
-				return err
 			}
 		}
-		return nil
-	}
-	table := strings.HasPrefix(format, "table ")
-	format = strings.TrimPrefix(format, "table ")
-	tmpl, err := template.New("format").Funcs(imagesFormatFuncs).Parse(format)
-	if err != nil {
-		return fmt.Errorf("images: --format: %w", err)
-	}
-	out := w
-	var tw *tabwriter.Writer
-	if table {
-		tw = tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
-		out = tw
-		if err := tmpl.Execute(out, imageHeaders); err != nil {
-			return fmt.Errorf("images: --format: %w", err)
+		if err := p.Print(item); err != nil {
+			return fmt.Errorf("images: %w", err)
 		}
-		fmt.Fprintln(out)
 	}
-	for _, r := range rows {
-		if err := tmpl.Execute(out, r); err != nil {
-			return fmt.Errorf("images: --format: %w", err)
-		}
-		fmt.Fprintln(out)
-	}
-	if tw != nil {
-		return tw.Flush()
-	}
-	return nil
-}
-
-// imagesFormatFuncs are the template functions Docker's --format offers that
-// people use most.
-var imagesFormatFuncs = template.FuncMap{
-	"json": func(v any) (string, error) {
-		b, err := json.Marshal(v)
-		return string(b), err
-	},
-	"join":  strings.Join,
-	"lower": strings.ToLower,
-	"upper": strings.ToUpper,
-	"split": strings.Split,
-}
-
-// imageAge is d in words as Docker writes ages: "Less than a
-// second", "3 seconds", "About a minute", "2 weeks", "3 months".
-func imageAge(d time.Duration) string {
-	s := int(d.Seconds())
-	switch {
-	case s < 1:
-		return "Less than a second"
-	case s == 1:
-		return "1 second"
-	case s < 60:
-		return fmt.Sprintf("%d seconds", s)
-	}
-	m := int(d.Minutes())
-	switch {
-	case m == 1:
-		return "About a minute"
-	case m < 60:
-		return fmt.Sprintf("%d minutes", m)
-	}
-	h := int(d.Hours() + 0.5)
-	switch {
-	case h == 1:
-		return "About an hour"
-	case h < 48:
-		return fmt.Sprintf("%d hours", h)
-	case h < 24*7*2:
-		return fmt.Sprintf("%d days", h/24)
-	case h < 24*30*2:
-		return fmt.Sprintf("%d weeks", h/24/7)
-	case h < 24*365*2:
-		return fmt.Sprintf("%d months", h/24/30)
-	}
-	return fmt.Sprintf("%d years", int(d.Hours())/24/365)
+	return p.Flush()
 }

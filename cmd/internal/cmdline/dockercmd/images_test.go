@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minirun/minirun/docker"
 	"github.com/minirun/minirun/image"
 )
 
@@ -15,8 +16,8 @@ func TestImageAge(t *testing.T) {
 		5 * time.Hour: "5 hours", 3 * 24 * time.Hour: "3 days", 15 * 24 * time.Hour: "2 weeks",
 		100 * 24 * time.Hour: "3 months", 800 * 24 * time.Hour: "2 years",
 	} {
-		if got := imageAge(d); got != want {
-			t.Errorf("imageAge(%v) = %q, want %q", d, got, want)
+		if got := docker.HumanDuration(d); got != want {
+			t.Errorf("HumanDuration(%v) = %q, want %q", d, got, want)
 		}
 	}
 }
@@ -40,9 +41,10 @@ func TestImageRowsAndFormats(t *testing.T) {
 	if err := printImages(&b, rows, ""); err != nil {
 		t.Fatal(err)
 	}
-	want := "REPOSITORY             TAG      IMAGE ID       CREATED             SIZE\n" +
-		"127.0.0.1:5000/x/new   latest   0123456789ab   About an hour ago   123B\n" +
-		"old                    1        0123456789ab   2 weeks ago         7.8MB\n"
+	// Docker's columns: 10 wide at least, 3 spaces apart, as ps's.
+	want := "REPOSITORY             TAG       IMAGE ID       CREATED             SIZE\n" +
+		"127.0.0.1:5000/x/new   latest    0123456789ab   About an hour ago   123B\n" +
+		"old                    1         0123456789ab   2 weeks ago         7.8MB\n"
 	if got := b.String(); got != want {
 		t.Errorf("table:\n%s\nwant:\n%s", got, want)
 	}

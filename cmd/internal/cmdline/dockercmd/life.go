@@ -15,6 +15,7 @@ import (
 	"github.com/minirun/minirun/container/config"
 	"github.com/minirun/minirun/docker"
 	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/image"
 )
 
 // The Docker form of create, start and kill (cmdline's commands hand it
@@ -23,14 +24,7 @@ import (
 // CreateImage is `create [OPTIONS] IMAGE [COMMAND] [ARG...]`: it prints
 // the new container's id.
 func CreateImage(c *cli.Context) error {
-	if c.NArg() < 1 {
-		return errors.New("create: an image is required: minirun create [OPTIONS] IMAGE [COMMAND] [ARG...]")
-	}
-	store, err := openImageStore(c)
-	if err != nil {
-		return err
-	}
-	o, err := runOptionsFrom(c)
+	store, o, err := imageRunOptions(c, "create")
 	if err != nil {
 		return err
 	}
@@ -146,39 +140,32 @@ func timeoutOf(c *cli.Context) (*time.Duration, error) {
 
 // Stop is `stop [-t N] NAME...`.
 func Stop() *cli.Command {
-	return &cli.Command{
-		Name:      "stop",
-		Usage:     "stop containers made by `run IMAGE`: the stop signal, then SIGKILL after a timeout",
-		ArgsUsage: "NAME|ID...",
-		Flags:     []cli.Flag{timeoutFlag()},
-		Action: func(c *cli.Context) error {
-			if c.NArg() == 0 {
-				return errors.New("stop: name at least one container")
-			}
-			timeout, err := timeoutOf(c)
-			if err != nil {
-				return err
-			}
-			rt := cmdline.RuntimeOf(c)
-			store, err := openImageStore(c)
-			if err != nil {
-				return err
-			}
-			return eachContainer(c, "stop", func(ref string) error { return docker.Stop(rt, store, ref, timeout) })
-		},
-	}
+	return stopCommand("stop", "stop containers made by `run IMAGE`: the stop signal, then SIGKILL after a timeout",
+		docker.Stop)
 }
 
 // Restart is `restart [-t N] NAME...`: stop, then start.
 func Restart() *cli.Command {
+	return stopCommand("restart", "stop containers made by `run IMAGE`, then start them again",
+		func(rt *container.Runtime, store *image.Store, ref string, timeout *time.Duration) error {
+			if err := docker.Stop(rt, store, ref, timeout); err != nil {
+				return err
+			}
+			return docker.Start(rt, store, ref)
+		})
+}
+
+// stopCommand is stop's and restart's command: -t, one or more
+// containers, and do on each of them in turn.
+func stopCommand(name, usage string, do func(rt *container.Runtime, store *image.Store, ref string, timeout *time.Duration) error) *cli.Command {
 	return &cli.Command{
-		Name:      "restart",
-		Usage:     "stop containers made by `run IMAGE`, then start them again",
+		Name:      name,
+		Usage:     usage,
 		ArgsUsage: "NAME|ID...",
 		Flags:     []cli.Flag{timeoutFlag()},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
-				return errors.New("restart: name at least one container")
+				return errors.New(name + ": name at least one container")
 			}
 			timeout, err := timeoutOf(c)
 			if err != nil {
@@ -189,12 +176,7 @@ func Restart() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return eachContainer(c, "restart", func(ref string) error {
-				if err := docker.Stop(rt, store, ref, timeout); err != nil {
-					return err
-				}
-				return docker.Start(rt, store, ref)
-			})
+			return eachContainer(c, name, func(ref string) error { return do(rt, store, ref, timeout) })
 		},
 	}
 }

@@ -15,7 +15,10 @@ func Rm() *cli.Command {
 		Name:      "rm",
 		Usage:     "remove containers made by `run IMAGE`: their writable layer and record",
 		ArgsUsage: "NAME|ID...",
-		Flags:     []cli.Flag{&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill it first if it is running"}},
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill it first if it is running"},
+			&cli.BoolFlag{Name: "volumes", Aliases: []string{"v"}, Usage: "remove its anonymous volumes too"},
+		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
 				return fmt.Errorf("rm: name at least one container")
@@ -26,7 +29,7 @@ func Rm() *cli.Command {
 			}
 			rt := cmdline.RuntimeOf(c)
 			for _, ref := range c.Args().Slice() {
-				if err := docker.Remove(rt, store, ref, c.Bool("force")); err != nil {
+				if err := docker.RemoveContainer(rt, store, ref, c.Bool("force"), c.Bool("volumes")); err != nil {
 					return fmt.Errorf("rm %s: %w", ref, err)
 				}
 				fmt.Println(ref)

@@ -2,7 +2,6 @@ package dockercmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 
@@ -11,19 +10,13 @@ import (
 	"github.com/minirun/minirun/cmd/internal/cmdline"
 	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/docker"
+	"github.com/minirun/minirun/image"
 )
 
 // RunImage is run's Docker mode, `run [OPTIONS] IMAGE [COMMAND] [ARG...]`:
 // minirun-docker's argument to cmdline.Run.
 func RunImage(c *cli.Context) error {
-	if c.NArg() < 1 {
-		return errors.New("run: an image is required: minirun run [OPTIONS] IMAGE [COMMAND] [ARG...]")
-	}
-	store, err := openImageStore(c)
-	if err != nil {
-		return err
-	}
-	o, err := runOptionsFrom(c)
+	store, o, err := imageRunOptions(c, "run")
 	if err != nil {
 		return err
 	}
@@ -39,11 +32,28 @@ func RunImage(c *cli.Context) error {
 	return cmdline.StatusError(res.Status)
 }
 
+// imageRunOptions is what run and create (verb) start from: the image
+// store, and the options their flags give.
+func imageRunOptions(c *cli.Context, verb string) (*image.Store, *docker.RunOptions, error) {
+	if c.NArg() < 1 {
+		return nil, nil, fmt.Errorf("%s: an image is required: minirun %s [OPTIONS] IMAGE [COMMAND] [ARG...]", verb, verb)
+	}
+	store, err := openImageStore(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	o, err := runOptionsFrom(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return store, o, nil
+}
+
 func runOptionsFrom(c *cli.Context) (*docker.RunOptions, error) {
 	o := &docker.RunOptions{
 		SecurityOpts: c.StringSlice("security-opt"), CapAdd: c.StringSlice("cap-add"), CapDrop: c.StringSlice("cap-drop"),
 		Privileged: c.Bool("privileged"), Interactive: c.Bool("interactive"), TTY: c.Bool("tty"),
-		Env: c.StringSlice("env"), EnvFiles: c.StringSlice("env-file"), Volumes: cmdline.RawList(c, "volume"),
+		Env: c.StringSlice("env"), EnvFiles: c.StringSlice("env-file"), Volumes: cmdline.TakeList(c, "volume"),
 		Workdir: c.String("workdir"), User: c.String("user"), Hostname: c.String("hostname"),
 		ReadOnly: c.Bool("read-only"), Network: c.String("network"),
 		Net: docker.NetworkOptions{
@@ -56,7 +66,7 @@ func runOptionsFrom(c *cli.Context) (*docker.RunOptions, error) {
 		Name: c.String("name"), Remove: c.Bool("rm"), Detach: c.Bool("detach"),
 		Seccomp: cmdline.SeccompWatchRequest(c), SigProxy: c.Bool("sig-proxy"),
 		// Mounts besides -v.
-		Mounts: cmdline.RawList(c, "mount"), Tmpfs: cmdline.RawList(c, "tmpfs"), ShmSize: c.String("shm-size"),
+		Mounts: cmdline.TakeList(c, "mount"), Tmpfs: cmdline.TakeList(c, "tmpfs"), ShmSize: c.String("shm-size"),
 		// The everyday flags.
 		Init: c.Bool("init"), Labels: cmdline.TakeList(c, "label"), LabelFiles: c.StringSlice("label-file"),
 		Sysctls: c.StringSlice("sysctl"), IPC: c.String("ipc"), PID: c.String("pid"), UserNS: c.String("userns"),
