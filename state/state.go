@@ -16,6 +16,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/internal/specjson"
 )
 
 // File names inside a container's directory.
@@ -98,7 +99,12 @@ func (r *Root) ReadSpec(id string) (*specs.Spec, error) {
 		return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
 	}
 	var s specs.Spec
-	err := readSpec(filepath.Join(r.Dir(id), ConfigFile), &s)
+	// specjson, not encoding/json: it skips building the tables of the
+	// other platforms' types, which a Linux runtime never decodes.
+	data, err := os.ReadFile(filepath.Join(r.Dir(id), ConfigFile))
+	if err == nil {
+		err = specjson.Unmarshal(data, &s)
+	}
 	if _, serr := os.Stat(r.Dir(id)); errors.Is(err, os.ErrNotExist) && errors.Is(serr, os.ErrNotExist) {
 		return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
 	}
