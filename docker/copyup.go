@@ -1,6 +1,8 @@
 package docker
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +10,8 @@ import (
 
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/image"
 )
 
 // copyUp is Docker's first use of a volume: when the volume at dataDir is
@@ -278,4 +282,51 @@ func splitNul(b []byte) []string {
 		}
 	}
 	return out
+}
+
+// A rootless container's layers are stacked only inside its own user
+// namespace, so its first use of a volume copies from the image there
+// too: in the store's helper (image.RunHelper), in a user namespace with
+// the layers' maps and a mount namespace of its own, where the overlay
+// is mounted read-only on the container's rootfs directory for the copy
+// and goes when the helper exits. The copies' owners are the image's as
+// the container sees them, shifted on the host as the layers are.
+
+const copyUpOp = "copyup"
+
+// copyUpJob is what the helper is asked to copy.
+type copyUpJob struct {
+	Rootfs  string // where to stack the layers
+	Overlay string // their overlay options (image.Store.PrepareRootfs)
+	Target  string // the volume's mount point in the container
+}
+
+func init() { image.RegisterHelperOp(copyUpOp, copyUpInHelper) }
+
+// copyUpRootless is copyUp for a rootless container c.
+func copyUpRootless(c Container, target, dataDir string) error {
+	job, err := json.Marshal(copyUpJob{Rootfs: c.Rootfs, Overlay: c.Overlay, Target: target})
+	if err != nil {
+		return err
+	}
+	_, err = image.RunHelper(c.IDMaps, bytes.NewReader(job), copyUpOp, dataDir)
+	return err
+}
+
+// copyUpInHelper is the helper's side: dataDir, the job on stdin.
+func copyUpInHelper(dataDir string, stdin io.Reader) (string, error) {
+	var job copyUpJob
+	if err := json.NewDecoder(stdin).Decode(&job); err != nil {
+		return "", fmt.Errorf("copy-up: read the job: %w", err)
+	}
+	// Private first: the namespace's mounts are copies of the caller's.
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return "", fmt.Errorf("copy-up: make the mount namespace private: %w", err)
+	}
+	// Read-only: the copy reads the image, and the container's upper
+	// layer is left as it was.
+	if err := unix.Mount("overlay", job.Rootfs, "overlay", unix.MS_RDONLY, job.Overlay+",userxattr"); err != nil {
+		return "", fmt.Errorf("copy-up: stack the image's layers on %s: %w", job.Rootfs, err)
+	}
+	return "", copyUp(job.Rootfs, job.Target, dataDir)
 }

@@ -26,7 +26,9 @@ import (
 //   - cp of a stopped container, and export always, go through the
 //     overlay the store mounted at containers/ID/rootfs: the container's
 //     filesystem and nothing mounted on it (export never includes a
-//     volume, as Docker's does not).
+//     volume, as Docker's does not). For cp, the stopped container's
+//     volumes and binds are mounted on that overlay in a mount namespace
+//     of cp's own (cpvolumes.go), as Docker's cp reaches them.
 //
 // Either handle is pinned before it is used: the init's pid is checked to
 // be the container's (start time) and still alive, through a pidfd, after
@@ -44,12 +46,16 @@ const (
 // rules of its user namespace, if it has one.
 func OpenRoot(rt *container.Runtime, store *image.Store, rec *Record, why RootFor) (*archive.Root, error) {
 	dir := filepath.Join(store.ContainersDir(), rec.ID)
-	var f *os.File
+	var f, held *os.File
 	var err error
 	pid, start := runningInit(rt, rec.ID)
-	if why == ForCopy && pid > 0 {
+	mounts := volumeMounts(rec)
+	switch {
+	case why == ForCopy && pid > 0:
 		f, err = procRoot(pid, start)
-	} else {
+	case why == ForCopy && len(mounts) > 0:
+		f, held, err = openWithVolumes(filepath.Join(dir, "rootfs"), mounts)
+	default:
 		f, err = mountedRootfs(filepath.Join(dir, "rootfs"))
 		if err != nil && pid > 0 {
 			// A rootless container's overlay lives in its own mount
@@ -61,6 +67,9 @@ func OpenRoot(rt *container.Runtime, store *image.Store, rec *Record, why RootFo
 		return nil, fmt.Errorf("open the container's root: %w", err)
 	}
 	r := archive.ContainerRoot(f)
+	if held != nil {
+		r = archive.ContainerRootHeld(f, held)
+	}
 	r.Opts.SkipPseudoFS = true
 	r.Opts.SameMount = why == ForExport
 	if spec, err := config.LoadSpec(dir); err == nil && spec.Linux != nil && len(spec.Linux.UIDMappings) > 0 {

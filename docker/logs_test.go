@@ -76,7 +76,7 @@ func TestLogs(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, id), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	r := &Record{ID: id, Name: "web", State: ContainerState{Status: "exited"}}
+	r := &Record{ID: id, Name: "web", State: ContainerState{InspectState: InspectState{Status: "exited"}}}
 	rt := &container.Runtime{Root: t.TempDir()}
 	var out, errb bytes.Buffer
 	err := Logs(dir, rt, r, LogsOptions{Tail: -1}, &out, &errb)
@@ -175,7 +175,7 @@ func makeBenchLog(b *testing.B) (string, *Record) {
 		w.Close()
 		benchLog.dir, benchLog.id = dir, id
 	}
-	return benchLog.dir, &Record{ID: id, Name: "bench", State: ContainerState{Status: "exited"}}
+	return benchLog.dir, &Record{ID: id, Name: "bench", State: ContainerState{InspectState: InspectState{Status: "exited"}}}
 }
 
 // BenchmarkLogsFirstByte is the time logs takes to its first output on a

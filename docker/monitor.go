@@ -48,6 +48,12 @@ type monitorArgs struct {
 	// Timings is --debug=timings: the monitor's steps go to the caller's
 	// stderr (fd 2 until the start is reported).
 	Timings bool
+	// Handoff: a foreground run hands on its container, exited and due a
+	// restart by its policy (handOff). The monitor lock is the run's, as
+	// fd HeldFd; the container starts again after Delay, and the run has
+	// its answer before that, once this monitor holds the container.
+	Handoff bool          `json:",omitempty"`
+	Delay   time.Duration `json:",omitempty"`
 	// What a run -d that is its own monitor (monitorHere) has just
 	// written, and need not read back: the config and the log's.
 	spec *specs.Spec
@@ -81,6 +87,12 @@ type PendingMonitor struct {
 
 // SpawnMonitor starts the monitor of container id, to wait for Go.
 func SpawnMonitor(rt *container.Runtime, storeRoot, id string) (*PendingMonitor, error) {
+	return spawnMonitor(rt, storeRoot, id, nil)
+}
+
+// spawnMonitor is SpawnMonitor handing the monitor held, a foreground
+// run's monitor lock, if not nil.
+func spawnMonitor(rt *container.Runtime, storeRoot, id string, held *os.File) (*PendingMonitor, error) {
 	root, err := filepath.Abs(rt.Root)
 	if err != nil {
 		return nil, err
@@ -96,7 +108,7 @@ func SpawnMonitor(rt *container.Runtime, storeRoot, id string) (*PendingMonitor,
 	if err != nil {
 		return nil, fmt.Errorf("start monitor: %w", err)
 	}
-	if m.p, err = monitorproc.Spawn(exe, logf, trace.Timings); err != nil {
+	if m.p, err = monitorproc.Spawn(exe, logf, held, trace.Timings); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -295,7 +307,7 @@ func monitor(a monitorArgs, first firstStart) error {
 		return err
 	}
 	monitorTimer.Step("go")
-	lock, err := holdMonitorLock(dir)
+	lock, err := monitorLock(a, dir)
 	if err != nil {
 		return fail(err)
 	}
@@ -329,7 +341,16 @@ func monitor(a monitorArgs, first firstStart) error {
 		ReaperEnv:  reaperEnvFor(a.Store, false),
 		BeforeInit: func() error { return startNetwork(context.Background(), a.Store, dir) },
 	}
-	var backoff time.Duration
+	backoff := a.Delay
+	if a.Handoff {
+		// The foreground run that handed the container on exits now,
+		// with the first run's code, as Docker's client does.
+		first.started()
+		first = nil
+		if !restartAfter(dir, backoff) {
+			return nil
+		}
+	}
 	for {
 		ctr, copies, err := runLogged(rt, cfg, lc, sink)
 		if err != nil {
@@ -381,26 +402,84 @@ func monitor(a monitorArgs, first firstStart) error {
 			}
 			markExited(&r.State, code, ended)
 			r.State.OOMKilled = oomKilled()
-			if restart = restartWanted(r.HostConfig.RestartPolicy, r.State, code); restart {
-				r.State.Status, r.State.Restarting = StatusRestarting, true
-				r.State.RestartCount++
-			}
+			restart = markRestart(r, code)
 			return nil
 		})
 		if err != nil || !restart {
 			return nil
 		}
 		backoff = nextBackoff(backoff, ended.Sub(started))
-		if !sleepUnlessStopped(dir, backoff) {
-			_, _ = UpdateRecord(dir, func(r *Record) error {
-				if r.State.Status == StatusRestarting {
-					r.State.Status, r.State.Restarting = StatusExited, false
-				}
-				return nil
-			})
+		if !restartAfter(dir, backoff) {
 			return nil
 		}
 	}
+}
+
+// monitorLock is the container's monitor lock: taken now, or the one a
+// foreground run handed on, already held.
+func monitorLock(a monitorArgs, dir string) (*os.File, error) {
+	if !a.Handoff {
+		return holdMonitorLock(dir)
+	}
+	// No container may inherit it.
+	unix.CloseOnExec(monitorproc.HeldFd)
+	f := os.NewFile(monitorproc.HeldFd, monitorLockFile)
+	if f == nil {
+		return nil, errors.New("monitor lock: not handed on")
+	}
+	return f, nil
+}
+
+// markRestart marks r, just exited with code, restarting if its policy
+// says so, and says whether it did.
+func markRestart(r *Record, code int) bool {
+	if !restartWanted(r.HostConfig.RestartPolicy, r.State, code) {
+		return false
+	}
+	r.State.Status, r.State.Restarting = StatusRestarting, true
+	r.State.RestartCount++
+	return true
+}
+
+// restartAfter waits out the back-off d before a restart. It says false,
+// the record then exited, when stop, kill or rm asked the container to
+// stay down meanwhile.
+func restartAfter(dir string, d time.Duration) bool {
+	if sleepUnlessStopped(dir, d) {
+		return true
+	}
+	_, _ = UpdateRecord(dir, func(r *Record) error {
+		if r.State.Status == StatusRestarting {
+			r.State.Status, r.State.Restarting = StatusExited, false
+		}
+		return nil
+	})
+	return false
+}
+
+// handOff gives a foreground run's container, just exited and marked
+// restarting by its policy, to a monitor of its own that carries the
+// policy out, as Docker's daemon does once its client has gone with the
+// first run's code. lock is the run's monitor lock, handed on as it is.
+// On failure the record says exited again, with no restart.
+func handOff(rt *container.Runtime, storeRoot, dir string, lock *os.File, delay time.Duration) error {
+	id := filepath.Base(dir)
+	m, err := spawnMonitor(rt, storeRoot, id, lock)
+	if err == nil {
+		m.args.Handoff, m.args.Delay = true, delay
+		err = m.Go()
+	}
+	if err == nil {
+		return nil
+	}
+	_, _ = UpdateRecord(dir, func(r *Record) error {
+		if r.State.Status == StatusRestarting {
+			r.State.Status, r.State.Restarting = StatusExited, false
+			r.State.RestartCount--
+		}
+		return nil
+	})
+	return fmt.Errorf("restart policy: hand container %s on to a monitor: %w", id[:12], err)
 }
 
 var monitorTimer = trace.NewTimer("monitor")

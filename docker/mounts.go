@@ -13,7 +13,6 @@ import (
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/image"
 	"github.com/minirun/minirun/internal/inputbounds"
 )
@@ -78,18 +77,12 @@ func parseMounts(o *RunOptions) ([]mountReq, error) {
 			return nil, invalidf("%s: duplicate mount point %s (also %s)", m.flag, m.Target, prev)
 		}
 		seen[m.Target] = m.flag
-		if m.Type == "volume" && container.Rootless() {
-			return nil, invalidf("%s: named volumes are not supported rootless (the copy from the image needs its root mounted on the host); use a bind mount", m.flag)
-		}
 	}
-	// The image's VOLUMEs that no mount of the run covers, rootless
-	// left as the image's own directories (as the named ones, above).
-	if !container.Rootless() {
-		for _, t := range o.imageVolumes {
-			if _, taken := seen[t]; !taken {
-				seen[t] = "VOLUME " + t
-				out = append(out, mountReq{flag: fmt.Sprintf("the image's VOLUME %s", t), Type: "volume", Target: t, Anonymous: true})
-			}
+	// The image's VOLUMEs that no mount of the run covers.
+	for _, t := range o.imageVolumes {
+		if _, taken := seen[t]; !taken {
+			seen[t] = "VOLUME " + t
+			out = append(out, mountReq{flag: fmt.Sprintf("the image's VOLUME %s", t), Type: "volume", Target: t, Anonymous: true})
 		}
 	}
 	for i := range out {
@@ -570,7 +563,12 @@ func prepareVolumes(c Container, vols []mountReq) (map[string]string, error) {
 		if m.NoCopy {
 			continue
 		}
-		if err := copyUp(c.Rootfs, m.Target, v.Mountpoint); err != nil {
+		fill := copyUp
+		if c.Overlay != "" {
+			// Rootless: the layers are not stacked on the host.
+			fill = func(_, target, data string) error { return copyUpRootless(c, target, data) }
+		}
+		if err := fill(c.Rootfs, m.Target, v.Mountpoint); err != nil {
 			// A volume half filled would never be filled again (it is
 			// no longer empty): a new one goes, an old one is emptied.
 			if created {
@@ -589,6 +587,6 @@ func prepareVolumes(c Container, vols []mountReq) (map[string]string, error) {
 func emptyDir(dir string) {
 	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
-		_ = os.RemoveAll(filepath.Join(dir, e.Name()))
+		_ = removeVolumeData(filepath.Join(dir, e.Name()))
 	}
 }

@@ -123,24 +123,31 @@ type LogConfig struct {
 	Config map[string]string
 }
 
-// ContainerState is Docker's State. Status is one of created, running,
-// paused, restarting, exited, dead.
+// ContainerState is Docker's State as the record keeps it: what inspect
+// shows as State, and what it shows elsewhere or not at all. (Embedded,
+// InspectState's fields are the record's own in its JSON too.)
 type ContainerState struct {
-	Status       string
-	Running      bool
-	Paused       bool
-	Restarting   bool
-	OOMKilled    bool
-	Dead         bool
-	Pid          int
-	ExitCode     int
-	Error        string
-	StartedAt    time.Time
-	FinishedAt   time.Time
-	RestartCount int
+	InspectState
+	RestartCount int // inspect shows it beside State, as Docker's
 	// StoppedByUser is set by stop and kill, so the restart policy does
 	// not undo them (Docker's HasBeenManuallyStopped).
 	StoppedByUser bool `json:",omitempty"`
+}
+
+// InspectState is the State `docker inspect` prints, in its order.
+// Status is one of created, running, paused, restarting, exited, dead.
+type InspectState struct {
+	Status     string
+	Running    bool
+	Paused     bool
+	Restarting bool
+	OOMKilled  bool
+	Dead       bool
+	Pid        int
+	ExitCode   int
+	Error      string
+	StartedAt  time.Time
+	FinishedAt time.Time
 }
 
 // MountPoint is one entry of Docker's Mounts.

@@ -109,9 +109,10 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 		remove()
 		return res, err
 	}
+	started := time.Now()
 	if !o.Remove {
 		_, _ = UpdateRecord(c.Dir, func(r *Record) error {
-			markRunning(&r.State, ctr.Pid(), time.Now())
+			markRunning(&r.State, ctr.Pid(), started)
 			return nil
 		})
 	}
@@ -124,10 +125,21 @@ func Run(ctx context.Context, rt *container.Runtime, store *image.Store, o *RunO
 	if o.Remove {
 		remove()
 	} else {
+		restart := false
 		_, _ = UpdateRecord(c.Dir, func(r *Record) error {
 			markExited(&r.State, res.Status, time.Now())
+			// A run cancelled by its caller is not restarted.
+			restart = ctx.Err() == nil && markRestart(r, res.Status)
 			return nil
 		})
+		if restart {
+			// Docker's client stays attached to the first run only; the
+			// policy goes on in a monitor, as after run -d.
+			delay := nextBackoff(0, time.Since(started))
+			if herr := handOff(rt, store.Root, c.Dir, lock, delay); herr != nil && stdio.Stderr != nil {
+				fmt.Fprintf(stdio.Stderr, "minirun: %v\n", herr)
+			}
+		}
 	}
 	if cerr := ctx.Err(); cerr != nil && err == nil {
 		err = cerr

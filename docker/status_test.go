@@ -11,14 +11,14 @@ func TestDescribe(t *testing.T) {
 		st   ContainerState
 		want string
 	}{
-		{ContainerState{Status: StatusRunning, StartedAt: now.Add(-3 * time.Second)}, "Up 3 seconds"},
-		{ContainerState{Status: StatusPaused, StartedAt: now.Add(-time.Minute)}, "Up About a minute (Paused)"},
-		{ContainerState{Status: StatusExited, ExitCode: 7, FinishedAt: now.Add(-2 * time.Minute)}, "Exited (7) 2 minutes ago"},
-		{ContainerState{Status: StatusRestarting, ExitCode: 1, FinishedAt: now.Add(-2 * time.Second)}, "Restarting (1) 2 seconds ago"},
-		{ContainerState{Status: StatusCreated}, "Created"},
-		{ContainerState{Status: StatusRunning, StartedAt: now.Add(-50 * time.Hour)}, "Up 2 days"},
-		{ContainerState{Status: StatusRunning, StartedAt: now.Add(-500 * time.Millisecond)}, "Up Less than a second"},
-		{ContainerState{Status: StatusRunning, StartedAt: now.Add(-65 * time.Minute)}, "Up About an hour"},
+		{ContainerState{InspectState: InspectState{Status: StatusRunning, StartedAt: now.Add(-3 * time.Second)}}, "Up 3 seconds"},
+		{ContainerState{InspectState: InspectState{Status: StatusPaused, StartedAt: now.Add(-time.Minute)}}, "Up About a minute (Paused)"},
+		{ContainerState{InspectState: InspectState{Status: StatusExited, ExitCode: 7, FinishedAt: now.Add(-2 * time.Minute)}}, "Exited (7) 2 minutes ago"},
+		{ContainerState{InspectState: InspectState{Status: StatusRestarting, ExitCode: 1, FinishedAt: now.Add(-2 * time.Second)}}, "Restarting (1) 2 seconds ago"},
+		{ContainerState{InspectState: InspectState{Status: StatusCreated}}, "Created"},
+		{ContainerState{InspectState: InspectState{Status: StatusRunning, StartedAt: now.Add(-50 * time.Hour)}}, "Up 2 days"},
+		{ContainerState{InspectState: InspectState{Status: StatusRunning, StartedAt: now.Add(-500 * time.Millisecond)}}, "Up Less than a second"},
+		{ContainerState{InspectState: InspectState{Status: StatusRunning, StartedAt: now.Add(-65 * time.Minute)}}, "Up About an hour"},
 	} {
 		if got := c.st.Describe(now); got != c.want {
 			t.Errorf("%+v: %q, want %q", c.st, got, c.want)

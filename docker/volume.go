@@ -13,7 +13,9 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/image"
 	"github.com/minirun/minirun/internal/atomicfile"
+	"github.com/minirun/minirun/internal/subid"
 )
 
 // Named volumes live in the image store, beside the containers that use
@@ -254,10 +256,22 @@ func removeVolumeLocked(storeRoot, name string) error {
 	if err := os.Rename(volumeDir(storeRoot, name), gone); err != nil {
 		return fmt.Errorf("volume rm %s: %w", name, err)
 	}
-	if err := os.RemoveAll(gone); err != nil {
+	if err := removeVolumeData(gone); err != nil {
 		return fmt.Errorf("volume rm %s: %w", name, err)
 	}
 	return nil
+}
+
+// removeVolumeData removes a volume's directory. A rootless caller's
+// volume may hold files of its subordinate ids (the image's copied up,
+// or a container user's), which only its layers' user namespace may
+// remove, as the store's layers.
+func removeVolumeData(dir string) error {
+	var m *subid.Maps
+	if os.Geteuid() != 0 {
+		m, _ = subid.ForCaller()
+	}
+	return image.RemoveShifted(m, dir)
 }
 
 // RemoveAnonymous removes those of the volumes names that a run made

@@ -55,7 +55,15 @@ func ShiftHelper() {
 	case "remove":
 		err = os.RemoveAll(path)
 	default:
-		err = fmt.Errorf("unknown operation %q", op)
+		f, ok := helperOps[op]
+		if !ok {
+			err = fmt.Errorf("unknown operation %q", op)
+			break
+		}
+		var out string
+		if out, err = f(path, os.Stdin); err == nil {
+			fmt.Print(out)
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -71,6 +79,27 @@ func ShiftHelper() {
 var helperCaps = []uintptr{unix.CAP_CHOWN, unix.CAP_DAC_OVERRIDE, unix.CAP_DAC_READ_SEARCH,
 	unix.CAP_FOWNER, unix.CAP_FSETID, unix.CAP_MKNOD, unix.CAP_SETFCAP}
 
+// HelperOp is an operation a program adds to the helper's own: it gets
+// the path argument and the helper's stdin, and what it returns is
+// printed for the caller.
+type HelperOp func(path string, stdin io.Reader) (string, error)
+
+var helperOps = map[string]HelperOp{}
+
+// RegisterHelperOp adds op to what the helper does, for RunHelper. Only
+// an init function may call it: the helper's main reads the table.
+func RegisterHelperOp(name string, op HelperOp) { helperOps[name] = op }
+
+// RunHelper runs the helper's op (one RegisterHelperOp added) on path,
+// with stdin, in a user namespace of the rootless caller: with maps m
+// (the store's Shift), or, with none, the caller alone mapped to root.
+// The helper also has a mount namespace of its own and may mount in it
+// (CAP_SYS_ADMIN of its user namespace, nothing of the host's): an
+// overlay of a container's layers, say, gone when it exits.
+func RunHelper(m *subid.Maps, stdin io.Reader, op, path string) (string, error) {
+	return runHelper(m, stdin, op, path, true)
+}
+
 // usernsSyncEnv names the fd the nsenter pre-main waits on until the maps
 // are written (container/rootless.go spells it too).
 const usernsSyncEnv = "MINIRUN_USERNS_SYNC"
@@ -78,6 +107,13 @@ const usernsSyncEnv = "MINIRUN_USERNS_SYNC"
 // inUserns runs the helper's op on path in a user namespace with maps m,
 // with stdin as its stdin, and returns what it printed.
 func inUserns(m *subid.Maps, stdin io.Reader, op, path string) (string, error) {
+	return runHelper(m, stdin, op, path, false)
+}
+
+// runHelper is inUserns, with a mount namespace of the helper's own and
+// the right to mount in it when mounts is set, and the caller alone
+// mapped when m is nil.
+func runHelper(m *subid.Maps, stdin io.Reader, op, path string, mounts bool) (string, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return "", fmt.Errorf("layer helper: %w", err)
@@ -93,12 +129,16 @@ func inUserns(m *subid.Maps, stdin io.Reader, op, path string) (string, error) {
 	cmd.ExtraFiles = []*os.File{rd}
 	cmd.Env = []string{usernsSyncEnv + "=3"}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWUSER, AmbientCaps: helperCaps, Pdeathsig: syscall.SIGKILL}
+	if mounts {
+		cmd.SysProcAttr.Cloneflags |= syscall.CLONE_NEWNS
+		cmd.SysProcAttr.AmbientCaps = append(append([]uintptr(nil), helperCaps...), unix.CAP_SYS_ADMIN)
+	}
 	err = cmd.Start()
 	rd.Close()
 	if err != nil {
 		return "", fmt.Errorf("layer helper: start in a user namespace: %w", err)
 	}
-	if err := m.Write(cmd.Process.Pid); err != nil {
+	if err := writeMaps(m, cmd.Process.Pid); err != nil {
 		wr.Close()
 		_ = cmd.Wait()
 		return "", fmt.Errorf("layer helper: %w", err)
@@ -116,6 +156,40 @@ func inUserns(m *subid.Maps, stdin io.Reader, op, path string) (string, error) {
 		return "", fmt.Errorf("layer helper %s %s: %w", op, path, err)
 	}
 	return out.String(), nil
+}
+
+// writeMaps gives the helper pid its maps: m through newuidmap and
+// newgidmap, or, with none, the caller alone as root, which the caller
+// may write itself (setgroups denied first, as the kernel requires).
+func writeMaps(m *subid.Maps, pid int) error {
+	if m != nil {
+		return m.Write(pid)
+	}
+	proc := "/proc/" + strconv.Itoa(pid) + "/"
+	for _, w := range []struct{ file, data string }{
+		{"setgroups", "deny"},
+		{"uid_map", fmt.Sprintf("0 %d 1", os.Geteuid())},
+		{"gid_map", fmt.Sprintf("0 %d 1", os.Getegid())},
+	} {
+		if err := os.WriteFile(proc+w.file, []byte(w.data), 0); err != nil {
+			return fmt.Errorf("map the caller in the helper's user namespace: %w", err)
+		}
+	}
+	return nil
+}
+
+// RemoveShifted removes p, and when the caller may not (files a
+// subordinate id owns: a rootless container's, or a layer's copy),
+// removes it in the helper's user namespace with maps m.
+func RemoveShifted(m *subid.Maps, p string) error {
+	err := os.RemoveAll(p)
+	if err == nil || m == nil {
+		return err
+	}
+	if _, herr := inUserns(m, nil, "remove", p); herr != nil {
+		return fmt.Errorf("%w (and in the layers' user namespace: %v)", err, herr)
+	}
+	return nil
 }
 
 // unpackLayer extracts r into root: shifted by the helper when the store
@@ -137,16 +211,7 @@ func (s *Store) unpackLayer(r io.Reader, root string) (int64, error) {
 
 // removeAll removes p, and when the caller may not (a tree of shifted
 // owners), removes it in the helper's user namespace.
-func (s *Store) removeAll(p string) error {
-	err := os.RemoveAll(p)
-	if err == nil || s.Shift == nil {
-		return err
-	}
-	if _, herr := inUserns(s.Shift, nil, "remove", p); herr != nil {
-		return fmt.Errorf("%w (and in the layers' user namespace: %v)", err, herr)
-	}
-	return nil
-}
+func (s *Store) removeAll(p string) error { return RemoveShifted(s.Shift, p) }
 
 // checkShift refuses to stack a layer unpacked with other maps than the
 // store's now (its owners would show shifted wrong inside). A layer of the

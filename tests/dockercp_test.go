@@ -51,8 +51,15 @@ func cpDetached(t *testing.T, name string, extra []string, script string) string
 // cpStopped runs a named container in the foreground to its end.
 func cpStopped(t *testing.T, name, script string) {
 	t.Helper()
+	cpStoppedWith(t, name, nil, script)
+}
+
+// cpStoppedWith is cpStopped with more run flags.
+func cpStoppedWith(t *testing.T, name string, extra []string, script string) {
+	t.Helper()
 	dockerRun(t, "", "--rm", "alpine", "true")
-	if r := dockerRun(t, "", "--name", name, "alpine", "sh", "-c", script); r.code != 0 {
+	args := append([]string{"--name", name}, extra...)
+	if r := dockerRun(t, "", append(args, "alpine", "sh", "-c", script)...); r.code != 0 {
 		t.Fatalf("run: %+v", r)
 	}
 	t.Cleanup(func() { cpStore(t, "", "rm", "-f", name) })
@@ -255,6 +262,17 @@ func TestDockerCpSymlinkEscapes(t *testing.T) {
 	}
 	cpStopped(t, "cpesc", script)
 	check("cpesc")
+	// A stopped container with a volume is reached through a mount
+	// namespace of cp's own, its mount point resolved in the container.
+	vol := t.TempDir()
+	cpStoppedWith(t, "cpescvol", []string{"-v", vol + ":/cp-vol"}, script+"; ln -s / /cp-vol/up")
+	check("cpescvol")
+	in := filepath.Join(t.TempDir(), "shadow")
+	os.WriteFile(in, []byte("PWNED\n"), 0o644)
+	for _, dst := range []string{"/cp-vol/up" + canaryDir + "/shadow", "/cp-vol/up/cp-h/shadow", "/cp-vol/up/cp-h/"} {
+		cpStore(t, "", "cp", in, "cpescvol:"+dst)
+	}
+	checkCanary(t, canaryDir)
 	id := cpDetached(t, "cpescrun", nil, script+"; touch /ready; sleep 60")
 	waitInContainer(t, id, "/ready")
 	check("cpescrun")
@@ -340,4 +358,60 @@ func TestDockerExport(t *testing.T) {
 		t.Errorf("export to stdout: %d entries, -o: %d", len(tarNames(t, []byte(stdout))), len(names))
 	}
 	checkFailure(t, cpStore(t, "", "export", "nosuchcontainer"), exitDocker, "no such container")
+}
+
+// A stopped container's volumes and binds are reached where the
+// container has them, as Docker's cp does: cp out of and into a named
+// volume and a bind, a read-only bind refused, and a symlink in a volume
+// still resolving in the container.
+func TestDockerCpStoppedVolumes(t *testing.T) {
+	needRoot(t)
+	bind, robind := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(robind, "ro"), []byte("read-only\n"), 0o644)
+	vol := "cpstopvol"
+	t.Cleanup(func() { cpStore(t, "", "volume", "rm", "-f", vol) })
+	dockerRun(t, "", "--rm", "alpine", "true")
+	r := dockerRun(t, "", "--name", "cpstopv", "-v", vol+":/data", "-v", bind+":/bind", "-v", robind+":/robind:ro",
+		"alpine", "sh", "-c", "echo in-volume > /data/v; echo in-bind > /bind/b; ln -s / /data/esc")
+	t.Cleanup(func() { cpStore(t, "", "rm", "-f", "cpstopv") })
+	if r.code != 0 {
+		t.Fatalf("run: %+v", r)
+	}
+	mountsBefore := mountsUnder(t, storeDir)
+	host := t.TempDir()
+	// Out of the volume, the bind and the read-only bind.
+	cpOK(t, "cp", "cpstopv:/data/v", filepath.Join(host, "v"))
+	mustContain(t, "cp out of a stopped container's volume", readFile(t, filepath.Join(host, "v")), "in-volume")
+	cpOK(t, "cp", "cpstopv:/bind/b", filepath.Join(host, "b"))
+	mustContain(t, "cp out of a stopped container's bind", readFile(t, filepath.Join(host, "b")), "in-bind")
+	cpOK(t, "cp", "cpstopv:/robind/ro", filepath.Join(host, "ro"))
+	mustContain(t, "cp out of a stopped container's read-only bind", readFile(t, filepath.Join(host, "ro")), "read-only")
+	// Into them: the volume's content as the next container sees it, the
+	// bind's on the host.
+	in := filepath.Join(host, "in")
+	os.WriteFile(in, []byte("copied-in\n"), 0o644)
+	cpOK(t, "cp", in, "cpstopv:/data/in")
+	cpOK(t, "cp", in, "cpstopv:/bind/in")
+	mustContain(t, "cp into a stopped container's bind", readFile(t, filepath.Join(bind, "in")), "copied-in")
+	if r := dockerRun(t, "", "--rm", "-v", vol+":/x", "alpine", "cat", "/x/in"); r.stdout != "copied-in\n" {
+		t.Errorf("cp into a stopped container's volume: the volume has %+v", r)
+	}
+	checkFailure(t, cpStore(t, "", "cp", in, "cpstopv:/robind/in"), exitDocker, "read-only")
+	if _, err := os.Stat(filepath.Join(robind, "in")); err == nil {
+		t.Errorf("cp wrote into a read-only bind")
+	}
+	// A symlink to / in the volume is the container's /, not the host's.
+	marker := "cp-stopped-volume-" + filepath.Base(host)
+	cpOK(t, "cp", in, "cpstopv:/data/esc/tmp/"+marker)
+	if _, err := os.Stat("/tmp/" + marker); err == nil {
+		os.Remove("/tmp/" + marker)
+		t.Fatalf("cp through a symlink in a volume wrote the host's /tmp")
+	}
+	cpOK(t, "cp", "cpstopv:/tmp/"+marker, filepath.Join(host, "back"))
+	mustContain(t, "cp through a symlink in a volume", readFile(t, filepath.Join(host, "back")), "copied-in")
+	// Nothing is left mounted: the volumes were mounted in cp's own
+	// mount namespace only.
+	if n := mountsUnder(t, storeDir); n != mountsBefore {
+		t.Errorf("%d mounts under the store after cp, %d before", n, mountsBefore)
+	}
 }

@@ -307,3 +307,44 @@ func TestDockerLifeKillThenInspect(t *testing.T) {
 		dmr(t, "", "--store", storeDir, "rm", "life-killed")
 	}
 }
+
+// A foreground run with a restart policy is Docker's: the client stays
+// attached to the first run and exits with its code, and the policy
+// goes on in the background, its later runs' output in the log; stop
+// still ends it.
+func TestDockerLifeRestartForeground(t *testing.T) {
+	needRoot(t)
+	dockerRun(t, "", "--rm", "alpine", "true") // the store exists
+	t.Cleanup(func() { dockerCmd(t, "rm", "-f", "life-fg-onfail", "life-fg-always") })
+	r := dockerRun(t, "", "--name", "life-fg-onfail", "--restart", "on-failure:2", "alpine", "sh", "-c", "echo run; exit 3")
+	if r.code != 3 || r.stdout != "run\n" {
+		t.Fatalf("run --restart on-failure:2 in the foreground: want exit 3 and one run's output, got %+v", r)
+	}
+	id := strings.TrimSpace(dockerCmd(t, "inspect", "-f", "{{.Id}}", "life-fg-onfail").stdout)
+	st := recordUntil(t, id, "exited after its retries", func(r lifeState) bool {
+		return r.State.Status == "exited" && r.State.RestartCount == 2
+	}).State
+	if st.ExitCode != 3 {
+		t.Fatalf("State after the retries: %+v", st)
+	}
+	log, _ := os.ReadFile(filepath.Join(storeDir, "containers", id, id+"-json.log"))
+	if n := strings.Count(string(log), `"run\n"`); n != 2 {
+		t.Fatalf("%d runs in the log, want the 2 restarts: %s", n, log)
+	}
+
+	// always: the foreground run ends with its first exit, the container
+	// runs again, and stop is not undone.
+	r = dockerRun(t, "", "--name", "life-fg-always", "--restart", "always", "alpine", "sh", "-c", "[ -e /again ] && exec sleep 100; touch /again; exit 0")
+	if r.code != 0 {
+		t.Fatalf("run --restart always in the foreground: %+v", r)
+	}
+	id = strings.TrimSpace(dockerCmd(t, "inspect", "-f", "{{.Id}}", "life-fg-always").stdout)
+	recordUntil(t, id, "running again", func(r lifeState) bool { return r.State.Status == "running" && r.State.RestartCount == 1 })
+	if r := dockerCmd(t, "stop", "-t", "1", "life-fg-always"); r.code != 0 {
+		t.Fatalf("stop: %+v", r)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if st := lifeRecord(t, id).State; st.Status != "exited" || st.RestartCount != 1 {
+		t.Fatalf("--restart always undid stop: %+v", st)
+	}
+}

@@ -120,14 +120,14 @@ func TestRootless(t *testing.T) {
 	rootlessWithoutRanges(t, share, bin, testBin, rfs, rootFile)
 }
 
-// rootlessWithoutRanges runs the image case as a user that has no range
+// rootlessWithoutRanges runs the image and volume cases as a user that has no range
 // in /etc/subuid or /etc/subgid (rlSubEnv 0), and removes it after.
 func rootlessWithoutRanges(t *testing.T, share, bin, testBin, rfs, rootFile string) {
 	name := fmt.Sprintf("mrrn%d", os.Getpid())
 	home := filepath.Join(share, "home-noranges")
 	runtimeDir := filepath.Join(share, "run-noranges")
 	uid, gid := addTestUser(t, name, home, runtimeDir)
-	cmd := exec.Command(testBin, "-test.run", "^TestRootlessCases$/^image_layers", "-test.v", "-test.count=1", "-test.timeout=5m")
+	cmd := exec.Command(testBin, "-test.run", "^TestRootlessCases$/^(image_layers|named_volumes)", "-test.v", "-test.count=1", "-test.timeout=5m")
 	cmd.Dir = home
 	cmd.Env = []string{
 		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -144,8 +144,10 @@ func rootlessWithoutRanges(t *testing.T, share, bin, testBin, rfs, rootFile stri
 	if err != nil {
 		t.Fatalf("rootless image case without ranges: %v", err)
 	}
-	if !strings.Contains(out.String(), "--- PASS: TestRootlessCases/image_layers") {
-		t.Fatal("the image case did not run")
+	for _, c := range []string{"image_layers", "named_volumes"} {
+		if !strings.Contains(out.String(), "--- PASS: TestRootlessCases/"+c) {
+			t.Fatalf("the %s case did not run", c)
+		}
 	}
 }
 
@@ -338,6 +340,8 @@ func TestRootlessCases(t *testing.T) {
 	})
 
 	t.Run("image layers, owners and whiteouts", func(t *testing.T) { rootlessShiftedImage(t, uid, sub) })
+
+	t.Run("named volumes Docker style", func(t *testing.T) { rootlessVolumes(t, sub) })
 
 	t.Run("images Docker style", func(t *testing.T) {
 		if r := runMinirun(t, "", "import", "alpine", rootfs); r.code != 0 {
@@ -559,3 +563,50 @@ func errOf(e syscall.Errno) error {
 	return e
 }
 `
+
+// rootlessVolumes: -v NAME:/path works rootless, as Docker's: the volume
+// lives in the caller's store, its first use copies the image's files in
+// (through the layers' user namespace, where the overlay is stacked),
+// root's inside; what a container user of a subordinate id writes there
+// stays, and volume rm removes it all.
+func rootlessVolumes(t *testing.T, sub int) {
+	if r := runMinirun(t, "", "import", rootfs, "rlvolimg"); r.code != 0 {
+		t.Fatalf("import: %+v", r)
+	}
+	t.Cleanup(func() { runMinirun(t, "", "rmi", "-f", "rlvolimg") })
+	store := filepath.Join(os.Getenv("HOME"), ".local", "share", "minirun")
+	r := runMinirun(t, "", "run", "--rm", "-v", "rlv:/etc", "rlvolimg", "sh", "-c", "cat /etc/os-release; stat -c %u:%g /etc/passwd")
+	if r.code != 0 || !strings.Contains(r.stdout, "busybox rootfs") || !strings.HasSuffix(r.stdout, "0:0\n") {
+		t.Fatalf("run -v rlv:/etc, rootless: %+v, want the image's /etc copied in, root's", r)
+	}
+	data := filepath.Join(store, "volumes", "rlv", "_data")
+	var st syscall.Stat_t
+	if err := syscall.Stat(filepath.Join(data, "os-release"), &st); err != nil || int(st.Uid) != os.Getuid() {
+		t.Fatalf("the volume in the caller's store: %s: owner %d (%v), want the caller", data, st.Uid, err)
+	}
+	script := "echo kept > /etc/mine"
+	if sub != 0 {
+		// A subordinate id's files: only the layers' namespace removes them.
+		script += " && mkdir /etc/d && touch /etc/d/f && chown -R 1000:1000 /etc/d && chmod 500 /etc/d"
+	}
+	if r := runMinirun(t, "", "run", "--rm", "-v", "rlv:/etc", "rlvolimg", "sh", "-c", script); r.code != 0 {
+		t.Fatalf("write in the volume: %+v", r)
+	}
+	if r := runMinirun(t, "", "run", "--rm", "-v", "rlv:/x", "rlvolimg", "cat", "/x/mine"); r.code != 0 || r.stdout != "kept\n" {
+		t.Fatalf("the volume kept what was written: %+v", r)
+	}
+	// An anonymous volume goes with --rm.
+	if r := runMinirun(t, "", "run", "--rm", "-v", "/anon", "rlvolimg", "touch", "/anon/f"); r.code != 0 {
+		t.Fatalf("run -v /anon, rootless: %+v", r)
+	}
+	if r := runMinirun(t, "", "volume", "rm", "rlv"); r.code != 0 {
+		t.Fatalf("volume rm, rootless: %+v", r)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(store, "volumes")); len(ents) != 0 {
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		t.Fatalf("volumes left in the store: %v", names)
+	}
+}

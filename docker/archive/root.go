@@ -14,6 +14,7 @@ package archive
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -32,6 +33,9 @@ type Root struct {
 	inContainer bool
 	// Walk's and Extract's limits for this side.
 	Opts Options
+	// held is closed after f: what keeps f's tree as it is (the mount
+	// namespace a stopped container's volumes are mounted in).
+	held io.Closer
 }
 
 // Options are how a tree is read from or written to a root.
@@ -62,6 +66,13 @@ func ContainerRoot(f *os.File) *Root {
 	return &Root{f: f, resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS, inContainer: true}
 }
 
+// ContainerRootHeld is ContainerRoot with held closed after f, by Close.
+func ContainerRootHeld(f *os.File, held io.Closer) *Root {
+	r := ContainerRoot(f)
+	r.held = held
+	return r
+}
+
 // HostRoot is the host's "/": the user's own paths, resolved as the shell
 // would. What a copy makes below the destination still never follows a
 // symlink (Extract).
@@ -73,8 +84,16 @@ func HostRoot() (*Root, error) {
 	return &Root{f: f}, nil
 }
 
-// Close releases the root's handle.
-func (r *Root) Close() error { return r.f.Close() }
+// Close releases the root's handle, then what it held.
+func (r *Root) Close() error {
+	err := r.f.Close()
+	if r.held != nil {
+		if herr := r.held.Close(); err == nil {
+			err = herr
+		}
+	}
+	return err
+}
 
 // rel is p as resolved from r: relative to the host's current directory
 // on the host, the container's "/" in a container.

@@ -27,11 +27,15 @@ const (
 const Name = "minirun-monitor"
 
 // The monitor's fds: the report it writes its one word to, the pipe its
-// arguments come through (EOF without them: go away), and the log.
+// arguments come through (EOF without them: go away), the log, and the
+// container's monitor lock when a foreground run hands its container on
+// (HeldFd: the very open file the run holds locked, so that the lock is
+// never free between the two).
 const (
 	ReportFd = 3
 	GoFd     = 4
 	LogFd    = 5
+	HeldFd   = 6
 )
 
 // Pending is a monitor started and waiting for its arguments.
@@ -43,8 +47,8 @@ type Pending struct {
 
 // Spawn starts exe as a monitor, in its own session with /dev/null for
 // stdio (stderr: the caller's when timings is set, for --debug=timings),
-// handing it logf (the caller's --log) if any.
-func Spawn(exe string, logf *os.File, timings bool) (*Pending, error) {
+// handing it logf (the caller's --log) and held (as HeldFd), if any.
+func Spawn(exe string, logf, held *os.File, timings bool) (*Pending, error) {
 	reportR, reportW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("start monitor: %w", err)
@@ -64,8 +68,10 @@ func Spawn(exe string, logf *os.File, timings bool) (*Pending, error) {
 		// signals don't reach it.
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
 	}
-	if logf != nil {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, logf)
+	// A nil entry is an fd the monitor does not get.
+	cmd.ExtraFiles = append(cmd.ExtraFiles, logf)
+	if held != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, held)
 	}
 	if timings {
 		cmd.Stderr = os.Stderr

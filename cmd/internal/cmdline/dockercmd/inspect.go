@@ -96,7 +96,7 @@ type containerDetails struct {
 	Created         time.Time
 	Path            string
 	Args            []string
-	State           stateDetails
+	State           docker.InspectState
 	Image           string
 	ResolvConfPath  string
 	HostnamePath    string
@@ -110,20 +110,6 @@ type containerDetails struct {
 	Mounts          []docker.MountPoint
 	Config          configDetails
 	NetworkSettings docker.NetworkSettings
-}
-
-type stateDetails struct {
-	Status     string
-	Running    bool
-	Paused     bool
-	Restarting bool
-	OOMKilled  bool
-	Dead       bool
-	Pid        int
-	ExitCode   int
-	Error      string
-	StartedAt  time.Time
-	FinishedAt time.Time
 }
 
 type configDetails struct {
@@ -156,11 +142,7 @@ func inspectContainer(c *cli.Context, ref string) (*containerDetails, error) {
 	own := filepath.Join(dir, r.ID)
 	d := &containerDetails{
 		ID: r.ID, Created: r.Created, Path: r.Path, Args: nonNil(r.Args),
-		State: stateDetails{
-			Status: st.Status, Running: st.Running, Paused: st.Paused, Restarting: st.Restarting,
-			OOMKilled: st.OOMKilled, Dead: st.Dead, Pid: st.Pid, ExitCode: st.ExitCode, Error: st.Error,
-			StartedAt: st.StartedAt, FinishedAt: st.FinishedAt,
-		},
+		State:          st.InspectState,
 		Image:          r.ImageID,
 		ResolvConfPath: filepath.Join(own, "resolv.conf"), HostnamePath: filepath.Join(own, "hostname"),
 		HostsPath: filepath.Join(own, "hosts"), LogPath: docker.LogFile(filepath.Dir(own), r.ID),

@@ -11,9 +11,9 @@ import (
 // --filter: values of one key are alternatives, keys must all hold.
 func TestPsFilters(t *testing.T) {
 	web := &psRow{r: &docker.Record{ID: "abc123", Name: "web", Config: docker.RecordConfig{Labels: map[string]string{"tier": "front", "x": ""}}},
-		st: docker.ContainerState{Status: docker.StatusRunning}}
+		st: docker.ContainerState{InspectState: docker.InspectState{Status: docker.StatusRunning}}}
 	db := &psRow{r: &docker.Record{ID: "def456", Name: "db", Config: docker.RecordConfig{Labels: map[string]string{"tier": "back"}}},
-		st: docker.ContainerState{Status: docker.StatusExited, ExitCode: 7}}
+		st: docker.ContainerState{InspectState: docker.InspectState{Status: docker.StatusExited, ExitCode: 7}}}
 	for _, c := range []struct {
 		filters []string
 		want    string
@@ -54,7 +54,7 @@ func TestPsFilters(t *testing.T) {
 func TestPsRowFields(t *testing.T) {
 	now := time.Now()
 	row := &psRow{r: &docker.Record{ID: strings.Repeat("f", 64), Path: "/docker-entrypoint.sh", Args: []string{"nginx", "-g", "daemon off;"},
-		Created: now.Add(-5 * time.Minute)}, st: docker.ContainerState{Status: docker.StatusExited, ExitCode: 7, FinishedAt: now.Add(-2 * time.Minute)}, trunc: true, now: now}
+		Created: now.Add(-5 * time.Minute)}, st: docker.ContainerState{InspectState: docker.InspectState{Status: docker.StatusExited, ExitCode: 7, FinishedAt: now.Add(-2 * time.Minute)}}, trunc: true, now: now}
 	if got, want := row.Command(), `"/docker-entrypoint.…"`; got != want {
 		t.Errorf("Command: %s, want %s", got, want)
 	}
