@@ -171,7 +171,8 @@ func (s *Store) Setup(ctx context.Context, r Request) (st *State, err error) {
 	c := s.cni()
 	for i, n := range nets {
 		a := Attachment{Network: n.Name, IfName: fmt.Sprintf("eth%d", i), PortMap: i == 0 && len(ports) > 0, Tuning: i == 0 && r.MAC != "", NetRules: true}
-		if err := n.ensureRules(); err != nil {
+		mark, err := n.ensureRules()
+		if err != nil {
 			return st, fmt.Errorf("network setup: %w", err)
 		}
 		st.Attachments = append(st.Attachments, a)
@@ -200,6 +201,9 @@ func (s *Store) Setup(ctx context.Context, r Request) (st *State, err error) {
 		}
 		if err := fillAttachment(&st.Attachments[i], res); err != nil {
 			return st, fmt.Errorf("network setup: network %s: %w", n.Name, err)
+		}
+		if mark { // the bridge exists now
+			n.markRules()
 		}
 	}
 	if err := writeJSON(s.statePath(r.ContainerID), st); err != nil {
@@ -386,7 +390,8 @@ func (s *Store) Connect(ctx context.Context, id, ref string, aliases []string) e
 	if tmpl == nil {
 		tmpl = &Member{ContainerID: id}
 	}
-	if err := n.ensureRules(); err != nil {
+	mark, err := n.ensureRules()
+	if err != nil {
 		return fmt.Errorf("network connect: %w", err)
 	}
 	a := Attachment{Network: n.Name, NetRules: true}
@@ -413,6 +418,9 @@ func (s *Store) Connect(ctx context.Context, id, ref string, aliases []string) e
 		st.Attachments = st.Attachments[:len(st.Attachments)-1]
 		_ = writeJSON(s.statePath(id), st)
 		return fmt.Errorf("network connect %s: %w", n.Name, err)
+	}
+	if mark {
+		n.markRules()
 	}
 	if err := writeJSON(s.statePath(id), st); err != nil {
 		return err

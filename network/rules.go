@@ -4,8 +4,7 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 )
 
 // A network's firewall rules are the network's, not each container's,
@@ -13,58 +12,98 @@ import (
 // whose FORWARD policy drops (Docker's own sets that) must let through.
 // The bridge plugin's ipMasq and the firewall plugin do the same per
 // container, at some twenty iptables processes a run; here they are made
-// once, when the network's bridge is first made, and go with the bridge
-// at `network rm`. Each rule carries the network's name in a comment.
+// once per bridge and go at `network rm`. Each rule carries the network's
+// name in a comment.
+//
+// The forwarding rules live in a chain of minirun's own, which FORWARD
+// jumps to first and which starts by jumping to MINIRUN-ADMIN, an empty
+// chain for the host's admin: a DROP put there is seen before minirun
+// accepts anything, as the firewall plugin's CNI-ADMIN was.
 //
 // Traffic that portmap DNATs to a published port is let in by conntrack
 // state DNAT, so -p works under a dropping policy too, which the
 // firewall plugin's rules alone did not give.
+//
+// Whether the rules are in is read from the bridge itself: its alias is
+// set once they are (one netlink dump a run, no iptables process). A
+// bridge an older minirun made, without the rules, has no such alias,
+// so its rules are made at the next run. The mark lives and dies with
+// the bridge, in the bridge's network namespace; a firewall flushed by
+// hand under a marked bridge is not noticed, as Docker Engine does not
+// notice it either until it restarts.
 
 // iptables is the command the rules go through; a variable for the tests.
 var iptables = "iptables"
 
+const (
+	forwardChain = "MINIRUN-FORWARD"
+	adminChain   = "MINIRUN-ADMIN"
+	rulesMark    = "minirun: network rules in place"
+)
+
 type rule struct {
 	table, chain string
-	insert       bool // at the top of the chain, ahead of a DROP someone else put there
+	pos          string // where -I puts it ("1": the top); "" appends
 	spec         []string
 }
 
 func (n *Network) rules() []rule {
 	tag := []string{"-m", "comment", "--comment", "minirun network " + n.Name}
-	r := []rule{
-		{"filter", "FORWARD", true, append([]string{"-i", n.Bridge, "-j", "ACCEPT"}, tag...)},
-		{"filter", "FORWARD", true, append([]string{"-o", n.Bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED,DNAT", "-j", "ACCEPT"}, tag...)},
+	if n.Internal {
+		// No way out and no way in, as Docker's --internal: only traffic
+		// between the network's own members is forwarded. Above every
+		// other network's accepts (position 2, under the admin jump), the
+		// drops first so that the accept ends up above them.
+		return []rule{
+			{"filter", forwardChain, "2", append([]string{"-i", n.Bridge, "-j", "DROP"}, tag...)},
+			{"filter", forwardChain, "2", append([]string{"-o", n.Bridge, "-j", "DROP"}, tag...)},
+			{"filter", forwardChain, "2", append([]string{"-i", n.Bridge, "-o", n.Bridge, "-j", "ACCEPT"}, tag...)},
+		}
 	}
-	if !n.Internal {
-		r = append(r, rule{"nat", "POSTROUTING", false, append([]string{"-s", n.Subnet, "!", "-o", n.Bridge, "-j", "MASQUERADE"}, tag...)})
+	return []rule{
+		{"filter", forwardChain, "", append([]string{"-i", n.Bridge, "-j", "ACCEPT"}, tag...)},
+		{"filter", forwardChain, "", append([]string{"-o", n.Bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED,DNAT", "-j", "ACCEPT"}, tag...)},
+		{"nat", "POSTROUTING", "", append([]string{"-s", n.Subnet, "!", "-o", n.Bridge, "-j", "MASQUERADE"}, tag...)},
 	}
-	return r
 }
 
-// ensureRules puts n's rules in place unless its bridge exists: they
-// are made with the bridge and removed with it, so its presence, read
-// with one ioctl, saves the checks' processes on every later run.
-func (n *Network) ensureRules() error {
-	if linkExists(n.Bridge) {
-		return nil
+// ensureRules puts minirun's chains and n's rules in place unless n's
+// bridge says they are, and reports whether the bridge is still to be
+// marked (markRules) once the bridge plugin has made it.
+func (n *Network) ensureRules() (mark bool, err error) {
+	if linkAlias(n.Bridge) == rulesMark {
+		return false, nil
 	}
-	for _, r := range n.rules() {
+	for _, c := range []string{adminChain, forwardChain} {
+		_ = ipt("-t", "filter", "-N", c) // fails once it exists, as it should
+	}
+	all := append([]rule{
+		{"filter", forwardChain, "1", []string{"-j", adminChain}},
+		{"filter", "FORWARD", "1", []string{"-j", forwardChain}},
+	}, n.rules()...)
+	for _, r := range all {
 		if ipt(append([]string{"-t", r.table, "-C", r.chain}, r.spec...)...) == nil {
 			continue
 		}
 		op := []string{"-t", r.table, "-A", r.chain}
-		if r.insert {
-			op = []string{"-t", r.table, "-I", r.chain, "1"}
+		if r.pos != "" {
+			op = []string{"-t", r.table, "-I", r.chain, r.pos}
 		}
 		if err := ipt(append(op, r.spec...)...); err != nil {
-			return fmt.Errorf("network %s: firewall rules: %w", n.Name, err)
+			return false, fmt.Errorf("network %s: firewall rules: %w", n.Name, err)
 		}
 	}
-	return nil
+	return true, nil
+}
+
+// markRules sets the alias that says n's rules are in on its bridge,
+// best effort: without it the next run checks the rules again.
+func (n *Network) markRules() {
+	_ = exec.Command("ip", "link", "set", "dev", n.Bridge, "alias", rulesMark).Run()
 }
 
 // removeRules deletes n's rules, best effort: a rule someone removed by
-// hand is already gone.
+// hand is already gone. minirun's chains stay, with the admin's rules.
 func (n *Network) removeRules() {
 	for _, r := range n.rules() {
 		// A rule put in twice by hand goes too, within reason.
@@ -81,15 +120,38 @@ func ipt(args ...string) error {
 	return nil
 }
 
-func linkExists(name string) bool {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+// linkAlias is the alias of the interface name in this network
+// namespace, "" when it has none or doesn't exist, from one netlink dump
+// of the links (no process).
+func linkAlias(name string) string {
+	tab, err := syscall.NetlinkRIB(syscall.RTM_GETLINK, syscall.AF_UNSPEC)
 	if err != nil {
-		return false
+		return ""
 	}
-	defer unix.Close(fd)
-	ifr, err := unix.NewIfreq(name)
+	msgs, err := syscall.ParseNetlinkMessage(tab)
 	if err != nil {
-		return false
+		return ""
 	}
-	return unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr) == nil
+	for i := range msgs {
+		if msgs[i].Header.Type != syscall.RTM_NEWLINK {
+			continue
+		}
+		attrs, err := syscall.ParseNetlinkRouteAttr(&msgs[i])
+		if err != nil {
+			continue
+		}
+		var ifname, alias string
+		for _, a := range attrs {
+			switch a.Attr.Type {
+			case syscall.IFLA_IFNAME:
+				ifname = strings.TrimRight(string(a.Value), "\x00")
+			case syscall.IFLA_IFALIAS:
+				alias = strings.TrimRight(string(a.Value), "\x00")
+			}
+		}
+		if ifname == name {
+			return alias
+		}
+	}
+	return ""
 }

@@ -64,6 +64,17 @@ func TestNetworkNATOut(t *testing.T) {
 	if got.code != 0 || strings.TrimSpace(lastLine(got.stdout)) != "outside" {
 		t.Fatalf("wget of the outside server from a container: exit %d, %q, %s", got.code, got.stdout, got.stderr)
 	}
+	// A DROP the admin puts in MINIRUN-ADMIN is seen before minirun's
+	// accepts.
+	admin := []string{"MINIRUN-ADMIN", "-d", "192.0.2.2", "-j", "DROP"}
+	if out, err := exec.Command("iptables", append([]string{"-A"}, admin...)...).CombinedOutput(); err != nil {
+		t.Fatalf("iptables -A %v: %v: %s", admin, err, out)
+	}
+	dropped := dockerRun(t, "", "--rm", "alpine", "sh", "-c", httpGetNC("192.0.2.2", "8081"))
+	exec.Command("iptables", append([]string{"-D"}, admin...)...).Run()
+	if strings.Contains(dropped.stdout, "outside") {
+		t.Errorf("the admin's DROP in MINIRUN-ADMIN was passed by: %q", dropped.stdout)
+	}
 	netDetached(t, "pub", "-p", "18090:80", "--hostname", "pubhost", "alpine", "sh", "-c", httpdCmd)
 	pid := ""
 	out, _ := exec.Command("pgrep", "-f", "busybox httpd -f -p 8081").Output()
@@ -115,6 +126,67 @@ func TestNetworkRulesGoWithNetwork(t *testing.T) {
 	if n := rulesOf("rulesnet"); n != 0 {
 		t.Errorf("%d rules of rulesnet left after network rm", n)
 	}
+}
+
+// A bridge without the mark that says its rules are in (one an older
+// minirun made, with NAT per container) gets them at the next run, and
+// the mark with them.
+func TestNetworkRulesOnAnOldBridge(t *testing.T) {
+	needRoot(t)
+	inSuiteNetns(t)
+	netMust(t, "network", "create", "oldnet")
+	t.Cleanup(func() { netCmd(t, "network", "rm", "oldnet") })
+	if r := dockerRun(t, "", "--rm", "--network", "oldnet", "alpine", "true"); r.code != 0 {
+		t.Fatalf("run on oldnet: exit %d: %s", r.code, r.stderr)
+	}
+	br := strings.TrimSpace(netMust(t, "network", "inspect", "-f", `{{index .Options "com.docker.network.bridge.name"}}`, "oldnet"))
+	if alias := linkAliasOf(t, br); alias == "" {
+		t.Fatalf("bridge %s has no mark after a run", br)
+	}
+	// Back to what an older minirun left: the bridge, no rules, no mark.
+	for _, table := range []string{"nat", "filter"} {
+		out, _ := exec.Command("iptables-save", "-t", table).Output()
+		for _, l := range strings.Split(string(out), "\n") {
+			if strings.HasPrefix(l, "-A ") && strings.Contains(l, `"minirun network oldnet"`) {
+				args := append([]string{"-t", table, "-D"}, strings.Fields(strings.ReplaceAll(strings.TrimPrefix(l, "-A "), `"minirun network oldnet"`, "minirun-network-oldnet"))...)
+				for i, a := range args {
+					if a == "minirun-network-oldnet" {
+						args[i] = "minirun network oldnet"
+					}
+				}
+				if out, err := exec.Command("iptables", args...).CombinedOutput(); err != nil {
+					t.Fatalf("iptables %v: %v: %s", args, err, out)
+				}
+			}
+		}
+	}
+	if out, err := exec.Command("ip", "link", "set", "dev", br, "alias", "").CombinedOutput(); err != nil {
+		t.Fatalf("clear %s's alias: %v: %s", br, err, out)
+	}
+	if n := rulesOf("oldnet"); n != 0 {
+		t.Fatalf("%d rules of oldnet left after deleting them", n)
+	}
+	if r := dockerRun(t, "", "--rm", "--network", "oldnet", "alpine", "true"); r.code != 0 {
+		t.Fatalf("second run on oldnet: exit %d: %s", r.code, r.stderr)
+	}
+	if n := rulesOf("oldnet"); n != 3 {
+		t.Errorf("oldnet has %d rules after a run on its unmarked bridge, want 3", n)
+	}
+	if alias := linkAliasOf(t, br); alias == "" {
+		t.Errorf("bridge %s not marked again", br)
+	}
+}
+
+func linkAliasOf(t *testing.T, dev string) string {
+	t.Helper()
+	out, err := exec.Command("ip", "-o", "link", "show", "dev", dev).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ip link show %s: %v: %s", dev, err, out)
+	}
+	if _, alias, ok := strings.Cut(string(out), "alias "); ok {
+		return strings.TrimSpace(alias)
+	}
+	return ""
 }
 
 func rulesOf(network string) int {

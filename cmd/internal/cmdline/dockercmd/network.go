@@ -2,7 +2,6 @@ package dockercmd
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -82,6 +81,7 @@ func Network() *cli.Command {
 			},
 			{
 				Name: "inspect", Usage: "show networks as JSON", ArgsUsage: "NETWORK...",
+				Flags: []cli.Flag{&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "a Go template over each network, e.g. '{{.IPAM.Config}}'"}},
 				Action: onNets(func(c *cli.Context, ns *network.Store) error {
 					if c.NArg() == 0 {
 						return fmt.Errorf("network inspect: name at least one network")
@@ -94,12 +94,7 @@ func Network() *cli.Command {
 						}
 						out = append(out, inspectNetwork(ns, n))
 					}
-					b, err := json.MarshalIndent(out, "", "    ")
-					if err != nil {
-						return err
-					}
-					fmt.Println(string(b))
-					return nil
+					return printInspected(c.String("format"), out)
 				}),
 			},
 			{
