@@ -223,6 +223,13 @@ func decodeMonitorError(s string) error {
 // Monitor is the monitor's main: it never returns.
 func Monitor() {
 	os.Unsetenv(monitorproc.Env)
+	// The report pipe, the log and a held lock are this process's own:
+	// what it starts (the reaper, the CNI plugins) must not keep them open,
+	// or a caller waits on the report, or a --log file stays held for the
+	// container's whole life.
+	for _, fd := range []int{monitorproc.ReportFd, monitorproc.LogFd, monitorproc.HeldFd} {
+		unix.CloseOnExec(fd)
+	}
 	// Wait for the caller to have the container made; a pipe closed
 	// without the arguments means it gave up.
 	data, ok := monitorproc.ReadArgs()

@@ -322,3 +322,45 @@ func TestDocker22ImageVolume(t *testing.T) {
 		t.Fatalf("a bind on the VOLUME still made a volume: %v, before %v", now, before)
 	}
 }
+
+// A monitor's own fds (the caller's --log, the report pipe) stay its
+// own: neither the reaper it starts nor the container holds them, or a
+// --log file stays open for the container's whole life.
+func TestDockerMonitorFdsStayItsOwn(t *testing.T) {
+	needRoot(t)
+	dockerRun(t, "", "--rm", "alpine", "true") // the store exists
+	logf := filepath.Join(t.TempDir(), "minirun.log")
+	if r := dockerCmd(t, "--log", logf, "create", "--network", "none", "--name", "fdown", "alpine", "sleep", "100"); r.code != 0 {
+		t.Fatalf("create: %+v", r)
+	}
+	t.Cleanup(func() { dockerCmd(t, "rm", "-f", "fdown") })
+	if r := dockerCmd(t, "--log", logf, "start", "fdown"); r.code != 0 {
+		t.Fatalf("start: %+v", r)
+	}
+	id := strings.TrimSpace(dockerCmd(t, "inspect", "-f", "{{.Id}}", "fdown").stdout)
+	st := lifeRecord(t, id).State
+	mon := monitorPid(t, st.Pid)
+	procs, _ := filepath.Glob("/proc/[0-9]*/stat")
+	checked := 0
+	for _, p := range procs {
+		stat, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(f) < 2 || f[1] != fmt.Sprint(mon) {
+			continue
+		}
+		dir := filepath.Dir(p)
+		fds, _ := os.ReadDir(filepath.Join(dir, "fd"))
+		for _, fd := range fds {
+			if l, _ := os.Readlink(filepath.Join(dir, "fd", fd.Name())); l == logf {
+				t.Errorf("%s (a child of monitor %d) holds the caller's --log as fd %s", dir, mon, fd.Name())
+			}
+		}
+		checked++
+	}
+	if checked < 2 {
+		t.Fatalf("found %d children of monitor %d, want the init and the reaper", checked, mon)
+	}
+}

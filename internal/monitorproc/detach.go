@@ -53,7 +53,7 @@ func Detach(exe string, args, env []string) (int, error) {
 	err = cmd.Start()
 	w.Close()
 	if err != nil {
-		return 0, fmt.Errorf("run -d: start %s: %w", args[0], err)
+		return 0, fmt.Errorf("run -d: start %s: %w", exe, err)
 	}
 	var answered sync.Mutex
 	done := false
