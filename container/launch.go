@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/container/initproc"
+	"github.com/minirun/minirun/internal/timerslack"
 	"github.com/minirun/minirun/internal/trace"
 	"github.com/minirun/minirun/internal/version"
 	"github.com/minirun/minirun/nsenter"
@@ -85,7 +86,7 @@ func (l *launch) initConfig(o *options, prog *seccomp.Program, unshareCgroupNS b
 	return initproc.Config{
 		Spec: specForInit(s), Rootfs: o.rootfs, Bundle: o.Bundle, Seccomp: prog.Filter(), Debug: o.Debug,
 		ExecFifoFd: l.fifoFd, CloseFrom: l.closeFrom, ID: o.ID, NoNewKeyring: o.NoNewKeyring,
-		UnshareCgroupNS: unshareCgroupNS, Timings: trace.Timings, TimingsEpoch: trace.Epoch(), NofileSoft: startNofile(), Build: version.Commit,
+		UnshareCgroupNS: unshareCgroupNS, Timings: trace.Timings, TimingsEpoch: trace.Epoch(), NofileSoft: startNofile(), TimerSlack: timerslack.Caller(), Build: version.Commit,
 		LogFd: l.logFd, LogJSON: l.logJSON,
 	}
 }
@@ -96,7 +97,7 @@ func (l *launch) initConfig(o *options, prog *seccomp.Program, unshareCgroupNS b
 func (l *launch) execConfig(o *options, prog *seccomp.Program) initproc.Config {
 	return initproc.Config{
 		Spec: specForInit(o.Spec), Seccomp: prog.Filter(), Debug: o.Debug, ID: o.ID, Exec: true,
-		NoNewKeyring: o.NoNewKeyring, CloseFrom: l.closeFrom, Timings: trace.Timings, TimingsEpoch: trace.Epoch(), NofileSoft: startNofile(), Build: version.Commit,
+		NoNewKeyring: o.NoNewKeyring, CloseFrom: l.closeFrom, Timings: trace.Timings, TimingsEpoch: trace.Epoch(), NofileSoft: startNofile(), TimerSlack: timerslack.Caller(), Build: version.Commit,
 		LogFd: l.logFd, LogJSON: l.logJSON,
 	}
 }

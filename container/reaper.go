@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/minirun/minirun/internal/timerslack"
 	"github.com/minirun/minirun/state"
 )
 
@@ -87,7 +88,8 @@ func startReaper(o *options, reg *registration) (*reaper, error) {
 		ExtraFiles:  []*os.File{r},
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
 	}
-	if err := cmd.Start(); err != nil {
+	// The caller's slack: the reaper may run poststop hooks.
+	if err := timerslack.Start(cmd); err != nil {
 		return fail(err)
 	}
 	return &reaper{proc: cmd.Process, pipe: w}, nil

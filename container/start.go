@@ -537,7 +537,7 @@ func (p *Process) wait() (int, error) {
 	if sigs == nil && p.opts.ForwardSignals {
 		sigs = catchSignals()
 	}
-	if sigs != nil {
+	if sigs != nil && !p.opts.ExitsAfterWait {
 		defer signal.Stop(sigs)
 	}
 	done := make(chan struct{})

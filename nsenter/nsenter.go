@@ -103,7 +103,33 @@ static void pid_handoff(int pdeathsig) {
 // Entries are "FD:NAME", comma-separated, in the order to join (user
 // first). A "pid" entry is joined in its turn, and the fork into it
 // (pid_handoff) comes after the last.
+// The timer slack this process was started with, in ns (0: unknown), and
+// the one quiet_runtime gives it: package timerslack says why, and has
+// the same number.
+static unsigned long caller_slack;
+#define RUNTIME_TIMER_SLACK 1000000UL
+
+static unsigned long start_slack(void) {
+	return caller_slack;
+}
+
+// quiet_runtime gives this thread, and so every thread the Go runtime
+// will make, RUNTIME_TIMER_SLACK, and keeps the caller's for the
+// processes minirun starts (timerslack.Start, and the init's locked
+// thread). Before anything else: the runtime's monitor thread starts
+// sleeping in 20 µs steps as soon as the runtime is up, package
+// initialisers included. A caller's slack already at least as large
+// stays.
+static void quiet_runtime(void) {
+	int s = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+	if (s <= 0 || (unsigned long)s >= RUNTIME_TIMER_SLACK)
+		return;
+	if (prctl(PR_SET_TIMERSLACK, RUNTIME_TIMER_SLACK, 0, 0, 0) == 0)
+		caller_slack = s;
+}
+
 __attribute__((constructor)) static void minirun_nsenter(void) {
+	quiet_runtime();
 	// A foreground run's reaper (container/reaper.go) has nothing to do
 	// until the runtime's end closes the pipe on fd 3, and usually it is
 	// killed before that. Waiting here, before the Go runtime starts,
@@ -186,7 +212,15 @@ import "C"
 import (
 	"syscall"
 	"unsafe"
+
+	"github.com/minirun/minirun/internal/timerslack"
 )
+
+func init() {
+	if ns := uint64(C.start_slack()); ns != 0 {
+		timerslack.SetCaller(ns)
+	}
+}
 
 // StartNofile is the soft RLIMIT_NOFILE this process started with, noted
 // by the C pre-main before the Go runtime raised it.

@@ -16,6 +16,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/internal/timerslack"
 	"github.com/minirun/minirun/internal/trace"
 )
 
@@ -147,7 +148,11 @@ func RunHook(h specs.Hook, state []byte, dir string) error {
 	// WaitDelay: a hook's own children holding the output pipe must not
 	// keep us waiting past the kill.
 	cmd.WaitDelay = time.Second
-	err := cmd.Run()
+	// With the slack minirun was started with, not its Go runtime's.
+	err := timerslack.Start(cmd)
+	if err == nil {
+		err = cmd.Wait()
+	}
 	if ctx.Err() == context.DeadlineExceeded {
 		return fmt.Errorf("timed out after %ds", *h.Timeout)
 	}

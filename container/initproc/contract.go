@@ -84,6 +84,10 @@ type Config struct {
 	// its Go runtime raised it: the one the init started with too, which
 	// it puts back before its raw execve (keepRlimitNofile). 0: unknown.
 	NofileSoft uint64 `json:",omitempty"`
+	// TimerSlack is the timer slack, in ns, minirun was started with,
+	// which the init's thread puts back before it forks a hook or execs
+	// (package timerslack); 0: unknown, the init keeps its own.
+	TimerSlack uint64 `json:",omitempty"`
 	// RootFd is, for an exec into a container without a mount namespace
 	// of its own, the container's root (its init's), which setns does not
 	// give: the exec chroots there first.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/minirun/minirun/caps"
 	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/internal/timerslack"
 	"github.com/minirun/minirun/internal/trace"
 	"github.com/minirun/minirun/internal/version"
 	"github.com/minirun/minirun/rootfs"
@@ -75,6 +76,9 @@ func Init() {
 		}
 		tracer(true)("child process in init(): config received, %s", what)
 	}
+	if err == nil {
+		keepCallerTimerSlack(cfg.TimerSlack)
+	}
 	switch {
 	case err != nil:
 		err = errdefs.Step("init", err)
@@ -90,6 +94,19 @@ func Init() {
 	}
 	_ = c.Send(m, -1)
 	os.Exit(m.Code)
+}
+
+// keepCallerTimerSlack gives this locked thread, which forks the hooks
+// and execs the container's process, the timer slack minirun was started
+// with (ns, from the config) or, when minirun did not know it, the one
+// this process's C pre-main found: the Go runtime's other threads keep
+// the larger slack they inherited (package timerslack). Best effort, as
+// a slack is: a failure leaves the container a slower timer, no hole.
+func keepCallerTimerSlack(ns uint64) {
+	if ns != 0 {
+		timerslack.SetCaller(ns)
+	}
+	_ = timerslack.Restore()
 }
 
 // tracer is the init's --debug logger: its lines start "init: ".

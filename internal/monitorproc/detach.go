@@ -11,6 +11,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/internal/timerslack"
 )
 
 // `run -d` through the lean minirun costs what it did before detached
@@ -50,7 +52,8 @@ func Detach(exe string, args, env []string) (int, error) {
 		ExtraFiles:  []*os.File{w},
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
 	}
-	err = cmd.Start()
+	// The caller's slack: the monitor starts the container.
+	err = timerslack.Start(cmd)
 	w.Close()
 	if err != nil {
 		return 0, fmt.Errorf("run -d: start %s: %w", exe, err)

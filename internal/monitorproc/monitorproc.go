@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"syscall"
+
+	"github.com/minirun/minirun/internal/timerslack"
 )
 
 // Env marks the monitor process (its value: "1"); CallerEnv tells a
@@ -76,7 +78,8 @@ func Spawn(exe string, logf, held *os.File, timings bool) (*Pending, error) {
 	if timings {
 		cmd.Stderr = os.Stderr
 	}
-	err = cmd.Start()
+	// The caller's slack: the monitor starts the container.
+	err = timerslack.Start(cmd)
 	reportW.Close()
 	goR.Close()
 	if err != nil {

@@ -195,7 +195,7 @@ func execIn(c *cli.Context, id string, front *DockerExec) error {
 		io.Stdin, io.Stdout, io.Stderr = nil, nil, nil
 	}
 	p, err := ctr.Exec(container.ExecRequest{Process: proc, Overrides: ov, IgnorePaused: c.Bool("ignore-paused"), SubCgroups: sub},
-		io, container.Lifecycle{Detached: c.Bool("detach"), ForwardSignals: true})
+		io, container.Lifecycle{Detached: c.Bool("detach"), ForwardSignals: true, ExitsAfterWait: true})
 	if err != nil {
 		return err
 	}

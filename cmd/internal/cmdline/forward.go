@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/minirun/minirun/container"
 	"github.com/minirun/minirun/internal/monitorproc"
+	"github.com/minirun/minirun/internal/timerslack"
 	"github.com/minirun/minirun/internal/version"
 )
 
@@ -119,6 +121,9 @@ func ForwardDocker(c *cli.Context) error {
 		}
 		os.Exit(code)
 	}
+	// minirun-docker takes this thread's timer slack for its caller's.
+	runtime.LockOSThread()
+	_ = timerslack.Restore()
 	err := unix.Exec(exe, os.Args, env)
 	return fmt.Errorf("forward: exec %s: %w", DockerBinary, err)
 }

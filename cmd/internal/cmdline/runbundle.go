@@ -49,7 +49,7 @@ func runBundle(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	lc := container.Lifecycle{Detached: c.Bool("detach"), Keep: c.Bool("keep"), ForwardSignals: true, Seccomp: SeccompWatchRequest(c)}
+	lc := container.Lifecycle{Detached: c.Bool("detach"), Keep: c.Bool("keep"), ForwardSignals: true, ExitsAfterWait: true, Seccomp: SeccompWatchRequest(c)}
 	if lc.Detached && lc.Keep {
 		return fmt.Errorf("run: --keep and --detach don't go together: a detached container is kept anyway")
 	}
