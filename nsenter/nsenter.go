@@ -100,9 +100,6 @@ static void pid_handoff(int pdeathsig) {
 	_exit(0);
 }
 
-// Entries are "FD:NAME", comma-separated, in the order to join (user
-// first). A "pid" entry is joined in its turn, and the fork into it
-// (pid_handoff) comes after the last.
 // The timer slack this process was started with, in ns (0: unknown), and
 // the one quiet_runtime gives it: package timerslack says why, and has
 // the same number.
@@ -128,6 +125,9 @@ static void quiet_runtime(void) {
 		caller_slack = s;
 }
 
+// Entries are "FD:NAME", comma-separated, in the order to join (user
+// first). A "pid" entry is joined in its turn, and the fork into it
+// (pid_handoff) comes after the last.
 __attribute__((constructor)) static void minirun_nsenter(void) {
 	quiet_runtime();
 	// A foreground run's reaper (container/reaper.go) has nothing to do

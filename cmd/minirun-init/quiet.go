@@ -2,20 +2,17 @@ package main
 
 import (
 	"os"
+	"strconv"
 	"strings"
+
+	"github.com/minirun/minirun/internal/timerslack"
 )
 
-// runtimeTimerSlack is the timer slack, in ns, the init gives the Go
-// runtime's own threads. The runtime's monitor thread (sysmon) sleeps
-// 20 µs at a time for its first thousand-odd µs and again after every
-// wake-up from a syscall, and each of those sleeps is a context switch:
-// about 60 of a start's few hundred, in a process whose whole life is a
-// few ms. With a slack of 1 ms the kernel may let each of those sleeps
-// run up to 1 ms longer, so it folds them into a handful; the monitor's
-// duties here (taking the P back from a blocking syscall, preempting a
-// goroutine that ran 10 ms) can wait that long in an init that runs one
-// locked sequence.
-const runtimeTimerSlack = "1000000"
+// runtimeTimerSlack is the timer slack the init gives the Go runtime's
+// own threads: the one the C pre-main gives the minirun programs, for the
+// reasons package timerslack gives. minirun-init has no C pre-main (it
+// is built without cgo), so its threads get it once they exist.
+var runtimeTimerSlack = strconv.FormatUint(timerslack.Runtime, 10)
 
 // quietRuntimeThreads sets runtimeTimerSlack on every thread of this
 // process but the calling one, which must be the locked thread that runs
