@@ -114,11 +114,7 @@ func httpGetNC(host, port string) string {
 func TestNetworkRulesGoWithNetwork(t *testing.T) {
 	needRoot(t)
 	inSuiteNetns(t)
-	netMust(t, "network", "create", "rulesnet")
-	t.Cleanup(func() { netCmd(t, "network", "rm", "rulesnet") })
-	if r := dockerRun(t, "", "--rm", "--network", "rulesnet", "alpine", "true"); r.code != 0 {
-		t.Fatalf("run on rulesnet: exit %d: %s", r.code, r.stderr)
-	}
+	runOnNewNetwork(t, "rulesnet")
 	if n := rulesOf("rulesnet"); n != 3 {
 		t.Errorf("rulesnet has %d rules while it exists, want 3 (NAT out, forward out, forward in)", n)
 	}
@@ -134,30 +130,17 @@ func TestNetworkRulesGoWithNetwork(t *testing.T) {
 func TestNetworkRulesOnAnOldBridge(t *testing.T) {
 	needRoot(t)
 	inSuiteNetns(t)
-	netMust(t, "network", "create", "oldnet")
-	t.Cleanup(func() { netCmd(t, "network", "rm", "oldnet") })
-	if r := dockerRun(t, "", "--rm", "--network", "oldnet", "alpine", "true"); r.code != 0 {
-		t.Fatalf("run on oldnet: exit %d: %s", r.code, r.stderr)
-	}
+	runOnNewNetwork(t, "oldnet")
 	br := strings.TrimSpace(netMust(t, "network", "inspect", "-f", `{{index .Options "com.docker.network.bridge.name"}}`, "oldnet"))
 	if alias := linkAliasOf(t, br); alias == "" {
 		t.Fatalf("bridge %s has no mark after a run", br)
 	}
 	// Back to what an older minirun left: the bridge, no rules, no mark.
-	for _, table := range []string{"nat", "filter"} {
-		out, _ := exec.Command("iptables-save", "-t", table).Output()
-		for _, l := range strings.Split(string(out), "\n") {
-			if strings.HasPrefix(l, "-A ") && strings.Contains(l, `"minirun network oldnet"`) {
-				args := append([]string{"-t", table, "-D"}, strings.Fields(strings.ReplaceAll(strings.TrimPrefix(l, "-A "), `"minirun network oldnet"`, "minirun-network-oldnet"))...)
-				for i, a := range args {
-					if a == "minirun-network-oldnet" {
-						args[i] = "minirun network oldnet"
-					}
-				}
-				if out, err := exec.Command("iptables", args...).CombinedOutput(); err != nil {
-					t.Fatalf("iptables %v: %v: %s", args, err, out)
-				}
-			}
+	// iptables-save's lines are shell words, the comment quoted.
+	for _, r := range ruleLines("oldnet") {
+		del := "iptables -t " + r.table + " -D " + strings.TrimPrefix(r.line, "-A ")
+		if out, err := exec.Command("sh", "-c", del).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v: %s", del, err, out)
 		}
 	}
 	if out, err := exec.Command("ip", "link", "set", "dev", br, "alias", "").CombinedOutput(); err != nil {
@@ -189,15 +172,32 @@ func linkAliasOf(t *testing.T, dev string) string {
 	return ""
 }
 
-func rulesOf(network string) int {
-	n := 0
+// runOnNewNetwork creates the user network name, removed when the test
+// ends, and runs one container on it, which makes its bridge and rules.
+func runOnNewNetwork(t *testing.T, name string) {
+	t.Helper()
+	netMust(t, "network", "create", name)
+	t.Cleanup(func() { netCmd(t, "network", "rm", name) })
+	if r := dockerRun(t, "", "--rm", "--network", name, "alpine", "true"); r.code != 0 {
+		t.Fatalf("run on %s: exit %d: %s", name, r.code, r.stderr)
+	}
+}
+
+type ruleLine struct{ table, line string }
+
+// ruleLines are the iptables-save lines ("-A CHAIN ...") of network's
+// rules, in the nat and filter tables.
+func ruleLines(network string) []ruleLine {
+	var rs []ruleLine
 	for _, table := range []string{"nat", "filter"} {
 		out, _ := exec.Command("iptables-save", "-t", table).Output()
 		for _, l := range strings.Split(string(out), "\n") {
 			if strings.HasPrefix(l, "-A") && strings.Contains(l, `"minirun network `+network+`"`) {
-				n++
+				rs = append(rs, ruleLine{table, l})
 			}
 		}
 	}
-	return n
+	return rs
 }
+
+func rulesOf(network string) int { return len(ruleLines(network)) }
