@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -223,6 +224,9 @@ func decodeMonitorError(s string) error {
 // Monitor is the monitor's main: it never returns.
 func Monitor() {
 	os.Unsetenv(monitorproc.Env)
+	// One sequence of blocking calls, and a log to copy: one P, as a
+	// run -d that is its own monitor.
+	runtime.GOMAXPROCS(1)
 	// The report pipe, the log and a held lock are this process's own:
 	// what it starts (the reaper, the CNI plugins) must not keep them open,
 	// or a caller waits on the report, or a --log file stays held for the

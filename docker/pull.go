@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 
 	"github.com/minirun/minirun/errdefs"
 	"github.com/minirun/minirun/image"
+	"github.com/minirun/minirun/internal/monitorproc"
 )
 
 // Pull policies, run's and create's --pull.
@@ -45,6 +47,11 @@ func EnsureImage(ctx context.Context, store *image.Store, ref, policy string, pr
 	w := progress
 	if policy != PullAlways {
 		w = &prefaced{w: progress, preface: fmt.Sprintf("Unable to find image '%s' locally\n", familiar(ref))}
+	}
+	// A run -d's Go runtime starts with one P (monitorproc.Detach); its
+	// layers are fetched and unpacked side by side.
+	if monitorproc.OneP() {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(runtime.NumCPU()))
 	}
 	img, err := store.Pull(ctx, ref, w)
 	if err != nil {

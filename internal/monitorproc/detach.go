@@ -42,9 +42,19 @@ func Detach(exe string, args, env []string) (int, error) {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT)
 	defer signal.Stop(sigs)
+	env = append(env[:len(env):len(env)], fmt.Sprintf("%s=%d", CallerEnv, CallerFd))
+	// The child makes and starts the container as one sequence of
+	// blocking calls, then copies its log: one P, as the lean program's
+	// commands (cmd/minirun's oneP). From its environment, so that its Go
+	// runtime starts that way; set later, the second P's threads and
+	// spinning come first (about 3 ms of a 70 ms run -d, interleaved).
+	// A pull on the way takes every CPU back (docker.EnsureImage).
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set {
+		env = append(env, "GOMAXPROCS=1", OnePEnv+"=1")
+	}
 	cmd := &exec.Cmd{
 		Path: exe, Args: args,
-		Env:    append(env[:len(env):len(env)], fmt.Sprintf("%s=%d", CallerEnv, CallerFd)),
+		Env:    env,
 		Stdin:  os.Stdin,
 		Stdout: os.Stdout,
 		Stderr: os.Stderr,
@@ -93,12 +103,15 @@ func Detach(exe string, args, env []string) (int, error) {
 var caller struct {
 	once sync.Once
 	f    *os.File
+	oneP bool
 }
 
 // TakeCaller is minirun-docker's first step when a lean minirun started
 // it through Detach: the pipe to the caller is made close-on-exec at
 // once, so that nothing this process starts (a reaper, a helper) holds
-// the caller waiting, and kept for Caller. The environment entry goes.
+// the caller waiting, and kept for Caller. The environment entries go,
+// and the GOMAXPROCS Detach set with them: it is no one else's (a CNI
+// plugin, a hook, the reaper).
 func TakeCaller() {
 	caller.once.Do(func() {
 		v, ok := os.LookupEnv(CallerEnv)
@@ -106,6 +119,11 @@ func TakeCaller() {
 			return
 		}
 		os.Unsetenv(CallerEnv)
+		if _, ok := os.LookupEnv(OnePEnv); ok {
+			os.Unsetenv(OnePEnv)
+			os.Unsetenv("GOMAXPROCS")
+			caller.oneP = true
+		}
 		if v != fmt.Sprint(CallerFd) {
 			return
 		}
@@ -125,4 +143,11 @@ func Caller() *os.File {
 	f := caller.f
 	caller.f = nil
 	return f
+}
+
+// OneP tells that Detach started this process with one P, which work
+// that runs side by side (a pull) should raise while it lasts.
+func OneP() bool {
+	TakeCaller()
+	return caller.oneP
 }

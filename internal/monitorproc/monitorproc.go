@@ -18,11 +18,13 @@ import (
 
 // Env marks the monitor process (its value: "1"); CallerEnv tells a
 // minirun-docker that the lean minirun which started it waits for its
-// word on fd CallerFd (Detach).
+// word on fd CallerFd (Detach). OnePEnv says that Detach set the
+// child's GOMAXPROCS, which the child then takes out of its environment.
 const (
 	Env       = "MINIRUN_MONITOR"
 	CallerEnv = "MINIRUN_DETACH_CALLER"
 	CallerFd  = 3
+	OnePEnv   = "MINIRUN_DETACH_ONEP"
 )
 
 // Name is a monitor's process name (comm), whichever way it started.
