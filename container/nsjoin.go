@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -142,20 +143,48 @@ func startIn(cmd *exec.Cmd, pidNS *os.File) error {
 
 // beforeInitAndJoins runs the front's BeforeInit, then opens the
 // namespaces the spec joins and refuses the caller's own mount namespace.
-func beforeInitAndJoins(beforeInit func() error, rootfs string, plan namespaces.Plan) (*joinSet, error) {
+// It returns the rest of the front's set-up, still under way, if any.
+func beforeInitAndJoins(beforeInit func() (func() error, error), rootfs string, plan namespaces.Plan) (*joinSet, *frontWait, error) {
+	var front *frontWait
 	if beforeInit != nil {
-		if err := beforeInit(); err != nil {
-			return nil, err
+		wait, err := beforeInit()
+		if err != nil {
+			return nil, nil, err
+		}
+		if wait != nil {
+			front = &frontWait{wait: wait}
 		}
 		timer.Step("front's set-up")
 	}
 	joins, err := openJoins(plan.Join)
+	if err == nil {
+		if err = joins.refuseOwnMountNS(rootfs); err != nil {
+			joins.close()
+		}
+	}
 	if err != nil {
-		return nil, err
+		_ = front.done() // none of it goes on after the start failed
+		return nil, nil, err
 	}
-	if err := joins.refuseOwnMountNS(rootfs); err != nil {
-		joins.close()
-		return nil, err
+	return joins, front, nil
+}
+
+// frontWait is the rest of the front's set-up (Lifecycle.BeforeInit),
+// waited for once: where the init stops for it, or on the way out of a
+// start that failed before.
+type frontWait struct {
+	wait func() error
+	once sync.Once
+	err  error
+}
+
+func (f *frontWait) done() error {
+	if f == nil {
+		return nil
 	}
-	return joins, nil
+	f.once.Do(func() {
+		f.err = f.wait()
+		timer.Step("front's set-up, finished")
+	})
+	return f.err
 }

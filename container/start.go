@@ -149,15 +149,17 @@ func start(o *options) (*Process, error) {
 	}
 	// The namespaces to join are opened only now: the front's set-up
 	// may make one (BeforeInit), under the reaper's watch.
-	joins, err := beforeInitAndJoins(o.BeforeInit, o.rootfs, plan)
+	joins, front, err := beforeInitAndJoins(o.BeforeInit, o.rootfs, plan)
 	if err != nil {
 		reg.abandon()
 		rp.stop()
 		return nil, err
 	}
 	defer joins.close()
+	o.front = front
 	p, err := startInit(o, plan, exe, prog, joins, reg)
 	if err != nil {
+		_ = front.done() // before the front undoes it
 		reg.abandon()
 		rp.stop()
 		return nil, err
@@ -291,6 +293,7 @@ func (p *Process) setUp(plan namespaces.Plan, prog *seccomp.Program, sock *os.Fi
 	bindSources := bindSourcesFromParent(s, plan)
 	cfg := l.initConfig(o, prog, deferCgroupNS(manageCgroup) && plan.Creates(specs.CgroupNamespace))
 	cfg.AwaitPlaced, cfg.BindSources = true, bindSources
+	cfg.AwaitParent = o.front != nil
 	if err := p.sendConfig(c, cfg); err != nil {
 		return err
 	}
@@ -425,6 +428,11 @@ func (p *Process) awaitInit(c initproc.Conn) error {
 				return stepErr("seccomp listener", err)
 			}
 		case "hooks":
+			// The container's hooks, as the container, may count on
+			// the front's set-up (its network).
+			if err := p.opts.front.done(); err != nil {
+				return err
+			}
 			if err := p.runtimeHooks(c); err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package docker
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -64,9 +65,16 @@ func checkNetworkFlags(mode string, o *NetworkOptions) error {
 			return invalidf("%v", err)
 		}
 	}
+	if o.IP != "" && net.ParseIP(o.IP).To4() == nil {
+		return invalidf("--ip %q: not an IPv4 address", o.IP)
+	}
 	if usesCNI(mode) {
 		if container.Rootless() {
 			return invalidf("--network %s: a bridge network needs root; rootless containers get none or host", mode)
+		}
+		if o.IP != "" && mode == network.DefaultName {
+			// Docker's words: the default bridge's addresses are its own.
+			return invalidf("--ip: user specified IP address is supported on user defined networks only")
 		}
 		return nil
 	}
@@ -220,34 +228,37 @@ func recordNetwork(r *Record, mode string, o *NetworkOptions) {
 // startNetwork sets up, from its record, the network of a container
 // about to start on a CNI network, and notes the result in the record.
 // It does nothing in the other modes, or when the network is already
-// there (a restart by the policy keeps it).
-func startNetwork(ctx context.Context, storeRoot, dir string) error {
+// there (a restart by the policy keeps it). It is a start's BeforeInit
+// (container.Lifecycle): it makes the namespace and returns, with the
+// plugins at work in a goroutine until the returned wait, so that their
+// processes run beside the init's start and mounts, not before them.
+func startNetwork(ctx context.Context, storeRoot, dir string) (wait func() error, err error) {
 	r, err := LoadRecord(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	h := r.HostConfig
 	if !usesCNI(h.NetworkMode) {
-		return nil
+		return nil, nil
 	}
 	ns, err := NetworkStore(storeRoot)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if st, err := ns.Load(r.ID); err == nil && st != nil {
 		if _, err := os.Stat(st.Netns); err == nil {
-			return nil
+			return nil, nil
 		}
 		// A set-up a killed process left halfway: undone, then redone.
 		if err := ns.Teardown(ctx, r.ID); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	var ports []network.PortMapping
 	for _, p := range h.Publish {
 		ms, err := network.ParsePublish(p)
 		if err != nil {
-			return invalidf("%v", err)
+			return nil, invalidf("%v", err)
 		}
 		ports = append(ports, ms...)
 	}
@@ -262,7 +273,7 @@ func startNetwork(ctx context.Context, storeRoot, dir string) error {
 	for _, e := range h.ExtraHosts {
 		n, ip, err := network.ParseAddHost(e)
 		if err != nil {
-			return invalidf("%v", err)
+			return nil, invalidf("%v", err)
 		}
 		extra = append(extra, [2]string{n, ip})
 	}
@@ -270,22 +281,29 @@ func startNetwork(ctx context.Context, storeRoot, dir string) error {
 	if hostname == "" {
 		hostname = r.ID[:12]
 	}
-	st, err := ns.Setup(ctx, network.Request{
+	pending, err := ns.Begin(ctx, network.Request{
 		ContainerID: r.ID, Name: r.Name, Hostname: hostname, Networks: []string{h.NetworkMode},
 		Aliases: h.NetworkAliases, IP: h.IPAddress, MAC: h.MacAddress, Ports: ports,
 		HostsFile: filepath.Join(dir, "hosts"), AddHosts: extra,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = UpdateRecord(dir, func(r *Record) error {
-		r.NetworkSettings = settingsOf(st, h.NetworkAliases)
-		return nil
-	})
-	if err != nil {
-		_ = ns.Teardown(context.WithoutCancel(ctx), r.ID)
-	}
-	return err
+	done := make(chan error, 1)
+	go func() {
+		st, err := pending.Finish()
+		if err == nil {
+			_, err = UpdateRecord(dir, func(r *Record) error {
+				r.NetworkSettings = settingsOf(st, h.NetworkAliases)
+				return nil
+			})
+			if err != nil {
+				_ = ns.Teardown(context.WithoutCancel(ctx), r.ID)
+			}
+		}
+		done <- err
+	}()
+	return func() error { return <-done }, nil
 }
 
 // settingsOf is inspect's view of a container's network state.

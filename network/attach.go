@@ -61,7 +61,7 @@ type Attachment struct {
 	NetRules bool `json:",omitempty"`
 }
 
-// State is what Setup did for one container, kept so that any later
+// State is what Begin and Finish did for one container, kept so that any later
 // process (the front after Wait, rm -f, the reaper of a killed minirun)
 // can undo it without the process that did it.
 type State struct {
@@ -101,16 +101,19 @@ func (s *Store) cni() *libcni.CNIConfig {
 // plugins its ADD had, so the teardown runs exactly the same chain.
 func (s *Store) confList(n *Network, a Attachment) (*libcni.NetworkConfigList, error) {
 	ipam := map[string]any{
-		"type":         "host-local",
-		"ranges":       [][]map[string]string{{{"subnet": n.Subnet, "gateway": n.Gateway}}},
-		"dataDir":      filepath.Join(s.Dir, "ipam"),
-		"capabilities": map[string]bool{"ips": true},
+		"type":    "host-local",
+		"ranges":  [][]map[string]string{{{"subnet": n.Subnet, "gateway": n.Gateway}}},
+		"dataDir": filepath.Join(s.Dir, "ipam"),
 	}
 	if !n.Internal {
 		ipam["routes"] = []map[string]string{{"dst": "0.0.0.0/0"}}
 	}
 	plugins := []map[string]any{
-		{"type": "bridge", "bridge": n.Bridge, "isGateway": true, "ipMasq": !n.Internal && !a.NetRules, "hairpinMode": true, "ipam": ipam},
+		// --ip: libcni hands a capability only to a plugin of the list
+		// that declares it; the bridge passes its config, runtimeConfig
+		// and all, on to host-local.
+		{"type": "bridge", "bridge": n.Bridge, "isGateway": true, "ipMasq": !n.Internal && !a.NetRules, "hairpinMode": true, "ipam": ipam,
+			"capabilities": map[string]bool{"ips": true}},
 	}
 	if a.PortMap {
 		plugins = append(plugins, map[string]any{"type": "portmap", "capabilities": map[string]bool{"portMappings": true}, "snat": true})
@@ -128,10 +131,25 @@ func (s *Store) confList(n *Network, a Attachment) (*libcni.NetworkConfigList, e
 	return libcni.ConfListFromBytes(b)
 }
 
-// Setup makes the container's network namespace and joins it to its
-// networks. It returns the namespace's path for the spec. On failure
-// everything it did is undone.
-func (s *Store) Setup(ctx context.Context, r Request) (st *State, err error) {
+// Pending is a container's network set-up that Begin started and Finish
+// completes. Between the two the container's namespace exists, empty but
+// for lo, and the store's lock is held.
+type Pending struct {
+	s      *Store
+	ctx    context.Context
+	r      Request
+	nets   []*Network
+	st     *State
+	unlock func()
+}
+
+// Begin starts the set-up of a container's network: it checks the
+// networks and the ports and makes the namespace, whose path is Netns(),
+// for the spec to join. The plugins, the slow half (each one a process),
+// are Finish's, so that a caller can run them while the container's init
+// gets ready in that namespace. Finish must follow a Begin that
+// succeeded; on failure nothing is left.
+func (s *Store) Begin(ctx context.Context, r Request) (_ *Pending, err error) {
 	if len(r.Networks) == 0 {
 		return nil, errors.New("network setup: no network")
 	}
@@ -139,10 +157,17 @@ func (s *Store) Setup(ctx context.Context, r Request) (st *State, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("network setup: %w", err)
 	}
-	defer unlock()
-	nets := make([]*Network, len(r.Networks))
+	p := &Pending{s: s, ctx: ctx, r: r, unlock: unlock, nets: make([]*Network, len(r.Networks))}
+	defer func() {
+		if err != nil {
+			if p.st != nil {
+				s.teardown(context.WithoutCancel(ctx), p.st)
+			}
+			unlock()
+		}
+	}()
 	for i, ref := range r.Networks {
-		if nets[i], err = s.get(ref); err != nil {
+		if p.nets[i], err = s.get(ref); err != nil {
 			return nil, err
 		}
 	}
@@ -154,26 +179,47 @@ func (s *Store) Setup(ctx context.Context, r Request) (st *State, err error) {
 	if err := reserve(ports, taken); err != nil {
 		return nil, errdefs.New(errdefs.ErrInvalid, "network setup: "+err.Error())
 	}
-	st = &State{ContainerID: r.ContainerID, Netns: filepath.Join(NetnsDir, r.ContainerID), Ports: ports}
+	st := &State{ContainerID: r.ContainerID, Netns: filepath.Join(NetnsDir, r.ContainerID), Ports: ports}
 	// The state is written before each step, so a teardown after a crash
 	// halfway finds what to undo.
 	if err := writeJSON(s.statePath(r.ContainerID), st); err != nil {
 		return nil, fmt.Errorf("network setup: %w", err)
 	}
+	p.st = st
+	if err := NewNetns(st.Netns); err != nil {
+		return nil, fmt.Errorf("network setup: %w", err)
+	}
+	return p, nil
+}
+
+// Netns is the path of the namespace Begin made.
+func (p *Pending) Netns() string { return p.st.Netns }
+
+// Finish completes the set-up: the plugins join the namespace to each
+// network, and the hosts files are written. It lets go of the store's
+// lock; on failure it undoes what Begin did too.
+func (p *Pending) Finish() (st *State, err error) {
+	s, ctx, r, st := p.s, p.ctx, p.r, p.st
+	defer p.unlock()
+	var fresh []string // bridges whose rules this set-up put in
 	defer func() {
 		if err != nil {
 			s.teardown(context.WithoutCancel(ctx), st)
+			for _, b := range fresh {
+				dropPortlessBridge(b)
+			}
 		}
 	}()
-	if err := NewNetns(st.Netns); err != nil {
-		return st, fmt.Errorf("network setup: %w", err)
-	}
+	ports := st.Ports
 	c := s.cni()
-	for i, n := range nets {
+	for i, n := range p.nets {
 		a := Attachment{Network: n.Name, IfName: fmt.Sprintf("eth%d", i), PortMap: i == 0 && len(ports) > 0, Tuning: i == 0 && r.MAC != "", NetRules: true}
 		mark, err := n.ensureRules()
 		if err != nil {
 			return st, fmt.Errorf("network setup: %w", err)
+		}
+		if mark {
+			fresh = append(fresh, n.Bridge)
 		}
 		st.Attachments = append(st.Attachments, a)
 		if err := writeJSON(s.statePath(r.ContainerID), st); err != nil {
@@ -257,7 +303,7 @@ func fillAttachment(a *Attachment, res types.Result) error {
 	return errors.New("the plugins gave no IPv4 address")
 }
 
-// Teardown undoes Setup for container id, from its kept state, whoever
+// Teardown undoes Begin and Finish for container id, from its kept state, whoever
 // calls it and however often: a container with no network state has
 // nothing to undo.
 func (s *Store) Teardown(ctx context.Context, id string) error {
@@ -415,6 +461,9 @@ func (s *Store) Connect(ctx context.Context, id, ref string, aliases []string) e
 	}
 	if err != nil {
 		_ = s.cni().DelNetworkList(context.WithoutCancel(ctx), list, rt)
+		if mark {
+			dropPortlessBridge(n.Bridge)
+		}
 		st.Attachments = st.Attachments[:len(st.Attachments)-1]
 		_ = writeJSON(s.statePath(id), st)
 		return fmt.Errorf("network connect %s: %w", n.Name, err)

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"strings"
 	"syscall"
+	"unsafe"
 )
 
 // A network's firewall rules are the network's, not each container's,
@@ -120,38 +121,83 @@ func ipt(args ...string) error {
 	return nil
 }
 
-// linkAlias is the alias of the interface name in this network
-// namespace, "" when it has none or doesn't exist, from one netlink dump
-// of the links (no process).
-func linkAlias(name string) string {
+// link is one interface of this network namespace, as netlink lists it.
+type link struct {
+	index, master int32 // master: the bridge it is a port of, or 0
+	name, alias   string
+}
+
+// links lists this network namespace's interfaces, from one netlink dump
+// (no process); nil if the dump fails.
+func links() []link {
 	tab, err := syscall.NetlinkRIB(syscall.RTM_GETLINK, syscall.AF_UNSPEC)
 	if err != nil {
-		return ""
+		return nil
 	}
 	msgs, err := syscall.ParseNetlinkMessage(tab)
 	if err != nil {
-		return ""
+		return nil
 	}
+	var ls []link
 	for i := range msgs {
-		if msgs[i].Header.Type != syscall.RTM_NEWLINK {
+		if msgs[i].Header.Type != syscall.RTM_NEWLINK || len(msgs[i].Data) < syscall.SizeofIfInfomsg {
 			continue
 		}
 		attrs, err := syscall.ParseNetlinkRouteAttr(&msgs[i])
 		if err != nil {
 			continue
 		}
-		var ifname, alias string
+		info := (*syscall.IfInfomsg)(unsafe.Pointer(&msgs[i].Data[0]))
+		l := link{index: info.Index}
 		for _, a := range attrs {
 			switch a.Attr.Type {
 			case syscall.IFLA_IFNAME:
-				ifname = strings.TrimRight(string(a.Value), "\x00")
+				l.name = strings.TrimRight(string(a.Value), "\x00")
 			case syscall.IFLA_IFALIAS:
-				alias = strings.TrimRight(string(a.Value), "\x00")
+				l.alias = strings.TrimRight(string(a.Value), "\x00")
+			case syscall.IFLA_MASTER:
+				if len(a.Value) >= 4 {
+					l.master = *(*int32)(unsafe.Pointer(&a.Value[0]))
+				}
 			}
 		}
-		if ifname == name {
-			return alias
+		ls = append(ls, l)
+	}
+	return ls
+}
+
+// linkAlias is the alias of the interface name in this network
+// namespace, "" when it has none or doesn't exist.
+func linkAlias(name string) string {
+	for _, l := range links() {
+		if l.name == name {
+			return l.alias
 		}
 	}
 	return ""
+}
+
+// dropPortlessBridge removes bridge name if nothing is plugged into it:
+// after a first ADD that failed in IPAM. The bridge plugin gives a
+// bridge its own MAC only with its gateway address, after IPAM, and a
+// port-less bridge without one reads as 00:00:00:00:00:00, which every
+// later ADD then fails to set ("could not set bridge's mac: invalid
+// argument"). The next ADD makes it anew.
+func dropPortlessBridge(name string) {
+	ls := links()
+	var index int32
+	for _, l := range ls {
+		if l.name == name {
+			index = l.index
+		}
+	}
+	if index == 0 {
+		return
+	}
+	for _, l := range ls {
+		if l.master == index {
+			return
+		}
+	}
+	deleteLink(name)
 }

@@ -327,3 +327,32 @@ func TestNetworkKilledRun(t *testing.T) {
 	netMust(t, "run", "--rm", "-p", "18084:80", "alpine", "true")
 	checkNetworkGone(t)
 }
+
+// --ip gives the container that address on a user network, from the
+// container's first instruction on. An address outside the network is a
+// one-line error that leaves nothing, and leaves a network whose first
+// start it was still fit for the next (the bridge plugin once left such
+// a bridge without a MAC). The default bridge takes none, as Docker's.
+func TestNetworkStaticIP(t *testing.T) {
+	needRoot(t)
+	inSuiteNetns(t)
+	netMust(t, "network", "create", "--subnet", "10.98.0.0/24", "ip-net")
+	defer netCmd(t, "network", "rm", "ip-net")
+	r := netCmd(t, "run", "--rm", "--network", "ip-net", "--ip", "10.97.0.5", "alpine", "true")
+	if r.code != exitDocker || !strings.Contains(r.stderr, "10.97.0.5") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Errorf("--ip outside the network: exit %d, stderr %q; want 125 and one line naming the address", r.code, r.stderr)
+	}
+	checkNetworkGone(t)
+	out := netMust(t, "run", "--rm", "--network", "ip-net", "--ip", "10.98.0.77", "alpine", "sh", "-c", "ip -4 -o addr show eth0; grep -c 10.98.0.77 /etc/hosts")
+	if !strings.Contains(out, "inet 10.98.0.77/24") || !strings.HasSuffix(out, "\n1\n") {
+		t.Errorf("--ip 10.98.0.77: the container saw %q, want that address on eth0 and in /etc/hosts", out)
+	}
+	for _, bad := range [][]string{{"--ip", "10.98.0.78"}, {"--network", "ip-net", "--ip", "bogus"}} {
+		r := netCmd(t, append(append([]string{"run", "--rm"}, bad...), "alpine", "true")...)
+		if r.code != exitDocker || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || !strings.Contains(r.stderr, "--ip") {
+			t.Errorf("run %v: exit %d, stderr %q; want 125 and one line about --ip", bad, r.code, r.stderr)
+		}
+	}
+	netMust(t, "network", "rm", "ip-net")
+	checkNetworkGone(t)
+}

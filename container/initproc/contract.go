@@ -109,6 +109,12 @@ type Config struct {
 	// host's root, so it asks the parent for each bind source, opened
 	// with the parent's permissions ("bindsrc", bindsource.go).
 	BindSources bool `json:",omitempty"`
+	// AwaitParent: the parent has set-up of its own still under way that
+	// the container must not run before (the Docker front's network,
+	// whose plugins work while the init mounts). The init stops where it
+	// stops for the runtime's hooks, after the mounts and before
+	// pivot_root, and asks, as it does for them.
+	AwaitParent bool `json:",omitempty"`
 }
 
 // Message is what the init tells the parent. Success needs no message:

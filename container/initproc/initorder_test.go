@@ -47,7 +47,7 @@ func (sh shape) config() *Config {
 		s.Process.Capabilities.Ambient = []string{"CAP_CHOWN"}
 		s.Process.Capabilities.Inheritable = []string{"CAP_CHOWN"}
 	}
-	cfg := &Config{Spec: s, Rootfs: "/rootfs", CloseFrom: 3, Exec: sh.exec}
+	cfg := &Config{Spec: s, Rootfs: "/rootfs", CloseFrom: 3, Exec: sh.exec, AwaitParent: sh.awaitParent}
 	if !sh.exec {
 		cfg.ExecFifoFd, cfg.UnshareCgroupNS = 4, true
 	}
@@ -175,6 +175,15 @@ func TestInitOrder(t *testing.T) {
 				c.before("unshare CLONE_NEWCGROUP", "mount /proc")
 			} else if !sh.noMountNS {
 				c.allBefore("mount ", "unshare CLONE_NEWCGROUP")
+			}
+			if sh.awaitParent {
+				// The front's network: waited for where the hooks are,
+				// after the mounts (so they overlap with its plugins)
+				// and before the root moves or anything runs.
+				c.allBefore("mount ", "sendmsg hooks")
+				c.before("sendmsg hooks", root)
+			} else if !sh.hooks {
+				c.absent("sendmsg hooks")
 			}
 			if sh.hooks {
 				// createContainer in the container's namespaces, with

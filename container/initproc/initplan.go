@@ -178,7 +178,7 @@ func (in *initRun) initSteps() []step {
 	if !in.cgroup2 {
 		add(stepCgroupNS, cgroupNS)
 	}
-	if hasInitHooks(s) {
+	if hasInitHooks(s) || cfg.AwaitParent {
 		add(stepCreateHook, func() (err error) { in.hookState, err = createHooks(in.sys, cfg, in.log); return err })
 	}
 	if mountNS {

@@ -24,6 +24,8 @@ type shape struct {
 	ambient    bool
 	cgroup2    bool
 	exec       bool
+	// awaitParent: the front's set-up is still under way (AwaitParent).
+	awaitParent bool
 }
 
 var shapes = []shape{
@@ -39,6 +41,7 @@ var shapes = []shape{
 	{name: "cgroup2 host", cgroup2: true},
 	{name: "exec", exec: true},
 	{name: "exec with no_new_privs", exec: true, noNewPrivs: true},
+	{name: "network still being set up", awaitParent: true},
 }
 
 // The syscalls the runtime makes after loading the container's filter are

@@ -61,7 +61,7 @@ func hasInitHooks(s *specs.Spec) bool {
 // mounts and before pivot_root (so host paths still resolve). It returns
 // the state for startContainer.
 func createHooks(sys system, cfg *Config, log trace.Logger) (*specs.State, error) {
-	if !hasInitHooks(cfg.Spec) {
+	if !hasInitHooks(cfg.Spec) && !cfg.AwaitParent {
 		return nil, nil
 	}
 	if err := sys.Send(Message{Type: "hooks"}, -1); err != nil {
