@@ -10,7 +10,8 @@ DOCKER_BIN := bin/minirun-docker
 DEMO    := build/demo
 PKGS     = $(shell $(GO) list ./... | grep -v /tests$$)
 # tini: run --init binds its static build (/usr/bin/tini-static) in as PID 1.
-APT_PKGS := libseccomp-dev busybox-static file uidmap tini containernetworking-plugins iptables iproute2
+# passt: pasta, a rootless container's network (docker/pasta.go).
+APT_PKGS := libseccomp-dev busybox-static file uidmap tini containernetworking-plugins iptables iproute2 passt
 BENCH_PKGS := hyperfine jq runc crun
 
 .PHONY: all build deps man demo test unit integration integration-cri integration-dockerd soak soak-load bench bench-ps bench-docker bench-cri bench-seccomp walkthrough vet fmt clean

@@ -144,15 +144,15 @@ func startIn(cmd *exec.Cmd, pidNS *os.File) error {
 // beforeInitAndJoins runs the front's BeforeInit, then opens the
 // namespaces the spec joins and refuses the caller's own mount namespace.
 // It returns the rest of the front's set-up, still under way, if any.
-func beforeInitAndJoins(beforeInit func() (func() error, error), rootfs string, plan namespaces.Plan) (*joinSet, *frontWait, error) {
+func beforeInitAndJoins(beforeInit func() (func(int) error, error), rootfs string, plan namespaces.Plan) (*joinSet, *frontWait, error) {
 	var front *frontWait
 	if beforeInit != nil {
-		wait, err := beforeInit()
+		ready, err := beforeInit()
 		if err != nil {
 			return nil, nil, err
 		}
-		if wait != nil {
-			front = &frontWait{wait: wait}
+		if ready != nil {
+			front = &frontWait{ready: ready}
 		}
 		timer.Step("front's set-up")
 	}
@@ -163,27 +163,27 @@ func beforeInitAndJoins(beforeInit func() (func() error, error), rootfs string, 
 		}
 	}
 	if err != nil {
-		_ = front.done() // none of it goes on after the start failed
+		_ = front.done(0) // none of it goes on after the start failed
 		return nil, nil, err
 	}
 	return joins, front, nil
 }
 
 // frontWait is the rest of the front's set-up (Lifecycle.BeforeInit),
-// waited for once: where the init stops for it, or on the way out of a
-// start that failed before.
+// done once: where the init stops for it, with the init's pid, or on the
+// way out of a start that failed before, with 0.
 type frontWait struct {
-	wait func() error
-	once sync.Once
-	err  error
+	ready func(pid int) error
+	once  sync.Once
+	err   error
 }
 
-func (f *frontWait) done() error {
+func (f *frontWait) done(pid int) error {
 	if f == nil {
 		return nil
 	}
 	f.once.Do(func() {
-		f.err = f.wait()
+		f.err = f.ready(pid)
 		timer.Step("front's set-up, finished")
 	})
 	return f.err

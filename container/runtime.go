@@ -86,13 +86,15 @@ type Lifecycle struct {
 	// foreground, its reaper watches, before its namespaces are opened:
 	// set-up of the front's that a killed minirun's reaper must undo,
 	// such as the Docker front's network, whose namespace the spec joins
-	// by path. An error fails the start. The wait it returns, if not nil,
-	// is the rest of that set-up, still under way while the init gets
-	// ready (the network's plugins, each a process): the init stops for
-	// it after its mounts, before pivot_root and the container's hooks,
-	// and its error fails the start. Start waits for it on every path,
-	// so none of it goes on after Start returns.
-	BeforeInit func() (wait func() error, err error)
+	// by path. An error fails the start. The ready it returns, if not
+	// nil, is the rest of that set-up, which may still be under way while
+	// the init gets ready (the network's plugins, each a process), or
+	// needs the init's pid (pasta joins its namespaces): the init stops
+	// for it after its mounts, before pivot_root and the container's
+	// hooks, and its error fails the start. A start that fails before
+	// calls it with pid 0: it must then only wait for what it started, so
+	// that none of it goes on after Start returns.
+	BeforeInit func() (ready func(pid int) error, err error)
 	// SeccompSource is the profile as the user wrote it, for the report
 	// to name the entry behind each refusal; nil means the spec's own
 	// linux.seccomp.

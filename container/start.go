@@ -159,7 +159,7 @@ func start(o *options) (*Process, error) {
 	o.front = front
 	p, err := startInit(o, plan, exe, prog, joins, reg)
 	if err != nil {
-		_ = front.done() // before the front undoes it
+		_ = front.done(0) // before the front undoes it
 		reg.abandon()
 		rp.stop()
 		return nil, err
@@ -430,7 +430,7 @@ func (p *Process) awaitInit(c initproc.Conn) error {
 		case "hooks":
 			// The container's hooks, as the container, may count on
 			// the front's set-up (its network).
-			if err := p.opts.front.done(); err != nil {
+			if err := p.opts.front.done(p.Pid); err != nil {
 				return err
 			}
 			if err := p.runtimeHooks(c); err != nil {

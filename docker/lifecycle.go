@@ -272,7 +272,7 @@ func RunAttached(rt *container.Runtime, dir string, cfg container.Config, stdio 
 	storeRoot := filepath.Dir(filepath.Dir(dir))
 	ctr, err := rt.Run(cfg, stdio, container.Lifecycle{
 		ForwardSignals: true, ReaperEnv: reaperEnvFor(storeRoot, false),
-		BeforeInit: func() (func() error, error) { return startNetwork(context.Background(), storeRoot, dir) },
+		BeforeInit: func() (func(int) error, error) { return startNetwork(context.Background(), storeRoot, dir) },
 	})
 	if err != nil {
 		_ = stopNetwork(storeRoot, cfg.ID)

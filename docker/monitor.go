@@ -350,7 +350,7 @@ func monitor(a monitorArgs, first firstStart) error {
 	defer func() { _ = stopNetwork(a.Store, a.ID) }()
 	lc := container.Lifecycle{
 		ReaperEnv:  reaperEnvFor(a.Store, false),
-		BeforeInit: func() (func() error, error) { return startNetwork(context.Background(), a.Store, dir) },
+		BeforeInit: func() (func(int) error, error) { return startNetwork(context.Background(), a.Store, dir) },
 	}
 	backoff := a.Delay
 	if a.Handoff {

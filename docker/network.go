@@ -34,13 +34,16 @@ func NetworkStore(storeRoot string) (*network.Store, error) {
 }
 
 // netMode is --network with the default filled in: a bridge for root, as
-// Docker's; rootless has no way to make a bridge on the host (and this
-// host's /dev/net/tun is root's, so no slirp4netns or pasta), so none.
+// Docker's; rootless can't make a bridge on the host, so pasta, as
+// rootless podman, when it can run (pastaUsable), else none.
 func netMode(mode string) string {
 	switch mode {
 	case "", "default":
 		if container.Rootless() {
-			return "none"
+			if pastaUsable() != nil {
+				return "none"
+			}
+			return pastaMode
 		}
 		return network.DefaultName
 	}
@@ -49,7 +52,7 @@ func netMode(mode string) string {
 
 // usesCNI tells whether the mode is a network the plugins set up.
 func usesCNI(mode string) bool {
-	return mode != "none" && mode != "host" && !strings.HasPrefix(mode, "container:")
+	return mode != "none" && mode != "host" && mode != pastaMode && !strings.HasPrefix(mode, "container:")
 }
 
 // checkNetworkFlags refuses what means nothing in the mode chosen, as
@@ -68,6 +71,15 @@ func checkNetworkFlags(mode string, o *NetworkOptions) error {
 	if o.IP != "" && net.ParseIP(o.IP).To4() == nil {
 		return invalidf("--ip %q: not an IPv4 address", o.IP)
 	}
+	if mode == pastaMode {
+		if err := pastaUsable(); err != nil {
+			return invalidf("--network pasta: %v", err)
+		}
+		if o.IP != "" || o.MAC != "" || len(o.Aliases) > 0 {
+			return invalidf("--ip, --mac-address and --network-alias need a bridge or user network, not pasta")
+		}
+		return nil
+	}
 	if usesCNI(mode) {
 		if container.Rootless() {
 			return invalidf("--network %s: a bridge network needs root; rootless containers get none or host", mode)
@@ -80,6 +92,12 @@ func checkNetworkFlags(mode string, o *NetworkOptions) error {
 	}
 	switch {
 	case len(o.Publish) > 0 || o.PublishAll:
+		if mode == "none" && container.Rootless() {
+			// The rootless default fell back to none: say why.
+			if err := pastaUsable(); err != nil {
+				return invalidf("-p: a rootless container publishes ports through pasta: %v", err)
+			}
+		}
 		return invalidf("-p: ports can't be published with --network %s", mode)
 	case o.IP != "" || o.MAC != "":
 		return invalidf("--ip and --mac-address need a bridge or user network, not %s", mode)
@@ -99,7 +117,7 @@ func setNetwork(s *specs.Spec, c Container, mode string, o *NetworkOptions) erro
 		return err
 	}
 	switch {
-	case mode == "none":
+	case mode == "none", mode == pastaMode: // a namespace of its own; pasta joins it at the start
 	case mode == "host":
 		dropNamespace(s, specs.NetworkNamespace)
 	case strings.HasPrefix(mode, "container:"):
@@ -230,14 +248,22 @@ func recordNetwork(r *Record, mode string, o *NetworkOptions) {
 // It does nothing in the other modes, or when the network is already
 // there (a restart by the policy keeps it). It is a start's BeforeInit
 // (container.Lifecycle): it makes the namespace and returns, with the
-// plugins at work in a goroutine until the returned wait, so that their
+// plugins at work in a goroutine until the returned ready, so that their
 // processes run beside the init's start and mounts, not before them.
-func startNetwork(ctx context.Context, storeRoot, dir string) (wait func() error, err error) {
+// With pasta, ready starts it on the init's namespaces.
+func startNetwork(ctx context.Context, storeRoot, dir string) (ready func(pid int) error, err error) {
 	r, err := LoadRecord(dir)
 	if err != nil {
 		return nil, err
 	}
 	h := r.HostConfig
+	if h.NetworkMode == pastaMode {
+		ports, err := publishedPorts(r)
+		if err != nil {
+			return nil, err
+		}
+		return startPasta(dir, ports)
+	}
 	if !usesCNI(h.NetworkMode) {
 		return nil, nil
 	}
@@ -254,20 +280,9 @@ func startNetwork(ctx context.Context, storeRoot, dir string) (wait func() error
 			return nil, err
 		}
 	}
-	var ports []network.PortMapping
-	for _, p := range h.Publish {
-		ms, err := network.ParsePublish(p)
-		if err != nil {
-			return nil, invalidf("%v", err)
-		}
-		ports = append(ports, ms...)
-	}
-	if h.PublishAllPorts {
-		for p := range r.Config.ExposedPorts {
-			if ms, err := network.ParsePublish(p); err == nil {
-				ports = append(ports, ms...)
-			}
-		}
+	ports, err := publishedPorts(r)
+	if err != nil {
+		return nil, err
 	}
 	var extra [][2]string
 	for _, e := range h.ExtraHosts {
@@ -303,7 +318,28 @@ func startNetwork(ctx context.Context, storeRoot, dir string) (wait func() error
 		}
 		done <- err
 	}()
-	return func() error { return <-done }, nil
+	return func(int) error { return <-done }, nil
+}
+
+// publishedPorts are the ports the record publishes: -p, and with -P the
+// image's exposed ports, on host ports picked at the start.
+func publishedPorts(r *Record) ([]network.PortMapping, error) {
+	var ports []network.PortMapping
+	for _, p := range r.HostConfig.Publish {
+		ms, err := network.ParsePublish(p)
+		if err != nil {
+			return nil, invalidf("%v", err)
+		}
+		ports = append(ports, ms...)
+	}
+	if r.HostConfig.PublishAllPorts {
+		for p := range r.Config.ExposedPorts {
+			if ms, err := network.ParsePublish(p); err == nil {
+				ports = append(ports, ms...)
+			}
+		}
+	}
+	return ports, nil
 }
 
 // settingsOf is inspect's view of a container's network state.
@@ -342,6 +378,7 @@ func stopNetwork(storeRoot, id string) error {
 		if err == nil {
 			err = ns.Teardown(context.Background(), id) // a cut-short write's temporary
 		}
+		stopPasta(filepath.Join(storeRoot, "containers", id))
 		return err // nothing set up, or already undone
 	}
 	if err := ns.Teardown(context.Background(), id); err != nil {

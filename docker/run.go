@@ -323,7 +323,7 @@ func start(rt *container.Runtime, c Container, o *RunOptions, spec *specs.Spec, 
 	// Should this process be killed, its reaper undoes the network, and
 	// with --rm removes the overlay.
 	lc.ReaperEnv = reaperEnvFor(storeRoot, o.Remove)
-	lc.BeforeInit = func() (func() error, error) { return startNetwork(context.Background(), storeRoot, c.Dir) }
+	lc.BeforeInit = func() (func(int) error, error) { return startNetwork(context.Background(), storeRoot, c.Dir) }
 	return rt.Run(cfg, io, lc)
 }
 

@@ -107,6 +107,10 @@ func port(s string) (int, error) {
 // ErrPortTaken is a host port something else holds.
 var ErrPortTaken = errors.New("port is already allocated")
 
+// Reserve is reserve for ports no container of this store holds through
+// the plugins (pasta's: a taken port is one some process has bound).
+func Reserve(ms []PortMapping) error { return reserve(ms, map[string]bool{}) }
+
 // reserve checks that each host port is free by binding it for a moment,
 // and picks one for a mapping that has none. The portmap plugin only
 // writes NAT rules, which never fail on a taken port: without this check a

@@ -26,7 +26,7 @@ func dockerRunFlags() []cli.Flag {
 		// -h too: runHelpArgs.
 		&cli.StringFlag{Name: "hostname", Usage: "container hostname (-h NAME)"},
 		&cli.BoolFlag{Name: "read-only", Usage: "read-only root filesystem"},
-		&cli.StringFlag{Name: "network", Aliases: []string{"net"}, Usage: "bridge (the default as root), none, host, container:NAME or a network's name (docs/networking.md)"},
+		&cli.StringFlag{Name: "network", Aliases: []string{"net"}, Usage: "bridge (the default as root), pasta (the default rootless, where it can run), none, host, container:NAME or a network's name (docs/networking.md)"},
 		// The network's flags (docs/networking.md).
 		&cli.StringSliceFlag{Name: "publish", Aliases: []string{"p"}, Usage: "publish a port: [IP:][HOSTPORT:]PORT[/tcp|udp], ranges too"},
 		&cli.BoolFlag{Name: "publish-all", Aliases: []string{"P"}, Usage: "publish the image's exposed ports on free host ports"},

@@ -1,0 +1,170 @@
+package docker
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/minirun/minirun/errdefs"
+	"github.com/minirun/minirun/network"
+)
+
+// A rootless container can't have a bridge: making one, a veth and NAT
+// rules on the host takes root. Rootless podman's answer, which this is,
+// is pasta (Debian's passt package): a process of the user's that joins
+// the container's user and network namespaces, gives the namespace a tap
+// device with the host's addresses and routes, and carries the
+// container's traffic through ordinary sockets of the user's on the
+// host. -p is pasta's own forwarding: it listens on the host port and
+// splices each connection into the namespace, so `curl 127.0.0.1:8080`
+// works as with the bridge. pasta leaves nothing on the host but itself,
+// and minirun stops it when the container's run ends (stopPasta).
+
+// pastaMode is --network pasta.
+const pastaMode = "pasta"
+
+// pastaPidFile, in the container's directory, holds the pid of the pasta
+// serving its current run; its presence tells stopNetwork that the
+// record's network settings are pasta's, to clear.
+const pastaPidFile = "pasta.pid"
+
+// pastaUsable says why pasta can't serve this user, or nil: it needs the
+// program, and /dev/net/tun opened for reading and writing (a host whose
+// device is root's alone, mode 0600, leaves rootless containers without
+// a network).
+func pastaUsable() error {
+	if _, err := exec.LookPath("pasta"); err != nil {
+		return fmt.Errorf("pasta not found (apt-get install passt): %w", err)
+	}
+	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("pasta needs /dev/net/tun: %w", err)
+	}
+	unix.Close(fd)
+	return nil
+}
+
+// pastaArgs is pasta's command line for the init pid, forwarding ports.
+// --config-net gives the namespace the host's addresses and routes;
+// pasta forks to the background once the namespace is set up, so its
+// exit status says whether it is.
+func pastaArgs(pid int, ports []network.PortMapping, pidFile string) []string {
+	// eth0 inside, as with the bridge, not the host's interface name.
+	args := []string{"--config-net", "--quiet", "--ns-ifname", "eth0", "--pid", pidFile}
+	for _, p := range ports {
+		opt := "-t"
+		if p.Protocol == "udp" {
+			opt = "-u"
+		}
+		spec := fmt.Sprintf("%d:%d", p.HostPort, p.ContainerPort)
+		if p.HostIP != "" {
+			spec = p.HostIP + "/" + spec
+		}
+		args = append(args, opt, spec)
+	}
+	return append(args, strconv.Itoa(pid))
+}
+
+// startPasta is startNetwork for --network pasta: the host ports are
+// checked (and picked, for -P) now, and pasta starts on the init's
+// namespaces when the start calls the returned ready with its pid.
+func startPasta(dir string, ports []network.PortMapping) (func(int) error, error) {
+	if err := network.Reserve(ports); err != nil {
+		return nil, errdefs.New(errdefs.ErrInvalid, "network setup: pasta: "+err.Error())
+	}
+	return func(pid int) error {
+		if pid == 0 {
+			return nil // the start failed first; nothing was started
+		}
+		pidFile := filepath.Join(dir, pastaPidFile)
+		// A file, not a pipe, for pasta's errors: the pasta that stays in
+		// the background would hold a pipe open, and the wait with it.
+		errf, err := os.CreateTemp(dir, ".pasta-err-")
+		if err != nil {
+			return fmt.Errorf("network setup: pasta: %w", err)
+		}
+		defer os.Remove(errf.Name())
+		defer errf.Close()
+		cmd := exec.Command("pasta", pastaArgs(pid, ports, pidFile)...)
+		cmd.Stdout, cmd.Stderr = errf, errf
+		if err := cmd.Run(); err != nil {
+			msg, _ := os.ReadFile(errf.Name())
+			os.Remove(pidFile)
+			return fmt.Errorf("network setup: pasta: %s", pastaError(msg, err))
+		}
+		_, err = UpdateRecord(dir, func(r *Record) error {
+			r.NetworkSettings = settingsOf(&network.State{Ports: ports}, nil)
+			return nil
+		})
+		return err
+	}, nil
+}
+
+// pastaError is pasta's complaint as one line: its messages joined,
+// without its notes that the system log is not there to take them.
+func pastaError(msg []byte, err error) string {
+	var lines []string
+	for _, l := range strings.Split(string(msg), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasSuffix(l, "to syslog") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 {
+		return err.Error()
+	}
+	return strings.Join(lines, "; ")
+}
+
+// stopPasta ends the pasta of the container in dir, once its run is over,
+// and clears what startPasta noted. pasta started on a pid outlives the
+// namespace it serves, holding the published ports, so it is stopped
+// here: through a pidfd, after checking the process is the pasta started
+// with this very pid file (a pid the file names may since be another
+// process's), and waited for, so that the ports are free on return.
+func stopPasta(dir string) {
+	pidFile := filepath.Join(dir, pastaPidFile)
+	data, err := os.ReadFile(pidFile)
+	if err != nil {
+		return
+	}
+	if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && pid > 0 {
+		endPasta(pid, pidFile)
+	}
+	os.Remove(pidFile)
+	if _, err := os.Stat(filepath.Join(dir, recordFile)); err == nil {
+		_, _ = UpdateRecord(dir, func(r *Record) error {
+			r.NetworkSettings = nil
+			return nil
+		})
+	}
+}
+
+// endPasta stops pid if it is the pasta that wrote pidFile.
+func endPasta(pid int, pidFile string) {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return // gone already
+	}
+	defer unix.Close(fd)
+	// The pidfd holds the process: what /proc says now is about it.
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil || !strings.Contains(string(cmdline), "\x00--pid\x00"+pidFile+"\x00") {
+		return
+	}
+	if unix.PidfdSendSignal(fd, unix.SIGTERM, nil, 0) != nil {
+		return
+	}
+	// Readable once it has exited; a pasta that ignores SIGTERM for a
+	// second gets SIGKILL.
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	if n, _ := unix.Poll(fds, 1000); n == 1 {
+		return
+	}
+	_ = unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
+	_, _ = unix.Poll(fds, 1000)
+}
