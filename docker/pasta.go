@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -34,9 +35,11 @@ const pastaMode = "pasta"
 const pastaPidFile = "pasta.pid"
 
 // pastaUsable says why pasta can't serve this user, or nil: it needs the
-// program, and /dev/net/tun opened for reading and writing (a host whose
+// program, /dev/net/tun opened for reading and writing (a host whose
 // device is root's alone, mode 0600, leaves rootless containers without
-// a network).
+// a network), and a default route, whose interface it copies into the
+// container (a host, or a test's namespace, with none has nowhere to
+// send the container's traffic, and pasta refuses to start).
 func pastaUsable() error {
 	if _, err := exec.LookPath("pasta"); err != nil {
 		return fmt.Errorf("pasta not found (apt-get install passt): %w", err)
@@ -46,7 +49,34 @@ func pastaUsable() error {
 		return fmt.Errorf("pasta needs /dev/net/tun: %w", err)
 	}
 	unix.Close(fd)
+	if !hasDefaultRoute() {
+		return errors.New("pasta needs a default route, and this network namespace has none")
+	}
 	return nil
+}
+
+// hasDefaultRoute tells whether this network namespace routes anywhere:
+// an IPv4 or IPv6 default route, from /proc/net (no netlink dump).
+func hasDefaultRoute() bool {
+	if data, err := os.ReadFile("/proc/net/route"); err == nil {
+		for _, l := range strings.Split(string(data), "\n")[1:] {
+			// Iface Destination Gateway Flags ...: destination 0, up.
+			if f := strings.Fields(l); len(f) > 3 && f[1] == "00000000" {
+				if flags, err := strconv.ParseUint(f[3], 16, 32); err == nil && flags&unix.RTF_UP != 0 {
+					return true
+				}
+			}
+		}
+	}
+	if data, err := os.ReadFile("/proc/net/ipv6_route"); err == nil {
+		for _, l := range strings.Split(string(data), "\n") {
+			// ::/0 through an interface other than lo.
+			if f := strings.Fields(l); len(f) == 10 && f[0] == strings.Repeat("0", 32) && f[1] == "00" && f[9] != "lo" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // pastaArgs is pasta's command line for the init pid, forwarding ports.
