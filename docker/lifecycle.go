@@ -156,9 +156,10 @@ func exited(rt *container.Runtime, dir string, since time.Time, d time.Duration)
 	}
 }
 
-// Kill is `docker kill [-s SIG] NAME`: SIGKILL unless told. SIGKILL and
-// the stop signal count as the user stopping it: the restart policy
-// leaves it down; other signals (SIGHUP to reload, say) do not.
+// Kill is `docker kill [-s SIG] NAME`: SIGKILL unless told, and then it
+// returns once the container has exited. SIGKILL and the stop signal
+// count as the user stopping it: the restart policy leaves it down;
+// other signals (SIGHUP to reload, say) do not.
 func Kill(rt *container.Runtime, store *image.Store, ref string, sig unix.Signal) error {
 	r, dir, err := Lookup(rt, store, ref)
 	if err != nil {
@@ -178,7 +179,16 @@ func Kill(rt *container.Runtime, store *image.Store, ref string, sig unix.Signal
 	if r.State.Status == StatusRestarting {
 		return nil // nothing runs; its monitor keeps it down now
 	}
-	return signal(rt, r.ID, sig)
+	since := time.Now()
+	if err := signal(rt, r.ID, sig); err != nil || sig != unix.SIGKILL {
+		return err
+	}
+	// As Docker Engine's: once SIGKILL's kill returns, the container is
+	// down and its record says so (inspect, ps, a script's next line).
+	if !exited(rt, dir, since, 10*time.Second) {
+		return fmt.Errorf("cannot kill container %s: still running 10s after SIGKILL", ref)
+	}
+	return nil
 }
 
 // Wait is `docker wait NAME`: it blocks until the container exits (its
