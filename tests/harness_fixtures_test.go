@@ -392,7 +392,7 @@ func dropUserLines(path string, data []byte, name string) {
 }
 
 // removeStaleUsers takes away what an earlier run of a rootless test
-// (TestRootless, storeperm's) left when it was killed before its clean-up
+// (TestRootless, TestRootlessPasta, storeperm's) left when it was killed before its clean-up
 // (a time-out): its users (mrrl<pid>, mrrn<pid>, whose home is under a
 // minirun-rootless- directory), their subordinate ranges and their
 // directories. Root suites never run two at once (see DESIGN.md), so any
@@ -423,6 +423,20 @@ func removeStaleUsers(t *testing.T, own string) {
 		}
 		t.Logf("removed the stale test user %s", f[0])
 	}
+}
+
+// rootlessShare is a directory a test's throwaway user can reach (not
+// t.TempDir: its parent is 0700), removed when the test ends. Its name is
+// one removeStaleUsers knows, should the test be killed first.
+func rootlessShare(t *testing.T) string {
+	t.Helper()
+	share, err := os.MkdirTemp("", "minirun-rootless-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(share, 0o755)
+	t.Cleanup(func() { os.RemoveAll(share) })
+	return share
 }
 
 // buildEuidProbe builds a static program printing its real and effective

@@ -23,15 +23,10 @@ func TestRootlessPasta(t *testing.T) {
 			t.Skipf("the rootless network needs %s (pasta: apt-get install passt): %v", tool, err)
 		}
 	}
-	name := fmt.Sprintf("mrps%d", os.Getpid())
+	// A name removeStaleUsers knows, should this test be killed.
+	name := fmt.Sprintf("mrrlps%d", os.Getpid())
 	removeStaleUsers(t, name)
-	// Not t.TempDir: its parent is 0700, and the user must reach this.
-	share, err := os.MkdirTemp("", "minirun-pasta-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(share, 0o755)
-	t.Cleanup(func() { os.RemoveAll(share) })
+	share := rootlessShare(t)
 	home, runtimeDir := filepath.Join(share, "home"), filepath.Join(share, "run")
 	uid, gid := addTestUser(t, name, home, runtimeDir)
 	bin := filepath.Join(share, "bin")

@@ -45,13 +45,7 @@ func TestRootless(t *testing.T) {
 	}
 	name := fmt.Sprintf("mrrl%d", os.Getpid())
 	removeStaleUsers(t, name)
-	// Not t.TempDir: its parent is 0700, and the user must reach this.
-	share, err := os.MkdirTemp("", "minirun-rootless-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(share, 0o755)
-	t.Cleanup(func() { os.RemoveAll(share) })
+	share := rootlessShare(t)
 	home := filepath.Join(share, "home")
 	subStart := freeSubRange(t)
 	restore := snapshotFiles(t, "/etc/subuid", "/etc/subgid")
@@ -104,7 +98,7 @@ func TestRootless(t *testing.T) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	err = cmd.Run()
+	err := cmd.Run()
 	t.Logf("as %s (uid %d, subordinate ids %s):\n%s", name, uid, rng, out.String())
 	if err != nil {
 		t.Fatalf("rootless cases: %v", err)

@@ -271,13 +271,8 @@ func TestStorePrivateToOwnerRootless(t *testing.T) {
 			t.Skipf("rootless containers from images need Linux 5.11, this is %s", out)
 		}
 	}
-	// A name and home removeStaleUsers knows, should this test be killed.
-	share, err := os.MkdirTemp("", "minirun-rootless-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(share, 0o755)
-	t.Cleanup(func() { os.RemoveAll(share) })
+	// A name removeStaleUsers knows, should this test be killed.
+	share := rootlessShare(t)
 	name := fmt.Sprintf("mrrlsp%d", os.Getpid())
 	removeStaleUsers(t, name)
 	subStart := freeSubRange(t)
