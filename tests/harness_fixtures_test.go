@@ -425,18 +425,22 @@ func removeStaleUsers(t *testing.T, own string) {
 	}
 }
 
-// rootlessShare is a directory a test's throwaway user can reach (not
-// t.TempDir: its parent is 0700), removed when the test ends. Its name is
-// one removeStaleUsers knows, should the test be killed first.
-func rootlessShare(t *testing.T) string {
+// rootlessShare is a directory a test's throwaway user can reach,
+// removed when the test ends. Its name is one removeStaleUsers knows,
+// should the test be killed first.
+func rootlessShare(t *testing.T) string { return openTempDir(t, "minirun-rootless-") }
+
+// openTempDir is a temporary directory every user may traverse (not
+// t.TempDir: its parent is 0700), removed when the test ends.
+func openTempDir(t *testing.T, prefix string) string {
 	t.Helper()
-	share, err := os.MkdirTemp("", "minirun-rootless-")
+	dir, err := os.MkdirTemp("", prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.Chmod(share, 0o755)
-	t.Cleanup(func() { os.RemoveAll(share) })
-	return share
+	os.Chmod(dir, 0o755)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }
 
 // buildEuidProbe builds a static program printing its real and effective

@@ -28,16 +28,7 @@ const nobodyID = 65534
 
 // storeShare is a directory every user may traverse, as /var/lib is, so
 // that only the store's own modes stand between nobody and it.
-func storeShare(t *testing.T) string {
-	t.Helper()
-	share, err := os.MkdirTemp("", "minirun-storeperm-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(share, 0o755)
-	t.Cleanup(func() { os.RemoveAll(share) })
-	return share
-}
+func storeShare(t *testing.T) string { return openTempDir(t, "minirun-storeperm-") }
 
 // permRootfs is the suite's rootfs with the euid probe as bin/euid, an
 // ordinary program: the container makes the setuid copy itself.
