@@ -174,7 +174,7 @@ func startExec(o *options, prog *seccomp.Program, joins *joinSet, root *os.File,
 	if joins.forksIntoPid() {
 		forked, err = startForking(cmd, int(parentSock.Fd()), childSock)
 	} else {
-		err = startIn(cmd, joins.pid)
+		err = startIn(cmd, joins)
 		childSock.Close()
 	}
 	if err != nil {

@@ -26,7 +26,8 @@ const InitBinary = "minirun-init"
 //
 // It has no C pre-main, so it is used only where a start needs none:
 //   - no namespace joined by path (setns into a mount or user namespace
-//     needs a single-threaded process);
+//     needs a single-threaded process), unless all the joins are ones the
+//     parent's forking thread enters for it (net, ipc, uts: joinsByThread);
 //   - no uid/gid maps written by newuidmap (the init waits for them before
 //     its runtime starts);
 //   - a new pid namespace, so that no other process is in it while its Go
@@ -34,7 +35,7 @@ const InitBinary = "minirun-init"
 //     first instruction, minirun-init only from its first Go code, and a
 //     process sharing the pid namespace could ptrace it in between.
 //
-// Everything else (exec, joined namespaces, subordinate-range rootless)
+// Everything else (exec, other joined namespaces, subordinate-range rootless)
 // starts the re-exec of minirun, as does a minirun without minirun-init
 // beside it, or with one that is not safe to run: not a regular file, not
 // owned by minirun's own owner, writable by group or others, or in a
@@ -48,7 +49,7 @@ var (
 
 // initExe is the sealed binary a start of plan runs as its init.
 func initExe(plan namespaces.Plan, helperMaps bool) (string, error) {
-	if len(plan.Join) > 0 || helperMaps || !plan.Creates(specs.PIDNamespace) || os.Getenv("MINIRUN_NO_INIT_BINARY") != "" {
+	if needsMinirun(plan, helperMaps) || os.Getenv("MINIRUN_NO_INIT_BINARY") != "" {
 		return sealedExe()
 	}
 	initOnce.Do(func() {
@@ -62,6 +63,12 @@ func initExe(plan namespaces.Plan, helperMaps bool) (string, error) {
 		return initPath, nil
 	}
 	return sealedExe()
+}
+
+// needsMinirun reports whether a start of plan needs the re-exec of
+// minirun, with its C pre-main, rather than minirun-init (see above).
+func needsMinirun(plan namespaces.Plan, helperMaps bool) bool {
+	return (len(plan.Join) > 0 && !joinsByThread(plan)) || helperMaps || !plan.Creates(specs.PIDNamespace)
 }
 
 // initBinary opens minirun-init beside this binary, if it is as

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/minirun/minirun/container/initproc"
@@ -16,12 +17,53 @@ import (
 )
 
 // joinSet is what a child must enter: namespace files for the C
-// constructor, and the pid namespace, which only the parent can give (a
-// pid namespace applies to the children of whoever enters it).
+// constructor, the pid namespace, which only the parent can give (a pid
+// namespace applies to the children of whoever enters it), and the ones
+// the parent's forking thread enters for the child instead of its C
+// constructor (byThread).
 type joinSet struct {
-	files []*os.File
-	names []string
-	pid   *os.File
+	files    []*os.File
+	names    []string
+	pid      *os.File
+	byThread []threadNS
+}
+
+// threadNS is a namespace the forking thread enters, and its setns type.
+type threadNS struct {
+	f    *os.File
+	name string // as under /proc/PID/ns/
+	flag int
+}
+
+// joinsByThread reports whether every namespace plan joins can be entered
+// by the parent's forking thread rather than by the child's C pre-main,
+// which only the re-exec of minirun has: so the start can run
+// minirun-init, which starts in a fraction of the time (initexe.go). Every
+// CRI container joins its pod's net, ipc and uts namespaces, as do the
+// Docker front's bridge and --network/--ipc container:X.
+//
+// Those three are per thread (the nsproxy), so one thread of a
+// multithreaded process may enter them, and a child it forks starts in
+// them; mnt and user can't be entered so, and pid has startIn's own path,
+// whose Pdeathsig needs the pre-main. A plan that creates a user namespace
+// keeps the pre-main too: its child joins from inside the new user
+// namespace, where it holds no capability over a namespace the host's user
+// namespace owns, and that refusal is the behaviour such a config has
+// always had; joined by the parent, it would go through.
+func joinsByThread(plan namespaces.Plan) bool {
+	if len(plan.Join) == 0 || plan.Creates(specs.UserNamespace) {
+		return false
+	}
+	for _, j := range plan.Join {
+		if !threadJoinable(j.Type) {
+			return false
+		}
+	}
+	return true
+}
+
+func threadJoinable(t specs.LinuxNamespaceType) bool {
+	return t == specs.NetworkNamespace || t == specs.IPCNamespace || t == specs.UTSNamespace
 }
 
 // openJoins opens each namespace to join. Every path is opened here, in
@@ -91,6 +133,29 @@ func (js *joinSet) refuseOwnMountNS(rootfs string) error {
 	return nil
 }
 
+// enterByThread hands every namespace of the set to the forking thread
+// (startIn), for a plan joinsByThread allows: the child gets none of
+// their fds, and no list for a pre-main it may not have.
+func (js *joinSet) enterByThread() {
+	for i, f := range js.files {
+		for _, k := range namespaces.Table {
+			if k.Proc == js.names[i] {
+				js.byThread = append(js.byThread, threadNS{f: f, name: k.Proc, flag: int(k.Flag)})
+			}
+		}
+	}
+	js.files, js.names = nil, nil
+}
+
+// threadNames lists the namespaces the forking thread enters, for --debug.
+func (js *joinSet) threadNames() string {
+	names := make([]string, len(js.byThread))
+	for i, ns := range js.byThread {
+		names[i] = ns.name
+	}
+	return strings.Join(names, ", ")
+}
+
 func (js *joinSet) close() {
 	if js == nil {
 		return
@@ -98,42 +163,43 @@ func (js *joinSet) close() {
 	for _, f := range js.files {
 		f.Close()
 	}
+	for _, ns := range js.byThread {
+		ns.f.Close()
+	}
 	if js.pid != nil {
 		js.pid.Close()
 	}
 }
 
-// startIn starts cmd, inside the pid namespace pidNS when one is given. A
-// pid namespace can be entered by one thread of a running Go program: it
-// only sets where that thread's children go. So this thread enters it,
-// forks, and goes back to our own namespace before anyone else runs on it
-// (it must stay alive: Pdeathsig fires when the forking thread dies).
+// startIn starts cmd from a thread that is, for the fork, in the
+// namespaces js has the parent enter: its pid namespace, which only sets
+// where the children of whoever enters it go, and the net, ipc and uts
+// namespaces of a start without a pre-main (enterByThread). Each can be
+// entered by one thread of a running Go program. So a locked thread
+// enters them, forks, and goes back to its own namespaces before anyone
+// else runs on it. It must stay alive: Pdeathsig fires when the forking
+// thread dies.
 //
-// Go's Pdeathsig would kill such a child at once (it sees no parent from
-// inside the namespace), so it is handed to the nsenter pre-main instead.
-func startIn(cmd *exec.Cmd, pidNS *os.File) error {
-	if pidNS == nil {
+// Go's Pdeathsig would kill a child forked into a pid namespace at once
+// (it sees no parent from inside the namespace), so it is handed to the
+// nsenter pre-main instead.
+func startIn(cmd *exec.Cmd, js *joinSet) error {
+	enter := js.byThread
+	if js.pid != nil {
+		enter = append(slices.Clip(enter), threadNS{f: js.pid, name: "pid", flag: unix.CLONE_NEWPID})
+		if cmd.SysProcAttr != nil && cmd.SysProcAttr.Pdeathsig != 0 {
+			cmd.SysProcAttr.Pdeathsig = 0
+			cmd.Env = append(cmd.Env, initproc.PdeathsigEnv+"=1")
+		}
+	}
+	if len(enter) == 0 {
 		return cmd.Start()
 	}
-	if cmd.SysProcAttr != nil && cmd.SysProcAttr.Pdeathsig != 0 {
-		cmd.SysProcAttr.Pdeathsig = 0
-		cmd.Env = append(cmd.Env, initproc.PdeathsigEnv+"=1")
-	}
-	own, err := os.Open("/proc/thread-self/ns/pid")
-	if err != nil {
-		return fmt.Errorf("open own pid namespace: %w", err)
-	}
-	defer own.Close()
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
-		if err := unix.Setns(int(pidNS.Fd()), unix.CLONE_NEWPID); err != nil {
-			runtime.UnlockOSThread()
-			errc <- fmt.Errorf("setns pid namespace %s: %w", pidNS.Name(), err)
-			return
-		}
-		err := cmd.Start()
-		if unix.Setns(int(own.Fd()), unix.CLONE_NEWPID) == nil {
+		clean, err := startFromThread(cmd, enter, unix.Setns)
+		if clean {
 			runtime.UnlockOSThread()
 		} // else the thread stays locked and is discarded with the goroutine
 		errc <- err
@@ -141,8 +207,55 @@ func startIn(cmd *exec.Cmd, pidNS *os.File) error {
 	return <-errc
 }
 
+// startFromThread is startIn's work on its locked thread: it opens the
+// thread's own namespaces, enters the ones given, starts cmd, and goes
+// back. clean says whether the thread is back in all of its own and may
+// run other goroutines. If it is not, the child can't be kept: its
+// Pdeathsig is tied to this thread, which is about to be discarded, so it
+// is killed and reaped here and the start fails.
+func startFromThread(cmd *exec.Cmd, enter []threadNS, setns func(fd, nstype int) error) (clean bool, err error) {
+	own := make([]*os.File, 0, len(enter))
+	defer func() {
+		for _, f := range own {
+			f.Close()
+		}
+	}()
+	for _, ns := range enter {
+		f, err := os.Open("/proc/thread-self/ns/" + ns.name)
+		if err != nil {
+			return true, fmt.Errorf("open own %s namespace: %w", ns.name, err)
+		}
+		own = append(own, f)
+	}
+	entered := 0
+	for _, ns := range enter {
+		if err = setns(int(ns.f.Fd()), ns.flag); err != nil {
+			err = fmt.Errorf("setns %s namespace %s: %w", ns.name, ns.f.Name(), err)
+			break
+		}
+		entered++
+	}
+	if err == nil {
+		err = cmd.Start()
+	}
+	for i := entered - 1; i >= 0; i-- {
+		if berr := setns(int(own[i].Fd()), enter[i].flag); berr != nil {
+			berr = fmt.Errorf("setns back into own %s namespace: %w", enter[i].name, berr)
+			if cmd.Process != nil {
+				_ = cmd.Process.Kill()
+				_, _ = cmd.Process.Wait()
+				berr = fmt.Errorf("%w; pid %d, forked from this thread, killed: its parent-death signal is tied to the thread, which is discarded", berr, cmd.Process.Pid)
+			}
+			return false, berr
+		}
+	}
+	return true, err
+}
+
 // beforeInitAndJoins runs the front's BeforeInit, then opens the
-// namespaces the spec joins and refuses the caller's own mount namespace.
+// namespaces the spec joins, refuses the caller's own mount namespace, and
+// hands the joins to the forking thread where the plan allows it
+// (joinsByThread).
 // It returns the rest of the front's set-up, still under way, if any.
 func beforeInitAndJoins(beforeInit func() (func(int) error, error), rootfs string, plan namespaces.Plan) (*joinSet, *frontWait, error) {
 	var front *frontWait
@@ -165,6 +278,9 @@ func beforeInitAndJoins(beforeInit func() (func(int) error, error), rootfs strin
 	if err != nil {
 		_ = front.done(0) // none of it goes on after the start failed
 		return nil, nil, err
+	}
+	if joinsByThread(plan) { // as initExe decided
+		joins.enterByThread()
 	}
 	return joins, front, nil
 }

@@ -69,8 +69,10 @@ func debugf(on bool, format string, args ...any) {
 //  2. register the container under Root (state "creating", exec fifo);
 //  3. start the child with the clone flags, which creates the namespaces;
 //     namespaces given by path are entered by the child's C pre-main
-//     (nsenter), the pid namespace by this thread before the fork; the
-//     uid/gid maps are written by the Go runtime before the child's execve;
+//     (nsenter), the pid namespace by this thread before the fork, and so
+//     are net, ipc and uts when they are all there is to join
+//     (joinsByThread); the uid/gid maps are written by the Go runtime
+//     before the child's execve;
 //  4. send the config over the socket, which the child decodes while
 //     this process goes on, and acts on only after step 6;
 //  5. put the child in its cgroup and apply linux.resources, set rlimits
@@ -210,10 +212,13 @@ func startInit(o *options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 	cmd, l := initCommand(o, plan, exe, childSock, fifo, joins, manageCgroup, mapsWait)
 	// runc calls this step, done by its C nsexec, "nsexec container
 	// setup"; scripts look for the words (runc's debug.bats). Here the
-	// clone makes the new namespaces and the C pre-main (nsenter) joins
-	// the ones given by path.
+	// clone makes the new namespaces and the C pre-main (nsenter), or the
+	// forking thread (startIn), joins the ones given by path.
 	o.log("nsexec container setup: clone the init into its namespaces: %s", plan)
-	err = startIn(cmd, joins.pid)
+	if len(joins.byThread) > 0 {
+		o.log("joined namespaces entered by the forking thread, not the init: %s", joins.threadNames())
+	}
+	err = startIn(cmd, joins)
 	childSock.Close()
 	if fifo != nil {
 		fifo.Close()
