@@ -255,8 +255,8 @@ func startFromThread(cmd *exec.Cmd, enter []threadNS, setns func(fd, nstype int)
 // beforeInitAndJoins runs the front's BeforeInit, then opens the
 // namespaces the spec joins, refuses the caller's own mount namespace, and
 // hands the joins to the forking thread where the plan allows it
-// (joinsByThread).
-// It returns the rest of the front's set-up, still under way, if any.
+// (joinsByThread). It returns the rest of the front's set-up, still under
+// way, if any.
 func beforeInitAndJoins(beforeInit func() (func(int) error, error), rootfs string, plan namespaces.Plan) (*joinSet, *frontWait, error) {
 	var front *frontWait
 	if beforeInit != nil {
