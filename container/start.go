@@ -80,7 +80,10 @@ func debugf(on bool, format string, args ...any) {
 //     a user namespace it could never raise them back), move network
 //     devices;
 //  6. tell the child it is placed, and serve its requests (createRuntime
-//     hooks, pty, seccomp listener) until it is created;
+//     hooks, pty, seccomp listener) until it is created; where it stops
+//     for the hooks, after its mounts, it also waits for the rest of the
+//     front's set-up (BeforeInit's ready: the network's plugins, which
+//     ran meanwhile, or pasta, which needs its pid);
 //  7. unless CreateOnly, release it (exec fifo), wait for its execve and
 //     run the poststart hooks.
 //

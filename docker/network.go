@@ -82,7 +82,7 @@ func checkNetworkFlags(mode string, o *NetworkOptions) error {
 	}
 	if usesCNI(mode) {
 		if container.Rootless() {
-			return invalidf("--network %s: a bridge network needs root; rootless containers get none or host", mode)
+			return invalidf("--network %s: a bridge network needs root; rootless containers get pasta, none or host", mode)
 		}
 		if o.IP != "" && mode == network.DefaultName {
 			// Docker's words: the default bridge's addresses are its own.
