@@ -29,28 +29,39 @@ func NewNetns(path string) (err error) {
 			os.Remove(path)
 		}
 	}()
+	own, err := os.Open("/proc/thread-self/ns/net")
+	if err != nil {
+		return fmt.Errorf("netns %s: open own: %w", path, err)
+	}
+	defer own.Close()
 	done := make(chan error, 1)
 	go func() {
-		// The thread is left locked: once it has its own network
-		// namespace it must never run another goroutine, and a locked
-		// thread whose goroutine ends is thrown away by the Go runtime.
+		// A locked thread makes the namespace and goes back to its own
+		// before it runs anything else. Should it not get back, it stays
+		// locked and the Go runtime discards it with the goroutine, or,
+		// were it the main thread, parks it for good: never left for
+		// other goroutines in the container's namespace. (Left there, a
+		// main thread would also keep the namespace alive after its
+		// teardown, for the life of a program that uses minirun's API.)
 		runtime.LockOSThread()
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			runtime.UnlockOSThread()
 			done <- fmt.Errorf("netns %s: unshare: %w", path, err)
 			return
 		}
-		src := "/proc/thread-self/ns/net"
-		if err := unix.Mount(src, path, "", unix.MS_BIND, ""); err != nil {
-			done <- fmt.Errorf("netns %s: bind mount: %w", path, err)
-			return
+		err := unix.Mount("/proc/thread-self/ns/net", path, "", unix.MS_BIND, "")
+		if err != nil {
+			err = fmt.Errorf("netns %s: bind mount: %w", path, err)
+		} else if err = netlo.Up(); err != nil {
+			// lo up here, on the thread that is in the namespace anyway:
+			// one ioctl rather than the loopback plugin's two processes.
+			err = fmt.Errorf("netns %s: %w", path, err)
+			_ = unix.Unmount(path, unix.MNT_DETACH)
 		}
-		// lo up here, on the thread that is in the namespace anyway: one
-		// ioctl rather than the loopback plugin's two processes.
-		if err := netlo.Up(); err != nil {
-			done <- fmt.Errorf("netns %s: %w", path, err)
-			return
+		if unix.Setns(int(own.Fd()), unix.CLONE_NEWNET) == nil {
+			runtime.UnlockOSThread()
 		}
-		done <- nil
+		done <- err
 	}()
 	return <-done
 }
