@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -80,12 +82,14 @@ func hasDefaultRoute() bool {
 }
 
 // pastaArgs is pasta's command line for the init pid, forwarding ports.
-// --config-net gives the namespace the host's addresses and routes;
-// pasta forks to the background once the namespace is set up, so its
-// exit status says whether it is.
+// --config-net gives the namespace the host's addresses and routes. In
+// the foreground, pasta stays this process's child, to be reaped here:
+// forked to the background it would be an orphan, left to a PID 1 that
+// may never reap it (this VM's does not), a zombie once stopped. It
+// writes its pid file once the namespace is set up.
 func pastaArgs(pid int, ports []network.PortMapping, pidFile string) []string {
 	// eth0 inside, as with the bridge, not the host's interface name.
-	args := []string{"--config-net", "--quiet", "--ns-ifname", "eth0", "--pid", pidFile}
+	args := []string{"--foreground", "--config-net", "--quiet", "--ns-ifname", "eth0", "--pid", pidFile}
 	for _, p := range ports {
 		opt := "-t"
 		if p.Protocol == "udp" {
@@ -112,8 +116,9 @@ func startPasta(dir string, ports []network.PortMapping) (func(int) error, error
 			return nil // the start failed first; nothing was started
 		}
 		pidFile := filepath.Join(dir, pastaPidFile)
-		// A file, not a pipe, for pasta's errors: the pasta that stays in
-		// the background would hold a pipe open, and the wait with it.
+		os.Remove(pidFile) // a killed run's
+		// A file, not a pipe, for pasta's errors: pasta keeps running, and
+		// would hold a pipe open.
 		errf, err := os.CreateTemp(dir, ".pasta-err-")
 		if err != nil {
 			return fmt.Errorf("network setup: pasta: %w", err)
@@ -122,17 +127,54 @@ func startPasta(dir string, ports []network.PortMapping) (func(int) error, error
 		defer errf.Close()
 		cmd := exec.Command("pasta", pastaArgs(pid, ports, pidFile)...)
 		cmd.Stdout, cmd.Stderr = errf, errf
-		if err := cmd.Run(); err != nil {
+		if err := cmd.Start(); err != nil {
+			return fmt.Errorf("network setup: pasta: %w", err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }() // reaps it whoever stops it
+		if err := awaitPasta(pidFile, exited); err != nil {
+			_ = cmd.Process.Kill()
+			werr := <-exited
 			msg, _ := os.ReadFile(errf.Name())
 			os.Remove(pidFile)
+			if err == errPastaExited {
+				err = werr
+			}
 			return fmt.Errorf("network setup: pasta: %s", pastaError(msg, err))
 		}
+		started.Store(dir, exited)
 		_, err = UpdateRecord(dir, func(r *Record) error {
 			r.NetworkSettings = settingsOf(&network.State{Ports: ports}, nil)
 			return nil
 		})
 		return err
 	}, nil
+}
+
+// started holds, by container directory, the exit of each pasta this
+// process started: stopPasta waits for it, so that it is reaped here.
+var started sync.Map
+
+var errPastaExited = errors.New("pasta exited")
+
+// awaitPasta waits until pasta has written its pid file, which it does
+// once the namespace is set up; errPastaExited if it exits first.
+func awaitPasta(pidFile string, exited chan error) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if fi, err := os.Stat(pidFile); err == nil && fi.Size() > 0 {
+			return nil
+		}
+		select {
+		case err := <-exited:
+			exited <- err // for the caller's wait
+			return errPastaExited
+		case <-time.After(2 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return errors.New("not ready after 10s")
+		}
+	}
 }
 
 // pastaError is pasta's complaint as one line: its messages joined,
@@ -159,18 +201,32 @@ func pastaError(msg []byte, err error) string {
 func stopPasta(dir string) {
 	pidFile := filepath.Join(dir, pastaPidFile)
 	data, err := os.ReadFile(pidFile)
+	if err == nil {
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && pid > 0 {
+			endPasta(pid, pidFile)
+		}
+		os.Remove(pidFile)
+	}
+	reapPasta(dir) // stopped here or by another process (rm -f)
 	if err != nil {
-		return
+		return // nothing of pasta's was noted
 	}
-	if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && pid > 0 {
-		endPasta(pid, pidFile)
-	}
-	os.Remove(pidFile)
 	if _, err := os.Stat(filepath.Join(dir, recordFile)); err == nil {
 		_, _ = UpdateRecord(dir, func(r *Record) error {
 			r.NetworkSettings = nil
 			return nil
 		})
+	}
+}
+
+// reapPasta waits for the pasta this process started for dir, if any, to
+// be reaped (by startPasta's goroutine), once something has stopped it.
+func reapPasta(dir string) {
+	if v, ok := started.LoadAndDelete(dir); ok {
+		select {
+		case <-v.(chan error):
+		case <-time.After(2 * time.Second):
+		}
 	}
 }
 

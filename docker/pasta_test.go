@@ -13,7 +13,7 @@ func TestPastaArgs(t *testing.T) {
 		{HostPort: 8080, ContainerPort: 80, Protocol: "tcp"},
 		{HostIP: "127.0.0.1", HostPort: 5353, ContainerPort: 53, Protocol: "udp"},
 	}, "/c/pasta.pid")
-	want := []string{"--config-net", "--quiet", "--ns-ifname", "eth0", "--pid", "/c/pasta.pid",
+	want := []string{"--foreground", "--config-net", "--quiet", "--ns-ifname", "eth0", "--pid", "/c/pasta.pid",
 		"-t", "8080:80", "-u", "127.0.0.1/5353:53", "42"}
 	if !slices.Equal(got, want) {
 		t.Errorf("pastaArgs: %q, want %q", got, want)
