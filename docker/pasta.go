@@ -85,7 +85,7 @@ func hasDefaultRoute() bool {
 // --config-net gives the namespace the host's addresses and routes. In
 // the foreground, pasta stays this process's child, to be reaped here:
 // forked to the background it would be an orphan, left to a PID 1 that
-// may never reap it (this VM's does not), a zombie once stopped. It
+// reaps late, if at all (this VM's left them zombies for minutes). It
 // writes its pid file once the namespace is set up.
 func pastaArgs(pid int, ports []network.PortMapping, pidFile string) []string {
 	// eth0 inside, as with the bridge, not the host's interface name.

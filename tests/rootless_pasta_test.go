@@ -61,7 +61,7 @@ step taken $m run --rm -p 18095:80 alpine true
 step addr $m run --rm alpine ip -4 -o addr show eth0
 step ip $m run --rm --network pasta --ip 10.123.0.9 alpine true
 step rm $m rm -f web
-# Reaped, not only stopped: a zombie counts (this VM's PID 1 never reaps).
+# Reaped, not only stopped: a zombie counts (an orphan's PID 1 may reap late).
 for i in $(seq 50); do n="$(pgrep -u ` + name + ` -c passt) $(pgrep -u ` + name + ` -c pasta)"; [ "$n" = "0 0" ] && break; sleep 0.02; done
 echo "STEP left rc=0 $n"
 step again $m run --rm -p 18095:80 alpine true
