@@ -384,14 +384,20 @@ func stopNetwork(storeRoot, id string) error {
 	if err := ns.Teardown(context.Background(), id); err != nil {
 		return err
 	}
-	dir := filepath.Join(storeRoot, "containers", id)
+	clearNetworkSettings(filepath.Join(storeRoot, "containers", id))
+	return nil
+}
+
+// clearNetworkSettings takes the network out of inspect's view of the
+// container in dir, once it is gone; a removed container has no record
+// to clear.
+func clearNetworkSettings(dir string) {
 	if _, err := os.Stat(filepath.Join(dir, recordFile)); err == nil {
 		_, _ = UpdateRecord(dir, func(r *Record) error {
 			r.NetworkSettings = nil
 			return nil
 		})
 	}
-	return nil
 }
 
 // reaperNetEnv names the store whose network set-up a reaper undoes, for

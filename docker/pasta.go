@@ -41,8 +41,11 @@ const pastaPidFile = "pasta.pid"
 // device is root's alone, mode 0600, leaves rootless containers without
 // a network), and a default route, whose interface it copies into the
 // container (a host, or a test's namespace, with none has nowhere to
-// send the container's traffic, and pasta refuses to start).
-func pastaUsable() error {
+// send the container's traffic, and pasta refuses to start). Asked once
+// a process: netMode and the flag checks ask it several times a run.
+var pastaUsable = sync.OnceValue(checkPasta)
+
+func checkPasta() error {
 	if _, err := exec.LookPath("pasta"); err != nil {
 		return fmt.Errorf("pasta not found (apt-get install passt): %w", err)
 	}
@@ -211,12 +214,7 @@ func stopPasta(dir string) {
 	if err != nil {
 		return // nothing of pasta's was noted
 	}
-	if _, err := os.Stat(filepath.Join(dir, recordFile)); err == nil {
-		_, _ = UpdateRecord(dir, func(r *Record) error {
-			r.NetworkSettings = nil
-			return nil
-		})
-	}
+	clearNetworkSettings(dir)
 }
 
 // reapPasta waits for the pasta this process started for dir, if any, to
