@@ -459,13 +459,23 @@ func restartAfter(dir string, d time.Duration) bool {
 	if sleepUnlessStopped(dir, d) {
 		return true
 	}
+	unmarkRestart(dir, false)
+	return false
+}
+
+// unmarkRestart puts a record markRestart left restarting back to
+// exited, for a restart that won't come; uncount takes the restart back
+// out of its count too, when none was even tried.
+func unmarkRestart(dir string, uncount bool) {
 	_, _ = UpdateRecord(dir, func(r *Record) error {
 		if r.State.Status == StatusRestarting {
 			r.State.Status, r.State.Restarting = StatusExited, false
+			if uncount {
+				r.State.RestartCount--
+			}
 		}
 		return nil
 	})
-	return false
 }
 
 // handOff gives a foreground run's container, just exited and marked
@@ -483,13 +493,7 @@ func handOff(rt *container.Runtime, storeRoot, dir string, lock *os.File, delay 
 	if err == nil {
 		return nil
 	}
-	_, _ = UpdateRecord(dir, func(r *Record) error {
-		if r.State.Status == StatusRestarting {
-			r.State.Status, r.State.Restarting = StatusExited, false
-			r.State.RestartCount--
-		}
-		return nil
-	})
+	unmarkRestart(dir, true)
 	return fmt.Errorf("restart policy: hand container %s on to a monitor: %w", id[:12], err)
 }
 
