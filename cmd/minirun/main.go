@@ -7,12 +7,12 @@
 package main
 
 import (
-	"runtime"
-
-	// The heap in huge pages, from before most package initialisers
+	// One P from the start (internal/onep says why this early), and the
+	// heap in huge pages, from before most package initialisers
 	// (Go runs them in import-path order, this one as soon as syscall
 	// is ready: 14th of about 250).
 	_ "github.com/minirun/minirun/internal/hugeheap"
+	_ "github.com/minirun/minirun/internal/onep"
 
 	"github.com/urfave/cli/v2"
 
@@ -25,20 +25,10 @@ func main() {
 		// A container's init, a user namespace holder or a reaper. (The
 		// layer-shifting helper and the reaper of a `run IMAGE --rm`
 		// belong to minirun-docker, which starts them as itself.)
-		Roles:    func() { container.RunRole(nil); oneP() },
+		Roles:    func() { container.RunRole(nil) },
 		Commands: commands(),
 	})
 }
-
-// oneP gives the Go runtime one P for the commands: each of them is one
-// sequence of calls, most of them blocking, that other goroutines (the
-// signal forwarder, the cgroup lock warmer) only wait beside. A second P
-// makes the runtime start threads that spin looking for work whenever a
-// goroutine wakes, and hand goroutines between them: a run of `true` took
-// about 25 more context switches and 5 ms more CPU with two. (The roles
-// never get here; an init has GOMAXPROCS=1 from initproc.RuntimeEnv.
-// minirun-docker keeps a P per CPU, for pulls and layer work.)
-func oneP() { runtime.GOMAXPROCS(1) }
 
 // commands are minirun's, in the order help lists them.
 func commands() []*cli.Command {

@@ -31,6 +31,7 @@ import (
 const (
 	hugePage   = 2 << 20  // the x86-64 THP size
 	arenaBytes = 64 << 20 // the Go runtime's heap arena on 64-bit Linux
+	heapChunk  = 4 << 20  // the runtime maps its heap in chunks of this
 	// MADV_COLLAPSE (Linux 6.1), which package syscall lacks; x/sys/unix
 	// has it, but a package that imports it initialises after it.
 	madvCollapse = 25
@@ -49,17 +50,28 @@ func init() {
 	}
 	probe = new([64]byte)
 	at := uintptr(unsafe.Pointer(probe))
-	start := at &^ (hugePage - 1)
+	// Since Go 1.26 the heap starts at a random page of its first 4 MiB
+	// chunk, so what the runtime touched before this may sit in the 2 MiB
+	// below the probe's: start from the chunk, which the runtime maps
+	// whole.
+	chunk := at &^ (heapChunk - 1)
 	end := at&^(arenaBytes-1) + arenaBytes
 	// Up to the end of the arena or of its mapped part, whichever comes
 	// first: the runtime maps more of it (MAP_FIXED, without the advice)
 	// only as the heap grows, which a minirun command rarely sees.
-	for p := start; p < end; p += hugePage {
+	for p := chunk; p < end; p += hugePage {
 		if madvise(p, syscall.MADV_HUGEPAGE) != nil {
 			break
 		}
 	}
-	_ = madvise(start, madvCollapse)
+	// Both 2 MiB of the chunk: the runtime's first spans may lie in either,
+	// and a 2 MiB that already has one 4 KiB page mapped gets no huge page
+	// on a later fault. One that holds no page yet (the random padding
+	// below the heap's start, or what the heap has not reached) fails
+	// with EINVAL at once, at no cost.
+	for p := chunk; p < chunk+heapChunk; p += hugePage {
+		_ = madvise(p, madvCollapse)
+	}
 }
 
 // madvise gives the 2 MiB at p the advice.
