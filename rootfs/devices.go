@@ -33,23 +33,50 @@ func WithDefaults(devices []specs.LinuxDevice) []specs.LinuxDevice {
 	return append(append([]specs.LinuxDevice{}, DefaultDevices...), devices...)
 }
 
-// Device makes one node, d, inside rootfs. Inside a user namespace mknod
-// is refused, so with bindOnly the host's node is bind-mounted instead.
-// The node is made, checked, chmod'ed and chown'ed through a handle on its
-// directory and on the node itself, so a rootfs shared with another
-// container can't swap in a symlink between the steps.
-func Device(rootfs string, d specs.LinuxDevice, bindOnly bool, log trace.Logger) error {
+// Devices makes the nodes devs inside rootfs. Inside a user namespace
+// mknod is refused, so with bindOnly the host's nodes are bind-mounted
+// instead. Each node is made, checked, chmod'ed and chown'ed through a
+// handle on its directory and on the node itself, so a rootfs shared with
+// another container can't swap in a symlink between the steps. The rootfs
+// is opened once, and each directory once (a start's nodes are nearly all
+// in /dev): the safe walk to a directory is most of a node's cost.
+func Devices(rootfs string, devs []specs.LinuxDevice, bindOnly bool, log trace.Logger) error {
 	root, err := os.OpenFile(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("devices: open rootfs: %w", err)
 	}
 	defer root.Close()
-	dir, err := pathrs.MkdirAllHandle(root, filepath.Dir(d.Path), 0o755)
-	if err != nil {
-		return fmt.Errorf("device %s: %w", d.Path, err)
+	// mknod takes the umask off a node's mode, which then needs a chmod;
+	// without one the mode asked for is the mode made. The process's own
+	// umask is set later, from process.user.umask.
+	defer unix.Umask(unix.Umask(0))
+	dirs := map[string]*os.File{}
+	defer func() {
+		for _, d := range dirs {
+			d.Close()
+		}
+	}()
+	for _, d := range devs {
+		parent := filepath.Dir(filepath.Clean("/" + d.Path))
+		dir, ok := dirs[parent]
+		if !ok {
+			if dir, err = pathrs.MkdirAllHandle(root, parent, 0o755); err != nil {
+				return fmt.Errorf("device %s: %w", d.Path, err)
+			}
+			dirs[parent] = dir
+		}
+		if err := device(d, dir, bindOnly); err != nil {
+			return err
+		}
+		log.Log("device %s %s %d:%d", d.Path, d.Type, d.Major, d.Minor)
 	}
-	defer dir.Close()
+	return nil
+}
+
+// device makes d in dir, its directory.
+func device(d specs.LinuxDevice, dir *os.File, bindOnly bool) error {
 	name := filepath.Base(d.Path)
+	var err error
 	if bindOnly {
 		err = bindDevice(d.Path, dir, name)
 	} else {
@@ -58,7 +85,6 @@ func Device(rootfs string, d specs.LinuxDevice, bindOnly bool, log trace.Logger)
 	if err != nil {
 		return fmt.Errorf("device %s (%s %d:%d): %w", d.Path, d.Type, d.Major, d.Minor, err)
 	}
-	log.Log("device %s %s %d:%d", d.Path, d.Type, d.Major, d.Minor)
 	return nil
 }
 
@@ -103,8 +129,13 @@ func mknodDevice(d specs.LinuxDevice, dir *os.File, name string) error {
 	// mknod applies the umask; chmod makes the mode exactly what was
 	// asked. Through the handle: an O_PATH fd can't be fchmod'ed, but its
 	// /proc/self/fd link names exactly that inode.
-	if err := unix.Chmod("/proc/self/fd/"+strconv.Itoa(fd), mode); err != nil {
-		return fmt.Errorf("chmod: %w", err)
+	// The stat just taken is of the node made, through its own handle: a
+	// mode and owner it already has need no call (with the umask cleared
+	// by Devices, and the init as root, that is the usual case).
+	if st.Mode&0o7777 != mode {
+		if err := unix.Chmod("/proc/self/fd/"+strconv.Itoa(fd), mode); err != nil {
+			return fmt.Errorf("chmod: %w", err)
+		}
 	}
 	uid, gid := 0, 0
 	if d.UID != nil {
@@ -113,8 +144,10 @@ func mknodDevice(d specs.LinuxDevice, dir *os.File, name string) error {
 	if d.GID != nil {
 		gid = int(*d.GID)
 	}
-	if err := unix.Fchownat(fd, "", uid, gid, unix.AT_EMPTY_PATH); err != nil {
-		return fmt.Errorf("chown: %w", err)
+	if int(st.Uid) != uid || int(st.Gid) != gid {
+		if err := unix.Fchownat(fd, "", uid, gid, unix.AT_EMPTY_PATH); err != nil {
+			return fmt.Errorf("chown: %w", err)
+		}
 	}
 	return nil
 }

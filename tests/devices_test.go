@@ -179,3 +179,26 @@ done`, "probe"}, append(append([]string{}, planted...), "/dev/null", "/dev/zero"
 		mustContain(t, f, r.stdout, f+" ok")
 	}
 }
+
+// linux.devices nodes get exactly the mode and owner asked for (0666
+// despite the caller's umask), in /dev and in directories made for them, and two
+// nodes sharing a directory both land in it (the init opens each
+// directory once for all of a start's nodes).
+func TestDeviceNodesModeOwnerAndDirectories(t *testing.T) {
+	needRoot(t)
+	s := defaultSpec(t, "sh", "-c", `for f in /dev/net/tun /dev/net/tap0 /dev/extra; do stat -c "%n %a %u %g %F" "$f"; done`)
+	m640, m600 := os.FileMode(0o640), os.FileMode(0o600)
+	u, g, zero := uint32(1000), uint32(1001), uint32(0)
+	s.Linux.Devices = []specs.LinuxDevice{
+		{Path: "/dev/net/tun", Type: "c", Major: 10, Minor: 200, FileMode: &m640, UID: &u, GID: &g},
+		{Path: "/dev/net/tap0", Type: "c", Major: 1, Minor: 3, FileMode: &m600, UID: &zero, GID: &g},
+		{Path: "/dev/extra", Type: "c", Major: 1, Minor: 5},
+	}
+	r := runSpec(t, s, "")
+	want := "/dev/net/tun 640 1000 1001 character special file\n" +
+		"/dev/net/tap0 600 0 1001 character special file\n" +
+		"/dev/extra 666 0 0 character special file\n"
+	if r.code != 0 || r.stdout != want {
+		t.Fatalf("want\n%s\ngot %+v", want, r)
+	}
+}

@@ -19,10 +19,8 @@ import (
 // symlinks. Inside a user namespace (bindOnly) mknod is refused, so the
 // host's nodes are bound instead.
 func makeDevices(sys system, root string, devs []specs.LinuxDevice, bindOnly bool) error {
-	for _, d := range rootfs.WithDefaults(devs) {
-		if err := sys.Mknod(root, d, bindOnly); err != nil {
-			return err
-		}
+	if err := sys.Devices(root, rootfs.WithDefaults(devs), bindOnly); err != nil {
+		return err
 	}
 	return sys.DevLinks(root)
 }

@@ -48,9 +48,9 @@ type system interface {
 	// (a bind source the parent opened, or with detached, an idmapped
 	// tree it built, attached by move_mount).
 	MountIn(rootfs string, m specs.Mount, src mountSource) error
-	// Mknod makes one device node inside rootfs (mknodat), or with
+	// Devices makes the device nodes inside rootfs (mknodat), or with
 	// bindOnly binds the host's, which a user namespace requires.
-	Mknod(rootfs string, d specs.LinuxDevice, bindOnly bool) error
+	Devices(rootfs string, devs []specs.LinuxDevice, bindOnly bool) error
 	// DevLinks makes /dev's conventional symlinks (symlinkat), under one
 	// handle on the rootfs's /dev.
 	DevLinks(rootfs string) error
@@ -156,8 +156,8 @@ func (k *kernel) MountIn(root string, m specs.Mount, src mountSource) error {
 	return rootfs.MountFrom(root, m, src.fd, k.log)
 }
 
-func (k *kernel) Mknod(root string, d specs.LinuxDevice, bindOnly bool) error {
-	return rootfs.Device(root, d, bindOnly, k.log)
+func (k *kernel) Devices(root string, devs []specs.LinuxDevice, bindOnly bool) error {
+	return rootfs.Devices(root, devs, bindOnly, k.log)
 }
 func (k *kernel) DevLinks(root string) error                { return rootfs.DevLinks(root) }
 func (k *kernel) Mask(path string, dir bool) error          { return rootfs.Mask(path, dir) }

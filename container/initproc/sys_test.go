@@ -78,11 +78,17 @@ func (r *recorder) MountIn(root string, m specs.Mount, src mountSource) error {
 	return r.rec("mount %s from the parent's handle", m.Destination)
 }
 
-func (r *recorder) Mknod(root string, d specs.LinuxDevice, bindOnly bool) error {
-	if bindOnly {
-		return r.rec("bind device %s", d.Path)
+func (r *recorder) Devices(root string, devs []specs.LinuxDevice, bindOnly bool) error {
+	for _, d := range devs {
+		verb := "mknod"
+		if bindOnly {
+			verb = "bind device"
+		}
+		if err := r.rec("%s %s", verb, d.Path); err != nil {
+			return err
+		}
 	}
-	return r.rec("mknod %s", d.Path)
+	return nil
 }
 
 func (r *recorder) DevLinks(root string) error { return r.rec("symlinks in /dev") }
