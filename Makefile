@@ -6,6 +6,7 @@ BIN     := bin/minirun
 # The small init minirun starts for most containers (container/initexe.go);
 # it must sit beside minirun.
 INIT_BIN := bin/minirun-init
+NSINIT_BIN := bin/minirun-init-nsenter
 DOCKER_BIN := bin/minirun-docker
 DEMO    := build/demo
 PKGS     = $(shell $(GO) list ./... | grep -v /tests$$)
@@ -42,6 +43,8 @@ build: deps man
 	CGO_ENABLED=1 $(GO) build -trimpath -tags osusergo,netgo,urfave_cli_no_docs -ldflags '-s -w $(VERSION_LDFLAGS) -extldflags "-static"' -o $(DOCKER_BIN) ./cmd/minirun-docker 2>/dev/null || \
 		CGO_ENABLED=1 $(GO) build -trimpath -ldflags '$(VERSION_LDFLAGS)' -o $(DOCKER_BIN) ./cmd/minirun-docker
 	CGO_ENABLED=0 $(GO) build -trimpath -tags osusergo,netgo -ldflags '-s -w $(VERSION_LDFLAGS)' -o $(INIT_BIN) ./cmd/minirun-init
+	CGO_ENABLED=1 $(GO) build -trimpath -tags osusergo,netgo -ldflags '-s -w $(VERSION_LDFLAGS) -extldflags "-static"' -o $(NSINIT_BIN) ./cmd/minirun-init 2>/dev/null || \
+		CGO_ENABLED=1 $(GO) build -trimpath -ldflags '$(VERSION_LDFLAGS)' -o $(NSINIT_BIN) ./cmd/minirun-init
 
 # Man pages, generated from the command line: man/minirun.1 and one
 # minirun-CMD.1 a command (`man -l man/minirun-cp.1`). The generator is

@@ -34,8 +34,9 @@ type ExecRequest struct {
 	SubCgroups cgroups.SubCgroups
 }
 
-// Exec starts a process inside a running container: a re-exec of minirun
-// that enters the container's namespaces (the pid namespace through this
+// Exec starts a process inside a running container: an init with the C
+// pre-main (minirun-init-nsenter, or minirun itself: initexe.go) that
+// enters the container's namespaces (the pid namespace through this
 // thread, the others in its C pre-main; with a user namespace, all of them
 // in the pre-main, which forks into the pid namespace: execpidns.go), is
 // moved into the container's
@@ -138,10 +139,11 @@ func containerNamespaces(spec *specs.Spec, pid int) (*joinSet, error) {
 }
 
 func startExec(o *options, prog *seccomp.Program, joins *joinSet, root *os.File, cgroupPath string, sub cgroups.SubCgroups) (*Process, error) {
-	exe, err := sealedExe()
+	exe, initProg, err := execInitExe()
 	if err != nil {
 		return nil, stepErr("seal runtime binary", err)
 	}
+	debugf(o.Debug, "init program: %s, from a sealed read-only view of it", initProg)
 	parentSock, childSock, err := newSocketPair()
 	if err != nil {
 		return nil, stepErr("exec", err)

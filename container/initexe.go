@@ -12,19 +12,24 @@ import (
 	"github.com/minirun/minirun/namespaces"
 )
 
-// InitBinary is the name of the small init program, installed beside
-// minirun (make build puts it in bin/).
-const InitBinary = "minirun-init"
+// The init programs, installed beside minirun (make build puts them in
+// bin/): the same main package (cmd/minirun-init), built twice.
+const (
+	// InitBinary is the pure Go build, without cgo.
+	InitBinary = "minirun-init"
+	// PreMainInitBinary is the build with minirun's C pre-main (nsenter).
+	PreMainInitBinary = "minirun-init-nsenter"
+)
 
-// A new container's init can be minirun-init (cmd/minirun-init) instead of
-// a re-exec of minirun: the same init steps (initproc) as a pure Go
-// program, without cgo, libseccomp, the image store or the cgroup
-// libraries. It starts in a fraction of the time: no glibc start-up, whose
-// CPU probes trap to the hypervisor on a VM, no cgo threads, and a binary
-// a fifth of the size, with far fewer package initialisers and page faults
-// (README, "where the time goes").
+// A container's init is one of the init programs rather than a re-exec of
+// minirun: the same init steps (initproc) without cgo's libseccomp, the
+// image store or the cgroup libraries. It starts in a fraction of the
+// time: a binary a third of the size, with far fewer package initialisers
+// and page faults (docs/performance.md).
 //
-// It has no C pre-main, so it is used only where a start needs none:
+// minirun-init, in pure Go, also has no glibc start-up, whose CPU probes
+// trap to the hypervisor on a VM, and no cgo threads. It has no C
+// pre-main, so it is used only where a start needs none:
 //   - no namespace joined by path (setns into a mount or user namespace
 //     needs a single-threaded process), unless all the joins are ones the
 //     parent's forking thread enters for it (net, ipc, uts: joinsByThread);
@@ -35,45 +40,63 @@ const InitBinary = "minirun-init"
 //     first instruction, minirun-init only from its first Go code, and a
 //     process sharing the pid namespace could ptrace it in between.
 //
-// Everything else (exec, other joined namespaces, subordinate-range rootless)
-// starts the re-exec of minirun, as does a minirun without minirun-init
-// beside it, or with one that is not safe to run: not a regular file, not
-// owned by minirun's own owner, writable by group or others, or in a
-// directory others may write to. Either way
-// the binary runs from a sealed, read-only view of it (sealexe.go).
+// Every other start, and every exec, runs minirun-init-nsenter, which has
+// the pre-main. Without the program wanted beside it, or with one that is
+// not safe to run (not a regular file, not owned by minirun's own owner,
+// writable by group or others, or in a directory others may write to),
+// minirun re-execs itself, as it does with MINIRUN_NO_INIT_BINARY set.
+// Either way the binary runs from a sealed, read-only view of it
+// (sealexe.go).
 var (
-	initOnce sync.Once
-	initPath string
-	initFile *os.File // kept referenced so the GC never closes the fd
+	pureInit    sealedInit
+	preMainInit sealedInit
 )
 
-// initExe is the sealed binary a start of plan runs as its init.
-func initExe(plan namespaces.Plan, helperMaps bool) (string, error) {
-	if needsMinirun(plan, helperMaps) || os.Getenv("MINIRUN_NO_INIT_BINARY") != "" {
-		return sealedExe()
-	}
-	initOnce.Do(func() {
-		if f, ok := initBinary(); ok {
-			// Sealed through the handle checked, not the path again.
-			initPath, initFile, _ = seal(fmt.Sprintf("/proc/self/fd/%d", f.Fd())) // on error: the re-exec
-			f.Close()
-		}
-	})
-	if initPath != "" {
-		return initPath, nil
-	}
-	return sealedExe()
+// sealedInit is one init program, sealed once a process.
+type sealedInit struct {
+	once sync.Once
+	path string
+	file *os.File // kept referenced so the GC never closes the fd
 }
 
-// needsMinirun reports whether a start of plan needs the re-exec of
-// minirun, with its C pre-main, rather than minirun-init (see above).
-func needsMinirun(plan namespaces.Plan, helperMaps bool) bool {
+// get is the sealed program called name beside this binary, or else the
+// sealed minirun; prog says which, for --debug.
+func (s *sealedInit) get(name string) (path, prog string, err error) {
+	if os.Getenv("MINIRUN_NO_INIT_BINARY") == "" {
+		s.once.Do(func() {
+			if f, ok := OpenSibling(name); ok {
+				// Sealed through the handle checked, not the path again.
+				s.path, s.file, _ = seal(fmt.Sprintf("/proc/self/fd/%d", f.Fd())) // on error: the re-exec
+				f.Close()
+			}
+		})
+		if s.path != "" {
+			return s.path, name, nil
+		}
+	}
+	path, err = sealedExe()
+	return path, "minirun", err
+}
+
+// initExe is the sealed binary a start of plan runs as its init, and its
+// program's name.
+func initExe(plan namespaces.Plan, helperMaps bool) (string, string, error) {
+	if needsPreMain(plan, helperMaps) {
+		return preMainInit.get(PreMainInitBinary)
+	}
+	return pureInit.get(InitBinary)
+}
+
+// execInitExe is the sealed binary an exec runs as its init, and its
+// program's name: the init joins every namespace of the container, the
+// mount namespace included, so it needs the C pre-main.
+func execInitExe() (string, string, error) { return preMainInit.get(PreMainInitBinary) }
+
+// needsPreMain reports whether a start of plan needs an init with the C
+// pre-main rather than minirun-init (see above).
+func needsPreMain(plan namespaces.Plan, helperMaps bool) bool {
 	return (len(plan.Join) > 0 && !joinsByThread(plan)) || helperMaps || !plan.Creates(specs.PIDNamespace)
 }
-
-// initBinary opens minirun-init beside this binary, if it is as
-// trustworthy as minirun itself (trusted).
-func initBinary() (*os.File, bool) { return OpenSibling(InitBinary) }
 
 // OpenSibling opens, O_PATH, the program called name in this binary's
 // directory, if it is as trustworthy as this binary (trusted): minirun

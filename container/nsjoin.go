@@ -37,8 +37,8 @@ type threadNS struct {
 
 // joinsByThread reports whether every namespace plan joins can be entered
 // by the parent's forking thread rather than by the child's C pre-main,
-// which only the re-exec of minirun has: so the start can run
-// minirun-init, which starts in a fraction of the time (initexe.go). Every
+// which minirun-init lacks: so the start can run minirun-init, the pure Go
+// build, which starts faster than the one with the pre-main (initexe.go). Every
 // CRI container joins its pod's net, ipc and uts namespaces, as do the
 // Docker front's bridge and --network/--ipc container:X.
 //

@@ -17,7 +17,8 @@ import (
 
 // Only joins among net, ipc and uts, in a plan that makes no user
 // namespace, go to the forking thread; only those starts (with a new pid
-// namespace and no newuidmap) may run minirun-init.
+// namespace and no newuidmap) may run minirun-init; the others need the
+// pre-main of minirun-init-nsenter.
 func TestJoinsByThread(t *testing.T) {
 	ns := func(tp specs.LinuxNamespaceType, path string) specs.LinuxNamespace {
 		return specs.LinuxNamespace{Type: tp, Path: path}
@@ -29,7 +30,7 @@ func TestJoinsByThread(t *testing.T) {
 		nss        []specs.LinuxNamespace
 		helperMaps bool
 		byThread   bool
-		minirun    bool
+		preMain    bool
 	}{
 		{"nothing joined", []specs.LinuxNamespace{ns("pid", ""), ns("mount", "")}, false, false, false},
 		{"a CRI pod's container", pod, false, true, false},
@@ -50,8 +51,8 @@ func TestJoinsByThread(t *testing.T) {
 		if got := joinsByThread(plan); got != tc.byThread {
 			t.Errorf("%s: joinsByThread = %v, want %v", tc.name, got, tc.byThread)
 		}
-		if got := needsMinirun(plan, tc.helperMaps); got != tc.minirun {
-			t.Errorf("%s: needsMinirun = %v, want %v", tc.name, got, tc.minirun)
+		if got := needsPreMain(plan, tc.helperMaps); got != tc.preMain {
+			t.Errorf("%s: needsPreMain = %v, want %v", tc.name, got, tc.preMain)
 		}
 	}
 }

@@ -131,10 +131,11 @@ func start(o *options) (*Process, error) {
 		return nil, err
 	}
 	timer.Step("seccomp compile/cache")
-	exe, err := initExe(plan, o.idMaps == idMapHelper)
+	exe, initProg, err := initExe(plan, o.idMaps == idMapHelper)
 	if err != nil {
 		return nil, stepErr("seal runtime binary", err)
 	}
+	o.log("init program: %s, from a sealed read-only view of it", initProg)
 	timer.Step("seal runtime binary")
 	if o.ConsoleSocket == "" {
 		inheritConsoleSize(s.Process, o.Stdin)
@@ -265,7 +266,7 @@ func startInit(o *options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 	return p, nil
 }
 
-// initCommand is the re-exec of minirun as the container's init. Its fds
+// initCommand starts exe, an init program (initexe.go), as the container's init. Its fds
 // from 3 are the preserved ones, the sync socket, the exec fifo (if any)
 // and the namespaces to join; it returns the fifo's number there.
 func initCommand(o *options, plan namespaces.Plan, exe string, childSock, fifo *os.File, joins *joinSet, manageCgroup bool, mapsWait *os.File) (*exec.Cmd, *launch) {

@@ -128,12 +128,16 @@ func setup(m *testing.M) int {
 				return 1
 			}
 		}
-		build := exec.Command("go", "build", "-tags", "osusergo,netgo", "-o", filepath.Join(workDir, "minirun-init"), "../cmd/minirun-init")
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
-		build.Stdout, build.Stderr = os.Stdout, os.Stderr
-		if err := build.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "tests: build minirun-init:", err)
-			return 1
+		// The init program twice: in pure Go, and with cgo and the C
+		// pre-main (minirun-init-nsenter).
+		for _, b := range []struct{ name, cgo string }{{"minirun-init", "0"}, {"minirun-init-nsenter", "1"}} {
+			build := exec.Command("go", "build", "-tags", "osusergo,netgo", "-ldflags", "-extldflags=-static", "-o", filepath.Join(workDir, b.name), "../cmd/minirun-init")
+			build.Env = append(os.Environ(), "CGO_ENABLED="+b.cgo)
+			build.Stdout, build.Stderr = os.Stdout, os.Stderr
+			if err := build.Run(); err != nil {
+				fmt.Fprintf(os.Stderr, "tests: build %s: %v\n", b.name, err)
+				return 1
+			}
 		}
 	}
 	rootfs = filepath.Join(workDir, "rootfs")

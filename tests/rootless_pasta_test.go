@@ -31,7 +31,7 @@ func TestRootlessPasta(t *testing.T) {
 	uid, gid := addTestUser(t, name, home, runtimeDir)
 	bin := filepath.Join(share, "bin")
 	os.Mkdir(bin, 0o755)
-	for _, b := range []string{"minirun", "minirun-init", "minirun-docker"} {
+	for _, b := range []string{"minirun", "minirun-init", "minirun-init-nsenter", "minirun-docker"} {
 		if p := filepath.Join(filepath.Dir(minirun), b); exists(p) {
 			if out, err := exec.Command("cp", p, filepath.Join(bin, b)).CombinedOutput(); err != nil {
 				t.Fatalf("cp: %v: %s", err, out)

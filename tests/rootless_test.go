@@ -62,9 +62,9 @@ func TestRootless(t *testing.T) {
 	testBin := filepath.Join(share, "tests.test")
 	self, _ := os.Executable()
 	copies := map[string]string{minirun: bin, self: testBin}
-	// minirun-init and, for a lean minirun, minirun-docker, which takes
+	// The init programs and, for a lean minirun, minirun-docker, which takes
 	// its Docker-style commands, go beside it.
-	for _, sibling := range []string{"minirun-init", "minirun-docker"} {
+	for _, sibling := range []string{"minirun-init", "minirun-init-nsenter", "minirun-docker"} {
 		if p := filepath.Join(filepath.Dir(minirun), sibling); exists(p) {
 			copies[p] = filepath.Join(share, sibling)
 		}

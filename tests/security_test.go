@@ -67,10 +67,12 @@ func TestFakeProcIsRefused(t *testing.T) {
 
 // CVE-2019-5736: a container process that runs the runtime's binary, or
 // holds a handle on a runtime process's /proc/PID/exe, must not be able to
-// reopen it for writing once that process exits. Both binaries are checked:
-// minirun, which a re-exec'd init and every exec init run (here forced with
-// MINIRUN_NO_INIT_BINARY, and run by the container as /proc/self/exe), and
-// minirun-init, the init of most starts (held through the created init).
+// reopen it for writing once that process exits. Every binary is checked:
+// minirun, which a re-exec'd init runs (here forced with
+// MINIRUN_NO_INIT_BINARY, and run by the container as /proc/self/exe),
+// minirun-init, the init of most starts, and minirun-init-nsenter, every
+// exec's init and a start's that needs the C pre-main (both held through
+// the created init).
 func TestRuntimeBinaryNotReachableFromContainer(t *testing.T) {
 	needRoot(t)
 	t.Run("minirun", func(t *testing.T) {
@@ -87,6 +89,30 @@ func TestRuntimeBinaryNotReachableFromContainer(t *testing.T) {
 			t.Fatalf("no minirun-init beside %s: %v", minirun, err)
 		}
 		id, _ := createContainer(t, defaultSpec(t, "true"))
+		st := wantStatus(t, id, specs.StateCreated)
+		checkExeSealed(t, st.Pid, initBin, true, func() {
+			if r := runMinirun(t, "", "delete", "--force", id); r.code != 0 {
+				t.Fatalf("delete: %+v", r)
+			}
+		})
+	})
+	// The build with the C pre-main, every exec's init and a start's that
+	// needs the pre-main: here one in the host's pid namespace, where any
+	// host process could reach it by pid.
+	t.Run("minirun-init-nsenter", func(t *testing.T) {
+		initBin := filepath.Join(filepath.Dir(minirun), "minirun-init-nsenter")
+		if _, err := os.Stat(initBin); err != nil {
+			t.Fatalf("no minirun-init-nsenter beside %s: %v", minirun, err)
+		}
+		s := defaultSpec(t, "true")
+		var nss []specs.LinuxNamespace
+		for _, ns := range s.Linux.Namespaces {
+			if ns.Type != specs.PIDNamespace {
+				nss = append(nss, ns)
+			}
+		}
+		s.Linux.Namespaces = nss
+		id, _ := createContainer(t, s)
 		st := wantStatus(t, id, specs.StateCreated)
 		checkExeSealed(t, st.Pid, initBin, true, func() {
 			if r := runMinirun(t, "", "delete", "--force", id); r.code != 0 {

@@ -28,7 +28,8 @@ func quietRuntimeThreads() {
 	// copy of the parent's and /proc the parent's, whose numbers are not
 	// the ones this pid namespace gives: thread-self names this thread in
 	// /proc's own. (An exec's init, inside the container's mounts, is
-	// minirun itself and never runs this: it would open files of the
+	// the nsenter build, whose pre-main set the slack before the runtime's
+	// threads existed, and never runs this: it would open files of the
 	// container's choosing.)
 	self, err := os.Readlink("/proc/thread-self")
 	if err != nil {
