@@ -44,13 +44,7 @@ func TestInitProgramChosen(t *testing.T) {
 	})
 	t.Run("the host pid namespace", func(t *testing.T) {
 		s := defaultSpec(t, "echo", "ran")
-		var nss []specs.LinuxNamespace
-		for _, ns := range s.Linux.Namespaces {
-			if ns.Type != specs.PIDNamespace {
-				nss = append(nss, ns)
-			}
-		}
-		s.Linux.Namespaces = nss
+		dropNamespace(s, specs.PIDNamespace)
 		r := runMinirun(t, "", "--debug", "run", "-b", writeBundle(t, s), containerID(t))
 		if r.code != 0 || r.stdout != "ran\n" || program(t, r) != "minirun-init-nsenter" {
 			t.Fatalf("want minirun-init-nsenter, and the container ran: %+v", r)

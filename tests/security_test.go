@@ -105,13 +105,7 @@ func TestRuntimeBinaryNotReachableFromContainer(t *testing.T) {
 			t.Fatalf("no minirun-init-nsenter beside %s: %v", minirun, err)
 		}
 		s := defaultSpec(t, "true")
-		var nss []specs.LinuxNamespace
-		for _, ns := range s.Linux.Namespaces {
-			if ns.Type != specs.PIDNamespace {
-				nss = append(nss, ns)
-			}
-		}
-		s.Linux.Namespaces = nss
+		dropNamespace(s, specs.PIDNamespace)
 		id, _ := createContainer(t, s)
 		st := wantStatus(t, id, specs.StateCreated)
 		checkExeSealed(t, st.Pid, initBin, true, func() {
