@@ -126,12 +126,11 @@ func mknodDevice(d specs.LinuxDevice, dir *os.File, name string) error {
 	if st.Mode&unix.S_IFMT != typ || (typ != unix.S_IFIFO && st.Rdev != rdev) {
 		return fmt.Errorf("the node made is not the one asked for (mode %#o, rdev %d:%d): replaced while being made", st.Mode, unix.Major(st.Rdev), unix.Minor(st.Rdev))
 	}
-	// mknod applies the umask; chmod makes the mode exactly what was
-	// asked. Through the handle: an O_PATH fd can't be fchmod'ed, but its
-	// /proc/self/fd link names exactly that inode.
 	// The stat just taken is of the node made, through its own handle: a
 	// mode and owner it already has need no call (with the umask cleared
-	// by Devices, and the init as root, that is the usual case).
+	// by Devices, and the init as root, that is the usual case). Else
+	// chmod through the handle: an O_PATH fd can't be fchmod'ed, but its
+	// /proc/self/fd link names exactly that inode.
 	if st.Mode&0o7777 != mode {
 		if err := unix.Chmod("/proc/self/fd/"+strconv.Itoa(fd), mode); err != nil {
 			return fmt.Errorf("chmod: %w", err)

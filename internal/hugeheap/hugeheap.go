@@ -12,15 +12,17 @@
 // 4 ms of a 45 ms run. One 2 MiB huge page instead costs one fault and
 // about 0.1 ms of zeroing. The host's THP mode here is "madvise", so the
 // heap has to ask: MADV_HUGEPAGE for the heap's mapped part, and
-// MADV_COLLAPSE for the 2 MiB that the runtime and the package
-// initialisers before this one already touched in 4 KiB pages (a huge
-// page can't go where a page table already is). Both are hints: a kernel
-// or a memory cgroup that refuses them changes nothing but the speed.
+// MADV_COLLAPSE for the 2 MiB halves of its first 4 MiB chunk that the
+// runtime and the package initialisers before this one already touched
+// in 4 KiB pages (a huge page can't go where a page table already is).
+// Both are hints: a kernel or a memory cgroup that refuses them changes
+// nothing but the speed.
 //
-// The cost is memory: the parent's resident set grows by up to 2 MiB less
+// The cost is memory: the parent's resident set grows by up to 4 MiB less
 // what it touched anyway. So only the runtime's own processes do this,
-// never one that runs inside a container's memory cgroup (an exec's init,
-// which is this binary too), where a limit of a few MiB must still start.
+// never one that runs inside a container's memory cgroup (an init, when
+// minirun re-execs itself as one), where a limit of a few MiB must still
+// start.
 package hugeheap
 
 import (
