@@ -146,27 +146,12 @@ func start(o *options) (*Process, error) {
 	}
 	timer.Step("register state")
 	var rp *reaper
-	watch := func() (err error) {
-		if rp, err = startReaper(o, reg); err == nil {
-			timer.Step("start reaper")
-		}
-		return err
-	}
-	// A foreground start's reaper starts before anything it would have to
-	// clean up exists: before the front's set-up (BeforeInit), when there
-	// is one, else just after the init's fork and before its cgroup. The
-	// init then spends that time starting its own runtime, and only waits
-	// for its config, rather than being forked a reaper's start later. A
-	// kill in between leaves what one before the reaper always left: the
-	// state just registered (the init dies with this process).
-	afterFork := func() error { return nil }
 	if reg != nil && !o.Detached {
-		if o.BeforeInit == nil {
-			afterFork = watch
-		} else if err := watch(); err != nil {
+		if rp, err = startReaper(o, reg); err != nil {
 			reg.abandon()
 			return nil, err
 		}
+		timer.Step("start reaper")
 	}
 	// The namespaces to join are opened only now: the front's set-up
 	// may make one (BeforeInit), under the reaper's watch.
@@ -178,7 +163,7 @@ func start(o *options) (*Process, error) {
 	}
 	defer joins.close()
 	o.front = front
-	p, err := startInit(o, plan, exe, prog, joins, reg, afterFork)
+	p, err := startInit(o, plan, exe, prog, joins, reg)
 	if err != nil {
 		_ = front.done(0) // before the front undoes it
 		reg.abandon()
@@ -190,9 +175,7 @@ func start(o *options) (*Process, error) {
 	return p, nil
 }
 
-// startInit forks the init and sets it up; afterFork runs as soon as it
-// is forked.
-func startInit(o *options, plan namespaces.Plan, exe string, prog *seccomp.Program, joins *joinSet, reg *registration, afterFork func() error) (*Process, error) {
+func startInit(o *options, plan namespaces.Plan, exe string, prog *seccomp.Program, joins *joinSet, reg *registration) (*Process, error) {
 	s := o.Spec
 	parentSock, childSock, err := newSocketPair()
 	if err != nil {
@@ -254,11 +237,6 @@ func startInit(o *options, plan namespaces.Plan, exe string, prog *seccomp.Progr
 	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, opts: o, reg: reg, sigs: sigs}
 	timer.Step("fork+exec init")
 	o.log("init started as pid %d", p.Pid)
-	if err := afterFork(); err != nil {
-		stopSigs()
-		p.kill()
-		return nil, err
-	}
 	if mapsDone != nil {
 		err := (&subid.Maps{UIDs: s.Linux.UIDMappings, GIDs: s.Linux.GIDMappings}).Write(p.Pid)
 		if err == nil {
