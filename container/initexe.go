@@ -22,7 +22,7 @@ const (
 )
 
 // A container's init is one of the init programs rather than a re-exec of
-// minirun: the same init steps (initproc) without cgo's libseccomp, the
+// minirun: the same init steps (initproc) without libseccomp, the
 // image store or the cgroup libraries. It starts in a fraction of the
 // time: a binary a third of the size, with far fewer package initialisers
 // and page faults (docs/performance.md).
