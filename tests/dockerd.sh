@@ -182,10 +182,13 @@ EOF
 # start_dockerd DEFAULT-RUNTIME. Where root lacks CAP_SYS_RESOURCE (the
 # test VM), nothing may raise a hard limit, and dockerd and its containerd
 # run with the small limits podman.sh gives podman there (nofile 1024,
-# nproc 4096).
+# nproc 4096). Their temporary files go under $TMP too: dockerd asks a
+# containerd it finds slow to answer for a stack dump (SIGUSR1) before it
+# restarts it, and containerd writes that to the temporary directory,
+# where it would outlive the run.
 start_dockerd() {
 	daemon_json "$1"
-	(ulimit -n 1024 -u 4096 && exec "$DOCKERD" --config-file "$TMP/daemon.json") >>"$TMP/dockerd.log" 2>&1 &
+	(ulimit -n 1024 -u 4096 && TMPDIR=$TMP exec "$DOCKERD" --config-file "$TMP/daemon.json") >>"$TMP/dockerd.log" 2>&1 &
 	D_PID=$!
 	local i
 	for i in $(seq 150); do
