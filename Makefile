@@ -3,8 +3,10 @@
 
 GO      ?= go
 BIN     := bin/minirun
-# The small init minirun starts for most containers (container/initexe.go);
-# it must sit beside minirun.
+# The small init minirun starts for containers and execs
+# (container/initexe.go), built twice: in pure Go, and with cgo and the C
+# pre-main of package nsenter (for execs and joined namespaces). Both must
+# sit beside minirun.
 INIT_BIN := bin/minirun-init
 NSINIT_BIN := bin/minirun-init-nsenter
 DOCKER_BIN := bin/minirun-docker
