@@ -45,7 +45,7 @@ func Detach(exe string, args, env []string) (int, error) {
 	env = append(env[:len(env):len(env)], fmt.Sprintf("%s=%d", CallerEnv, CallerFd))
 	// The child makes and starts the container as one sequence of
 	// blocking calls, then copies its log: one P, as the lean program's
-	// commands (cmd/minirun's oneP). From its environment, so that its Go
+	// commands (internal/onep). From its environment, so that its Go
 	// runtime starts that way; set later, the second P's threads and
 	// spinning come first (about 3 ms of a 70 ms run -d, interleaved).
 	// A pull on the way takes every CPU back (docker.EnsureImage).
